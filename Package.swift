@@ -1,0 +1,46 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Dependency direction (docs/architecture.md):
+//   LinearAlgebra <- Krylov <- Problems <- Runner <- pdekit
+//   Storage depends on nothing numerical.
+let package = Package(
+    name: "pdekit",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "pdekit", targets: ["pdekit"]),
+        .library(name: "PDEKit", targets: ["LinearAlgebra", "Krylov", "Problems", "Storage", "Runner"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(name: "CSuiteSparse", path: "Sources/CSuiteSparse"),
+        .systemLibrary(name: "CFFTW", path: "Sources/CFFTW", pkgConfig: "fftw3",
+                       providers: [.apt(["libfftw3-dev"])]),
+        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
+
+        .target(name: "LinearAlgebra", dependencies: ["CSuiteSparse", "COpenBLAS"],
+                swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
+        .target(name: "Krylov", dependencies: ["LinearAlgebra"],
+                swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
+        .target(name: "Storage"),
+        .target(name: "Problems", dependencies: ["LinearAlgebra", "Krylov", "Storage", "TOMLKit"]),
+        .target(name: "Runner", dependencies: ["Problems", "Krylov", "LinearAlgebra", "Storage"]),
+        .executableTarget(name: "pdekit", dependencies: [
+            "Runner",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "pdekit-bench", dependencies: ["Runner", "Problems", "Krylov", "LinearAlgebra", "Storage"],
+                          path: "bench/Sources/pdekit-bench"),
+
+        .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
+        .testTarget(name: "KrylovTests", dependencies: ["Krylov", "LinearAlgebra"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ProblemsTests", dependencies: ["Problems", "Krylov", "LinearAlgebra", "Storage"]),
+        .testTarget(name: "RunnerTests", dependencies: ["Runner", "Problems", "Storage"]),
+        .testTarget(name: "pdekitTests", dependencies: ["Storage"]),
+    ]
+)

@@ -1,0 +1,3 @@
+#include <cblas.h>
+#include <lapacke.h>
+// openblas_set_num_threads / openblas_get_num_threads are declared in cblas.h (OpenBLAS build).

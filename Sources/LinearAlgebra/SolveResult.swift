@@ -1,0 +1,105 @@
+/// Why an iterative solve stopped, in the PETSc manner: positive converged, negative diverged.
+///
+/// The raw values follow PETSc's `KSPConvergedReason` where PETSc has the same meaning, so a
+/// PETSc user reading `run.toml` sees familiar numbers; the names are stable and appear in
+/// run records, CSV files and `--monitor` output.
+public enum ConvergenceReason: Int32, Sendable, CaseIterable, CustomStringConvertible {
+    // Case names are the stable strings written to run records; keep `name` in step.
+    case converged_rtol = 2
+    case converged_atol = 3
+    /// A direct solve (CHOLMOD, UMFPACK) finished; reported like PETSc's `preonly`.
+    case converged_direct = 4
+    /// The right-hand side is zero, so x = 0 solves the system exactly.
+    case converged_zero_rhs = 9
+    case iterating = 0
+    case diverged_max_iterations = -3
+    case diverged_breakdown = -5
+    case diverged_indefinite_preconditioner = -8
+    case diverged_nan = -9
+    case diverged_indefinite_matrix = -10
+    /// The options' time limit was reached (no PETSc equivalent).
+    case diverged_time_limit = -100
+
+    public var converged: Bool { rawValue > 0 }
+    public var description: String { name }
+    public var name: String {
+        switch self {
+        case .converged_rtol: "converged_rtol"
+        case .converged_atol: "converged_atol"
+        case .converged_direct: "converged_direct"
+        case .converged_zero_rhs: "converged_zero_rhs"
+        case .iterating: "iterating"
+        case .diverged_max_iterations: "diverged_max_iterations"
+        case .diverged_breakdown: "diverged_breakdown"
+        case .diverged_indefinite_preconditioner: "diverged_indefinite_preconditioner"
+        case .diverged_nan: "diverged_nan"
+        case .diverged_indefinite_matrix: "diverged_indefinite_matrix"
+        case .diverged_time_limit: "diverged_time_limit"
+        }
+    }
+}
+
+/// One line of the residual history: what `history.csv` holds.
+public struct ResidualRecord: Sendable, Equatable {
+    public var iteration: Int
+    public var residualNorm: Double
+    public var relativeResidual: Double
+    public var seconds: Double
+    public init(iteration: Int, residualNorm: Double, relativeResidual: Double, seconds: Double) {
+        self.iteration = iteration; self.residualNorm = residualNorm
+        self.relativeResidual = relativeResidual; self.seconds = seconds
+    }
+}
+
+/// The result of every solve, iterative or direct. Not converging is data, not an error.
+public struct SolveResult: Sendable {
+    public var reason: ConvergenceReason
+    public var iterations: Int
+    /// ‖b − Ax‖₂ at exit (the true residual, recomputed, not a recurrence value).
+    public var residualNorm: Double
+    /// ‖b‖₂, the reference for the relative tolerance.
+    public var rhsNorm: Double
+    public var history: [ResidualRecord]
+    public var setupSeconds: Double
+    public var solveSeconds: Double
+
+    public init(reason: ConvergenceReason, iterations: Int, residualNorm: Double, rhsNorm: Double,
+                history: [ResidualRecord] = [], setupSeconds: Double = 0, solveSeconds: Double = 0) {
+        self.reason = reason; self.iterations = iterations; self.residualNorm = residualNorm
+        self.rhsNorm = rhsNorm; self.history = history
+        self.setupSeconds = setupSeconds; self.solveSeconds = solveSeconds
+    }
+
+    public var relativeResidual: Double { rhsNorm > 0 ? residualNorm / rhsNorm : residualNorm }
+}
+
+/// The options every iterative solver takes (Krylov methods, multigrid used as a solver).
+///
+/// Stopping rule, stated once: stop when ‖b − A xₖ‖₂ ≤ max(rtol·‖b‖₂, atol), using the true
+/// residual norm, not the preconditioned one. `rtol` below 10·ε is raised to 10·ε, because a
+/// double-precision residual cannot be driven below roughly ε·‖A‖‖x‖ and such a request would
+/// otherwise spin to `maxIterations`; the effective value is what `--view` reports.
+public struct IterativeOptions: Sendable {
+    public var rtol: Double
+    public var atol: Double
+    public var maxIterations: Int
+    /// Wall-clock limit in seconds; `nil` for none.
+    public var timeLimit: Double?
+    public var recordHistory: Bool
+    /// Called once per iteration with the current record (for `--monitor` and progress lines).
+    public var monitor: (@Sendable (ResidualRecord) -> Void)?
+
+    public init(rtol: Double = 1e-8, atol: Double = 0, maxIterations: Int = 10_000,
+                timeLimit: Double? = nil, recordHistory: Bool = true,
+                monitor: (@Sendable (ResidualRecord) -> Void)? = nil) {
+        self.rtol = rtol; self.atol = atol; self.maxIterations = maxIterations
+        self.timeLimit = timeLimit; self.recordHistory = recordHistory; self.monitor = monitor
+    }
+
+    public static let machineFloor = 10 * Double.ulpOfOne
+
+    /// The residual norm at which the solve stops, given ‖b‖.
+    public func threshold(rhsNorm: Double) -> Double {
+        max(max(rtol, Self.machineFloor) * rhsNorm, atol)
+    }
+}
