@@ -1,1 +1,114 @@
-print("bench placeholder")
+// pdekit-bench: the pdekit side of `make bench`. Prints one JSON object per line on stdout,
+// in the field names bench/combine.py reads (the peers print the same).
+//
+//   pdekit-bench core --rhs RHS.npy --n N [--repeats R]
+//
+// Problem (issue 2, PEERS.md): 2D Poisson, 5-point, N×N interior unknowns, homogeneous
+// Dirichlet, matrix scaled by 1/h², right-hand side from RHS.npy, rtol 1e-8 on the true residual.
+import Foundation
+import Krylov
+import LinearAlgebra
+import Problems
+import Storage
+
+func emit(_ fields: [(String, Any)]) {
+    let body = fields.map { k, v -> String in
+        switch v {
+        case let s as String: return "\"\(k)\": \"\(s)\""
+        case let d as Double: return "\"\(k)\": \(d.isFinite ? "\(d)" : "null")"
+        default: return "\"\(k)\": \(v)"
+        }
+    }.joined(separator: ", ")
+    FileHandle.standardOutput.write(Data("{\(body)}\n".utf8))
+}
+
+func log(_ s: String) { FileHandle.standardError.write(Data("[pdekit-bench] \(s)\n".utf8)) }
+
+func median(_ xs: [Double]) -> Double { let s = xs.sorted(); return s[s.count / 2] }
+
+func timeIt(_ repeats: Int, _ body: () -> Void) -> Double {
+    median((0..<repeats).map { _ in let t = Date(); body(); return Date().timeIntervalSince(t) })
+}
+
+let args = Array(CommandLine.arguments.dropFirst())
+guard args.first == "core" else { log("usage: pdekit-bench core --rhs RHS.npy --n N [--repeats R]"); exit(2) }
+func option(_ name: String) -> String? {
+    guard let i = args.firstIndex(of: name), i + 1 < args.count else { return nil }
+    return args[i + 1]
+}
+guard let rhsPath = option("--rhs"), let n = option("--n").flatMap(Int.init) else {
+    log("missing --rhs or --n"); exit(2)
+}
+let repeats = option("--repeats").flatMap(Int.init) ?? 10
+let version = "pdekit 0.1.0 (threads \(Parallel.threadCount))"
+
+// The matrix through the same path `pdekit run` uses: a problem file with an NPY rhs.
+let rhsURL = URL(fileURLWithPath: rhsPath).standardizedFileURL
+let text = """
+[problem]
+name = "bench_poisson\(n)"
+kind = "pde"
+[pde]
+grid = [\(n), \(n)]
+rhs = { npy = "\(rhsURL.path)" }
+"""
+let spec = try ProblemSpec(ProblemDocument(text: text, path: "bench", directory: rhsURL.deletingLastPathComponent()))
+guard case .pde(let pde) = spec.physics else { fatalError() }
+var t0 = Date()
+let problem = try DiffusionAssembly.assemble(pde)
+log("assembled \(problem.matrix.rows) unknowns, \(problem.matrix.nonzeros) nonzeros in \(Date().timeIntervalSince(t0)) s")
+let a = problem.matrix, b = problem.rhs
+
+// Array-copy bandwidth with the kernels' own threading: read + write of 128 MiB.
+do {
+    let count = 16 << 20
+    let src = [Double](repeating: 1, count: count)
+    var dst = [Double](repeating: 0, count: count)
+    let s = timeIt(repeats) { src.withUnsafeBufferPointer { s in dst.withUnsafeMutableBufferPointer { Vec.copy(s, into: $0) } } }
+    emit([("tool", "pdekit"), ("version", version), ("case", "copy"), ("seconds", s),
+          ("gbytes_per_s", Double(2 * 8 * count) / s / 1e9)])
+}
+
+// SpMV: bytes moved = values + column indices + row pointers + x + y.
+do {
+    var y = [Double](repeating: 0, count: a.rows)
+    let s = timeIt(max(repeats, 20)) { b.withUnsafeBufferPointer { x in y.withUnsafeMutableBufferPointer { a.apply(x, into: $0) } } }
+    let bytes = Double(a.nonzeros * 12 + (a.rows + 1) * 4 + 2 * 8 * a.rows)
+    emit([("tool", "pdekit"), ("version", version), ("case", "spmv"), ("seconds", s), ("gbytes_per_s", bytes / s / 1e9)])
+}
+
+func trueRelativeResidual(_ x: [Double]) -> Double { zip(b, a.apply(x)).map { $0 - $1 }.norm2 / b.norm2 }
+
+for (name, make) in [("pcg_none", { IdentityPreconditioner(size: a.rows) as any Preconditioner }),
+                     ("pcg_jacobi", { try! JacobiPreconditioner(a) as any Preconditioner }),
+                     ("pcg_ic0", { try! IncompleteCholeskyPreconditioner(a) as any Preconditioner })] {
+    // Three runs, median by total time: the solves are long enough to be stable.
+    var runs: [(setup: Double, solve: Double, its: Int, rel: Double, reason: String)] = []
+    for _ in 0..<3 {
+        t0 = Date()
+        let m = make()
+        let setup = Date().timeIntervalSince(t0)
+        let cg = try ConjugateGradient(matrix: a, preconditioner: m, options: IterativeOptions(rtol: 1e-8, maxIterations: 100_000, recordHistory: false))
+        let (x, r) = cg.solve(b)
+        runs.append((setup, r.solveSeconds, r.iterations, trueRelativeResidual(x), r.reason.name))
+        log("\(name): \(r.iterations) its, setup \(setup) s, solve \(r.solveSeconds) s")
+    }
+    let mid = runs.sorted { $0.setup + $0.solve < $1.setup + $1.solve }[1]
+    emit([("tool", "pdekit"), ("version", version), ("case", name), ("setup_s", mid.setup), ("solve_s", mid.solve),
+          ("iterations", mid.its), ("per_iteration_s", mid.solve / Double(max(mid.its, 1))),
+          ("rel_residual", mid.rel), ("reason", mid.reason)])
+}
+
+// CHOLMOD: analyze, factor, solve (median of three factorizations).
+do {
+    var rows: [(Double, Double, Double, Double, Int)] = []
+    for _ in 0..<3 {
+        let c = try CholeskyFactorization(a)
+        t0 = Date()
+        let x = c.solve(b)
+        rows.append((c.analyzeSeconds, c.factorSeconds, Date().timeIntervalSince(t0), trueRelativeResidual(x), c.factorNonzeros))
+    }
+    let mid = rows.sorted { $0.0 + $0.1 < $1.0 + $1.1 }[1]
+    emit([("tool", "pdekit"), ("version", "\(version), CHOLMOD \(LibraryVersions.cholmod)"), ("case", "cholmod"),
+          ("analyze_s", mid.0), ("factor_s", mid.1), ("solve_s", mid.2), ("rel_residual", mid.3), ("factor_nonzeros", mid.4)])
+}

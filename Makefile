@@ -1,0 +1,43 @@
+# pdekit — see README.md. `make run` and `make test` work on a fresh Debian machine with Swift.
+SHELL := /bin/bash
+SWIFT ?= swift
+PROBLEM ?= problems/poisson2d.toml
+DEBIAN_PACKAGES := libsuitesparse-dev libfftw3-dev libopenblas-dev liblapacke-dev pkg-config
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+RELEASE_BIN = $(shell $(SWIFT) build -c release --show-bin-path)
+
+.PHONY: deps build release run test bench bench-deps clean
+
+# Installs the C libraries when any is missing (idempotent; root or sudo).
+deps:
+	@missing=""; for p in $(DEBIAN_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+	@python3 -c "import numpy" 2>/dev/null || python3 -m pip install -q numpy
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release --product pdekit
+
+run: release
+	$(RELEASE_BIN)/pdekit run $(PROBLEM)
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build --parallel --num-workers 2
+
+# Peers for the benchmarks (PETSc/hypre via Debian's petsc4py, PyAMG, ...).
+bench-deps: deps
+	bench/install-peers.sh
+
+bench: bench-deps
+	$(SWIFT) build -c release --product pdekit-bench --product pdekit
+	bench/run.sh
+
+clean:
+	rm -rf .build outputs/*/ bench/work

@@ -1,0 +1,77 @@
+import Foundation
+import TOMLKit
+
+/// A TOML value in a plain Swift tree, so that `--set` overrides can be applied and the
+/// resolved configuration written back out. Table keys keep their file order.
+public indirect enum ConfigValue: Sendable, Equatable {
+    case string(String)
+    case integer(Int)
+    case double(Double)
+    case bool(Bool)
+    case array([ConfigValue])
+    case table(ConfigTable)
+
+    var typeName: String {
+        switch self {
+        case .string: "a string"
+        case .integer: "an integer"
+        case .double: "a float"
+        case .bool: "a boolean"
+        case .array: "an array"
+        case .table: "a table"
+        }
+    }
+
+    init(toml value: TOMLValueConvertible) {
+        switch value.type {
+        case .table: self = .table(ConfigTable(toml: value.table!))
+        case .array: self = .array(value.array!.map { ConfigValue(toml: $0) })
+        case .string: self = .string(value.string!)
+        case .int: self = .integer(value.int!)
+        case .double: self = .double(value.double!)
+        case .bool: self = .bool(value.bool!)
+        default: self = .string(value.tomlValue.debugDescription)  // dates: kept as text
+        }
+    }
+}
+
+/// An ordered TOML table.
+public struct ConfigTable: Sendable, Equatable {
+    public private(set) var keys: [String] = []
+    private var values: [String: ConfigValue] = [:]
+
+    public init() {}
+
+    init(toml: TOMLTable) {
+        // TOMLKit returns keys unordered; sort for a stable resolved-configuration output.
+        for k in toml.keys.sorted() { self[k] = ConfigValue(toml: toml[k]!) }
+    }
+
+    public subscript(key: String) -> ConfigValue? {
+        get { values[key] }
+        set {
+            if let newValue {
+                if values[key] == nil { keys.append(key) }
+                values[key] = newValue
+            } else if values.removeValue(forKey: key) != nil {
+                keys.removeAll { $0 == key }
+            }
+        }
+    }
+
+    /// Sets a value at a dotted path, creating intermediate tables.
+    mutating func set(path: ArraySlice<String>, to value: ConfigValue) throws {
+        guard let head = path.first else { return }
+        if path.count == 1 { self[head] = value; return }
+        var child: ConfigTable
+        switch self[head] {
+        case .table(let t)?: child = t
+        case nil: child = ConfigTable()
+        case let other?: throw ConfigPathError(key: head, found: other.typeName)
+        }
+        try child.set(path: path.dropFirst(), to: value)
+        self[head] = .table(child)
+    }
+}
+
+struct ConfigPathError: Error { let key: String; let found: String }

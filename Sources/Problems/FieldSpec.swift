@@ -1,0 +1,43 @@
+import Foundation
+import Storage
+
+/// A scalar field given in a problem file: a number, an expression in x, y, z and the named
+/// parameters, or an NPY file holding one value per unknown (shape = the grid's shape).
+public enum FieldSpec: Sendable {
+    case expression(Expression)
+    case npy(path: String, array: NPYArray)
+
+    /// Reads `key` of `reader`; `nil` if absent. `allowNPY` is false for fields that live on the
+    /// boundary (an NPY of interior values would not apply there).
+    static func read(_ reader: TableReader, _ key: String, parameters: [String: Double],
+                     allowNPY: Bool = true) throws -> FieldSpec? {
+        guard let v = reader.value(key) else { return nil }
+        switch v {
+        case .integer, .double:
+            let x = try reader.double(key)!
+            return .expression(try Expression("\(x)", parameters: [:]))
+        case .string(let s):
+            do { return .expression(try Expression(s, parameters: parameters)) }
+            catch let e as ExpressionError { throw reader.error(key, e.description) }
+        case .table(let t) where allowNPY:
+            let sub = TableReader(table: t, path: reader.path + [key], document: reader.document)
+            guard let file = try sub.string("npy") else {
+                throw reader.error(key, "expected a number, an expression string, or { npy = \"file.npy\" }")
+            }
+            try sub.finish()
+            let url = reader.document.resolve(file)
+            do { return .npy(path: file, array: try NPY.read(url)) }
+            catch let e as StorageError { throw reader.error(key, e.description) }
+        default:
+            throw reader.error(key, allowNPY ? "expected a number, an expression string, or { npy = \"file.npy\" }, found \(v.typeName)"
+                                             : "expected a number or an expression string, found \(v.typeName)")
+        }
+    }
+
+    var resolved: ConfigValue {
+        switch self {
+        case .expression(let e): .string(e.source)
+        case .npy(let path, _): { var t = ConfigTable(); t["npy"] = .string(path); return .table(t) }()
+        }
+    }
+}

@@ -1,0 +1,61 @@
+/// A uniform tensor-product grid of unknowns on a box, 1 to 3 dimensions.
+///
+/// Along each axis the nodes are x = a + k·h, k = 0 … M−1, with h = (b − a)/(M − 1). A node on
+/// a Dirichlet side carries a known value and is not an unknown; a node on a Neumann side is.
+/// So `n` unknowns per axis means M = n + (number of Dirichlet sides on that axis) nodes, and
+/// with Dirichlet on both sides h = (b − a)/(n + 1), the usual finite-difference grid.
+///
+/// Unknowns are numbered with the last axis fastest (C order), so the solution vector is the
+/// NumPy array of shape `shape` with u[i, j, k] = u(xᵢ, yⱼ, z_k), as `np.meshgrid(..., indexing="ij")`.
+public struct Grid: Sendable, Equatable {
+    public enum Side: String, Sendable, CaseIterable { case low, high }
+
+    public struct Axis: Sendable, Equatable {
+        public var unknowns: Int
+        public var lower: Double
+        public var upper: Double
+        public var dirichletLow: Bool
+        public var dirichletHigh: Bool
+
+        public var nodes: Int { unknowns + (dirichletLow ? 1 : 0) + (dirichletHigh ? 1 : 0) }
+        public var spacing: Double { (upper - lower) / Double(nodes - 1) }
+        /// Node index of unknown k.
+        public func node(ofUnknown k: Int) -> Int { k + (dirichletLow ? 1 : 0) }
+        public func coordinate(node: Int) -> Double {
+            node == nodes - 1 ? upper : lower + Double(node) * spacing
+        }
+        /// Width of the control volume of unknown k: h, or h/2 at a Neumann boundary node.
+        public func cellWidth(ofUnknown k: Int) -> Double {
+            let h = spacing
+            if (k == 0 && !dirichletLow) || (k == unknowns - 1 && !dirichletHigh) {
+                return unknowns == 1 && !dirichletLow && !dirichletHigh ? h : h / 2
+            }
+            return h
+        }
+    }
+
+    public var axes: [Axis]
+
+    public init(axes: [Axis]) { self.axes = axes }
+
+    public var dimension: Int { axes.count }
+    public var shape: [Int] { axes.map(\.unknowns) }
+    public var count: Int { axes.reduce(1) { $0 * $1.unknowns } }
+
+    /// Strides of the C-order numbering (last axis fastest).
+    public var strides: [Int] {
+        var s = [Int](repeating: 1, count: dimension)
+        for d in stride(from: dimension - 2, through: 0, by: -1) { s[d] = s[d + 1] * axes[d + 1].unknowns }
+        return s
+    }
+
+    /// Coordinates (x, y, z) of unknown with multi-index `index`; missing axes are 0.
+    public func coordinates(of index: [Int]) -> (Double, Double, Double) {
+        var c = (0.0, 0.0, 0.0)
+        for d in 0..<dimension {
+            let v = axes[d].coordinate(node: axes[d].node(ofUnknown: index[d]))
+            if d == 0 { c.0 = v } else if d == 1 { c.1 = v } else { c.2 = v }
+        }
+        return c
+    }
+}

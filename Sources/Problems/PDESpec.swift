@@ -1,0 +1,152 @@
+import Foundation
+import Storage
+
+/// The `[pde]` table: −div(a ∇u) = f on a box, uniform grid, Dirichlet or Neumann per side.
+public struct PDESpec: Sendable {
+    public enum BoundaryKind: String, Sendable { case dirichlet, neumann }
+    public struct Boundary: Sendable {
+        public var kind: BoundaryKind
+        /// Dirichlet: u on the side. Neumann: the outward normal derivative ∂u/∂n.
+        public var value: Expression
+    }
+
+    public var grid: Grid
+    public var coefficient: FieldSpec
+    public var rhs: FieldSpec
+    public var exact: Expression?
+    public var parameters: [String: Double]
+    /// boundaries[axis][0] is the low side, [1] the high side.
+    public var boundaries: [[Boundary]]
+
+    public static let sideNames = [["x_min", "x_max"], ["y_min", "y_max"], ["z_min", "z_max"]]
+
+    init(_ r: TableReader) throws {
+        // Parameters first: every expression may use them.
+        var parameters: [String: Double] = [:]
+        if let p = try r.table("parameters") {
+            for key in p.table.keys {
+                guard let x = try p.double(key), x.isFinite else { throw p.error(key, "must be a finite number") }
+                parameters[key] = x
+            }
+        }
+        self.parameters = parameters
+
+        guard let gridValues = try r.array("grid") else {
+            throw r.error("grid", "missing: give the number of unknowns per axis, e.g. grid = [255, 255]")
+        }
+        guard (1...3).contains(gridValues.count) else {
+            throw r.error("grid", "expected 1 to 3 sizes (one per axis), got \(gridValues.count)")
+        }
+        let sizes: [Int] = try gridValues.enumerated().map { d, v in
+            guard case .integer(let n) = v else { throw r.error("grid", "entry \(d + 1) is \(v.typeName), expected an integer") }
+            guard n >= 2 else { throw r.error("grid", "grid too small: axis \(d + 1) has \(n) unknowns, at least 2 are needed") }
+            return n
+        }
+        let total = sizes.reduce(1, *)
+        guard total * (2 * sizes.count + 1) < Int(Int32.max) else {
+            throw r.error("grid", "\(total) unknowns exceed the 32-bit sparse index range")
+        }
+
+        var bounds = [[Double]](repeating: [0, 1], count: sizes.count)
+        if let domain = try r.array("domain") {
+            guard domain.count == sizes.count else {
+                throw r.error("domain", "has \(domain.count) intervals but grid has \(sizes.count) axes")
+            }
+            for (d, v) in domain.enumerated() {
+                guard case .array(let pair) = v, pair.count == 2,
+                      let lo = pair[0].number, let hi = pair[1].number, lo < hi, lo.isFinite, hi.isFinite else {
+                    throw r.error("domain", "interval \(d + 1) must be [lower, upper] with lower < upper")
+                }
+                bounds[d] = [lo, hi]
+            }
+        }
+
+        // Boundary conditions: [pde.boundary] with `all` and per-side entries.
+        var boundaries = [[Boundary]]()
+        let zero = try Expression("0")
+        var kinds = [[BoundaryKind]](repeating: [.dirichlet, .dirichlet], count: sizes.count)
+        var values = [[Expression]](repeating: [zero, zero], count: sizes.count)
+        if let b = try r.table("boundary") {
+            func side(_ key: String) throws -> (BoundaryKind, Expression)? {
+                guard let t = try b.table(key) else { return nil }
+                let kind = try t.string("type", default: "dirichlet", oneOf: ["dirichlet", "neumann"])
+                let value = try FieldSpec.read(t, "value", parameters: parameters, allowNPY: false)
+                try t.finish()
+                if case .expression(let e)? = value { return (BoundaryKind(rawValue: kind)!, e) }
+                return (BoundaryKind(rawValue: kind)!, zero)
+            }
+            if let all = try side("all") {
+                for d in 0..<sizes.count { kinds[d] = [all.0, all.0]; values[d] = [all.1, all.1] }
+            }
+            for d in 0..<3 {
+                for s in 0..<2 {
+                    let name = Self.sideNames[d][s]
+                    if d >= sizes.count {
+                        if b.has(name) { throw b.error(name, "the grid has \(sizes.count) axis(es); there is no \(name) side") }
+                        continue
+                    }
+                    if let v = try side(name) { kinds[d][s] = v.0; values[d][s] = v.1 }
+                }
+            }
+            try b.finish()
+        }
+        for d in 0..<sizes.count { boundaries.append((0..<2).map { Boundary(kind: kinds[d][$0], value: values[d][$0]) }) }
+        if kinds.allSatisfy({ $0.allSatisfy { $0 == .neumann } }) {
+            throw r.error("boundary", "every side is Neumann, so u is determined only up to a constant; make at least one side Dirichlet")
+        }
+        self.boundaries = boundaries
+        grid = Grid(axes: (0..<sizes.count).map { d in
+            Grid.Axis(unknowns: sizes[d], lower: bounds[d][0], upper: bounds[d][1],
+                      dirichletLow: kinds[d][0] == .dirichlet, dirichletHigh: kinds[d][1] == .dirichlet)
+        })
+
+        coefficient = try FieldSpec.read(r, "coefficient", parameters: parameters) ?? .expression(try Expression("1"))
+        guard let f = try FieldSpec.read(r, "rhs", parameters: parameters) else {
+            throw r.error("rhs", "missing: give the right-hand side f, e.g. rhs = \"1\"")
+        }
+        rhs = f
+        for (key, field) in [("coefficient", coefficient), ("rhs", rhs)] {
+            if case .npy(let path, let array) = field, array.shape != grid.shape {
+                throw r.error(key, "\(path) has shape \(array.shape), the grid is \(grid.shape)")
+            }
+        }
+        if let e = try FieldSpec.read(r, "exact", parameters: parameters, allowNPY: false), case .expression(let ex) = e {
+            exact = ex
+        }
+        try r.finish()
+    }
+
+    /// The resolved `[pde]` table for run records.
+    public var resolved: ConfigTable {
+        var t = ConfigTable()
+        t["grid"] = .array(grid.shape.map { .integer($0) })
+        t["domain"] = .array(grid.axes.map { .array([.double($0.lower), .double($0.upper)]) })
+        t["coefficient"] = coefficient.resolved
+        t["rhs"] = rhs.resolved
+        if let exact { t["exact"] = .string(exact.source) }
+        if !parameters.isEmpty {
+            var p = ConfigTable()
+            for k in parameters.keys.sorted() { p[k] = .double(parameters[k]!) }
+            t["parameters"] = .table(p)
+        }
+        var b = ConfigTable()
+        for d in 0..<grid.dimension { for s in 0..<2 {
+            var side = ConfigTable()
+            side["type"] = .string(boundaries[d][s].kind.rawValue)
+            side["value"] = .string(boundaries[d][s].value.source)
+            b[Self.sideNames[d][s]] = .table(side)
+        }}
+        t["boundary"] = .table(b)
+        return t
+    }
+}
+
+extension ConfigValue {
+    var number: Double? {
+        switch self {
+        case .double(let d): d
+        case .integer(let i): Double(i)
+        default: nil
+        }
+    }
+}

@@ -1,0 +1,111 @@
+import Foundation
+import TOMLKit
+
+/// A parsed problem file plus what is needed to point at its lines in error messages.
+///
+/// TOMLKit parses (and reports syntax errors with line and column); it does not keep source
+/// positions of keys, so `line(of:)` finds a key by scanning the text for its table header and
+/// `key =` line. `--set` overrides are applied to the tree and remembered, so an error in an
+/// overridden value names `--set KEY` instead of a line.
+public struct ProblemDocument: Sendable {
+    /// Path as the user gave it (used in messages).
+    public let path: String
+    /// Folder the file lives in: relative data paths resolve against it.
+    public let directory: URL
+    public private(set) var root: ConfigTable
+    private let lines: [Substring]
+    private var overridden: Set<String> = []
+
+    public init(path: String, overrides: [String] = []) throws {
+        let url = URL(fileURLWithPath: path)
+        guard let data = FileManager.default.contents(atPath: path) else {
+            var isDir: ObjCBool = false
+            let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDir)
+            throw ProblemError(file: path, message: exists && isDir.boolValue ? "is a directory, not a problem file" : "no such file")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ProblemError(file: path, message: "not UTF-8 text")
+        }
+        try self.init(text: text, path: path, directory: url.deletingLastPathComponent(), overrides: overrides)
+    }
+
+    public init(text: String, path: String, directory: URL, overrides: [String] = []) throws {
+        self.path = path
+        self.directory = directory
+        self.lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        do {
+            root = ConfigTable(toml: try TOMLTable(string: text))
+        } catch let e as TOMLParseError {
+            throw ProblemError(file: path, line: e.source.begin.line, message: "TOML syntax error: \(e.description)")
+        }
+        for o in overrides { try apply(override: o) }
+    }
+
+    /// Applies `key.path=value`; the value is read as TOML (`[33,33]`, `1e-6`, `"ic0"`) and,
+    /// failing that, as a bare string (`--set solver.preconditioner=ic0`).
+    private mutating func apply(override: String) throws {
+        guard let eq = override.firstIndex(of: "=") else {
+            throw ProblemError(file: path, key: "--set \(override)", message: "expected KEY=VALUE, e.g. --set pde.grid=[33,33]")
+        }
+        let key = override[..<eq].trimmingCharacters(in: .whitespaces)
+        let raw = override[override.index(after: eq)...].trimmingCharacters(in: .whitespaces)
+        let parts = key.split(separator: ".").map(String.init)
+        guard !parts.isEmpty, parts.allSatisfy({ !$0.isEmpty }) else {
+            throw ProblemError(file: path, key: "--set \(override)", message: "empty key")
+        }
+        let value: ConfigValue
+        if let t = try? TOMLTable(string: "v = \(raw)"), let v = t["v"] {
+            value = ConfigValue(toml: v)
+        } else {
+            value = .string(raw)
+        }
+        do {
+            try root.set(path: parts[...], to: value)
+        } catch let e as ConfigPathError {
+            throw ProblemError(file: path, key: "--set \(key)", message: "'\(e.key)' is \(e.found), not a table")
+        }
+        overridden.insert(key)
+    }
+
+    /// The 1-based line where `keyPath` is defined, if it can be found.
+    public func line(of keyPath: [String]) -> Int? {
+        guard let last = keyPath.last else { return nil }
+        var section: [String] = []
+        var best: Int?
+        for (index, raw) in lines.enumerated() {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.hasPrefix("[") {
+                let inner = line.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+                    .split(separator: "#").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+                let cut = inner.firstIndex(of: "]").map { String(inner[..<$0]) } ?? inner
+                section = cut.split(separator: ".").map { $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\"'")) }
+                if section == keyPath { return index + 1 }
+                continue
+            }
+            guard let eq = line.firstIndex(of: "=") else { continue }
+            let lhs = line[..<eq].split(separator: ".").map { $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\"'")) }
+            let full = section + lhs
+            if full == keyPath { return index + 1 }
+            // An inline table holding the key: `boundary = { x_min = ... }` — remember the line.
+            if keyPath.starts(with: full), line[line.index(after: eq)...].contains(last) { best = index + 1 }
+        }
+        return best
+    }
+
+    /// A ProblemError located at `keyPath`.
+    public func error(_ keyPath: [String], _ message: String) -> ProblemError {
+        let key = keyPath.joined(separator: ".")
+        if overridden.contains(where: { key == $0 || key.hasPrefix($0 + ".") }) {
+            return ProblemError(file: path, key: "--set \(key)", message: message)
+        }
+        return ProblemError(file: path, line: line(of: keyPath), key: key, message: message)
+    }
+
+    /// A reader over the root table.
+    public func reader() -> TableReader { TableReader(table: root, path: [], document: self) }
+
+    /// Resolves a data path from the file against the problem file's folder.
+    public func resolve(_ relative: String) -> URL {
+        relative.hasPrefix("/") ? URL(fileURLWithPath: relative) : directory.appendingPathComponent(relative)
+    }
+}

@@ -1,0 +1,48 @@
+/// A problem-file error: one line naming the file, the line (when known) and the key.
+///
+/// Rendered as `FILE:LINE: KEY: MESSAGE` (grep- and editor-friendly), or `FILE: KEY: MESSAGE`
+/// when the line is unknown; values from `--set` are reported as `--set KEY`.
+public struct ProblemError: Error, CustomStringConvertible, Equatable {
+    public var file: String
+    public var line: Int?
+    public var key: String?
+    public var message: String
+
+    public init(file: String, line: Int? = nil, key: String? = nil, message: String) {
+        self.file = file; self.line = line; self.key = key; self.message = message
+    }
+
+    public var description: String {
+        var s = file
+        if let line { s += ":\(line)" }
+        s += ": "
+        if let key { s += "\(key): " }
+        return s + message
+    }
+}
+
+/// Levenshtein distance, for "did you mean" suggestions on unknown keys and names.
+func editDistance(_ a: String, _ b: String) -> Int {
+    let a = Array(a), b = Array(b)
+    if a.isEmpty { return b.count }
+    if b.isEmpty { return a.count }
+    var previous = Array(0...b.count), current = previous
+    for i in 1...a.count {
+        current[0] = i
+        for j in 1...b.count {
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+        }
+        swap(&previous, &current)
+    }
+    return previous[b.count]
+}
+
+/// The candidate closest to `name`, if it is close enough to be a plausible typo. Ties go to
+/// the longer common prefix ("sinn" suggests "sin", not "sign").
+func nearest(_ name: String, in candidates: some Collection<String>) -> String? {
+    func prefix(_ c: String) -> Int { zip(name, c).prefix { $0 == $1 }.count }
+    let scored = candidates.map { ($0, editDistance(name, $0), prefix($0)) }
+        .min { ($0.1, -$0.2, $0.0) < ($1.1, -$1.2, $1.0) }
+    guard let (best, d, _) = scored, d <= max(2, name.count / 3) else { return nil }
+    return best
+}

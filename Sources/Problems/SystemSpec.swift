@@ -1,0 +1,85 @@
+import Foundation
+import LinearAlgebra
+import Storage
+
+/// The `[system]` table: the user's own A x = b, A in Matrix Market, b in NPY or Matrix Market.
+public struct SystemSpec: Sendable {
+    public var matrixPath: String
+    public var rhsPath: String
+    public var exactPath: String?
+    public var matrix: CSRMatrix
+    public var rhs: [Double]
+    public var exact: [Double]?
+
+    init(_ r: TableReader) throws {
+        guard let m = try r.string("matrix") else {
+            throw r.error("matrix", "missing: give a Matrix Market file, e.g. matrix = \"data/A.mtx\"")
+        }
+        guard let b = try r.string("rhs") else {
+            throw r.error("rhs", "missing: give the right-hand side as .npy or .mtx")
+        }
+        matrixPath = m; rhsPath = b
+        exactPath = try r.string("exact")
+        try r.finish()
+
+        matrix = try Self.loadMatrix(r, "matrix", m)
+        rhs = try Self.loadVector(r, "rhs", b)
+        guard rhs.count == matrix.rows else {
+            throw r.error("rhs", "\(b) has \(rhs.count) entries, the matrix has \(matrix.rows) rows")
+        }
+        if let e = exactPath {
+            let x = try Self.loadVector(r, "exact", e)
+            guard x.count == matrix.columns else {
+                throw r.error("exact", "\(e) has \(x.count) entries, the matrix has \(matrix.columns) columns")
+            }
+            exact = x
+        }
+    }
+
+    private static func loadMatrix(_ r: TableReader, _ key: String, _ path: String) throws -> CSRMatrix {
+        let url = r.document.resolve(path)
+        let content: MatrixMarketContent
+        do { content = try MatrixMarket.read(url) } catch let e as StorageError { throw r.error(key, e.description) }
+        switch content {
+        case .coordinate(let c):
+            guard c.rows == c.columns else { throw r.error(key, "\(path) is \(c.rows)×\(c.columns); a square matrix is needed") }
+            do {
+                return try CSRMatrix(rows: c.rows, columns: c.columns, rowIndices: c.rowIndices,
+                                     columnIndices: c.columnIndices, values: c.values)
+            } catch { throw r.error(key, "\(path): \(error)") }
+        case .array:
+            throw r.error(key, "\(path) is a dense (array) Matrix Market file; give the matrix in coordinate format")
+        }
+    }
+
+    private static func loadVector(_ r: TableReader, _ key: String, _ path: String) throws -> [Double] {
+        let url = r.document.resolve(path)
+        do {
+            if path.lowercased().hasSuffix(".mtx") {
+                switch try MatrixMarket.read(url) {
+                case .array(let rows, let columns, let values):
+                    guard columns == 1 || rows == 1 else { throw r.error(key, "\(path) is \(rows)×\(columns); a vector is needed") }
+                    return values
+                case .coordinate(let c):
+                    guard c.columns == 1 else { throw r.error(key, "\(path) is \(c.rows)×\(c.columns); a vector is needed") }
+                    var v = [Double](repeating: 0, count: c.rows)
+                    for (i, x) in zip(c.rowIndices, c.values) { v[Int(i)] += x }
+                    return v
+                }
+            }
+            let a = try NPY.read(url)
+            guard a.shape.count == 1 || (a.shape.count == 2 && a.shape.contains(1)) else {
+                throw r.error(key, "\(path) has shape \(a.shape); a vector is needed")
+            }
+            return a.values
+        } catch let e as StorageError { throw r.error(key, e.description) }
+    }
+
+    public var resolved: ConfigTable {
+        var t = ConfigTable()
+        t["matrix"] = .string(matrixPath); t["rhs"] = .string(rhsPath)
+        if let exactPath { t["exact"] = .string(exactPath) }
+        t["rows"] = .integer(matrix.rows); t["nonzeros"] = .integer(matrix.nonzeros)
+        return t
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import Krylov
+import LinearAlgebra
+import Problems
+
+/// Turns a `[solver]` table into a solve: the one place where method and preconditioner names
+/// map to types. `pdekit list` prints the same names from `SolverSpec`.
+public enum SolverFactory {
+    /// What was built, for `--view` and the run record.
+    public struct Description: Sendable {
+        public var table = ConfigTable()
+        mutating func add(_ key: String, _ value: Double) { table[key] = .double(value) }
+        mutating func add(_ key: String, _ value: Int) { table[key] = .integer(value) }
+        mutating func add(_ key: String, _ value: Bool) { table[key] = .bool(value) }
+        mutating func add(_ key: String, _ value: String) { table[key] = .string(value) }
+    }
+
+    public static func makePreconditioner(_ name: String, _ a: CSRMatrix, _ spec: SolverSpec,
+                                          _ description: inout Description) throws -> any Preconditioner {
+        switch name {
+        case "none": return IdentityPreconditioner(size: a.rows)
+        case "jacobi": return try JacobiPreconditioner(a)
+        case "ssor":
+            description.add("ssor_omega", spec.ssorOmega)
+            return try SSORPreconditioner(a, omega: spec.ssorOmega)
+        case "ic0":
+            let ic = try IncompleteCholeskyPreconditioner(a)
+            description.add("ic0_shift", ic.shift)
+            return ic
+        case "cholmod":
+            let c = try CholeskyFactorization(a)
+            description.add("cholmod_factor_nonzeros", c.factorNonzeros)
+            return c
+        default:
+            throw LinearAlgebraError.invalidArgument("unknown preconditioner '\(name)'")
+        }
+    }
+
+    /// Solves A x = b as `spec` says. Throws for setup failures (not SPD, singular, ...);
+    /// an iterative method that does not converge returns normally with a negative reason.
+    public static func solve(_ a: CSRMatrix, _ b: [Double], _ spec: SolverSpec,
+                             monitor: (@Sendable (ResidualRecord) -> Void)?,
+                             view: ((Description) -> Void)? = nil) throws -> (x: [Double], result: SolveResult, description: Description) {
+        var d = Description()
+        d.add("method", spec.method)
+        d.add("rows", a.rows); d.add("nonzeros", a.nonzeros)
+        let bnorm = b.norm2
+        switch spec.method {
+        case "direct", "lu":
+            let t0 = Date()
+            let factor: any Preconditioner
+            if spec.method == "direct" {
+                let c = try CholeskyFactorization(a)
+                d.add("cholmod_analyze_seconds", c.analyzeSeconds); d.add("cholmod_factor_seconds", c.factorSeconds)
+                d.add("cholmod_factor_nonzeros", c.factorNonzeros); d.add("cholmod_supernodal", c.isSupernodal)
+                factor = c
+            } else {
+                let lu = try LUFactorization(a)
+                d.add("umfpack_analyze_seconds", lu.analyzeSeconds); d.add("umfpack_factor_seconds", lu.factorSeconds)
+                factor = lu
+            }
+            let setup = Date().timeIntervalSince(t0)
+            view?(d)
+            let t1 = Date()
+            let x = factor.apply(b)
+            let solveSeconds = Date().timeIntervalSince(t1)
+            let r = zip(b, a.apply(x)).map { $0 - $1 }.norm2
+            guard r.isFinite else { throw LinearAlgebraError.library("direct solve produced NaN or Inf") }
+            let result = SolveResult(reason: .converged_direct, iterations: 1, residualNorm: r, rhsNorm: bnorm,
+                                     history: [], setupSeconds: setup, solveSeconds: solveSeconds)
+            return (x, result, d)
+        default:
+            d.add("preconditioner", spec.preconditioner)
+            let t0 = Date()
+            let m = try makePreconditioner(spec.preconditioner, a, spec, &d)
+            let setup = Date().timeIntervalSince(t0)
+            let options = IterativeOptions(rtol: spec.rtol, atol: spec.atol, maxIterations: spec.maxIterations,
+                                           timeLimit: spec.timeLimit, recordHistory: true, monitor: monitor)
+            d.add("rtol", max(spec.rtol, IterativeOptions.machineFloor)); d.add("atol", spec.atol)
+            d.add("max_iterations", spec.maxIterations)
+            d.add("stopping_rule", "true residual ||b - A x|| <= max(rtol ||b||, atol)")
+            view?(d)
+            let cg = try ConjugateGradient(matrix: a, preconditioner: m, options: options)
+            var (x, result) = cg.solve(b)
+            result.setupSeconds = setup
+            return (x, result, d)
+        }
+    }
+}

@@ -1,0 +1,221 @@
+import Foundation
+import XCTest
+import Storage
+
+/// End to end: the built `pdekit` executable on every file in problems/ and on each class of
+/// bad input, asserting the exit status, the words of the error and that no output is left.
+final class CLITests: XCTestCase {
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+
+    /// The executable sits next to the test bundle in the build products folder.
+    static var executable: URL {
+        var dir = Bundle.main.bundleURL
+        for _ in 0..<3 {
+            let candidate = dir.appendingPathComponent("pdekit")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            dir.deleteLastPathComponent()
+        }
+        return packageRoot.appendingPathComponent(".build/debug/pdekit")
+    }
+
+    var work: URL!
+
+    override func setUpWithError() throws {
+        work = FileManager.default.temporaryDirectory.appendingPathComponent("pdekit-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: work) }
+
+    struct Outcome { var status: Int32; var stdout: String; var stderr: String }
+
+    func pdekit(_ args: [String]) throws -> Outcome {
+        let p = Process()
+        p.executableURL = Self.executable
+        p.arguments = args
+        p.currentDirectoryURL = work
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out; p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Outcome(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    func write(_ name: String, _ text: String) throws -> String {
+        let url = work.appendingPathComponent(name)
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        return url.path
+    }
+
+    /// Folders in the work directory other than the inputs: a failed run must leave none.
+    func leftovers() throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: work.path).filter { !$0.hasSuffix(".toml") && !$0.hasSuffix(".npy") && !$0.hasSuffix(".mtx") }
+    }
+
+    // MARK: every example problem, at a small size
+
+    func testEveryExampleProblemRuns() throws {
+        let problems = try FileManager.default.contentsOfDirectory(atPath: Self.packageRoot.appendingPathComponent("problems").path)
+            .filter { $0.hasSuffix(".toml") }.sorted()
+        XCTAssertGreaterThanOrEqual(problems.count, 6)
+        for file in problems {
+            let path = Self.packageRoot.appendingPathComponent("problems/\(file)").path
+            let text = try String(contentsOfFile: path, encoding: .utf8)
+            var args = ["run", path, "--output", work.appendingPathComponent(file).path, "--error-if-not-converged"]
+            // Shrink the grid: keep the axis count and the Neumann/Dirichlet layout.
+            if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("grid") }),
+               let open = line.firstIndex(of: "["), let close = line.firstIndex(of: "]") {
+                let axes = line[open...close].filter { $0 == "," }.count
+                args += ["--set", "pde.grid=[" + Array(repeating: "12", count: axes + 1).joined(separator: ",") + "]"]
+            }
+            let r = try pdekit(args)
+            XCTAssertEqual(r.status, 0, "\(file): \(r.stderr)")
+            let out = work.appendingPathComponent(file)
+            let solution = try NPY.read(out.appendingPathComponent("solution.npy"))
+            XCTAssertTrue(solution.values.allSatisfy(\.isFinite), file)
+            let record = try String(contentsOf: out.appendingPathComponent("run.toml"), encoding: .utf8)
+            XCTAssertTrue(record.contains("converged = true"), "\(file): \(record)")
+            if text.contains("exact") {
+                // At 12 points per axis the discretisation error of these smooth solutions is
+                // below 5%: a wrong operator or a swapped axis gives O(1).
+                let line = record.split(separator: "\n").first { $0.hasPrefix("relative_l2_error") }
+                let value = line.flatMap { Double($0.split(separator: "=")[1].trimmingCharacters(in: .whitespaces)) }
+                XCTAssertNotNil(value, file)
+                XCTAssertLessThan(value ?? 1, 0.05, file)
+            }
+        }
+    }
+
+    func testRunWritesTheDocumentedFiles() throws {
+        let path = Self.packageRoot.appendingPathComponent("problems/poisson2d.toml").path
+        let r = try pdekit(["run", path, "--set", "pde.grid=[20,30]", "--view", "--monitor"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("preconditioner = ic0"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("KSP Residual norm"), r.stdout)
+        let out = work.appendingPathComponent("outputs/poisson2d")
+        XCTAssertEqual(try NPY.read(out.appendingPathComponent("solution.npy")).shape, [20, 30])
+        let history = try String(contentsOf: out.appendingPathComponent("history.csv"), encoding: .utf8)
+        XCTAssertTrue(history.hasPrefix("iteration,residual_norm,relative_residual,seconds\n"))
+        let record = try String(contentsOf: out.appendingPathComponent("run.toml"), encoding: .utf8)
+        for key in ["reason = \"converged_rtol\"", "reason_code = 2", "setup_seconds", "solve_seconds", "grid = [20, 30]", "[versions]"] {
+            XCTAssertTrue(record.contains(key), "\(key) missing from run.toml")
+        }
+        // Exactly the three files: no temporary names left behind.
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out.path).sorted(), ["history.csv", "run.toml", "solution.npy"])
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: work.appendingPathComponent("outputs").path), ["poisson2d"])
+    }
+
+    func testJSONRecordAndNotConvergedExitStatus() throws {
+        let path = Self.packageRoot.appendingPathComponent("problems/poisson2d.toml").path
+        let r = try pdekit(["run", path, "--set", "pde.grid=[30,30]", "--set", "solver.max_iterations=2",
+                            "--set", "output.format=\"json\"", "--error-if-not-converged", "--output", "o"])
+        XCTAssertEqual(r.status, 3, r.stderr)
+        XCTAssertTrue(r.stderr.contains("diverged_max_iterations"), r.stderr)
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: work.appendingPathComponent("o/run.json"))) as? [String: Any]
+        let result = json?["result"] as? [String: Any]
+        XCTAssertEqual(result?["reason_code"] as? Int, -3)
+        // Without the flag the same run exits 0 with a warning.
+        let soft = try pdekit(["run", path, "--set", "pde.grid=[30,30]", "--set", "solver.max_iterations=2", "--output", "o"])
+        XCTAssertEqual(soft.status, 0)
+        XCTAssertTrue(soft.stderr.contains("warning"), soft.stderr)
+    }
+
+    func testListAndCheck() throws {
+        let list = try pdekit(["list"])
+        XCTAssertEqual(list.status, 0)
+        for name in ["cg", "direct", "lu", "jacobi", "ssor", "ic0", "pde", "linear_system"] {
+            XCTAssertTrue(list.stdout.contains(name), name)
+        }
+        let check = try pdekit(["check", Self.packageRoot.appendingPathComponent("problems/linear_system.toml").path])
+        XCTAssertEqual(check.status, 0, check.stderr)
+        XCTAssertTrue(try leftovers().isEmpty)
+    }
+
+    // MARK: bad input: one line, status 2, nothing written
+
+    func assertBadInput(_ args: [String], _ words: [String], file: StaticString = #filePath, line: UInt = #line) throws {
+        let r = try pdekit(args)
+        XCTAssertEqual(r.status, 2, r.stderr, file: file, line: line)
+        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, "not one line: \(r.stderr)", file: file, line: line)
+        for w in words { XCTAssertTrue(r.stderr.contains(w), "'\(w)' missing from: \(r.stderr)", file: file, line: line) }
+        XCTAssertEqual(try leftovers(), [], "partial output left", file: file, line: line)
+    }
+
+    let header = "[problem]\nname = \"bad\"\nkind = \"pde\"\n[pde]\n"
+
+    func testMalformedTOML() throws {
+        try assertBadInput(["run", try write("a.toml", header + "grid = [8, 8\nrhs = 1\n")], ["a.toml:", "TOML syntax error"])
+    }
+
+    func testUnknownKeyWithSuggestion() throws {
+        try assertBadInput(["run", try write("a.toml", header + "grid = [8, 8]\nrhs = 1\n[solver]\nmethd = \"cg\"\n")],
+                           ["a.toml:8:", "solver.methd", "did you mean 'method'"])
+    }
+
+    func testWrongTypeTooSmallGridNegativeTolerance() throws {
+        try assertBadInput(["run", try write("a.toml", header + "grid = \"big\"\nrhs = 1\n")], ["a.toml:5:", "pde.grid", "expected an array"])
+        try assertBadInput(["run", try write("b.toml", header + "grid = [1, 8]\nrhs = 1\n")], ["b.toml:5:", "grid too small"])
+        try assertBadInput(["run", try write("c.toml", header + "grid = [8, 8]\nrhs = 1\n[solver]\natol = -1\n")], ["c.toml:8:", "solver.atol", "≥ 0"])
+    }
+
+    func testMissingFiles() throws {
+        try assertBadInput(["run", work.appendingPathComponent("none.toml").path], ["none.toml", "no such file"])
+        try assertBadInput(["run", try write("a.toml", header + "grid = [8]\nrhs = { npy = \"missing.npy\" }\n")], ["pde.rhs", "missing.npy"])
+    }
+
+    func testMalformedNPY() throws {
+        try Data("NOTNUMPY-------".utf8).write(to: work.appendingPathComponent("bad.npy"))
+        try assertBadInput(["run", try write("a.toml", header + "grid = [4]\nrhs = { npy = \"bad.npy\" }\n")], ["pde.rhs", "bad.npy"])
+        // Truncated: a valid header promising 4 doubles, followed by 2.
+        var truncated = NPY.encode([1, 2, 3, 4], shape: [4])
+        truncated.removeLast(16)
+        try truncated.write(to: work.appendingPathComponent("short.npy"))
+        try assertBadInput(["run", try write("b.toml", header + "grid = [4]\nrhs = { npy = \"short.npy\" }\n")], ["short.npy", "truncated"])
+        // Wrong shape.
+        try NPY.write([1, 2, 3], shape: [3], to: work.appendingPathComponent("three.npy"))
+        try assertBadInput(["run", try write("c.toml", header + "grid = [4]\nrhs = { npy = \"three.npy\" }\n")], ["pde.rhs", "shape [3]", "[4]"])
+    }
+
+    func systemFile(_ name: String, matrix: String, method: String = "cg") throws -> String {
+        try matrix.write(to: work.appendingPathComponent("\(name).mtx"), atomically: true, encoding: .utf8)
+        try NPY.write([1, 1], shape: [2], to: work.appendingPathComponent("b2.npy"))
+        return try write("\(name).toml", """
+            [problem]
+            kind = "linear_system"
+            [system]
+            matrix = "\(name).mtx"
+            rhs = "b2.npy"
+            [solver]
+            method = "\(method)"
+            preconditioner = "none"
+            """)
+    }
+
+    func testMalformedMatrixMarket() throws {
+        try assertBadInput(["run", try systemFile("h", matrix: "%%MatrixMarket matrix banana real general\n2 2 1\n1 1 1\n")], ["h.mtx", "line 1"])
+        try assertBadInput(["run", try systemFile("r", matrix: "%%MatrixMarket matrix coordinate real general\n2 2 2\n1 1 1\n3 1 1\n")], ["r.mtx", "line 4", "out of range"])
+        try assertBadInput(["run", try systemFile("n", matrix: "%%MatrixMarket matrix coordinate real general\n2 2 2\n1 1 nan\n2 2 1\n")], ["n.mtx", "line 3", "NaN"])
+        try assertBadInput(["run", try systemFile("t", matrix: "%%MatrixMarket matrix coordinate real general\n2 2 3\n1 1 1\n2 2 1\n")], ["t.mtx", "expected 3 entries"])
+    }
+
+    func testMatricesThatAreNotSPD() throws {
+        let indefinite = "%%MatrixMarket matrix coordinate real symmetric\n2 2 2\n1 1 1\n2 2 -1\n"
+        try assertBadInput(["run", try systemFile("i", matrix: indefinite)], ["not positive definite"])
+        try assertBadInput(["run", try systemFile("j", matrix: indefinite, method: "direct")], ["not positive definite", "pivot 2"])
+        let nonsymmetric = "%%MatrixMarket matrix coordinate real general\n2 2 3\n1 1 2\n1 2 1\n2 2 2\n"
+        try assertBadInput(["run", try systemFile("k", matrix: nonsymmetric)], ["not symmetric", "lu"])
+        try assertBadInput(["run", try systemFile("l", matrix: nonsymmetric, method: "direct")], ["not symmetric"])
+        let singular = "%%MatrixMarket matrix coordinate real general\n2 2 4\n1 1 1\n1 2 2\n2 1 2\n2 2 4\n"
+        try assertBadInput(["run", try systemFile("s", matrix: singular, method: "lu")], ["singular"])
+        // The nonsymmetric one is fine for LU.
+        XCTAssertEqual(try pdekit(["run", try systemFile("u", matrix: nonsymmetric, method: "lu"), "--output", "u"]).status, 0)
+    }
+
+    func testBadCommandLineIsStatus2() throws {
+        let r = try pdekit(["run"])
+        XCTAssertEqual(r.status, 2)
+        XCTAssertTrue(r.stderr.contains("error"), r.stderr)
+    }
+}
