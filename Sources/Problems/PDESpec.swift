@@ -106,8 +106,9 @@ public struct PDESpec: Sendable {
         }
         rhs = f
         for (key, field) in [("coefficient", coefficient), ("rhs", rhs)] {
-            if case .npy(let path, let array) = field, array.shape != grid.shape {
-                throw r.error(key, "\(path) has shape \(array.shape), the grid is \(grid.shape)")
+            // Shaped like the grid, or flat in the same C order.
+            if case .npy(let path, let array) = field, array.shape != grid.shape, array.shape != [grid.count] {
+                throw r.error(key, "\(path) has shape \(array.shape), the grid is \(grid.shape) (or flat [\(grid.count)])")
             }
         }
         if let e = try FieldSpec.read(r, "exact", parameters: parameters, allowNPY: false), case .expression(let ex) = e {
