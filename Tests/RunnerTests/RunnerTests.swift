@@ -1,0 +1,98 @@
+import Foundation
+import XCTest
+import Problems
+import LinearAlgebra
+@testable import Runner
+
+final class RecordWriterTests: XCTestCase {
+    func table() -> ConfigTable {
+        var inner = ConfigTable()
+        inner["reason"] = .string("converged_rtol"); inner["code"] = .integer(-3)
+        inner["x"] = .double(0.1); inner["nan"] = .double(.nan); inner["ok"] = .bool(true)
+        var t = ConfigTable()
+        t["name"] = .string("a \"quoted\" name"); t["grid"] = .array([.integer(3), .integer(4)])
+        t["result"] = .table(inner)
+        return t
+    }
+
+    func testTOMLPutsValuesBeforeSubtablesAndQuotes() {
+        XCTAssertEqual(RecordWriter.toml(table()), """
+            name = "a \\"quoted\\" name"
+            grid = [3, 4]
+
+            [result]
+            reason = "converged_rtol"
+            code = -3
+            x = 0.1
+            nan = nan
+            ok = true
+
+            """)
+    }
+
+    func testJSONIsValidAndMapsNaNToNull() throws {
+        let json = RecordWriter.json(table())
+        let object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
+        let result = object?["result"] as? [String: Any]
+        XCTAssertEqual(result?["code"] as? Int, -3)
+        XCTAssertTrue(result?["nan"] is NSNull)
+        XCTAssertEqual(object?["name"] as? String, "a \"quoted\" name")
+    }
+}
+
+final class OutputFolderTests: XCTestCase {
+    func testCommitReplacesAndDiscardLeavesNothing() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("of-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let dest = root.appendingPathComponent("nested/run")
+        let first = try OutputFolder(destination: dest)
+        try Data("1".utf8).write(to: first.url("a.txt"))
+        try first.commit()
+        let second = try OutputFolder(destination: dest)
+        try Data("2".utf8).write(to: second.url("b.txt"))
+        try second.commit()
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dest.path), ["b.txt"])
+        let third = try OutputFolder(destination: dest)
+        try Data("3".utf8).write(to: third.url("c.txt"))
+        third.discard()
+        // The earlier result is intact and no staging folder is left.
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("nested").path), ["run"])
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dest.path), ["b.txt"])
+    }
+}
+
+final class SolverFactoryTests: XCTestCase {
+    /// Every method and preconditioner the catalog lists solves the same SPD system; all agree
+    /// with CHOLMOD. κ of the 20² Laplacian is ≈ 180, so rtol 1e-12 bounds the error by 2e-10.
+    func testEveryListedSolverAgrees() throws {
+        let n = 20, h = 1.0 / Double(n + 1)
+        var ri = [Int32](), ci = [Int32](), v = [Double]()
+        for i in 0..<n * n {
+            let (a, b) = (i / n, i % n)
+            ri.append(Int32(i)); ci.append(Int32(i)); v.append(4 / (h * h))
+            for (da, db) in [(-1, 0), (1, 0), (0, -1), (0, 1)] where (0..<n).contains(a + da) && (0..<n).contains(b + db) {
+                ri.append(Int32(i)); ci.append(Int32((a + da) * n + b + db)); v.append(-1 / (h * h))
+            }
+        }
+        let matrix = try CSRMatrix(rows: n * n, columns: n * n, rowIndices: ri, columnIndices: ci, values: v)
+        let b = (0..<n * n).map { sin(Double($0)) }
+        let reference = try CholeskyFactorization(matrix).solve(b)
+        for method in SolverSpec.methods.map(\.name) {
+            let preconditioners = method == "cg" ? SolverSpec.preconditioners.map(\.name) : ["none"]
+            for p in preconditioners {
+                let spec = SolverSpec(method: method, preconditioner: p, rtol: 1e-12)
+                let (x, result, description) = try SolverFactory.solve(matrix, b, spec, monitor: nil)
+                XCTAssertTrue(result.reason.converged, "\(method)/\(p): \(result.reason)")
+                let err = zip(x, reference).map { ($0 - $1) * ($0 - $1) }.reduce(0, +).squareRoot() / reference.norm2
+                XCTAssertLessThan(err, 2e-10, "\(method)/\(p)")
+                XCTAssertEqual(description.table["method"], .string(method))
+            }
+        }
+    }
+
+    func testCatalogListsEveryName() {
+        for name in SolverSpec.methods.map(\.name) + SolverSpec.preconditioners.map(\.name) + ProblemSpec.kinds.map(\.name) {
+            XCTAssertTrue(Catalog.text.contains("  \(name) "), name)
+        }
+    }
+}
