@@ -1,208 +1,239 @@
 import Foundation
 
-/// An n-dimensional float64 array as read from an NPY file; `values` are always in C order.
+/// An n-dimensional array read from an NPY file, converted to Double.
+///
+/// `values` are always in C (row-major) order, whatever the file's layout, so callers index
+/// `values[(i * shape[1] + j) * shape[2] + k]` without asking how the file was written.
+/// A 0-d array has `shape == []` and one value.
 public struct NPYArray: Sendable, Equatable {
     public var shape: [Int]
     public var values: [Double]
+
     public init(shape: [Int], values: [Double]) { self.shape = shape; self.values = values }
 }
 
-/// NumPy's `.npy` format (https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html).
+/// NumPy's `.npy` format (numpy.lib.format, NEP 1).
 ///
-/// Reads versions 1.0–3.0; dtypes f8, f4, i8, i4 in either byte order; C or Fortran order
-/// (Fortran data are transposed into C order). Writes little-endian f8 in C order, version 1.0
-/// (2.0 when the header would not fit), with the header padded to a multiple of 64 bytes.
+/// Reads versions 1.0, 2.0 and 3.0; dtypes f8, f4, i8 and i4 in either byte order; C or Fortran
+/// layout (Fortran data are transposed into C order). Writes what `np.save` writes for a C-order
+/// float64 array: '<f8', version 1.0 (2.0 only when the header exceeds 65535 bytes), the header
+/// padded with spaces and a final '\n' so the data start on a 64-byte boundary, which lets NumPy
+/// memory-map the file with aligned data.
 public enum NPY {
     static let magic: [UInt8] = [0x93] + Array("NUMPY".utf8)
+    static let supportedTypes = "use f8, f4, i8 or i4"
 
+    // MARK: Reading
+
+    /// Reads and converts the whole file; errors name `url`'s path.
     public static func read(_ url: URL) throws -> NPYArray {
-        let data: Data
-        do { data = try Data(contentsOf: url, options: .mappedIfSafe) } catch {
-            let exists = FileManager.default.fileExists(atPath: url.path)
-            throw StorageError(path: url.path, message: exists ? "cannot read: \(error.localizedDescription)" : "no such file")
-        }
-        return try decode(data, path: url.path)
+        let bytes = try FileBytes.read(url)
+        return try bytes.withUnsafeBytes { try decode($0, path: url.path) }
     }
 
+    /// Decodes the bytes of an NPY file; `path` is only used to name the file in errors.
     public static func decode(_ data: Data, path: String) throws -> NPYArray {
-        let bytes = [UInt8](data.prefix(12))
-        guard bytes.count >= 10, Array(bytes[0..<6]) == magic else {
-            throw StorageError(path: path, message: "not an NPY file (bad magic string)")
-        }
-        let major = bytes[6]
-        let headerLength: Int, headerStart: Int
-        switch major {
-        case 1:
-            headerLength = Int(bytes[8]) | Int(bytes[9]) << 8; headerStart = 10
-        case 2, 3:
-            guard bytes.count >= 12 else { throw StorageError(path: path, message: "truncated NPY header") }
-            headerLength = Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24
-            headerStart = 12
-        default:
-            throw StorageError(path: path, message: "NPY format version \(major).\(bytes[7]) is not supported (1.0 to 3.0 are)")
-        }
-        guard data.count >= headerStart + headerLength else {
-            throw StorageError(path: path, message: "truncated NPY header (\(headerLength) bytes announced, \(data.count - headerStart) present)")
-        }
-        let headerBytes = data.subdata(in: data.startIndex + headerStart ..< data.startIndex + headerStart + headerLength)
-        guard let header = String(data: headerBytes, encoding: major == 3 ? .utf8 : .isoLatin1) else {
-            throw StorageError(path: path, message: "NPY header is not text")
-        }
-        let (descr, fortran, shape) = try parseHeader(header, path: path)
+        try data.withUnsafeBytes { try decode($0, path: path) }
+    }
 
-        let order = descr.first!
-        let kind = String(descr.dropFirst())
-        let width: Int
-        switch kind {
-        case "f8", "i8": width = 8
-        case "f4", "i4": width = 4
-        default:
-            throw StorageError(path: path, message: "dtype '\(descr)' is not supported; use f8, f4, i8 or i4")
+    static func decode(_ bytes: UnsafeRawBufferPointer, path: String) throws -> NPYArray {
+        guard bytes.count >= 6, zip(bytes, magic).allSatisfy({ $0 == $1 }) else {
+            throw StorageError(.notThisFormat, path: path, message: "not an NPY file (bad magic string)")
         }
-        let bigEndian: Bool
-        switch order {
-        case "<": bigEndian = false
-        case ">": bigEndian = true
-        case "=", "|": bigEndian = false  // native: x86-64 and arm64 are little-endian
-        default: throw StorageError(path: path, message: "dtype '\(descr)' has an unknown byte order")
+        guard bytes.count >= 8 else {
+            throw StorageError(.truncated, path: path, message: "truncated NPY file: it ends inside the version number")
         }
-        var count = 1
-        for n in shape {
-            let (p, overflow) = count.multipliedReportingOverflow(by: n)
-            guard n >= 0, !overflow else { throw StorageError(path: path, message: "shape \(shape) is invalid") }
-            count = p
+        let (major, minor) = (bytes[6], bytes[7])
+        guard minor == 0, (1...3).contains(major) else {
+            throw StorageError(.unsupported, path: path,
+                               message: "NPY format version \(major).\(minor) is not supported (1.0, 2.0 and 3.0 are)")
         }
+        // Version 1.0 has a 2-byte header length; 2.0 and 3.0 a 4-byte one (both little-endian).
+        let lengthBytes = major == 1 ? 2 : 4
+        let headerStart = 8 + lengthBytes
+        guard bytes.count >= headerStart else {
+            throw StorageError(.truncated, path: path, message: "truncated NPY file: it ends inside the header length")
+        }
+        let headerLength = (0..<lengthBytes).reduce(0) { $0 | Int(bytes[8 + $1]) << (8 * $1) }
         let dataStart = headerStart + headerLength
-        let expected = count * width, present = data.count - dataStart
-        guard present >= expected else {
-            throw StorageError(path: path, message: "truncated data: shape \(shape) needs \(expected) bytes, the file has \(present)")
+        guard bytes.count >= dataStart else {
+            throw StorageError(.truncated, path: path,
+                               message: "truncated NPY header: expected \(headerLength) bytes, found \(bytes.count - headerStart)")
         }
-        guard present == expected else {
-            throw StorageError(path: path, message: "\(present - expected) unexpected bytes after the data of shape \(shape)")
-        }
-
-        var values = [Double](repeating: 0, count: count)
-        data.withUnsafeBytes { raw in
-            let src = raw.baseAddress! + dataStart
-            values.withUnsafeMutableBufferPointer { dst in
-                switch (kind, bigEndian) {
-                case ("f8", false):
-                    memcpy(dst.baseAddress!, src, expected)
-                case ("f8", true):
-                    for i in 0..<count { dst[i] = Double(bitPattern: UInt64(bigEndian: src.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self))) }
-                case ("f4", _):
-                    for i in 0..<count {
-                        let bits = src.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)
-                        dst[i] = Double(Float(bitPattern: bigEndian ? UInt32(bigEndian: bits) : UInt32(littleEndian: bits)))
-                    }
-                case ("i8", _):
-                    for i in 0..<count {
-                        let bits = src.loadUnaligned(fromByteOffset: 8 * i, as: Int64.self)
-                        dst[i] = Double(bigEndian ? Int64(bigEndian: bits) : Int64(littleEndian: bits))
-                    }
-                default:  // i4
-                    for i in 0..<count {
-                        let bits = src.loadUnaligned(fromByteOffset: 4 * i, as: Int32.self)
-                        dst[i] = Double(bigEndian ? Int32(bigEndian: bits) : Int32(littleEndian: bits))
-                    }
-                }
+        let headerBytes = UnsafeRawBufferPointer(rebasing: bytes[headerStart..<dataStart])
+        let text: String
+        if major == 3 {
+            guard let utf8 = String(bytes: headerBytes, encoding: .utf8) else {
+                throw StorageError(.malformed, path: path, message: "malformed NPY header (not valid UTF-8)")
             }
-        }
-        if fortran && shape.count > 1 { values = fortranToC(values, shape: shape) }
-        return NPYArray(shape: shape, values: values)
-    }
-
-    /// Reorders column-major (first index fastest) data into row-major order.
-    static func fortranToC(_ v: [Double], shape: [Int]) -> [Double] {
-        let d = shape.count
-        var fStride = [Int](repeating: 1, count: d)
-        for k in 1..<d { fStride[k] = fStride[k - 1] * shape[k - 1] }
-        var out = [Double](repeating: 0, count: v.count)
-        var index = [Int](repeating: 0, count: d)
-        for c in 0..<v.count {
-            var f = 0
-            for k in 0..<d { f += index[k] * fStride[k] }
-            out[c] = v[f]
-            var k = d - 1
-            while k >= 0 { index[k] += 1; if index[k] < shape[k] { break }; index[k] = 0; k -= 1 }
-        }
-        return out
-    }
-
-    /// Parses the Python dict literal of the header.
-    static func parseHeader(_ text: String, path: String) throws -> (String, Bool, [Int]) {
-        var s = Substring(text)
-        func fail(_ what: String) -> StorageError { StorageError(path: path, message: "malformed NPY header (\(what)): \(text.trimmingCharacters(in: .whitespacesAndNewlines))") }
-        func skip() { while let c = s.first, c == " " || c == "\n" || c == "\t" || c == "\r" { s.removeFirst() } }
-        func expect(_ c: Character) throws { skip(); guard s.first == c else { throw fail("expected '\(c)'") }; s.removeFirst() }
-        func string() throws -> String {
-            skip()
-            guard let q = s.first, q == "'" || q == "\"" else { throw fail("expected a quoted string") }
-            s.removeFirst()
-            guard let end = s.firstIndex(of: q) else { throw fail("unterminated string") }
-            let v = String(s[..<end]); s = s[s.index(after: end)...]; return v
-        }
-        try expect("{")
-        var descr: String?, fortran: Bool?, shape: [Int]?
-        while true {
-            skip()
-            if s.first == "}" { s.removeFirst(); break }
-            let key = try string()
-            try expect(":"); skip()
-            switch key {
-            case "descr": descr = try string()
-            case "fortran_order":
-                if s.hasPrefix("True") { fortran = true; s = s.dropFirst(4) }
-                else if s.hasPrefix("False") { fortran = false; s = s.dropFirst(5) }
-                else { throw fail("fortran_order must be True or False") }
-            case "shape":
-                try expect("(")
-                var dims: [Int] = []
-                while true {
-                    skip()
-                    if s.first == ")" { s.removeFirst(); break }
-                    let digits = s.prefix { $0.isNumber }
-                    guard !digits.isEmpty, let n = Int(digits) else { throw fail("shape entries must be integers") }
-                    dims.append(n); s = s.dropFirst(digits.count); skip()
-                    if s.first == "L" { s.removeFirst(); skip() }  // Python 2 long suffix
-                    if s.first == "," { s.removeFirst() } else if s.first != ")" { throw fail("bad shape tuple") }
-                }
-                shape = dims
-            default:
-                throw fail("unexpected key '\(key)'")
-            }
-            skip()
-            if s.first == "," { s.removeFirst() } else if s.first != "}" { throw fail("expected ',' or '}'") }
-        }
-        guard let d = descr, !d.isEmpty else { throw fail("no 'descr'") }
-        guard let f = fortran else { throw fail("no 'fortran_order'") }
-        guard let sh = shape else { throw fail("no 'shape'") }
-        return (d, f, sh)
-    }
-
-    /// The bytes of an NPY file holding `values` (C order) with `shape`.
-    public static func encode(_ values: [Double], shape: [Int]) -> Data {
-        precondition(shape.reduce(1, *) == values.count, "NPY: \(values.count) values for shape \(shape)")
-        let tuple = shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
-        var header = "{'descr': '<f8', 'fortran_order': False, 'shape': \(tuple), }"
-        // magic(6) + version(2) + length(2 or 4) + header + '\n' is a multiple of 64.
-        var prefix = 10
-        if header.utf8.count + 1 + prefix > 65535 { prefix = 12 }
-        let padding = (64 - (prefix + header.utf8.count + 1) % 64) % 64
-        header += String(repeating: " ", count: padding) + "\n"
-        var data = Data(magic)
-        let length = header.utf8.count
-        if prefix == 10 {
-            data.append(contentsOf: [1, 0, UInt8(length & 0xff), UInt8(length >> 8)])
+            text = utf8
         } else {
-            data.append(contentsOf: [2, 0, UInt8(length & 0xff), UInt8((length >> 8) & 0xff), UInt8((length >> 16) & 0xff), UInt8(length >> 24)])
+            text = String(String.UnicodeScalarView(headerBytes.map { Unicode.Scalar($0) }))  // latin-1
         }
+        let header = try NPYHeader.parse(text, path: path)
+        let type = try ElementType(header.descr, path: path)
+
+        var count = 1
+        for n in header.shape {
+            let (product, overflow) = count.multipliedReportingOverflow(by: n)
+            guard !overflow else {
+                throw StorageError(.malformed, path: path, message: "shape \(NPYHeader.tuple(header.shape)) is too large")
+            }
+            count = product
+        }
+        let (expected, overflow) = count.multipliedReportingOverflow(by: type.width)
+        guard !overflow else {
+            throw StorageError(.malformed, path: path, message: "shape \(NPYHeader.tuple(header.shape)) is too large")
+        }
+        let found = bytes.count - dataStart
+        let what = "shape \(NPYHeader.tuple(header.shape)) of '\(header.descr)'"
+        guard found >= expected else {
+            throw StorageError(.truncated, path: path,
+                               message: "truncated data: expected \(expected) bytes of data for \(what), found \(found)")
+        }
+        guard found == expected else {
+            throw StorageError(.extraData, path: path,
+                               message: "\(found - expected) extra bytes after the data (expected \(expected) bytes for \(what))")
+        }
+
+        let source = UnsafeRawBufferPointer(rebasing: bytes[dataStart...])
+        var values = type.convert(source, count: count)
+        if header.fortranOrder && header.shape.count > 1 && count > 0 {
+            values = fortranToC(values, shape: header.shape)
+        }
+        return NPYArray(shape: header.shape, values: values)
+    }
+
+    /// A supported dtype: kind, width and whether its bytes must be swapped on this machine.
+    struct ElementType {
+        enum Kind { case float, integer }
+        let kind: Kind
+        let width: Int
+        let swap: Bool
+
+        init(_ descr: String, path: String) throws {
+            var code = Substring(descr)
+            var bigEndian = isBigEndianHost
+            // '|' means "byte order does not apply" and '=' means native; NumPy accepts both.
+            switch code.first {
+            case "<": bigEndian = false; code = code.dropFirst()
+            case ">": bigEndian = true; code = code.dropFirst()
+            case "|", "=": code = code.dropFirst()
+            default: break
+            }
+            switch code {
+            case "f8": (kind, width) = (.float, 8)
+            case "f4": (kind, width) = (.float, 4)
+            case "i8": (kind, width) = (.integer, 8)
+            case "i4": (kind, width) = (.integer, 4)
+            default:
+                throw StorageError(.unsupported, path: path, message: "dtype '\(descr)' is not supported; \(NPY.supportedTypes)")
+            }
+            swap = bigEndian != isBigEndianHost
+        }
+
+        /// Converts `count` elements to Double. Native float64, the common case (and every file
+        /// we write), is one memcpy; the other types are tight loops without generic dispatch.
+        func convert(_ source: UnsafeRawBufferPointer, count: Int) -> [Double] {
+            [Double](unsafeUninitializedCapacity: count) { out, initialized in
+                let base = source.baseAddress
+                switch (kind, width) {
+                case (.float, 8) where !swap:
+                    if count > 0 { memcpy(out.baseAddress!, base!, count * 8) }
+                case (.float, 8):
+                    for i in 0..<count { out[i] = Double(bitPattern: base!.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self).byteSwapped) }
+                case (.float, _):
+                    for i in 0..<count {
+                        let bits = base!.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)
+                        out[i] = Double(Float(bitPattern: swap ? bits.byteSwapped : bits))
+                    }
+                case (.integer, 8):
+                    for i in 0..<count {
+                        let bits = base!.loadUnaligned(fromByteOffset: 8 * i, as: Int64.self)
+                        out[i] = Double(swap ? bits.byteSwapped : bits)
+                    }
+                case (.integer, _):
+                    for i in 0..<count {
+                        let bits = base!.loadUnaligned(fromByteOffset: 4 * i, as: Int32.self)
+                        out[i] = Double(swap ? bits.byteSwapped : bits)
+                    }
+                }
+                initialized = count
+            }
+        }
+    }
+
+    /// Reorders column-major data (first index fastest) into row-major order. The innermost
+    /// loop walks the last C index, whose Fortran stride is the product of the other extents.
+    static func fortranToC(_ source: [Double], shape: [Int]) -> [Double] {
+        let d = shape.count
+        var fortranStride = [Int](repeating: 1, count: d)
+        for k in 1..<d { fortranStride[k] = fortranStride[k - 1] * shape[k - 1] }
+        let lastExtent = shape[d - 1], lastStride = fortranStride[d - 1]
+        var index = [Int](repeating: 0, count: d - 1)  // the C index without its last entry
+        return [Double](unsafeUninitializedCapacity: source.count) { out, initialized in
+            source.withUnsafeBufferPointer { src in
+                var c = 0, offset = 0
+                while c < source.count {
+                    for t in 0..<lastExtent { out[c + t] = src[offset + t * lastStride] }
+                    c += lastExtent
+                    // Odometer step over the leading indices, keeping `offset` in sync.
+                    var k = d - 2
+                    while k >= 0 {
+                        index[k] += 1; offset += fortranStride[k]
+                        if index[k] < shape[k] { break }
+                        offset -= index[k] * fortranStride[k]; index[k] = 0; k -= 1
+                    }
+                }
+            }
+            initialized = source.count
+        }
+    }
+
+    // MARK: Writing
+
+    /// The bytes `np.save` would write for `values` (C order) with `shape`.
+    /// - Precondition: `shape` has no negative extent and its product is `values.count`.
+    public static func encode(_ values: some Collection<Double>, shape: [Int]) -> Data {
+        precondition(shape.allSatisfy { $0 >= 0 }, "NPY: negative extent in shape \(shape)")
+        precondition(shape.reduce(1, *) == values.count, "NPY: \(values.count) values for shape \(shape)")
+        let literal = NPYHeader(descr: "<f8", fortranOrder: false, shape: shape).literal
+        // magic(6) + version(2) + length field + header, with the header ending in '\n' and the
+        // total a multiple of 64. Version 2.0 exists only for headers too long for 2 bytes.
+        func paddedLength(prefix: Int) -> Int {
+            let unpadded = literal.utf8.count + 1
+            return unpadded + (64 - (prefix + unpadded) % 64) % 64
+        }
+        let major: UInt8 = paddedLength(prefix: 10) <= 65535 ? 1 : 2
+        let lengthBytes = major == 1 ? 2 : 4
+        let headerLength = paddedLength(prefix: 8 + lengthBytes)
+        let header = literal + String(repeating: " ", count: headerLength - literal.utf8.count - 1) + "\n"
+
+        var data = Data(capacity: 8 + lengthBytes + headerLength + 8 * values.count)
+        data.append(contentsOf: magic)
+        data.append(contentsOf: [major, 0])
+        for k in 0..<lengthBytes { data.append(UInt8(truncatingIfNeeded: headerLength >> (8 * k))) }
         data.append(contentsOf: header.utf8)
-        values.withUnsafeBufferPointer { data.append($0) }  // little-endian host, as '<f8' says
+        appendLittleEndian(values, to: &data)
         return data
     }
 
-    public static func write(_ values: [Double], shape: [Int], to url: URL) throws {
+    /// Writes `values` (C order) as a float64 NPY file, atomically.
+    /// - Precondition: as for `encode`.
+    public static func write(_ values: some Collection<Double>, shape: [Int], to url: URL) throws {
         try AtomicFile.write(encode(values, shape: shape), to: url)
     }
+
+    private static func appendLittleEndian(_ values: some Collection<Double>, to data: inout Data) {
+        if isBigEndianHost {
+            let swapped = values.map { $0.bitPattern.byteSwapped }
+            swapped.withUnsafeBufferPointer { data.append($0) }
+        } else if values.withContiguousStorageIfAvailable({ data.append($0) }) == nil {
+            Array(values).withUnsafeBufferPointer { data.append($0) }
+        }
+    }
 }
+
+/// Whether this machine stores numbers big-endian (no current Swift platform does, but the
+/// byte-order logic stays honest if one ever does).
+let isBigEndianHost = 1.bigEndian == 1

@@ -3,57 +3,85 @@ import XCTest
 @testable import Storage
 
 final class MatrixMarketTests: XCTestCase {
-    func parse(_ text: String) throws -> MatrixMarketContent { try MatrixMarket.parse(Data(text.utf8), path: "m.mtx") }
-
-    func message(_ text: String) -> String {
-        do { _ = try parse(text); return "no error" } catch { return "\(error)" }
+    /// Entries as a sorted list of "row,column,value", for comparisons that ignore order.
+    func entries(_ m: CoordinateMatrix) -> [String] {
+        (0..<m.values.count).map { "\(m.rowIndices[$0]),\(m.columnIndices[$0]),\(m.values[$0])" }.sorted()
     }
 
-    func testSymmetricIsExpandedAndPatternReadsOnes() throws {
-        let m = try parse("%%MatrixMarket matrix coordinate real symmetric\n% comment\n\n3 3 3\n1 1 2.5\n3 1 -1e-3\n2 2 4\n")
-        guard case .coordinate(let c) = m else { return XCTFail() }
-        XCTAssertEqual(c.rowIndices, [0, 2, 0, 1]); XCTAssertEqual(c.columnIndices, [0, 0, 2, 1])
-        XCTAssertEqual(c.values, [2.5, -1e-3, -1e-3, 4])
-        let p = try parse("%%MatrixMarket matrix coordinate pattern general\n2 2 1\n1 2\n")
-        XCTAssertEqual(p, .coordinate(CoordinateMatrix(rows: 2, columns: 2, rowIndices: [0], columnIndices: [1], values: [1])))
-        let s = try parse("%%MatrixMarket matrix coordinate integer skew-symmetric\n2 2 1\n2 1 3\n")
-        guard case .coordinate(let k) = s else { return XCTFail() }
-        XCTAssertEqual(k.values, [3, -3])
+    func testReadNamesAMissingFile() {
+        XCTAssertThrowsError(try MatrixMarket.read(URL(fileURLWithPath: "/no/such/A.mtx"))) {
+            XCTAssertEqual("\($0)", "/no/such/A.mtx: no such file")
+        }
     }
 
-    func testArrayFormat() throws {
-        XCTAssertEqual(try parse("%%MatrixMarket matrix array real general\n2 2\n1\n2\n3\n4\n"),
-                       .array(rows: 2, columns: 2, columnMajorValues: [1, 2, 3, 4]))
-        XCTAssertEqual(try parse("%%MatrixMarket matrix array real symmetric\n2 2\n1\n2\n3\n"),
-                       .array(rows: 2, columns: 2, columnMajorValues: [1, 2, 2, 3]))
+    // MARK: Writing
+
+    func testGeneralRoundTripIsExact() throws {
+        let dir = try temporaryFolder()
+        let m = CoordinateMatrix(rows: 3, columns: 4, rowIndices: [0, 2, 1, 1], columnIndices: [3, 0, 1, 1],
+                                 values: [.pi, -1e-300, 1.0 / 3, 0.1])
+        let url = dir.appendingPathComponent("g.mtx")
+        try MatrixMarket.write(m, symmetric: false, to: url)
+        XCTAssertEqual(try MatrixMarket.read(url), .coordinate(m))
+        let text = try String(contentsOf: url, encoding: .utf8)
+        XCTAssertTrue(text.hasPrefix("%%MatrixMarket matrix coordinate real general\n"), text)
+        XCTAssertTrue(text.contains("\n2 2 0.10000000000000001\n"), text)  // 17 significant digits
     }
 
-    func testErrorsNameTheLine() {
-        XCTAssertTrue(message("%%MatrixMarket matrix banana real general\n").contains("m.mtx: line 1:"))
-        XCTAssertTrue(message("hello\n").contains("line 1: expected '%%MatrixMarket"))
-        XCTAssertTrue(message("%%MatrixMarket matrix coordinate complex general\n").contains("complex"))
-        XCTAssertTrue(message("%%MatrixMarket matrix coordinate real general\n2 x 1\n").contains("line 2: size line"))
-        XCTAssertTrue(message("%%MatrixMarket matrix coordinate real general\n10 10 1\n12 1 1\n").contains("line 3: row index 12 out of range 1...10"))
-        XCTAssertTrue(message("%%MatrixMarket matrix coordinate real general\n2 2 2\n1 1 1\n2 2 NaN\n").contains("line 4: value is NaN"))
-        XCTAssertTrue(message("%%MatrixMarket matrix coordinate real general\n2 2 1\n1 1 abc\n").contains("line 3: expected a numeric value"))
-        XCTAssertTrue(message("%%MatrixMarket matrix coordinate real general\n2 2 3\n1 1 1\n2 2 1\n").contains("expected 3 entries, found 2"))
-        XCTAssertTrue(message("%%MatrixMarket matrix coordinate real general\n2 2 1\n1 1 1\n2 2 1\n").contains("line 4: more entries"))
-        XCTAssertTrue(message("%%MatrixMarket matrix coordinate real symmetric\n2 2 1\n1 2 1\n").contains("above the diagonal"))
+    func testSymmetricWriteKeepsTheLowerTriangleAndReadsBackExpanded() throws {
+        let dir = try temporaryFolder()
+        let m = CoordinateMatrix(rows: 3, columns: 3, rowIndices: [0, 1, 0, 2, 2, 1], columnIndices: [0, 0, 1, 1, 2, 2],
+                                 values: [4, -1.25, -1.25, 0.7, 5, 0.7])
+        let url = dir.appendingPathComponent("s.mtx")
+        try MatrixMarket.write(m, symmetric: true, to: url)
+        let text = try String(contentsOf: url, encoding: .utf8)
+        XCTAssertTrue(text.hasPrefix("%%MatrixMarket matrix coordinate real symmetric\n"), text)
+        XCTAssertTrue(text.contains("\n3 3 4\n"), text)  // 4 stored entries: the lower triangle
+        guard case .coordinate(let back) = try MatrixMarket.read(url) else { return XCTFail("not coordinate") }
+        XCTAssertEqual(entries(back), entries(m))
     }
 
-    func testRoundTripIsExact() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mm-\(UUID().uuidString)")
+    func testArrayRoundTrip() throws {
+        let dir = try temporaryFolder()
+        let url = dir.appendingPathComponent("a.mtx")
+        let subnormal = Double.leastNormalMagnitude / 3
+        try MatrixMarket.writeArray(rows: 2, columns: 2, columnMajorValues: [1.5, -2, subnormal, 7], to: url)
+        XCTAssertEqual(try MatrixMarket.read(url), .array(rows: 2, columns: 2, columnMajorValues: [1.5, -2, subnormal, 7]))
+    }
+
+    func testWriterRefusesNonFiniteValuesAndLeavesNoFile() throws {
+        let dir = try temporaryFolder()
+        let url = dir.appendingPathComponent("n.mtx")
+        let m = CoordinateMatrix(rows: 1, columns: 1, rowIndices: [0], columnIndices: [0], values: [.nan])
+        XCTAssertThrowsError(try MatrixMarket.write(m, symmetric: false, to: url)) {
+            XCTAssertEqual("\($0)", "\(url.path): cannot write entry 1: value is NaN")
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), [])
+    }
+
+    /// SciPy reads what we write (symmetric storage expanded the same way), and we read what
+    /// SciPy writes.
+    func testInteroperatesWithSciPy() throws {
+        let dir = try temporaryFolder()
+        let ours = dir.appendingPathComponent("ours.mtx"), theirs = dir.appendingPathComponent("theirs.mtx")
+        let m = CoordinateMatrix(rows: 3, columns: 3, rowIndices: [0, 1, 0, 2], columnIndices: [0, 0, 1, 2],
+                                 values: [2, 0.1, 0.1, -1.0 / 3])
+        try MatrixMarket.write(m, symmetric: true, to: ours)
+        let read = "import scipy.io, sys; print(scipy.io.mmread(sys.argv[1]).toarray().tolist())"
+        XCTAssertEqual(try runPython(read, modules: ["scipy"], ours.path),
+                       "[[2.0, 0.1, 0.0], [0.1, 0.0, 0.0], [0.0, 0.0, \(-1.0 / 3)]]")
+
+        let write = "import numpy as np, scipy.io, scipy.sparse as sp, sys; "
+            + "scipy.io.mmwrite(sys.argv[1], sp.coo_matrix(np.array([[4.0, -1.5], [-1.5, 3.0]])), symmetry='symmetric')"
+        _ = try runPython(write, modules: ["scipy"], theirs.path)
+        guard case .coordinate(let back) = try MatrixMarket.read(theirs) else { return XCTFail("not coordinate") }
+        XCTAssertEqual(entries(back), ["0,0,4.0", "0,1,-1.5", "1,0,-1.5", "1,1,3.0"])
+    }
+
+    func temporaryFolder() throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mtx-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let general = CoordinateMatrix(rows: 3, columns: 4, rowIndices: [0, 2, 1], columnIndices: [3, 0, 1], values: [.pi, -1e-300, 1.0 / 3])
-        try MatrixMarket.write(general, symmetric: false, to: dir.appendingPathComponent("g.mtx"))
-        XCTAssertEqual(try MatrixMarket.read(dir.appendingPathComponent("g.mtx")), .coordinate(general))
-        let sym = CoordinateMatrix(rows: 2, columns: 2, rowIndices: [0, 1, 0], columnIndices: [0, 0, 1], values: [2, 0.1, 0.1])
-        try MatrixMarket.write(sym, symmetric: true, to: dir.appendingPathComponent("s.mtx"))
-        guard case .coordinate(let back) = try MatrixMarket.read(dir.appendingPathComponent("s.mtx")) else { return XCTFail() }
-        XCTAssertEqual(Set(zip(zip(back.rowIndices, back.columnIndices), back.values).map { "\($0.0),\($0.1),\($1)" }),
-                       Set(zip(zip(sym.rowIndices, sym.columnIndices), sym.values).map { "\($0.0),\($0.1),\($1)" }))
-        try MatrixMarket.writeArray(rows: 2, columns: 1, columnMajorValues: [1.5, -2], to: dir.appendingPathComponent("a.mtx"))
-        XCTAssertEqual(try MatrixMarket.read(dir.appendingPathComponent("a.mtx")), .array(rows: 2, columns: 1, columnMajorValues: [1.5, -2]))
+        addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
+        return dir
     }
 }
