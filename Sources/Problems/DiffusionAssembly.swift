@@ -1,4 +1,6 @@
+import Foundation
 import LinearAlgebra
+import Spectral
 
 /// The assembled linear system of a `[pde]` problem.
 public struct AssembledProblem: Sendable {
@@ -8,6 +10,24 @@ public struct AssembledProblem: Sendable {
     public var exact: [Double]?
     /// Shape of the solution array (the grid's shape).
     public var shape: [Int]
+    /// What structured solvers (the FFT solver) need to know about the operator.
+    public var structure: GridStructure
+}
+
+/// The tensor-grid structure of an assembled operator.
+public struct GridStructure: Sendable {
+    /// The axes as the FFT solver describes them.
+    public var axes: [FastPoissonSolver.Axis]
+    /// The coefficient when it is one number (an expression without variables), else nil.
+    public var constantCoefficient: Double?
+    /// Geometric mean of the coefficient over the nodes, exp(mean log a): the constant of the
+    /// FFT preconditioner for variable coefficients (the natural mean for log-normal fields).
+    public var geometricMeanCoefficient: Double
+
+    public init(axes: [FastPoissonSolver.Axis], constantCoefficient: Double?, geometricMeanCoefficient: Double) {
+        self.axes = axes; self.constantCoefficient = constantCoefficient
+        self.geometricMeanCoefficient = geometricMeanCoefficient
+    }
 }
 
 /// Second-order finite differences for −div(a ∇u) = f on a uniform grid.
@@ -72,8 +92,8 @@ public enum DiffusionAssembly {
         var exact: [Double]? = spec.exact.map { _ in [Double](repeating: 0, count: n) }
         var index = [Int](repeating: 0, count: dim)
         var nodeIndex = [Int](repeating: 0, count: dim)
-        var lowT = [Double](repeating: 0, count: dim), highT = [Double](repeating: 0, count: dim)
-        var lowInterior = [Bool](repeating: false, count: dim), highInterior = lowInterior
+        var entries: [(column: Int32, value: Double)] = []
+        entries.reserveCapacity(2 * dim + 1)
 
         for row in 0..<n {
             var rem = row
@@ -90,47 +110,46 @@ public enum DiffusionAssembly {
             }
             if let e = spec.exact { exact![row] = e(x, y, z) }
             var diagonal = 0.0
+            entries.removeAll(keepingCapacity: true)
             for d in 0..<dim {
                 let area = volume / widths[d]
                 let axis = grid.axes[d]
                 for side in 0..<2 {
                     let step = side == 0 ? -1 : 1
                     let k = index[d] + step
-                    let isBoundaryNode = side == 0 ? (index[d] == 0 && !axis.dirichletLow)
-                                                   : (index[d] == shape[d] - 1 && !axis.dirichletHigh)
-                    var t = 0.0
-                    var interior = false
+                    let isBoundaryNode = !axis.periodic && (side == 0 ? (index[d] == 0 && !axis.dirichletLow)
+                                                                    : (index[d] == shape[d] - 1 && !axis.dirichletHigh))
                     if isBoundaryNode {
                         // Neumann side: prescribed outward flux a·∂u/∂n through the boundary face.
                         let g = spec.boundaries[d][side].value(x, y, z)
                         b += here * g * area
-                    } else {
-                        nodeIndex[d] += step
-                        let there = a[flatNode(nodeIndex, nodeStrides)]
-                        t = 2 * here * there / (here + there) * area / h[d]
-                        if k >= 0 && k < shape[d] {
-                            interior = true
-                        } else {
-                            // Dirichlet neighbour: known value moves to the right-hand side.
-                            var c = [x, y, z]
-                            c[d] = axis.coordinate(node: nodeIndex[d])
-                            b += t * spec.boundaries[d][side].value(c[0], c[1], c[2])
-                        }
-                        nodeIndex[d] -= step
-                        diagonal += t
+                        continue
                     }
-                    if side == 0 { lowT[d] = t; lowInterior[d] = interior } else { highT[d] = t; highInterior[d] = interior }
+                    // Periodic axes wrap: node n is node 0 (the coefficient array holds nodes 0..n−1).
+                    let wrapped = axis.periodic ? (k + shape[d]) % shape[d] : k
+                    let savedNode = nodeIndex[d]
+                    nodeIndex[d] = axis.periodic ? wrapped : nodeIndex[d] + step
+                    let there = a[flatNode(nodeIndex, nodeStrides)]
+                    nodeIndex[d] = savedNode
+                    let t = 2 * here * there / (here + there) * area / h[d]
+                    diagonal += t
+                    if wrapped >= 0 && wrapped < shape[d] {
+                        entries.append((Int32(row + (wrapped - index[d]) * strides[d]), -t / cellVolume))
+                    } else {
+                        // Dirichlet neighbour: known value moves to the right-hand side.
+                        var c = [x, y, z]
+                        c[d] = axis.coordinate(node: savedNode + step)
+                        b += t * spec.boundaries[d][side].value(c[0], c[1], c[2])
+                    }
                 }
             }
-            // Columns in increasing order: low neighbours from axis 0 (largest stride) inward,
-            // the diagonal, then high neighbours from the last axis outward.
-            for d in 0..<dim where lowInterior[d] {
-                columns.append(Int32(row - strides[d])); values.append(-lowT[d] / cellVolume)
+            entries.append((Int32(row), diagonal / cellVolume))
+            // CSR rows are sorted by column (at most 2d + 1 entries: an insertion sort).
+            for i in 1..<entries.count {
+                var j = i
+                while j > 0 && entries[j - 1].column > entries[j].column { entries.swapAt(j - 1, j); j -= 1 }
             }
-            columns.append(Int32(row)); values.append(diagonal / cellVolume)
-            for d in stride(from: dim - 1, through: 0, by: -1) where highInterior[d] {
-                columns.append(Int32(row + strides[d])); values.append(-highT[d] / cellVolume)
-            }
+            for e in entries { columns.append(e.column); values.append(e.value) }
             rowPointers[row + 1] = Int32(columns.count)
             rhs[row] = b / cellVolume
         }
@@ -138,7 +157,17 @@ public enum DiffusionAssembly {
             throw AssemblyError(key: "rhs", message: "the right-hand side (or a boundary value) is not finite somewhere on the grid")
         }
         let matrix = try CSRMatrix(rows: n, columns: n, rowPointers: rowPointers, columnIndices: columns, values: values)
-        return AssembledProblem(matrix: matrix, rhs: rhs, exact: exact, shape: shape)
+        var constant: Double?
+        if case .expression(let e) = spec.coefficient, e.isConstant { constant = e(0) }
+        let structure = GridStructure(
+            axes: grid.axes.map { axis in
+                let low: FastPoissonSolver.Boundary = axis.periodic ? .periodic : (axis.dirichletLow ? .dirichlet : .neumann)
+                let high: FastPoissonSolver.Boundary = axis.periodic ? .periodic : (axis.dirichletHigh ? .dirichlet : .neumann)
+                return FastPoissonSolver.Axis(unknowns: axis.unknowns, spacing: axis.spacing, low: low, high: high)
+            },
+            constantCoefficient: constant,
+            geometricMeanCoefficient: exp(a.reduce(0) { $0 + log($1) } / Double(a.count)))
+        return AssembledProblem(matrix: matrix, rhs: rhs, exact: exact, shape: shape, structure: structure)
     }
 
     @inline(__always)

@@ -3,7 +3,8 @@
 /// Along each axis the nodes are x = a + k·h, k = 0 … M−1, with h = (b − a)/(M − 1). A node on
 /// a Dirichlet side carries a known value and is not an unknown; a node on a Neumann side is.
 /// So `n` unknowns per axis means M = n + (number of Dirichlet sides on that axis) nodes, and
-/// with Dirichlet on both sides h = (b − a)/(n + 1), the usual finite-difference grid.
+/// with Dirichlet on both sides h = (b − a)/(n + 1), the usual finite-difference grid. A
+/// periodic axis has n unknowns at a + k·h, k = 0 … n−1, h = (b − a)/n.
 ///
 /// Unknowns are numbered with the last axis fastest (C order), so the solution vector is the
 /// NumPy array of shape `shape` with u[i, j, k] = u(xᵢ, yⱼ, z_k), as `np.meshgrid(..., indexing="ij")`.
@@ -16,17 +17,20 @@ public struct Grid: Sendable, Equatable {
         public var upper: Double
         public var dirichletLow: Bool
         public var dirichletHigh: Bool
+        /// Periodic axis: node n is node 0 again, so n unknowns span the period, h = (b − a)/n.
+        public var periodic: Bool = false
 
         public var nodes: Int { unknowns + (dirichletLow ? 1 : 0) + (dirichletHigh ? 1 : 0) }
-        public var spacing: Double { (upper - lower) / Double(nodes - 1) }
+        public var spacing: Double { (upper - lower) / Double(periodic ? unknowns : nodes - 1) }
         /// Node index of unknown k.
         public func node(ofUnknown k: Int) -> Int { k + (dirichletLow ? 1 : 0) }
         public func coordinate(node: Int) -> Double {
-            node == nodes - 1 ? upper : lower + Double(node) * spacing
+            node == nodes - 1 && !periodic ? upper : lower + Double(node) * spacing
         }
         /// Width of the control volume of unknown k: h, or h/2 at a Neumann boundary node.
         public func cellWidth(ofUnknown k: Int) -> Double {
             let h = spacing
+            if periodic { return h }
             if (k == 0 && !dirichletLow) || (k == unknowns - 1 && !dirichletHigh) {
                 return unknowns == 1 && !dirichletLow && !dirichletHigh ? h : h / 2
             }

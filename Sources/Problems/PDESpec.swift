@@ -3,7 +3,7 @@ import Storage
 
 /// The `[pde]` table: −div(a ∇u) = f on a box, uniform grid, Dirichlet or Neumann per side.
 public struct PDESpec: Sendable {
-    public enum BoundaryKind: String, Sendable { case dirichlet, neumann }
+    public enum BoundaryKind: String, Sendable { case dirichlet, neumann, periodic }
     public struct Boundary: Sendable {
         public var kind: BoundaryKind
         /// Dirichlet: u on the side. Neumann: the outward normal derivative ∂u/∂n.
@@ -69,7 +69,7 @@ public struct PDESpec: Sendable {
         if let b = try r.table("boundary") {
             func side(_ key: String) throws -> (BoundaryKind, Expression)? {
                 guard let t = try b.table(key) else { return nil }
-                let kind = try t.string("type", default: "dirichlet", oneOf: ["dirichlet", "neumann"])
+                let kind = try t.string("type", default: "dirichlet", oneOf: ["dirichlet", "neumann", "periodic"])
                 let value = try FieldSpec.read(t, "value", parameters: parameters, allowNPY: false)
                 try t.finish()
                 if case .expression(let e)? = value { return (BoundaryKind(rawValue: kind)!, e) }
@@ -90,14 +90,23 @@ public struct PDESpec: Sendable {
             }
             try b.finish()
         }
-        for d in 0..<sizes.count { boundaries.append((0..<2).map { Boundary(kind: kinds[d][$0], value: values[d][$0]) }) }
-        if kinds.allSatisfy({ $0.allSatisfy { $0 == .neumann } }) {
-            throw r.error("boundary", "every side is Neumann, so u is determined only up to a constant; make at least one side Dirichlet")
+        for d in 0..<sizes.count {
+            if (kinds[d][0] == .periodic) != (kinds[d][1] == .periodic) {
+                throw r.error("boundary", "\(Self.sideNames[d][0]) and \(Self.sideNames[d][1]) must both be periodic or neither")
+            }
+            if kinds[d][0] == .periodic && sizes[d] < 3 {
+                throw r.error("grid", "a periodic axis needs at least 3 unknowns, axis \(d + 1) has \(sizes[d])")
+            }
+            boundaries.append((0..<2).map { Boundary(kind: kinds[d][$0], value: values[d][$0]) })
+        }
+        if kinds.allSatisfy({ $0.allSatisfy { $0 != .dirichlet } }) {
+            throw r.error("boundary", "no side is Dirichlet, so u is determined only up to a constant; make at least one side Dirichlet")
         }
         self.boundaries = boundaries
         grid = Grid(axes: (0..<sizes.count).map { d in
             Grid.Axis(unknowns: sizes[d], lower: bounds[d][0], upper: bounds[d][1],
-                      dirichletLow: kinds[d][0] == .dirichlet, dirichletHigh: kinds[d][1] == .dirichlet)
+                      dirichletLow: kinds[d][0] == .dirichlet, dirichletHigh: kinds[d][1] == .dirichlet,
+                      periodic: kinds[d][0] == .periodic)
         })
 
         coefficient = try FieldSpec.read(r, "coefficient", parameters: parameters) ?? .expression(try Expression("1"))

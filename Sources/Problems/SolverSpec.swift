@@ -8,12 +8,15 @@ public struct SolverSpec: Sendable, Equatable {
     public var timeLimit: Double?
     /// `[solver.ssor] omega`
     public var ssorOmega: Double
+    /// `[solver.fft] effort`: FFTW planning effort, "estimate", "measure" or "patient".
+    public var fftEffort: String
 
     /// Methods by name, with the one line `pdekit list` prints.
     public static let methods: [(name: String, help: String)] = [
         ("cg", "conjugate gradients, preconditioned by `preconditioner` (SPD matrices)"),
         ("direct", "sparse Cholesky by CHOLMOD, supernodal (SPD matrices)"),
         ("lu", "sparse LU by UMFPACK (any nonsingular matrix)"),
+        ("fft", "fast Poisson solver by FFTW transforms (pde problems with a constant coefficient)"),
     ]
 
     public static let preconditioners: [(name: String, help: String)] = [
@@ -22,12 +25,14 @@ public struct SolverSpec: Sendable, Equatable {
         ("ssor", "symmetric SOR, [solver.ssor] omega in (0, 2), default 1"),
         ("ic0", "incomplete Cholesky with zero fill, natural ordering; diagonal shift on breakdown"),
         ("cholmod", "exact Cholesky factor by CHOLMOD (CG then converges in one step)"),
+        ("fft", "FFT solve of the constant-coefficient operator with the geometric-mean coefficient (pde problems)"),
     ]
 
     public init(method: String = "cg", preconditioner: String = "ic0", rtol: Double = 1e-8, atol: Double = 0,
-                maxIterations: Int = 10_000, timeLimit: Double? = nil, ssorOmega: Double = 1) {
+                maxIterations: Int = 10_000, timeLimit: Double? = nil, ssorOmega: Double = 1, fftEffort: String = "measure") {
         self.method = method; self.preconditioner = preconditioner; self.rtol = rtol; self.atol = atol
         self.maxIterations = maxIterations; self.timeLimit = timeLimit; self.ssorOmega = ssorOmega
+        self.fftEffort = fftEffort
     }
 
     init(_ r: TableReader?) throws {
@@ -44,6 +49,10 @@ public struct SolverSpec: Sendable, Equatable {
             guard ssorOmega > 0, ssorOmega < 2 else { throw s.error("omega", "must lie in (0, 2), got \(ssorOmega)") }
             try s.finish()
         }
+        if let f = try r.table("fft") {
+            fftEffort = try f.string("effort", default: "measure", oneOf: ["estimate", "measure", "patient"])
+            try f.finish()
+        }
         try r.finish()
     }
 
@@ -57,6 +66,9 @@ public struct SolverSpec: Sendable, Equatable {
             t["max_iterations"] = .integer(maxIterations)
             if let timeLimit { t["time_limit"] = .double(timeLimit) }
             if preconditioner == "ssor" { var s = ConfigTable(); s["omega"] = .double(ssorOmega); t["ssor"] = .table(s) }
+        }
+        if method == "fft" || (method == "cg" && preconditioner == "fft") {
+            var f = ConfigTable(); f["effort"] = .string(fftEffort); t["fft"] = .table(f)
         }
         return t
     }

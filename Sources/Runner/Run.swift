@@ -39,13 +39,13 @@ public enum Run {
     private static func runUnclassified(path: String, options: Options, write: @escaping @Sendable (String) -> Void) throws -> Report {
         let spec = try ProblemSpec(path: path, overrides: options.overrides)
         let t0 = Date()
-        let system: (matrix: CSRMatrix, rhs: [Double], exact: [Double]?, shape: [Int])
+        let system: (matrix: CSRMatrix, rhs: [Double], exact: [Double]?, shape: [Int], structure: GridStructure?)
         switch spec.physics {
         case .pde(let p):
             let a = try DiffusionAssembly.assemble(p)
-            system = (a.matrix, a.rhs, a.exact, a.shape)
+            system = (a.matrix, a.rhs, a.exact, a.shape, a.structure)
         case .linearSystem(let s):
-            system = (s.matrix, s.rhs, s.exact, [s.matrix.rows])
+            system = (s.matrix, s.rhs, s.exact, [s.matrix.rows], nil)
         }
         let assembleSeconds = Date().timeIntervalSince(t0)
         if spec.solver.method == "cg" {
@@ -57,7 +57,7 @@ public enum Run {
         }
 
         let reporter = IterationReporter(monitor: options.monitor, progress: options.progress, write: write)
-        let (x, result, description) = try SolverFactory.solve(system.matrix, system.rhs, spec.solver,
+        let (x, result, description) = try SolverFactory.solve(system.matrix, system.rhs, spec.solver, structure: system.structure,
                                                                monitor: reporter.callback) { d in
             if options.view { write(viewText(spec, d)) }
         }

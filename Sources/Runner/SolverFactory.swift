@@ -2,6 +2,7 @@ import Foundation
 import Krylov
 import LinearAlgebra
 import Problems
+import Spectral
 
 /// Turns a `[solver]` table into a solve: the one place where method and preconditioner names
 /// map to types. `pdekit list` prints the same names from `SolverSpec`.
@@ -15,7 +16,21 @@ public enum SolverFactory {
         mutating func add(_ key: String, _ value: String) { table[key] = .string(value) }
     }
 
-    public static func makePreconditioner(_ name: String, _ a: CSRMatrix, _ spec: SolverSpec,
+    /// The FFT solver for a structured problem, with coefficient `c`.
+    static func fastSolver(_ structure: GridStructure?, coefficient: (GridStructure) -> Double,
+                           _ spec: SolverSpec, _ d: inout Description) throws -> FastPoissonSolver {
+        guard let structure else {
+            throw RunError(.badInput, "fft needs a kind = \"pde\" problem (it uses the grid), not a linear_system")
+        }
+        let c = coefficient(structure)
+        let f = try FastPoissonSolver(axes: structure.axes, coefficient: c, effort: R2RPlan.Effort(rawValue: spec.fftEffort) ?? .measure)
+        d.add("fft_coefficient", c)
+        d.add("fft_boundaries", structure.axes.map { "\($0.low.rawValue)-\($0.high.rawValue)" }.joined(separator: ", "))
+        d.add("fft_planning_seconds", f.planningSeconds)
+        return f
+    }
+
+    public static func makePreconditioner(_ name: String, _ a: CSRMatrix, _ spec: SolverSpec, structure: GridStructure? = nil,
                                           _ description: inout Description) throws -> any Preconditioner {
         switch name {
         case "none": return IdentityPreconditioner(size: a.rows)
@@ -31,6 +46,8 @@ public enum SolverFactory {
             let c = try CholeskyFactorization(a)
             description.add("cholmod_factor_nonzeros", c.factorNonzeros)
             return c
+        case "fft":
+            return try fastSolver(structure, coefficient: { $0.geometricMeanCoefficient }, spec, &description)
         default:
             throw LinearAlgebraError.invalidArgument("unknown preconditioner '\(name)'")
         }
@@ -38,7 +55,7 @@ public enum SolverFactory {
 
     /// Solves A x = b as `spec` says. Throws for setup failures (not SPD, singular, ...);
     /// an iterative method that does not converge returns normally with a negative reason.
-    public static func solve(_ a: CSRMatrix, _ b: [Double], _ spec: SolverSpec,
+    public static func solve(_ a: CSRMatrix, _ b: [Double], _ spec: SolverSpec, structure: GridStructure? = nil,
                              monitor: (@Sendable (ResidualRecord) -> Void)?,
                              view: ((Description) -> Void)? = nil) throws -> (x: [Double], result: SolveResult, description: Description) {
         var d = Description()
@@ -46,7 +63,7 @@ public enum SolverFactory {
         d.add("rows", a.rows); d.add("nonzeros", a.nonzeros)
         let bnorm = b.norm2
         switch spec.method {
-        case "direct", "lu":
+        case "direct", "lu", "fft":
             let t0 = Date()
             let factor: any Preconditioner
             if spec.method == "direct" {
@@ -54,6 +71,11 @@ public enum SolverFactory {
                 d.add("cholmod_analyze_seconds", c.analyzeSeconds); d.add("cholmod_factor_seconds", c.factorSeconds)
                 d.add("cholmod_factor_nonzeros", c.factorNonzeros); d.add("cholmod_supernodal", c.isSupernodal)
                 factor = c
+            } else if spec.method == "fft" {
+                guard structure == nil || structure?.constantCoefficient != nil else {
+                    throw RunError(.badInput, "method = \"fft\" needs a constant coefficient; for a variable one use method = \"cg\" with preconditioner = \"fft\"")
+                }
+                factor = try fastSolver(structure, coefficient: { $0.constantCoefficient! }, spec, &d)
             } else {
                 let lu = try LUFactorization(a)
                 d.add("umfpack_analyze_seconds", lu.analyzeSeconds); d.add("umfpack_factor_seconds", lu.factorSeconds)
@@ -72,7 +94,7 @@ public enum SolverFactory {
         default:
             d.add("preconditioner", spec.preconditioner)
             let t0 = Date()
-            let m = try makePreconditioner(spec.preconditioner, a, spec, &d)
+            let m = try makePreconditioner(spec.preconditioner, a, spec, structure: structure, &d)
             let setup = Date().timeIntervalSince(t0)
             let options = IterativeOptions(rtol: spec.rtol, atol: spec.atol, maxIterations: spec.maxIterations,
                                            timeLimit: spec.timeLimit, recordHistory: true, monitor: monitor)

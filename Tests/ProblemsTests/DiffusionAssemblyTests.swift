@@ -96,6 +96,26 @@ final class DiffusionAssemblyTests: XCTestCase {
             """))
     }
 
+    func testPeriodicAxisWithVariableCoefficient() throws {
+        // Periodic in x on [0, 1), Dirichlet in y. a = 2 + sin(2πx), u = sin(2πx) sin(πy):
+        // f = −a_x u_x − a Δu = −4π² cos²(2πx) sin(πy) + 5π² a u.
+        assertSecondOrder(try order("[16, 15]", "[32, 31]", """
+            coefficient = "2 + sin(2*pi*x)"
+            rhs = "-4*pi^2*cos(2*pi*x)^2*sin(pi*y) + 5*pi^2*(2 + sin(2*pi*x))*sin(2*pi*x)*sin(pi*y)"
+            exact = "sin(2*pi*x)*sin(pi*y)"
+            [pde.boundary]
+            x_min = { type = "periodic" }
+            x_max = { type = "periodic" }
+            """))
+    }
+
+    func testPeriodicRowsWrapAndStaySymmetric() throws {
+        let p = try DiffusionAssembly.assemble(try spec("grid = [4, 2]\nrhs = 1\ncoefficient = \"1 + x\"\nboundary = { x_min = { type = \"periodic\" }, x_max = { type = \"periodic\" } }"))
+        XCTAssertEqual(p.matrix.asymmetry(), 0)
+        // Unknown (0, 0) couples to (0, 1) = 1, (1, 0) = 2 and, wrapped, (3, 0) = 6.
+        XCTAssertEqual(Array(p.matrix.columnIndices[0..<4]), [0, 1, 2, 6])
+    }
+
     func testInteriorRowsAreTheTextbookStencil() throws {
         let p = try DiffusionAssembly.assemble(try spec("grid = [3, 3]\nrhs = 1"))
         let h2 = 1.0 / 16  // h = 1/4

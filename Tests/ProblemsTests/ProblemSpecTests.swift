@@ -73,7 +73,7 @@ final class ProblemSpecTests: XCTestCase {
     }
 
     func testAllNeumannIsRejected() {
-        assertError(valid + "\nboundary = { all = { type = \"neumann\" } }\n", contains: ["pde.boundary", "every side is Neumann"])
+        assertError(valid + "\nboundary = { all = { type = \"neumann\" } }\n", contains: ["pde.boundary", "no side is Dirichlet"])
     }
 
     func testSideThatDoesNotExist() {

@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 import Problems
 import LinearAlgebra
+import Spectral
 @testable import Runner
 
 final class RecordWriterTests: XCTestCase {
@@ -77,11 +78,14 @@ final class SolverFactoryTests: XCTestCase {
         let matrix = try CSRMatrix(rows: n * n, columns: n * n, rowIndices: ri, columnIndices: ci, values: v)
         let b = (0..<n * n).map { sin(Double($0)) }
         let reference = try CholeskyFactorization(matrix).solve(b)
+        // The same operator as a grid: two Dirichlet axes, coefficient 1 (for the FFT solver).
+        let axis = FastPoissonSolver.Axis(unknowns: n, spacing: h, low: .dirichlet, high: .dirichlet)
+        let structure = GridStructure(axes: [axis, axis], constantCoefficient: 1, geometricMeanCoefficient: 1)
         for method in SolverSpec.methods.map(\.name) {
             let preconditioners = method == "cg" ? SolverSpec.preconditioners.map(\.name) : ["none"]
             for p in preconditioners {
                 let spec = SolverSpec(method: method, preconditioner: p, rtol: 1e-12)
-                let (x, result, description) = try SolverFactory.solve(matrix, b, spec, monitor: nil)
+                let (x, result, description) = try SolverFactory.solve(matrix, b, spec, structure: structure, monitor: nil)
                 XCTAssertTrue(result.reason.converged, "\(method)/\(p): \(result.reason)")
                 let err = zip(x, reference).map { ($0 - $1) * ($0 - $1) }.reduce(0, +).squareRoot() / reference.norm2
                 XCTAssertLessThan(err, 2e-10, "\(method)/\(p)")

@@ -213,6 +213,18 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(try pdekit(["run", try systemFile("u", matrix: nonsymmetric, method: "lu"), "--output", "u"]).status, 0)
     }
 
+    func testFFTNeedsAGridAndAConstantCoefficient() throws {
+        let diffusion = Self.packageRoot.appendingPathComponent("problems/diffusion2d.toml").path
+        try assertBadInput(["run", diffusion, "--set", "pde.grid=[15,15]", "--set", "solver.method=fft"], ["constant coefficient", "preconditioner = \"fft\""])
+        let system = Self.packageRoot.appendingPathComponent("problems/linear_system.toml").path
+        try assertBadInput(["run", system, "--set", "solver.method=fft"], ["fft needs a kind = \"pde\" problem"])
+        // As a preconditioner the variable-coefficient problem converges.
+        let r = try pdekit(["run", diffusion, "--set", "pde.grid=[31,31]", "--set", "solver.preconditioner=fft",
+                            "--error-if-not-converged", "--output", "fftpc", "--view"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("fft_coefficient"), r.stdout)
+    }
+
     func testBadCommandLineIsStatus2() throws {
         let r = try pdekit(["run"])
         XCTAssertEqual(r.status, 2)

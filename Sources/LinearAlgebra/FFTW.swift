@@ -1,0 +1,90 @@
+import CFFTW
+import Foundation
+
+/// Real-to-real FFTW transforms with plans made once per shape and reused.
+///
+/// FFTW's planner is not thread-safe, so every plan is created (and destroyed) under one
+/// process-wide lock; executing a plan on its own buffer is thread-safe. A plan owns an
+/// `fftw_malloc`ed (SIMD-aligned) buffer and transforms it in place: callers fill
+/// `buffer`, call `execute()`, read `buffer`.
+public final class R2RPlan: @unchecked Sendable {
+    public enum Kind: Sendable, Hashable {
+        case dstI, dstII, dstIII, dctI, dctII, dctIII, realToHalfComplex, halfComplexToReal
+        var fftw: fftw_r2r_kind {
+            switch self {
+            case .dstI: FFTW_RODFT00
+            case .dstII: FFTW_RODFT10
+            case .dstIII: FFTW_RODFT01
+            case .dctI: FFTW_REDFT00
+            case .dctII: FFTW_REDFT10
+            case .dctIII: FFTW_REDFT01
+            case .realToHalfComplex: FFTW_R2HC
+            case .halfComplexToReal: FFTW_HC2R
+            }
+        }
+    }
+
+    public enum Effort: String, Sendable { case estimate, measure, patient
+        var flag: UInt32 {
+            switch self {
+            case .estimate: UInt32(FFTW_ESTIMATE)
+            case .measure: UInt32(FFTW_MEASURE)
+            case .patient: UInt32(FFTW_PATIENT)
+            }
+        }
+    }
+
+    public let shape: [Int]
+    public let kinds: [Kind]
+    public let buffer: UnsafeMutableBufferPointer<Double>
+    private let plan: fftw_plan
+    /// Seconds spent planning (FFTW_MEASURE times candidate algorithms).
+    public let planningSeconds: Double
+
+    /// Plans a separable transform of a C-order array of `shape`, one kind per axis.
+    public init(shape: [Int], kinds: [Kind], effort: Effort = .measure, threads: Int = 1) throws {
+        guard shape.count == kinds.count, !shape.isEmpty, shape.allSatisfy({ $0 >= 1 }) else {
+            throw LinearAlgebraError.invalidArgument("FFTW plan: shape \(shape) and \(kinds.count) kinds")
+        }
+        let count = shape.reduce(1, *)
+        guard let raw = fftw_malloc(count * MemoryLayout<Double>.stride) else {
+            throw LinearAlgebraError.library("fftw_malloc failed for \(count) doubles")
+        }
+        let p = raw.bindMemory(to: Double.self, capacity: count)
+        buffer = UnsafeMutableBufferPointer(start: p, count: count)
+        self.shape = shape; self.kinds = kinds
+        let n = shape.map { Int32($0) }
+        let k = kinds.map(\.fftw)
+        let t0 = Date()
+        let made: fftw_plan? = FFTWPlanner.locked {
+            fftw_plan_with_nthreads(Int32(max(1, threads)))
+            // FFTW_MEASURE overwrites the array while planning: plan before any data is in it.
+            return fftw_plan_r2r(Int32(shape.count), n, p, p, k, effort.flag)
+        }
+        planningSeconds = Date().timeIntervalSince(t0)
+        guard let made else {
+            fftw_free(raw)
+            throw LinearAlgebraError.library("FFTW could not plan a \(kinds) transform of shape \(shape)")
+        }
+        plan = made
+    }
+
+    public func execute() { fftw_execute(plan) }
+
+    deinit {
+        FFTWPlanner.locked { fftw_destroy_plan(plan) }
+        fftw_free(buffer.baseAddress)
+    }
+}
+
+/// Serialises FFTW planning and initialises its threads once.
+public enum FFTWPlanner {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var threadsReady = false
+
+    static func locked<T>(_ body: () -> T) -> T {
+        lock.lock(); defer { lock.unlock() }
+        if !threadsReady { fftw_init_threads(); threadsReady = true }
+        return body()
+    }
+}
