@@ -41,12 +41,15 @@ public final class R2RPlan: @unchecked Sendable {
     /// Seconds spent planning (FFTW_MEASURE times candidate algorithms).
     public let planningSeconds: Double
 
-    /// Plans a separable transform of a C-order array of `shape`, one kind per axis.
-    public init(shape: [Int], kinds: [Kind], effort: Effort = .measure, threads: Int = 1) throws {
-        guard shape.count == kinds.count, !shape.isEmpty, shape.allSatisfy({ $0 >= 1 }) else {
+    /// Plans a separable transform of a C-order array of `shape`, one kind per axis; with
+    /// `howMany` > 1, of that many such arrays stored one after the other (a batch, as
+    /// `fftw_plan_many_r2r` does it): the buffer is `howMany` × Π shape long.
+    public init(shape: [Int], kinds: [Kind], howMany: Int = 1, effort: Effort = .measure, threads: Int = 1) throws {
+        guard shape.count == kinds.count, !shape.isEmpty, shape.allSatisfy({ $0 >= 1 }), howMany >= 1 else {
             throw LinearAlgebraError.invalidArgument("FFTW plan: shape \(shape) and \(kinds.count) kinds")
         }
-        let count = shape.reduce(1, *)
+        let one = shape.reduce(1, *)
+        let count = one * howMany
         guard let raw = fftw_malloc(count * MemoryLayout<Double>.stride) else {
             throw LinearAlgebraError.library("fftw_malloc failed for \(count) doubles")
         }
@@ -59,7 +62,8 @@ public final class R2RPlan: @unchecked Sendable {
         let made: fftw_plan? = FFTWPlanner.locked {
             fftw_plan_with_nthreads(Int32(max(1, threads)))
             // FFTW_MEASURE overwrites the array while planning: plan before any data is in it.
-            return fftw_plan_r2r(Int32(shape.count), n, p, p, k, effort.flag)
+            return fftw_plan_many_r2r(Int32(shape.count), n, Int32(howMany), p, nil, 1, Int32(one),
+                                      p, nil, 1, Int32(one), k, effort.flag)
         }
         planningSeconds = Date().timeIntervalSince(t0)
         guard let made else {

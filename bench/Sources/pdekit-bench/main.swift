@@ -9,6 +9,7 @@ import Foundation
 import Krylov
 import LinearAlgebra
 import Problems
+import Spectral
 import Storage
 
 func emit(_ fields: [(String, Any)]) {
@@ -31,7 +32,10 @@ func timeIt(_ repeats: Int, _ body: () -> Void) -> Double {
 }
 
 let args = Array(CommandLine.arguments.dropFirst())
-guard args.first == "core" else { log("usage: pdekit-bench core --rhs RHS.npy --n N [--repeats R]"); exit(2) }
+let mode = args.first ?? ""
+guard mode == "core" || mode == "spectral" else {
+    log("usage: pdekit-bench core|spectral --rhs RHS.npy --n N [--repeats R]"); exit(2)
+}
 func option(_ name: String) -> String? {
     guard let i = args.firstIndex(of: name), i + 1 < args.count else { return nil }
     return args[i + 1]
@@ -58,6 +62,25 @@ var t0 = Date()
 let problem = try DiffusionAssembly.assemble(pde)
 log("assembled \(problem.matrix.rows) unknowns, \(problem.matrix.nonzeros) nonzeros in \(Date().timeIntervalSince(t0)) s")
 let a = problem.matrix, b = problem.rhs
+func trueRelativeResidual(_ x: [Double]) -> Double { zip(b, a.apply(x)).map { $0 - $1 }.norm2 / b.norm2 }
+
+if mode == "spectral" {
+    // Fast Poisson solve of the same operator, planned once (FFTW_MEASURE), then timed.
+    let axis = FastPoissonSolver.Axis(unknowns: n, spacing: 1 / Double(n + 1), low: .dirichlet, high: .dirichlet)
+    let effort = option("--effort").flatMap(R2RPlan.Effort.init(rawValue:)) ?? .measure
+    let fft = try FastPoissonSolver(axes: [axis, axis], coefficient: 1, effort: effort)
+    var u = [Double](repeating: 0, count: a.rows)
+    let s = timeIt(max(repeats, 5)) { b.withUnsafeBufferPointer { x in u.withUnsafeMutableBufferPointer { fft.apply(x, into: $0) } } }
+    emit([("tool", "pdekit"), ("version", version), ("case", "fft_solve_n\(n)"), ("seconds", s),
+          ("planning_s", fft.planningSeconds), ("effort", effort.rawValue), ("rel_residual", trueRelativeResidual(u))])
+    let c = try CholeskyFactorization(a)
+    t0 = Date()
+    let x = c.solve(b)
+    emit([("tool", "pdekit"), ("version", "\(version), CHOLMOD \(LibraryVersions.cholmod)"), ("case", "cholmod_n\(n)"),
+          ("analyze_s", c.analyzeSeconds), ("factor_s", c.factorSeconds), ("solve_s", Date().timeIntervalSince(t0)),
+          ("rel_residual", trueRelativeResidual(x))])
+    exit(0)
+}
 
 // Array-copy bandwidth with the kernels' own threading: read + write of 128 MiB.
 do {
@@ -76,8 +99,6 @@ do {
     let bytes = Double(a.nonzeros * 12 + (a.rows + 1) * 4 + 2 * 8 * a.rows)
     emit([("tool", "pdekit"), ("version", version), ("case", "spmv"), ("seconds", s), ("gbytes_per_s", bytes / s / 1e9)])
 }
-
-func trueRelativeResidual(_ x: [Double]) -> Double { zip(b, a.apply(x)).map { $0 - $1 }.norm2 / b.norm2 }
 
 for (name, make) in [("pcg_none", { IdentityPreconditioner(size: a.rows) as any Preconditioner }),
                      ("pcg_jacobi", { try! JacobiPreconditioner(a) as any Preconditioner }),
