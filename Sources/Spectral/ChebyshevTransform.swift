@@ -1,0 +1,73 @@
+// Chebyshev interpolation on Chebyshev–Lobatto points, values ↔ coefficients, by DCT-I.
+//
+// On x_j = cos(πj/N), j = 0 … N, the interpolant p(x) = Σ_{k=0}^{N} c_k T_k(x) satisfies
+// f_j = p(x_j) = Σ_k c_k cos(πjk/N). With FFTW's REDFT00, Y_k = f_0 + (−1)^k f_N +
+// 2 Σ_{j=1}^{N−1} f_j cos(πjk/N), the coefficients are c_k = Y_k / N, halved for
+// k = 0 and k = N (Trefethen, "Approximation Theory and Approximation Practice", ch. 3 and 8;
+// Chebfun's vals2coeffs). The inverse undoes the halving and applies REDFT00 once more, which
+// is its own inverse up to 2N. In several dimensions the same is done along every axis.
+
+import Foundation
+import LinearAlgebra
+
+public final class ChebyshevTransform: @unchecked Sendable {
+    /// Number of points per axis (degree + 1), at least 2.
+    public let points: [Int]
+    private let plan: R2RPlan
+    private let lock = NSLock()
+
+    public init(points: [Int], effort: R2RPlan.Effort = .estimate) throws {
+        guard (1...3).contains(points.count), points.allSatisfy({ $0 >= 2 }) else {
+            throw LinearAlgebraError.invalidArgument("Chebyshev transform: 1 to 3 axes of at least 2 points, got \(points)")
+        }
+        self.points = points
+        plan = try R2RPlan(shape: points, kinds: points.map { _ in .dctI }, effort: effort)
+    }
+
+    /// The Chebyshev–Lobatto points cos(πj/(n−1)), j = 0 … n−1 (from 1 down to −1), computed
+    /// as sin(π(n−1−2j)/(2(n−1))) so that they are symmetric about 0 to the last bit.
+    public static func lobattoPoints(_ n: Int) -> [Double] {
+        let m = Double(n - 1)
+        return (0..<n).map { sin(Double.pi * (m - 2 * Double($0)) / (2 * m)) }
+    }
+
+    /// Coefficients c (C order, c[k₀, k₁, …] of T_{k₀}(x) T_{k₁}(y) …) from values on the
+    /// tensor Lobatto grid (C order, first index along x).
+    public func coefficients(fromValues values: [Double]) -> [Double] {
+        precondition(values.count == plan.buffer.count, "Chebyshev: \(values.count) values for \(points) points")
+        lock.lock(); defer { lock.unlock() }
+        _ = plan.buffer.update(fromContentsOf: values)
+        plan.execute()
+        var out = Array(plan.buffer)
+        scale(&out, inverse: false)
+        return out
+    }
+
+    /// Values on the Lobatto grid from coefficients.
+    public func values(fromCoefficients coefficients: [Double]) -> [Double] {
+        precondition(coefficients.count == plan.buffer.count, "Chebyshev: \(coefficients.count) coefficients for \(points) points")
+        lock.lock(); defer { lock.unlock() }
+        var c = coefficients
+        scale(&c, inverse: true)
+        _ = plan.buffer.update(fromContentsOf: c)
+        plan.execute()
+        return Array(plan.buffer)
+    }
+
+    /// Forward: multiply by Π_d w_d(k_d)/N_d, w = 1/2 at both ends, 1 inside. Inverse: the
+    /// synthesis f_j = Σ c_k cos(πjk/N) equals REDFT00 of (c with interior entries halved).
+    private func scale(_ a: inout [Double], inverse: Bool) {
+        var index = [Int](repeating: 0, count: points.count)
+        for m in 0..<a.count {
+            var s = 1.0
+            for d in 0..<points.count {
+                let n = points[d] - 1, k = index[d]
+                let end = k == 0 || k == n
+                s *= inverse ? (end ? 1 : 0.5) : (end ? 0.5 : 1) / Double(n)
+            }
+            a[m] *= s
+            var d = points.count - 1
+            while d >= 0 { index[d] += 1; if index[d] < points[d] { break }; index[d] = 0; d -= 1 }
+        }
+    }
+}
