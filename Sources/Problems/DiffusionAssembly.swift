@@ -23,10 +23,13 @@ public struct GridStructure: Sendable {
     /// Geometric mean of the coefficient over the nodes, exp(mean log a): the constant of the
     /// FFT preconditioner for variable coefficients (the natural mean for log-normal fields).
     public var geometricMeanCoefficient: Double
+    /// max a / min a over the nodes.
+    public var coefficientContrast: Double
 
-    public init(axes: [FastPoissonSolver.Axis], constantCoefficient: Double?, geometricMeanCoefficient: Double) {
+    public init(axes: [FastPoissonSolver.Axis], constantCoefficient: Double?, geometricMeanCoefficient: Double,
+                coefficientContrast: Double = 1) {
         self.axes = axes; self.constantCoefficient = constantCoefficient
-        self.geometricMeanCoefficient = geometricMeanCoefficient
+        self.geometricMeanCoefficient = geometricMeanCoefficient; self.coefficientContrast = coefficientContrast
     }
 }
 
@@ -61,6 +64,10 @@ public enum DiffusionAssembly {
         let nodeCount = nodeShape.reduce(1, *)
         var a = [Double](repeating: 0, count: nodeCount)
         var node = [Int](repeating: 0, count: dim)
+        let randomCoefficient: [Double]?
+        if case .random(let r) = spec.coefficient { randomCoefficient = try r.nodeValues(on: grid) } else { randomCoefficient = nil }
+        let randomRHS: [Double]?
+        if case .random(let r) = spec.rhs { randomRHS = try r.nodeValues(on: grid) } else { randomRHS = nil }
         for flat in 0..<nodeCount {
             var rem = flat
             for d in 0..<dim { node[d] = rem / nodeStrides[d]; rem %= nodeStrides[d] }
@@ -77,6 +84,8 @@ public enum DiffusionAssembly {
                     index += k * strides[d]
                 }
                 value = array.values[index]
+            case .random:
+                value = randomCoefficient![flat]
             }
             guard value > 0, value.isFinite else {
                 let where_ = (0..<dim).map { String(coordinate(grid, node, $0)) }.joined(separator: ", ")
@@ -107,6 +116,7 @@ public enum DiffusionAssembly {
             switch spec.rhs {
             case .expression(let e): b = volume * e(x, y, z)
             case .npy(_, let array): b = volume * array.values[row]
+            case .random: b = volume * randomRHS![flatNode(nodeIndex, nodeStrides)]
             }
             if let e = spec.exact { exact![row] = e(x, y, z) }
             var diagonal = 0.0
@@ -166,7 +176,8 @@ public enum DiffusionAssembly {
                 return FastPoissonSolver.Axis(unknowns: axis.unknowns, spacing: axis.spacing, low: low, high: high)
             },
             constantCoefficient: constant,
-            geometricMeanCoefficient: exp(a.reduce(0) { $0 + log($1) } / Double(a.count)))
+            geometricMeanCoefficient: exp(a.reduce(0) { $0 + log($1) } / Double(a.count)),
+            coefficientContrast: a.max()! / a.min()!)
         return AssembledProblem(matrix: matrix, rhs: rhs, exact: exact, shape: shape, structure: structure)
     }
 

@@ -6,6 +6,8 @@ import Storage
 public enum FieldSpec: Sendable {
     case expression(Expression)
     case npy(path: String, array: NPYArray)
+    /// A seeded Gaussian random field (`{ grf = {...} }` or `{ matern = {...} }`).
+    case random(RandomFieldSpec)
 
     /// Reads `key` of `reader`; `nil` if absent. `allowNPY` is false for fields that live on the
     /// boundary (an NPY of interior values would not apply there).
@@ -21,8 +23,14 @@ public enum FieldSpec: Sendable {
             catch let e as ExpressionError { throw reader.error(key, e.description) }
         case .table(let t) where allowNPY:
             let sub = TableReader(table: t, path: reader.path + [key], document: reader.document)
+            for kind in ["grf", "matern"] {
+                if let g = try sub.table(kind) {
+                    try sub.finish()
+                    do { return .random(try RandomFieldSpec(g, kind: kind)) }
+                }
+            }
             guard let file = try sub.string("npy") else {
-                throw reader.error(key, "expected a number, an expression string, or { npy = \"file.npy\" }")
+                throw reader.error(key, "expected a number, an expression string, { npy = \"file.npy\" }, { grf = {...} } or { matern = {...} }")
             }
             try sub.finish()
             let url = reader.document.resolve(file)
@@ -38,6 +46,7 @@ public enum FieldSpec: Sendable {
         switch self {
         case .expression(let e): .string(e.source)
         case .npy(let path, _): { var t = ConfigTable(); t["npy"] = .string(path); return .table(t) }()
+        case .random(let r): r.resolved
         }
     }
 }

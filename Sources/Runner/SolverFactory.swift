@@ -61,6 +61,7 @@ public enum SolverFactory {
         var d = Description()
         d.add("method", spec.method)
         d.add("rows", a.rows); d.add("nonzeros", a.nonzeros)
+        if let structure { d.add("coefficient_contrast", structure.coefficientContrast) }
         let bnorm = b.norm2
         switch spec.method {
         case "direct", "lu", "fft":

@@ -1,0 +1,91 @@
+import Foundation
+import Spectral
+
+/// A random coefficient field in a problem file:
+///   `{ grf = { alpha = 2.5, tau = 7, seed = 3, transform = "exp" } }` or
+///   `{ matern = { nu = 1.5, length_scale = 0.1, variance = 1, seed = 3 } }`,
+/// with optional `scale` and `mean` (u ↦ mean + scale·u before the transform) and, for
+/// `transform = "threshold"`, `values = [low, high]` (low where u < 0, high where u ≥ 0).
+public struct RandomFieldSpec: Sendable, Equatable {
+    public enum Covariance: Sendable, Equatable {
+        case grf(alpha: Double, tau: Double)
+        case matern(nu: Double, lengthScale: Double, variance: Double)
+    }
+    public enum Transform: String, Sendable { case none, exp, threshold }
+
+    public var covariance: Covariance
+    public var seed: UInt64
+    public var scale: Double
+    public var mean: Double
+    public var transform: Transform
+    public var thresholdValues: (low: Double, high: Double)
+
+    public static func == (a: Self, b: Self) -> Bool {
+        a.covariance == b.covariance && a.seed == b.seed && a.scale == b.scale && a.mean == b.mean
+            && a.transform == b.transform && a.thresholdValues == b.thresholdValues
+    }
+
+    init(_ r: TableReader, kind: String) throws {
+        if kind == "grf" {
+            let alpha = try r.double("alpha", default: 2.5, minimum: 0, exclusiveMinimum: true)
+            let tau = try r.double("tau", default: 7, minimum: 0)
+            covariance = .grf(alpha: alpha, tau: tau)
+        } else {
+            let nu = try r.double("nu", default: 1.5, minimum: 0, exclusiveMinimum: true)
+            guard let ell = try r.double("length_scale") else { throw r.error("length_scale", "missing: the Matérn length scale") }
+            guard ell > 0 else { throw r.error("length_scale", "must be > 0, got \(ell)") }
+            covariance = .matern(nu: nu, lengthScale: ell, variance: try r.double("variance", default: 1, minimum: 0, exclusiveMinimum: true))
+        }
+        guard let s = try r.int("seed") else { throw r.error("seed", "missing: an integer seed (the same seed gives the same field)") }
+        guard s >= 0 else { throw r.error("seed", "must be ≥ 0, got \(s)") }
+        seed = UInt64(s)
+        scale = try r.double("scale", default: 1)
+        mean = try r.double("mean", default: 0)
+        transform = Transform(rawValue: try r.string("transform", default: "none", oneOf: ["none", "exp", "threshold"]))!
+        thresholdValues = (0, 1)
+        if let v = try r.array("values") {
+            guard transform == .threshold else { throw r.error("values", "only used with transform = \"threshold\"") }
+            guard v.count == 2, let lo = v[0].number, let hi = v[1].number else {
+                throw r.error("values", "expected [low, high]")
+            }
+            thresholdValues = (lo, hi)
+        } else if transform == .threshold {
+            throw r.error("values", "transform = \"threshold\" needs values = [low, high]")
+        }
+        try r.finish()
+    }
+
+    /// The field at every node of `grid` (C order over the node grid, boundary nodes included).
+    public func nodeValues(on grid: Grid) throws -> [Double] {
+        let axes = grid.axes.map {
+            GaussianRandomField.Axis(nodes: $0.periodic ? $0.unknowns : $0.nodes, length: $0.upper - $0.lower, periodic: $0.periodic)
+        }
+        let field: GaussianRandomField
+        switch covariance {
+        case .grf(let alpha, let tau): field = try GaussianRandomField(axes: axes, alpha: alpha, tau: tau)
+        case .matern(let nu, let ell, let variance):
+            field = try GaussianRandomField(maternAxes: axes, nu: nu, lengthScale: ell, variance: variance)
+        }
+        let u = field.sample(seed: seed)
+        switch transform {
+        case .none: return u.map { mean + scale * $0 }
+        case .exp: return u.map { exp(mean + scale * $0) }
+        case .threshold: return u.map { mean + scale * $0 >= 0 ? thresholdValues.high : thresholdValues.low }
+        }
+    }
+
+    var resolved: ConfigValue {
+        var t = ConfigTable()
+        let kind: String
+        switch covariance {
+        case .grf(let alpha, let tau): kind = "grf"; t["alpha"] = .double(alpha); t["tau"] = .double(tau)
+        case .matern(let nu, let ell, let v):
+            kind = "matern"; t["nu"] = .double(nu); t["length_scale"] = .double(ell); t["variance"] = .double(v)
+        }
+        t["seed"] = .integer(Int(seed)); t["scale"] = .double(scale); t["mean"] = .double(mean)
+        t["transform"] = .string(transform.rawValue)
+        if transform == .threshold { t["values"] = .array([.double(thresholdValues.low), .double(thresholdValues.high)]) }
+        var outer = ConfigTable(); outer[kind] = .table(t)
+        return .table(outer)
+    }
+}
