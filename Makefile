@@ -33,11 +33,12 @@ test: deps
 
 # Peers for the benchmarks (PETSc/hypre via Debian's petsc4py, PyAMG, ...).
 bench-deps: deps
-	bench/install-peers.sh
+	bench/install_peers.sh
 
 bench: bench-deps
-	$(SWIFT) build -c release --product pdekit-bench --product pdekit
-	bench/run.sh
+	$(SWIFT) build -c release --product pdekit-bench
+	$(SWIFT) build -c release --product pdekit
+	bench/bench.sh
 
 clean:
 	rm -rf .build outputs/*/ bench/work

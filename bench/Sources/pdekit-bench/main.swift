@@ -33,8 +33,8 @@ func timeIt(_ repeats: Int, _ body: () -> Void) -> Double {
 
 let args = Array(CommandLine.arguments.dropFirst())
 let mode = args.first ?? ""
-guard mode == "core" || mode == "spectral" else {
-    log("usage: pdekit-bench core|spectral --rhs RHS.npy --n N [--repeats R]"); exit(2)
+guard ["core", "spectral", "darcy"].contains(mode) else {
+    log("usage: pdekit-bench core|spectral|darcy --rhs RHS.npy --n N [--repeats R]"); exit(2)
 }
 func option(_ name: String) -> String? {
     guard let i = args.firstIndex(of: name), i + 1 < args.count else { return nil }
@@ -47,7 +47,9 @@ let repeats = option("--repeats").flatMap(Int.init) ?? 10
 let version = "pdekit 0.1.0 (threads \(Parallel.threadCount))"
 
 // The matrix through the same path `pdekit run` uses: a problem file with an NPY rhs.
+// Darcy: −div(K∇h) = 1 with K = exp(4.5·GRF(α = 2.5, τ = 7)), as problems/darcy2d.toml.
 let rhsURL = URL(fileURLWithPath: rhsPath).standardizedFileURL
+let coefficientLine = mode == "darcy" ? "coefficient = { grf = { alpha = 2.5, tau = 7, seed = 3, scale = 4.5, transform = \"exp\" } }" : ""
 let text = """
 [problem]
 name = "bench_poisson\(n)"
@@ -55,6 +57,7 @@ kind = "pde"
 [pde]
 grid = [\(n), \(n)]
 rhs = { npy = "\(rhsURL.path)" }
+\(coefficientLine)
 """
 let spec = try ProblemSpec(ProblemDocument(text: text, path: "bench", directory: rhsURL.deletingLastPathComponent()))
 guard case .pde(let pde) = spec.physics else { fatalError() }
@@ -63,6 +66,25 @@ let problem = try DiffusionAssembly.assemble(pde)
 log("assembled \(problem.matrix.rows) unknowns, \(problem.matrix.nonzeros) nonzeros in \(Date().timeIntervalSince(t0)) s")
 let a = problem.matrix, b = problem.rhs
 func trueRelativeResidual(_ x: [Double]) -> Double { zip(b, a.apply(x)).map { $0 - $1 }.norm2 / b.norm2 }
+
+if mode == "darcy" {
+    // PCG with the FFT preconditioner (geometric-mean coefficient) against IC(0).
+    let st = problem.structure
+    for (name, make) in [("darcy_pcg_fft", { try! FastPoissonSolver(axes: st.axes, coefficient: st.geometricMeanCoefficient) as any Preconditioner }),
+                         ("darcy_pcg_ic0", { try! IncompleteCholeskyPreconditioner(a) as any Preconditioner })] {
+        t0 = Date()
+        let m = make()
+        let setup = Date().timeIntervalSince(t0)
+        let cg = try ConjugateGradient(matrix: a, preconditioner: m, options: IterativeOptions(rtol: 1e-8, maxIterations: 100_000, recordHistory: false))
+        let (x, r) = cg.solve(b)
+        log("\(name): \(r.iterations) its, setup \(setup) s, solve \(r.solveSeconds) s")
+        emit([("tool", "pdekit"), ("version", version), ("case", name), ("contrast", st.coefficientContrast),
+              ("setup_s", setup), ("solve_s", r.solveSeconds), ("iterations", r.iterations),
+              ("per_iteration_s", r.solveSeconds / Double(max(r.iterations, 1))), ("rel_residual", trueRelativeResidual(x)),
+              ("reason", r.reason.name)])
+    }
+    exit(0)
+}
 
 if mode == "spectral" {
     // Fast Poisson solve of the same operator, planned once (FFTW_MEASURE), then timed.

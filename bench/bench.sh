@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# `make bench`: pdekit and its peers on the same problems in one run; results in
+# bench/results/*.csv and the README's performance table (bench/report.py).
+# BENCH_N (default 1024) sets the Poisson size; BENCH_QUICK=1 skips SciPy's 70-second CG.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${BENCH_N:-1024}
+BIN=$(swift build -c release --show-bin-path)
+export PETSC_DIR=$(ls -d /usr/lib/petscdir/petsc3.18/x86_64-linux-gnu-real 2>/dev/null || ls -d /usr/lib/petscdir/*/x86_64-linux-gnu-real | head -1)
+mkdir -p bench/work bench/results
+rm -f bench/work/*.jsonl
+say() { echo "[bench] $*" >&2; }
+for n in "$N" 1023 1000; do
+  python3 -c "import numpy as np; np.save('bench/work/rhs$n.npy', np.random.default_rng(0).standard_normal($n*$n))"
+done
+python3 -c "import numpy as np; np.save('bench/work/ones$N.npy', np.ones($N*$N))"
+
+say "core: pdekit (N = $N)"
+"$BIN/pdekit-bench" core --rhs "bench/work/rhs$N.npy" --n "$N" > bench/work/core_pdekit.jsonl
+say "core: PETSc"
+/usr/bin/python3 bench/peers/core.py --tool petsc --rhs "bench/work/rhs$N.npy" --n "$N" > bench/work/core_petsc.jsonl
+say "core: SciPy"
+python3 bench/peers/core.py --tool scipy --rhs "bench/work/rhs$N.npy" --n "$N" ${BENCH_QUICK:+--skip-slow} > bench/work/core_scipy.jsonl
+
+# Three alternating rounds: the solves take ~10–60 ms and the machine's noise is ±20 %.
+for round in 1 2 3; do
+  for n in 1023 1000; do
+    say "spectral: N = $n, round $round"
+    "$BIN/pdekit-bench" spectral --rhs "bench/work/rhs$n.npy" --n "$n" --repeats 11 >> bench/work/spectral_pdekit.jsonl
+    python3 bench/peers/spectral.py --rhs "bench/work/rhs$n.npy" --n "$n" --repeats 11 >> bench/work/spectral_scipy.jsonl
+  done
+done
+say "darcy: N = $N"
+"$BIN/pdekit-bench" darcy --rhs "bench/work/ones$N.npy" --n "$N" > bench/work/darcy_pdekit.jsonl
+
+python3 bench/report.py bench/work/*.jsonl

@@ -1,0 +1,140 @@
+"""Joins the JSON-lines outputs of one `make bench` run into bench/results/*.csv and the
+README's performance table. Ratios are computed only from numbers measured in the same run;
+a missing input drops its rows, it never invents them.
+
+    python3 bench/report.py bench/work/*.jsonl
+"""
+import csv, datetime, json, os, sys
+
+rows = []
+for path in sys.argv[1:]:
+    with open(path) as f:
+        rows += [json.loads(line) for line in f if line.strip().startswith("{")]
+# A case measured in several alternating rounds (bench.sh does this for the short spectral
+# solves, whose timings swing ±20 % on a shared machine) is reported by its median round.
+groups = {}
+for r in rows:
+    groups.setdefault((r["tool"], r["case"]), []).append(r)
+by = {}
+for key, rs in groups.items():
+    rs = sorted(rs, key=lambda r: r.get("seconds", 0) or 0)
+    by[key] = rs[len(rs) // 2]
+    if len(rs) > 1:
+        by[key] = dict(by[key], rounds=len(rs))
+rows = list(by.values())
+today = datetime.date.today().isoformat()
+
+
+def get(tool, case, field):
+    r = by.get((tool, case))
+    return None if r is None or r.get(field) is None else float(r[field])
+
+
+def version(tool, case):
+    return by.get((tool, case), {}).get("version", "")
+
+
+def write_csv(name, records):
+    path = os.path.join("bench", "results", name)
+    tmp = path + ".tmp"
+    with open(tmp, "w", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["date", "benchmark", "tool", "tool_version", "case", "metric", "value", "unit"])
+        w.writerows(records)
+    os.replace(tmp, path)
+
+
+def metrics(benchmark, skip=("tool", "version", "case", "reason")):
+    """Every measured field of every row, as CSV records of `benchmark` (callers filter by case)."""
+    out = []
+    for r in rows:
+        for k, v in r.items():
+            if k in skip:
+                continue
+            unit = "GB/s" if k == "gbytes_per_s" else ("s" if k.endswith("_s") or k == "seconds" else "")
+            out.append([today, benchmark, r["tool"], r.get("version", ""), r["case"], k, v, unit])
+    return out
+
+
+table = []  # (what, pdekit, peer, ratio, target, met)
+
+
+def ratio(name, num, den, target, unit, what, pd, peer, lower_is_better=True):
+    if num is None or den is None:
+        return None
+    value = num / den
+    met = value <= target if lower_is_better else value >= target
+    table.append((what, pd, peer, f"{value:.2f}", ("≤ " if lower_is_better else "≥ ") + f"{target:g}", "yes" if met else "**no**"))
+    return [today, "ratio", "ratio", "", name, "ratio", value, f"{unit} (target {'<=' if lower_is_better else '>='} {target:g})"]
+
+
+core_cases = {"copy", "spmv", "pcg_none", "pcg_jacobi", "pcg_ic0", "pcg_icc", "cholmod"}
+core = [m for m in metrics("core") if m[4] in core_cases]
+pv = version("petsc", "pcg_icc") or version("petsc", "spmv")
+sv = version("scipy", "spmv")
+r = []
+pj, ej = get("pdekit", "pcg_jacobi", "per_iteration_s"), get("petsc", "pcg_jacobi", "per_iteration_s")
+r.append(ratio("pcg_jacobi_time_per_iteration_vs_petsc", pj, ej, 1.0, "pdekit/PETSc",
+               f"PCG-Jacobi, time per iteration (PETSc {pv})",
+               f"{pj*1e3:.2f} ms" if pj else "", f"{ej*1e3:.2f} ms" if ej else ""))
+ic = None if get("pdekit", "pcg_ic0", "solve_s") is None else get("pdekit", "pcg_ic0", "setup_s") + get("pdekit", "pcg_ic0", "solve_s")
+icc = None if get("petsc", "pcg_icc", "solve_s") is None else get("petsc", "pcg_icc", "setup_s") + get("petsc", "pcg_icc", "solve_s")
+r.append(ratio("pcg_ic0_total_vs_petsc_icc", ic, icc, 1.0, "pdekit/PETSc",
+               f"PCG-IC(0) total vs PETSc ICC(0) ({int(get('pdekit','pcg_ic0','iterations') or 0)} vs {int(get('petsc','pcg_icc','iterations') or 0)} its)",
+               f"{ic:.2f} s" if ic else "", f"{icc:.2f} s" if icc else ""))
+sb, cb = get("pdekit", "spmv", "gbytes_per_s"), get("pdekit", "copy", "gbytes_per_s")
+r.append(ratio("spmv_fraction_of_copy_bandwidth", sb, cb, 0.70, "SpMV GB/s / copy GB/s",
+               "CSR SpMV bandwidth / array-copy bandwidth", f"{sb:.1f} GB/s" if sb else "", f"copy {cb:.1f} GB/s" if cb else "",
+               lower_is_better=False))
+ps, ss = get("pdekit", "spmv", "seconds"), get("scipy", "spmv", "seconds")
+r.append(ratio("spmv_vs_scipy", ps, ss, 1.0, "pdekit/SciPy", f"SpMV time vs SciPy {sv}",
+               f"{ps*1e3:.2f} ms" if ps else "", f"{ss*1e3:.2f} ms" if ss else ""))
+pt = None if get("pdekit", "pcg_jacobi", "solve_s") is None else get("pdekit", "pcg_jacobi", "setup_s") + get("pdekit", "pcg_jacobi", "solve_s")
+st = None if get("scipy", "pcg_jacobi", "solve_s") is None else get("scipy", "pcg_jacobi", "setup_s") + get("scipy", "pcg_jacobi", "solve_s")
+r.append(ratio("pcg_jacobi_total_vs_scipy", pt, st, 1.0, "pdekit/SciPy", f"PCG-Jacobi total vs SciPy {sv}",
+               f"{pt:.2f} s" if pt else "", f"{st:.2f} s" if st else ""))
+ch = by.get(("pdekit", "cholmod"))
+if ch:
+    table.append(("CHOLMOD analyse / factor / solve (no peer target)",
+                  f"{ch['analyze_s']:.2f} / {ch['factor_s']:.2f} / {ch['solve_s']:.3f} s", "", "", "", ""))
+write_csv("core.csv", core + [x for x in r if x])
+
+spectral = [m for m in metrics("spectral") if m[4].startswith(("fft_solve", "cholmod_n", "darcy"))]
+r = []
+for n in (1023, 1000):
+    ours = get("pdekit", f"fft_solve_n{n}", "seconds")
+    peers = [(get("scipy", f"fft_solve_n{n}_workers_{w}", "seconds"), w) for w in ("1", "all")]
+    peers = [p for p in peers if p[0] is not None]
+    if ours is not None and peers:
+        best, w = min(peers)
+        r.append(ratio(f"fft_solve_n{n}_vs_scipy_best", ours, best, 1.0, "pdekit/SciPy(best of 1 and all workers)",
+                       f"FFT Poisson solve N = {n} vs SciPy {sv} dstn ({'1 worker' if w == '1' else 'all workers'})",
+                       f"{ours*1e3:.1f} ms", f"{best*1e3:.1f} ms"))
+    c = by.get(("pdekit", f"cholmod_n{n}"))
+    if ours is not None and c:
+        table.append((f"… same N = {n} by CHOLMOD (analyse + factor + solve)", f"{ours*1e3:.1f} ms",
+                      f"{c['analyze_s'] + c['factor_s'] + c['solve_s']:.2f} s", "", "", ""))
+df, di = by.get(("pdekit", "darcy_pcg_fft")), by.get(("pdekit", "darcy_pcg_ic0"))
+if df and di:
+    tf, ti = df["setup_s"] + df["solve_s"], di["setup_s"] + di["solve_s"]
+    table.append((f"Darcy 1024², K = exp(GRF), contrast {df['contrast']:.0f}: PCG-FFT vs PCG-IC(0) ({df['iterations']} vs {di['iterations']} its)",
+                  f"{tf:.2f} s", f"{ti:.2f} s", f"{tf/ti:.2f}", "", ""))
+    r.append([today, "ratio", "ratio", "", "darcy_pcg_fft_vs_ic0_total", "ratio", tf / ti, "pdekit FFT-PCG / pdekit IC(0)-PCG (no target)"])
+write_csv("spectral.csv", spectral + [x for x in r if x])
+
+md = ["| benchmark | pdekit | peer | ratio | target | met |", "|---|---|---|---|---|---|"]
+md += ["| " + " | ".join(row) + " |" for row in table]
+text = "\n".join(md)
+print(text)
+readme = open("README.md").read()
+start, end = "<!-- bench:begin -->", "<!-- bench:end -->"
+if start in readme and end in readme:
+    head, rest = readme.split(start, 1)
+    _, tail = rest.split(end, 1)
+    stamp = (f"Measured {today} by `make bench` on this project's 2-core machine: one run, ratios within the run; "
+             "the millisecond FFT solves are the median of three alternating rounds. pdekit's kernels use both "
+             "cores (Dispatch threads, FFTW threads); PETSc runs as one sequential process, SciPy's FFT with "
+             "1 or all workers (the faster is the peer).")
+    with open("README.md.tmp", "w") as f:
+        f.write(head + start + "\n" + stamp + "\n\n" + text + "\n" + end + tail)
+    os.replace("README.md.tmp", "README.md")
