@@ -17,6 +17,8 @@ python3 -c "import numpy as np; np.save('bench/work/ones$N.npy', np.ones($N*$N))
 
 say "core: pdekit (N = $N)"
 "$BIN/pdekit-bench" core --rhs "bench/work/rhs$N.npy" --n "$N" > bench/work/core_pdekit.jsonl
+say "core: pdekit on one thread (PETSc's sequential setting)"
+PDEKIT_NUM_THREADS=1 "$BIN/pdekit-bench" core --rhs "bench/work/rhs$N.npy" --n "$N" --only copy,spmv,pcg_jacobi,pcg_ic0 --suffix _1thread > bench/work/core_pdekit_1thread.jsonl
 say "core: PETSc"
 /usr/bin/python3 bench/peers/core.py --tool petsc --rhs "bench/work/rhs$N.npy" --n "$N" > bench/work/core_petsc.jsonl
 say "core: SciPy"

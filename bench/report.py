@@ -68,7 +68,8 @@ def ratio(name, num, den, target, unit, what, pd, peer, lower_is_better=True):
     return [today, "ratio", "ratio", "", name, "ratio", value, f"{unit} (target {'<=' if lower_is_better else '>='} {target:g})"]
 
 
-core_cases = {"copy", "spmv", "pcg_none", "pcg_jacobi", "pcg_ic0", "pcg_icc", "cholmod"}
+core_cases = {"copy", "spmv", "pcg_none", "pcg_jacobi", "pcg_ic0", "pcg_icc", "cholmod",
+              "copy_1thread", "spmv_1thread", "pcg_jacobi_1thread", "pcg_ic0_1thread"}
 core = [m for m in metrics("core") if m[4] in core_cases]
 pv = version("petsc", "pcg_icc") or version("petsc", "spmv")
 sv = version("scipy", "spmv")
@@ -93,6 +94,16 @@ pt = None if get("pdekit", "pcg_jacobi", "solve_s") is None else get("pdekit", "
 st = None if get("scipy", "pcg_jacobi", "solve_s") is None else get("scipy", "pcg_jacobi", "setup_s") + get("scipy", "pcg_jacobi", "solve_s")
 r.append(ratio("pcg_jacobi_total_vs_scipy", pt, st, 1.0, "pdekit/SciPy", f"PCG-Jacobi total vs SciPy {sv}",
                f"{pt:.2f} s" if pt else "", f"{st:.2f} s" if st else ""))
+pj1 = get("pdekit", "pcg_jacobi_1thread", "per_iteration_s")
+r.append(ratio("pcg_jacobi_time_per_iteration_1thread_vs_petsc", pj1, ej, 1.0, "pdekit(1 thread)/PETSc",
+               "… the same with pdekit on one thread", f"{pj1*1e3:.2f} ms" if pj1 else "", f"{ej*1e3:.2f} ms" if ej else ""))
+ic1 = None if get("pdekit", "pcg_ic0_1thread", "solve_s") is None else get("pdekit", "pcg_ic0_1thread", "setup_s") + get("pdekit", "pcg_ic0_1thread", "solve_s")
+r.append(ratio("pcg_ic0_total_1thread_vs_petsc_icc", ic1, icc, 1.0, "pdekit(1 thread)/PETSc",
+               "… PCG-IC(0) with pdekit on one thread", f"{ic1:.2f} s" if ic1 else "", f"{icc:.2f} s" if icc else ""))
+sb1, cb1 = get("pdekit", "spmv_1thread", "gbytes_per_s"), get("pdekit", "copy_1thread", "gbytes_per_s")
+r.append(ratio("spmv_fraction_of_copy_bandwidth_1thread", sb1, cb1, 0.70, "SpMV GB/s / copy GB/s, one thread",
+               "… SpMV / copy bandwidth, both on one thread", f"{sb1:.1f} GB/s" if sb1 else "", f"copy {cb1:.1f} GB/s" if cb1 else "",
+               lower_is_better=False))
 ch = by.get(("pdekit", "cholmod"))
 if ch:
     table.append(("CHOLMOD analyse / factor / solve (no peer target)",

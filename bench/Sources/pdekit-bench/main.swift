@@ -20,8 +20,11 @@ func emit(_ fields: [(String, Any)]) {
         default: return "\"\(k)\": \(v)"
         }
     }.joined(separator: ", ")
-    FileHandle.standardOutput.write(Data("{\(body)}\n".utf8))
+    let text = "{\(body)}\n".replacingOccurrences(of: "\"case\": \"\(caseName(fields))\"", with: "\"case\": \"\(caseName(fields))\(suffix)\"")
+    FileHandle.standardOutput.write(Data(text.utf8))
 }
+
+func caseName(_ fields: [(String, Any)]) -> String { fields.first { $0.0 == "case" }.map { "\($0.1)" } ?? "" }
 
 func log(_ s: String) { FileHandle.standardError.write(Data("[pdekit-bench] \(s)\n".utf8)) }
 
@@ -44,6 +47,10 @@ guard let rhsPath = option("--rhs"), let n = option("--n").flatMap(Int.init) els
     log("missing --rhs or --n"); exit(2)
 }
 let repeats = option("--repeats").flatMap(Int.init) ?? 10
+/// `--only a,b`: run only these cases; `--suffix s`: append s to case names (e.g. "_1thread").
+let only = option("--only").map { Set($0.split(separator: ",").map(String.init)) }
+let suffix = option("--suffix") ?? ""
+func wanted(_ name: String) -> Bool { only?.contains(name) ?? true }
 let version = "pdekit 0.1.0 (threads \(Parallel.threadCount))"
 
 // The matrix through the same path `pdekit run` uses: a problem file with an NPY rhs.
@@ -105,7 +112,7 @@ if mode == "spectral" {
 }
 
 // Array-copy bandwidth with the kernels' own threading: read + write of 128 MiB.
-do {
+if wanted("copy") {
     let count = 16 << 20
     let src = [Double](repeating: 1, count: count)
     var dst = [Double](repeating: 0, count: count)
@@ -115,7 +122,7 @@ do {
 }
 
 // SpMV: bytes moved = values + column indices + row pointers + x + y.
-do {
+if wanted("spmv") {
     var y = [Double](repeating: 0, count: a.rows)
     let s = timeIt(max(repeats, 20)) { b.withUnsafeBufferPointer { x in y.withUnsafeMutableBufferPointer { a.apply(x, into: $0) } } }
     let bytes = Double(a.nonzeros * 12 + (a.rows + 1) * 4 + 2 * 8 * a.rows)
@@ -124,7 +131,7 @@ do {
 
 for (name, make) in [("pcg_none", { IdentityPreconditioner(size: a.rows) as any Preconditioner }),
                      ("pcg_jacobi", { try! JacobiPreconditioner(a) as any Preconditioner }),
-                     ("pcg_ic0", { try! IncompleteCholeskyPreconditioner(a) as any Preconditioner })] {
+                     ("pcg_ic0", { try! IncompleteCholeskyPreconditioner(a) as any Preconditioner })] where wanted(name) {
     // Three runs, median by total time: the solves are long enough to be stable.
     var runs: [(setup: Double, solve: Double, its: Int, rel: Double, reason: String)] = []
     for _ in 0..<3 {
@@ -143,7 +150,7 @@ for (name, make) in [("pcg_none", { IdentityPreconditioner(size: a.rows) as any 
 }
 
 // CHOLMOD: analyze, factor, solve (median of three factorizations).
-do {
+if wanted("cholmod") {
     var rows: [(Double, Double, Double, Double, Int)] = []
     for _ in 0..<3 {
         let c = try CholeskyFactorization(a)
