@@ -1,3 +1,4 @@
+import COpenBLAS
 import Dispatch
 #if canImport(Glibc)
 import Glibc
@@ -11,10 +12,19 @@ import Glibc
 public enum Parallel {
     /// Worker count used by kernels; `PDEKIT_NUM_THREADS` overrides the core count (sweeps run
     /// one case per core and set it to 1 so workers do not oversubscribe).
-    public static let threadCount: Int = {
+    public private(set) nonisolated(unsafe) static var threadCount: Int = {
         if let s = getenv("PDEKIT_NUM_THREADS"), let n = Int(String(cString: s)), n >= 1 { return n }
-        return max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        return cores
     }()
+
+    public static let cores = max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+
+    /// Sets the threads every kernel (and OpenBLAS, which CHOLMOD calls) may use. Call before
+    /// starting work, not during it: a sweep running k cases at once gives each cores/k.
+    public static func setThreadCount(_ n: Int) {
+        threadCount = max(1, n)
+        openblas_set_num_threads(Int32(threadCount))
+    }
 
     public static let minimumChunk = 32_768
 

@@ -14,7 +14,8 @@ public struct ProblemDocument: Sendable {
     public let directory: URL
     public private(set) var root: ConfigTable
     private let lines: [Substring]
-    private var overridden: Set<String> = []
+    /// Keys set from outside the file, with how to name them in messages ("--set", "[sweep] parameter").
+    private var overridden: [String: String] = [:]
 
     public init(path: String, overrides: [String] = []) throws {
         let url = URL(fileURLWithPath: path)
@@ -49,23 +50,30 @@ public struct ProblemDocument: Sendable {
         }
         let key = override[..<eq].trimmingCharacters(in: .whitespaces)
         let raw = override[override.index(after: eq)...].trimmingCharacters(in: .whitespaces)
-        let parts = key.split(separator: ".").map(String.init)
-        guard !parts.isEmpty, parts.allSatisfy({ !$0.isEmpty }) else {
-            throw ProblemError(file: path, key: "--set \(override)", message: "empty key")
-        }
         let value: ConfigValue
         if let t = try? TOMLTable(string: "v = \(raw)"), let v = t["v"] {
             value = ConfigValue(toml: v)
         } else {
             value = .string(raw)
         }
+        try set(key: key, value: value, label: "--set")
+    }
+
+    /// Sets a dotted key; `label` names where the value came from in error messages.
+    mutating func set(key: String, value: ConfigValue, label: String) throws {
+        let parts = key.split(separator: ".").map(String.init)
+        guard !parts.isEmpty, parts.allSatisfy({ !$0.isEmpty }) else {
+            throw ProblemError(file: path, key: "\(label) \(key)", message: "empty key")
+        }
         do {
             try root.set(path: parts[...], to: value)
         } catch let e as ConfigPathError {
-            throw ProblemError(file: path, key: "--set \(key)", message: "'\(e.key)' is \(e.found), not a table")
+            throw ProblemError(file: path, key: "\(label) \(key)", message: "'\(e.key)' is \(e.found), not a table")
         }
-        overridden.insert(key)
+        overridden[key] = label
     }
+
+    mutating func removeSweep() { root["sweep"] = nil }
 
     /// The 1-based line where `keyPath` is defined, if it can be found.
     public func line(of keyPath: [String]) -> Int? {
@@ -95,8 +103,8 @@ public struct ProblemDocument: Sendable {
     /// A ProblemError located at `keyPath`.
     public func error(_ keyPath: [String], _ message: String) -> ProblemError {
         let key = keyPath.joined(separator: ".")
-        if overridden.contains(where: { key == $0 || key.hasPrefix($0 + ".") }) {
-            return ProblemError(file: path, key: "--set \(key)", message: message)
+        if let (_, label) = overridden.first(where: { key == $0.key || key.hasPrefix($0.key + ".") }) {
+            return ProblemError(file: path, key: "\(label) \(key)", message: message)
         }
         return ProblemError(file: path, line: line(of: keyPath), key: key, message: message)
     }

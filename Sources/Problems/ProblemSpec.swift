@@ -22,6 +22,8 @@ public struct ProblemSpec: Sendable {
     public var solver: SolverSpec
     public var output: OutputSpec
     public let document: ProblemDocument
+    /// The file has a `[sweep]` table (read by `SweepSpec`; `run` solves the base problem).
+    public let hasSweep: Bool
 
     public init(_ document: ProblemDocument) throws {
         self.document = document
@@ -56,6 +58,7 @@ public struct ProblemSpec: Sendable {
         }
         solver = try SolverSpec(try root.table("solver"))
         output = try OutputSpec(try root.table("output"))
+        hasSweep = root.has("sweep")
         try root.finish()
     }
 

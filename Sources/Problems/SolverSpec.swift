@@ -1,3 +1,5 @@
+import Foundation
+
 /// The `[solver]` table: which method, which preconditioner, and the shared iterative options.
 public struct SolverSpec: Sendable, Equatable {
     public var method: String
@@ -82,9 +84,11 @@ public struct OutputSpec: Sendable, Equatable {
     public var format: String
     /// Write history.csv.
     public var history: Bool
+    /// A reference solution (NPY, relative to the problem file) to report errors against.
+    public var reference: String?
 
-    public init(directory: String? = nil, format: String = "toml", history: Bool = true) {
-        self.directory = directory; self.format = format; self.history = history
+    public init(directory: String? = nil, format: String = "toml", history: Bool = true, reference: String? = nil) {
+        self.directory = directory; self.format = format; self.history = history; self.reference = reference
     }
 
     init(_ r: TableReader?) throws {
@@ -93,6 +97,10 @@ public struct OutputSpec: Sendable, Equatable {
         directory = try r.string("directory")
         format = try r.string("format", default: "toml", oneOf: ["toml", "json"])
         history = try r.bool("history", default: true)
+        reference = try r.string("reference")
+        if let reference, !FileManager.default.fileExists(atPath: r.document.resolve(reference).path) {
+            throw r.error("reference", "\(reference): no such file")
+        }
         try r.finish()
     }
 
@@ -100,6 +108,7 @@ public struct OutputSpec: Sendable, Equatable {
         var t = ConfigTable()
         if let directory { t["directory"] = .string(directory) }
         t["format"] = .string(format); t["history"] = .bool(history)
+        if let reference { t["reference"] = .string(reference) }
         return t
     }
 }

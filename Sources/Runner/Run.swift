@@ -14,6 +14,8 @@ public enum Run {
         public var monitor = false
         public var errorIfNotConverged = false
         public var progress = false
+        /// No summary line (sweep cases report through the sweep's progress instead).
+        public var quiet = false
         public init() {}
     }
 
@@ -23,6 +25,10 @@ public enum Run {
         public var result: SolveResult
         public var relativeL2Error: Double?
         public var maxAbsError: Double?
+        public var assembleSeconds: Double
+        public var reference: Comparison?
+        /// Largest grid spacing (pde problems): the h of convergence-order studies.
+        public var meshSize: Double?
     }
 
     public static let version = "0.1.0"
@@ -38,6 +44,14 @@ public enum Run {
 
     private static func runUnclassified(path: String, options: Options, write: @escaping @Sendable (String) -> Void) throws -> Report {
         let spec = try ProblemSpec(path: path, overrides: options.overrides)
+        if spec.hasSweep {
+            FileHandle.standardError.write(Data("pdekit: note: \(path) has a [sweep] table; run solves the base problem only (use pdekit sweep for the cases)\n".utf8))
+        }
+        return try execute(spec, path: path, options: options, write: write)
+    }
+
+    /// Solves a validated problem and writes its output folder (also the body of every sweep case).
+    static func execute(_ spec: ProblemSpec, path: String, options: Options, write: @escaping @Sendable (String) -> Void) throws -> Report {
         let t0 = Date()
         let system: (matrix: CSRMatrix, rhs: [Double], exact: [Double]?, shape: [Int], structure: GridStructure?)
         switch spec.physics {
@@ -70,12 +84,16 @@ public enum Run {
         default: break
         }
 
-        var l2: Double?, maxAbs: Double?
-        if let exact = system.exact {
-            var diff2 = 0.0, ref2 = 0.0, m = 0.0
-            for i in 0..<x.count { let d = x[i] - exact[i]; diff2 += d * d; ref2 += exact[i] * exact[i]; m = max(m, abs(d)) }
-            l2 = ref2 > 0 ? (diff2 / ref2).squareRoot() : diff2.squareRoot()
-            maxAbs = m
+        let exactComparison = system.exact.map { Comparison(x, $0) }
+        let l2 = exactComparison?.relativeL2, maxAbs = exactComparison?.maxAbs
+        // [output] reference: the same figures against a stored solution.
+        var referenceComparison: Comparison?
+        if let ref = spec.output.reference {
+            let array = try NPY.read(spec.document.resolve(ref))
+            guard array.values.count == x.count else {
+                throw RunError(.badInput, "\(path): [output] reference \(ref) has shape \(array.shape), the solution has shape \(system.shape)")
+            }
+            referenceComparison = Comparison(x, array.values)
         }
 
         // Output folder: --output, then [output] directory, then outputs/<name>.
@@ -106,6 +124,11 @@ public enum Run {
             res["max_abs_error"] = .double(maxAbs)
         }
         record["result"] = .table(res)
+        if let referenceComparison {
+            var t = referenceComparison.table
+            t["file"] = .string(spec.output.reference!)
+            record["reference"] = .table(t)
+        }
         record["solver_details"] = .table(description.table)
         var versions = ConfigTable()
         versions["pdekit"] = .string(version)
@@ -123,14 +146,21 @@ public enum Run {
             + String(format: "%.3e", result.relativeResidual)
             + String(format: ", setup %.3f s, solve %.3f s", result.setupSeconds, result.solveSeconds)
         if let l2, let maxAbs { summary += String(format: "; error vs exact: relative L2 %.3e, max %.3e", l2, maxAbs) }
-        write(summary + "\n  → \(folder.destination.path)\n")
+        if let c = referenceComparison { summary += String(format: "; vs reference: relative L2 %.3e, max %.3e", c.relativeL2, c.maxAbs) }
+        if !options.quiet { write(summary + "\n  → \(folder.destination.path)\n") }
 
         let report = Report(name: spec.name, outputDirectory: folder.destination, result: result,
-                            relativeL2Error: l2, maxAbsError: maxAbs)
+                            relativeL2Error: l2, maxAbsError: maxAbs, assembleSeconds: assembleSeconds,
+                            reference: referenceComparison, meshSize: meshSize(spec))
         if !result.reason.converged && options.errorIfNotConverged {
             throw RunError(.notConverged, "\(path): did not converge: \(result.reason.name) after \(result.iterations) iterations (relative residual \(String(format: "%.3e", result.relativeResidual)))")
         }
         return report
+    }
+
+    static func meshSize(_ spec: ProblemSpec) -> Double? {
+        if case .pde(let p) = spec.physics { return p.grid.axes.map(\.spacing).max() }
+        return nil
     }
 
     /// `--view`: the resolved solver configuration, PETSc `-ksp_view` style.

@@ -4,7 +4,8 @@ import Runner
 
 // The executable parses arguments and prints; numerics live in the libraries.
 // Exit status (docs/cli.md): 0 success, 1 internal error, 2 bad input (including bad
-// command-line usage), 3 not converged with --error-if-not-converged.
+// command-line usage), 3 not converged with --error-if-not-converged, 4 compare outside
+// tolerance.
 
 @Sendable func writeStdout(_ s: String) { FileHandle.standardOutput.write(Data(s.utf8)) }
 
@@ -18,7 +19,7 @@ struct PDEKit: ParsableCommand {
         commandName: "pdekit",
         abstract: "Solve PDE and linear-system problems described in TOML files.",
         version: Run.version,
-        subcommands: [RunCommand.self, CheckCommand.self, ListCommand.self])
+        subcommands: [RunCommand.self, SweepCommand.self, MergeCommand.self, CompareCommand.self, CheckCommand.self, ListCommand.self])
 }
 
 struct ProblemOptions: ParsableArguments {
@@ -55,6 +56,85 @@ struct RunCommand: ParsableCommand {
             if !report.result.reason.converged {
                 FileHandle.standardError.write(Data("pdekit: warning: \(problem.file): not converged (\(report.result.reason.name))\n".utf8))
             }
+        } catch let e as RunError {
+            fail(e.message, status: e.exitStatus)
+        }
+    }
+}
+
+struct SweepCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "sweep",
+        abstract: "Run every case of a [sweep] table: parallel, resumable, shardable (MPI, Slurm).")
+
+    @OptionGroup var problem: ProblemOptions
+    @Option(name: .shortAndLong, help: "Output folder (default: [output] directory, else outputs/<name>).")
+    var output: String?
+    @Option(help: "Cases run at once in this process (kernels get cores/jobs threads each).")
+    var jobs = 1
+    @Flag(help: "Continue an interrupted sweep: run only the cases without a row in the table.")
+    var resume = false
+    @Flag(help: "List the cases (of this shard) and exit.")
+    var dryRun = false
+    @Option(help: ArgumentHelp("Run cases i, i+N, i+2N, ... (0-based; default: from mpirun / Slurm, else all).", valueName: "i/N"))
+    var shard: String?
+    @Flag(help: "After running, join the shards' tables (as pdekit merge DIR).")
+    var merge = false
+
+    func validate() throws {
+        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+    }
+
+    func run() throws {
+        do {
+            var options = Sweep.Options()
+            options.overrides = problem.overrides
+            options.outputDirectory = output
+            options.jobs = jobs
+            options.resume = resume
+            options.dryRun = dryRun
+            options.shard = try shard.map(Shard.parse) ?? Shard.fromEnvironment() ?? .single
+            options.progress = isatty(2) != 0
+            let s = try Sweep.run(path: problem.file, options: options, write: writeStdout)
+            if dryRun { return }
+            writeStdout(String(format: "%d case(s) in shard %@: %d ok, %d not converged, %d failed, %d resumed, %.1f s\n  → %@\n",
+                               s.total, options.shard.description, s.ok, s.notConverged, s.failed, s.skipped, s.seconds, s.table.path))
+            if merge && options.shard.count > 1 {
+                let m = try Sweep.merge(directory: s.directory.path)
+                writeStdout("merged \(m.cases) case(s) from \(m.shards) shard table(s) → \(m.table.path)\n")
+            }
+        } catch let e as RunError {
+            fail(e.message, status: e.exitStatus)
+        }
+    }
+}
+
+struct MergeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "merge", abstract: "Join a sharded sweep's tables into sweep.csv.")
+    @Argument(help: "The sweep's output folder.") var directory: String
+
+    func run() throws {
+        do {
+            let m = try Sweep.merge(directory: directory)
+            writeStdout("merged \(m.cases) case(s) from \(m.shards) shard table(s) → \(m.table.path)\n")
+        } catch let e as RunError {
+            fail(e.message, status: e.exitStatus)
+        }
+    }
+}
+
+struct CompareCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "compare",
+        abstract: "Compare A with the reference B (NPY files, run folders or sweep folders); exit 4 when outside tolerance.")
+    @Argument(help: "The result to check.") var a: String
+    @Argument(help: "The reference.") var b: String
+    @Option(help: "Relative tolerance: |a - b| <= atol + rtol |b| entrywise (NumPy's allclose).") var rtol = Comparison.defaultRtol
+    @Option(help: "Absolute tolerance.") var atol = Comparison.defaultAtol
+
+    func run() throws {
+        do {
+            let o = try Compare.run(a, b, rtol: rtol, atol: atol)
+            writeStdout(o.text)
+            if !o.withinTolerance { Foundation.exit(Compare.outsideTolerance) }
         } catch let e as RunError {
             fail(e.message, status: e.exitStatus)
         }

@@ -1,0 +1,184 @@
+import Foundation
+import LinearAlgebra
+import Problems
+import Storage
+
+/// `pdekit sweep`: every case of a `[sweep]` table, in parallel, resumable, shardable.
+///
+/// Layout: `DIR/case-0007/` is case 7's output folder (as `run` writes it) and `DIR/sweep.csv`
+/// (or `DIR/sweep-shard-i-of-N.csv` for a shard) has a row per finished case. Cases run in
+/// this process on `jobs` worker threads; each worker's kernels get cores/jobs threads (and
+/// OpenBLAS the same), so workers do not oversubscribe the machine.
+public enum Sweep {
+    public struct Options: Sendable {
+        public var overrides: [String] = []
+        public var outputDirectory: String?
+        public var jobs = 1
+        public var resume = false
+        public var dryRun = false
+        public var shard: Shard = .single
+        public var progress = false
+        public init() {}
+    }
+
+    public struct Summary: Sendable {
+        public var directory: URL
+        public var table: URL
+        public var total: Int
+        public var skipped: Int
+        public var ok: Int
+        public var notConverged: Int
+        public var failed: Int
+        public var seconds: Double
+    }
+
+    public static func run(path: String, options: Options, write: @escaping @Sendable (String) -> Void) throws -> Summary {
+        do { return try runUnclassified(path: path, options: options, write: write) } catch { throw RunError.classify(error, file: path) }
+    }
+
+    static func caseFolder(_ i: Int) -> String { String(format: "case-%04d", i) }
+
+    private static func runUnclassified(path: String, options: Options, write: @escaping @Sendable (String) -> Void) throws -> Summary {
+        let document = try ProblemDocument(path: path, overrides: options.overrides)
+        let sweep = try SweepSpec(document)
+        let base = try ProblemSpec(try document.sweepCase([]))
+        // Validate every case before running any: a bad value in case 180 is found now.
+        let specs = try sweep.cases.map { try ProblemSpec(try document.sweepCase($0)) }
+
+        let dir = URL(fileURLWithPath: options.outputDirectory ?? base.output.directory ?? "outputs/\(base.name)").standardizedFileURL
+        let table = dir.appendingPathComponent(options.shard.tableName)
+        let mine = (0..<sweep.cases.count).filter { options.shard.owns($0) }
+        let keys = sweep.parameters.map(\.key)
+        let header = SweepTable.header(parameters: keys)
+
+        if options.dryRun {
+            write("\(sweep.cases.count) case(s), \(mine.count) in shard \(options.shard) (\(options.shard.source)); output \(dir.path)\n")
+            write(CSV.line(["case"] + keys))
+            for i in mine { write(CSV.line(["\(i)"] + sweep.cases[i].map { SweepTable.text($0.value) })) }
+            return Summary(directory: dir, table: table, total: mine.count, skipped: 0, ok: 0, notConverged: 0, failed: 0, seconds: 0)
+        }
+
+        // Finished cases from an earlier, interrupted run.
+        var done = Set<Int>()
+        if FileManager.default.fileExists(atPath: table.path) {
+            guard options.resume else {
+                throw RunError(.badInput, "\(table.path) exists: continue it with --resume, or move it away to start again")
+            }
+            let (records, torn) = try CSV.read(table)
+            guard records.first == header else {
+                throw RunError(.badInput, "\(table.path): its columns do not match this sweep's parameters; it belongs to another sweep")
+            }
+            if torn { try SweepTable.finalize(records, to: table) }  // drop a torn last line before appending
+            for r in records.dropFirst() { if let i = Int(r[0]) { done.insert(i) } }
+        } else {
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            try AtomicFile.write(Data(CSV.line(header).utf8), to: table)
+        }
+        let pending = mine.filter { !done.contains($0) }
+
+        let jobs = max(1, min(options.jobs, pending.count))
+        let savedThreads = Parallel.threadCount
+        Parallel.setThreadCount(max(1, Parallel.cores / jobs))
+        defer { Parallel.setThreadCount(savedThreads) }
+
+        let progress = SweepProgress(total: pending.count, skipped: done.count, terminal: options.progress)
+        let state = SweepState()
+        let start = Date()
+        let work = UncheckedBox((specs, sweep.cases))
+        DispatchQueue.concurrentPerform(iterations: jobs) { _ in
+            while let i = state.next(pending) {
+                let (specs, cases) = work.value
+                let t0 = Date()
+                var caseOptions = Run.Options()
+                caseOptions.outputDirectory = dir.appendingPathComponent(caseFolder(i)).path
+                caseOptions.quiet = true
+                var report: Run.Report?, failure: RunError?
+                do { report = try Run.execute(specs[i], path: path, options: caseOptions, write: { _ in }) }
+                catch { failure = RunError.classify(error, file: "\(path) case \(i)") }
+                let row = SweepTable.row(index: i, values: cases[i], report: report, error: failure,
+                                         wall: Date().timeIntervalSince(t0), folder: report == nil ? "" : caseFolder(i))
+                state.record(row: row, table: table, ok: report?.result.reason.converged, progress: progress)
+            }
+        }
+        progress.finish()
+        if let e = state.appendError { throw e }
+
+        // A complete single-shard table gets its observed orders (merge does it for shards).
+        if options.shard.count == 1 {
+            let (records, _) = try CSV.read(table)
+            try SweepTable.finalize(records, to: table)
+        }
+        let s = state.counts
+        return Summary(directory: dir, table: table, total: mine.count, skipped: done.count, ok: s.ok,
+                       notConverged: s.notConverged, failed: s.failed, seconds: Date().timeIntervalSince(start))
+    }
+
+    /// `pdekit merge DIR`.
+    public static func merge(directory: String) throws -> (cases: Int, shards: Int, table: URL) {
+        let dir = URL(fileURLWithPath: directory).standardizedFileURL
+        let r = try SweepTable.merge(directory: dir)
+        return (r.cases, r.shards, dir.appendingPathComponent("sweep.csv"))
+    }
+}
+
+/// Work queue and tallies shared by the sweep's workers.
+final class SweepState: @unchecked Sendable {
+    private let lock = NSLock()
+    private var cursor = 0
+    private(set) var counts = (ok: 0, notConverged: 0, failed: 0)
+    private(set) var appendError: Error?
+
+    func next(_ pending: [Int]) -> Int? {
+        lock.lock(); defer { lock.unlock() }
+        guard appendError == nil, cursor < pending.count else { return nil }
+        defer { cursor += 1 }
+        return pending[cursor]
+    }
+
+    func record(row: [String], table: URL, ok: Bool?, progress: SweepProgress) {
+        lock.lock(); defer { lock.unlock() }
+        do { try CSV.appendLine(row, to: table) } catch { appendError = error; return }
+        switch ok {
+        case true?: counts.ok += 1
+        case false?: counts.notConverged += 1
+        case nil: counts.failed += 1
+        }
+        progress.step(failed: counts.failed)
+    }
+}
+
+/// Progress on stderr: a bar with rate and ETA on a terminal, a plain line every 5 % (at most
+/// one per 10 s) otherwise.
+final class SweepProgress: @unchecked Sendable {
+    let total: Int, skipped: Int, terminal: Bool
+    private var done = 0
+    private let start = Date()
+    private var lastLine = Date.distantPast
+    private var lastPercent = -1
+
+    init(total: Int, skipped: Int, terminal: Bool) { self.total = total; self.skipped = skipped; self.terminal = terminal }
+
+    private func emit(_ s: String) { FileHandle.standardError.write(Data(s.utf8)) }
+
+    func step(failed: Int) {
+        done += 1
+        let elapsed = Date().timeIntervalSince(start)
+        let rate = Double(done) / max(elapsed, 1e-9)
+        let eta = Double(total - done) / max(rate, 1e-9)
+        let failures = failed > 0 ? ", \(failed) failed" : ""
+        if terminal {
+            let width = 30, filled = total > 0 ? width * done / total : width
+            emit(String(format: "\r[%@%@] %d/%d  %.2f cases/s  ETA %.0f s%@ ", String(repeating: "#", count: filled),
+                        String(repeating: "-", count: width - filled), done, total, rate, eta, failures))
+        } else {
+            let percent = total > 0 ? 100 * done / total : 100
+            if done == total || (percent / 5 > lastPercent / 5 && Date().timeIntervalSince(lastLine) >= 10) || lastPercent < 0 {
+                emit(String(format: "sweep: %d/%d cases done (%d resumed), %.2f cases/s, ETA %.0f s%@\n",
+                            done, total, skipped, rate, eta, failures))
+                lastLine = Date(); lastPercent = percent
+            }
+        }
+    }
+
+    func finish() { if terminal && done > 0 { emit("\n") } }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import Problems
+import Storage
+
+/// `sweep.csv`: one row per finished case, appended as each case ends.
+///
+/// Columns: `case`, one per sweep parameter (named by its key), then the fixed result columns.
+/// A row is appended with one write after the case's folder is complete, so a crash loses at
+/// most the cases in flight; `--resume` reruns exactly the cases without a row.
+enum SweepTable {
+    static let resultColumns = ["status", "reason", "iterations", "relative_residual", "relative_l2_error",
+                                "max_abs_error", "h", "observed_order", "assemble_seconds", "setup_seconds",
+                                "solve_seconds", "wall_seconds", "folder", "error"]
+
+    static func header(parameters: [String]) -> [String] { ["case"] + parameters + resultColumns }
+
+    static func text(_ v: ConfigValue) -> String {
+        switch v {
+        case .string(let s): s
+        case .integer(let i): "\(i)"
+        case .double(let d): CSV.format(d)
+        case .bool(let b): b ? "true" : "false"
+        case .array(let a): "[" + a.map(text).joined(separator: ", ") + "]"
+        case .table(let t): "{ " + t.keys.map { "\($0) = \(text(t[$0]!))" }.joined(separator: ", ") + " }"
+        }
+    }
+
+    static func row(index: Int, values: [(key: String, value: ConfigValue)], report: Run.Report?, error: RunError?,
+                    wall: Double, folder: String) -> [String] {
+        var r = ["\(index)"] + values.map { text($0.value) }
+        func f(_ x: Double?) -> String { x.map(CSV.format) ?? "" }
+        if let report {
+            let res = report.result
+            r += [res.reason.converged ? "ok" : "not_converged", res.reason.name, "\(res.iterations)", f(res.relativeResidual),
+                  f(report.relativeL2Error ?? report.reference?.relativeL2), f(report.maxAbsError ?? report.reference?.maxAbs),
+                  f(report.meshSize), "", f(report.assembleSeconds), f(res.setupSeconds), f(res.solveSeconds), f(wall), folder, ""]
+        } else {
+            r += ["failed", "", "", "", "", "", "", "", "", "", "", f(wall), "", error?.message ?? "unknown error"]
+        }
+        return r
+    }
+
+    /// Fills `observed_order` for grid-refinement studies: rows that differ only in `pde.grid`
+    /// are sorted by h and each gets log(e_prev / e) / log(h_prev / h), which is
+    /// log2(e_h / e_{h/2}) when h halves.
+    static func withObservedOrder(_ records: [[String]]) -> [[String]] {
+        guard let header = records.first, let gridColumn = header.firstIndex(of: "pde.grid"),
+              let hColumn = header.firstIndex(of: "h"), let eColumn = header.firstIndex(of: "relative_l2_error"),
+              let oColumn = header.firstIndex(of: "observed_order"), let sColumn = header.firstIndex(of: "status") else { return records }
+        let parameterColumns = (1..<header.firstIndex(of: "status")!).filter { $0 != gridColumn }
+        var out = records
+        var groups: [[String]: [Int]] = [:]
+        for i in 1..<records.count where records[i].count == header.count && records[i][sColumn] != "failed" {
+            groups[parameterColumns.map { records[i][$0] }, default: []].append(i)
+        }
+        for (_, rows) in groups {
+            let sorted = rows.compactMap { i -> (Int, Double, Double)? in
+                guard let h = Double(records[i][hColumn]), let e = Double(records[i][eColumn]) else { return nil }
+                return (i, h, e)
+            }.sorted { $0.1 > $1.1 }
+            for k in 1..<max(sorted.count, 1) {
+                let (i, h, e) = sorted[k], (_, hp, ep) = sorted[k - 1]
+                if e > 0, ep > 0, hp > h { out[i][oColumn] = CSV.format(log(ep / e) / log(hp / h)) }
+            }
+        }
+        return out
+    }
+
+    /// Rewrites a table atomically (header + rows sorted by case, observed order filled in).
+    static func finalize(_ records: [[String]], to url: URL) throws {
+        guard let header = records.first else { return }
+        let rows = records.dropFirst().sorted { (Int($0[0]) ?? 0) < (Int($1[0]) ?? 0) }
+        let complete = withObservedOrder([header] + rows)
+        try AtomicFile.write(Data(complete.map(CSV.line).joined().utf8), to: url)
+    }
+
+    /// `pdekit merge DIR`: joins every shard's table into DIR/sweep.csv.
+    static func merge(directory: URL) throws -> (cases: Int, shards: Int) {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        let shardFiles = files.filter { $0.hasPrefix("sweep-shard-") && $0.hasSuffix(".csv") }.sorted()
+        guard !shardFiles.isEmpty else {
+            throw RunError(.badInput, "\(directory.path): no sweep-shard-*-of-*.csv tables to merge")
+        }
+        // All shards of one count must be present.
+        let counts = Set(shardFiles.compactMap { $0.split(separator: "-").last?.split(separator: ".").first.flatMap { Int($0) } })
+        guard counts.count == 1, let n = counts.first else {
+            throw RunError(.badInput, "\(directory.path): shard tables of different shard counts: \(shardFiles.joined(separator: ", "))")
+        }
+        let missing = (0..<n).filter { !shardFiles.contains("sweep-shard-\($0)-of-\(n).csv") }
+        guard missing.isEmpty else {
+            throw RunError(.badInput, "\(directory.path): missing shard table(s) \(missing.map { "\($0)/\(n)" }.joined(separator: ", ")) of \(n)")
+        }
+        var header: [String]?
+        var rows: [[String]] = []
+        for f in shardFiles {
+            let (records, _) = try CSV.read(directory.appendingPathComponent(f))
+            guard let h = records.first else { continue }
+            if let header, header != h { throw RunError(.badInput, "\(f): its columns differ from the other shards'") }
+            header = h
+            rows += records.dropFirst()
+        }
+        guard let header else { throw RunError(.badInput, "\(directory.path): the shard tables are empty") }
+        try finalize([header] + rows, to: directory.appendingPathComponent("sweep.csv"))
+        return (rows.count, n)
+    }
+}
