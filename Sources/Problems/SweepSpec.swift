@@ -46,17 +46,17 @@ public struct SweepSpec: Sendable {
         }
         var parameters: [Parameter] = []
         var intervals: [(key: String, lo: Double, hi: Double, log: Bool, integer: Bool)] = []
-        for key in p.table.keys {
-            let v = p.value(key)!
+        for k in p.table.keys { _ = p.value(k) }  // every entry is a parameter: none is unknown
+        for (key, v) in Self.flatten(p.table) {
             if sampled {
                 guard case .table(let t) = v else {
-                    throw p.error(key, "with mode = \"\(mode.rawValue)\" give an interval: { uniform = [a, b] } or { log_uniform = [a, b] }")
+                    throw p.error(dotted: key, "with mode = \"\(mode.rawValue)\" give an interval: { uniform = [a, b] } or { log_uniform = [a, b] }")
                 }
-                let sub = TableReader(table: t, path: p.path + [key], document: document)
+                let sub = TableReader(table: t, path: p.path + key.split(separator: ".").map(String.init), document: document)
                 let log = sub.has("log_uniform")
                 guard let ab = try sub.array(log ? "log_uniform" : "uniform"), ab.count == 2,
                       let lo = ab[0].number, let hi = ab[1].number, lo <= hi, !log || lo > 0 else {
-                    throw p.error(key, "expected { uniform = [a, b] } or { log_uniform = [a, b] } with a ≤ b (and a > 0 for log)")
+                    throw p.error(dotted: key, "expected { uniform = [a, b] } or { log_uniform = [a, b] } with a ≤ b (and a > 0 for log)")
                 }
                 let integer = try sub.bool("integer", default: false)
                 try sub.finish()
@@ -79,7 +79,7 @@ public struct SweepSpec: Sendable {
         case .zip:
             let n = parameters[0].values.count
             if let bad = parameters.first(where: { $0.values.count != n }) {
-                throw p.error(bad.key, "mode = \"zip\" needs lists of one length: \(parameters[0].key) has \(n) values, \(bad.key) has \(bad.values.count)")
+                throw p.error(dotted: bad.key, "mode = \"zip\" needs lists of one length: \(parameters[0].key) has \(n) values, \(bad.key) has \(bad.values.count)")
             }
             cases = (0..<n).map { i in parameters.map { ($0.key, $0.values[i]) } }
         case .random, .latin_hypercube:
@@ -107,29 +107,41 @@ public struct SweepSpec: Sendable {
         self.parameters = parameters
     }
 
+    static let rangeKeys: Set<String> = ["linear", "log", "uniform", "log_uniform"]
+
+    /// Parameters keyed by dotted path. TOML reads an unquoted `pde.grid = [...]` as a nested
+    /// table, so nested tables that are not range specifications are flattened into paths.
+    static func flatten(_ t: ConfigTable, prefix: String = "") -> [(String, ConfigValue)] {
+        t.keys.flatMap { k -> [(String, ConfigValue)] in
+            let path = prefix.isEmpty ? k : prefix + "." + k
+            if case .table(let sub)? = t[k], rangeKeys.isDisjoint(with: sub.keys) { return flatten(sub, prefix: path) }
+            return [(path, t[k]!)]
+        }
+    }
+
     /// A list, or a range `{ linear = [a, b], count = n }` / `{ log = [a, b], count = n }`.
     static func values(of v: ConfigValue, key: String, in p: TableReader) throws -> [ConfigValue] {
         switch v {
         case .array(let a):
-            guard !a.isEmpty else { throw p.error(key, "empty list of values") }
+            guard !a.isEmpty else { throw p.error(dotted: key, "empty list of values") }
             return a
         case .table(let t):
-            let sub = TableReader(table: t, path: p.path + [key], document: p.document)
+            let sub = TableReader(table: t, path: p.path + key.split(separator: ".").map(String.init), document: p.document)
             let log = sub.has("log")
             guard let ab = try sub.array(log ? "log" : "linear"), ab.count == 2, let a = ab[0].number, let b = ab[1].number else {
-                throw p.error(key, "expected a list, { linear = [a, b], count = n } or { log = [a, b], count = n }")
+                throw p.error(dotted: key, "expected a list, { linear = [a, b], count = n } or { log = [a, b], count = n }")
             }
             let count = try sub.int("count", default: 0, minimum: 1)
             let integer = try sub.bool("integer", default: false)
             try sub.finish()
-            if log && !(a > 0 && b > 0) { throw p.error(key, "a log range needs positive ends, got [\(a), \(b)]") }
+            if log && !(a > 0 && b > 0) { throw p.error(dotted: key, "a log range needs positive ends, got [\(a), \(b)]") }
             return (0..<count).map { i in
                 let t = count == 1 ? 0 : Double(i) / Double(count - 1)
                 let x = log ? exp(Foundation.log(a) + t * (Foundation.log(b) - Foundation.log(a))) : a + t * (b - a)
                 return integer ? .integer(Int(x.rounded())) : .double(x)
             }
         default:
-            throw p.error(key, "expected a list of values or a range table, found \(v.typeName)")
+            throw p.error(dotted: key, "expected a list of values or a range table, found \(v.typeName)")
         }
     }
 }

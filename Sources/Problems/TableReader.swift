@@ -15,6 +15,11 @@ public final class TableReader {
 
     public func error(_ key: String, _ message: String) -> ProblemError { document.error(path + [key], message) }
 
+    /// An error at a dotted key below this table (`pde.grid` under [sweep.parameters]).
+    public func error(dotted key: String, _ message: String) -> ProblemError {
+        document.error(path + key.split(separator: ".").map(String.init), message)
+    }
+
     /// Marks `key` as part of the schema and returns its raw value, if present.
     public func value(_ key: String) -> ConfigValue? {
         if !known.contains(key) { known.append(key) }

@@ -4,56 +4,7 @@ import Storage
 
 /// End to end: the built `pdekit` executable on every file in problems/ and on each class of
 /// bad input, asserting the exit status, the words of the error and that no output is left.
-final class CLITests: XCTestCase {
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
-
-    /// The executable sits next to the test bundle in the build products folder.
-    static var executable: URL {
-        var dir = Bundle.main.bundleURL
-        for _ in 0..<3 {
-            let candidate = dir.appendingPathComponent("pdekit")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-            dir.deleteLastPathComponent()
-        }
-        return packageRoot.appendingPathComponent(".build/debug/pdekit")
-    }
-
-    var work: URL!
-
-    override func setUpWithError() throws {
-        work = FileManager.default.temporaryDirectory.appendingPathComponent("pdekit-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: work) }
-
-    struct Outcome { var status: Int32; var stdout: String; var stderr: String }
-
-    func pdekit(_ args: [String]) throws -> Outcome {
-        let p = Process()
-        p.executableURL = Self.executable
-        p.arguments = args
-        p.currentDirectoryURL = work
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out; p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Outcome(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
-    }
-
-    func write(_ name: String, _ text: String) throws -> String {
-        let url = work.appendingPathComponent(name)
-        try text.write(to: url, atomically: true, encoding: .utf8)
-        return url.path
-    }
-
-    /// Folders in the work directory other than the inputs: a failed run must leave none.
-    func leftovers() throws -> [String] {
-        try FileManager.default.contentsOfDirectory(atPath: work.path).filter { !$0.hasSuffix(".toml") && !$0.hasSuffix(".npy") && !$0.hasSuffix(".mtx") }
-    }
-
+final class CLITests: CLITestCase {
     // MARK: every example problem, at a small size
 
     func testEveryExampleProblemRuns() throws {
@@ -134,14 +85,6 @@ final class CLITests: XCTestCase {
     }
 
     // MARK: bad input: one line, status 2, nothing written
-
-    func assertBadInput(_ args: [String], _ words: [String], file: StaticString = #filePath, line: UInt = #line) throws {
-        let r = try pdekit(args)
-        XCTAssertEqual(r.status, 2, r.stderr, file: file, line: line)
-        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, "not one line: \(r.stderr)", file: file, line: line)
-        for w in words { XCTAssertTrue(r.stderr.contains(w), "'\(w)' missing from: \(r.stderr)", file: file, line: line) }
-        XCTAssertEqual(try leftovers(), [], "partial output left", file: file, line: line)
-    }
 
     let header = "[problem]\nname = \"bad\"\nkind = \"pde\"\n[pde]\n"
 

@@ -1,0 +1,42 @@
+import Foundation
+import XCTest
+import Storage
+@testable import Runner
+
+final class ShardTests: XCTestCase {
+    func testEnvironmentOfEachLauncher() throws {
+        XCTAssertEqual(try Shard.fromEnvironment(["OMPI_COMM_WORLD_RANK": "1", "OMPI_COMM_WORLD_SIZE": "4"])?.description, "1/4")
+        XCTAssertEqual(try Shard.fromEnvironment(["PMI_RANK": "0", "PMI_SIZE": "2"])?.description, "0/2")
+        XCTAssertEqual(try Shard.fromEnvironment(["SLURM_ARRAY_TASK_ID": "5", "SLURM_ARRAY_TASK_MIN": "3", "SLURM_ARRAY_TASK_COUNT": "4"])?.description, "2/4")
+        XCTAssertEqual(try Shard.fromEnvironment(["SLURM_PROCID": "2", "SLURM_NTASKS": "3"])?.description, "2/3")
+        XCTAssertNil(try Shard.fromEnvironment(["SLURM_PROCID": "0", "SLURM_NTASKS": "1"]))
+        XCTAssertNil(try Shard.fromEnvironment([:]))
+        XCTAssertThrowsError(try Shard.parse("3/3"))
+        XCTAssertThrowsError(try Shard.parse("x"))
+    }
+
+    func testShardsPartitionTheCases() throws {
+        let shards = try (0..<3).map { try Shard(index: $0, count: 3, source: "t") }
+        for c in 0..<20 { XCTAssertEqual(shards.filter { $0.owns(c) }.count, 1) }
+    }
+}
+
+final class SweepTableTests: XCTestCase {
+    func testObservedOrderPerGroup() {
+        let header = SweepTable.header(parameters: ["pde.grid", "k"])
+        func row(_ c: Int, _ grid: String, _ k: String, h: Double, e: Double) -> [String] {
+            var r = [String](repeating: "", count: header.count)
+            r[0] = "\(c)"; r[1] = grid; r[2] = k
+            r[header.firstIndex(of: "status")!] = "ok"
+            r[header.firstIndex(of: "h")!] = "\(h)"; r[header.firstIndex(of: "relative_l2_error")!] = "\(e)"
+            return r
+        }
+        let out = SweepTable.withObservedOrder([header,
+            row(0, "[7]", "1", h: 0.125, e: 1e-2), row(1, "[15]", "1", h: 0.0625, e: 2.5e-3),
+            row(2, "[7]", "2", h: 0.125, e: 4e-2), row(3, "[15]", "2", h: 0.0625, e: 2e-2)])
+        let o = header.firstIndex(of: "observed_order")!
+        XCTAssertEqual(out[1][o], "")
+        XCTAssertEqual(Double(out[2][o])!, 2, accuracy: 1e-12)
+        XCTAssertEqual(Double(out[4][o])!, 1, accuracy: 1e-12)
+    }
+}

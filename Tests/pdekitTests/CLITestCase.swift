@@ -1,0 +1,65 @@
+import Foundation
+import XCTest
+import Storage
+
+/// Runs the built `pdekit` executable in a fresh temporary folder per test.
+class CLITestCase: XCTestCase {
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+
+    /// The executable sits next to the test bundle in the build products folder.
+    static var executable: URL {
+        var dir = Bundle.main.bundleURL
+        for _ in 0..<3 {
+            let candidate = dir.appendingPathComponent("pdekit")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            dir.deleteLastPathComponent()
+        }
+        return packageRoot.appendingPathComponent(".build/debug/pdekit")
+    }
+
+    var work: URL!
+
+    override func setUpWithError() throws {
+        work = FileManager.default.temporaryDirectory.appendingPathComponent("pdekit-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: work) }
+
+    struct Outcome { var status: Int32; var stdout: String; var stderr: String }
+
+    func pdekit(_ args: [String], executable: URL? = nil, environment: [String: String] = [:]) throws -> Outcome {
+        let p = Process()
+        p.executableURL = executable ?? Self.executable
+        p.arguments = args
+        if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
+        p.currentDirectoryURL = work
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out; p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Outcome(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    func write(_ name: String, _ text: String) throws -> String {
+        let url = work.appendingPathComponent(name)
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        return url.path
+    }
+
+    /// Folders in the work directory other than the inputs: a failed run must leave none.
+    func leftovers() throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: work.path).filter { !$0.hasSuffix(".toml") && !$0.hasSuffix(".npy") && !$0.hasSuffix(".mtx") }
+    }
+
+    func assertBadInput(_ args: [String], _ words: [String], file: StaticString = #filePath, line: UInt = #line) throws {
+        let r = try pdekit(args)
+        XCTAssertEqual(r.status, 2, r.stderr, file: file, line: line)
+        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, "not one line: \(r.stderr)", file: file, line: line)
+        for w in words { XCTAssertTrue(r.stderr.contains(w), "'\(w)' missing from: \(r.stderr)", file: file, line: line) }
+        XCTAssertEqual(try leftovers(), [], "partial output left", file: file, line: line)
+    }
+
+}

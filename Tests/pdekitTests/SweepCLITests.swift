@@ -1,0 +1,199 @@
+import Foundation
+import XCTest
+import Storage
+
+/// `pdekit sweep`, `merge` and `compare` end to end.
+final class SweepCLITests: CLITestCase {
+    /// A sweep of `count` small Darcy cases (one GRF seed each), FFT-preconditioned CG.
+    func darcySweep(_ name: String, count: Int, grid: Int = 31, extra: String = "") throws -> String {
+        try write("\(name).toml", """
+            [problem]
+            name = "\(name)"
+            kind = "pde"
+            [pde]
+            grid = [\(grid), \(grid)]
+            rhs = 1
+            coefficient = { grf = { alpha = 2.5, tau = 7, seed = 0, scale = 2, transform = "exp" } }
+            [solver]
+            preconditioner = "ic0"
+            [sweep.parameters]
+            "pde.coefficient.grf.seed" = { linear = [0, \(count - 1)], count = \(count), integer = true }
+            \(extra)
+            """)
+    }
+
+    func table(_ dir: String) throws -> [[String]] {
+        let (records, torn) = try CSV.read(work.appendingPathComponent(dir).appendingPathComponent("sweep.csv"))
+        XCTAssertFalse(torn)
+        return records
+    }
+
+    func testSweepWritesOneRowAndFolderPerCase() throws {
+        let r = try pdekit(["sweep", try darcySweep("d", count: 6), "--jobs", "2", "-o", "d"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let t = try table("d")
+        XCTAssertEqual(t.count, 7)
+        XCTAssertEqual(t.dropFirst().map { $0[0] }, ["0", "1", "2", "3", "4", "5"])
+        let status = t[0].firstIndex(of: "status")!
+        XCTAssertTrue(t.dropFirst().allSatisfy { $0[status] == "ok" })
+        for c in 0..<6 {
+            XCTAssertNoThrow(try NPY.read(work.appendingPathComponent(String(format: "d/case-%04d/solution.npy", c))))
+        }
+        // Different seeds, different fields: the solutions differ.
+        let a = try NPY.read(work.appendingPathComponent("d/case-0000/solution.npy")).values
+        let b = try NPY.read(work.appendingPathComponent("d/case-0001/solution.npy")).values
+        XCTAssertNotEqual(a, b)
+        // Running again without --resume would mix two sweeps: refused, nothing touched.
+        let again = try pdekit(["sweep", work.appendingPathComponent("d.toml").path, "-o", "d"])
+        XCTAssertEqual(again.status, 2)
+        XCTAssertTrue(again.stderr.contains("--resume"), again.stderr)
+    }
+
+    func testDryRunListsCases() throws {
+        let r = try pdekit(["sweep", try darcySweep("d", count: 4), "--dry-run", "--shard", "1/2"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("4 case(s), 2 in shard 1/2"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("\n1,1\n") && r.stdout.contains("\n3,3\n"), r.stdout)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: work.appendingPathComponent("outputs").path))
+    }
+
+    /// A case that fails (here a coefficient that turns negative) is recorded and the rest run.
+    func testFailingCaseIsRecordedAndTheSweepGoesOn() throws {
+        let path = try write("f.toml", """
+            [problem]
+            name = "f"
+            kind = "pde"
+            [pde]
+            grid = [9]
+            rhs = 1
+            coefficient = "1 + c*x"
+            parameters = { c = 0 }
+            [sweep.parameters]
+            "pde.parameters.c" = [0, -5, 1]
+            """)
+        let r = try pdekit(["sweep", path, "-o", "f"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let t = try table("f")
+        let status = t[0].firstIndex(of: "status")!, error = t[0].firstIndex(of: "error")!
+        XCTAssertEqual(t.dropFirst().map { $0[status] }, ["ok", "failed", "ok"])
+        XCTAssertTrue(t[2][error].contains("coefficient: must be positive"), t[2][error])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: work.appendingPathComponent("f/case-0001").path))
+    }
+
+    /// SIGKILL mid-way, then --resume: no case lost, none done twice, no torn row.
+    func testKilledSweepResumes() throws {
+        let path = try darcySweep("k", count: 40, grid: 127)
+        let p = Process()
+        p.executableURL = Self.executable
+        p.arguments = ["sweep", path, "-o", "k"]
+        p.currentDirectoryURL = work
+        p.standardOutput = FileHandle.nullDevice; p.standardError = FileHandle.nullDevice
+        try p.run()
+        let csv = work.appendingPathComponent("k/sweep.csv")
+        let deadline = Date().addingTimeInterval(120)
+        var rows = 0
+        while Date() < deadline {
+            rows = (try? CSV.read(csv))?.records.count ?? 0
+            if rows >= 4 || !p.isRunning { break }
+            usleep(20_000)
+        }
+        XCTAssertTrue(p.isRunning, "the sweep finished before it could be killed; make its cases slower")
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        let before = try CSV.read(csv)
+        XCTAssertFalse(before.tornTail)
+        XCTAssertLessThan(before.records.count - 1, 40)
+
+        let r = try pdekit(["sweep", path, "-o", "k", "--resume", "--jobs", "2"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let t = try table("k")
+        XCTAssertEqual(t.dropFirst().map { Int($0[0])! }, Array(0..<40))  // each case once, in order
+        let status = t[0].firstIndex(of: "status")!
+        XCTAssertTrue(t.dropFirst().allSatisfy { $0[status] == "ok" })
+        // No staging folders left from the killed cases.
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: work.appendingPathComponent("k").path).filter { $0.hasPrefix(".") }
+        XCTAssertTrue(leftovers.allSatisfy { $0.contains(".tmp-") }, "\(leftovers)")
+    }
+
+    func testShardsMergeToTheUnshardedTable() throws {
+        let path = try darcySweep("s", count: 5)
+        for i in 0..<2 { XCTAssertEqual(try pdekit(["sweep", path, "-o", "s", "--shard", "\(i)/2"]).status, 0) }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: work.appendingPathComponent("s/sweep.csv").path))
+        let m = try pdekit(["merge", "s"])
+        XCTAssertEqual(m.status, 0, m.stderr)
+        XCTAssertEqual(try table("s").dropFirst().map { $0[0] }, ["0", "1", "2", "3", "4"])
+        // A missing shard is named.
+        try FileManager.default.removeItem(at: work.appendingPathComponent("s/sweep-shard-1-of-2.csv"))
+        let bad = try pdekit(["merge", "s"])
+        XCTAssertEqual(bad.status, 2)
+        XCTAssertTrue(bad.stderr.contains("missing shard table(s) 1/2"), bad.stderr)
+    }
+
+    /// Real MPI: OpenMPI's mpirun (installed by make deps) starts two ranks that split the cases.
+    func testMpirunSplitsTheCases() throws {
+        let mpirun = URL(fileURLWithPath: "/usr/bin/mpirun")
+        XCTAssertTrue(FileManager.default.isExecutableFile(atPath: mpirun.path), "mpirun missing: make deps installs openmpi-bin")
+        let path = try darcySweep("m", count: 6)
+        let r = try pdekit(["--oversubscribe", "-n", "2", Self.executable.path, "sweep", path, "-o", "m"], executable: mpirun,
+                           environment: ["OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1", "OMPI_MCA_plm": "isolated",
+                                         "OMPI_MCA_btl": "self,vader", "OMPI_MCA_btl_vader_single_copy_mechanism": "none"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("in shard 0/2") && r.stdout.contains("in shard 1/2"), r.stdout)
+        XCTAssertEqual(try pdekit(["merge", "m"]).status, 0)
+        XCTAssertEqual(try table("m").dropFirst().map { $0[0] }, ["0", "1", "2", "3", "4", "5"])
+    }
+
+    func testCompareArraysRunsAndSweeps() throws {
+        try NPY.write([1, 2, 3], shape: [3], to: work.appendingPathComponent("a.npy"))
+        try NPY.write([1, 2, 3 + 1e-7], shape: [3], to: work.appendingPathComponent("b.npy"))
+        try NPY.write([1, 2.5, 3], shape: [3], to: work.appendingPathComponent("c.npy"))
+        try NPY.write([1, 2, 3, 4], shape: [2, 2], to: work.appendingPathComponent("d.npy"))
+        let near = try pdekit(["compare", "a.npy", "b.npy"])
+        XCTAssertEqual(near.status, 0, near.stderr)
+        XCTAssertTrue(near.stdout.contains("within tolerance"), near.stdout)
+        let far = try pdekit(["compare", "a.npy", "c.npy"])
+        XCTAssertEqual(far.status, 4)
+        XCTAssertTrue(far.stdout.contains("max abs 5.000000e-01"), far.stdout)
+        XCTAssertEqual(try pdekit(["compare", "a.npy", "c.npy", "--atol", "0.6"]).status, 0)
+        try assertBadInputKeepingFiles(["compare", "a.npy", "d.npy"], ["shapes differ", "[3]", "[2, 2]"])
+
+        // Two sweeps of the same cases: identical → 0; a run folder against an NPY works too.
+        let path = try darcySweep("x", count: 3, grid: 15)
+        XCTAssertEqual(try pdekit(["sweep", path, "-o", "x1"]).status, 0)
+        XCTAssertEqual(try pdekit(["sweep", path, "-o", "x2", "--set", "solver.rtol=1e-3"]).status, 0)
+        let same = try pdekit(["compare", "x1", "x1"])
+        XCTAssertEqual(same.status, 0, same.stderr)
+        XCTAssertEqual(same.stdout.split(separator: "\n").count, 4)  // header + 3 cases
+        let loose = try pdekit(["compare", "x2", "x1", "--rtol", "1e-9", "--atol", "0"])
+        XCTAssertEqual(loose.status, 4, loose.stdout)
+        XCTAssertEqual(try pdekit(["compare", "x1/case-0000", "x1/case-0000/solution.npy"]).status, 0)
+    }
+
+    /// [output] reference: run reports the same figures as compare.
+    func testRunReportsErrorsAgainstAReference() throws {
+        let path = Self.packageRoot.appendingPathComponent("problems/poisson2d.toml").path
+        XCTAssertEqual(try pdekit(["run", path, "--set", "pde.grid=[9,9]", "-o", "ref", "--set", "solver.method=direct"]).status, 0)
+        let problem = try write("r.toml", """
+            [problem]
+            name = "r"
+            kind = "pde"
+            [pde]
+            grid = [9, 9]
+            rhs = "(2 + pi^2*x*(1 - x))*sin(pi*y)"
+            [output]
+            reference = "ref/solution.npy"
+            """)
+        let r = try pdekit(["run", problem, "-o", "out"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("vs reference: relative L2"), r.stdout)
+        let record = try String(contentsOf: work.appendingPathComponent("out/run.toml"), encoding: .utf8)
+        XCTAssertTrue(record.contains("[reference]") && record.contains("max_relative_error"), record)
+    }
+
+    /// Like assertBadInput, for commands whose inputs are not problem files.
+    func assertBadInputKeepingFiles(_ args: [String], _ words: [String], file: StaticString = #filePath, line: UInt = #line) throws {
+        let r = try pdekit(args)
+        XCTAssertEqual(r.status, 2, r.stderr, file: file, line: line)
+        for w in words { XCTAssertTrue(r.stderr.contains(w), "'\(w)' missing from: \(r.stderr)", file: file, line: line) }
+    }
+}
