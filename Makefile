@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 SWIFT ?= swift
 PROBLEM ?= problems/poisson2d.toml
-DEBIAN_PACKAGES := libsuitesparse-dev libfftw3-dev libopenblas-dev liblapacke-dev pkg-config openmpi-bin
+DEBIAN_PACKAGES := libsuitesparse-dev libfftw3-dev libopenblas-dev liblapacke-dev pkg-config openmpi-bin librsvg2-bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_BIN = $(shell $(SWIFT) build -c release --show-bin-path)
 

@@ -61,7 +61,7 @@ public struct ProblemDocument: Sendable {
 
     /// Sets a dotted key; `label` names where the value came from in error messages.
     mutating func set(key: String, value: ConfigValue, label: String) throws {
-        let parts = key.split(separator: ".").map(String.init)
+        let parts = Self.keyPath(key)
         guard !parts.isEmpty, parts.allSatisfy({ !$0.isEmpty }) else {
             throw ProblemError(file: path, key: "\(label) \(key)", message: "empty key")
         }
@@ -74,6 +74,26 @@ public struct ProblemDocument: Sendable {
     }
 
     mutating func removeSweep() { root["sweep"] = nil }
+
+    /// Splits a dotted key as TOML does: a quoted part may contain dots
+    /// (`sweep.parameters."pde.grid"` has three parts).
+    static func keyPath(_ key: String) -> [String] {
+        var parts: [String] = [], current = ""
+        var quote: Character?
+        for c in key {
+            if let q = quote {
+                if c == q { quote = nil } else { current.append(c) }
+            } else if c == "\"" || c == "'" {
+                quote = c
+            } else if c == "." {
+                parts.append(current.trimmingCharacters(in: .whitespaces)); current = ""
+            } else {
+                current.append(c)
+            }
+        }
+        parts.append(current.trimmingCharacters(in: .whitespaces))
+        return parts
+    }
 
     /// The 1-based line where `keyPath` is defined, if it can be found.
     public func line(of keyPath: [String]) -> Int? {

@@ -19,7 +19,7 @@ struct PDEKit: ParsableCommand {
         commandName: "pdekit",
         abstract: "Solve PDE and linear-system problems described in TOML files.",
         version: Run.version,
-        subcommands: [RunCommand.self, SweepCommand.self, MergeCommand.self, CompareCommand.self, CheckCommand.self, ListCommand.self])
+        subcommands: [RunCommand.self, SweepCommand.self, MergeCommand.self, CompareCommand.self, PlotCommand.self, CheckCommand.self, ListCommand.self])
 }
 
 struct ProblemOptions: ParsableArguments {
@@ -137,6 +137,24 @@ struct CompareCommand: ParsableCommand {
             if !o.withinTolerance { Foundation.exit(Compare.outsideTolerance) }
         } catch let e as RunError {
             fail(e.message, status: e.exitStatus)
+        }
+    }
+}
+
+struct PlotCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "plot",
+        abstract: "Write SVG pictures of a run folder (history, solution) or a sweep folder (a column against a parameter).")
+    @Argument(help: "A run or sweep output folder.") var folder: String
+    @Option(help: "Sweep plots: the parameter column on the x axis (default: the first parameter).") var x: String?
+    @Option(help: "Sweep plots: the column on the y axis (default: relative_l2_error or iterations).") var y: String?
+
+    func run() throws {
+        do {
+            for url in try Plot.run(folder, x: x, y: y) { writeStdout("wrote \(url.path)\n") }
+        } catch let e as RunError {
+            fail(e.message, status: e.exitStatus)
+        } catch {
+            fail("\(folder): \(error)", status: 2)
         }
     }
 }

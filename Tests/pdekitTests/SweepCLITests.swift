@@ -197,3 +197,42 @@ final class SweepCLITests: CLITestCase {
         for w in words { XCTAssertTrue(r.stderr.contains(w), "'\(w)' missing from: \(r.stderr)", file: file, line: line) }
     }
 }
+
+/// `pdekit plot`: the SVGs are valid pictures, as rsvg-convert (librsvg, from make deps) renders them.
+final class PlotCLITests: CLITestCase {
+    func pngSize(_ url: URL) throws -> (Int, Int) {
+        let d = try Data(contentsOf: url)
+        XCTAssertEqual(Array(d.prefix(8)), [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+        func be(_ o: Int) -> Int { d[o..<(o + 4)].reduce(0) { $0 << 8 | Int($1) } }
+        return (be(16), be(20))
+    }
+
+    func render(_ svg: URL) throws -> URL {
+        let png = svg.deletingPathExtension().appendingPathExtension("png")
+        let r = try pdekit(["-o", png.path, svg.path], executable: URL(fileURLWithPath: "/usr/bin/rsvg-convert"))
+        XCTAssertEqual(r.status, 0, "rsvg-convert: \(r.stderr)")
+        return png
+    }
+
+    func testRunAndSweepPlotsRender() throws {
+        let problem = Self.packageRoot.appendingPathComponent("problems/darcy2d.toml").path
+        XCTAssertEqual(try pdekit(["run", problem, "--set", "pde.grid=[40,30]", "-o", "run"]).status, 0)
+        let p = try pdekit(["plot", "run"])
+        XCTAssertEqual(p.status, 0, p.stderr)
+        for name in ["history", "solution"] {
+            let png = try render(work.appendingPathComponent("run/\(name).svg"))
+            let (w, h) = try pngSize(png)
+            XCTAssertEqual([w, h], [640, 420])
+        }
+        let svg = try String(contentsOf: work.appendingPathComponent("run/solution.svg"), encoding: .utf8)
+        XCTAssertTrue(svg.contains("x (40 points)") && svg.contains("data:image/png;base64,"))
+
+        let sweep = Self.packageRoot.appendingPathComponent("problems/refinement.toml").path
+        XCTAssertEqual(try pdekit(["sweep", sweep, "-o", "ref", "--set", "sweep.parameters.\"pde.grid\"=[[7,7],[15,15],[31,31]]"]).status, 0)
+        XCTAssertEqual(try pdekit(["plot", "ref", "--y", "relative_l2_error"]).status, 0)
+        XCTAssertEqual(try pngSize(try render(work.appendingPathComponent("ref/sweep.svg"))).0, 640)
+        let bad = try pdekit(["plot", "ref", "--y", "nonsense"])
+        XCTAssertEqual(bad.status, 2)
+        XCTAssertTrue(bad.stderr.contains("no such column"), bad.stderr)
+    }
+}

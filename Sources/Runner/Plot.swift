@@ -1,0 +1,172 @@
+import Foundation
+import Storage
+
+/// `pdekit plot`: SVG pictures of a run folder (residual history on a log scale, a heat map of a
+/// 2D solution or a line of a 1D one) or of a sweep folder (a table column against a parameter).
+/// Plain SVG 1.1 that browsers and rsvg-convert render; heat maps are embedded PNG images.
+public enum Plot {
+    static let width = 640.0, height = 420.0
+    static let margin = (left: 80.0, right: 20.0, top: 40.0, bottom: 60.0)
+
+    /// Writes the pictures for `path` and returns their files.
+    public static func run(_ path: String, x: String? = nil, y: String? = nil) throws -> [URL] {
+        let dir = URL(fileURLWithPath: path).standardizedFileURL
+        let fm = FileManager.default
+        var written: [URL] = []
+        if fm.fileExists(atPath: dir.appendingPathComponent("sweep.csv").path) {
+            let out = dir.appendingPathComponent("sweep.svg")
+            try AtomicFile.write(Data(try sweepPlot(dir.appendingPathComponent("sweep.csv"), x: x, y: y).utf8), to: out)
+            return [out]
+        }
+        let history = dir.appendingPathComponent("history.csv")
+        let solution = dir.appendingPathComponent("solution.npy")
+        guard fm.fileExists(atPath: history.path) || fm.fileExists(atPath: solution.path) else {
+            throw RunError(.badInput, "\(path): not a run folder (history.csv, solution.npy) or a sweep folder (sweep.csv)")
+        }
+        if fm.fileExists(atPath: history.path) {
+            let (records, _) = try CSV.read(history)
+            let points = records.dropFirst().compactMap { r -> (Double, Double)? in
+                guard r.count >= 3, let k = Double(r[0]), let rel = Double(r[2]), rel > 0 else { return nil }
+                return (k, rel)
+            }
+            if points.count >= 2 {
+                let out = dir.appendingPathComponent("history.svg")
+                try AtomicFile.write(Data(linePlot(points, title: "residual history", xLabel: "iteration",
+                                                   yLabel: "relative residual ‖b − Ax‖/‖b‖", logY: true).utf8), to: out)
+                written.append(out)
+            }
+        }
+        if fm.fileExists(atPath: solution.path) {
+            let a = try NPY.read(solution)
+            let out = dir.appendingPathComponent("solution.svg")
+            if a.shape.count == 2 {
+                try AtomicFile.write(Data(heatMap(a).utf8), to: out)
+                written.append(out)
+            } else if a.shape.count == 1 {
+                let pts = a.values.enumerated().map { (Double($0.offset), $0.element) }
+                try AtomicFile.write(Data(linePlot(pts, title: "solution", xLabel: "index", yLabel: "u", logY: false).utf8), to: out)
+                written.append(out)
+            }
+        }
+        return written
+    }
+
+    static func esc(_ s: String) -> String {
+        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+    }
+
+    static func svg(_ body: String, title: String) -> String {
+        """
+        <?xml version="1.0" encoding="UTF-8"?>
+        <svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="\(Int(width))" height="\(Int(height))" viewBox="0 0 \(Int(width)) \(Int(height))" font-family="sans-serif" font-size="12">
+        <rect width="100%" height="100%" fill="white"/>
+        <text x="\(width / 2)" y="24" text-anchor="middle" font-size="15">\(esc(title))</text>
+        \(body)
+        </svg>
+
+        """
+    }
+
+    /// Ticks at "nice" values (1, 2, 5 × 10^k) covering [lo, hi].
+    static func ticks(_ lo: Double, _ hi: Double) -> [Double] {
+        guard hi > lo else { return [lo] }
+        let raw = (hi - lo) / 5, p = pow(10, floor(log10(raw)))
+        let step = [1.0, 2, 5, 10].map { $0 * p }.first { $0 >= raw } ?? raw
+        return stride(from: (lo / step).rounded(.up) * step, through: hi + step * 1e-9, by: step).map { $0 }
+    }
+
+    static func linePlot(_ points: [(Double, Double)], title: String, xLabel: String, yLabel: String, logY: Bool) -> String {
+        let xs = points.map(\.0), ys = points.map { logY ? log10($0.1) : $0.1 }
+        var (x0, x1) = (xs.min()!, xs.max()!), (y0, y1) = (ys.min()!, ys.max()!)
+        if x1 == x0 { x1 = x0 + 1 }
+        if y1 == y0 { y0 -= 1; y1 += 1 }
+        if logY { y0 = floor(y0); y1 = ceil(y1) }
+        let pw = width - margin.left - margin.right, ph = height - margin.top - margin.bottom
+        func px(_ x: Double) -> Double { margin.left + (x - x0) / (x1 - x0) * pw }
+        func py(_ y: Double) -> Double { margin.top + (1 - (y - y0) / (y1 - y0)) * ph }
+        var b = "<rect x=\"\(margin.left)\" y=\"\(margin.top)\" width=\"\(pw)\" height=\"\(ph)\" fill=\"none\" stroke=\"black\"/>\n"
+        let yTicks = logY ? stride(from: y0, through: y1, by: max(1, ((y1 - y0) / 8).rounded(.up))).map { $0 } : ticks(y0, y1)
+        for t in yTicks {
+            b += "<line x1=\"\(margin.left - 4)\" x2=\"\(margin.left + pw)\" y1=\"\(py(t))\" y2=\"\(py(t))\" stroke=\"#ddd\"/>\n"
+            let label = logY ? "1e\(Int(t))" : String(format: "%g", t)
+            b += "<text x=\"\(margin.left - 8)\" y=\"\(py(t) + 4)\" text-anchor=\"end\">\(label)</text>\n"
+        }
+        for t in ticks(x0, x1) {
+            b += "<text x=\"\(px(t))\" y=\"\(margin.top + ph + 18)\" text-anchor=\"middle\">\(String(format: "%g", t))</text>\n"
+        }
+        b += "<polyline fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"1.5\" points=\""
+            + zip(xs, ys).map { String(format: "%.2f,%.2f", px($0), py($1)) }.joined(separator: " ") + "\"/>\n"
+        if points.count <= 60 {
+            for (x, y) in zip(xs, ys) { b += String(format: "<circle cx=\"%.2f\" cy=\"%.2f\" r=\"3\" fill=\"#1f77b4\"/>\n", px(x), py(y)) }
+        }
+        b += "<text x=\"\(margin.left + pw / 2)\" y=\"\(height - 15)\" text-anchor=\"middle\">\(esc(xLabel))</text>\n"
+        b += "<text transform=\"translate(18 \(margin.top + ph / 2)) rotate(-90)\" text-anchor=\"middle\">\(esc(yLabel))</text>\n"
+        return svg(b, title: title)
+    }
+
+    /// A 2D array as an image: rows of the array (first index, x) left to right, columns
+    /// (second index, y) bottom to top, so the picture has the domain's orientation; a
+    /// blue–white–red scale from min to max with a colour bar.
+    static func heatMap(_ a: NPYArray) -> String {
+        let nx = a.shape[0], ny = a.shape[1]
+        let lo = a.values.min() ?? 0, hi = a.values.max() ?? 1
+        func colour(_ v: Double) -> (UInt8, UInt8, UInt8) {
+            let t = hi > lo ? (v - lo) / (hi - lo) : 0.5
+            let r = t < 0.5 ? 2 * t : 1, g = t < 0.5 ? 2 * t : 2 - 2 * t, bl = t < 0.5 ? 1 : 2 - 2 * t
+            return (UInt8(40 + 215 * r), UInt8(40 + 215 * g), UInt8(40 + 215 * bl))
+        }
+        var rgb = [UInt8](repeating: 0, count: nx * ny * 3)
+        for row in 0..<ny { for col in 0..<nx {
+            let (r, g, b) = colour(a.values[col * ny + (ny - 1 - row)])
+            let p = (row * nx + col) * 3
+            rgb[p] = r; rgb[p + 1] = g; rgb[p + 2] = b
+        }}
+        let png = PNG.encode(width: nx, height: ny, rgb: rgb).base64EncodedString()
+        let side = min(width - margin.left - margin.right - 60, height - margin.top - margin.bottom)
+        let w = nx >= ny ? side : side * Double(nx) / Double(ny), h = nx >= ny ? side * Double(ny) / Double(nx) : side
+        var b = "<image x=\"\(margin.left)\" y=\"\(margin.top)\" width=\"\(w)\" height=\"\(h)\" preserveAspectRatio=\"none\" style=\"image-rendering:pixelated\" xlink:href=\"data:image/png;base64,\(png)\"/>\n"
+        let barX = margin.left + w + 20
+        for k in 0..<50 {
+            let (r, g, bl) = colour(lo + (hi - lo) * Double(k) / 49)
+            b += String(format: "<rect x=\"%.1f\" y=\"%.2f\" width=\"14\" height=\"%.2f\" fill=\"rgb(%d,%d,%d)\"/>\n",
+                        barX, margin.top + h * (1 - Double(k + 1) / 50), h / 50 + 0.5, r, g, bl)
+        }
+        b += "<text x=\"\(barX + 18)\" y=\"\(margin.top + 10)\">\(String(format: "%.3g", hi))</text>\n"
+        b += "<text x=\"\(barX + 18)\" y=\"\(margin.top + h)\">\(String(format: "%.3g", lo))</text>\n"
+        b += "<text x=\"\(margin.left + w / 2)\" y=\"\(margin.top + h + 20)\" text-anchor=\"middle\">x (\(nx) points)</text>\n"
+        b += "<text transform=\"translate(\(margin.left - 14) \(margin.top + h / 2)) rotate(-90)\" text-anchor=\"middle\">y (\(ny) points)</text>\n"
+        return svg(b, title: "solution")
+    }
+
+    /// A column of sweep.csv against a numeric parameter column (defaults: the first parameter
+    /// and `iterations`, or `relative_l2_error` on a log scale when there is an exact solution).
+    static func sweepPlot(_ table: URL, x: String?, y: String?) throws -> String {
+        let (records, _) = try CSV.read(table)
+        guard let header = records.first, let statusColumn = header.firstIndex(of: "status") else {
+            throw RunError(.badInput, "\(table.path): not a sweep table")
+        }
+        let parameters = Array(header[1..<statusColumn])
+        let rows = records.dropFirst().filter { $0.count == header.count && $0[statusColumn] != "failed" }
+        let xName = x ?? parameters.first ?? "case"
+        let yName = y ?? (rows.contains { !$0[header.firstIndex(of: "relative_l2_error")!].isEmpty } ? "relative_l2_error" : "iterations")
+        guard let xi = header.firstIndex(of: xName) else {
+            throw RunError(.badInput, "--x \(xName): no such column; columns are \(header.joined(separator: ", "))")
+        }
+        guard let yi = header.firstIndex(of: yName) else {
+            throw RunError(.badInput, "--y \(yName): no such column; columns are \(header.joined(separator: ", "))")
+        }
+        func number(_ s: String) -> Double? {
+            if let d = Double(s) { return d }
+            // Grids such as "[63, 63]": plot against the unknowns per axis.
+            let inner = s.trimmingCharacters(in: CharacterSet(charactersIn: "[] ")).split(separator: ",")
+            return inner.first.flatMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+        }
+        let points = rows.compactMap { r -> (Double, Double)? in
+            guard let a = number(r[xi]), let b = Double(r[yi]) else { return nil }
+            return (a, b)
+        }.sorted { $0.0 < $1.0 }
+        guard points.count >= 1 else { throw RunError(.badInput, "\(table.path): no numeric values to plot for \(xName) and \(yName)") }
+        let logY = points.allSatisfy { $0.1 > 0 } && (points.map(\.1).max()! / points.map(\.1).min()! > 10)
+        return linePlot(points, title: "\(yName) against \(xName)", xLabel: xName, yLabel: yName, logY: logY)
+    }
+}
