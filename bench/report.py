@@ -133,6 +133,17 @@ if df and di:
     r.append([today, "ratio", "ratio", "", "darcy_pcg_fft_vs_ic0_total", "ratio", tf / ti, "pdekit FFT-PCG / pdekit IC(0)-PCG (no target)"])
 write_csv("spectral.csv", spectral + [x for x in r if x])
 
+s1, s2 = by.get(("pdekit", "sweep_jobs1")), by.get(("pdekit", "sweep_jobs2"))
+sweep_records = [m for m in metrics("sweep") if m[4].startswith("sweep_jobs")]
+if s1 and s2:
+    rr = ratio("sweep_jobs2_vs_jobs1_cases_per_s", s2["cases_per_s"], s1["cases_per_s"], 1.7, "cases/s ratio",
+               f"Sweep, 200 Darcy 63² cases: --jobs 2 vs --jobs 1 (cases/s)", f"{s2['cases_per_s']:.1f} /s", f"{s1['cases_per_s']:.1f} /s",
+               lower_is_better=False)
+    sweep_records.append(rr)
+    table.append(("… per case (jobs 1): solver (assemble + setup + solve) / pdekit's overhead",
+                  f"{s1['solver_s_per_case']*1e3:.1f} ms", f"{s1['overhead_s_per_case']*1e3:.1f} ms", "", "", ""))
+    write_csv("sweep.csv", sweep_records)
+
 md = ["| benchmark | pdekit | peer | ratio | target | met |", "|---|---|---|---|---|---|"]
 md += ["| " + " | ".join(row) + " |" for row in table]
 text = "\n".join(md)

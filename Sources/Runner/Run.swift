@@ -16,6 +16,8 @@ public enum Run {
         public var progress = false
         /// No summary line (sweep cases report through the sweep's progress instead).
         public var quiet = false
+        /// fsync every file (a sweep turns this off and syncs its finished cases in batches).
+        public var durable = true
         public init() {}
     }
 
@@ -100,13 +102,13 @@ public enum Run {
         let dirPath = options.outputDirectory ?? spec.output.directory ?? "outputs/\(spec.name)"
         let folder = try OutputFolder(destination: URL(fileURLWithPath: dirPath))
         defer { folder.discard() }
-        try NPY.write(x, shape: system.shape, to: folder.url("solution.npy"))
+        try NPY.write(x, shape: system.shape, to: folder.url("solution.npy"), durable: options.durable)
         if spec.output.history {
             var csv = CSVTable(header: ["iteration", "residual_norm", "relative_residual", "seconds"])
             for r in result.history {
                 csv.append(["\(r.iteration)", CSV.format(r.residualNorm), CSV.format(r.relativeResidual), CSV.format(r.seconds)])
             }
-            try csv.write(to: folder.url("history.csv"))
+            try csv.write(to: folder.url("history.csv"), durable: options.durable)
         }
         var record = spec.resolved
         var res = ConfigTable()
@@ -136,9 +138,9 @@ public enum Run {
         versions["openblas"] = .string(LibraryVersions.openBLAS)
         record["versions"] = .table(versions)
         if spec.output.format == "json" {
-            try AtomicFile.write(Data(RecordWriter.json(record).utf8), to: folder.url("run.json"))
+            try AtomicFile.write(Data(RecordWriter.json(record).utf8), to: folder.url("run.json"), durable: options.durable)
         } else {
-            try AtomicFile.write(Data(RecordWriter.toml(record).utf8), to: folder.url("run.toml"))
+            try AtomicFile.write(Data(RecordWriter.toml(record).utf8), to: folder.url("run.toml"), durable: options.durable)
         }
         try folder.commit()
 

@@ -92,6 +92,7 @@ public enum Sweep {
                 var caseOptions = Run.Options()
                 caseOptions.outputDirectory = dir.appendingPathComponent(caseFolder(i)).path
                 caseOptions.quiet = true
+                caseOptions.durable = false  // made durable in batches by SweepState.flush
                 var report: Run.Report?, failure: RunError?
                 do { report = try Run.execute(specs[i], path: path, options: caseOptions, write: { _ in }) }
                 catch { failure = RunError.classify(error, file: "\(path) case \(i)") }
@@ -100,6 +101,7 @@ public enum Sweep {
                 state.record(row: row, table: table, ok: report?.result.reason.converged, progress: progress)
             }
         }
+        state.flush(table: table, force: true)
         progress.finish()
         if let e = state.appendError { throw e }
 
@@ -122,9 +124,15 @@ public enum Sweep {
 }
 
 /// Work queue and tallies shared by the sweep's workers.
+///
+/// Finished rows wait in `pending` and enter the table after one sync(2) has made their case
+/// folders durable (at most once a second): a row in sweep.csv always means data on disk,
+/// while a case without a row is simply run again by --resume.
 final class SweepState: @unchecked Sendable {
     private let lock = NSLock()
     private var cursor = 0
+    private var pending: [[String]] = []
+    private var lastFlush = Date()
     private(set) var counts = (ok: 0, notConverged: 0, failed: 0)
     private(set) var appendError: Error?
 
@@ -137,13 +145,27 @@ final class SweepState: @unchecked Sendable {
 
     func record(row: [String], table: URL, ok: Bool?, progress: SweepProgress) {
         lock.lock(); defer { lock.unlock() }
-        do { try CSV.appendLine(row, to: table) } catch { appendError = error; return }
+        pending.append(row)
+        flushLocked(table: table, force: false)
         switch ok {
         case true?: counts.ok += 1
         case false?: counts.notConverged += 1
         case nil: counts.failed += 1
         }
         progress.step(failed: counts.failed)
+    }
+
+    func flush(table: URL, force: Bool) {
+        lock.lock(); defer { lock.unlock() }
+        flushLocked(table: table, force: force)
+    }
+
+    private func flushLocked(table: URL, force: Bool) {
+        guard !pending.isEmpty, force || Date().timeIntervalSince(lastFlush) >= 1 else { return }
+        sync()
+        do { for r in pending { try CSV.appendLine(r, to: table) } } catch { appendError = error }
+        pending.removeAll()
+        lastFlush = Date()
     }
 }
 

@@ -24,7 +24,7 @@ public struct CSVTable: Sendable, Equatable {
     }
 
     /// Writes the table atomically, so a reader never sees half a table.
-    public func write(to url: URL) throws { try AtomicFile.write(Data(encoded().utf8), to: url) }
+    public func write(to url: URL, durable: Bool = true) throws { try AtomicFile.write(Data(encoded().utf8), to: url, durable: durable) }
 }
 
 /// Field-level CSV helpers.

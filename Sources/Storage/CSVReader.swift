@@ -41,9 +41,9 @@ extension CSV {
         return parse(String(decoding: data, as: UTF8.self))
     }
 
-    /// Appends one complete line with a single write(2) on an O_APPEND descriptor, then fsync:
-    /// a process killed at any moment leaves the file with or without the line, never half of
-    /// it (and `parse` drops a torn tail should a power loss cut a write short).
+    /// Appends one complete line with a single write(2) on an O_APPEND descriptor: a process
+    /// killed at any moment leaves the file with or without the line, never half of it (and
+    /// `parse` drops a torn tail should a power loss cut a write short).
     public static func appendLine(_ fields: [String], to url: URL) throws {
         let data = Data(line(fields).utf8)
         let fd = open(url.path, O_WRONLY | O_APPEND)
@@ -51,6 +51,5 @@ extension CSV {
         defer { close(fd) }
         let written = data.withUnsafeBytes { Foundation.write(fd, $0.baseAddress!, $0.count) }
         guard written == data.count else { throw StorageError(.writeFailed, path: url.path, message: "short append") }
-        fsync(fd)
     }
 }

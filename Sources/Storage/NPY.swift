@@ -220,8 +220,8 @@ public enum NPY {
 
     /// Writes `values` (C order) as a float64 NPY file, atomically.
     /// - Precondition: as for `encode`.
-    public static func write(_ values: some Collection<Double>, shape: [Int], to url: URL) throws {
-        try AtomicFile.write(encode(values, shape: shape), to: url)
+    public static func write(_ values: some Collection<Double>, shape: [Int], to url: URL, durable: Bool = true) throws {
+        try AtomicFile.write(encode(values, shape: shape), to: url, durable: durable)
     }
 
     private static func appendLittleEndian(_ values: some Collection<Double>, to data: inout Data) {
