@@ -14,6 +14,11 @@ func fail(_ message: String, status: Int32) -> Never {
     exit(status)
 }
 
+/// Runs a command body; a `RunError` becomes its one-line message and exit status.
+func reportingErrors(_ body: () throws -> Void) throws {
+    do { try body() } catch let e as RunError { fail(e.message, status: e.exitStatus) }
+}
+
 struct PDEKit: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pdekit",
@@ -51,13 +56,11 @@ struct RunCommand: ParsableCommand {
         options.monitor = monitor
         options.errorIfNotConverged = errorIfNotConverged
         options.progress = isatty(2) != 0 && !monitor
-        do {
+        try reportingErrors {
             let report = try Run.run(path: problem.file, options: options, write: writeStdout)
             if !report.result.reason.converged {
                 FileHandle.standardError.write(Data("pdekit: warning: \(problem.file): not converged (\(report.result.reason.name))\n".utf8))
             }
-        } catch let e as RunError {
-            fail(e.message, status: e.exitStatus)
         }
     }
 }
@@ -85,7 +88,7 @@ struct SweepCommand: ParsableCommand {
     }
 
     func run() throws {
-        do {
+        try reportingErrors {
             var options = Sweep.Options()
             options.overrides = problem.overrides
             options.outputDirectory = output
@@ -102,8 +105,6 @@ struct SweepCommand: ParsableCommand {
                 let m = try Sweep.merge(directory: s.directory.path)
                 writeStdout("merged \(m.cases) case(s) from \(m.shards) shard table(s) → \(m.table.path)\n")
             }
-        } catch let e as RunError {
-            fail(e.message, status: e.exitStatus)
         }
     }
 }
@@ -113,11 +114,9 @@ struct MergeCommand: ParsableCommand {
     @Argument(help: "The sweep's output folder.") var directory: String
 
     func run() throws {
-        do {
+        try reportingErrors {
             let m = try Sweep.merge(directory: directory)
             writeStdout("merged \(m.cases) case(s) from \(m.shards) shard table(s) → \(m.table.path)\n")
-        } catch let e as RunError {
-            fail(e.message, status: e.exitStatus)
         }
     }
 }
@@ -131,12 +130,10 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "Absolute tolerance.") var atol = Comparison.defaultAtol
 
     func run() throws {
-        do {
+        try reportingErrors {
             let o = try Compare.run(a, b, rtol: rtol, atol: atol)
             writeStdout(o.text)
             if !o.withinTolerance { Foundation.exit(Compare.outsideTolerance) }
-        } catch let e as RunError {
-            fail(e.message, status: e.exitStatus)
         }
     }
 }
@@ -149,12 +146,10 @@ struct PlotCommand: ParsableCommand {
     @Option(help: "Sweep plots: the column on the y axis (default: relative_l2_error or iterations).") var y: String?
 
     func run() throws {
-        do {
-            for url in try Plot.run(folder, x: x, y: y) { writeStdout("wrote \(url.path)\n") }
-        } catch let e as RunError {
-            fail(e.message, status: e.exitStatus)
-        } catch {
-            fail("\(folder): \(error)", status: 2)
+        try reportingErrors {
+            do {
+                for url in try Plot.run(folder, x: x, y: y) { writeStdout("wrote \(url.path)\n") }
+            } catch let e as RunError { throw e } catch { throw RunError.classify(error, file: folder) }
         }
     }
 }
@@ -167,8 +162,6 @@ struct CheckCommand: ParsableCommand {
         do {
             let spec = try Run.check(path: problem.file, overrides: problem.overrides)
             writeStdout("\(problem.file): ok (\(spec.kind) '\(spec.name)', method \(spec.solver.method))\n")
-        } catch let e as RunError {
-            fail(e.message, status: e.exitStatus)
         }
     }
 }
