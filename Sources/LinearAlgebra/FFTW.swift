@@ -36,6 +36,9 @@ public final class R2RPlan: @unchecked Sendable {
 
     public let shape: [Int]
     public let kinds: [Kind]
+    public let howMany: Int
+    public let effort: Effort
+    public let threads: Int
     public let buffer: UnsafeMutableBufferPointer<Double>
     private let plan: fftw_plan
     /// Seconds spent planning (FFTW_MEASURE times candidate algorithms).
@@ -55,7 +58,7 @@ public final class R2RPlan: @unchecked Sendable {
         }
         let p = raw.bindMemory(to: Double.self, capacity: count)
         buffer = UnsafeMutableBufferPointer(start: p, count: count)
-        self.shape = shape; self.kinds = kinds
+        self.shape = shape; self.kinds = kinds; self.howMany = howMany; self.effort = effort; self.threads = threads
         let n = shape.map { Int32($0) }
         let k = kinds.map(\.fftw)
         let t0 = Date()
@@ -78,6 +81,35 @@ public final class R2RPlan: @unchecked Sendable {
     deinit {
         FFTWPlanner.locked { fftw_destroy_plan(plan) }
         fftw_free(buffer.baseAddress)
+    }
+}
+
+/// Plans kept for reuse across solver objects of the same shape (a sweep makes one FFT solver
+/// per case): FFTW_MEASURE planning costs milliseconds to seconds, more than a small solve.
+/// A plan is checked out by one owner at a time (it owns its buffer), so concurrent solvers of
+/// one shape get distinct plans; at most `perKey` idle plans per shape are kept.
+public final class R2RPlanPool: @unchecked Sendable {
+    public static let shared = R2RPlanPool()
+    public var perKey = 4
+
+    struct Key: Hashable {
+        var shape: [Int], kinds: [R2RPlan.Kind], howMany: Int, effort: R2RPlan.Effort, threads: Int
+    }
+    private var idle: [Key: [R2RPlan]] = [:]
+    private let lock = NSLock()
+
+    public func checkout(shape: [Int], kinds: [R2RPlan.Kind], howMany: Int = 1, effort: R2RPlan.Effort, threads: Int) throws -> R2RPlan {
+        let key = Key(shape: shape, kinds: kinds, howMany: howMany, effort: effort, threads: threads)
+        lock.lock()
+        if let plan = idle[key]?.popLast() { lock.unlock(); return plan }
+        lock.unlock()
+        return try R2RPlan(shape: shape, kinds: kinds, howMany: howMany, effort: effort, threads: threads)
+    }
+
+    public func checkin(_ plan: R2RPlan) {
+        let key = Key(shape: plan.shape, kinds: plan.kinds, howMany: plan.howMany, effort: plan.effort, threads: plan.threads)
+        lock.lock(); defer { lock.unlock() }
+        if idle[key, default: []].count < perKey { idle[key, default: []].append(plan) }
     }
 }
 

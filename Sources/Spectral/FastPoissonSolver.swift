@@ -123,8 +123,8 @@ public final class FastPoissonSolver: Preconditioner, @unchecked Sendable {
             // Transform axes 1…d−1 (a batch of n₀ arrays), tridiagonal solves along axis 0.
             let rest = Array(shape.dropFirst())
             let modes = rest.reduce(1, *), n0 = shape[0]
-            forward = try R2RPlan(shape: rest, kinds: Array(fwdKinds.dropFirst()), howMany: n0, effort: effort, threads: nThreads)
-            backward = try R2RPlan(shape: rest, kinds: Array(bwdKinds.dropFirst()), howMany: n0, effort: effort, threads: nThreads)
+            forward = try R2RPlanPool.shared.checkout(shape: rest, kinds: Array(fwdKinds.dropFirst()), howMany: n0, effort: effort, threads: nThreads)
+            backward = try R2RPlanPool.shared.checkout(shape: rest, kinds: Array(bwdKinds.dropFirst()), howMany: n0, effort: effort, threads: nThreads)
             let mu = Self.modeSums(Array(lambdas.dropFirst()), shape: rest)
             let h2 = axes[0].spacing * axes[0].spacing
             var sub = [Double](repeating: -1 / h2, count: n0), sup = sub
@@ -144,8 +144,8 @@ public final class FastPoissonSolver: Preconditioner, @unchecked Sendable {
             inverseEigenvalues = []
             rhsScale = 1 / (coefficient * norms.dropFirst().reduce(1, *))
         } else {
-            forward = try R2RPlan(shape: shape, kinds: fwdKinds, effort: effort, threads: nThreads)
-            backward = try R2RPlan(shape: shape, kinds: bwdKinds, effort: effort, threads: nThreads)
+            forward = try R2RPlanPool.shared.checkout(shape: shape, kinds: fwdKinds, effort: effort, threads: nThreads)
+            backward = try R2RPlanPool.shared.checkout(shape: shape, kinds: bwdKinds, effort: effort, threads: nThreads)
             let scale = 1 / (coefficient * norms.reduce(1, *))
             inverseEigenvalues = Self.modeSums(lambdas, shape: shape).map { $0 > 0 ? scale / $0 : 0 }
             tridiagonal = nil
@@ -226,4 +226,12 @@ public final class FastPoissonSolver: Preconditioner, @unchecked Sendable {
     }
 
     public var planningSeconds: Double { forward.planningSeconds + backward.planningSeconds }
+
+    /// Identities of the two plans in use (for the pool's tests).
+    var planIdentities: Set<ObjectIdentifier> { [ObjectIdentifier(forward), ObjectIdentifier(backward)] }
+
+    deinit {
+        R2RPlanPool.shared.checkin(forward)
+        R2RPlanPool.shared.checkin(backward)
+    }
 }

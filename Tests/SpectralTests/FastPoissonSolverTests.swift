@@ -92,3 +92,22 @@ final class FastPoissonSolverTests: XCTestCase {
         for k in 0..<8 { XCTAssertLessThan(results[k], 1e-14) }
     }
 }
+
+final class PlanPoolTests: XCTestCase {
+    /// A second solver of the same shape reuses the first one's plans once it is gone, while
+    /// two live solvers never share a plan (each plan owns the buffer it transforms).
+    func testPlansAreReusedButNeverShared() throws {
+        let axes = [FastPoissonSolver.Axis(unknowns: 23, spacing: 1.0 / 24, low: .dirichlet, high: .neumann),
+                    FastPoissonSolver.Axis(unknowns: 19, spacing: 1.0 / 20, low: .dirichlet, high: .dirichlet)]
+        var first: FastPoissonSolver? = try FastPoissonSolver(axes: axes, effort: .estimate)
+        let second = try FastPoissonSolver(axes: axes, effort: .estimate)
+        let firstPlans = first!.planIdentities
+        XCTAssertTrue(firstPlans.isDisjoint(with: second.planIdentities))
+        first = nil
+        let third = try FastPoissonSolver(axes: axes, effort: .estimate)
+        XCTAssertEqual(third.planIdentities, firstPlans)
+        // And the reused plans still solve correctly: third and second agree exactly.
+        let b = (0..<(23 * 19)).map { sin(Double($0)) }
+        XCTAssertEqual(third.apply(b), second.apply(b))
+    }
+}
