@@ -19,8 +19,11 @@ say "core: pdekit (N = $N)"
 "$BIN/pdekit-bench" core --rhs "bench/work/rhs$N.npy" --n "$N" > bench/work/core_pdekit.jsonl
 say "core: pdekit on one thread (PETSc's sequential setting)"
 PDEKIT_NUM_THREADS=1 "$BIN/pdekit-bench" core --rhs "bench/work/rhs$N.npy" --n "$N" --only copy,spmv,pcg_jacobi,pcg_ic0 --suffix _1thread > bench/work/core_pdekit_1thread.jsonl
-say "core: PETSc"
+say "core: PETSc (Debian's PETSc calls the threaded OpenBLAS for its vector operations)"
 /usr/bin/python3 bench/peers/core.py --tool petsc --rhs "bench/work/rhs$N.npy" --n "$N" > bench/work/core_petsc.jsonl
+say "core: PETSc on one thread (OPENBLAS_NUM_THREADS=1)"
+OPENBLAS_NUM_THREADS=1 /usr/bin/python3 bench/peers/core.py --tool petsc --rhs "bench/work/rhs$N.npy" --n "$N" \
+  --cases pcg_jacobi,pcg_icc --suffix _1thread > bench/work/core_petsc_1thread.jsonl
 say "core: SciPy"
 python3 bench/peers/core.py --tool scipy --rhs "bench/work/rhs$N.npy" --n "$N" ${BENCH_QUICK:+--skip-slow} > bench/work/core_scipy.jsonl
 

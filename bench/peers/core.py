@@ -17,6 +17,8 @@ ap.add_argument("--rhs", required=True)
 ap.add_argument("--n", type=int, required=True)
 ap.add_argument("--repeats", type=int, default=10)
 ap.add_argument("--skip-slow", action="store_true")
+ap.add_argument("--suffix", default="", help="appended to case names (e.g. _1thread)")
+ap.add_argument("--cases", default="", help="comma-separated subset of cases to run")
 args = ap.parse_args()
 
 n = args.n
@@ -29,7 +31,12 @@ assert b.size == n * n, f"rhs has {b.size} entries, need {n*n}"
 
 
 def emit(**fields):
+    fields["case"] += args.suffix
     print(json.dumps(fields), flush=True)
+
+
+def wanted(case):
+    return not args.cases or case in args.cases.split(",")
 
 
 def log(s):
@@ -52,8 +59,11 @@ if args.tool == "petsc":
     xs = []
     for _ in range(args.repeats):
         t = time.perf_counter(); M.mult(bv, y); xs.append(time.perf_counter() - t)
-    emit(tool="petsc", version=version, case="spmv", seconds=float(np.median(xs)))
+    if wanted("spmv"):
+        emit(tool="petsc", version=version, case="spmv", seconds=float(np.median(xs)))
     for case, pc in [("pcg_jacobi", "jacobi"), ("pcg_icc", "icc")]:
+        if not wanted(case):
+            continue
         ksp = PETSc.KSP().create()
         ksp.setOperators(M)
         ksp.setType("cg")
