@@ -186,4 +186,14 @@ public enum Run {
     public static func check(path: String, overrides: [String]) throws -> ProblemSpec {
         do { return try ProblemSpec(path: path, overrides: overrides) } catch { throw RunError.classify(error, file: path) }
     }
+
+    /// `pdekit check` on a sweep file: every case is built and validated; returns the count.
+    public static func checkSweep(path: String, overrides: [String]) throws -> Int {
+        do {
+            let document = try ProblemDocument(path: path, overrides: overrides)
+            let sweep = try SweepSpec(document)
+            for c in sweep.cases { _ = try ProblemSpec(try document.sweepCase(c)) }
+            return sweep.cases.count
+        } catch { throw RunError.classify(error, file: path) }
+    }
 }

@@ -159,9 +159,11 @@ struct CheckCommand: ParsableCommand {
     @OptionGroup var problem: ProblemOptions
 
     func run() throws {
-        do {
+        try reportingErrors {
             let spec = try Run.check(path: problem.file, overrides: problem.overrides)
-            writeStdout("\(problem.file): ok (\(spec.kind) '\(spec.name)', method \(spec.solver.method))\n")
+            var line = "\(problem.file): ok (\(spec.kind) '\(spec.name)', method \(spec.solver.method)"
+            if spec.hasSweep { line += ", \(try Run.checkSweep(path: problem.file, overrides: problem.overrides)) sweep case(s) valid" }
+            writeStdout(line + ")\n")
         }
     }
 }

@@ -49,6 +49,15 @@ final class SweepCLITests: CLITestCase {
         XCTAssertTrue(again.stderr.contains("--resume"), again.stderr)
     }
 
+    func testCheckValidatesEveryCase() throws {
+        let good = try pdekit(["check", try darcySweep("c", count: 3)])
+        XCTAssertEqual(good.status, 0, good.stderr)
+        XCTAssertTrue(good.stdout.contains("3 sweep case(s) valid"), good.stdout)
+        let bad = try pdekit(["check", try darcySweep("c2", count: 3, extra: "\"pde.grid\" = [[8, 8], [8, 1]]")])
+        XCTAssertEqual(bad.status, 2)
+        XCTAssertTrue(bad.stderr.contains("[sweep] parameter pde.grid") && bad.stderr.contains("grid too small"), bad.stderr)
+    }
+
     func testDryRunListsCases() throws {
         let r = try pdekit(["sweep", try darcySweep("d", count: 4), "--dry-run", "--shard", "1/2"])
         XCTAssertEqual(r.status, 0, r.stderr)
