@@ -101,6 +101,7 @@ public enum DiffusionAssembly {
         var exact: [Double]? = spec.exact.map { _ in [Double](repeating: 0, count: n) }
         var index = [Int](repeating: 0, count: dim)
         var nodeIndex = [Int](repeating: 0, count: dim)
+        var widths = [Double](repeating: 0, count: dim)  // control-volume widths of the current row
         var entries: [(column: Int32, value: Double)] = []
         entries.reserveCapacity(2 * dim + 1)
 
@@ -108,8 +109,8 @@ public enum DiffusionAssembly {
             var rem = row
             for d in 0..<dim { index[d] = rem / strides[d]; rem %= strides[d] }
             for d in 0..<dim { nodeIndex[d] = grid.axes[d].node(ofUnknown: index[d]) }
-            let widths = (0..<dim).map { grid.axes[$0].cellWidth(ofUnknown: index[$0]) }
-            let volume = widths.reduce(1, *)
+            var volume = 1.0
+            for d in 0..<dim { widths[d] = grid.axes[d].cellWidth(ofUnknown: index[d]); volume *= widths[d] }
             let here = a[flatNode(nodeIndex, nodeStrides)]
             let (x, y, z) = grid.coordinates(of: index)
             var b: Double
@@ -147,9 +148,8 @@ public enum DiffusionAssembly {
                         entries.append((Int32(row + (wrapped - index[d]) * strides[d]), -t / cellVolume))
                     } else {
                         // Dirichlet neighbour: known value moves to the right-hand side.
-                        var c = [x, y, z]
-                        c[d] = axis.coordinate(node: savedNode + step)
-                        b += t * spec.boundaries[d][side].value(c[0], c[1], c[2])
+                        let xb = axis.coordinate(node: savedNode + step)
+                        b += t * spec.boundaries[d][side].value(d == 0 ? xb : x, d == 1 ? xb : y, d == 2 ? xb : z)
                     }
                 }
             }

@@ -57,6 +57,8 @@ public final class FastPoissonSolver: Preconditioner, @unchecked Sendable {
     private let inverseEigenvalues: [Double]
     /// Per axis 1/r_d(j): 2 at a Neumann end node (half cell), else 1.
     private let weights: [[Double]]
+    /// Some axis has a Neumann end (a weight of 2), so the right-hand side must be reweighted.
+    private let hasWeights: Bool
     /// Scale applied with the weights (tridiagonal strategy: 1 / (c Π_{d≥1} norm_d)).
     private let rhsScale: Double
     /// Tridiagonal strategy: Thomas factors per (row i of axis 0, mode k of the other axes).
@@ -114,6 +116,7 @@ public final class FastPoissonSolver: Preconditioner, @unchecked Sendable {
         }
         self.axes = axes; self.coefficient = coefficient
         self.weights = weights
+        hasWeights = weights.contains { $0.contains(2) }
         singular = axes.allSatisfy { $0.low != .dirichlet && $0.high != .dirichlet }
         let shape = axes.map(\.unknowns)
         rows = shape.reduce(1, *)
@@ -207,7 +210,6 @@ public final class FastPoissonSolver: Preconditioner, @unchecked Sendable {
 
     /// buffer = b / Π r_d · rhsScale (undoes the half-cell mass at Neumann ends).
     private func loadWeighted(_ bp: UnsafePointer<Double>, into buf: UnsafeMutablePointer<Double>) {
-        let hasWeights = weights.contains { $0.contains(2) }
         if !hasWeights && rhsScale == 1 {
             Vec.copy(UnsafeBufferPointer(start: bp, count: rows), into: UnsafeMutableBufferPointer(start: buf, count: rows))
             return
