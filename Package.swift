@@ -32,7 +32,7 @@ let package = Package(
         .target(name: "Problems", dependencies: ["LinearAlgebra", "Krylov", "Spectral", "Storage", "TOMLKit"]),
         .target(name: "Runner", dependencies: ["Problems", "Krylov", "Spectral", "LinearAlgebra", "Storage"]),
         .executableTarget(name: "pdekit", dependencies: [
-            "Runner",
+            "Runner", "Storage",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "pdekit-bench", dependencies: ["Runner", "Problems", "Krylov", "Spectral", "LinearAlgebra", "Storage"],

@@ -8,7 +8,9 @@
 // stop when ‖b − A xₖ‖₂ ≤ max(rtol·‖b‖₂, atol). The recurrence residual rₖ is tested each
 // iteration (it costs nothing); when it passes, the true residual b − A xₖ is recomputed and
 // only that decides convergence. If rounding has made the two drift apart, the iteration
-// restarts from the true residual instead of reporting a residual it does not have.
+// restarts from the true residual instead of reporting a residual it does not have; when two
+// such restarts in a row fail to halve the true residual, the tolerance is below what double
+// precision reaches for this system and the solve stops with `diverged_stagnation`.
 
 import Foundation
 import LinearAlgebra
@@ -111,6 +113,10 @@ public final class ConjugateGradient {
         if !identity && !(rz > 0) { return finish(rz.isNaN ? .diverged_nan : .diverged_indefinite_preconditioner, 0, rnorm) }
         Vec.copy(UnsafeBufferPointer(z), into: p)
 
+        // Stagnation: each restart from the true residual should leave it well below the last
+        // restart's. Two restarts in a row that do not halve it mean rounding error, not the
+        // iteration, now bounds the residual (an rtol below what the system can reach).
+        var lastRestartNorm = Double.infinity, stalledRestarts = 0
         var k = 0
         while k < options.maxIterations {
             if let limit = options.timeLimit, Date().timeIntervalSince(start) > limit {
@@ -133,6 +139,9 @@ public final class ConjugateGradient {
                     return finish(trueNorm <= options.atol ? .converged_atol : .converged_rtol, k, trueNorm)
                 }
                 rnorm = trueNorm
+                stalledRestarts = trueNorm > 0.5 * lastRestartNorm ? stalledRestarts + 1 : 0
+                lastRestartNorm = min(lastRestartNorm, trueNorm)
+                if stalledRestarts >= 2 { return finish(.diverged_stagnation, k, trueNorm) }
                 rz = identity ? rnorm * rnorm : preconditioner.applyAndDotWithInput(UnsafeBufferPointer(r), into: z)
                 if !identity && !(rz > 0) { return finish(.diverged_indefinite_preconditioner, k, rnorm) }
                 Vec.copy(UnsafeBufferPointer(z), into: p)

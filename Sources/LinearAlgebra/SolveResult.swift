@@ -19,6 +19,12 @@ public enum ConvergenceReason: Int32, Sendable, CaseIterable, CustomStringConver
     case diverged_indefinite_matrix = -10
     /// The options' time limit was reached (no PETSc equivalent).
     case diverged_time_limit = -100
+    /// A direct solve, after iterative refinement, left ‖b − Ax‖ above the tolerance: the
+    /// matrix is singular or too ill-conditioned for it (no PETSc equivalent).
+    case diverged_direct_residual = -101
+    /// The true residual stopped decreasing above the tolerance: rounding error bounds what
+    /// this system can reach in double precision (no PETSc equivalent).
+    case diverged_stagnation = -102
 
     public var converged: Bool { rawValue > 0 }
     public var description: String { name }
@@ -35,6 +41,8 @@ public enum ConvergenceReason: Int32, Sendable, CaseIterable, CustomStringConver
         case .diverged_nan: "diverged_nan"
         case .diverged_indefinite_matrix: "diverged_indefinite_matrix"
         case .diverged_time_limit: "diverged_time_limit"
+        case .diverged_direct_residual: "diverged_direct_residual"
+        case .diverged_stagnation: "diverged_stagnation"
         }
     }
 }

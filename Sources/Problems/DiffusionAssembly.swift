@@ -89,7 +89,7 @@ public enum DiffusionAssembly {
             }
             guard value > 0, value.isFinite else {
                 let where_ = (0..<dim).map { String(coordinate(grid, node, $0)) }.joined(separator: ", ")
-                throw AssemblyError(key: "coefficient", message: "must be positive and finite; it is \(value) at (\(where_))")
+                throw AssemblyError(key: "coefficient", message: "must be positive and finite; it is \(shown(value)) at (\(where_))")
             }
             a[flat] = value
         }
@@ -163,8 +163,11 @@ public enum DiffusionAssembly {
             rowPointers[row + 1] = Int32(columns.count)
             rhs[row] = b / cellVolume
         }
-        guard rhs.allSatisfy(\.isFinite) else {
-            throw AssemblyError(key: "rhs", message: "the right-hand side (or a boundary value) is not finite somewhere on the grid")
+        if let i = rhs.firstIndex(where: { !$0.isFinite }) {
+            throw AssemblyError(key: "rhs", message: "the right-hand side (or a boundary value next to it) is \(shown(rhs[i])) at \(point(grid, i)); it must be finite on the grid")
+        }
+        if let exact, let i = exact.firstIndex(where: { !$0.isFinite }) {
+            throw AssemblyError(key: "exact", message: "the exact solution is \(shown(exact[i])) at \(point(grid, i)); it must be finite on the grid")
         }
         let matrix = try CSRMatrix(rows: n, columns: n, rowPointers: rowPointers, columnIndices: columns, values: values)
         var constant: Double?
@@ -186,6 +189,18 @@ public enum DiffusionAssembly {
         var f = 0
         for d in 0..<node.count { f += node[d] * strides[d] }
         return f
+    }
+
+    /// A value for messages: NaN without the sign x86 gives sqrt(-1).
+    private static func shown(_ x: Double) -> String { x.isNaN ? "NaN" : "\(x)" }
+
+    /// The coordinates of unknown `row`, for messages.
+    private static func point(_ grid: Grid, _ row: Int) -> String {
+        var rem = row, index = [Int](repeating: 0, count: grid.dimension)
+        let strides = grid.strides
+        for d in 0..<grid.dimension { index[d] = rem / strides[d]; rem %= strides[d] }
+        let c = grid.coordinates(of: index)
+        return "(" + [c.0, c.1, c.2].prefix(grid.dimension).map { "\($0)" }.joined(separator: ", ") + ")"
     }
 
     private static func coordinate(_ grid: Grid, _ node: [Int], _ d: Int) -> Double {

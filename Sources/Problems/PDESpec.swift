@@ -42,9 +42,18 @@ public struct PDESpec: Sendable {
             guard n >= 2 else { throw r.error("grid", "grid too small: axis \(d + 1) has \(n) unknowns, at least 2 are needed") }
             return n
         }
-        let total = sizes.reduce(1, *)
+        // The matrix has up to 2d+1 entries per unknown, indexed by 32-bit integers; the
+        // products are checked so that absurd sizes are refused, not overflowed.
+        var total = 1
+        for n in sizes {
+            let (t, overflow) = total.multipliedReportingOverflow(by: n)
+            guard !overflow, t <= Int(Int32.max) else {
+                throw r.error("grid", "\(sizes) has more unknowns than the 32-bit sparse index range holds (at most \(Int32.max / Int32(2 * sizes.count + 1)) for \(sizes.count) axes)")
+            }
+            total = t
+        }
         guard total * (2 * sizes.count + 1) < Int(Int32.max) else {
-            throw r.error("grid", "\(total) unknowns exceed the 32-bit sparse index range")
+            throw r.error("grid", "\(total) unknowns exceed the 32-bit sparse index range (at most \(Int32.max / Int32(2 * sizes.count + 1)) for \(sizes.count) axes)")
         }
 
         var bounds = [[Double]](repeating: [0, 1], count: sizes.count)

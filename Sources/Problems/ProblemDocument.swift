@@ -1,4 +1,5 @@
 import Foundation
+import Storage
 import TOMLKit
 
 /// A parsed problem file plus what is needed to point at its lines in error messages.
@@ -34,13 +35,40 @@ public struct ProblemDocument: Sendable {
         self.path = path
         self.directory = directory
         self.lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        if text.unicodeScalars.contains("\0") {
+            let line = lines.firstIndex { $0.unicodeScalars.contains("\0") }.map { $0 + 1 }
+            throw ProblemError(file: path, line: line, message: "TOML syntax error: a NUL byte in the text")
+        }
+        if let bad = TOMLPrecheck.unsafeHeader(in: text) {
+            throw ProblemError(file: path, line: bad.line, message: bad.message)
+        }
         do {
             root = ConfigTable(toml: try TOMLTable(string: text))
         } catch let e as TOMLParseError {
-            throw ProblemError(file: path, line: e.source.begin.line, message: "TOML syntax error: \(e.description)")
+            throw ProblemError(file: path, line: e.source.begin.line, message: "TOML syntax error: \(oneLine(e.description))")
+        }
+        if let key = Self.firstNonFinite(in: root) {
+            throw error(key, "nan and inf are not accepted: give a finite number")
         }
         for o in overrides { try apply(override: o) }
     }
+
+    /// The path of the first NaN or infinite number in `table` (TOML has `nan` and `inf`
+    /// literals; no pdekit setting means anything with them).
+    static func firstNonFinite(in table: ConfigTable) -> [String]? {
+        func search(_ v: ConfigValue) -> [String]? {
+            switch v {
+            case .double(let x): return x.isFinite ? nil : []
+            case .array(let a): for e in a { if let p = search(e) { return p } }; return nil
+            case .table(let t):
+                for k in t.keys { if let p = search(t[k]!) { return [k] + p } }
+                return nil
+            default: return nil
+            }
+        }
+        return search(.table(table))
+    }
+
 
     /// Applies `key.path=value`; the value is read as TOML (`[33,33]`, `1e-6`, `"ic0"`) and,
     /// failing that, as a bare string (`--set solver.preconditioner=ic0`).
@@ -51,10 +79,19 @@ public struct ProblemDocument: Sendable {
         let key = override[..<eq].trimmingCharacters(in: .whitespaces)
         let raw = override[override.index(after: eq)...].trimmingCharacters(in: .whitespaces)
         let value: ConfigValue
-        if let t = try? TOMLTable(string: "v = \(raw)"), let v = t["v"] {
+        let toml = "v = \(raw)"
+        let problem = TOMLPrecheck.unsafeHeader(in: toml)
+        if let problem, problem.message.contains("NUL") {
+            throw ProblemError(file: path, key: "--set \(key)", message: problem.message)
+        }
+        if problem == nil, !raw.unicodeScalars.contains("\0"),
+           let t = try? TOMLTable(string: toml), t.keys.count == 1, let v = t["v"] {
             value = ConfigValue(toml: v)
         } else {
             value = .string(raw)
+        }
+        if Self.firstNonFinite(in: { var t = ConfigTable(); t["v"] = value; return t }()) != nil {
+            throw ProblemError(file: path, key: "--set \(key)", message: "nan and inf are not accepted: give a finite number")
         }
         try set(key: key, value: value, label: "--set")
     }

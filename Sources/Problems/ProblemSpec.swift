@@ -1,4 +1,5 @@
 import Foundation
+import Storage
 
 /// A validated problem file: everything `run` needs, with defaults filled in.
 ///
@@ -34,8 +35,9 @@ public struct ProblemSpec: Sendable {
         }
         let stem = URL(fileURLWithPath: document.path).deletingPathExtension().lastPathComponent
         name = try problem.string("name") ?? stem
-        guard !name.isEmpty, !name.contains("/"), name != ".", name != ".." else {
-            throw problem.error("name", "must be a plain folder name (no '/'), got '\(name)'")
+        guard !name.isEmpty, !name.contains("/"), name != ".", name != "..",
+              !name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
+            throw problem.error("name", "must be a plain folder name (no '/', no control characters), got '\(oneLine(name))'")
         }
         guard problem.has("kind") else {
             throw problem.error("kind", "missing: one of \(Self.kinds.map(\.name).joined(separator: ", "))")
@@ -65,6 +67,21 @@ public struct ProblemSpec: Sendable {
     /// Loads and validates a problem file with `--set` overrides.
     public init(path: String, overrides: [String] = []) throws {
         try self.init(try ProblemDocument(path: path, overrides: overrides))
+    }
+
+    /// Every file the problem reads: the problem file and its data files. An output folder
+    /// that holds one of them is never replaced.
+    public var inputFiles: [URL] {
+        var urls = [URL(fileURLWithPath: document.path)]
+        func field(_ f: FieldSpec) { if case .npy(let p, _) = f { urls.append(document.resolve(p)) } }
+        switch physics {
+        case .pde(let p): field(p.coefficient); field(p.rhs)
+        case .linearSystem(let s):
+            urls += [s.matrixPath, s.rhsPath].map(document.resolve)
+            if let e = s.exactPath { urls.append(document.resolve(e)) }
+        }
+        if let r = output.reference { urls.append(document.resolve(r)) }
+        return urls
     }
 
     /// The resolved configuration, as written to `run.toml`.

@@ -69,6 +69,22 @@ public struct SweepSpec: Sendable {
         try p.finish()
         try r.finish()
 
+        // Cases are materialised, so their number is bounded before any is made: a typo in a
+        // count must not try to allocate terabytes (checked with overflow-safe products).
+        var caseCount = 1
+        switch mode {
+        case .product:
+            for par in parameters {
+                let (c, overflow) = caseCount.multipliedReportingOverflow(by: par.values.count)
+                caseCount = overflow ? Int.max : c
+            }
+        case .zip: caseCount = parameters.first?.values.count ?? 0
+        case .random, .latin_hypercube: caseCount = samples
+        }
+        guard caseCount <= Self.maxCases else {
+            throw r.error(sampled ? "samples" : "parameters", "the sweep has \(caseCount == Int.max ? "more than \(Int.max)" : "\(caseCount)") cases; at most \(Self.maxCases) are supported")
+        }
+
         switch mode {
         case .product:
             var cases: [[(key: String, value: ConfigValue)]] = [[]]
@@ -107,6 +123,9 @@ public struct SweepSpec: Sendable {
         self.parameters = parameters
     }
 
+    /// The most cases one sweep may have (a million small cases already take hours).
+    public static let maxCases = 1_000_000
+
     static let rangeKeys: Set<String> = ["linear", "log", "uniform", "log_uniform"]
 
     /// Parameters keyed by dotted path. TOML reads an unquoted `pde.grid = [...]` as a nested
@@ -128,10 +147,11 @@ public struct SweepSpec: Sendable {
         case .table(let t):
             let sub = TableReader(table: t, path: p.path + key.split(separator: ".").map(String.init), document: p.document)
             let log = sub.has("log")
-            guard let ab = try sub.array(log ? "log" : "linear"), ab.count == 2, let a = ab[0].number, let b = ab[1].number else {
+            guard let ab = try sub.array(log ? "log" : "linear"), ab.count == 2, let a = ab[0].number, let b = ab[1].number, a.isFinite, b.isFinite else {
                 throw p.error(dotted: key, "expected a list, { linear = [a, b], count = n } or { log = [a, b], count = n }")
             }
             let count = try sub.int("count", default: 0, minimum: 1)
+            guard count <= maxCases else { throw p.error(dotted: key, "count = \(count) is more than the \(maxCases) cases a sweep supports") }
             let integer = try sub.bool("integer", default: false)
             try sub.finish()
             if log && !(a > 0 && b > 0) { throw p.error(dotted: key, "a log range needs positive ends, got [\(a), \(b)]") }

@@ -23,7 +23,13 @@ public struct SystemSpec: Sendable {
         try r.finish()
 
         matrix = try Self.loadMatrix(r, "matrix", m)
+        if let k = matrix.values.firstIndex(where: { !$0.isFinite }) {
+            throw r.error("matrix", "\(m) holds \(matrix.values[k]) (stored entry \(k + 1)); the matrix must be finite")
+        }
         rhs = try Self.loadVector(r, "rhs", b)
+        if let i = rhs.firstIndex(where: { !$0.isFinite }) {
+            throw r.error("rhs", "\(b) holds \(rhs[i]) at index \(i); the right-hand side must be finite")
+        }
         guard rhs.count == matrix.rows else {
             throw r.error("rhs", "\(b) has \(rhs.count) entries, the matrix has \(matrix.rows) rows")
         }
@@ -31,6 +37,9 @@ public struct SystemSpec: Sendable {
             let x = try Self.loadVector(r, "exact", e)
             guard x.count == matrix.columns else {
                 throw r.error("exact", "\(e) has \(x.count) entries, the matrix has \(matrix.columns) columns")
+            }
+            if let i = x.firstIndex(where: { !$0.isFinite }) {
+                throw r.error("exact", "\(e) holds \(x[i]) at index \(i); an exact solution must be finite")
             }
             exact = x
         }

@@ -51,8 +51,9 @@ public enum Compare {
         case (.array(let x, let xn), .array(let y, let yn)):
             let c = try compareArrays(x, xn, y, yn, rtol: rtol, atol: atol)
             let verdict = c.withinTolerance ? "within" : "OUTSIDE"
-            return Outcome(text: String(format: "relative L2 %.6e, max abs %.6e, max relative %.6e: %@ tolerance (rtol %g, atol %g)\n",
-                                        c.relativeL2, c.maxAbs, c.maxRelative, verdict, rtol, atol),
+            let nonFinite = x.values.filter { !$0.isFinite }.count + y.values.filter { !$0.isFinite }.count
+            let note = nonFinite > 0 ? " (\(nonFinite) NaN or infinite entries; NaN never matches)" : ""
+            return Outcome(text: "relative L2 \(Comparison.format(c.relativeL2)), max abs \(Comparison.format(c.maxAbs)), max relative \(Comparison.format(c.maxRelative)): \(verdict) tolerance (rtol \(rtol), atol \(atol))\(note)\n",
                            withinTolerance: c.withinTolerance)
         case (.sweep(let da, let ca), .sweep(let db, let cb)):
             guard ca == cb else {

@@ -19,17 +19,39 @@ public struct Comparison: Sendable, Equatable {
 
     public init(_ a: [Double], _ b: [Double], rtol: Double = Comparison.defaultRtol, atol: Double = Comparison.defaultAtol) {
         precondition(a.count == b.count)
-        var d2 = 0.0, b2 = 0.0, m = 0.0, mb = 0.0
-        var ok = true
+        // NumPy's isclose: equal infinities are close, any NaN is not. Norms are scaled by the
+        // largest entry (as LAPACK's dnrm2 does) so that entries near 1e300 do not overflow.
+        var m = 0.0, mb = 0.0
+        var ok = true, nan = false
         for i in 0..<a.count {
-            let d = abs(a[i] - b[i])
-            d2 += d * d; b2 += b[i] * b[i]; m = max(m, d); mb = max(mb, abs(b[i]))
-            if !(d <= atol + rtol * abs(b[i])) { ok = false }  // NaN counts as outside
+            let d = a[i] == b[i] ? 0 : abs(a[i] - b[i])  // inf == inf: difference 0, not NaN
+            if d.isNaN { nan = true; ok = false; continue }
+            m = max(m, d); mb = max(mb, abs(b[i]))
+            if !(d <= atol + rtol * abs(b[i])) { ok = false }
         }
-        relativeL2 = b2 > 0 ? (d2 / b2).squareRoot() : d2.squareRoot()
-        maxAbs = m
-        maxRelative = mb > 0 ? m / mb : m
+        var d2 = 0.0, b2 = 0.0
+        let sd = m > 0 && m.isFinite ? m : 1, sb = mb > 0 && mb.isFinite ? mb : 1
+        for i in 0..<a.count {
+            let d = a[i] == b[i] ? 0 : abs(a[i] - b[i])
+            d2 += (d / sd) * (d / sd); b2 += (b[i] / sb) * (b[i] / sb)
+        }
+        let dNorm = sd * d2.squareRoot(), bNorm = sb * b2.squareRoot()
+        if nan {
+            relativeL2 = .nan; maxAbs = .nan; maxRelative = .nan
+        } else {
+            relativeL2 = bNorm > 0 ? dNorm / bNorm : dNorm
+            maxAbs = m
+            maxRelative = mb > 0 ? m / mb : m
+        }
         withinTolerance = ok
+    }
+
+    /// A figure for messages: `%.6e`, with "nan" and "inf" spelled the same on every platform
+    /// (C's printf may write "-nan").
+    public static func format(_ x: Double) -> String {
+        if x.isNaN { return "nan" }
+        if x.isInfinite { return x > 0 ? "inf" : "-inf" }
+        return String(format: "%.6e", x)
     }
 
     /// The figures as a run-record table.

@@ -1,33 +1,52 @@
 import Foundation
 import Storage
 
-/// An output folder that appears complete or not at all.
+/// An output folder that appears complete or not at all, and replaces only what pdekit wrote.
 ///
-/// Files are written into a hidden staging folder next to the destination; `commit()` renames
-/// it into place (replacing an earlier run's folder of the same name). A crash or an error
-/// before `commit()` leaves only the hidden staging folder, which `discard()` (called on every
-/// error path) removes.
+/// Files are written into a hidden staging folder next to the destination; `commit()` writes
+/// the manifest (`OutputGuard`) naming them and renames the staging folder into place. An
+/// earlier folder at the destination is replaced only if `OutputGuard` accepts it — checked when
+/// the folder is opened (before any work) and again just before the rename, so a file a user
+/// drops into it meanwhile is not lost. A crash or an error before `commit()` leaves only the
+/// hidden staging folder, which `discard()` (called on every error path) removes.
 public final class OutputFolder {
     public let destination: URL
     public let staging: URL
+    /// The path as the user gave it, and where it came from, for messages.
+    private let path: String, option: String
+    private var files: [String] = []
+    private var createdParents: [URL] = []
     private var committed = false
 
-    public init(destination: URL) throws {
-        self.destination = destination.standardizedFileURL
-        let parent = self.destination.deletingLastPathComponent()
-        let name = self.destination.lastPathComponent
+    public init(destination path: String, option: String, inputs: [URL] = []) throws {
+        self.path = path; self.option = option
+        destination = try OutputGuard.check(path, kind: .run, option: option, inputs: inputs)
+        let parent = destination.deletingLastPathComponent()
+        let name = destination.lastPathComponent
         staging = parent.appendingPathComponent(".\(name).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        // Folders created on the way to the destination are removed again if the run fails.
+        var missing = parent
+        while !FileManager.default.fileExists(atPath: missing.path), missing.path != "/" {
+            createdParents.append(missing)
+            missing.deleteLastPathComponent()
+        }
         do {
             try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
             try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: false)
         } catch {
-            throw RunError(.badInput, "cannot create output folder \(parent.path): \(error.localizedDescription)")
+            throw RunError(.badInput, "\(option) \(path): cannot create the output folder in \(parent.path): \(error.localizedDescription)")
         }
     }
 
-    public func url(_ file: String) -> URL { staging.appendingPathComponent(file) }
+    /// Where to write `file`; the name enters the manifest.
+    public func url(_ file: String) -> URL {
+        if !files.contains(file) { files.append(file) }
+        return staging.appendingPathComponent(file)
+    }
 
-    public func commit() throws {
+    public func commit(durable: Bool = true) throws {
+        try OutputGuard.Manifest(kind: .run, files: files).write(in: staging, durable: durable)
+        try OutputGuard.check(path, kind: .run, option: option)
         let fm = FileManager.default
         var old: URL?
         if fm.fileExists(atPath: destination.path) {
@@ -48,7 +67,11 @@ public final class OutputFolder {
     }
 
     public func discard() {
-        if !committed { try? FileManager.default.removeItem(at: staging) }
+        guard !committed else { return }
+        try? FileManager.default.removeItem(at: staging)
+        // rmdir(2) removes only empty folders: anything that appeared in them meanwhile stays.
+        for folder in createdParents { _ = rmdir(folder.path) }
+        createdParents = []
     }
 
     deinit { discard() }

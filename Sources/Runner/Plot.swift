@@ -9,14 +9,33 @@ public enum Plot {
     static let margin = (left: 80.0, right: 20.0, top: 40.0, bottom: 60.0)
 
     /// Writes the pictures for `path` and returns their files.
+    /// Pictures go only into folders pdekit wrote (their manifest), and replace only pictures
+    /// pdekit drew there before; each new file enters the manifest.
     public static func run(_ path: String, x: String? = nil, y: String? = nil) throws -> [URL] {
         let dir = URL(fileURLWithPath: path).standardizedFileURL
         let fm = FileManager.default
+        var isDir: ObjCBool = false
+        guard fm.fileExists(atPath: dir.path, isDirectory: &isDir), isDir.boolValue else {
+            throw RunError(.badInput, "\(path): no such folder; give a run or sweep output folder")
+        }
+        guard var manifest = OutputGuard.Manifest.read(in: dir) else {
+            throw RunError(.badInput, "\(path): not a folder pdekit wrote (no \(OutputGuard.manifestName)); plot writes only into pdekit's own output folders")
+        }
+        func save(_ text: String, _ name: String) throws -> URL {
+            let out = dir.appendingPathComponent(name)
+            if fm.fileExists(atPath: out.path) && !manifest.files.contains(name) {
+                throw RunError(.badInput, "\(out.path) exists and pdekit did not write it; move it away to plot here")
+            }
+            try AtomicFile.write(Data(text.utf8), to: out)
+            if !manifest.files.contains(name) {
+                manifest.files.append(name)
+                try manifest.write(in: dir)
+            }
+            return out
+        }
         var written: [URL] = []
         if fm.fileExists(atPath: dir.appendingPathComponent("sweep.csv").path) {
-            let out = dir.appendingPathComponent("sweep.svg")
-            try AtomicFile.write(Data(try sweepPlot(dir.appendingPathComponent("sweep.csv"), x: x, y: y).utf8), to: out)
-            return [out]
+            return [try save(try sweepPlot(dir.appendingPathComponent("sweep.csv"), x: x, y: y), "sweep.svg")]
         }
         let history = dir.appendingPathComponent("history.csv")
         let solution = dir.appendingPathComponent("solution.npy")
@@ -25,27 +44,25 @@ public enum Plot {
         }
         if fm.fileExists(atPath: history.path) {
             let (records, _) = try CSV.read(history)
+            // Non-finite or zero residuals (a diverged_nan run) have no place on a log axis.
             let points = records.dropFirst().compactMap { r -> (Double, Double)? in
-                guard r.count >= 3, let k = Double(r[0]), let rel = Double(r[2]), rel > 0 else { return nil }
+                guard r.count >= 3, let k = Double(r[0]), let rel = Double(r[2]), rel > 0, rel.isFinite, k.isFinite else { return nil }
                 return (k, rel)
             }
             if points.count >= 2 {
-                let out = dir.appendingPathComponent("history.svg")
-                try AtomicFile.write(Data(linePlot(points, title: "residual history", xLabel: "iteration",
-                                                   yLabel: "relative residual ‖b − Ax‖/‖b‖", logY: true).utf8), to: out)
-                written.append(out)
+                written.append(try save(linePlot(points, title: "residual history", xLabel: "iteration",
+                                                 yLabel: "relative residual ‖b − Ax‖/‖b‖", logY: true), "history.svg"))
             }
         }
         if fm.fileExists(atPath: solution.path) {
             let a = try NPY.read(solution)
-            let out = dir.appendingPathComponent("solution.svg")
-            if a.shape.count == 2 {
-                try AtomicFile.write(Data(heatMap(a).utf8), to: out)
-                written.append(out)
+            if a.shape.count == 2 && a.shape.allSatisfy({ $0 > 0 }) {
+                written.append(try save(heatMap(a), "solution.svg"))
             } else if a.shape.count == 1 {
-                let pts = a.values.enumerated().map { (Double($0.offset), $0.element) }
-                try AtomicFile.write(Data(linePlot(pts, title: "solution", xLabel: "index", yLabel: "u", logY: false).utf8), to: out)
-                written.append(out)
+                let pts = a.values.enumerated().compactMap { $0.element.isFinite ? (Double($0.offset), $0.element) : nil }
+                if !pts.isEmpty {
+                    written.append(try save(linePlot(pts, title: "solution", xLabel: "index", yLabel: "u", logY: false), "solution.svg"))
+                }
             }
         }
         return written
@@ -69,7 +86,9 @@ public enum Plot {
 
     /// Ticks at "nice" values (1, 2, 5 × 10^k) covering [lo, hi].
     static func ticks(_ lo: Double, _ hi: Double) -> [Double] {
-        guard hi > lo else { return [lo] }
+        // No ticks between ends that overflow or that rounding cannot separate (a step below
+        // the spacing of doubles near lo would never advance).
+        guard hi > lo, (hi - lo).isFinite, hi - lo > 1e-9 * max(abs(lo), abs(hi)) else { return [lo] }
         let raw = (hi - lo) / 5, p = pow(10, floor(log10(raw)))
         let step = [1.0, 2, 5, 10].map { $0 * p }.first { $0 >= raw } ?? raw
         return stride(from: (lo / step).rounded(.up) * step, through: hi + step * 1e-9, by: step).map { $0 }
@@ -109,9 +128,12 @@ public enum Plot {
     /// blue–white–red scale from min to max with a colour bar.
     static func heatMap(_ a: NPYArray) -> String {
         let nx = a.shape[0], ny = a.shape[1]
-        let lo = a.values.min() ?? 0, hi = a.values.max() ?? 1
+        // The scale spans the finite values; NaN and ±∞ are drawn grey.
+        let finite = a.values.filter(\.isFinite)
+        let lo = finite.min() ?? 0, hi = finite.max() ?? 1
         func colour(_ v: Double) -> (UInt8, UInt8, UInt8) {
-            let t = hi > lo ? (v - lo) / (hi - lo) : 0.5
+            guard v.isFinite else { return (128, 128, 128) }
+            let t = hi > lo ? min(max((v - lo) / (hi - lo), 0), 1) : 0.5
             let r = t < 0.5 ? 2 * t : 1, g = t < 0.5 ? 2 * t : 2 - 2 * t, bl = t < 0.5 ? 1 : 2 - 2 * t
             return (UInt8(40 + 215 * r), UInt8(40 + 215 * g), UInt8(40 + 215 * bl))
         }
@@ -162,7 +184,7 @@ public enum Plot {
             return inner.first.flatMap { Double($0.trimmingCharacters(in: .whitespaces)) }
         }
         let points = rows.compactMap { r -> (Double, Double)? in
-            guard let a = number(r[xi]), let b = Double(r[yi]) else { return nil }
+            guard let a = number(r[xi]), let b = Double(r[yi]), a.isFinite, b.isFinite else { return nil }
             return (a, b)
         }.sorted { $0.0 < $1.0 }
         guard points.count >= 1 else { throw RunError(.badInput, "\(table.path): no numeric values to plot for \(xName) and \(yName)") }

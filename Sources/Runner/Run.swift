@@ -10,6 +10,8 @@ public enum Run {
         public var overrides: [String] = []
         /// Overrides `[output] directory`.
         public var outputDirectory: String?
+        /// Where `outputDirectory` came from, for messages (`--output`, a sweep's case folder).
+        public var outputOption = "--output"
         public var view = false
         public var monitor = false
         public var errorIfNotConverged = false
@@ -52,26 +54,65 @@ public enum Run {
         return try execute(spec, path: path, options: options, write: write)
     }
 
-    /// Solves a validated problem and writes its output folder (also the body of every sweep case).
-    static func execute(_ spec: ProblemSpec, path: String, options: Options, write: @escaping @Sendable (String) -> Void) throws -> Report {
-        let t0 = Date()
-        let system: (matrix: CSRMatrix, rhs: [Double], exact: [Double]?, shape: [Int], structure: GridStructure?)
-        switch spec.physics {
-        case .pde(let p):
-            let a = try DiffusionAssembly.assemble(p)
-            system = (a.matrix, a.rhs, a.exact, a.shape, a.structure)
-        case .linearSystem(let s):
-            system = (s.matrix, s.rhs, s.exact, [s.matrix.rows], nil)
-        }
-        let assembleSeconds = Date().timeIntervalSince(t0)
-        if spec.solver.method == "cg" {
-            // CG needs a symmetric matrix; say so before iterating on the wrong method.
-            let asym = system.matrix.asymmetry()
-            if asym > 1e-12 {
-                throw RunError(.badInput, "\(path): matrix is not symmetric (largest |A-Aᵀ| is \(asym) of the largest |A| entry); CG needs an SPD matrix, use method = \"lu\"")
-            }
-        }
+    /// The assembled, validated system of one problem: everything short of solving.
+    struct Prepared {
+        var matrix: CSRMatrix
+        var rhs: [Double]
+        var exact: [Double]?
+        var shape: [Int]
+        var structure: GridStructure?
+        var assembleSeconds: Double
+        var reference: [Double]?
+    }
 
+    /// Every check that does not need a solve: memory, assembly (coefficient positive, fields
+    /// finite), method against matrix (symmetry, FFT needs), reference file. `check` runs this.
+    static func prepare(_ spec: ProblemSpec) throws -> Prepared {
+        try MemoryBudget.check(spec)
+        let t0 = Date()
+        var p: Prepared
+        switch spec.physics {
+        case .pde(let pde):
+            let a: AssembledProblem
+            do { a = try DiffusionAssembly.assemble(pde) } catch let e as AssemblyError {
+                throw spec.document.error(["pde", e.key], e.message)
+            }
+            p = Prepared(matrix: a.matrix, rhs: a.rhs, exact: a.exact, shape: a.shape, structure: a.structure,
+                         assembleSeconds: 0, reference: nil)
+        case .linearSystem(let s):
+            p = Prepared(matrix: s.matrix, rhs: s.rhs, exact: s.exact, shape: [s.matrix.rows], structure: nil,
+                         assembleSeconds: 0, reference: nil)
+        }
+        p.assembleSeconds = Date().timeIntervalSince(t0)
+        try SolverFactory.validate(spec.solver, matrix: p.matrix, structure: p.structure) { key, message in
+            spec.document.error(["solver", key], message)
+        }
+        // [output] reference: the same figures against a stored solution.
+        if let ref = spec.output.reference {
+            let url = spec.document.resolve(ref)
+            let array: NPYArray
+            do { array = try NPY.read(url) } catch let e as StorageError { throw spec.document.error(["output", "reference"], e.description) }
+            guard array.values.count == p.rhs.count else {
+                throw spec.document.error(["output", "reference"], "\(ref) has shape \(array.shape), the solution has shape \(p.shape)")
+            }
+            if let i = array.values.firstIndex(where: { !$0.isFinite }) {
+                throw spec.document.error(["output", "reference"], "\(ref) holds \(array.values[i]) at flat index \(i); a reference must be finite")
+            }
+            p.reference = array.values
+        }
+        return p
+    }
+
+    /// Solves a validated problem and writes its output folder (also the body of every sweep case).
+    /// `option` names where the output folder came from, for refusals.
+    static func execute(_ spec: ProblemSpec, path: String, options: Options, write: @escaping @Sendable (String) -> Void) throws -> Report {
+        // Output folder first: --output, then [output] directory, then outputs/<name>. A folder
+        // that pdekit may not replace is refused before any work is done.
+        let (dirPath, option) = options.outputDirectory.map { ($0, options.outputOption) }
+            ?? spec.output.directory.map { ($0, "[output] directory") } ?? ("outputs/\(spec.name)", "output folder")
+        try OutputGuard.check(dirPath, kind: .run, option: option, inputs: spec.inputFiles)
+        let system = try prepare(spec)
+        let assembleSeconds = system.assembleSeconds
         let reporter = IterationReporter(monitor: options.monitor, progress: options.progress, write: write)
         let (x, result, description) = try SolverFactory.solve(system.matrix, system.rhs, spec.solver, structure: system.structure,
                                                                monitor: reporter.callback) { d in
@@ -80,27 +121,17 @@ public enum Run {
         reporter.finish()
         switch result.reason {
         case .diverged_indefinite_matrix:
-            throw RunError(.badInput, "\(path): matrix is not positive definite (CG found pᵀAp ≤ 0 at iteration \(result.iterations + 1)); use method = \"lu\"")
+            throw spec.document.error(["solver", "method"], "the matrix is not positive definite (CG found pᵀAp ≤ 0 at iteration \(result.iterations + 1)); use method = \"lu\"")
         case .diverged_indefinite_preconditioner:
-            throw RunError(.badInput, "\(path): preconditioner '\(spec.solver.preconditioner)' is not positive definite for this matrix (is A SPD?)")
+            throw spec.document.error(["solver", "preconditioner"], "'\(spec.solver.preconditioner)' is not positive definite for this matrix (is A SPD?)")
         default: break
         }
 
         let exactComparison = system.exact.map { Comparison(x, $0) }
         let l2 = exactComparison?.relativeL2, maxAbs = exactComparison?.maxAbs
-        // [output] reference: the same figures against a stored solution.
-        var referenceComparison: Comparison?
-        if let ref = spec.output.reference {
-            let array = try NPY.read(spec.document.resolve(ref))
-            guard array.values.count == x.count else {
-                throw RunError(.badInput, "\(path): [output] reference \(ref) has shape \(array.shape), the solution has shape \(system.shape)")
-            }
-            referenceComparison = Comparison(x, array.values)
-        }
+        let referenceComparison = system.reference.map { Comparison(x, $0) }
 
-        // Output folder: --output, then [output] directory, then outputs/<name>.
-        let dirPath = options.outputDirectory ?? spec.output.directory ?? "outputs/\(spec.name)"
-        let folder = try OutputFolder(destination: URL(fileURLWithPath: dirPath))
+        let folder = try OutputFolder(destination: dirPath, option: option, inputs: spec.inputFiles)
         defer { folder.discard() }
         try NPY.write(x, shape: system.shape, to: folder.url("solution.npy"), durable: options.durable)
         if spec.output.history {
@@ -142,7 +173,7 @@ public enum Run {
         } else {
             try AtomicFile.write(Data(RecordWriter.toml(record).utf8), to: folder.url("run.toml"), durable: options.durable)
         }
-        try folder.commit()
+        try folder.commit(durable: options.durable)
 
         var summary = "\(spec.name): \(result.reason.name) in \(result.iterations) iteration(s), relative residual "
             + String(format: "%.3e", result.relativeResidual)
@@ -182,17 +213,30 @@ public enum Run {
         return s
     }
 
-    /// `pdekit check`: parse and validate only (data files are read and checked too).
+    /// `pdekit check`: every validation `run` makes short of solving — the file, its data
+    /// files, the memory a run needs, assembly (coefficient and fields on the grid), the method
+    /// against the matrix and the reference.
     public static func check(path: String, overrides: [String]) throws -> ProblemSpec {
-        do { return try ProblemSpec(path: path, overrides: overrides) } catch { throw RunError.classify(error, file: path) }
+        do {
+            let spec = try ProblemSpec(path: path, overrides: overrides)
+            _ = try prepare(spec)
+            return spec
+        } catch { throw RunError.classify(error, file: path) }
     }
 
-    /// `pdekit check` on a sweep file: every case is built and validated; returns the count.
+    /// `pdekit check` on a sweep file: every case is built and validated as `check` does;
+    /// returns the count.
     public static func checkSweep(path: String, overrides: [String]) throws -> Int {
         do {
             let document = try ProblemDocument(path: path, overrides: overrides)
             let sweep = try SweepSpec(document)
-            for c in sweep.cases { _ = try ProblemSpec(try document.sweepCase(c)) }
+            for (i, c) in sweep.cases.enumerated() {
+                do { _ = try prepare(try ProblemSpec(try document.sweepCase(c))) } catch let e as ProblemError {
+                    var e = e
+                    e.message = "sweep case \(i): " + e.message
+                    throw e
+                }
+            }
             return sweep.cases.count
         } catch { throw RunError.classify(error, file: path) }
     }

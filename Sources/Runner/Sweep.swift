@@ -45,7 +45,9 @@ public enum Sweep {
         // Validate every case before running any: a bad value in case 180 is found now.
         let specs = try sweep.cases.map { try ProblemSpec(try document.sweepCase($0)) }
 
-        let dir = URL(fileURLWithPath: options.outputDirectory ?? base.output.directory ?? "outputs/\(base.name)").standardizedFileURL
+        let dirPath = options.outputDirectory ?? base.output.directory ?? "outputs/\(base.name)"
+        let option = options.outputDirectory != nil ? "--output" : (base.output.directory != nil ? "[output] directory" : "output folder")
+        let dir = URL(fileURLWithPath: dirPath).standardizedFileURL
         let table = dir.appendingPathComponent(options.shard.tableName)
         let mine = (0..<sweep.cases.count).filter { options.shard.owns($0) }
         let keys = sweep.parameters.map(\.key)
@@ -56,6 +58,18 @@ public enum Sweep {
             write(CSV.line(["case"] + keys))
             for i in mine { write(CSV.line(["\(i)"] + sweep.cases[i].map { SweepTable.text($0.value) })) }
             return Summary(directory: dir, table: table, total: mine.count, skipped: 0, ok: 0, notConverged: 0, failed: 0, seconds: 0)
+        }
+
+        // The folder must be new, empty, or this same sweep's (its manifest's fingerprint).
+        let fingerprint = Self.fingerprint(specs)
+        try OutputGuard.check(dirPath, kind: .sweep, option: option, inputs: specs.flatMap(\.inputFiles))
+        if let manifest = OutputGuard.Manifest.read(in: dir) {
+            guard manifest.fingerprint == fingerprint else {
+                throw RunError(.badInput, "\(option) \(dirPath): holds a sweep with other cases (a parameter, the grid or another setting differs from \(path)); run this sweep in a new folder, or restore the file to continue that one")
+            }
+        } else {
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            try OutputGuard.Manifest(kind: .sweep, fingerprint: fingerprint).write(in: dir)
         }
 
         // Finished cases from an earlier, interrupted run.
@@ -71,7 +85,6 @@ public enum Sweep {
             if torn { try SweepTable.finalize(records, to: table) }  // drop a torn last line before appending
             for r in records.dropFirst() { if let i = Int(r[0]) { done.insert(i) } }
         } else {
-            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             try AtomicFile.write(Data(CSV.line(header).utf8), to: table)
         }
         let pending = mine.filter { !done.contains($0) }
@@ -91,6 +104,7 @@ public enum Sweep {
                 let t0 = Date()
                 var caseOptions = Run.Options()
                 caseOptions.outputDirectory = dir.appendingPathComponent(caseFolder(i)).path
+                caseOptions.outputOption = "case folder"
                 caseOptions.quiet = true
                 caseOptions.durable = false  // made durable in batches by SweepState.flush
                 var report: Run.Report?, failure: RunError?
@@ -115,9 +129,23 @@ public enum Sweep {
                        notConverged: s.notConverged, failed: s.failed, seconds: Date().timeIntervalSince(start))
     }
 
+    /// A digest of every case's resolved configuration (FNV-1a, 64 bits): `--resume` and other
+    /// shards continue a folder only when their cases are the same ones.
+    static func fingerprint(_ specs: [ProblemSpec]) -> String {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for spec in specs {
+            for byte in RecordWriter.toml(spec.resolved).utf8 { h = (h ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+            h = (h ^ 0x1e) &* 0x0000_0100_0000_01b3  // record separator between cases
+        }
+        return String(format: "%016llx-%d", h, specs.count)
+    }
+
     /// `pdekit merge DIR`.
     public static func merge(directory: String) throws -> (cases: Int, shards: Int, table: URL) {
         let dir = URL(fileURLWithPath: directory).standardizedFileURL
+        guard let m = OutputGuard.Manifest.read(in: dir), m.kind == .sweep else {
+            throw RunError(.badInput, "\(directory): not a sweep folder pdekit wrote (no \(OutputGuard.manifestName) of kind sweep); merge writes only into pdekit's own sweep folders")
+        }
         let r = try SweepTable.merge(directory: dir)
         return (r.cases, r.shards, dir.appendingPathComponent("sweep.csv"))
     }

@@ -30,7 +30,7 @@ struct MatrixMarketParser {
             return .coordinate(try coordinateEntries(rows: rows, columns: columns, entries: dims[2], sizeLine: sizeLine,
                                                      field: field, symmetry: symmetry))
         case .array:
-            return try arrayEntries(rows: rows, columns: columns, sizeLine: sizeLine, symmetry: symmetry)
+            return try arrayEntries(rows: rows, columns: columns, sizeLine: sizeLine, field: field, symmetry: symmetry)
         }
     }
 
@@ -112,9 +112,20 @@ struct MatrixMarketParser {
         return nil
     }
 
-    private func finiteValue(_ line: LineCursor, _ token: Range<Int>) throws -> Double {
-        guard let x = line.double(token) else {
-            throw error(.malformed, line: lines.number, "value '\(line.text(token))' is not a number")
+    /// A value as the format writes it: decimal digits for an `integer` field (so `2.5` or
+    /// `0x10` there is malformed), a decimal real for a `real` one (C's strtod also reads hex
+    /// floats, which the format does not have).
+    private func finiteValue(_ line: LineCursor, _ token: Range<Int>, _ field: Field) throws -> Double {
+        let text = line.text(token)
+        if field == .integer {
+            let digits = text.drop { $0 == "-" || $0 == "+" }
+            guard !digits.isEmpty, digits.allSatisfy(\.isASCIIDigit), let x = line.double(token) else {
+                throw error(.malformed, line: lines.number, "value '\(text)' is not an integer, as the integer field requires")
+            }
+            return x
+        }
+        guard !text.contains(where: { $0 == "x" || $0 == "X" }), let x = line.double(token) else {
+            throw error(.malformed, line: lines.number, "value '\(text)' is not a number")
         }
         guard !x.isNaN else { throw error(.nonFinite, line: lines.number, "value is NaN") }
         guard x.isFinite else { throw error(.nonFinite, line: lines.number, "value is infinite") }
@@ -157,7 +168,7 @@ struct MatrixMarketParser {
             var v = 1.0  // pattern entries are ones
             if field != .pattern {
                 guard let third = line.nextToken() else { throw error(.malformed, line: lines.number, "missing value; expected \(layout)") }
-                v = try finiteValue(line, third)
+                v = try finiteValue(line, third, field)
             }
             if let extra = line.nextToken() {
                 throw error(.malformed, line: lines.number, "unexpected '\(line.text(extra))' after the entry; expected \(layout)")
@@ -185,7 +196,7 @@ struct MatrixMarketParser {
 
     /// Dense values, column by column; symmetric files store the lower triangle (skew-symmetric:
     /// the strict lower triangle) column by column. Several values per line are accepted.
-    private mutating func arrayEntries(rows: Int, columns: Int, sizeLine: Int, symmetry: Symmetry) throws -> MatrixMarketContent {
+    private mutating func arrayEntries(rows: Int, columns: Int, sizeLine: Int, field: Field, symmetry: Symmetry) throws -> MatrixMarketContent {
         let n = rows
         let (expected, overflow): (Int, Bool)
         switch symmetry {
@@ -203,7 +214,7 @@ struct MatrixMarketParser {
                 guard stored.count < count else {
                     throw error(.extraData, line: lines.number, "more entries than the \(count) expected for a \(rows)×\(columns) array")
                 }
-                stored.append(try finiteValue(line, t))
+                stored.append(try finiteValue(line, t, field))
                 token = line.nextToken()
             }
         }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Runner
+import Storage
 
 // The executable parses arguments and prints; numerics live in the libraries.
 // Exit status (docs/cli.md): 0 success, 1 internal error, 2 bad input (including bad
@@ -10,7 +11,7 @@ import Runner
 @Sendable func writeStdout(_ s: String) { FileHandle.standardOutput.write(Data(s.utf8)) }
 
 func fail(_ message: String, status: Int32) -> Never {
-    FileHandle.standardError.write(Data("pdekit: error: \(message)\n".utf8))
+    FileHandle.standardError.write(Data("pdekit: error: \(oneLine(message))\n".utf8))
     exit(status)
 }
 

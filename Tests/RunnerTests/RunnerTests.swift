@@ -46,19 +46,19 @@ final class OutputFolderTests: XCTestCase {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("of-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: root) }
         let dest = root.appendingPathComponent("nested/run")
-        let first = try OutputFolder(destination: dest)
+        let first = try OutputFolder(destination: dest.path, option: "--output")
         try Data("1".utf8).write(to: first.url("a.txt"))
         try first.commit()
-        let second = try OutputFolder(destination: dest)
+        let second = try OutputFolder(destination: dest.path, option: "--output")
         try Data("2".utf8).write(to: second.url("b.txt"))
         try second.commit()
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dest.path), ["b.txt"])
-        let third = try OutputFolder(destination: dest)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dest.path).sorted(), [".pdekit-output", "b.txt"])
+        let third = try OutputFolder(destination: dest.path, option: "--output")
         try Data("3".utf8).write(to: third.url("c.txt"))
         third.discard()
         // The earlier result is intact and no staging folder is left.
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("nested").path), ["run"])
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dest.path), ["b.txt"])
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dest.path).sorted(), [".pdekit-output", "b.txt"])
     }
 }
 

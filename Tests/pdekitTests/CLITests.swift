@@ -54,7 +54,7 @@ final class CLITests: CLITestCase {
             XCTAssertTrue(record.contains(key), "\(key) missing from run.toml")
         }
         // Exactly the three files: no temporary names left behind.
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out.path).sorted(), ["history.csv", "run.toml", "solution.npy"])
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out.path).sorted(), [".pdekit-output", "history.csv", "run.toml", "solution.npy"])
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: work.appendingPathComponent("outputs").path), ["poisson2d"])
     }
 
@@ -160,7 +160,7 @@ final class CLITests: CLITestCase {
         let diffusion = Self.packageRoot.appendingPathComponent("problems/diffusion2d.toml").path
         try assertBadInput(["run", diffusion, "--set", "pde.grid=[15,15]", "--set", "solver.method=fft"], ["constant coefficient", "preconditioner = \"fft\""])
         let system = Self.packageRoot.appendingPathComponent("problems/linear_system.toml").path
-        try assertBadInput(["run", system, "--set", "solver.method=fft"], ["fft needs a kind = \"pde\" problem"])
+        try assertBadInput(["run", system, "--set", "solver.method=fft"], ["'fft' needs a kind = \"pde\" problem", "solver.method"])
         // As a preconditioner the variable-coefficient problem converges.
         let r = try pdekit(["run", diffusion, "--set", "pde.grid=[31,31]", "--set", "solver.preconditioner=fft",
                             "--error-if-not-converged", "--output", "fftpc", "--view"])

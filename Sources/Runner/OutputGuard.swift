@@ -1,0 +1,196 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+import Storage
+
+/// The one rule for every folder pdekit writes: it never deletes or replaces what it did not
+/// write.
+///
+/// Each output folder pdekit writes carries a small manifest, `.pdekit-output`, naming its kind
+/// (`run` or `sweep`) and the files pdekit put there. A destination is accepted when it does not
+/// exist, when it is an empty folder, or when it is a pdekit folder of the same kind holding
+/// nothing but the files its manifest lists (a sweep folder may also hold its case folders and
+/// tables). Everything else is refused with exit status 2 before any work is done: a file, a
+/// device, a symbolic link, a mount point, the root, the current folder or one of its parents,
+/// a folder holding the problem file or a data file, a folder with files pdekit did not write.
+public enum OutputGuard {
+    public static let manifestName = ".pdekit-output"
+
+    public enum Kind: String, Sendable { case run, sweep }
+
+    /// The manifest of a pdekit folder.
+    public struct Manifest: Sendable, Equatable {
+        public var kind: Kind
+        /// Plain files pdekit wrote in the folder (case folders of a sweep are not listed).
+        public var files: [String]
+        /// A sweep's fingerprint of its cases (`--resume` refuses a changed sweep).
+        public var fingerprint: String?
+
+        public init(kind: Kind, files: [String] = [], fingerprint: String? = nil) {
+            self.kind = kind; self.files = files; self.fingerprint = fingerprint
+        }
+
+        var text: String {
+            var s = "# written by pdekit: this folder holds pdekit output; pdekit replaces it only while it holds\n"
+                + "# nothing but the files listed here.\nformat = 1\nkind = \(kind.rawValue)\n"
+            if let fingerprint { s += "fingerprint = \(fingerprint)\n" }
+            for f in files { s += "file = \(f)\n" }
+            return s
+        }
+
+        /// Reads `folder/.pdekit-output`; `nil` when there is none or it is not a manifest.
+        public static func read(in folder: URL) -> Manifest? {
+            guard let data = FileManager.default.contents(atPath: folder.appendingPathComponent(manifestName).path),
+                  let text = String(data: data, encoding: .utf8) else { return nil }
+            var kind: Kind?, files: [String] = [], fingerprint: String?
+            for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+                guard let eq = line.firstIndex(of: "=") else { continue }
+                let key = line[..<eq].trimmingCharacters(in: .whitespaces)
+                let value = line[line.index(after: eq)...].trimmingCharacters(in: .whitespaces)
+                switch key {
+                case "kind": kind = Kind(rawValue: value)
+                case "file": files.append(value)
+                case "fingerprint": fingerprint = value
+                default: break
+                }
+            }
+            return kind.map { Manifest(kind: $0, files: files, fingerprint: fingerprint) }
+        }
+
+        public func write(in folder: URL, durable: Bool = true) throws {
+            try AtomicFile.write(Data(text.utf8), to: folder.appendingPathComponent(OutputGuard.manifestName), durable: durable)
+        }
+    }
+
+    /// Names a sweep folder may hold besides its manifest's files: case folders, shard tables,
+    /// and the hidden staging names of files and folders being written.
+    static func isSweepEntry(_ name: String) -> Bool {
+        if name.hasPrefix("case-"), name.dropFirst(5).allSatisfy(\.isNumber), name.count > 5 { return true }
+        if name == "sweep.csv" || (name.hasPrefix("sweep-shard-") && name.hasSuffix(".csv")) { return true }
+        return isStagingName(name)
+    }
+
+    /// `.NAME.tmp-PID-RANDOM` / `.NAME.old-PID-RANDOM`: what AtomicFile and OutputFolder leave
+    /// behind when pdekit is killed mid-write.
+    static func isStagingName(_ name: String) -> Bool {
+        name.hasPrefix(".") && (name.contains(".tmp-") || name.contains(".old-"))
+    }
+
+    /// What a path is, in words, for refusals.
+    static func describe(_ st: stat) -> String {
+        switch st.st_mode & S_IFMT {
+        case S_IFREG: "a file"
+        case S_IFDIR: "a folder"
+        case S_IFLNK: "a symbolic link"
+        case S_IFCHR: "a character device"
+        case S_IFBLK: "a block device"
+        case S_IFIFO: "a named pipe"
+        case S_IFSOCK: "a socket"
+        default: "not a regular file or folder"
+        }
+    }
+
+    /// The canonical path of `url`: symbolic links in its existing part resolved, the rest
+    /// appended, so that `-o ./x/..` and `-o $PWD` are recognised as the current folder.
+    static func canonical(_ url: URL) -> String {
+        var existing = url.standardizedFileURL
+        var tail: [String] = []
+        while existing.path != "/" {
+            if let r = realpath(existing.path, nil) {
+                defer { free(r) }
+                let base = String(cString: r)
+                return tail.isEmpty ? base : (base == "/" ? "" : base) + "/" + tail.reversed().joined(separator: "/")
+            }
+            tail.append(existing.lastPathComponent)
+            existing.deleteLastPathComponent()
+        }
+        return "/" + tail.reversed().joined(separator: "/")
+    }
+
+    /// Mount points from /proc/self/mountinfo (bind mounts share the device number of their
+    /// parent, so st_dev alone does not find them). Empty where /proc is absent.
+    static func mountPoints() -> Set<String> {
+        guard let text = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) else { return [] }
+        var points = Set<String>()
+        for line in text.split(separator: "\n") {
+            let fields = line.split(separator: " ")
+            // Field 5 is the mount point, with space, tab, newline and backslash octal-escaped.
+            if fields.count > 4 { points.insert(unescapeMountPath(String(fields[4]))) }
+        }
+        return points
+    }
+
+    static func unescapeMountPath(_ s: String) -> String {
+        guard s.contains("\\") else { return s }
+        var out = [UInt8](), bytes = Array(s.utf8), i = 0
+        while i < bytes.count {
+            if bytes[i] == 0x5C, i + 3 < bytes.count, let v = UInt8(String(decoding: bytes[(i + 1)...(i + 3)], as: UTF8.self), radix: 8) {
+                out.append(v); i += 4
+            } else { out.append(bytes[i]); i += 1 }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func isInside(_ path: String, _ folder: String) -> Bool {
+        path == folder || folder == "/" || path.hasPrefix(folder + "/")
+    }
+
+    /// Checks that `path` may become (or be replaced by) a pdekit folder of `kind`; returns
+    /// its URL. `option` names where the path came from (`--output`, `[output] directory`);
+    /// `inputs` are the files the command reads (a folder holding one is never replaced).
+    @discardableResult
+    public static func check(_ path: String, kind: Kind, option: String, inputs: [URL] = []) throws -> URL {
+        func refuse(_ what: String, _ advice: String = "choose a new folder, e.g. outputs/NAME") -> RunError {
+            RunError(.badInput, "\(option) \(path.isEmpty ? "\"\"" : path): \(what); \(advice)")
+        }
+        guard !path.isEmpty else { throw refuse("is an empty path, not a folder name") }
+        let url = URL(fileURLWithPath: path).standardizedFileURL
+        let target = canonical(url)
+        if target == "/" { throw refuse("is the root folder") }
+        let cwd = canonical(URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+        if isInside(cwd, target) {
+            throw refuse(cwd == target ? "is the current folder" : "contains the current folder (\(cwd))")
+        }
+        for input in inputs {
+            let p = canonical(input)
+            if isInside(p, target) { throw refuse("holds the input file \(input.path), which pdekit must not replace") }
+        }
+
+        var st = stat()
+        guard lstat(url.path, &st) == 0 else {
+            if errno == ENOENT { return url }
+            throw refuse("cannot be examined (\(String(cString: strerror(errno))))")
+        }
+        guard st.st_mode & S_IFMT == S_IFDIR else {
+            throw refuse("is \(describe(st)), not a folder pdekit wrote", "pdekit replaces only folders it wrote; choose a new folder")
+        }
+        var parent = stat()
+        if lstat(url.deletingLastPathComponent().path, &parent) == 0, parent.st_dev != st.st_dev || parent.st_ino == st.st_ino {
+            throw refuse("is a mount point")
+        }
+        if mountPoints().contains(target) { throw refuse("is a mount point") }
+        let entries: [String]
+        do { entries = try FileManager.default.contentsOfDirectory(atPath: url.path) } catch {
+            throw refuse("cannot be listed (\(error.localizedDescription))")
+        }
+        if entries.isEmpty { return url }
+        guard let manifest = Manifest.read(in: url) else {
+            let shown = entries.sorted().prefix(3).joined(separator: ", ")
+            throw refuse("is a folder pdekit did not write (it holds \(shown)\(entries.count > 3 ? ", …" : ""))",
+                         "move its files away or choose a new folder")
+        }
+        guard manifest.kind == kind else {
+            throw refuse("holds a pdekit \(manifest.kind.rawValue), not a \(kind.rawValue)", "remove it yourself or choose another folder")
+        }
+        let listed = Set(manifest.files + [manifestName])
+        let strangers = entries.filter { !listed.contains($0) && !(kind == .sweep && isSweepEntry($0)) }.sorted()
+        guard strangers.isEmpty else {
+            throw refuse("holds files pdekit did not write (\(strangers.prefix(3).joined(separator: ", ")))",
+                         "move them away or choose a new folder")
+        }
+        return url
+    }
+}
