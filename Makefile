@@ -6,7 +6,7 @@ DEBIAN_PACKAGES := libsuitesparse-dev libfftw3-dev libopenblas-dev liblapacke-de
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_BIN = $(shell $(SWIFT) build -c release --show-bin-path)
 
-.PHONY: deps build release run test bench bench-deps clean
+.PHONY: deps build release run test fuzz bench bench-deps clean
 
 # Installs the C libraries when any is missing (idempotent; root or sudo).
 deps:
@@ -30,6 +30,15 @@ run: release
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --parallel --num-workers 2
+
+# Longer seeded fuzzing than make test's (same tests, another seed, SCALE times the inputs);
+# failing inputs are kept in fuzz/reproducers/. Example: make fuzz SEED=7 SCALE=20
+SEED ?= 1
+SCALE ?= 10
+fuzz: deps
+	$(SWIFT) build --build-tests
+	PDEKIT_FUZZ_SEED=$(SEED) PDEKIT_FUZZ_SCALE=$(SCALE) PDEKIT_FUZZ_REPRODUCERS=$(CURDIR)/fuzz/reproducers \
+	  $(SWIFT) test --skip-build --filter FuzzTests
 
 # Peers for the benchmarks (PETSc/hypre via Debian's petsc4py, PyAMG, ...).
 bench-deps: deps

@@ -44,6 +44,6 @@ let package = Package(
         .testTarget(name: "StorageTests", dependencies: ["Storage"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ProblemsTests", dependencies: ["Problems", "Krylov", "LinearAlgebra", "Storage"]),
         .testTarget(name: "RunnerTests", dependencies: ["Runner", "Problems", "Storage"]),
-        .testTarget(name: "pdekitTests", dependencies: ["Storage"]),
+        .testTarget(name: "pdekitTests", dependencies: ["Storage", "Problems"]),
     ]
 )

@@ -87,9 +87,9 @@ public enum DiffusionAssembly {
             case .random:
                 value = randomCoefficient![flat]
             }
-            guard value > 0, value.isFinite else {
+            guard value > 0, value.isNormal else {
                 let where_ = (0..<dim).map { String(coordinate(grid, node, $0)) }.joined(separator: ", ")
-                throw AssemblyError(key: "coefficient", message: "must be positive and finite; it is \(shown(value)) at (\(where_))")
+                throw AssemblyError(key: "coefficient", message: "must be positive and finite (and not below 2.2e-308); it is \(shown(value)) at (\(where_))")
             }
             a[flat] = value
         }
@@ -142,7 +142,8 @@ public enum DiffusionAssembly {
                     nodeIndex[d] = axis.periodic ? wrapped : nodeIndex[d] + step
                     let there = a[flatNode(nodeIndex, nodeStrides)]
                     nodeIndex[d] = savedNode
-                    let t = 2 * here * there / (here + there) * area / h[d]
+                    // Harmonic mean as 2/(1/a + 1/b): 2ab/(a + b) overflows for a, b above 1e154.
+                    let t = 2 / (1 / here + 1 / there) * area / h[d]
                     diagonal += t
                     if wrapped >= 0 && wrapped < shape[d] {
                         entries.append((Int32(row + (wrapped - index[d]) * strides[d]), -t / cellVolume))
@@ -162,6 +163,10 @@ public enum DiffusionAssembly {
             for e in entries { columns.append(e.column); values.append(e.value) }
             rowPointers[row + 1] = Int32(columns.count)
             rhs[row] = b / cellVolume
+        }
+        if let k = values.firstIndex(where: { !$0.isFinite || $0.isSubnormal }) {
+            let row = (0..<n).first { Int(rowPointers[$0 + 1]) > k } ?? 0
+            throw AssemblyError(key: "coefficient", message: "the assembled matrix has the entry \(shown(values[k])) in the row of \(point(grid, row)): the coefficient over the grid spacing squared is beyond the range of doubles")
         }
         if let i = rhs.firstIndex(where: { !$0.isFinite }) {
             throw AssemblyError(key: "rhs", message: "the right-hand side (or a boundary value next to it) is \(shown(rhs[i])) at \(point(grid, i)); it must be finite on the grid")

@@ -20,12 +20,11 @@ public struct ProblemDocument: Sendable {
 
     public init(path: String, overrides: [String] = []) throws {
         let url = URL(fileURLWithPath: path)
-        guard let data = FileManager.default.contents(atPath: path) else {
-            var isDir: ObjCBool = false
-            let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDir)
-            throw ProblemError(file: path, message: exists && isDir.boolValue ? "is a directory, not a problem file" : "no such file")
+        let bytes: [UInt8]
+        do { bytes = try FileBytes.read(url) } catch let e as StorageError {
+            throw ProblemError(file: path, message: e.kind == .notFound ? "no such file" : e.message)
         }
-        guard let text = String(data: data, encoding: .utf8) else {
+        guard let text = String(validating: bytes, as: UTF8.self) else {
             throw ProblemError(file: path, message: "not UTF-8 text")
         }
         try self.init(text: text, path: path, directory: url.deletingLastPathComponent(), overrides: overrides)

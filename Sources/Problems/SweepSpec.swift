@@ -47,7 +47,12 @@ public struct SweepSpec: Sendable {
         var parameters: [Parameter] = []
         var intervals: [(key: String, lo: Double, hi: Double, log: Bool, integer: Bool)] = []
         for k in p.table.keys { _ = p.value(k) }  // every entry is a parameter: none is unknown
-        for (key, v) in Self.flatten(p.table) {
+        let flat = Self.flatten(p.table)
+        var seen = Set<String>()
+        for (key, _) in flat where !seen.insert(key).inserted {
+            throw p.error(dotted: key, "given twice (once quoted, once as a dotted key?); give each parameter once")
+        }
+        for (key, v) in flat {
             if sampled {
                 guard case .table(let t) = v else {
                     throw p.error(dotted: key, "with mode = \"\(mode.rawValue)\" give an interval: { uniform = [a, b] } or { log_uniform = [a, b] }")
@@ -60,6 +65,9 @@ public struct SweepSpec: Sendable {
                 }
                 let integer = try sub.bool("integer", default: false)
                 try sub.finish()
+                guard lo.isFinite, hi.isFinite, !integer || (abs(lo) <= Self.maxExactInteger && abs(hi) <= Self.maxExactInteger) else {
+                    throw p.error(dotted: key, "interval ends must be finite\(integer ? " and within ±2^53 for integer = true" : ""), got [\(lo), \(hi)]")
+                }
                 intervals.append((key, lo, hi, log, integer))
             } else {
                 let values = try Self.values(of: v, key: key, in: p)
@@ -126,6 +134,9 @@ public struct SweepSpec: Sendable {
     /// The most cases one sweep may have (a million small cases already take hours).
     public static let maxCases = 1_000_000
 
+    /// Integers a Double holds exactly: the bound for `integer = true` ranges.
+    static let maxExactInteger = 9_007_199_254_740_992.0
+
     static let rangeKeys: Set<String> = ["linear", "log", "uniform", "log_uniform"]
 
     /// Parameters keyed by dotted path. TOML reads an unquoted `pde.grid = [...]` as a nested
@@ -155,6 +166,9 @@ public struct SweepSpec: Sendable {
             let integer = try sub.bool("integer", default: false)
             try sub.finish()
             if log && !(a > 0 && b > 0) { throw p.error(dotted: key, "a log range needs positive ends, got [\(a), \(b)]") }
+            if integer && (abs(a) > maxExactInteger || abs(b) > maxExactInteger) {
+                throw p.error(dotted: key, "an integer range needs ends within ±2^53, got [\(a), \(b)]")
+            }
             return (0..<count).map { i in
                 let t = count == 1 ? 0 : Double(i) / Double(count - 1)
                 let x = log ? exp(Foundation.log(a) + t * (Foundation.log(b) - Foundation.log(a))) : a + t * (b - a)

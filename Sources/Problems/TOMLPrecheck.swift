@@ -1,5 +1,6 @@
 /// A lexical pass over TOML text that finds what toml++ (under TOMLKit) cannot report: table
-/// headers it asserts on, and `\u0000` escapes, which TOMLKit would silently cut short.
+/// headers and array elements it asserts on, and `\u0000` escapes, which TOMLKit would silently
+/// cut short.
 ///
 /// toml++ 3 asserts (debug builds abort; release builds assume it, which is undefined behaviour)
 /// that a table header's name starts with a bare-key character or a quote: `[(]`, `[*]`, `[=]`,
@@ -11,6 +12,11 @@
 /// start: strings (basic, literal, multi-line), comments, and the brackets of multi-line arrays
 /// and inline tables, inside which a `[` is a value, not a header.
 enum TOMLPrecheck {
+    /// Dotted keys deeper than this are refused: the configuration tree is converted
+    /// recursively, and ten thousand levels would overflow the stack.
+    static let maxKeyDepth = 64
+    static let tooDeep = "TOML syntax error: a dotted key or table name with more than \(maxKeyDepth) levels"
+
     /// The first such problem, as (1-based line, message); nil when none.
     static func unsafeHeader(in text: String) -> (line: Int, message: String)? {
         let s = Array(text.unicodeScalars)
@@ -45,6 +51,20 @@ enum TOMLPrecheck {
             }
         }
         func skipComment() { while i < s.count && s[i] != "\n" { i += 1 } }
+        /// toml++ asserts that an array element does not start with a value terminator; after
+        /// '[' or ',' it skips blanks, line breaks and comments and handles ',' and ']' itself,
+        /// which leaves '}' and the Unicode line separators (U+2028, U+2029, U+0085).
+        func arrayElementProblem(after k: Int) -> (newlines: Int, message: String)? {
+            var j = k + 1, newlines = 0
+            while let c = at(j) {
+                if c == " " || c == "\t" || c == "\r" { j += 1 } else if c == "\n" { newlines += 1; j += 1 } else if c == "#" {
+                    while let d = at(j), d != "\n" { j += 1 }
+                } else { break }
+            }
+            guard let c = at(j), c == "}" || c == "\u{2028}" || c == "\u{2029}" || c == "\u{85}" else { return nil }
+            let shown = c == "}" ? "'}'" : String(format: "U+%04X", c.value)
+            return (newlines, "TOML syntax error: expected a value or ']' in an array, found \(shown)")
+        }
 
         while i < s.count {
             // Statement start: blanks, newlines and comments.
@@ -53,28 +73,54 @@ enum TOMLPrecheck {
             if c == "\n" { line += 1; i += 1; continue }
             if c == "#" { skipComment(); continue }
             if c == "[" {
+                // toml++: '[', blanks, an optional second '[' (only right after the first: after
+                // blanks it reports the error itself), blanks, then the name.
                 var j = i + 1
-                if at(j) == "[" { j += 1 }
                 while at(j) == " " || at(j) == "\t" { j += 1 }
-                if let n = at(j), n != "]", n != "[", !isBare(n), n != "\"", n != "'" {
+                let spaced = j > i + 1
+                if at(j) == "[" && !spaced {
+                    j += 1
+                    while at(j) == " " || at(j) == "\t" { j += 1 }
+                }
+                if let n = at(j), n != "]", !(n == "[" && spaced), !isBare(n), n != "\"", n != "'" {
                     let shown = n == "\n" || n == "\r" ? "the end of the line" : "'\(n)'"
                     return (line, "TOML syntax error: a table header needs a name (a bare key or a quoted string) after '[', found \(shown)")
                 }
-                skipComment()  // a header is one line; what follows is toml++'s to judge
+                // A header is one line; what follows is toml++'s to judge, but its depth is ours:
+                // ConfigValue recurses once per dotted level.
+                var dots = 0, k = j
+                while let c = at(k), c != "\n", c != "]" {
+                    if c == "\"" || c == "'" { i = k; skipString(); k = i; continue }
+                    if c == "." { dots += 1 }
+                    k += 1
+                }
+                if dots >= maxKeyDepth { return (line, tooDeep) }
+                i = k
+                skipComment()
                 continue
             }
             if let nul { return (nul, "a NUL character (\\u0000) in a string is not supported") }
             // A key = value statement: ends at a newline outside strings and brackets.
-            var depth = 0
+            var open: [Unicode.Scalar] = []
+            var inKey = true, dots = 0  // a key starts the statement, and each inline-table entry
             while i < s.count {
                 let c = s[i]
                 if c == "\"" || c == "'" { skipString(); continue }
                 if c == "#" { skipComment(); continue }
-                if c == "[" || c == "{" { depth += 1 }
-                if c == "]" || c == "}" { depth = max(0, depth - 1) }
+                if inKey && c == "." {
+                    dots += 1
+                    if dots >= maxKeyDepth { return (line, tooDeep) }
+                }
+                if c == "=" { inKey = false }
+                if c == "{" || (c == "," && open.last == "{") { inKey = true; dots = 0 }
+                if c == "[" || c == "{" { open.append(c) }
+                if c == "]" || c == "}" { _ = open.popLast() }
+                if (c == "[" || c == ",") && open.last == "[", let bad = arrayElementProblem(after: i) {
+                    return (line + bad.newlines, bad.message)
+                }
                 if c == "\n" {
                     line += 1; i += 1
-                    if depth == 0 { break }
+                    if open.isEmpty { break }
                     continue
                 }
                 i += 1

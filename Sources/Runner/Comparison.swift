@@ -27,7 +27,8 @@ public struct Comparison: Sendable, Equatable {
             let d = a[i] == b[i] ? 0 : abs(a[i] - b[i])  // inf == inf: difference 0, not NaN
             if d.isNaN { nan = true; ok = false; continue }
             m = max(m, d); mb = max(mb, abs(b[i]))
-            if !(d <= atol + rtol * abs(b[i])) { ok = false }
+            // An infinity matches only itself (inf ≤ atol + rtol·inf would pass anything).
+            if !(d <= atol + rtol * abs(b[i])) || (!a[i].isFinite || !b[i].isFinite) && a[i] != b[i] { ok = false }
         }
         var d2 = 0.0, b2 = 0.0
         let sd = m > 0 && m.isFinite ? m : 1, sb = mb > 0 && mb.isFinite ? mb : 1

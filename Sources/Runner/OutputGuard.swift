@@ -138,6 +138,12 @@ public enum OutputGuard {
         path == folder || folder == "/" || path.hasPrefix(folder + "/")
     }
 
+    /// The URL of an output path as given: relative to the working directory, with no `~`
+    /// expansion (Foundation would expand a leading `~`; a shell has already done it if meant).
+    public static func url(_ path: String) -> URL {
+        URL(fileURLWithPath: path.hasPrefix("~") ? "./" + path : path).standardizedFileURL
+    }
+
     /// Checks that `path` may become (or be replaced by) a pdekit folder of `kind`; returns
     /// its URL. `option` names where the path came from (`--output`, `[output] directory`);
     /// `inputs` are the files the command reads (a folder holding one is never replaced).
@@ -147,7 +153,7 @@ public enum OutputGuard {
             RunError(.badInput, "\(option) \(path.isEmpty ? "\"\"" : path): \(what); \(advice)")
         }
         guard !path.isEmpty else { throw refuse("is an empty path, not a folder name") }
-        let url = URL(fileURLWithPath: path).standardizedFileURL
+        let url = Self.url(path)
         let target = canonical(url)
         if target == "/" { throw refuse("is the root folder") }
         let cwd = canonical(URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
@@ -185,7 +191,12 @@ public enum OutputGuard {
         guard manifest.kind == kind else {
             throw refuse("holds a pdekit \(manifest.kind.rawValue), not a \(kind.rawValue)", "remove it yourself or choose another folder")
         }
-        let listed = Set(manifest.files + [manifestName])
+        // A listed name counts only while it is still a plain file: a folder of yours that
+        // took the name of pdekit's history.csv is yours.
+        let listed = Set(manifest.files + [manifestName]).filter { name in
+            var e = stat()
+            return lstat(url.appendingPathComponent(name).path, &e) == 0 && e.st_mode & S_IFMT == S_IFREG
+        }
         let strangers = entries.filter { !listed.contains($0) && !(kind == .sweep && isSweepEntry($0)) }.sorted()
         guard strangers.isEmpty else {
             throw refuse("holds files pdekit did not write (\(strangers.prefix(3).joined(separator: ", ")))",

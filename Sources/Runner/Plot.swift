@@ -12,7 +12,7 @@ public enum Plot {
     /// Pictures go only into folders pdekit wrote (their manifest), and replace only pictures
     /// pdekit drew there before; each new file enters the manifest.
     public static func run(_ path: String, x: String? = nil, y: String? = nil) throws -> [URL] {
-        let dir = URL(fileURLWithPath: path).standardizedFileURL
+        let dir = OutputGuard.url(path)
         let fm = FileManager.default
         var isDir: ObjCBool = false
         guard fm.fileExists(atPath: dir.path, isDirectory: &isDir), isDir.boolValue else {
@@ -21,21 +21,29 @@ public enum Plot {
         guard var manifest = OutputGuard.Manifest.read(in: dir) else {
             throw RunError(.badInput, "\(path): not a folder pdekit wrote (no \(OutputGuard.manifestName)); plot writes only into pdekit's own output folders")
         }
-        func save(_ text: String, _ name: String) throws -> URL {
-            let out = dir.appendingPathComponent(name)
-            if fm.fileExists(atPath: out.path) && !manifest.files.contains(name) {
-                throw RunError(.badInput, "\(out.path) exists and pdekit did not write it; move it away to plot here")
+        // Pictures are drawn first and written only when every target may be written: a refusal
+        // leaves the folder as it was.
+        var pictures: [(name: String, text: String)] = []
+        func save(_ text: String, _ name: String) { pictures.append((name, text)) }
+        func commit() throws -> [URL] {
+            for p in pictures {
+                var st = stat()
+                let out = dir.appendingPathComponent(p.name)
+                let exists = lstat(out.path, &st) == 0
+                if exists && (!manifest.files.contains(p.name) || st.st_mode & S_IFMT != S_IFREG) {
+                    throw RunError(.badInput, "\(out.path) exists and pdekit did not write it; move it away to plot here")
+                }
             }
-            try AtomicFile.write(Data(text.utf8), to: out)
-            if !manifest.files.contains(name) {
-                manifest.files.append(name)
-                try manifest.write(in: dir)
+            for p in pictures {
+                try AtomicFile.write(Data(p.text.utf8), to: dir.appendingPathComponent(p.name))
+                if !manifest.files.contains(p.name) { manifest.files.append(p.name) }
             }
-            return out
+            if !pictures.isEmpty { try manifest.write(in: dir) }
+            return pictures.map { dir.appendingPathComponent($0.name) }
         }
-        var written: [URL] = []
         if fm.fileExists(atPath: dir.appendingPathComponent("sweep.csv").path) {
-            return [try save(try sweepPlot(dir.appendingPathComponent("sweep.csv"), x: x, y: y), "sweep.svg")]
+            save(try sweepPlot(dir.appendingPathComponent("sweep.csv"), x: x, y: y), "sweep.svg")
+            return try commit()
         }
         let history = dir.appendingPathComponent("history.csv")
         let solution = dir.appendingPathComponent("solution.npy")
@@ -50,22 +58,22 @@ public enum Plot {
                 return (k, rel)
             }
             if points.count >= 2 {
-                written.append(try save(linePlot(points, title: "residual history", xLabel: "iteration",
-                                                 yLabel: "relative residual ‖b − Ax‖/‖b‖", logY: true), "history.svg"))
+                save(linePlot(points, title: "residual history", xLabel: "iteration",
+                              yLabel: "relative residual ‖b − Ax‖/‖b‖", logY: true), "history.svg")
             }
         }
         if fm.fileExists(atPath: solution.path) {
             let a = try NPY.read(solution)
             if a.shape.count == 2 && a.shape.allSatisfy({ $0 > 0 }) {
-                written.append(try save(heatMap(a), "solution.svg"))
+                save(heatMap(a), "solution.svg")
             } else if a.shape.count == 1 {
                 let pts = a.values.enumerated().compactMap { $0.element.isFinite ? (Double($0.offset), $0.element) : nil }
                 if !pts.isEmpty {
-                    written.append(try save(linePlot(pts, title: "solution", xLabel: "index", yLabel: "u", logY: false), "solution.svg"))
+                    save(linePlot(pts, title: "solution", xLabel: "index", yLabel: "u", logY: false), "solution.svg")
                 }
             }
         }
-        return written
+        return try commit()
     }
 
     static func esc(_ s: String) -> String {
@@ -133,7 +141,9 @@ public enum Plot {
         let lo = finite.min() ?? 0, hi = finite.max() ?? 1
         func colour(_ v: Double) -> (UInt8, UInt8, UInt8) {
             guard v.isFinite else { return (128, 128, 128) }
-            let t = hi > lo ? min(max((v - lo) / (hi - lo), 0), 1) : 0.5
+            // Halves keep hi − lo finite when the values span ±1e308.
+            let span = hi / 2 - lo / 2
+            let t = span > 0 ? min(max((v / 2 - lo / 2) / span, 0), 1) : 0.5
             let r = t < 0.5 ? 2 * t : 1, g = t < 0.5 ? 2 * t : 2 - 2 * t, bl = t < 0.5 ? 1 : 2 - 2 * t
             return (UInt8(40 + 215 * r), UInt8(40 + 215 * g), UInt8(40 + 215 * bl))
         }
@@ -149,7 +159,7 @@ public enum Plot {
         var b = "<image x=\"\(margin.left)\" y=\"\(margin.top)\" width=\"\(w)\" height=\"\(h)\" preserveAspectRatio=\"none\" style=\"image-rendering:pixelated\" xlink:href=\"data:image/png;base64,\(png)\"/>\n"
         let barX = margin.left + w + 20
         for k in 0..<50 {
-            let (r, g, bl) = colour(lo + (hi - lo) * Double(k) / 49)
+            let (r, g, bl) = colour(lo + (hi / 2 - lo / 2) * 2 * Double(k) / 49)
             b += String(format: "<rect x=\"%.1f\" y=\"%.2f\" width=\"14\" height=\"%.2f\" fill=\"rgb(%d,%d,%d)\"/>\n",
                         barX, margin.top + h * (1 - Double(k + 1) / 50), h / 50 + 0.5, r, g, bl)
         }

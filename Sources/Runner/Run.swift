@@ -109,15 +109,25 @@ public enum Run {
         // Output folder first: --output, then [output] directory, then outputs/<name>. A folder
         // that pdekit may not replace is refused before any work is done.
         let (dirPath, option) = options.outputDirectory.map { ($0, options.outputOption) }
-            ?? spec.output.directory.map { ($0, "[output] directory") } ?? ("outputs/\(spec.name)", "output folder")
+            ?? spec.output.directory.map { ($0, "\(path): [output] directory") } ?? ("outputs/\(spec.name)", "output folder")
         try OutputGuard.check(dirPath, kind: .run, option: option, inputs: spec.inputFiles)
         let system = try prepare(spec)
         let assembleSeconds = system.assembleSeconds
         let reporter = IterationReporter(monitor: options.monitor, progress: options.progress, write: write)
-        let (x, result, description) = try SolverFactory.solve(system.matrix, system.rhs, spec.solver, structure: system.structure,
-                                                               monitor: reporter.callback) { d in
-            if options.view { write(viewText(spec, d)) }
+        let solved: (x: [Double], result: SolveResult, description: SolverFactory.Description)
+        do {
+            solved = try SolverFactory.solve(system.matrix, system.rhs, spec.solver, structure: system.structure,
+                                             monitor: reporter.callback) { d in
+                if options.view { write(viewText(spec, d)) }
+            }
+        } catch let e as LinearAlgebraError {
+            // A factorisation that fails (a pivot, a zero diagonal) is the input meeting the
+            // method: name the key that chose it. A C library's own failure stays internal.
+            if case .library = e { throw e }
+            let key = spec.solver.method == "cg" ? "preconditioner" : "method"
+            throw spec.document.error(["solver", key], e.description)
         }
+        let (x, result, description) = solved
         reporter.finish()
         switch result.reason {
         case .diverged_indefinite_matrix:

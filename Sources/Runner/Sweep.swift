@@ -46,8 +46,8 @@ public enum Sweep {
         let specs = try sweep.cases.map { try ProblemSpec(try document.sweepCase($0)) }
 
         let dirPath = options.outputDirectory ?? base.output.directory ?? "outputs/\(base.name)"
-        let option = options.outputDirectory != nil ? "--output" : (base.output.directory != nil ? "[output] directory" : "output folder")
-        let dir = URL(fileURLWithPath: dirPath).standardizedFileURL
+        let option = options.outputDirectory != nil ? "--output" : (base.output.directory != nil ? "\(path): [output] directory" : "output folder")
+        let dir = OutputGuard.url(dirPath)
         let table = dir.appendingPathComponent(options.shard.tableName)
         let mine = (0..<sweep.cases.count).filter { options.shard.owns($0) }
         let keys = sweep.parameters.map(\.key)
@@ -72,6 +72,18 @@ public enum Sweep {
             try OutputGuard.Manifest(kind: .sweep, fingerprint: fingerprint).write(in: dir)
         }
 
+        // One shard layout per folder: tables of another shard count mean another split of the
+        // cases, whose case folders this run would overwrite.
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
+        let shardCounts = Set(entries.compactMap { name -> Int? in
+            guard name.hasPrefix("sweep-shard-"), name.hasSuffix(".csv") else { return nil }
+            return name.dropLast(4).split(separator: "-").last.flatMap { Int($0) }
+        })
+        let layouts = shardCounts.isEmpty && entries.contains("sweep.csv") ? [1] : shardCounts
+        if let other = layouts.first(where: { $0 != options.shard.count }) {
+            throw RunError(.badInput, "\(option) \(dirPath): holds this sweep split into \(other == 1 ? "one table" : "\(other) shards"), not \(options.shard.count); continue it with the same --shard count, or use a new folder")
+        }
+
         // Finished cases from an earlier, interrupted run.
         var done = Set<Int>()
         if FileManager.default.fileExists(atPath: table.path) {
@@ -85,6 +97,11 @@ public enum Sweep {
             if torn { try SweepTable.finalize(records, to: table) }  // drop a torn last line before appending
             for r in records.dropFirst() { if let i = Int(r[0]) { done.insert(i) } }
         } else {
+            // Without a table, this shard has not run here: a case folder of its own would be
+            // from a run whose table was removed; say so rather than replace it silently.
+            if let existing = mine.first(where: { entries.contains(caseFolder($0)) }), !options.resume {
+                throw RunError(.badInput, "\(option) \(dirPath): \(caseFolder(existing)) exists but \(options.shard.tableName) does not; continue with --resume (which reruns the cases without a row), or use a new folder")
+            }
             try AtomicFile.write(Data(CSV.line(header).utf8), to: table)
         }
         let pending = mine.filter { !done.contains($0) }
@@ -129,20 +146,28 @@ public enum Sweep {
                        notConverged: s.notConverged, failed: s.failed, seconds: Date().timeIntervalSince(start))
     }
 
-    /// A digest of every case's resolved configuration (FNV-1a, 64 bits): `--resume` and other
-    /// shards continue a folder only when their cases are the same ones.
+    /// A digest (FNV-1a, 64 bits) of every case's resolved configuration and of the data files
+    /// the cases read: `--resume` and other shards continue a folder only when their cases are
+    /// the same ones, on the same data.
     static func fingerprint(_ specs: [ProblemSpec]) -> String {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        func mix(_ bytes: some Sequence<UInt8>) { for b in bytes { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 } }
+        var dataFiles: [String] = []
         for spec in specs {
-            for byte in RecordWriter.toml(spec.resolved).utf8 { h = (h ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
-            h = (h ^ 0x1e) &* 0x0000_0100_0000_01b3  // record separator between cases
+            mix(RecordWriter.toml(spec.resolved).utf8)
+            mix([0x1e])  // record separator between cases
+            for url in spec.inputFiles.dropFirst() where !dataFiles.contains(url.path) { dataFiles.append(url.path) }
+        }
+        for path in dataFiles.sorted() {
+            mix(path.utf8)
+            if let bytes = try? FileBytes.read(URL(fileURLWithPath: path)) { mix(bytes) }
         }
         return String(format: "%016llx-%d", h, specs.count)
     }
 
     /// `pdekit merge DIR`.
     public static func merge(directory: String) throws -> (cases: Int, shards: Int, table: URL) {
-        let dir = URL(fileURLWithPath: directory).standardizedFileURL
+        let dir = OutputGuard.url(directory)
         guard let m = OutputGuard.Manifest.read(in: dir), m.kind == .sweep else {
             throw RunError(.badInput, "\(directory): not a sweep folder pdekit wrote (no \(OutputGuard.manifestName) of kind sweep); merge writes only into pdekit's own sweep folders")
         }

@@ -12,8 +12,8 @@ import Foundation
 /// and lets the text parser ask for a terminating zero byte that `strtod` can stop on.
 /// Memory mapping is avoided on purpose: a mapped file truncated by another process while we
 /// read it would kill us with SIGBUS instead of giving an error.
-enum FileBytes {
-    static func read(_ url: URL, appendingZero: Bool = false) throws -> [UInt8] {
+public enum FileBytes {
+    public static func read(_ url: URL, appendingZero: Bool = false) throws -> [UInt8] {
         let path = url.path
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
@@ -28,6 +28,11 @@ enum FileBytes {
         }
         if info.st_mode & S_IFMT == S_IFDIR {
             throw StorageError(.unreadable, path: path, message: "is a folder, not a file")
+        }
+        // Regular files and pipes (a shell's <(...)) are data; a device such as /dev/zero or
+        // /dev/urandom never ends and would be read until memory runs out.
+        if info.st_mode & S_IFMT == S_IFCHR || info.st_mode & S_IFMT == S_IFBLK || info.st_mode & S_IFMT == S_IFSOCK {
+            throw StorageError(.unreadable, path: path, message: "is a device, not a data file")
         }
         // st_size is only a hint (0 for pipes, stale if the file grows), so read until EOF and
         // grow as needed; the +1 makes the read that sees EOF not need a reallocation.

@@ -1,0 +1,423 @@
+import Foundation
+import Storage
+import XCTest
+
+/// Issue [hardening]: pdekit never deletes or replaces what it did not write, never crashes on
+/// a one-line input, and answers clearly where it used to answer wrongly. Each test is one
+/// class of input from the issue, run through the built executable.
+final class HardeningTests: CLITestCase {
+    var problem: String!
+
+    override func setUpWithError() throws {
+        try super.setUpWithError()
+        problem = try write("p.toml", """
+            [problem]
+            name = "p"
+            kind = "pde"
+            [pde]
+            grid = [15]
+            rhs = 1
+            exact = "x*(1 - x)/2"
+            """)
+    }
+
+    func listing(_ path: String = "") throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: work.appendingPathComponent(path).path).sorted()
+    }
+
+    /// Refused with exit 2, one line containing `words`, and the work folder exactly as before.
+    func assertRefused(_ args: [String], _ words: [String], file: StaticString = #filePath, line: UInt = #line) throws {
+        let before = try listing()
+        let r = try pdekit(args)
+        XCTAssertEqual(r.status, 2, r.stderr, file: file, line: line)
+        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, "not one line: \(r.stderr)", file: file, line: line)
+        for w in words { XCTAssertTrue(r.stderr.contains(w), "'\(w)' missing from: \(r.stderr)", file: file, line: line) }
+        XCTAssertEqual(try listing(), before, "the work folder changed", file: file, line: line)
+    }
+
+    // MARK: data loss
+
+    func testOutputDotEmptyAndParentsAreRefused() throws {
+        try assertRefused(["run", problem, "-o", "."], ["--output .", "current folder"])
+        try assertRefused(["run", problem, "-o", ""], ["empty path"])
+        try assertRefused(["run", problem, "-o", ".."], ["contains the current folder"])
+        try assertRefused(["run", problem, "-o", work.path], ["current folder"])
+        try assertRefused(["run", problem, "-o", "/"], ["root folder"])
+        XCTAssertTrue(FileManager.default.fileExists(atPath: problem), "the problem file must survive")
+    }
+
+    func testFilesDevicesAndLinksAreRefused() throws {
+        try Data("keep me".utf8).write(to: work.appendingPathComponent("afile"))
+        try assertRefused(["run", problem, "-o", "afile"], ["is a file"])
+        XCTAssertEqual(try String(contentsOf: work.appendingPathComponent("afile"), encoding: .utf8), "keep me")
+        try assertRefused(["run", problem, "-o", "/dev/null"], ["character device"])
+        var st = stat()
+        XCTAssertEqual(lstat("/dev/null", &st), 0)
+        XCTAssertEqual(st.st_mode & S_IFMT, S_IFCHR, "/dev/null must still be a device")
+        try FileManager.default.createDirectory(at: work.appendingPathComponent("real"), withIntermediateDirectories: false)
+        try FileManager.default.createSymbolicLink(atPath: work.appendingPathComponent("link").path, withDestinationPath: "real")
+        try assertRefused(["run", problem, "-o", "link"], ["symbolic link"])
+    }
+
+    func testFolderWithUserFilesIsRefusedAndPdekitFolderIsReplaced() throws {
+        let mine = work.appendingPathComponent("results")
+        try FileManager.default.createDirectory(at: mine, withIntermediateDirectories: false)
+        try Data("notes".utf8).write(to: mine.appendingPathComponent("notes.txt"))
+        try assertRefused(["run", problem, "-o", "results"], ["did not write", "notes.txt"])
+        XCTAssertEqual(try listing("results"), ["notes.txt"])
+
+        // An empty folder is taken; a second run replaces pdekit's own folder.
+        try FileManager.default.createDirectory(at: work.appendingPathComponent("empty"), withIntermediateDirectories: false)
+        XCTAssertEqual(try pdekit(["run", problem, "-o", "empty"]).status, 0)
+        XCTAssertEqual(try listing("empty"), [".pdekit-output", "history.csv", "run.toml", "solution.npy"])
+        XCTAssertEqual(try pdekit(["run", problem, "-o", "empty"]).status, 0)
+        // Once the user adds a file, the folder is no longer pdekit's alone.
+        try Data("mine".utf8).write(to: work.appendingPathComponent("empty/plot.png"))
+        try assertRefused(["run", problem, "-o", "empty"], ["plot.png", "did not write"])
+        XCTAssertTrue(FileManager.default.fileExists(atPath: work.appendingPathComponent("empty/plot.png").path))
+    }
+
+    func testFolderHoldingTheInputsIsRefused() throws {
+        let sub = work.appendingPathComponent("case")
+        try FileManager.default.createDirectory(at: sub, withIntermediateDirectories: false)
+        try FileManager.default.copyItem(atPath: problem, toPath: sub.appendingPathComponent("q.toml").path)
+        try assertRefused(["run", "case/q.toml", "-o", "case"], ["holds the input file"])
+        // [output] directory is held to the same rule.
+        _ = try write("r.toml", "[problem]\nkind = \"pde\"\n[pde]\ngrid = [5]\nrhs = 1\n[output]\ndirectory = \".\"\n")
+        try assertRefused(["run", "r.toml"], ["r.toml: [output] directory .", "current folder"])
+    }
+
+    func testRunAndSweepFoldersAreNotMixed() throws {
+        XCTAssertEqual(try pdekit(["run", problem, "-o", "r"]).status, 0)
+        let sweep = try write("s.toml", """
+            [problem]
+            name = "s"
+            kind = "pde"
+            [pde]
+            grid = [7]
+            rhs = "k"
+            parameters = { k = 1 }
+            [sweep.parameters]
+            "pde.parameters.k" = [1, 2]
+            """)
+        try assertRefused(["sweep", sweep, "-o", "r"], ["holds a pdekit run"])
+        XCTAssertEqual(try pdekit(["sweep", sweep, "-o", "sw"]).status, 0)
+        try assertRefused(["run", problem, "-o", "sw"], ["holds a pdekit sweep"])
+        try assertRefused(["merge", "r"], ["not a sweep folder"])
+        try FileManager.default.createDirectory(at: work.appendingPathComponent("plain"), withIntermediateDirectories: false)
+        try assertRefused(["merge", "plain"], ["not a sweep folder"])
+    }
+
+    func testPlotWritesOnlyIntoPdekitFoldersAndKeepsUserPictures() throws {
+        XCTAssertEqual(try pdekit(["run", problem, "-o", "r"]).status, 0)
+        try Data("<svg>mine</svg>".utf8).write(to: work.appendingPathComponent("r/solution.svg"))
+        // The user's picture makes the folder theirs too: plot refuses to replace it.
+        let r = try pdekit(["plot", "r"])
+        XCTAssertEqual(r.status, 2, r.stderr)
+        XCTAssertTrue(r.stderr.contains("pdekit did not write it"), r.stderr)
+        XCTAssertEqual(try String(contentsOf: work.appendingPathComponent("r/solution.svg"), encoding: .utf8), "<svg>mine</svg>")
+        try FileManager.default.removeItem(at: work.appendingPathComponent("r/solution.svg"))
+        XCTAssertEqual(try pdekit(["plot", "r"]).status, 0)
+        let manifest = try String(contentsOf: work.appendingPathComponent("r/.pdekit-output"), encoding: .utf8)
+        XCTAssertTrue(manifest.contains("file = solution.svg") && manifest.contains("file = history.svg"), manifest)
+        // The run can replace its folder again, pictures included (they are pdekit's).
+        XCTAssertEqual(try pdekit(["run", problem, "-o", "r"]).status, 0)
+        try FileManager.default.createDirectory(at: work.appendingPathComponent("plain"), withIntermediateDirectories: false)
+        try assertRefused(["plot", "plain"], ["not a folder pdekit wrote"])
+    }
+
+    // MARK: crashes
+
+    func testTableHeadersThatAbortedTomlPlusPlus() throws {
+        for header in ["[(]", "[*]", "[=]", "[.]", "[#]", "[[(]]", "[[[x]]]", "[", "a = [1, }]", "a = [\u{2028}]"] {
+            _ = try write("h.toml", header + "\n")
+            for command in ["check", "run"] {
+                let r = try pdekit([command, "h.toml"])
+                XCTAssertEqual(r.status, 2, "\(header): \(r.stderr)")
+                XCTAssertTrue(r.stderr.hasPrefix("pdekit: error: h.toml:1: TOML syntax error"), "\(header): \(r.stderr)")
+            }
+        }
+    }
+
+    func testOverflowingSizesAreRefused() throws {
+        for grid in ["[4294967296, 4294967296]", "[9223372036854775807, 15]", "[65536, 65536]"] {
+            try assertRefused(["check", problem, "--set", "pde.grid=\(grid)"], ["pde.grid", "32-bit"])
+        }
+        let sweep = try write("big.toml", """
+            [problem]
+            kind = "pde"
+            [pde]
+            grid = [5]
+            rhs = "k"
+            parameters = { k = 1 }
+            [sweep.parameters]
+            "pde.parameters.k" = { linear = [0, 1], count = 1000000000000 }
+            """)
+        try assertRefused(["sweep", sweep, "--dry-run"], ["count = 1000000000000", "1000000"])
+        try assertRefused(["check", sweep], ["1000000"])
+    }
+
+    func testRunsThatDoNotFitInMemoryAreRefusedBeforeAllocating() throws {
+        // 10⁸ unknowns need at least 17 GB; PDEKIT_MEMORY_LIMIT stands in for a smaller machine.
+        let r = try pdekit(["run", problem, "--set", "pde.grid=[10000,10000]", "-o", "big"], environment: ["PDEKIT_MEMORY_LIMIT": "6G"])
+        XCTAssertEqual(r.status, 2, r.stderr)
+        XCTAssertTrue(r.stderr.contains("pde.grid") && r.stderr.contains("needs at least") && r.stderr.contains("PDEKIT_MEMORY_LIMIT"), r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: work.appendingPathComponent("big").path))
+        // The same limit through ulimit -v (the address-space limit), as the issue saw it.
+        let shell = try pdekitInShell("ulimit -v 6000000; exec \"$0\" check p.toml --set 'pde.grid=[10000,10000]'")
+        XCTAssertEqual(shell.status, 2, shell.stderr)
+        XCTAssertTrue(shell.stderr.contains("ulimit -v"), shell.stderr)
+    }
+
+    func pdekitInShell(_ script: String) throws -> Outcome {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", script, Self.executable.path]
+        p.currentDirectoryURL = work
+        let err = Pipe()
+        p.standardError = err; p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Outcome(status: p.terminationStatus, stdout: "", stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    func testPlotSurvivesNonFiniteValues() throws {
+        XCTAssertEqual(try pdekit(["run", problem, "--set", "pde.grid=[4,5]", "-o", "r"]).status, 0)
+        // Put a NaN and an infinity where a diverged run would have them.
+        let solution = work.appendingPathComponent("r/solution.npy")
+        var a = try NPY.read(solution)
+        a.values[3] = .nan; a.values[7] = .infinity
+        try NPY.write(a.values, shape: a.shape, to: solution)
+        let history = "iteration,residual_norm,relative_residual,seconds\n0,1,1,0\n1,nan,nan,0\n2,inf,inf,0\n3,0.5,0.5,0\n"
+        try Data(history.utf8).write(to: work.appendingPathComponent("r/history.csv"))
+        let r = try pdekit(["plot", "r"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: work.appendingPathComponent("r/solution.svg").path))
+        // 1D with every value NaN: nothing to draw, no crash.
+        XCTAssertEqual(try pdekit(["run", problem, "-o", "one"]).status, 0)
+        try NPY.write([Double](repeating: .nan, count: 15), shape: [15], to: work.appendingPathComponent("one/solution.npy"))
+        XCTAssertEqual(try pdekit(["plot", "one"]).status, 0)
+    }
+
+    // MARK: wrong or unclear answers
+
+    func testNonFiniteNumbersAreBadInput() throws {
+        _ = try write("n.toml", "[problem]\nkind = \"pde\"\n[pde]\ngrid = [5]\nrhs = nan\n")
+        try assertRefused(["run", "n.toml"], ["n.toml:5: pde.rhs", "nan and inf"])
+        try assertRefused(["run", problem, "--set", "pde.rhs=inf"], ["--set pde.rhs", "nan and inf"])
+        try assertRefused(["run", problem, "--set", "pde.exact=\"sqrt(-1)\""], ["pde.exact", "NaN"])
+        try assertRefused(["run", problem, "--set", "pde.rhs=\"1/(x - 0.5)\""], ["pde.rhs", "inf"])
+        // A NaN in a linear system's right-hand side: bad input for every method.
+        try NPY.write([1, .nan], shape: [2], to: work.appendingPathComponent("b.npy"))
+        try Data("%%MatrixMarket matrix coordinate real symmetric\n2 2 2\n1 1 2\n2 2 2\n".utf8).write(to: work.appendingPathComponent("A.mtx"))
+        for method in ["direct", "cg", "lu"] {
+            _ = try write("s.toml", "[problem]\nkind = \"linear_system\"\n[system]\nmatrix = \"A.mtx\"\nrhs = \"b.npy\"\n[solver]\nmethod = \"\(method)\"\n")
+            try assertRefused(["run", "s.toml"], ["s.toml:5: system.rhs", "nan"])
+        }
+    }
+
+    func testNearlySingularDirectSolveIsNotReportedConverged() throws {
+        // A = [[1, 1], [1, 1 + 1e-15]]: UMFPACK factors it, but x = A⁻¹b is dominated by the
+        // rounding of the tiny pivot and ‖b − Ax‖/‖b‖ stays far above rtol = 1e-12.
+        try Data("%%MatrixMarket matrix coordinate real general\n2 2 4\n1 1 1\n1 2 1\n2 1 1\n2 2 1.000000000000001\n".utf8)
+            .write(to: work.appendingPathComponent("A.mtx"))
+        try NPY.write([1, 0.3], shape: [2], to: work.appendingPathComponent("b.npy"))
+        _ = try write("s.toml", "[problem]\nkind = \"linear_system\"\n[system]\nmatrix = \"A.mtx\"\nrhs = \"b.npy\"\n[solver]\nmethod = \"lu\"\nrtol = 1e-12\n")
+        let r = try pdekit(["run", "s.toml", "-o", "o", "--error-if-not-converged"])
+        XCTAssertEqual(r.status, 3, r.stderr)
+        let record = try String(contentsOf: work.appendingPathComponent("o/run.toml"), encoding: .utf8)
+        XCTAssertTrue(record.contains("reason = \"diverged_direct_residual\""), record)
+        XCTAssertTrue(record.contains("reason_code = -101"), record)
+        // A well-conditioned system passes the same check.
+        XCTAssertEqual(try pdekit(["run", problem, "--set", "solver.method=direct", "-o", "d", "--error-if-not-converged"]).status, 0)
+    }
+
+    func testUnreachableToleranceStopsOnStagnation() throws {
+        // rtol = 1e-15 is above the 10ε floor, but the 1D Laplacian with 400 unknowns
+        // (κ ≈ 6.5e4) reaches only about ε·κ ≈ 1e-11 in the true residual.
+        let r = try pdekit(["run", problem, "--set", "pde.grid=[400]", "--set", "solver.preconditioner=none",
+                            "--set", "solver.rtol=1e-15", "-o", "o"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let record = try String(contentsOf: work.appendingPathComponent("o/run.toml"), encoding: .utf8)
+        XCTAssertTrue(record.contains("reason = \"diverged_stagnation\""), record)
+        let iterations = record.split(separator: "\n").first { $0.hasPrefix("iterations") }.flatMap { Int($0.split(separator: "=")[1].trimmingCharacters(in: .whitespaces)) }
+        XCTAssertNotNil(iterations)
+        XCTAssertLessThan(iterations ?? 10_000, 2_000, "ran towards max_iterations instead of stopping")
+    }
+
+    func testCompareWithNonFiniteAndHugeValues() throws {
+        func npy(_ name: String, _ v: [Double]) throws -> String {
+            try NPY.write(v, shape: [v.count], to: work.appendingPathComponent(name)); return name
+        }
+        // inf against -inf differs; equal infinities agree (NumPy's allclose).
+        var r = try pdekit(["compare", try npy("a.npy", [1, .infinity]), try npy("b.npy", [1, -.infinity])])
+        XCTAssertEqual(r.status, 4, r.stdout)
+        r = try pdekit(["compare", "a.npy", try npy("c.npy", [1, .infinity])])
+        XCTAssertEqual(r.status, 0, r.stdout)
+        // NaN never matches and is printed as nan, never "max abs 0" or "-nan".
+        r = try pdekit(["compare", try npy("n.npy", [1, .nan]), try npy("m.npy", [1, 2])])
+        XCTAssertEqual(r.status, 4, r.stdout)
+        XCTAssertTrue(r.stdout.contains("max abs nan") && !r.stdout.contains("-nan"), r.stdout)
+        // 1e300 entries: the norms are scaled, so the relative error is 1e-6, not NaN.
+        r = try pdekit(["compare", try npy("h.npy", [1e300, 1e300]), try npy("g.npy", [1e300 * (1 + 1e-6), 1e300 * (1 + 1e-6)])])
+        XCTAssertEqual(r.status, 0, r.stdout)  // 1e-6 relative is within rtol = 1e-5
+        XCTAssertTrue(r.stdout.contains("relative L2 9.99999"), r.stdout)
+        // A finite value never matches an infinite one.
+        r = try pdekit(["compare", try npy("f.npy", [1, 1]), try npy("i.npy", [.infinity, .infinity])])
+        XCTAssertEqual(r.status, 4, r.stdout)
+    }
+
+    func testResumeRefusesAChangedSweep() throws {
+        let text = """
+            [problem]
+            name = "s"
+            kind = "pde"
+            [pde]
+            grid = [7]
+            rhs = "k"
+            parameters = { k = 1 }
+            [sweep.parameters]
+            "pde.parameters.k" = [1, 2, 3]
+            """
+        let path = try write("s.toml", text)
+        XCTAssertEqual(try pdekit(["sweep", path, "-o", "sw"]).status, 0)
+        XCTAssertEqual(try pdekit(["sweep", path, "-o", "sw", "--resume"]).status, 0)
+        _ = try write("s.toml", text.replacingOccurrences(of: "[1, 2, 3]", with: "[1, 2, 4]"))
+        try assertRefused(["sweep", path, "-o", "sw", "--resume"], ["other cases"])
+        _ = try write("s.toml", text.replacingOccurrences(of: "grid = [7]", with: "grid = [9]"))
+        try assertRefused(["sweep", path, "-o", "sw", "--resume"], ["other cases"])
+    }
+
+    func testCheckFindsWhatRunWouldRefuse() throws {
+        try assertRefused(["check", problem, "--set", "pde.coefficient=\"x - 0.5\""], ["pde.coefficient", "positive"])
+        try assertRefused(["check", problem, "--set", "solver.method=fft", "--set", "pde.coefficient=\"1 + x\""], ["solver.method", "constant coefficient"])
+        let system = Self.packageRoot.appendingPathComponent("problems/linear_system.toml").path
+        try assertRefused(["check", system, "--set", "solver.method=fft"], ["solver.method", "pde"])
+        try assertRefused(["check", system, "--set", "solver.preconditioner=fft"], ["solver.preconditioner", "pde"])
+        try Data("%%MatrixMarket matrix coordinate real general\n2 2 3\n1 1 2\n1 2 1\n2 2 2\n".utf8).write(to: work.appendingPathComponent("A.mtx"))
+        try NPY.write([1, 1], shape: [2], to: work.appendingPathComponent("b.npy"))
+        _ = try write("s.toml", "[problem]\nkind = \"linear_system\"\n[system]\nmatrix = \"A.mtx\"\nrhs = \"b.npy\"\n[solver]\nmethod = \"cg\"\n")
+        try assertRefused(["check", "s.toml"], ["s.toml:7: solver.method", "not symmetric"])
+        // Every case of a sweep, not only the base problem.
+        _ = try write("w.toml", """
+            [problem]
+            kind = "pde"
+            [pde]
+            grid = [5]
+            rhs = 1
+            coefficient = "1 + c*x"
+            parameters = { c = 0 }
+            [sweep.parameters]
+            "pde.parameters.c" = [0, 1, -5]
+            """)
+        try assertRefused(["check", "w.toml"], ["sweep case 2", "coefficient"])
+    }
+
+    func testErrorsAreOneLineAndNameFileAndKey() throws {
+        // Raw NPY header bytes with newlines inside.
+        let bytes: [UInt8] = [0x93] + Array("NUMPY".utf8) + [1, 0, 20, 0] + Array("{'descr':\n'<f8'\n}\n\n\n".utf8)
+        try Data(bytes).write(to: work.appendingPathComponent("bad.npy"))
+        _ = try write("f.toml", "[problem]\nkind = \"pde\"\n[pde]\ngrid = [5]\nrhs = { npy = \"bad.npy\" }\n")
+        try assertRefused(["run", "f.toml"], ["f.toml:5: pde.rhs", "bad.npy"])
+        // A name with a NUL or a newline is refused, not truncated or printed raw.
+        try assertRefused(["run", problem, "--set", "problem.name=\"a\\u0000b\""], ["NUL"])
+        try assertRefused(["run", problem, "--set", "problem.name=\"a\\nb\""], ["problem.name", "a\\nb"])
+        // A Matrix Market integer file holding 2.5 or 0x10.
+        for value in ["2.5", "0x10"] {
+            try Data("%%MatrixMarket matrix coordinate integer symmetric\n2 2 2\n1 1 \(value)\n2 2 2\n".utf8).write(to: work.appendingPathComponent("A.mtx"))
+            try NPY.write([1, 1], shape: [2], to: work.appendingPathComponent("b.npy"))
+            _ = try write("s.toml", "[problem]\nkind = \"linear_system\"\n[system]\nmatrix = \"A.mtx\"\nrhs = \"b.npy\"\n")
+            try assertRefused(["run", "s.toml"], ["A.mtx", "line 3", "not an integer"])
+        }
+    }
+
+    // MARK: found by attacking the first version
+
+    func testAUserFolderUnderAPdekitFileNameIsKept() throws {
+        XCTAssertEqual(try pdekit(["run", problem, "-o", "o"]).status, 0)
+        let history = work.appendingPathComponent("o/history.csv")
+        try FileManager.default.removeItem(at: history)
+        try FileManager.default.createDirectory(at: history, withIntermediateDirectories: false)
+        try Data("precious".utf8).write(to: history.appendingPathComponent("user.txt"))
+        try assertRefused(["run", problem, "-o", "o"], ["history.csv", "did not write"])
+        XCTAssertTrue(FileManager.default.fileExists(atPath: history.appendingPathComponent("user.txt").path))
+    }
+
+    func testTildeIsAFolderNameNotHome() throws {
+        XCTAssertEqual(try pdekit(["run", problem, "-o", "~/x"]).status, 0)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: work.appendingPathComponent("~/x/solution.npy").path))
+    }
+
+    func testDevicesAreNotDataFiles() throws {
+        let system = Self.packageRoot.appendingPathComponent("problems/linear_system.toml").path
+        try assertRefused(["run", system, "--set", "system.rhs=\"/dev/zero\""], ["system.rhs", "/dev/zero", "device"])
+        try assertRefused(["check", "/dev/zero"], ["/dev/zero", "device"])
+    }
+
+    func testDeepDottedKeysAndDuplicateParametersAreRefused() throws {
+        _ = try write("d.toml", String(repeating: "a.", count: 10_000) + "b = 1\n")
+        try assertRefused(["check", "d.toml"], ["d.toml:1", "levels"])
+        _ = try write("e.toml", "[" + String(repeating: "a.", count: 10_000) + "b]\n")
+        try assertRefused(["check", "e.toml"], ["e.toml:1", "levels"])
+        _ = try write("s.toml", """
+            [problem]
+            kind = "pde"
+            [pde]
+            grid = [5]
+            rhs = "k"
+            parameters = { k = 1 }
+            [sweep.parameters]
+            "pde.parameters.k" = [1, 2]
+            pde.parameters.k = [3, 4]
+            """)
+        try assertRefused(["check", "s.toml"], ["pde.parameters.k", "given twice"])
+    }
+
+    func testSweepShardLayoutAndDataFilesAreFingerprinted() throws {
+        try NPY.write([Double](repeating: 1, count: 7), shape: [7], to: work.appendingPathComponent("f.npy"))
+        let path = try write("s.toml", """
+            [problem]
+            name = "s"
+            kind = "pde"
+            [pde]
+            grid = [7]
+            rhs = { npy = "f.npy" }
+            coefficient = "1 + k*x"
+            parameters = { k = 1 }
+            [sweep.parameters]
+            "pde.parameters.k" = [1, 2, 3]
+            """)
+        XCTAssertEqual(try pdekit(["sweep", path, "-o", "sw"]).status, 0)
+        // Another split of the same cases would redo and overwrite them.
+        try assertRefused(["sweep", path, "-o", "sw", "--shard", "0/2"], ["split", "--shard"])
+        // Changed data under the same file name is another sweep.
+        try NPY.write([Double](repeating: 5, count: 7), shape: [7], to: work.appendingPathComponent("f.npy"))
+        try assertRefused(["sweep", path, "-o", "sw", "--resume"], ["other cases"])
+    }
+
+    func testPlotLeavesNothingWhenItRefusesAndCopesWithHugeRanges() throws {
+        XCTAssertEqual(try pdekit(["run", problem, "--set", "pde.grid=[6,6]", "-o", "r"]).status, 0)
+        try FileManager.default.createSymbolicLink(atPath: work.appendingPathComponent("r/solution.svg").path, withDestinationPath: "/dev/null")
+        let before = try listing("r")
+        XCTAssertEqual(try pdekit(["plot", "r"]).status, 2)
+        XCTAssertEqual(try listing("r"), before, "history.svg written although plot failed")
+        try FileManager.default.removeItem(at: work.appendingPathComponent("r/solution.svg"))
+        var values = [Double](repeating: 1e308, count: 36)
+        values[0] = -1e308
+        try NPY.write(values, shape: [6, 6], to: work.appendingPathComponent("r/solution.npy"))
+        XCTAssertEqual(try pdekit(["plot", "r"]).status, 0)
+    }
+
+    func testExtremeCoefficientsAreSolvedOrBlamedCorrectly() throws {
+        // The harmonic face mean no longer overflows: a constant coefficient of 1e-170 or 1e160
+        // scales the solution by its inverse (1e170 or 1e-160, both representable).
+        for c in ["1e-170", "1e160"] {
+            let r = try pdekit(["run", problem, "--set", "pde.coefficient=\(c)", "-o", "c", "--error-if-not-converged"])
+            XCTAssertEqual(r.status, 0, "\(c): \(r.stderr)")
+            try FileManager.default.removeItem(at: work.appendingPathComponent("c"))
+        }
+        try assertRefused(["run", problem, "--set", "pde.coefficient=1e-320"], ["pde.coefficient", "2.2e-308"])
+    }
+
+}
