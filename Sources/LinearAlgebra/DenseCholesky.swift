@@ -1,0 +1,51 @@
+import COpenBLAS
+import Foundation
+
+/// A = L Lᵀ for a dense symmetric positive definite A (`dpotrf`), with solves (`dpotrs`) and
+/// the log-determinant 2 Σ log Lᵢᵢ — what Gaussian-process likelihoods need. Only the lower
+/// triangle of A is read.
+public struct DenseCholesky: Sendable {
+    /// The factor L in the lower triangle (the strict upper triangle is zero).
+    public let factor: DenseMatrix
+
+    public init(_ a: DenseMatrix) throws {
+        guard a.rows == a.columns else {
+            throw LinearAlgebraError.invalidArgument("Cholesky of a \(a.rows)×\(a.columns) matrix")
+        }
+        try a.checkLAPACKSize("dpotrf")
+        let n = a.rows
+        var l = a.values
+        if n > 0 {
+            let info = LAPACKE_dpotrf(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "L")), Int32(n), &l, Int32(n))
+            if info > 0 { throw LinearAlgebraError.notPositiveDefinite(column: Int(info) - 1, size: n) }
+            if info < 0 { throw LinearAlgebraError.library("dpotrf: argument \(-info) invalid") }
+        }
+        for j in 0..<n { for i in 0..<j { l[i + j * n] = 0 } }
+        factor = DenseMatrix(rows: n, columns: n, values: l)
+    }
+
+    public var size: Int { factor.rows }
+
+    /// log det A = 2 Σ log Lᵢᵢ (no overflow for large n, unlike det A itself).
+    public var logDeterminant: Double {
+        (0..<size).reduce(0) { $0 + 2 * log(factor[$1, $1]) }
+    }
+
+    /// X with A X = B, for the columns of B at once.
+    public func solve(_ b: DenseMatrix) throws -> DenseMatrix {
+        guard b.rows == size else {
+            throw LinearAlgebraError.invalidArgument("Cholesky solve: matrix \(size)×\(size), right-hand side \(b.rows)×\(b.columns)")
+        }
+        var x = b.values
+        var l = factor.values
+        if size > 0 && b.columns > 0 {
+            let info = LAPACKE_dpotrs(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "L")), Int32(size), Int32(b.columns), &l, Int32(size), &x, Int32(size))
+            if info != 0 { throw LinearAlgebraError.library("dpotrs: argument \(-info) invalid") }
+        }
+        return DenseMatrix(rows: b.rows, columns: b.columns, values: x)
+    }
+
+    public func solve(_ b: [Double]) throws -> [Double] {
+        try solve(DenseMatrix(rows: b.count, columns: 1, values: b)).values
+    }
+}

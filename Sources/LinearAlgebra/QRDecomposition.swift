@@ -1,0 +1,29 @@
+import COpenBLAS
+
+/// The thin QR factorisation A = Q R of an m×n matrix (m ≥ n): Householder reflections by
+/// `dgeqrf`, Q formed explicitly by `dorgqr`. Q is m×n with orthonormal columns, R is n×n upper
+/// triangular — an orthonormal basis of the columns of A (recycle spaces, reduced bases).
+public struct QRDecomposition: Sendable {
+    public let q: DenseMatrix
+    public let r: DenseMatrix
+
+    public init(_ a: DenseMatrix) throws {
+        try a.checkLAPACKSize("dgeqrf")
+        let m = a.rows, n = a.columns
+        guard m >= n else {
+            throw LinearAlgebraError.invalidArgument("thin QR needs at least as many rows as columns, got \(m)×\(n)")
+        }
+        var qr = a.values
+        var tau = [Double](repeating: 0, count: n)
+        var r = DenseMatrix(rows: n, columns: n)
+        if n > 0 {
+            var info = LAPACKE_dgeqrf(LAPACK_COL_MAJOR, Int32(m), Int32(n), &qr, Int32(m), &tau)
+            if info != 0 { throw LinearAlgebraError.library("dgeqrf: argument \(-info) invalid") }
+            for j in 0..<n { for i in 0...j { r[i, j] = qr[i + j * m] } }
+            info = LAPACKE_dorgqr(LAPACK_COL_MAJOR, Int32(m), Int32(n), Int32(n), &qr, Int32(m), &tau)
+            if info != 0 { throw LinearAlgebraError.library("dorgqr: argument \(-info) invalid") }
+        }
+        q = DenseMatrix(rows: m, columns: n, values: qr)
+        self.r = r
+    }
+}

@@ -1,0 +1,27 @@
+import COpenBLAS
+
+/// A = V Λ Vᵀ for symmetric A by LAPACK's divide and conquer, `dsyevd` (the fastest LAPACK
+/// driver when all eigenvectors are wanted). Only the upper triangle of A is read.
+public struct SymmetricEigendecomposition: Sendable {
+    /// Eigenvalues, ascending.
+    public let eigenvalues: [Double]
+    /// Orthonormal eigenvectors as columns, in the order of `eigenvalues`.
+    public let eigenvectors: DenseMatrix
+
+    public init(_ a: DenseMatrix) throws {
+        guard a.rows == a.columns else {
+            throw LinearAlgebraError.invalidArgument("symmetric eigendecomposition of a \(a.rows)×\(a.columns) matrix")
+        }
+        try a.checkLAPACKSize("dsyevd")
+        let n = a.rows
+        var v = a.values
+        var w = [Double](repeating: 0, count: n)
+        if n > 0 {
+            let info = LAPACKE_dsyevd(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "V")), CChar(UInt8(ascii: "U")), Int32(n), &v, Int32(n), &w)
+            if info > 0 { throw LinearAlgebraError.library("dsyevd: \(info) eigenvalues did not converge") }
+            if info < 0 { throw LinearAlgebraError.library("dsyevd: argument \(-info) invalid") }
+        }
+        eigenvalues = w
+        eigenvectors = DenseMatrix(rows: n, columns: n, values: v)
+    }
+}
