@@ -22,10 +22,10 @@ public indirect enum ConfigValue: Sendable, Equatable {
         }
     }
 
-    init(toml value: TOMLValueConvertible) {
+    init(toml value: TOMLValueConvertible, order: TOMLKeyOrder? = nil, path: [String] = []) {
         switch value.type {
-        case .table: self = .table(ConfigTable(toml: value.table!))
-        case .array: self = .array(value.array!.map { ConfigValue(toml: $0) })
+        case .table: self = .table(ConfigTable(toml: value.table!, order: order, path: path))
+        case .array: self = .array(value.array!.map { ConfigValue(toml: $0, order: order, path: path) })
         case .string: self = .string(value.string!)
         case .int: self = .integer(value.int!)
         case .double: self = .double(value.double!)
@@ -42,9 +42,11 @@ public struct ConfigTable: Sendable, Equatable {
 
     public init() {}
 
-    init(toml: TOMLTable) {
-        // TOMLKit returns keys unordered; sort for a stable resolved-configuration output.
-        for k in toml.keys.sorted() { self[k] = ConfigValue(toml: toml[k]!) }
+    /// TOMLKit returns keys unordered; `order` (a scan of the text) restores the file's order,
+    /// and keys it cannot place follow alphabetically, so the result is always deterministic.
+    init(toml: TOMLTable, order: TOMLKeyOrder? = nil, path: [String] = []) {
+        let keys = order?.ordered(toml.keys, in: path) ?? toml.keys.sorted()
+        for k in keys { self[k] = ConfigValue(toml: toml[k]!, order: order, path: path + [k]) }
     }
 
     public subscript(key: String) -> ConfigValue? {

@@ -42,7 +42,7 @@ public struct ProblemDocument: Sendable {
             throw ProblemError(file: path, line: bad.line, message: bad.message)
         }
         do {
-            root = ConfigTable(toml: try TOMLTable(string: text))
+            root = ConfigTable(toml: try TOMLTable(string: text), order: TOMLKeyOrder(text))
         } catch let e as TOMLParseError {
             throw ProblemError(file: path, line: e.source.begin.line, message: "TOML syntax error: \(oneLine(e.description))")
         }

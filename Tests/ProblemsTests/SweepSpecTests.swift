@@ -25,6 +25,27 @@ final class SweepSpecTests: XCTestCase {
         XCTAssertEqual(s.cases[1][1].value, .integer(15))
     }
 
+    /// The file's order, not the alphabet: written z then a, the columns are z, a and the product
+    /// varies a (the last written) fastest — quoted, dotted and inline-table keys alike.
+    func testParametersKeepTheOrderOfTheFile() throws {
+        let s = try sweep("""
+            [sweep.parameters]
+            "solver.rtol" = [1e-6, 1e-8]
+            pde.parameters.z = [1, 2]
+            "pde.parameters.a" = { linear = [0, 1], count = 3 }
+            """)
+        XCTAssertEqual(s.parameters.map(\.key), ["solver.rtol", "pde.parameters.z", "pde.parameters.a"])
+        XCTAssertEqual(s.cases.count, 12)
+        XCTAssertEqual(s.cases[0][2].value, .double(0)); XCTAssertEqual(s.cases[1][2].value, .double(0.5))
+        XCTAssertEqual(s.cases[3][1].value, .integer(2)); XCTAssertEqual(s.cases[6][0].value, .double(1e-8))
+        // Tables and inline tables keep their order too (the resolved run record follows it).
+        let document = try ProblemDocument(text: "[zeta]\nb = 1\na = { y = 1, x = 2 }\n[alpha]\nc = 3\n", path: "o.toml", directory: URL(fileURLWithPath: "/tmp"))
+        XCTAssertEqual(document.root.keys, ["zeta", "alpha"])
+        guard case .table(let zeta)? = document.root["zeta"], case .table(let inline)? = zeta["a"] else { return XCTFail("tables") }
+        XCTAssertEqual(zeta.keys, ["b", "a"])
+        XCTAssertEqual(inline.keys, ["y", "x"])
+    }
+
     func testZipNeedsEqualLengths() throws {
         XCTAssertEqual(try sweep("[sweep]\nmode = \"zip\"\n[sweep.parameters]\na.b = [1, 2]\nc.d = [3, 4]\n").cases.count, 2)
         XCTAssertThrowsError(try sweep("[sweep]\nmode = \"zip\"\n[sweep.parameters]\na.b = [1, 2]\nc.d = [3]\n")) {
