@@ -15,6 +15,12 @@ public struct SSORPreconditioner: Preconditioner {
     /// Position of aᵢᵢ in `a.values` for each row.
     private let diagonalIndex: [Int32]
 
+    /// `[solver.ssor]`: the relaxation factor ω in (0, 2).
+    public struct Options: Sendable, Equatable {
+        public var omega: Double
+        public init(omega: Double = 1) { self.omega = omega }
+    }
+
     public init(_ a: CSRMatrix, omega: Double = 1.0) throws {
         guard omega > 0, omega < 2 else {
             throw LinearAlgebraError.invalidArgument("SSOR: omega must lie in (0, 2), got \(omega)")

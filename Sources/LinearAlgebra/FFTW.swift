@@ -24,7 +24,7 @@ public final class R2RPlan: @unchecked Sendable {
         }
     }
 
-    public enum Effort: String, Sendable { case estimate, measure, patient
+    public enum Effort: String, Sendable, CaseIterable { case estimate, measure, patient
         var flag: UInt32 {
             switch self {
             case .estimate: UInt32(FFTW_ESTIMATE)

@@ -14,25 +14,6 @@ public struct AssembledProblem: Sendable {
     public var structure: GridStructure
 }
 
-/// The tensor-grid structure of an assembled operator.
-public struct GridStructure: Sendable {
-    /// The axes as the FFT solver describes them.
-    public var axes: [FastPoissonSolver.Axis]
-    /// The coefficient when it is one number (an expression without variables), else nil.
-    public var constantCoefficient: Double?
-    /// Geometric mean of the coefficient over the nodes, exp(mean log a): the constant of the
-    /// FFT preconditioner for variable coefficients (the natural mean for log-normal fields).
-    public var geometricMeanCoefficient: Double
-    /// max a / min a over the nodes.
-    public var coefficientContrast: Double
-
-    public init(axes: [FastPoissonSolver.Axis], constantCoefficient: Double?, geometricMeanCoefficient: Double,
-                coefficientContrast: Double = 1) {
-        self.axes = axes; self.constantCoefficient = constantCoefficient
-        self.geometricMeanCoefficient = geometricMeanCoefficient; self.coefficientContrast = coefficientContrast
-    }
-}
-
 /// Second-order finite differences for −div(a ∇u) = f on a uniform grid.
 ///
 /// Vertex-centred finite volumes: each unknown owns the box of half-widths around its node
@@ -179,13 +160,14 @@ public enum DiffusionAssembly {
         if case .expression(let e) = spec.coefficient, e.isConstant { constant = e(0) }
         let structure = GridStructure(
             axes: grid.axes.map { axis in
-                let low: FastPoissonSolver.Boundary = axis.periodic ? .periodic : (axis.dirichletLow ? .dirichlet : .neumann)
-                let high: FastPoissonSolver.Boundary = axis.periodic ? .periodic : (axis.dirichletHigh ? .dirichlet : .neumann)
-                return FastPoissonSolver.Axis(unknowns: axis.unknowns, spacing: axis.spacing, low: low, high: high)
+                let low: GridStructure.Boundary = axis.periodic ? .periodic : (axis.dirichletLow ? .dirichlet : .neumann)
+                let high: GridStructure.Boundary = axis.periodic ? .periodic : (axis.dirichletHigh ? .dirichlet : .neumann)
+                return GridStructure.Axis(unknowns: axis.unknowns, spacing: axis.spacing, low: low, high: high)
             },
             constantCoefficient: constant,
             geometricMeanCoefficient: exp(a.reduce(0) { $0 + log($1) } / Double(a.count)),
-            coefficientContrast: a.max()! / a.min()!)
+            coefficientContrast: a.max()! / a.min()!,
+            nodeCoefficients: a)
         return AssembledProblem(matrix: matrix, rhs: rhs, exact: exact, shape: shape, structure: structure)
     }
 

@@ -1,6 +1,9 @@
 import Foundation
 
-/// The `[solver]` table: which method, which preconditioner, and the shared iterative options.
+/// The `[solver]` table: which method, which preconditioner, the shared tolerances, and the
+/// `[solver.<name>]` options of the components in use, parsed by their registry entries
+/// (`SolverRegistry`). Options tables for components the run does not use are still checked,
+/// and named in `unusedOptions` (reported like PETSc's `-options_left`).
 public struct SolverSpec: Sendable, Equatable {
     public var method: String
     public var preconditioner: String
@@ -8,71 +11,83 @@ public struct SolverSpec: Sendable, Equatable {
     public var atol: Double
     public var maxIterations: Int
     public var timeLimit: Double?
-    /// `[solver.ssor] omega`
-    public var ssorOmega: Double
-    /// `[solver.fft] effort`: FFTW planning effort, "estimate", "measure" or "patient".
-    public var fftEffort: String
+    /// Options of the components in use, by component name (defaults when no table was given).
+    public var options: [String: any ComponentOptions]
+    /// `[solver.<name>]` tables given for components this run does not use.
+    public var unusedOptions: [String]
 
     /// Methods by name, with the one line `pdekit list` prints.
-    public static let methods: [(name: String, help: String)] = [
-        ("cg", "conjugate gradients, preconditioned by `preconditioner` (SPD matrices)"),
-        ("direct", "sparse Cholesky by CHOLMOD, supernodal (SPD matrices)"),
-        ("lu", "sparse LU by UMFPACK (any nonsingular matrix)"),
-        ("fft", "fast Poisson solver by FFTW transforms (pde problems with a constant coefficient)"),
-    ]
-
-    public static let preconditioners: [(name: String, help: String)] = [
-        ("none", "no preconditioning"),
-        ("jacobi", "diagonal scaling, M = diag(A)"),
-        ("ssor", "symmetric SOR, [solver.ssor] omega in (0, 2), default 1"),
-        ("ic0", "incomplete Cholesky with zero fill, natural ordering; diagonal shift on breakdown"),
-        ("cholmod", "exact Cholesky factor by CHOLMOD (CG then converges in one step)"),
-        ("fft", "FFT solve of the constant-coefficient operator with the geometric-mean coefficient (pde problems)"),
-    ]
+    public static var methods: [(name: String, help: String)] { SolverRegistry.methods.map { ($0.name, $0.help) } }
+    public static var preconditioners: [(name: String, help: String)] { SolverRegistry.preconditioners.map { ($0.name, $0.help) } }
 
     public init(method: String = "cg", preconditioner: String = "ic0", rtol: Double = 1e-8, atol: Double = 0,
-                maxIterations: Int = 10_000, timeLimit: Double? = nil, ssorOmega: Double = 1, fftEffort: String = "measure") {
+                maxIterations: Int = 10_000, timeLimit: Double? = nil, options: [String: any ComponentOptions] = [:]) {
         self.method = method; self.preconditioner = preconditioner; self.rtol = rtol; self.atol = atol
-        self.maxIterations = maxIterations; self.timeLimit = timeLimit; self.ssorOmega = ssorOmega
-        self.fftEffort = fftEffort
+        self.maxIterations = maxIterations; self.timeLimit = timeLimit; self.options = options
+        unusedOptions = []
+        fillDefaultOptions()
+    }
+
+    /// Components in use without a table get their defaults, so the record shows them.
+    mutating func fillDefaultOptions() {
+        for name in componentsInUse where options[name] == nil {
+            let parse = SolverRegistry.method(name)?.options ?? SolverRegistry.preconditioner(name)?.options
+            if let o = (try? parse?(nil)) ?? nil { options[name] = o }
+        }
+    }
+
+    public var methodEntry: MethodEntry? { SolverRegistry.method(method) }
+
+    /// The components this run uses: the method, and its preconditioner if it takes one.
+    public var componentsInUse: [String] {
+        methodEntry?.usesPreconditioner == true ? [method, preconditioner] : [method]
     }
 
     init(_ r: TableReader?) throws {
         self.init()
         guard let r else { return }
-        method = try r.string("method", default: "cg", oneOf: Self.methods.map(\.name))
-        preconditioner = try r.string("preconditioner", default: "ic0", oneOf: Self.preconditioners.map(\.name))
+        method = try r.string("method", default: "cg", oneOf: SolverRegistry.methods.map(\.name))
+        preconditioner = try r.string("preconditioner", default: "ic0", oneOf: SolverRegistry.preconditioners.map(\.name))
         rtol = try r.double("rtol", default: 1e-8, minimum: 0)
         atol = try r.double("atol", default: 0, minimum: 0)
         maxIterations = try r.int("max_iterations", default: 10_000, minimum: 1)
         if r.has("time_limit") { timeLimit = try r.double("time_limit", default: 0, minimum: 0, exclusiveMinimum: true) }
-        if let s = try r.table("ssor") {
-            ssorOmega = try s.double("omega", default: 1)
-            guard ssorOmega > 0, ssorOmega < 2 else { throw s.error("omega", "must lie in (0, 2), got \(ssorOmega)") }
-            try s.finish()
-        }
-        if let f = try r.table("fft") {
-            fftEffort = try f.string("effort", default: "measure", oneOf: ["estimate", "measure", "patient"])
-            try f.finish()
+        // Every component's table is parsed (a typo in it is an error either way); the used
+        // ones are kept, the others reported.
+        let inUse = componentsInUse
+        var parsers: [(String, @Sendable (TableReader?) throws -> (any ComponentOptions)?)] = []
+        for m in SolverRegistry.methods { parsers.append((m.name, m.options)) }
+        for p in SolverRegistry.preconditioners where !parsers.contains(where: { $0.0 == p.name }) { parsers.append((p.name, p.options)) }
+        for (name, parse) in parsers {
+            let table = try r.table(name)
+            if inUse.contains(name) {
+                if let o = try parse(table) { options[name] = o }
+            } else if table != nil {
+                _ = try parse(table)
+                unusedOptions.append(name)
+            }
         }
         try r.finish()
+        fillDefaultOptions()
     }
 
     /// The resolved table written to run records (every default made explicit).
     public var resolved: ConfigTable {
         var t = ConfigTable()
         t["method"] = .string(method)
-        if method == "cg" {
-            t["preconditioner"] = .string(preconditioner)
-            t["rtol"] = .double(rtol); t["atol"] = .double(atol)
+        let entry = methodEntry
+        if entry?.usesPreconditioner == true { t["preconditioner"] = .string(preconditioner) }
+        t["rtol"] = .double(rtol); t["atol"] = .double(atol)
+        if entry?.iterative == true {
             t["max_iterations"] = .integer(maxIterations)
             if let timeLimit { t["time_limit"] = .double(timeLimit) }
-            if preconditioner == "ssor" { var s = ConfigTable(); s["omega"] = .double(ssorOmega); t["ssor"] = .table(s) }
         }
-        if method == "fft" || (method == "cg" && preconditioner == "fft") {
-            var f = ConfigTable(); f["effort"] = .string(fftEffort); t["fft"] = .table(f)
-        }
+        for name in componentsInUse { if let o = options[name] { t[name] = .table(o.resolved) } }
         return t
+    }
+
+    public static func == (a: SolverSpec, b: SolverSpec) -> Bool {
+        a.resolved == b.resolved && a.unusedOptions == b.unusedOptions
     }
 }
 

@@ -113,6 +113,7 @@ public enum Run {
         try OutputGuard.check(dirPath, kind: .run, option: option, inputs: spec.inputFiles)
         let system = try prepare(spec)
         let assembleSeconds = system.assembleSeconds
+        if !options.quiet { warnUnusedOptions(spec, path: path) }  // once the input is known good
         let reporter = IterationReporter(monitor: options.monitor, progress: options.progress, write: write)
         let solved: (x: [Double], result: SolveResult, description: SolverFactory.Description)
         do {
@@ -172,7 +173,9 @@ public enum Run {
             t["file"] = .string(spec.output.reference!)
             record["reference"] = .table(t)
         }
-        record["solver_details"] = .table(description.table)
+        var details = description.table
+        if !spec.solver.unusedOptions.isEmpty { details["unused_options"] = .array(spec.solver.unusedOptions.map { .string("solver.\($0)") }) }
+        record["solver_details"] = .table(details)
         var versions = ConfigTable()
         versions["pdekit"] = .string(version)
         versions["suitesparse"] = .string(LibraryVersions.suiteSparse)
@@ -199,6 +202,15 @@ public enum Run {
             throw RunError(.notConverged, "\(path): did not converge: \(result.reason.name) after \(result.iterations) iterations (relative residual \(String(format: "%.3e", result.relativeResidual)))")
         }
         return report
+    }
+
+    /// PETSc's -options_left: an options table for a component the run does not use is named,
+    /// not silently dropped (a typo'd preconditioner name is the usual cause).
+    static func warnUnusedOptions(_ spec: ProblemSpec, path: String) {
+        for name in spec.solver.unusedOptions {
+            let used = spec.solver.componentsInUse.map { "'\($0)'" }.joined(separator: " with ")
+            FileHandle.standardError.write(Data("pdekit: warning: \(path): [solver.\(name)] is not used by this run (it uses \(used)); its options are ignored\n".utf8))
+        }
     }
 
     static func meshSize(_ spec: ProblemSpec) -> Double? {

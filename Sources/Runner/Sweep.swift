@@ -105,6 +105,7 @@ public enum Sweep {
             try AtomicFile.write(Data(CSV.line(header).utf8), to: table)
         }
         let pending = mine.filter { !done.contains($0) }
+        Run.warnUnusedOptions(base, path: path)
 
         let jobs = max(1, min(options.jobs, pending.count))
         let savedThreads = Parallel.threadCount

@@ -29,16 +29,15 @@ import Foundation
 import LinearAlgebra
 
 public final class FastPoissonSolver: Preconditioner, @unchecked Sendable {
-    public enum Boundary: String, Sendable { case dirichlet, neumann, periodic }
+    /// The grid's own description (LinearAlgebra's `GridStructure`), so that any structured
+    /// problem can hand its axes to the solver.
+    public typealias Boundary = GridStructure.Boundary
+    public typealias Axis = GridStructure.Axis
 
-    public struct Axis: Sendable, Equatable {
-        public var unknowns: Int
-        public var spacing: Double
-        public var low: Boundary
-        public var high: Boundary
-        public init(unknowns: Int, spacing: Double, low: Boundary, high: Boundary) {
-            self.unknowns = unknowns; self.spacing = spacing; self.low = low; self.high = high
-        }
+    /// `[solver.fft]`: FFTW's planning effort (more effort, faster transforms, longer setup).
+    public struct Options: Sendable, Equatable {
+        public var effort: R2RPlan.Effort
+        public init(effort: R2RPlan.Effort = .measure) { self.effort = effort }
     }
 
     public let rows: Int

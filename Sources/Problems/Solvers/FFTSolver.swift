@@ -1,0 +1,63 @@
+import Foundation
+import LinearAlgebra
+import Spectral
+
+extension FastPoissonSolver.Options: ComponentOptions {
+    public var resolved: ConfigTable {
+        var t = ConfigTable()
+        t["effort"] = .string(effort.rawValue)
+        return t
+    }
+
+    /// `[solver.fft] effort = "estimate" | "measure" | "patient"`.
+    static func read(_ r: TableReader?) throws -> FastPoissonSolver.Options {
+        guard let r else { return FastPoissonSolver.Options() }
+        let effort = try r.string("effort", default: "measure", oneOf: R2RPlan.Effort.allCases.map(\.rawValue))
+        try r.finish()
+        return FastPoissonSolver.Options(effort: R2RPlan.Effort(rawValue: effort)!)
+    }
+
+    /// The FFT solver for a structured problem with coefficient `c`.
+    static func solver(_ structure: GridStructure?, coefficient c: Double, _ options: (any ComponentOptions)?,
+                       _ d: inout SolverDescription) throws -> FastPoissonSolver {
+        guard let structure else { throw LinearAlgebraError.invalidArgument(SolverRegistry.needsGrid(nil, "fft")!) }
+        let o = options as? FastPoissonSolver.Options ?? FastPoissonSolver.Options()
+        let f = try FastPoissonSolver(axes: structure.axes, coefficient: c, effort: o.effort)
+        d.add("fft_coefficient", c)
+        d.add("fft_boundaries", structure.axes.map { "\($0.low.rawValue)-\($0.high.rawValue)" }.joined(separator: ", "))
+        d.add("fft_planning_seconds", f.planningSeconds)
+        return f
+    }
+}
+
+extension MethodEntry {
+    /// The exact FFT fast Poisson solver as a method (constant coefficient only).
+    static let fft = MethodEntry(
+        name: "fft", help: "fast Poisson solver by FFTW transforms (pde problems with a constant coefficient)",
+        usesPreconditioner: false, iterative: false,
+        options: { try FastPoissonSolver.Options.read($0) },
+        validate: { _, structure in
+            if let problem = SolverRegistry.needsGrid(structure, "fft") { return problem }
+            return structure?.constantCoefficient == nil
+                ? "'fft' needs a constant coefficient; for a variable one use method = \"cg\" with preconditioner = \"fft\"" : nil
+        },
+        solve: { request, d in
+            let t0 = Date()
+            guard let c = request.structure?.constantCoefficient else {
+                throw LinearAlgebraError.invalidArgument("'fft' needs a constant coefficient")
+            }
+            let f = try FastPoissonSolver.Options.solver(request.structure, coefficient: c, request.spec.options["fft"], &d)
+            return DirectSolve.solve(request, factor: f, setupSeconds: Date().timeIntervalSince(t0), &d)
+        })
+}
+
+extension PreconditionerEntry {
+    /// The FFT solve of the constant-coefficient operator with the geometric-mean coefficient.
+    static let fft = PreconditionerEntry(
+        name: "fft", help: "FFT solve of the constant-coefficient operator with the geometric-mean coefficient (pde problems)",
+        options: { try FastPoissonSolver.Options.read($0) },
+        validate: { _, structure in SolverRegistry.needsGrid(structure, "fft") },
+        make: { _, structure, options, d in
+            try FastPoissonSolver.Options.solver(structure, coefficient: structure?.geometricMeanCoefficient ?? 1, options, &d)
+        })
+}

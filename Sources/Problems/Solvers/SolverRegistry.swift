@@ -1,0 +1,105 @@
+import Foundation
+import LinearAlgebra
+
+/// Options of a method or preconditioner, parsed from its `[solver.<name>]` table into the
+/// library's own options type.
+public protocol ComponentOptions: Sendable {
+    /// The table written back to the run record (every default explicit).
+    var resolved: ConfigTable { get }
+}
+
+/// What a solve built, for `--view` and the run record's `[solver_details]`.
+public struct SolverDescription: Sendable {
+    public var table = ConfigTable()
+    public init() {}
+    public mutating func add(_ key: String, _ value: Double) { table[key] = .double(value) }
+    public mutating func add(_ key: String, _ value: Int) { table[key] = .integer(value) }
+    public mutating func add(_ key: String, _ value: Bool) { table[key] = .bool(value) }
+    public mutating func add(_ key: String, _ value: String) { table[key] = .string(value) }
+}
+
+/// One solve's inputs, as a method entry receives them.
+public struct SolveRequest {
+    public var matrix: CSRMatrix
+    public var rhs: [Double]
+    public var spec: SolverSpec
+    public var structure: GridStructure?
+    public var monitor: (@Sendable (ResidualRecord) -> Void)?
+    /// Called once the solver is set up, before solving (`--view`).
+    public var view: ((SolverDescription) -> Void)?
+
+    public init(matrix: CSRMatrix, rhs: [Double], spec: SolverSpec, structure: GridStructure?,
+                monitor: (@Sendable (ResidualRecord) -> Void)?, view: ((SolverDescription) -> Void)?) {
+        self.matrix = matrix; self.rhs = rhs; self.spec = spec; self.structure = structure
+        self.monitor = monitor; self.view = view
+    }
+}
+
+/// A preconditioner by name: help, its options, a check against the system, a factory.
+/// Each lives in its own file (`Solvers/Preconditioner*.swift`) and is listed once in
+/// `SolverRegistry.preconditioners`.
+public struct PreconditionerEntry: Sendable {
+    public let name: String
+    public let help: String
+    /// Parses `[solver.<name>]` (nil when absent); nil for a component without options.
+    public let options: @Sendable (TableReader?) throws -> (any ComponentOptions)?
+    /// A reason this preconditioner cannot serve the system, found before any setup.
+    public let validate: @Sendable (CSRMatrix, GridStructure?) -> String?
+    public let make: @Sendable (CSRMatrix, GridStructure?, (any ComponentOptions)?, inout SolverDescription) throws -> any Preconditioner
+
+    init(name: String, help: String,
+         options: @escaping @Sendable (TableReader?) throws -> (any ComponentOptions)? = { _ in nil },
+         validate: @escaping @Sendable (CSRMatrix, GridStructure?) -> String? = { _, _ in nil },
+         make: @escaping @Sendable (CSRMatrix, GridStructure?, (any ComponentOptions)?, inout SolverDescription) throws -> any Preconditioner) {
+        self.name = name; self.help = help; self.options = options; self.validate = validate; self.make = make
+    }
+
+    /// Builds the preconditioner with the options `spec` holds for it.
+    public func build(_ a: CSRMatrix, _ structure: GridStructure?, _ spec: SolverSpec, _ d: inout SolverDescription) throws -> any Preconditioner {
+        try make(a, structure, spec.options[name], &d)
+    }
+}
+
+/// A method by name: help, whether it takes a preconditioner and iterates, its options, a check
+/// against the system, and the solve. One file each (`Solvers/Method*.swift`), listed once in
+/// `SolverRegistry.methods`.
+public struct MethodEntry: Sendable {
+    public let name: String
+    public let help: String
+    public let usesPreconditioner: Bool
+    /// Iterative: `max_iterations` and `time_limit` apply (every method honours rtol and atol).
+    public let iterative: Bool
+    public let options: @Sendable (TableReader?) throws -> (any ComponentOptions)?
+    /// A reason this method cannot solve the system, found before any setup.
+    public let validate: @Sendable (CSRMatrix, GridStructure?) -> String?
+    public let solve: @Sendable (SolveRequest, inout SolverDescription) throws -> (x: [Double], result: SolveResult)
+
+    init(name: String, help: String, usesPreconditioner: Bool, iterative: Bool,
+         options: @escaping @Sendable (TableReader?) throws -> (any ComponentOptions)? = { _ in nil },
+         validate: @escaping @Sendable (CSRMatrix, GridStructure?) -> String? = { _, _ in nil },
+         solve: @escaping @Sendable (SolveRequest, inout SolverDescription) throws -> (x: [Double], result: SolveResult)) {
+        self.name = name; self.help = help; self.usesPreconditioner = usesPreconditioner; self.iterative = iterative
+        self.options = options; self.validate = validate; self.solve = solve
+    }
+}
+
+/// The methods and preconditioners `[solver]` accepts, in the order `pdekit list` prints them.
+/// Adding one is a new file with its entry plus one line here.
+public enum SolverRegistry {
+    public static let methods: [MethodEntry] = [.cg, .direct, .lu, .fft]
+    public static let preconditioners: [PreconditionerEntry] = [.none, .jacobi, .ssor, .ic0, .cholmod, .fft]
+
+    public static func method(_ name: String) -> MethodEntry? { methods.first { $0.name == name } }
+    public static func preconditioner(_ name: String) -> PreconditionerEntry? { preconditioners.first { $0.name == name } }
+
+    /// A symmetric matrix is what CG, CHOLMOD and the symmetric preconditioners need.
+    static func symmetryProblem(_ a: CSRMatrix, _ who: String) -> String? {
+        let asym = a.asymmetry()
+        guard asym > 1e-12 else { return nil }
+        return "'\(who)' needs a symmetric positive definite matrix, but this one is not symmetric (the largest |A - Aᵀ| is \(asym) of the largest |A| entry); use method = \"lu\""
+    }
+
+    static func needsGrid(_ structure: GridStructure?, _ who: String) -> String? {
+        structure == nil ? "'\(who)' needs a kind = \"pde\" problem (it uses the grid), not a linear_system" : nil
+    }
+}
