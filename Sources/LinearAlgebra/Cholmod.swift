@@ -72,11 +72,21 @@ public final class CholeskyFactorization: Preconditioner, @unchecked Sendable {
         try factorize()
     }
 
-    /// Factors a new matrix with the same sparsity pattern, reusing the analysis.
+    /// True when `a` has exactly the sparsity pattern this factor was analysed for.
+    public func hasPattern(of a: CSRMatrix) -> Bool {
+        guard a.rows == rows, a.nonzeros == nnz else { return false }
+        let samePointers = a.rowPointers.withUnsafeBufferPointer { $0.elementsEqual(UnsafeBufferPointer(start: p, count: rows + 1)) }
+        return samePointers && a.columnIndices.withUnsafeBufferPointer { $0.elementsEqual(UnsafeBufferPointer(start: i, count: nnz)) }
+    }
+
+    /// Factors a new matrix with the same sparsity pattern, reusing the analysis (so
+    /// `analyzeSeconds` becomes 0: this factorisation did not analyse).
     public func refactor(values: [Double]) throws {
         guard values.count == nnz else {
             throw LinearAlgebraError.invalidArgument("refactor: \(values.count) values for a pattern with \(nnz) nonzeros")
         }
+        guard values.allSatisfy(\.isFinite) else { throw LinearAlgebraError.invalidArgument("matrix has NaN or infinite entries") }
+        analyzeSeconds = 0
         values.withUnsafeBufferPointer { _ = UnsafeMutableBufferPointer(start: x, count: nnz).update(fromContentsOf: $0) }
         try factorize()
     }

@@ -36,10 +36,19 @@ public final class LUFactorization: Preconditioner, @unchecked Sendable {
         try factorize()
     }
 
+    /// True when `a` has exactly the sparsity pattern this factor was analysed for.
+    public func hasPattern(of a: CSRMatrix) -> Bool {
+        a.rows == rows && a.rowPointers == p && a.columnIndices == i
+    }
+
+    /// Factors a new matrix with the same pattern, reusing the symbolic analysis (so
+    /// `analyzeSeconds` becomes 0).
     public func refactor(values: [Double]) throws {
         guard values.count == x.count else {
             throw LinearAlgebraError.invalidArgument("refactor: \(values.count) values for a pattern with \(x.count) nonzeros")
         }
+        guard values.allSatisfy(\.isFinite) else { throw LinearAlgebraError.invalidArgument("matrix has NaN or infinite entries") }
+        analyzeSeconds = 0
         x = values
         try factorize()
     }

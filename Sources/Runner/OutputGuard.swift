@@ -178,8 +178,10 @@ public enum OutputGuard {
             throw refuse("is a mount point")
         }
         if mountPoints().contains(target) { throw refuse("is a mount point") }
+        // Hidden staging names (`.NAME.tmp-PID-RANDOM`) are pdekit's own files in flight — another
+        // shard writing the manifest at this moment, or a write killed mid-way — never a user's.
         let entries: [String]
-        do { entries = try FileManager.default.contentsOfDirectory(atPath: url.path) } catch {
+        do { entries = try FileManager.default.contentsOfDirectory(atPath: url.path).filter { !isStagingName($0) } } catch {
             throw refuse("cannot be listed (\(error.localizedDescription))")
         }
         if entries.isEmpty { return url }

@@ -105,7 +105,8 @@ public enum Run {
 
     /// Solves a validated problem and writes its output folder (also the body of every sweep case).
     /// `option` names where the output folder came from, for refusals.
-    static func execute(_ spec: ProblemSpec, path: String, options: Options, write: @escaping @Sendable (String) -> Void) throws -> Report {
+    static func execute(_ spec: ProblemSpec, path: String, options: Options, carry: CarriedState? = nil,
+                        write: @escaping @Sendable (String) -> Void) throws -> Report {
         // Output folder first: --output, then [output] directory, then outputs/<name>. A folder
         // that pdekit may not replace is refused before any work is done.
         let (dirPath, option) = options.outputDirectory.map { ($0, options.outputOption) }
@@ -118,9 +119,9 @@ public enum Run {
         let solved: (x: [Double], result: SolveResult, description: SolverFactory.Description)
         do {
             solved = try SolverFactory.solve(system.matrix, system.rhs, spec.solver, structure: system.structure,
-                                             monitor: reporter.callback) { d in
+                                             monitor: reporter.callback, view: { d in
                 if options.view { write(viewText(spec, d)) }
-            }
+            }, carry: carry)
         } catch let e as LinearAlgebraError {
             // A factorisation that fails (a pivot, a zero diagonal) is the input meeting the
             // method: name the key that chose it. A C library's own failure stays internal.

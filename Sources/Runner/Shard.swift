@@ -1,7 +1,8 @@
 import Foundation
 
-/// Which part of a sweep this process runs: cases i, i + N, i + 2N, … (round-robin, so shards
-/// get similar mixes of cheap and expensive cases).
+/// Which part of a sweep this process runs: the i-th of N contiguous blocks of the cases, so
+/// that each shard's workers run chains of neighbouring cases and can carry state (a
+/// factorisation's analysis, later a recycle space) from one to the next.
 public struct Shard: Sendable, Equatable, CustomStringConvertible {
     public var index: Int
     public var count: Int
@@ -19,7 +20,8 @@ public struct Shard: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String { "\(index)/\(count)" }
 
-    public func owns(_ caseIndex: Int) -> Bool { caseIndex % count == index }
+    /// The block of `total` cases this shard runs: [i·total/N, (i+1)·total/N).
+    public func range(of total: Int) -> Range<Int> { index * total / count ..< (index + 1) * total / count }
 
     /// `--shard i/N` (0-based i).
     public static func parse(_ text: String) throws -> Shard {

@@ -27,13 +27,13 @@ public enum SolverFactory {
     /// a solve that does not converge returns normally with a negative reason.
     public static func solve(_ a: CSRMatrix, _ b: [Double], _ spec: SolverSpec, structure: GridStructure? = nil,
                              monitor: (@Sendable (ResidualRecord) -> Void)?,
-                             view: ((Description) -> Void)? = nil) throws -> (x: [Double], result: SolveResult, description: Description) {
+                             view: ((Description) -> Void)? = nil, carry: CarriedState? = nil) throws -> (x: [Double], result: SolveResult, description: Description) {
         guard let method = spec.methodEntry else { throw LinearAlgebraError.invalidArgument("unknown method '\(spec.method)'") }
         var d = Description()
         d.add("method", spec.method)
         d.add("rows", a.rows); d.add("nonzeros", a.nonzeros)
         if let structure { d.add("coefficient_contrast", structure.coefficientContrast) }
-        let request = SolveRequest(matrix: a, rhs: b, spec: spec, structure: structure, monitor: monitor, view: view)
+        let request = SolveRequest(matrix: a, rhs: b, spec: spec, structure: structure, monitor: monitor, view: view, carry: carry)
         let (x, result) = try method.solve(request, &d)
         return (x, result, d)
     }

@@ -49,7 +49,7 @@ public enum Sweep {
         let option = options.outputDirectory != nil ? "--output" : (base.output.directory != nil ? "\(path): [output] directory" : "output folder")
         let dir = OutputGuard.url(dirPath)
         let table = dir.appendingPathComponent(options.shard.tableName)
-        let mine = (0..<sweep.cases.count).filter { options.shard.owns($0) }
+        let mine = Array(options.shard.range(of: sweep.cases.count))
         let keys = sweep.parameters.map(\.key)
         let header = SweepTable.header(parameters: keys)
 
@@ -116,8 +116,14 @@ public enum Sweep {
         let state = SweepState()
         let start = Date()
         let work = UncheckedBox((specs, sweep.cases))
-        DispatchQueue.concurrentPerform(iterations: jobs) { _ in
-            while let i = state.next(pending) {
+        // Each worker runs one contiguous chain of the pending cases, in order, with its own
+        // carried state (never shared between threads); `previous_case` records the chain.
+        let chains = (0..<jobs).map { Array(pending[$0 * pending.count / jobs ..< ($0 + 1) * pending.count / jobs]) }
+        DispatchQueue.concurrentPerform(iterations: jobs) { worker in
+            let carry = CarriedState()
+            var previous: Int?
+            for i in chains[worker] {
+                guard state.appendError == nil else { break }
                 let (specs, cases) = work.value
                 let t0 = Date()
                 var caseOptions = Run.Options()
@@ -126,11 +132,12 @@ public enum Sweep {
                 caseOptions.quiet = true
                 caseOptions.durable = false  // made durable in batches by SweepState.flush
                 var report: Run.Report?, failure: RunError?
-                do { report = try Run.execute(specs[i], path: path, options: caseOptions, write: { _ in }) }
+                do { report = try Run.execute(specs[i], path: path, options: caseOptions, carry: carry, write: { _ in }) }
                 catch { failure = RunError.classify(error, file: "\(path) case \(i)") }
-                let row = SweepTable.row(index: i, values: cases[i], report: report, error: failure,
+                let row = SweepTable.row(index: i, values: cases[i], report: report, error: failure, previous: previous,
                                          wall: Date().timeIntervalSince(t0), folder: report == nil ? "" : caseFolder(i))
                 state.record(row: row, table: table, ok: report?.result.reason.converged, progress: progress)
+                previous = i
             }
         }
         state.flush(table: table, force: true)
@@ -184,18 +191,11 @@ public enum Sweep {
 /// while a case without a row is simply run again by --resume.
 final class SweepState: @unchecked Sendable {
     private let lock = NSLock()
-    private var cursor = 0
     private var pending: [[String]] = []
     private var lastFlush = Date()
     private(set) var counts = (ok: 0, notConverged: 0, failed: 0)
-    private(set) var appendError: Error?
-
-    func next(_ pending: [Int]) -> Int? {
-        lock.lock(); defer { lock.unlock() }
-        guard appendError == nil, cursor < pending.count else { return nil }
-        defer { cursor += 1 }
-        return pending[cursor]
-    }
+    private var _appendError: Error?
+    var appendError: Error? { lock.lock(); defer { lock.unlock() }; return _appendError }
 
     func record(row: [String], table: URL, ok: Bool?, progress: SweepProgress) {
         lock.lock(); defer { lock.unlock() }
@@ -217,7 +217,7 @@ final class SweepState: @unchecked Sendable {
     private func flushLocked(table: URL, force: Bool) {
         guard !pending.isEmpty, force || Date().timeIntervalSince(lastFlush) >= 1 else { return }
         sync()
-        do { for r in pending { try CSV.appendLine(r, to: table) } } catch { appendError = error }
+        do { for r in pending { try CSV.appendLine(r, to: table) } } catch { _appendError = error }
         pending.removeAll()
         lastFlush = Date()
     }

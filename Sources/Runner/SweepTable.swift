@@ -10,7 +10,7 @@ import Storage
 enum SweepTable {
     static let resultColumns = ["status", "reason", "iterations", "relative_residual", "relative_l2_error",
                                 "max_abs_error", "h", "observed_order", "assemble_seconds", "setup_seconds",
-                                "solve_seconds", "wall_seconds", "folder", "error"]
+                                "solve_seconds", "wall_seconds", "previous_case", "folder", "error"]
 
     static func header(parameters: [String]) -> [String] { ["case"] + parameters + resultColumns }
 
@@ -25,17 +25,19 @@ enum SweepTable {
         }
     }
 
+    /// `previous`: the case the same worker ran just before (its carried state came from it).
     static func row(index: Int, values: [(key: String, value: ConfigValue)], report: Run.Report?, error: RunError?,
-                    wall: Double, folder: String) -> [String] {
+                    previous: Int? = nil, wall: Double, folder: String) -> [String] {
+        let before = previous.map { "\($0)" } ?? ""
         var r = ["\(index)"] + values.map { text($0.value) }
         func f(_ x: Double?) -> String { x.map(CSV.format) ?? "" }
         if let report {
             let res = report.result
             r += [res.reason.converged ? "ok" : "not_converged", res.reason.name, "\(res.iterations)", f(res.relativeResidual),
                   f(report.relativeL2Error ?? report.reference?.relativeL2), f(report.maxAbsError ?? report.reference?.maxAbs),
-                  f(report.meshSize), "", f(report.assembleSeconds), f(res.setupSeconds), f(res.solveSeconds), f(wall), folder, ""]
+                  f(report.meshSize), "", f(report.assembleSeconds), f(res.setupSeconds), f(res.solveSeconds), f(wall), before, folder, ""]
         } else {
-            r += ["failed", "", "", "", "", "", "", "", "", "", "", f(wall), "", error?.message ?? "unknown error"]
+            r += ["failed", "", "", "", "", "", "", "", "", "", "", f(wall), before, "", error?.message ?? "unknown error"]
         }
         return r
     }

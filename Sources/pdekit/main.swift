@@ -79,7 +79,7 @@ struct SweepCommand: ParsableCommand {
     var resume = false
     @Flag(help: "List the cases (of this shard) and exit.")
     var dryRun = false
-    @Option(help: ArgumentHelp("Run cases i, i+N, i+2N, ... (0-based; default: from mpirun / Slurm, else all).", valueName: "i/N"))
+    @Option(help: ArgumentHelp("Run the i-th of N contiguous blocks of the cases (0-based; default: from mpirun / Slurm, else all).", valueName: "i/N"))
     var shard: String?
     @Flag(help: "After running, join the shards' tables (as pdekit merge DIR).")
     var merge = false

@@ -17,7 +17,13 @@ final class ShardTests: XCTestCase {
 
     func testShardsPartitionTheCases() throws {
         let shards = try (0..<3).map { try Shard(index: $0, count: 3, source: "t") }
-        for c in 0..<20 { XCTAssertEqual(shards.filter { $0.owns(c) }.count, 1) }
+        // Contiguous blocks that cover every case exactly once, sizes within one of each other.
+        for total in [0, 1, 2, 20, 21] {
+            let ranges = shards.map { $0.range(of: total) }
+            for c in 0..<total { XCTAssertEqual(ranges.filter { $0.contains(c) }.count, 1) }
+            XCTAssertEqual(ranges.map(\.count).reduce(0, +), total)
+            XCTAssertLessThanOrEqual(ranges.map(\.count).max()! - ranges.map(\.count).min()!, 1)
+        }
     }
 }
 

@@ -62,7 +62,8 @@ final class SweepCLITests: CLITestCase {
         let r = try pdekit(["sweep", try darcySweep("d", count: 4), "--dry-run", "--shard", "1/2"])
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stdout.contains("4 case(s), 2 in shard 1/2"), r.stdout)
-        XCTAssertTrue(r.stdout.contains("\n1,1\n") && r.stdout.contains("\n3,3\n"), r.stdout)
+        // Shards are contiguous blocks: 1/2 of four cases is cases 2 and 3.
+        XCTAssertTrue(r.stdout.contains("\n2,2\n") && r.stdout.contains("\n3,3\n") && !r.stdout.contains("\n1,1\n"), r.stdout)
         XCTAssertFalse(FileManager.default.fileExists(atPath: work.appendingPathComponent("outputs").path))
     }
 
@@ -243,5 +244,41 @@ final class PlotCLITests: CLITestCase {
         let bad = try pdekit(["plot", "ref", "--y", "nonsense"])
         XCTAssertEqual(bad.status, 2)
         XCTAssertTrue(bad.stderr.contains("no such column"), bad.stderr)
+    }
+}
+
+extension SweepCLITests {
+    /// Workers run contiguous chains in file order and say so in previous_case; a direct
+    /// method carries its analysis from one case to the next when the pattern is unchanged.
+    func testChainsCarryTheFactorisationAnalysis() throws {
+        let path = try write("c.toml", """
+            [problem]
+            name = "c"
+            kind = "pde"
+            [pde]
+            grid = [20, 20]
+            rhs = 1
+            coefficient = "1 + k*x*y"
+            parameters = { k = 0 }
+            [solver]
+            method = "direct"
+            [sweep.parameters]
+            "pde.parameters.k" = { linear = [0, 5], count = 6 }
+            """)
+        let r = try pdekit(["sweep", path, "-o", "c", "--jobs", "2"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let t = try table("c")
+        let previous = t[0].firstIndex(of: "previous_case")!
+        XCTAssertEqual(t.dropFirst().map { $0[previous] }, ["", "0", "1", "", "3", "4"])
+        for (i, reused) in [(0, false), (1, true), (2, true), (3, false), (4, true), (5, true)] {
+            let record = try String(contentsOf: work.appendingPathComponent("c/case-000\(i)/run.toml"), encoding: .utf8)
+            XCTAssertTrue(record.contains("analysis_reused = \(reused)"), "case \(i): \(record)")
+            XCTAssertTrue(record.contains("reason = \"converged_direct\""), "case \(i)")
+        }
+        // The refactored solution is the one a fresh factorisation gives.
+        let single = try pdekit(["run", path, "--set", "pde.parameters.k=4", "-o", "k4"])
+        XCTAssertEqual(single.status, 0, single.stderr)
+        let compare = try pdekit(["compare", "c/case-0004", "k4", "--rtol", "1e-12", "--atol", "0"])
+        XCTAssertEqual(compare.status, 0, compare.stdout)
     }
 }

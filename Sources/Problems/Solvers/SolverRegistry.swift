@@ -27,11 +27,14 @@ public struct SolveRequest {
     public var monitor: (@Sendable (ResidualRecord) -> Void)?
     /// Called once the solver is set up, before solving (`--view`).
     public var view: ((SolverDescription) -> Void)?
+    /// State kept from the previous case of a sweep worker's chain (nil for a single run).
+    public var carry: CarriedState?
 
     public init(matrix: CSRMatrix, rhs: [Double], spec: SolverSpec, structure: GridStructure?,
-                monitor: (@Sendable (ResidualRecord) -> Void)?, view: ((SolverDescription) -> Void)?) {
+                monitor: (@Sendable (ResidualRecord) -> Void)?, view: ((SolverDescription) -> Void)?,
+                carry: CarriedState? = nil) {
         self.matrix = matrix; self.rhs = rhs; self.spec = spec; self.structure = structure
-        self.monitor = monitor; self.view = view
+        self.monitor = monitor; self.view = view; self.carry = carry
     }
 }
 
