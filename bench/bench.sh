@@ -38,7 +38,7 @@ done
 say "darcy: N = $N"
 "$BIN/pdekit-bench" darcy --rhs "bench/work/ones$N.npy" --n "$N" > bench/work/darcy_pdekit.jsonl
 
-say "sweep: 200 Darcy cases, --jobs 1 and 2"
+say "sweep: 200 Darcy cases, --jobs 1 and 2; 20 CHOLMOD cases carrying the analysis"
 python3 bench/sweep_bench.py "$BIN/pdekit" > bench/work/sweep_pdekit.jsonl
 
 python3 bench/report.py bench/work/*.jsonl

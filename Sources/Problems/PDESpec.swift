@@ -2,7 +2,15 @@ import Foundation
 import Storage
 
 /// The `[pde]` table: −div(a ∇u) = f on a box, uniform grid, Dirichlet or Neumann per side.
-public struct PDESpec: Sendable {
+public struct PDESpec: PhysicsSection {
+    public static let kind = "pde"
+    public static let help = "-div(a grad u) = f on a 1D/2D/3D box, finite differences, Dirichlet or Neumann per side"
+    public static let table = "pde"
+
+    public var dataFiles: [String] {
+        [coefficient, rhs].compactMap { if case .npy(let path, _) = $0 { path } else { nil } }
+    }
+
     public enum BoundaryKind: String, Sendable { case dirichlet, neumann, periodic }
     public struct Boundary: Sendable {
         public var kind: BoundaryKind
@@ -20,7 +28,7 @@ public struct PDESpec: Sendable {
 
     public static let sideNames = [["x_min", "x_max"], ["y_min", "y_max"], ["z_min", "z_max"]]
 
-    init(_ r: TableReader) throws {
+    public init(_ r: TableReader) throws {
         // Parameters first: every expression may use them.
         var parameters: [String: Double] = [:]
         if let p = try r.table("parameters") {

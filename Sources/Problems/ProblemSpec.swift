@@ -6,25 +6,22 @@ import Storage
 /// Sections: `[problem]` (name, kind, description), the physics (`[pde]` or `[system]`),
 /// `[solver]` and `[output]`. Unknown sections and keys are errors naming the line.
 public struct ProblemSpec: Sendable {
-    public enum Physics: Sendable {
-        case pde(PDESpec)
-        case linearSystem(SystemSpec)
-    }
-
-    public static let kinds: [(name: String, help: String)] = [
-        ("pde", "-div(a grad u) = f on a 1D/2D/3D box, finite differences, Dirichlet or Neumann per side"),
-        ("linear_system", "your own A x = b: A in Matrix Market, b in NPY or Matrix Market"),
-    ]
+    /// Kinds by name, with the one line `pdekit list` prints (from `ProblemKinds`).
+    public static var kinds: [(name: String, help: String)] { ProblemKinds.catalog }
 
     public var name: String
     public var kind: String
     public var description: String?
-    public var physics: Physics
+    /// The validated physics section of `kind` (`PDESpec`, `SystemSpec`, ...).
+    public var physics: any PhysicsSection
     public var solver: SolverSpec
     public var output: OutputSpec
     public let document: ProblemDocument
     /// The file has a `[sweep]` table (read by `SweepSpec`; `run` solves the base problem).
     public let hasSweep: Bool
+
+    public var pde: PDESpec? { physics as? PDESpec }
+    public var system: SystemSpec? { physics as? SystemSpec }
 
     public init(_ document: ProblemDocument) throws {
         self.document = document
@@ -39,29 +36,29 @@ public struct ProblemSpec: Sendable {
               !name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
             throw problem.error("name", "must be a plain folder name (no '/', no control characters), got '\(oneLine(name))'")
         }
+        let kinds = ProblemKinds.names
         guard problem.has("kind") else {
-            throw problem.error("kind", "missing: one of \(Self.kinds.map(\.name).joined(separator: ", "))")
+            throw problem.error("kind", "missing: one of \(kinds.joined(separator: ", "))")
         }
-        kind = try problem.string("kind", default: "pde", oneOf: Self.kinds.map(\.name))
+        kind = try problem.string("kind", default: "pde", oneOf: kinds)
         description = try problem.string("description")
         try problem.finish()
 
-        switch kind {
-        case "pde":
-            guard let t = try root.table("pde") else {
-                throw ProblemError(file: document.path, key: "pde", message: "kind = \"pde\" needs a [pde] table")
-            }
-            physics = .pde(try PDESpec(t))
-        default:
-            guard let t = try root.table("system") else {
-                throw ProblemError(file: document.path, key: "system", message: "kind = \"linear_system\" needs a [system] table")
-            }
-            physics = .linearSystem(try SystemSpec(t))
+        let tableName = ProblemKinds.tableName(of: kind)
+        guard let t = try root.table(tableName) else {
+            throw ProblemError(file: document.path, key: tableName, message: "kind = \"\(kind)\" needs a [\(tableName)] table")
         }
-        solver = try SolverSpec(try root.table("solver"))
-        output = try OutputSpec(try root.table("output"))
-        hasSweep = root.has("sweep")
+        // Every throwing step before the existential is stored (Swift 6.3's SILGen crashes on the
+        // cleanup of a partly initialised struct holding an opened existential).
+        let section_ = try ProblemKinds.read(kind, t)
+        let solver_ = try SolverSpec(try root.table("solver"))
+        let output_ = try OutputSpec(try root.table("output"))
+        let sweep_ = root.has("sweep")
         try root.finish()
+        solver = solver_
+        output = output_
+        hasSweep = sweep_
+        physics = section_
     }
 
     /// Loads and validates a problem file with `--set` overrides.
@@ -73,13 +70,7 @@ public struct ProblemSpec: Sendable {
     /// that holds one of them is never replaced.
     public var inputFiles: [URL] {
         var urls = [URL(fileURLWithPath: document.path)]
-        func field(_ f: FieldSpec) { if case .npy(let p, _) = f { urls.append(document.resolve(p)) } }
-        switch physics {
-        case .pde(let p): field(p.coefficient); field(p.rhs)
-        case .linearSystem(let s):
-            urls += [s.matrixPath, s.rhsPath].map(document.resolve)
-            if let e = s.exactPath { urls.append(document.resolve(e)) }
-        }
+        urls += physics.dataFiles.map(document.resolve)
         if let r = output.reference { urls.append(document.resolve(r)) }
         return urls
     }
@@ -91,10 +82,7 @@ public struct ProblemSpec: Sendable {
         p["name"] = .string(name); p["kind"] = .string(kind)
         if let description { p["description"] = .string(description) }
         t["problem"] = .table(p)
-        switch physics {
-        case .pde(let s): t["pde"] = .table(s.resolved)
-        case .linearSystem(let s): t["system"] = .table(s.resolved)
-        }
+        t[ProblemKinds.tableName(of: kind)] = .table(physics.resolved)
         t["solver"] = .table(solver.resolved)
         t["output"] = .table(output.resolved)
         return t

@@ -3,7 +3,13 @@ import LinearAlgebra
 import Storage
 
 /// The `[system]` table: the user's own A x = b, A in Matrix Market, b in NPY or Matrix Market.
-public struct SystemSpec: Sendable {
+public struct SystemSpec: PhysicsSection {
+    public static let kind = "linear_system"
+    public static let help = "your own A x = b: A in Matrix Market, b in NPY or Matrix Market"
+    public static let table = "system"
+
+    public var dataFiles: [String] { [matrixPath, rhsPath] + (exactPath.map { [$0] } ?? []) }
+
     public var matrixPath: String
     public var rhsPath: String
     public var exactPath: String?
@@ -11,7 +17,7 @@ public struct SystemSpec: Sendable {
     public var rhs: [Double]
     public var exact: [Double]?
 
-    init(_ r: TableReader) throws {
+    public init(_ r: TableReader) throws {
         guard let m = try r.string("matrix") else {
             throw r.error("matrix", "missing: give a Matrix Market file, e.g. matrix = \"data/A.mtx\"")
         }

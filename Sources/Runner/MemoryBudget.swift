@@ -25,7 +25,7 @@ enum MemoryBudget {
     /// Bytes a `pde` run needs at least, with a breakdown for the message; nil for other kinds
     /// (a linear system's matrix is already in memory once the spec is read).
     static func estimate(_ spec: ProblemSpec) -> (bytes: Double, detail: String)? {
-        guard case .pde(let p) = spec.physics else { return nil }
+        guard let p = spec.pde else { return nil }
         let n = Double(p.grid.count), d = Double(p.grid.dimension)
         let nodes = p.grid.axes.reduce(1.0) { $0 * Double($1.nodes) }
         var fields = 8 * nodes

@@ -49,9 +49,19 @@ public enum Sweep {
         let option = options.outputDirectory != nil ? "--output" : (base.output.directory != nil ? "\(path): [output] directory" : "output folder")
         let dir = OutputGuard.url(dirPath)
         let table = dir.appendingPathComponent(options.shard.tableName)
-        let mine = Array(options.shard.range(of: sweep.cases.count))
+        let study = try Studies.study(for: base)
+        if let other = specs.first(where: { $0.kind != base.kind }) {
+            throw RunError(.badInput, "\(path): every case of a sweep must be of one kind; a case has kind '\(other.kind)', the file '\(base.kind)'")
+        }
+        // The study's order (file order unless it knows better); this shard's block of it.
+        let order = study.order(specs)
+        guard order.sorted() == Array(specs.indices) else {
+            throw RunError(.internal, "\(path): the study's case order is not a permutation of the \(specs.count) cases")
+        }
+        let mine = Array(order[options.shard.range(of: sweep.cases.count)])
         let keys = sweep.parameters.map(\.key)
-        let header = SweepTable.header(parameters: keys)
+        let columns = study.sweepColumns
+        let header = SweepTable.header(parameters: keys, study: columns)
 
         if options.dryRun {
             write("\(sweep.cases.count) case(s), \(mine.count) in shard \(options.shard) (\(options.shard.source)); output \(dir.path)\n")
@@ -134,9 +144,9 @@ public enum Sweep {
                 var report: Run.Report?, failure: RunError?
                 do { report = try Run.execute(specs[i], path: path, options: caseOptions, carry: carry, write: { _ in }) }
                 catch { failure = RunError.classify(error, file: "\(path) case \(i)") }
-                let row = SweepTable.row(index: i, values: cases[i], report: report, error: failure, previous: previous,
+                let row = SweepTable.row(index: i, values: cases[i], study: columns, report: report, error: failure, previous: previous,
                                          wall: Date().timeIntervalSince(t0), folder: report == nil ? "" : caseFolder(i))
-                state.record(row: row, table: table, ok: report?.result.reason.converged, progress: progress)
+                state.record(row: row, table: table, ok: report?.reason.converged, progress: progress)
                 previous = i
             }
         }

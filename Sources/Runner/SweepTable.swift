@@ -4,15 +4,16 @@ import Storage
 
 /// `sweep.csv`: one row per finished case, appended as each case ends.
 ///
-/// Columns: `case`, one per sweep parameter (named by its key), then the fixed result columns.
+/// Columns: `case`, one per sweep parameter (named by its key), `status`, the study's own
+/// columns (`Study.sweepColumns`), then `wall_seconds`, `previous_case`, `folder`, `error`.
 /// A row is appended with one write after the case's folder is complete, so a crash loses at
 /// most the cases in flight; `--resume` reruns exactly the cases without a row.
 enum SweepTable {
-    static let resultColumns = ["status", "reason", "iterations", "relative_residual", "relative_l2_error",
-                                "max_abs_error", "h", "observed_order", "assemble_seconds", "setup_seconds",
-                                "solve_seconds", "wall_seconds", "previous_case", "folder", "error"]
+    static let trailingColumns = ["wall_seconds", "previous_case", "folder", "error"]
 
-    static func header(parameters: [String]) -> [String] { ["case"] + parameters + resultColumns }
+    static func header(parameters: [String], study: [String]) -> [String] {
+        ["case"] + parameters + ["status"] + study + trailingColumns
+    }
 
     static func text(_ v: ConfigValue) -> String {
         switch v {
@@ -26,18 +27,18 @@ enum SweepTable {
     }
 
     /// `previous`: the case the same worker ran just before (its carried state came from it).
-    static func row(index: Int, values: [(key: String, value: ConfigValue)], report: Run.Report?, error: RunError?,
+    static func row(index: Int, values: [(key: String, value: ConfigValue)], study: [String], report: Run.Report?, error: RunError?,
                     previous: Int? = nil, wall: Double, folder: String) -> [String] {
         let before = previous.map { "\($0)" } ?? ""
         var r = ["\(index)"] + values.map { text($0.value) }
-        func f(_ x: Double?) -> String { x.map(CSV.format) ?? "" }
         if let report {
-            let res = report.result
-            r += [res.reason.converged ? "ok" : "not_converged", res.reason.name, "\(res.iterations)", f(res.relativeResidual),
-                  f(report.relativeL2Error ?? report.reference?.relativeL2), f(report.maxAbsError ?? report.reference?.maxAbs),
-                  f(report.meshSize), "", f(report.assembleSeconds), f(res.setupSeconds), f(res.solveSeconds), f(wall), before, folder, ""]
+            r.append(report.reason.converged ? "ok" : "not_converged")
+            r += study.map { report.outcome.sweepValues[$0] ?? "" }
+            r += [CSV.format(wall), before, folder, ""]
         } else {
-            r += ["failed", "", "", "", "", "", "", "", "", "", "", f(wall), before, "", error?.message ?? "unknown error"]
+            r.append("failed")
+            r += study.map { _ in "" }
+            r += [CSV.format(wall), before, "", error?.message ?? "unknown error"]
         }
         return r
     }

@@ -59,8 +59,8 @@ struct RunCommand: ParsableCommand {
         options.progress = isatty(2) != 0 && !monitor
         try reportingErrors {
             let report = try Run.run(path: problem.file, options: options, write: writeStdout)
-            if !report.result.reason.converged {
-                FileHandle.standardError.write(Data("pdekit: warning: \(problem.file): not converged (\(report.result.reason.name))\n".utf8))
+            if !report.reason.converged {
+                FileHandle.standardError.write(Data("pdekit: warning: \(problem.file): not converged (\(report.reason.name))\n".utf8))
             }
         }
     }

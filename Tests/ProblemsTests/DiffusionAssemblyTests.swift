@@ -13,7 +13,7 @@ final class DiffusionAssemblyTests: XCTestCase {
     func spec(_ pde: String) throws -> PDESpec {
         let text = "[problem]\nkind = \"pde\"\nname = \"t\"\n[pde]\n" + pde
         let s = try ProblemSpec(ProblemDocument(text: text, path: "test.toml", directory: URL(fileURLWithPath: "/tmp")))
-        guard case .pde(let p) = s.physics else { struct NotPDE: Error {}; throw NotPDE() }
+        guard let p = s.pde else { struct NotPDE: Error {}; throw NotPDE() }
         return p
     }
 

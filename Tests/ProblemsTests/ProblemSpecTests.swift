@@ -31,7 +31,7 @@ final class ProblemSpecTests: XCTestCase {
         let s = try load(valid)
         XCTAssertEqual(s.name, "p")
         XCTAssertEqual(s.solver, SolverSpec())
-        guard case .pde(let p) = s.physics else { return XCTFail() }
+        guard let p = s.pde else { return XCTFail() }
         XCTAssertEqual(p.grid.shape, [8, 8])
         XCTAssertEqual(p.grid.axes[0].spacing, 1.0 / 9.0, accuracy: 1e-16)
     }
@@ -83,7 +83,7 @@ final class ProblemSpecTests: XCTestCase {
 
     func testOverridesApplyAndAreNamedInErrors() throws {
         let s = try load(valid, overrides: ["pde.grid=[5,6]", "solver.preconditioner=jacobi", "solver.rtol=1e-6"])
-        guard case .pde(let p) = s.physics else { return XCTFail() }
+        guard let p = s.pde else { return XCTFail() }
         XCTAssertEqual(p.grid.shape, [5, 6])
         XCTAssertEqual(s.solver.preconditioner, "jacobi")
         XCTAssertEqual(s.solver.rtol, 1e-6)

@@ -29,7 +29,7 @@ final class ShardTests: XCTestCase {
 
 final class SweepTableTests: XCTestCase {
     func testObservedOrderPerGroup() {
-        let header = SweepTable.header(parameters: ["pde.grid", "k"])
+        let header = SweepTable.header(parameters: ["pde.grid", "k"], study: LinearSolveStudy().sweepColumns)
         func row(_ c: Int, _ grid: String, _ k: String, h: Double, e: Double) -> [String] {
             var r = [String](repeating: "", count: header.count)
             r[0] = "\(c)"; r[1] = grid; r[2] = k

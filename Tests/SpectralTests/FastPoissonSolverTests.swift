@@ -23,7 +23,7 @@ final class FastPoissonSolverTests: XCTestCase {
             text += "\(names[d][0]) = { type = \"\(lo)\", value = \"0.5 + x\" }\n\(names[d][1]) = { type = \"\(hi)\", value = \"-y\" }\n"
         }
         let spec = try ProblemSpec(ProblemDocument(text: text, path: "t.toml", directory: URL(fileURLWithPath: "/tmp")))
-        guard case .pde(let p) = spec.physics else { fatalError() }
+        guard let p = spec.pde else { fatalError() }
         return try DiffusionAssembly.assemble(p)
     }
 

@@ -67,7 +67,7 @@ rhs = { npy = "\(rhsURL.path)" }
 \(coefficientLine)
 """
 let spec = try ProblemSpec(ProblemDocument(text: text, path: "bench", directory: rhsURL.deletingLastPathComponent()))
-guard case .pde(let pde) = spec.physics else { fatalError() }
+guard let pde = spec.pde else { fatalError() }
 var t0 = Date()
 let problem = try DiffusionAssembly.assemble(pde)
 log("assembled \(problem.matrix.rows) unknowns, \(problem.matrix.nonzeros) nonzeros in \(Date().timeIntervalSince(t0)) s")

@@ -1,0 +1,54 @@
+import Foundation
+
+/// A problem kind: the physics section of a problem file (`[pde]`, `[system]`, later `[gp]`,
+/// `[tensor]`, `[reduced_basis]`). One type per kind, listed once in `ProblemKinds`; `pdekit
+/// list`, `check` and `run` all read that list, and a Runner study (keyed by the same name)
+/// turns a validated section into results.
+public protocol PhysicsSection: Sendable {
+    /// `[problem] kind = "<kind>"`.
+    static var kind: String { get }
+    /// One line for `pdekit list`.
+    static var help: String { get }
+    /// The table the section lives in (`pde` for `[pde]`).
+    static var table: String { get }
+    /// Reads and validates the table; unknown keys are errors once it calls `finish()`.
+    init(_ reader: TableReader) throws
+    /// The table as the run record shows it, every default explicit.
+    var resolved: ConfigTable { get }
+    /// Data files the section reads, as written in the file (relative to it).
+    var dataFiles: [String] { get }
+}
+
+extension PhysicsSection {
+    /// `init` through the metatype: `ProblemSpec` holds kinds as `any PhysicsSection.Type`, and
+    /// calling `init` on such an existential crashes Swift 6.3's SILGen; a static method does not.
+    public static func read(_ reader: TableReader) throws -> any PhysicsSection { try Self(reader) }
+}
+
+/// The problem kinds pdekit knows, in the order `pdekit list` prints them. A kind lands as one
+/// type plus one line here; `register` adds one at run time (a test target, a plug-in).
+public enum ProblemKinds {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var registered: [any PhysicsSection.Type] = [PDESpec.self, SystemSpec.self]
+
+    public static var all: [any PhysicsSection.Type] { lock.lock(); defer { lock.unlock() }; return registered }
+
+    public static func register(_ kind: any PhysicsSection.Type) {
+        lock.lock(); defer { lock.unlock() }
+        if !registered.contains(where: { $0.kind == kind.kind }) { registered.append(kind) }
+    }
+
+    public static func named(_ name: String) -> (any PhysicsSection.Type)? {
+        for k in all where k.kind == name { return k }
+        return nil
+    }
+
+    // Helpers that keep existential metatypes out of callers' initialisers (see `read`).
+    public static var names: [String] { all.map { k in k.kind } }
+    public static var catalog: [(name: String, help: String)] { all.map { k in (k.kind, k.help) } }
+    public static func tableName(of kind: String) -> String { named(kind)?.table ?? kind }
+    public static func read(_ kind: String, _ reader: TableReader) throws -> any PhysicsSection {
+        guard let k = named(kind) else { throw reader.error("kind", "unknown kind '\(kind)'") }
+        return try k.read(reader)
+    }
+}

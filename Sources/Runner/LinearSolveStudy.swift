@@ -1,0 +1,156 @@
+import Foundation
+import Krylov
+import LinearAlgebra
+import Problems
+import Storage
+
+/// The linear solve, the first study: assemble (kind `pde`) or read (kind `linear_system`)
+/// A x = b, solve it with the `[solver]` method, and report the solution, the residual history
+/// and the errors against an exact solution or a reference.
+public struct LinearSolveStudy: Study {
+    public init() {}
+    public let kinds = ["pde", "linear_system"]
+    public let sweepColumns = ["reason", "iterations", "relative_residual", "relative_l2_error", "max_abs_error", "h",
+                               "observed_order", "assemble_seconds", "setup_seconds", "solve_seconds"]
+
+    public func check(_ spec: ProblemSpec) throws { _ = try Self.prepare(spec) }
+
+    /// The assembled, validated system of one problem: everything short of solving.
+    struct Prepared {
+        var matrix: CSRMatrix
+        var rhs: [Double]
+        var exact: [Double]?
+        var shape: [Int]
+        var structure: GridStructure?
+        var assembleSeconds: Double
+        var reference: [Double]?
+    }
+
+    /// Every check that does not need a solve: memory, assembly (coefficient positive, fields
+    /// finite), method against matrix (symmetry, FFT needs), reference file. `check` runs this.
+    static func prepare(_ spec: ProblemSpec) throws -> Prepared {
+        let t0 = Date()
+        var p: Prepared
+        if let pde = spec.pde {
+            let a: AssembledProblem
+            do { a = try DiffusionAssembly.assemble(pde) } catch let e as AssemblyError {
+                throw spec.document.error(["pde", e.key], e.message)
+            }
+            p = Prepared(matrix: a.matrix, rhs: a.rhs, exact: a.exact, shape: a.shape, structure: a.structure,
+                         assembleSeconds: 0, reference: nil)
+        } else if let s = spec.system {
+            p = Prepared(matrix: s.matrix, rhs: s.rhs, exact: s.exact, shape: [s.matrix.rows], structure: nil,
+                         assembleSeconds: 0, reference: nil)
+        } else {
+            throw RunError(.internal, "\(spec.document.path): the linear solve does not take kind '\(spec.kind)'")
+        }
+        p.assembleSeconds = Date().timeIntervalSince(t0)
+        try SolverFactory.validate(spec.solver, matrix: p.matrix, structure: p.structure) { key, message in
+            spec.document.error(["solver", key], message)
+        }
+        // [output] reference: the same figures against a stored solution.
+        if let ref = spec.output.reference {
+            let url = spec.document.resolve(ref)
+            let array: NPYArray
+            do { array = try NPY.read(url) } catch let e as StorageError { throw spec.document.error(["output", "reference"], e.description) }
+            guard array.values.count == p.rhs.count else {
+                throw spec.document.error(["output", "reference"], "\(ref) has shape \(array.shape), the solution has shape \(p.shape)")
+            }
+            if let i = array.values.firstIndex(where: { !$0.isFinite }) {
+                throw spec.document.error(["output", "reference"], "\(ref) holds \(array.values[i]) at flat index \(i); a reference must be finite")
+            }
+            p.reference = array.values
+        }
+        return p
+    }
+
+
+    public func solve(_ spec: ProblemSpec, _ context: StudyContext) throws -> StudyOutcome {
+        let system = try Self.prepare(spec)
+        let reporter = IterationReporter(monitor: context.monitor, progress: context.progress, write: context.write)
+        let solved: (x: [Double], result: SolveResult, description: SolverFactory.Description)
+        do {
+            solved = try SolverFactory.solve(system.matrix, system.rhs, spec.solver, structure: system.structure,
+                                             monitor: reporter.callback, view: { d in
+                if context.view { context.write(Self.viewText(spec, d)) }
+            }, carry: context.carry)
+        } catch let e as LinearAlgebraError {
+            // A factorisation that fails (a pivot, a zero diagonal) is the input meeting the
+            // method: name the key that chose it. A C library's own failure stays internal.
+            if case .library = e { throw e }
+            let key = spec.solver.method == "cg" ? "preconditioner" : "method"
+            throw spec.document.error(["solver", key], e.description)
+        }
+        let (x, result, description) = solved
+        reporter.finish()
+        switch result.reason {
+        case .diverged_indefinite_matrix:
+            throw spec.document.error(["solver", "method"], "the matrix is not positive definite (CG found pᵀAp ≤ 0 at iteration \(result.iterations + 1)); use method = \"lu\"")
+        case .diverged_indefinite_preconditioner:
+            throw spec.document.error(["solver", "preconditioner"], "'\(spec.solver.preconditioner)' is not positive definite for this matrix (is A SPD?)")
+        default: break
+        }
+
+        let exact = system.exact.map { Comparison(x, $0) }
+        let reference = system.reference.map { Comparison(x, $0) }
+        var history = CSVTable(header: ["iteration", "residual_norm", "relative_residual", "seconds"])
+        for r in result.history {
+            history.append(["\(r.iteration)", CSV.format(r.residualNorm), CSV.format(r.relativeResidual), CSV.format(r.seconds)])
+        }
+        var res = ConfigTable()
+        res["iterations"] = .integer(result.iterations)
+        res["residual_norm"] = .double(result.residualNorm)
+        res["relative_residual"] = .double(result.relativeResidual)
+        res["assemble_seconds"] = .double(system.assembleSeconds)
+        res["setup_seconds"] = .double(result.setupSeconds)
+        res["solve_seconds"] = .double(result.solveSeconds)
+        if let exact {
+            res["relative_l2_error"] = .double(exact.relativeL2)
+            res["max_abs_error"] = .double(exact.maxAbs)
+        }
+        var tables: [(name: String, table: ConfigTable)] = []
+        if let reference {
+            var t = reference.table
+            t["file"] = .string(spec.output.reference!)
+            tables.append(("reference", t))
+        }
+        var details = description.table
+        if !spec.solver.unusedOptions.isEmpty { details["unused_options"] = .array(spec.solver.unusedOptions.map { .string("solver.\($0)") }) }
+        tables.append(("solver_details", details))
+
+        var summary = "\(result.reason.name) in \(result.iterations) iteration(s), relative residual "
+            + String(format: "%.3e", result.relativeResidual)
+            + String(format: ", setup %.3f s, solve %.3f s", result.setupSeconds, result.solveSeconds)
+        if let exact { summary += String(format: "; error vs exact: relative L2 %.3e, max %.3e", exact.relativeL2, exact.maxAbs) }
+        if let c = reference { summary += String(format: "; vs reference: relative L2 %.3e, max %.3e", c.relativeL2, c.maxAbs) }
+
+        func f(_ x: Double?) -> String { x.map(CSV.format) ?? "" }
+        let values: [String: String] = [
+            "reason": result.reason.name, "iterations": "\(result.iterations)", "relative_residual": f(result.relativeResidual),
+            "relative_l2_error": f(exact?.relativeL2 ?? reference?.relativeL2), "max_abs_error": f(exact?.maxAbs ?? reference?.maxAbs),
+            "h": f(spec.pde?.grid.axes.map(\.spacing).max()), "assemble_seconds": f(system.assembleSeconds),
+            "setup_seconds": f(result.setupSeconds), "solve_seconds": f(result.solveSeconds),
+        ]
+        return StudyOutcome(reason: result.reason, arrays: [NamedArray(name: "solution", shape: system.shape, values: x)],
+                            history: history, result: res, tables: tables, summary: summary,
+                            notConvergedDetail: "after \(result.iterations) iterations (relative residual \(String(format: "%.3e", result.relativeResidual)))",
+                            sweepValues: values)
+    }
+
+    /// `--view`: the resolved solver configuration, PETSc `-ksp_view` style.
+    static func viewText(_ spec: ProblemSpec, _ d: SolverFactory.Description) -> String {
+        var s = "solver configuration for \(spec.name):\n"
+        for k in d.table.keys {
+            let v: String
+            switch d.table[k]! {
+            case .string(let x): v = x
+            case .double(let x): v = "\(x)"
+            case .integer(let x): v = "\(x)"
+            case .bool(let x): v = "\(x)"
+            default: v = ""
+            }
+            s += "  \(k) = \(v)\n"
+        }
+        return s
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import LinearAlgebra
+import Problems
+import Storage
+
+/// Turns a validated problem of one kind into results: the Runner half of a problem kind.
+///
+/// `run` is validate → study → write: `check` runs every validation short of solving, `solve`
+/// returns a `StudyOutcome`, and one writer (`OutcomeWriter`) commits any outcome to its output
+/// folder atomically. A study is registered once in `Studies` under the kinds it solves; the
+/// linear solve (`LinearSolveStudy`, kinds `pde` and `linear_system`) is the first.
+public protocol Study: Sendable {
+    /// The `[problem] kind`s this study solves.
+    var kinds: [String] { get }
+    /// The columns it adds to `sweep.csv`, after `status` (values come from
+    /// `StudyOutcome.sweepValues`).
+    var sweepColumns: [String] { get }
+    /// Every check `run` would make short of solving (`pdekit check` runs this).
+    func check(_ spec: ProblemSpec) throws
+    /// Solves the problem. Not converging is an outcome with a negative reason, not an error.
+    func solve(_ spec: ProblemSpec, _ context: StudyContext) throws -> StudyOutcome
+    /// The order in which a sweep runs its cases: a permutation of `specs.indices`. Workers run
+    /// contiguous chains of it and shards are contiguous blocks of it, so neighbours in this
+    /// order share carried state.
+    func order(_ specs: [ProblemSpec]) -> [Int]
+}
+
+extension Study {
+    public func order(_ specs: [ProblemSpec]) -> [Int] { Array(specs.indices) }
+}
+
+/// What a study may use while solving.
+public struct StudyContext {
+    /// The problem file, for messages.
+    public var path: String
+    public var view: Bool
+    public var monitor: Bool
+    public var progress: Bool
+    /// stdout text (view, monitor lines).
+    public var write: @Sendable (String) -> Void
+    /// State kept from the previous case of a sweep worker's chain; nil for a single run.
+    public var carry: CarriedState?
+}
+
+/// A named array of results, written as `<name>.npy`.
+public struct NamedArray: Sendable {
+    public var name: String
+    public var shape: [Int]
+    public var values: [Double]
+    public init(name: String, shape: [Int], values: [Double]) { self.name = name; self.shape = shape; self.values = values }
+}
+
+/// Everything a study produced, for the writer, the summary line and the sweep table.
+public struct StudyOutcome: Sendable {
+    public var reason: ConvergenceReason
+    /// Arrays, each written as NPY in this order.
+    public var arrays: [NamedArray]
+    /// A history table with the study's own columns (`history.csv`, if `[output] history`).
+    public var history: CSVTable?
+    /// `[result]` of the run record (the writer puts `reason`, `reason_code`, `converged` first).
+    public var result: ConfigTable
+    /// Further tables of the run record, in order (`[reference]`, `[solver_details]`, ...).
+    public var tables: [(name: String, table: ConfigTable)]
+    /// The summary line's text after the problem's name.
+    public var summary: String
+    /// Why it did not converge, after "did not converge: <reason> " (for --error-if-not-converged).
+    public var notConvergedDetail: String
+    /// Values of `Study.sweepColumns`, by column.
+    public var sweepValues: [String: String]
+
+    public init(reason: ConvergenceReason, arrays: [NamedArray], history: CSVTable? = nil, result: ConfigTable,
+                tables: [(name: String, table: ConfigTable)] = [], summary: String, notConvergedDetail: String = "",
+                sweepValues: [String: String] = [:]) {
+        self.reason = reason; self.arrays = arrays; self.history = history; self.result = result; self.tables = tables
+        self.summary = summary; self.notConvergedDetail = notConvergedDetail; self.sweepValues = sweepValues
+    }
+}
+
+/// The studies pdekit knows, by the kinds they solve. `register` adds one at run time.
+public enum Studies {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var registered: [any Study] = [LinearSolveStudy()]
+
+    public static func register(_ study: any Study) {
+        lock.lock(); defer { lock.unlock() }
+        registered.removeAll { !Set($0.kinds).isDisjoint(with: study.kinds) }
+        registered.append(study)
+    }
+
+    /// The study for `spec`'s kind.
+    public static func study(for spec: ProblemSpec) throws -> any Study {
+        lock.lock(); defer { lock.unlock() }
+        guard let s = registered.first(where: { $0.kinds.contains(spec.kind) }) else {
+            throw RunError(.internal, "\(spec.document.path): no study solves kind '\(spec.kind)'")
+        }
+        return s
+    }
+}
