@@ -126,13 +126,14 @@ public enum Sweep {
         let state = SweepState()
         let start = Date()
         let work = UncheckedBox((specs, sweep.cases))
-        // Each worker runs one contiguous chain of the pending cases, in order, with its own
+        // Workers run contiguous chains of the pending cases, in order, each with its own
         // carried state (never shared between threads); `previous_case` records the chain.
-        let chains = (0..<jobs).map { Array(pending[$0 * pending.count / jobs ..< ($0 + 1) * pending.count / jobs]) }
-        DispatchQueue.concurrentPerform(iterations: jobs) { worker in
+        let chains = Self.chains(pending, jobs: jobs)
+        DispatchQueue.concurrentPerform(iterations: jobs) { _ in
             let carry = CarriedState()
             var previous: Int?
-            for i in chains[worker] {
+            while let chain = state.nextChain(chains) {
+              for i in chain {
                 guard state.appendError == nil else { break }
                 let (specs, cases) = work.value
                 let t0 = Date()
@@ -148,6 +149,7 @@ public enum Sweep {
                                          wall: Date().timeIntervalSince(t0), folder: report == nil ? "" : caseFolder(i))
                 state.record(row: row, table: table, ok: report?.reason.converged, progress: progress)
                 previous = i
+              }
             }
         }
         state.flush(table: table, force: true)
@@ -162,6 +164,18 @@ public enum Sweep {
         let s = state.counts
         return Summary(directory: dir, table: table, total: mine.count, skipped: done.count, ok: s.ok,
                        notConverged: s.notConverged, failed: s.failed, seconds: Date().timeIntervalSince(start))
+    }
+
+    /// The pending cases cut into contiguous chains that the workers take in turn: about four
+    /// chains per worker, so that cases of unequal cost still balance (with one fixed chain per
+    /// worker, the one that drew the expensive cases finishes last), but never shorter than the
+    /// cases each worker would get, up to 8, so that short sweeps keep their carried state
+    /// (6 cases on 2 workers: two chains of 3).
+    static func chains(_ pending: [Int], jobs: Int) -> [ArraySlice<Int>] {
+        guard !pending.isEmpty else { return [] }
+        let perWorker = (pending.count + jobs - 1) / jobs
+        let length = max((pending.count + 4 * jobs - 1) / (4 * jobs), min(8, perWorker))
+        return stride(from: 0, to: pending.count, by: length).map { pending[$0 ..< min($0 + length, pending.count)] }
     }
 
     /// A digest (FNV-1a, 64 bits) of every case's resolved configuration and of the data files
@@ -202,6 +216,16 @@ public enum Sweep {
 final class SweepState: @unchecked Sendable {
     private let lock = NSLock()
     private var pending: [[String]] = []
+    private var nextChainIndex = 0
+
+    /// The next chain for a worker that is free, nil when all are taken (or a row could not be
+    /// appended, which stops the sweep).
+    func nextChain(_ chains: [ArraySlice<Int>]) -> ArraySlice<Int>? {
+        lock.lock(); defer { lock.unlock() }
+        guard _appendError == nil, nextChainIndex < chains.count else { return nil }
+        defer { nextChainIndex += 1 }
+        return chains[nextChainIndex]
+    }
     private var lastFlush = Date()
     private(set) var counts = (ok: 0, notConverged: 0, failed: 0)
     private var _appendError: Error?
