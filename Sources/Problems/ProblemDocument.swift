@@ -14,6 +14,8 @@ public struct ProblemDocument: Sendable {
     /// Folder the file lives in: relative data paths resolve against it.
     public let directory: URL
     public private(set) var root: ConfigTable
+    /// Where each key path first appears in the text (file order across dotted groups).
+    let keyOrder: TOMLKeyOrder
     private let lines: [Substring]
     /// Keys set from outside the file, with how to name them in messages ("--set", "[sweep] parameter").
     private var overridden: [String: String] = [:]
@@ -42,7 +44,8 @@ public struct ProblemDocument: Sendable {
             throw ProblemError(file: path, line: bad.line, message: bad.message)
         }
         do {
-            root = ConfigTable(toml: try TOMLTable(string: text), order: TOMLKeyOrder(text))
+            keyOrder = TOMLKeyOrder(text)
+            root = ConfigTable(toml: try TOMLTable(string: text), order: keyOrder)
         } catch let e as TOMLParseError {
             throw ProblemError(file: path, line: e.source.begin.line, message: "TOML syntax error: \(oneLine(e.description))")
         }

@@ -60,13 +60,16 @@ public struct SolverSpec: Sendable, Equatable {
         for p in SolverRegistry.preconditioners where !parsers.contains(where: { $0.0 == p.name }) { parsers.append((p.name, p.options)) }
         for (name, parse) in parsers {
             let table = try r.table(name)
+            let parsed = try parse(table)
+            // A component without options has no keys: whatever its table holds is unknown.
+            try table?.finish()
             if inUse.contains(name) {
-                if let o = try parse(table) { options[name] = o }
+                if let parsed { options[name] = parsed }
             } else if table != nil {
-                _ = try parse(table)
                 unusedOptions.append(name)
             }
         }
+        unusedOptions.sort { (r.table.keys.firstIndex(of: $0) ?? 0) < (r.table.keys.firstIndex(of: $1) ?? 0) }
         try r.finish()
         fillDefaultOptions()
     }

@@ -47,7 +47,13 @@ public struct SweepSpec: Sendable {
         var parameters: [Parameter] = []
         var intervals: [(key: String, lo: Double, hi: Double, log: Bool, integer: Bool)] = []
         for k in p.table.keys { _ = p.value(k) }  // every entry is a parameter: none is unknown
-        let flat = Self.flatten(p.table)
+        // File order across dotted groups: `pde.grid`, then `"solver.rtol"`, then
+        // `pde.parameters.k` stay in that order although TOML nests both pde keys in one table.
+        let flat = Self.flatten(p.table).enumerated().sorted { a, b in
+            let ra = document.keyOrder.rank(of: p.path + a.element.segments) ?? Int.max
+            let rb = document.keyOrder.rank(of: p.path + b.element.segments) ?? Int.max
+            return ra != rb ? ra < rb : a.offset < b.offset
+        }.map { ($0.element.key, $0.element.value) }
         var seen = Set<String>()
         for (key, _) in flat where !seen.insert(key).inserted {
             throw p.error(dotted: key, "given twice (once quoted, once as a dotted key?); give each parameter once")
@@ -141,11 +147,11 @@ public struct SweepSpec: Sendable {
 
     /// Parameters keyed by dotted path. TOML reads an unquoted `pde.grid = [...]` as a nested
     /// table, so nested tables that are not range specifications are flattened into paths.
-    static func flatten(_ t: ConfigTable, prefix: String = "") -> [(String, ConfigValue)] {
-        t.keys.flatMap { k -> [(String, ConfigValue)] in
-            let path = prefix.isEmpty ? k : prefix + "." + k
+    static func flatten(_ t: ConfigTable, prefix: [String] = []) -> [(key: String, segments: [String], value: ConfigValue)] {
+        t.keys.flatMap { k -> [(key: String, segments: [String], value: ConfigValue)] in
+            let path = prefix + [k]
             if case .table(let sub)? = t[k], rangeKeys.isDisjoint(with: sub.keys) { return flatten(sub, prefix: path) }
-            return [(path, t[k]!)]
+            return [(path.joined(separator: "."), path, t[k]!)]
         }
     }
 

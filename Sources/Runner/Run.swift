@@ -63,13 +63,13 @@ public enum Run {
         let context = StudyContext(path: path, view: options.view, monitor: options.monitor, progress: options.progress,
                                    write: write, carry: carry)
         let outcome = try study.solve(spec, context)
-        // After the solve, as PETSc's -options_left: a failed input gets its one error line only.
-        if !options.quiet { warnUnusedOptions(spec, path: path) }
 
         let folder = try OutputFolder(destination: dirPath, option: option, inputs: spec.inputFiles)
         defer { folder.discard() }
         try OutcomeWriter.write(outcome, spec: spec, to: folder, durable: options.durable)
         if !options.quiet { write("\(spec.name): \(outcome.summary)\n  → \(folder.destination.path)\n") }
+        // At the end, as PETSc's -options_left: a failed input gets its one error line only.
+        if !options.quiet { warnUnusedOptions(spec.solver.unusedOptions, uses: spec.solver.componentsInUse, path: path) }
 
         if !outcome.reason.converged && options.errorIfNotConverged {
             throw RunError(.notConverged, "\(path): did not converge: \(outcome.reason.name) \(outcome.notConvergedDetail)")
@@ -79,10 +79,10 @@ public enum Run {
 
     /// PETSc's -options_left: an options table for a component the run does not use is named,
     /// not silently dropped (a typo'd preconditioner name is the usual cause).
-    static func warnUnusedOptions(_ spec: ProblemSpec, path: String) {
-        for name in spec.solver.unusedOptions {
-            let used = spec.solver.componentsInUse.map { "'\($0)'" }.joined(separator: " with ")
-            FileHandle.standardError.write(Data("pdekit: warning: \(path): [solver.\(name)] is not used by this run (it uses \(used)); its options are ignored\n".utf8))
+    static func warnUnusedOptions(_ unused: [String], uses: [String]?, path: String) {
+        for name in unused {
+            let used = uses.map { " (it uses " + $0.map { "'\($0)'" }.joined(separator: " with ") + ")" } ?? ""
+            FileHandle.standardError.write(Data("pdekit: warning: \(path): [solver.\(name)] is not used by this run\(used); its options are ignored\n".utf8))
         }
     }
 
@@ -92,8 +92,11 @@ public enum Run {
     public static func check(path: String, overrides: [String]) throws -> ProblemSpec {
         do {
             let spec = try ProblemSpec(path: path, overrides: overrides)
-            try MemoryBudget.check(spec)
-            try Studies.study(for: spec).check(spec)
+            // A sweep file's base problem never runs by itself: its cases are what checkSweep judges.
+            if !spec.hasSweep {
+                try MemoryBudget.check(spec)
+                try Studies.study(for: spec).check(spec)
+            }
             return spec
         } catch { throw RunError.classify(error, file: path) }
     }

@@ -115,7 +115,9 @@ public enum Sweep {
             try AtomicFile.write(Data(CSV.line(header).utf8), to: table)
         }
         let pending = mine.filter { !done.contains($0) }
-        Run.warnUnusedOptions(base, path: path)
+        // Warn only about tables no case uses (a swept preconditioner may use [solver.ssor] in some).
+        let unusedByAll = specs.dropFirst().reduce(Set(specs.first?.solver.unusedOptions ?? [])) { $0.intersection($1.solver.unusedOptions) }
+        Run.warnUnusedOptions((specs.first?.solver.unusedOptions ?? []).filter(unusedByAll.contains), uses: nil, path: path)
 
         let jobs = max(1, min(options.jobs, pending.count))
         let savedThreads = Parallel.threadCount
@@ -129,7 +131,8 @@ public enum Sweep {
         // Workers run contiguous chains of the pending cases, in order, each with its own
         // carried state (never shared between threads); `previous_case` records the chain.
         let chains = Self.chains(pending, jobs: jobs)
-        DispatchQueue.concurrentPerform(iterations: jobs) { _ in
+        // One thread per job (Dispatch's concurrentPerform would cap --jobs at the core count).
+        Self.onThreads(jobs) {
             let carry = CarriedState()
             var previous: Int?
             while let chain = state.nextChain(chains) {
@@ -166,6 +169,23 @@ public enum Sweep {
                        notConverged: s.notConverged, failed: s.failed, seconds: Date().timeIntervalSince(start))
     }
 
+    /// Runs `body` on `count` threads at once and waits for all of them. The threads start
+    /// together (a gate opens once all exist), so each takes its first chain before any takes
+    /// a second.
+    static func onThreads(_ count: Int, _ body: @escaping @Sendable () -> Void) {
+        let ready = DispatchGroup(), done = DispatchGroup()
+        let gate = DispatchSemaphore(value: 0)
+        for _ in 0..<count {
+            ready.enter(); done.enter()
+            let thread = Thread { ready.leave(); gate.wait(); body(); done.leave() }
+            thread.stackSize = 8 << 20  // as a main thread's: expressions and assembly recurse
+            thread.start()
+        }
+        ready.wait()
+        for _ in 0..<count { gate.signal() }
+        done.wait()
+    }
+
     /// The pending cases cut into contiguous chains that the workers take in turn: about four
     /// chains per worker, so that cases of unequal cost still balance (with one fixed chain per
     /// worker, the one that drew the expensive cases finishes last), but never shorter than the
@@ -197,13 +217,25 @@ public enum Sweep {
         return String(format: "%016llx-%d", h, specs.count)
     }
 
-    /// `pdekit merge DIR`.
+    /// `pdekit merge DIR`: every shard's table into DIR/sweep.csv, once every case has its row.
     public static func merge(directory: String) throws -> (cases: Int, shards: Int, table: URL) {
+        do { return try mergeTables(directory) } catch let e as IncompleteSweep { throw RunError(.badInput, e.message) }
+    }
+
+    /// `sweep --merge`: merges when every shard has finished, else nil (another shard, still
+    /// running, will merge when it finishes).
+    public static func mergeIfComplete(directory: String) throws -> (cases: Int, shards: Int, table: URL)? {
+        do { return try mergeTables(directory) } catch is IncompleteSweep { return nil }
+    }
+
+    static func mergeTables(_ directory: String) throws -> (cases: Int, shards: Int, table: URL) {
         let dir = OutputGuard.url(directory)
         guard let m = OutputGuard.Manifest.read(in: dir), m.kind == .sweep else {
             throw RunError(.badInput, "\(directory): not a sweep folder pdekit wrote (no \(OutputGuard.manifestName) of kind sweep); merge writes only into pdekit's own sweep folders")
         }
-        let r = try SweepTable.merge(directory: dir)
+        // The fingerprint ends in the number of cases: every one must be in exactly one row.
+        let total = m.fingerprint?.split(separator: "-").last.flatMap { Int($0) }
+        let r = try SweepTable.merge(directory: dir, expectedCases: total)
         return (r.cases, r.shards, dir.appendingPathComponent("sweep.csv"))
     }
 }

@@ -2,6 +2,9 @@ import Foundation
 import Problems
 import Storage
 
+/// A merge asked for before every case has its row (shards still running or killed).
+struct IncompleteSweep: Error { let message: String }
+
 /// `sweep.csv`: one row per finished case, appended as each case ends.
 ///
 /// Columns: `case`, one per sweep parameter (named by its key), `status`, the study's own
@@ -78,7 +81,7 @@ enum SweepTable {
     }
 
     /// `pdekit merge DIR`: joins every shard's table into DIR/sweep.csv.
-    static func merge(directory: URL) throws -> (cases: Int, shards: Int) {
+    static func merge(directory: URL, expectedCases: Int? = nil) throws -> (cases: Int, shards: Int) {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
         let shardFiles = files.filter { $0.hasPrefix("sweep-shard-") && $0.hasSuffix(".csv") }.sorted()
         guard !shardFiles.isEmpty else {
@@ -103,6 +106,20 @@ enum SweepTable {
             rows += records.dropFirst()
         }
         guard let header else { throw RunError(.badInput, "\(directory.path): the shard tables are empty") }
+        // Every case exactly once: a shard still running (or killed) leaves cases out, an
+        // edited table may repeat one; neither is merged silently.
+        var count: [Int: Int] = [:]
+        for r in rows { if let i = Int(r[0]) { count[i, default: 0] += 1 } }
+        let repeated = count.filter { $0.value > 1 }.keys.sorted()
+        guard repeated.isEmpty else {
+            throw RunError(.badInput, "\(directory.path): case(s) \(repeated.prefix(5).map(String.init).joined(separator: ", ")) appear in more than one row; the shard tables were edited or mixed")
+        }
+        if let expectedCases {
+            let missing = (0..<expectedCases).filter { count[$0] == nil }
+            guard missing.isEmpty else {
+                throw IncompleteSweep(message: "\(directory.path): \(missing.count) of \(expectedCases) cases have no row yet (\(missing.prefix(5).map(String.init).joined(separator: ", "))\(missing.count > 5 ? ", …" : "")); finish the shards (--resume) before merging")
+            }
+        }
         try finalize([header] + rows, to: directory.appendingPathComponent("sweep.csv"))
         return (rows.count, n)
     }

@@ -103,8 +103,11 @@ struct SweepCommand: ParsableCommand {
             writeStdout(String(format: "%d case(s) in shard %@: %d ok, %d not converged, %d failed, %d resumed, %.1f s\n  → %@\n",
                                s.total, options.shard.description, s.ok, s.notConverged, s.failed, s.skipped, s.seconds, s.table.path))
             if merge && options.shard.count > 1 {
-                let m = try Sweep.merge(directory: s.directory.path)
-                writeStdout("merged \(m.cases) case(s) from \(m.shards) shard table(s) → \(m.table.path)\n")
+                if let m = try Sweep.mergeIfComplete(directory: s.directory.path) {
+                    writeStdout("merged \(m.cases) case(s) from \(m.shards) shard table(s) → \(m.table.path)\n")
+                } else {
+                    writeStdout("not merged yet: other shards are still missing cases; the last to finish merges (or run pdekit merge)\n")
+                }
             }
         }
     }

@@ -38,6 +38,11 @@ final class SweepSpecTests: XCTestCase {
         XCTAssertEqual(s.cases.count, 12)
         XCTAssertEqual(s.cases[0][2].value, .double(0)); XCTAssertEqual(s.cases[1][2].value, .double(0.5))
         XCTAssertEqual(s.cases[3][1].value, .integer(2)); XCTAssertEqual(s.cases[6][0].value, .double(1e-8))
+        // A dotted key after a quoted one keeps its place although TOML nests it with an
+        // earlier key of the same first part.
+        let mixed = try sweep("[sweep.parameters]\npde.grid = [[10, 10], [12, 12]]\n\"solver.rtol\" = [1e-6, 1e-8]\npde.parameters.k = [3.0, 4.0]\n")
+        XCTAssertEqual(mixed.parameters.map(\.key), ["pde.grid", "solver.rtol", "pde.parameters.k"])
+        XCTAssertEqual(mixed.cases[1][2].value, .double(4.0))
         // Tables and inline tables keep their order too (the resolved run record follows it).
         let document = try ProblemDocument(text: "[zeta]\nb = 1\na = { y = 1, x = 2 }\n[alpha]\nc = 3\n", path: "o.toml", directory: URL(fileURLWithPath: "/tmp"))
         XCTAssertEqual(document.root.keys, ["zeta", "alpha"])

@@ -453,3 +453,72 @@ final class SolverOptionsTests: CLITestCase {
         XCTAssertTrue(bad.stderr.contains("solver.ssor.omega"), bad.stderr)
     }
 }
+
+/// Found by attacking the spine: merge completeness, check on sweep files, option-less tables,
+/// --jobs above the core count.
+final class SpineAttackTests: CLITestCase {
+    func sweepFile(_ name: String, cases: Int, extra: String = "") throws -> String {
+        try write("\(name).toml", """
+            [problem]
+            name = "\(name)"
+            kind = "pde"
+            [pde]
+            grid = [8]
+            rhs = "k"
+            parameters = { k = 1 }
+            \(extra)
+            [sweep.parameters]
+            "pde.parameters.k" = { linear = [1, \(cases)], count = \(cases) }
+            """)
+    }
+
+    func testMergeRefusesMissingAndRepeatedCases() throws {
+        let path = try sweepFile("m", cases: 6)
+        XCTAssertEqual(try pdekit(["sweep", path, "-o", "m", "--shard", "0/2"]).status, 0)
+        // The other shard has not run: the merge would lose cases 3-5.
+        XCTAssertEqual(try pdekit(["sweep", path, "-o", "m", "--shard", "1/2", "--dry-run"]).status, 0)
+        _ = try write("m/sweep-shard-1-of-2.csv", try String(contentsOf: work.appendingPathComponent("m/sweep-shard-0-of-2.csv"), encoding: .utf8).split(separator: "\n").first! + "\n")
+        let incomplete = try pdekit(["merge", "m"])
+        XCTAssertEqual(incomplete.status, 2, incomplete.stdout)
+        XCTAssertTrue(incomplete.stderr.contains("3 of 6 cases have no row yet"), incomplete.stderr)
+        // The last shard's --merge merges; an edited table with a repeated row is refused.
+        try FileManager.default.removeItem(at: work.appendingPathComponent("m/sweep-shard-1-of-2.csv"))
+        let last = try pdekit(["sweep", path, "-o", "m", "--shard", "1/2", "--merge"])
+        XCTAssertEqual(last.status, 0, last.stderr)
+        XCTAssertTrue(last.stdout.contains("merged 6 case(s)"), last.stdout)
+        let shard = work.appendingPathComponent("m/sweep-shard-1-of-2.csv")
+        let text = try String(contentsOf: shard, encoding: .utf8)
+        try (text + text.split(separator: "\n").last! + "\n").write(to: shard, atomically: true, encoding: .utf8)
+        let repeated = try pdekit(["merge", "m"])
+        XCTAssertEqual(repeated.status, 2)
+        XCTAssertTrue(repeated.stderr.contains("more than one row"), repeated.stderr)
+    }
+
+    func testCheckJudgesTheCasesOfASweepNotItsBase() throws {
+        let path = try sweepFile("c", cases: 2, extra: "coefficient = \"x - 0.5\"")
+        // The base coefficient turns negative, but every case replaces it.
+        _ = try write("c.toml", try String(contentsOfFile: path, encoding: .utf8).replacingOccurrences(of: "\"pde.parameters.k\"", with: "\"pde.coefficient\" = [\"1\", \"2\"]\n\"pde.parameters.k\""))
+        let r = try pdekit(["check", "c.toml"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("4 sweep case(s) valid"), r.stdout)
+    }
+
+    func testUnknownKeysInTablesOfOptionlessComponentsAreErrors() throws {
+        for table in ["jacobi", "ic0", "cg", "lu"] {
+            let path = try write("o.toml", "[problem]\nkind = \"pde\"\n[pde]\ngrid = [5]\nrhs = 1\n[solver]\npreconditioner = \"jacobi\"\n[solver.\(table)]\nbogus = 1\n")
+            let r = try pdekit(["check", path])
+            XCTAssertEqual(r.status, 2, "\(table): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains("solver.\(table).bogus") && r.stderr.contains("unknown key"), r.stderr)
+        }
+    }
+
+    func testJobsAboveTheCoreCountRunThatManyWorkers() throws {
+        let path = try sweepFile("j", cases: 12)
+        let r = try pdekit(["sweep", path, "-o", "j", "--jobs", "4"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let (records, _) = try CSV.read(work.appendingPathComponent("j/sweep.csv"))
+        let previous = records[0].firstIndex(of: "previous_case")!
+        // Four workers, so four cases were some worker's first.
+        XCTAssertEqual(records.dropFirst().filter { $0[previous].isEmpty }.count, 4)
+    }
+}
