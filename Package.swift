@@ -44,6 +44,6 @@ let package = Package(
         .testTarget(name: "StorageTests", dependencies: ["Storage"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ProblemsTests", dependencies: ["Problems", "Krylov", "LinearAlgebra", "Storage"]),
         .testTarget(name: "RunnerTests", dependencies: ["Runner", "Problems", "Storage", "LinearAlgebra"]),
-        .testTarget(name: "pdekitTests", dependencies: ["Storage", "Problems"]),
+        .testTarget(name: "pdekitTests", dependencies: ["Storage", "Problems", "Spectral"]),
     ]
 )

@@ -36,6 +36,4 @@ public struct GridStructure: Sendable {
         self.geometricMeanCoefficient = geometricMeanCoefficient; self.coefficientContrast = coefficientContrast
         self.nodeCoefficients = nodeCoefficients
     }
-
-    public var unknowns: Int { axes.reduce(1) { $0 * $1.unknowns } }
 }

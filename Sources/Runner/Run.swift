@@ -86,6 +86,12 @@ public enum Run {
         }
     }
 
+    /// What `check` runs for one problem: the memory it needs, then its study's checks.
+    static func checkAll(_ spec: ProblemSpec) throws {
+        try MemoryBudget.check(spec)
+        try Studies.study(for: spec).check(spec)
+    }
+
     /// `pdekit check`: every validation `run` makes short of solving — the file, its data
     /// files, the memory a run needs, assembly (coefficient and fields on the grid), the method
     /// against the matrix and the reference.
@@ -93,10 +99,7 @@ public enum Run {
         do {
             let spec = try ProblemSpec(path: path, overrides: overrides)
             // A sweep file's base problem never runs by itself: its cases are what checkSweep judges.
-            if !spec.hasSweep {
-                try MemoryBudget.check(spec)
-                try Studies.study(for: spec).check(spec)
-            }
+            if !spec.hasSweep { try checkAll(spec) }
             return spec
         } catch { throw RunError.classify(error, file: path) }
     }
@@ -109,9 +112,7 @@ public enum Run {
             let sweep = try SweepSpec(document)
             for (i, c) in sweep.cases.enumerated() {
                 do {
-                    let spec = try ProblemSpec(try document.sweepCase(c))
-                    try MemoryBudget.check(spec)
-                    try Studies.study(for: spec).check(spec)
+                    try checkAll(try ProblemSpec(try document.sweepCase(c)))
                 } catch let e as ProblemError {
                     var e = e
                     e.message = "sweep case \(i): " + e.message

@@ -85,7 +85,8 @@ struct SweepCommand: ParsableCommand {
     var merge = false
 
     func validate() throws {
-        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+        // Each job is a thread with its own workspace; thousands would only exhaust the machine.
+        guard (1...256).contains(jobs) else { throw ValidationError("--jobs must lie in 1...256, got \(jobs)") }
     }
 
     func run() throws {

@@ -520,5 +520,9 @@ final class SpineAttackTests: CLITestCase {
         let previous = records[0].firstIndex(of: "previous_case")!
         // Four workers, so four cases were some worker's first.
         XCTAssertEqual(records.dropFirst().filter { $0[previous].isEmpty }.count, 4)
+        // A thread per job: absurd counts are refused, not attempted.
+        let absurd = try pdekit(["sweep", path, "-o", "j2", "--jobs", "100000"])
+        XCTAssertEqual(absurd.status, 2, absurd.stderr)
+        XCTAssertTrue(absurd.stderr.contains("--jobs must lie in 1...256"), absurd.stderr)
     }
 }

@@ -1,24 +1,20 @@
 import Foundation
+import Spectral
 
 /// Seeded mutations of input files, for the fuzz tests (`FuzzTests`, `make fuzz`).
 ///
-/// The same seed gives the same inputs on every machine (SplitMix64, no system randomness), so
+/// The same seed gives the same inputs on every machine (the project's seeded xoshiro256**, no
+/// system randomness), so
 /// a failure found by `make fuzz SEED=n` is found again by the same command. Mutations are the
 /// classic byte-level ones (flip, insert, delete, duplicate, truncate, splice) plus two aimed at
 /// text formats: a token replaced by an extreme value (huge, negative, NaN, overflowing
 /// integers) and a structural character (brackets, quotes, `=`, newlines) inserted.
 struct Mutator {
-    private var state: UInt64
+    private var random: Xoshiro256StarStar
 
-    init(seed: UInt64) { state = seed }
+    init(seed: UInt64) { random = Xoshiro256StarStar(seed: seed) }
 
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    mutating func next() -> UInt64 { random.next() }
 
     mutating func below(_ n: Int) -> Int { n <= 1 ? 0 : Int(next() % UInt64(n)) }
 
