@@ -2,14 +2,14 @@
 import PackageDescription
 
 // Dependency direction (docs/architecture.md):
-//   LinearAlgebra <- Krylov <- Problems <- Runner <- pdekit
+//   LinearAlgebra <- Krylov, Spectral, Multigrid <- Problems <- Runner <- pdekit
 //   Storage depends on nothing numerical.
 let package = Package(
     name: "pdekit",
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "pdekit", targets: ["pdekit"]),
-        .library(name: "PDEKit", targets: ["LinearAlgebra", "Krylov", "Spectral", "Problems", "Storage", "Runner"]),
+        .library(name: "PDEKit", targets: ["LinearAlgebra", "Krylov", "Spectral", "Multigrid", "Problems", "Storage", "Runner"]),
     ],
     dependencies: [
         .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
@@ -28,18 +28,21 @@ let package = Package(
                 swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
         .target(name: "Spectral", dependencies: ["LinearAlgebra"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
+        .target(name: "Multigrid", dependencies: ["LinearAlgebra"],
+                swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
         .target(name: "Storage"),
-        .target(name: "Problems", dependencies: ["LinearAlgebra", "Krylov", "Spectral", "Storage", "TOMLKit"]),
+        .target(name: "Problems", dependencies: ["LinearAlgebra", "Krylov", "Spectral", "Multigrid", "Storage", "TOMLKit"]),
         .target(name: "Runner", dependencies: ["Problems", "Krylov", "Spectral", "LinearAlgebra", "Storage"]),
         .executableTarget(name: "pdekit", dependencies: [
             "Runner", "Storage",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "pdekit-bench", dependencies: ["Runner", "Problems", "Krylov", "Spectral", "LinearAlgebra", "Storage"],
+        .executableTarget(name: "pdekit-bench", dependencies: ["Runner", "Problems", "Krylov", "Spectral", "Multigrid", "LinearAlgebra", "Storage"],
                           path: "bench/Sources/pdekit-bench"),
 
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(name: "KrylovTests", dependencies: ["Krylov", "LinearAlgebra"]),
+        .testTarget(name: "MultigridTests", dependencies: ["Multigrid", "LinearAlgebra", "Krylov", "Problems"]),
         .testTarget(name: "SpectralTests", dependencies: ["Spectral", "LinearAlgebra", "Problems"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ProblemsTests", dependencies: ["Problems", "Krylov", "LinearAlgebra", "Storage"]),

@@ -11,6 +11,9 @@ public struct SolverSpec: Sendable, Equatable {
     public var atol: Double
     public var maxIterations: Int
     public var timeLimit: Double?
+    /// How an iterative method applies A: the assembled CSR matrix, or the matrix-free stencil
+    /// of a `pde` problem's grid (the same operator to rounding, a third of the memory traffic).
+    public var operatorForm: OperatorForm = .assembled
     /// Options of the components in use, by component name (defaults when no table was given).
     public var options: [String: any ComponentOptions]
     /// `[solver.<name>]` tables given for components this run does not use.
@@ -52,6 +55,10 @@ public struct SolverSpec: Sendable, Equatable {
         atol = try r.double("atol", default: 0, minimum: 0)
         maxIterations = try r.int("max_iterations", default: 10_000, minimum: 1)
         if r.has("time_limit") { timeLimit = try r.double("time_limit", default: 0, minimum: 0, exclusiveMinimum: true) }
+        operatorForm = OperatorForm(rawValue: try r.string("operator", default: "assembled", oneOf: OperatorForm.allCases.map(\.rawValue)))!
+        if operatorForm == .stencil && methodEntry?.iterative != true {
+            throw r.error("operator", "applies to iterative methods; '\(method)' factors the assembled matrix")
+        }
         // Every component's table is parsed (a typo in it is an error either way); the used
         // ones are kept, the others reported.
         let inUse = componentsInUse
@@ -82,6 +89,7 @@ public struct SolverSpec: Sendable, Equatable {
         if entry?.usesPreconditioner == true { t["preconditioner"] = .string(preconditioner) }
         t["rtol"] = .double(rtol); t["atol"] = .double(atol)
         if entry?.iterative == true {
+            if method != "gmg" { t["operator"] = .string(operatorForm.rawValue) }
             t["max_iterations"] = .integer(maxIterations)
             if let timeLimit { t["time_limit"] = .double(timeLimit) }
         }
@@ -92,6 +100,11 @@ public struct SolverSpec: Sendable, Equatable {
     public static func == (a: SolverSpec, b: SolverSpec) -> Bool {
         a.resolved == b.resolved && a.unusedOptions == b.unusedOptions
     }
+}
+
+/// How an iterative method applies the matrix (`[solver] operator`).
+public enum OperatorForm: String, Sendable, CaseIterable {
+    case assembled, stencil
 }
 
 /// The `[output]` table.

@@ -14,12 +14,15 @@ public enum SolverFactory {
     public static func validate(_ spec: SolverSpec, matrix: CSRMatrix, structure: GridStructure?,
                                 error: (String, String) -> Error) throws {
         guard let method = spec.methodEntry else { throw error("method", "unknown method '\(spec.method)'") }
-        if let problem = method.validate(matrix, structure) { throw error("method", problem) }
+        if let problem = method.validate(matrix, structure, spec) { throw error("method", problem) }
+        if spec.operatorForm == .stencil, structure == nil {
+            throw error("operator", "\"stencil\" needs a kind = \"pde\" problem (it applies the grid's stencil), not a linear_system")
+        }
         if method.usesPreconditioner {
             guard let p = SolverRegistry.preconditioner(spec.preconditioner) else {
                 throw error("preconditioner", "unknown preconditioner '\(spec.preconditioner)'")
             }
-            if let problem = p.validate(matrix, structure) { throw error("preconditioner", problem) }
+            if let problem = p.validate(matrix, structure, spec) { throw error("preconditioner", problem) }
         }
     }
 

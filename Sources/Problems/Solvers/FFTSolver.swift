@@ -36,7 +36,7 @@ extension MethodEntry {
         name: "fft", help: "fast Poisson solver by FFTW transforms (pde problems with a constant coefficient)",
         usesPreconditioner: false, iterative: false,
         options: { try FastPoissonSolver.Options.read($0) },
-        validate: { _, structure in
+        validate: { _, structure, _ in
             if let problem = SolverRegistry.needsGrid(structure, "fft") { return problem }
             return structure?.constantCoefficient == nil
                 ? "'fft' needs a constant coefficient; for a variable one use method = \"cg\" with preconditioner = \"fft\"" : nil
@@ -56,7 +56,7 @@ extension PreconditionerEntry {
     static let fft = PreconditionerEntry(
         name: "fft", help: "FFT solve of the constant-coefficient operator with the geometric-mean coefficient (pde problems)",
         options: { try FastPoissonSolver.Options.read($0) },
-        validate: { _, structure in SolverRegistry.needsGrid(structure, "fft") },
+        validate: { _, structure, _ in SolverRegistry.needsGrid(structure, "fft") },
         make: { _, structure, options, d in
             try FastPoissonSolver.Options.solver(structure, coefficient: structure?.geometricMeanCoefficient ?? 1, options, &d)
         })

@@ -1,13 +1,14 @@
 import Foundation
 import Krylov
 import LinearAlgebra
+import Multigrid
 
 extension MethodEntry {
     /// Conjugate gradients, preconditioned by `[solver] preconditioner`.
     static let cg = MethodEntry(
         name: "cg", help: "conjugate gradients, preconditioned by `preconditioner` (SPD matrices)",
         usesPreconditioner: true, iterative: true,
-        validate: { a, _ in SolverRegistry.symmetryProblem(a, "cg") },
+        validate: { a, _, _ in SolverRegistry.symmetryProblem(a, "cg") },
         solve: { request, d in
             let spec = request.spec
             d.add("preconditioner", spec.preconditioner)
@@ -23,7 +24,16 @@ extension MethodEntry {
             d.add("max_iterations", spec.maxIterations)
             d.add("stopping_rule", "true residual ||b - A x|| <= max(rtol ||b||, atol)")
             request.view?(d)
-            let cg = try ConjugateGradient(matrix: request.matrix, preconditioner: m, options: options)
+            // The matrix-free stencil when asked for: multigrid's finest operator if it has one.
+            let a: any LinearOperator
+            if spec.operatorForm == .stencil, let s = request.structure {
+                a = try (m as? GeometricMultigrid)?.finestOperator
+                    ?? StencilOperator(axes: s.axes, nodeCoefficients: s.nodeCoefficients)
+            } else {
+                a = request.matrix
+            }
+            d.add("operator", spec.operatorForm.rawValue)
+            let cg = try ConjugateGradient(matrix: a, preconditioner: m, options: options)
             var (x, result) = cg.solve(request.rhs)
             result.setupSeconds = setup
             return (x, result)

@@ -6,7 +6,7 @@ extension MethodEntry {
     static let direct = MethodEntry(
         name: "direct", help: "sparse Cholesky by CHOLMOD, supernodal (SPD matrices)",
         usesPreconditioner: false, iterative: false,
-        validate: { a, _ in SolverRegistry.symmetryProblem(a, "direct") },
+        validate: { a, _, _ in SolverRegistry.symmetryProblem(a, "direct") },
         solve: { request, d in
             let t0 = Date()
             // A sweep's previous case with the same pattern: refactor, skipping the analysis.

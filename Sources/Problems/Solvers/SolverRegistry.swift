@@ -46,13 +46,14 @@ public struct PreconditionerEntry: Sendable {
     public let help: String
     /// Parses `[solver.<name>]` (nil when absent); nil for a component without options.
     public let options: @Sendable (TableReader?) throws -> (any ComponentOptions)?
-    /// A reason this preconditioner cannot serve the system, found before any setup.
-    public let validate: @Sendable (CSRMatrix, GridStructure?) -> String?
+    /// A reason this preconditioner cannot serve the system (or the `[solver]` settings), found
+    /// before any setup.
+    public let validate: @Sendable (CSRMatrix, GridStructure?, SolverSpec) -> String?
     public let make: @Sendable (CSRMatrix, GridStructure?, (any ComponentOptions)?, inout SolverDescription) throws -> any Preconditioner
 
     init(name: String, help: String,
          options: @escaping @Sendable (TableReader?) throws -> (any ComponentOptions)? = { _ in nil },
-         validate: @escaping @Sendable (CSRMatrix, GridStructure?) -> String? = { _, _ in nil },
+         validate: @escaping @Sendable (CSRMatrix, GridStructure?, SolverSpec) -> String? = { _, _, _ in nil },
          make: @escaping @Sendable (CSRMatrix, GridStructure?, (any ComponentOptions)?, inout SolverDescription) throws -> any Preconditioner) {
         self.name = name; self.help = help; self.options = options; self.validate = validate; self.make = make
     }
@@ -73,13 +74,14 @@ public struct MethodEntry: Sendable {
     /// Iterative: `max_iterations` and `time_limit` apply (every method honours rtol and atol).
     public let iterative: Bool
     public let options: @Sendable (TableReader?) throws -> (any ComponentOptions)?
-    /// A reason this method cannot solve the system, found before any setup.
-    public let validate: @Sendable (CSRMatrix, GridStructure?) -> String?
+    /// A reason this method cannot solve the system (or the `[solver]` settings), found before
+    /// any setup.
+    public let validate: @Sendable (CSRMatrix, GridStructure?, SolverSpec) -> String?
     public let solve: @Sendable (SolveRequest, inout SolverDescription) throws -> (x: [Double], result: SolveResult)
 
     init(name: String, help: String, usesPreconditioner: Bool, iterative: Bool,
          options: @escaping @Sendable (TableReader?) throws -> (any ComponentOptions)? = { _ in nil },
-         validate: @escaping @Sendable (CSRMatrix, GridStructure?) -> String? = { _, _ in nil },
+         validate: @escaping @Sendable (CSRMatrix, GridStructure?, SolverSpec) -> String? = { _, _, _ in nil },
          solve: @escaping @Sendable (SolveRequest, inout SolverDescription) throws -> (x: [Double], result: SolveResult)) {
         self.name = name; self.help = help; self.usesPreconditioner = usesPreconditioner; self.iterative = iterative
         self.options = options; self.validate = validate; self.solve = solve
@@ -89,8 +91,8 @@ public struct MethodEntry: Sendable {
 /// The methods and preconditioners `[solver]` accepts, in the order `pdekit list` prints them.
 /// Adding one is a new file with its entry plus one line here.
 public enum SolverRegistry {
-    public static let methods: [MethodEntry] = [.cg, .direct, .lu, .fft]
-    public static let preconditioners: [PreconditionerEntry] = [.none, .jacobi, .ssor, .ic0, .cholmod, .fft]
+    public static let methods: [MethodEntry] = [.cg, .direct, .lu, .fft, .gmg]
+    public static let preconditioners: [PreconditionerEntry] = [.none, .jacobi, .ssor, .ic0, .cholmod, .fft, .gmg]
 
     public static func method(_ name: String) -> MethodEntry? { methods.first { $0.name == name } }
     public static func preconditioner(_ name: String) -> PreconditionerEntry? { preconditioners.first { $0.name == name } }

@@ -1,0 +1,192 @@
+import LinearAlgebra
+
+/// Linear interpolation along one axis, from a coarse axis to a fine one on the same interval.
+///
+/// An axis with I intervals (nodes − 1, or n for a periodic axis) coarsens to I_c = ⌈I/2⌉
+/// intervals with the same sides. When I is even the coarse nodes are every other fine node
+/// (the classical nested grids, weights ½ 1 ½); when I is odd the coarse spacing is I/I_c·h,
+/// slightly less than 2h, and each fine node takes the linear interpolant between the two
+/// coarse nodes around it. So every grid size coarsens; only sizes with I = 2^k·m, m small,
+/// keep nested grids all the way down (docs/multigrid.md). A Dirichlet node carries no
+/// correction, so its weight is dropped.
+struct AxisTransfer {
+    let fineCount: Int, coarseCount: Int
+    /// Fine index i takes weight `lowWeight[i]` of coarse `low[i]` and `highWeight[i]` of
+    /// coarse `high[i]` (a missing term has weight 0 and index 0).
+    let low: [Int], lowWeight: [Double], high: [Int], highWeight: [Double]
+    /// The transpose: coarse index c collects fine `fine[start[c]..<start[c+1]]` with `weight`.
+    let start: [Int], fine: [Int], weight: [Double]
+    /// h_fine / h_coarse (1 for an axis that is not coarsened).
+    let spacingRatio: Double
+
+    static func intervals(_ axis: GridStructure.Axis) -> Int {
+        axis.low == .periodic ? axis.unknowns : axis.nodes - 1
+    }
+
+    /// The coarse axis, or nil when the axis is too short to coarsen (fewer than 3 intervals).
+    static func coarsened(_ axis: GridStructure.Axis) -> GridStructure.Axis? {
+        let i = intervals(axis)
+        guard i >= 3 else { return nil }
+        let ic = (i + 1) / 2
+        let dirichletSides = (axis.low == .dirichlet ? 1 : 0) + (axis.high == .dirichlet ? 1 : 0)
+        let unknowns = axis.low == .periodic ? ic : ic + 1 - dirichletSides
+        guard unknowns >= 1 else { return nil }
+        return GridStructure.Axis(unknowns: unknowns, spacing: axis.spacing * Double(i) / Double(ic),
+                                  low: axis.low, high: axis.high)
+    }
+
+    /// The identity along an axis that is not coarsened on this level.
+    init(identity count: Int) {
+        fineCount = count; coarseCount = count
+        low = Array(0..<count); lowWeight = [Double](repeating: 1, count: count)
+        high = [Int](repeating: 0, count: count); highWeight = [Double](repeating: 0, count: count)
+        start = Array(0...count); fine = Array(0..<count); weight = [Double](repeating: 1, count: count)
+        spacingRatio = 1
+    }
+
+    /// Interpolation between the unknowns of `fine` and `coarse` (or, with `nodes`, between
+    /// all their nodes, Dirichlet ends included: for restricting node coefficients).
+    init(fine f: GridStructure.Axis, coarse c: GridStructure.Axis, nodes: Bool = false) {
+        let i = Self.intervals(f), ic = Self.intervals(c)
+        let wraps = f.low == .periodic
+        let fineOffset = nodes || f.low != .dirichlet ? 0 : 1
+        let coarseOffset = nodes || c.low != .dirichlet ? 0 : 1
+        fineCount = nodes ? (wraps ? f.unknowns : f.nodes) : f.unknowns
+        coarseCount = nodes ? (wraps ? c.unknowns : c.nodes) : c.unknowns
+        var low = [Int](), lw = [Double](), high = [Int](), hw = [Double]()
+        for k in 0..<fineCount {
+            // Fine node p sits at coarse position p·I_c/I = a + θ (exact integer arithmetic,
+            // so nested grids get weights exactly 0, ½ and 1).
+            let p = k + fineOffset
+            let a = p * ic / i, theta = Double(p * ic % i) / Double(i)
+            var terms: [(Int, Double)] = []
+            for (q, w) in [(a, 1 - theta), (a + 1, theta)] where w > 0 {
+                let node = wraps ? q % ic : q
+                let u = node - coarseOffset
+                if u >= 0 && u < coarseCount { terms.append((u, w)) }
+            }
+            low.append(terms.count > 0 ? terms[0].0 : 0); lw.append(terms.count > 0 ? terms[0].1 : 0)
+            high.append(terms.count > 1 ? terms[1].0 : 0); hw.append(terms.count > 1 ? terms[1].1 : 0)
+        }
+        self.low = low; lowWeight = lw; self.high = high; highWeight = hw
+        var lists = [[(Int, Double)]](repeating: [], count: coarseCount)
+        for k in 0..<fineCount {
+            if lw[k] > 0 { lists[low[k]].append((k, lw[k])) }
+            if hw[k] > 0 { lists[high[k]].append((k, hw[k])) }
+        }
+        var start = [0], fine = [Int](), weight = [Double]()
+        for list in lists {
+            for (k, w) in list { fine.append(k); weight.append(w) }
+            start.append(fine.count)
+        }
+        self.start = start; self.fine = fine; self.weight = weight
+        spacingRatio = f.spacing / c.spacing
+    }
+}
+
+/// Prolongation P (tensor product of the axes' linear interpolations) and restriction
+/// R = (V_f/V_c)·Pᵀ between two levels, on the padded three-axis layout.
+///
+/// The scaling: the operator is K/V with K the finite-volume stiffness matrix and V = Πh the
+/// cell volume. Galerkin's coarse problem is PᵀK_fP e = Pᵀ(V_f r_f); dividing by V_c gives the
+/// coarse operator in the same scaling and the restricted residual R r_f = (V_f/V_c) Pᵀ r_f
+/// (full weighting ¼ ½ ¼ per axis on nested grids).
+struct GridTransfer {
+    let axes: (AxisTransfer, AxisTransfer, AxisTransfer)
+    let fineShape: (Int, Int, Int), coarseShape: (Int, Int, Int)
+    let restrictionScale: Double
+
+    init(_ a0: AxisTransfer, _ a1: AxisTransfer, _ a2: AxisTransfer) {
+        axes = (a0, a1, a2)
+        fineShape = (a0.fineCount, a1.fineCount, a2.fineCount)
+        coarseShape = (a0.coarseCount, a1.coarseCount, a2.coarseCount)
+        restrictionScale = a0.spacingRatio * a1.spacingRatio * a2.spacingRatio
+    }
+
+    /// x_fine += P e_coarse (with `replace`, x_fine = P e_coarse).
+    func prolong(_ e: UnsafePointer<Double>, into x: UnsafeMutablePointer<Double>, replace: Bool = false) {
+        let (f0, f1, f2) = fineShape
+        let (_, c1, c2) = coarseShape
+        let (t0, t1, t2) = axes
+        t2.low.withUnsafeBufferPointer { lo in t2.high.withUnsafeBufferPointer { hi in
+        t2.lowWeight.withUnsafeBufferPointer { lw in t2.highWeight.withUnsafeBufferPointer { hw in
+            Parallel.chunks(f0 * f1, minimumChunk: max(1, Parallel.minimumChunk / max(1, f2))) { range, _ in
+                for r in range {
+                    let i0 = r / f1, i1 = r % f1
+                    let xr = x + r * f2
+                    if replace { for j in 0..<f2 { xr[j] = 0 } }
+                    // Up to 2 × 2 coarse rows contribute to this fine row.
+                    for s0 in 0..<2 {
+                        let c0 = s0 == 0 ? t0.low[i0] : t0.high[i0], w0 = s0 == 0 ? t0.lowWeight[i0] : t0.highWeight[i0]
+                        if w0 == 0 { continue }
+                        for s1 in 0..<2 {
+                            let cc1 = s1 == 0 ? t1.low[i1] : t1.high[i1], w1 = s1 == 0 ? t1.lowWeight[i1] : t1.highWeight[i1]
+                            if w1 == 0 { continue }
+                            let er = e + (c0 * c1 + cc1) * c2
+                            let w = w0 * w1
+                            for j in 0..<f2 { xr[j] += w * (lw[j] * er[lo[j]] + hw[j] * er[hi[j]]) }
+                        }
+                    }
+                }
+            }
+        }}}}
+    }
+
+    /// b_coarse = (V_f/V_c) Pᵀ r_fine.
+    func restrict(_ r: UnsafePointer<Double>, into b: UnsafeMutablePointer<Double>) {
+        let (_, _, f2) = fineShape
+        let f1 = fineShape.1
+        let (c0, c1, c2) = coarseShape
+        let (t0, t1, t2) = axes
+        let scale = restrictionScale
+        t2.start.withUnsafeBufferPointer { st in t2.fine.withUnsafeBufferPointer { fi in t2.weight.withUnsafeBufferPointer { wt in
+            Parallel.chunks(c0 * c1, minimumChunk: max(1, Parallel.minimumChunk / max(1, 4 * c2))) { range, _ in
+                for row in range {
+                    let k0 = row / c1, k1 = row % c1
+                    let br = b + row * c2
+                    for j in 0..<c2 { br[j] = 0 }
+                    for a in t0.start[k0]..<t0.start[k0 + 1] {
+                        let i0 = t0.fine[a], w0 = t0.weight[a]
+                        for bb in t1.start[k1]..<t1.start[k1 + 1] {
+                            let i1 = t1.fine[bb], w = scale * w0 * t1.weight[bb]
+                            let rr = r + (i0 * f1 + i1) * f2
+                            for j in 0..<c2 {
+                                var s = 0.0
+                                for q in st[j]..<st[j + 1] { s += wt[q] * rr[fi[q]] }
+                                br[j] += w * s
+                            }
+                        }
+                    }
+                }
+            }
+        }}}
+    }
+
+    /// Weighted average of node values (Σ_f P[f,c] v_f / Σ_f P[f,c]) on the node grids: the
+    /// coarse coefficient field of a rediscretisation (applied to log a, a geometric mean).
+    static func averageNodes(_ v: [Double], fine: [GridStructure.Axis], coarse: [GridStructure.Axis],
+                             coarsened: [Bool]) -> [Double] {
+        // One axis at a time: v has the fine node shape on axes ≥ d and coarse on axes < d.
+        var values = v
+        var shape = fine.map { $0.low == .periodic ? $0.unknowns : $0.nodes }
+        for d in 0..<fine.count where coarsened[d] {
+            let t = AxisTransfer(fine: fine[d], coarse: coarse[d], nodes: true)
+            let outer = shape[..<d].reduce(1, *), inner = shape[(d + 1)...].reduce(1, *)
+            var out = [Double](repeating: 0, count: outer * t.coarseCount * inner)
+            for o in 0..<outer {
+                for c in 0..<t.coarseCount {
+                    var total = 0.0
+                    for q in t.start[c]..<t.start[c + 1] { total += t.weight[q] }
+                    for q in t.start[c]..<t.start[c + 1] {
+                        let w = t.weight[q] / total
+                        let src = (o * t.fineCount + t.fine[q]) * inner, dst = (o * t.coarseCount + c) * inner
+                        for k in 0..<inner { out[dst + k] += w * values[src + k] }
+                    }
+                }
+            }
+            values = out
+            shape[d] = t.coarseCount
+        }
+        return values
+    }
+}

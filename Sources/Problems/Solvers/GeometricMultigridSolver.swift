@@ -1,0 +1,103 @@
+import Foundation
+import LinearAlgebra
+import Multigrid
+
+extension MultigridOptions: ComponentOptions {
+    public var resolved: ConfigTable {
+        var t = ConfigTable()
+        t["cycle"] = .string(cycle.rawValue)
+        t["pre_smooth"] = .integer(preSmooth); t["post_smooth"] = .integer(postSmooth)
+        t["smoother"] = .string(smoother.rawValue)
+        if let levels { t["levels"] = .integer(levels) }
+        t["coarse_size"] = .integer(coarseSize)
+        if smoother == .jacobi, let omega { t["omega"] = .double(omega) }
+        return t
+    }
+
+    /// `[solver.gmg]`: cycle, pre_smooth, post_smooth, smoother, levels, coarse_size, omega.
+    static func read(_ r: TableReader?) throws -> MultigridOptions {
+        var o = MultigridOptions()
+        guard let r else { return o }
+        o.cycle = Cycle(rawValue: try r.string("cycle", default: "v", oneOf: Cycle.allCases.map(\.rawValue)))!
+        o.preSmooth = try r.int("pre_smooth", default: 1, minimum: 0)
+        o.postSmooth = try r.int("post_smooth", default: 1, minimum: 0)
+        guard o.preSmooth + o.postSmooth >= 1 else { throw r.error("post_smooth", "pre_smooth + post_smooth must be at least 1") }
+        guard o.preSmooth <= 100, o.postSmooth <= 100 else {
+            throw r.error(o.preSmooth > 100 ? "pre_smooth" : "post_smooth", "at most 100 sweeps")
+        }
+        o.smoother = Smoother(rawValue: try r.string("smoother", default: "gauss_seidel", oneOf: Smoother.allCases.map(\.rawValue)))!
+        if r.has("levels") { o.levels = try r.int("levels", default: 1, minimum: 1) }
+        o.coarseSize = try r.int("coarse_size", default: 1000, minimum: 1)
+        if r.has("omega") {
+            let omega = try r.double("omega", default: 1)
+            guard omega > 0, omega <= 1 else { throw r.error("omega", "the Jacobi weight must lie in (0, 1], got \(omega)") }
+            guard o.smoother == .jacobi else { throw r.error("omega", "applies to smoother = \"jacobi\" only") }
+            o.omega = omega
+        }
+        try r.finish()
+        return o
+    }
+
+    /// Builds the hierarchy and records it for `--view` and `[solver_details]`.
+    static func hierarchy(_ structure: GridStructure?, _ options: (any ComponentOptions)?,
+                          _ d: inout SolverDescription) throws -> GeometricMultigrid {
+        guard let structure else { throw LinearAlgebraError.invalidArgument(SolverRegistry.needsGrid(nil, "gmg")!) }
+        let o = options as? MultigridOptions ?? MultigridOptions()
+        let mg = try GeometricMultigrid(structure: structure, options: o)
+        d.add("gmg_levels", mg.levelShapes.count)
+        d.add("gmg_level_sizes", mg.levelShapes.map { $0.map(String.init).joined(separator: "x") }.joined(separator: ", "))
+        d.add("gmg_coarse_operator", "rediscretised (full-weighted node coefficients)")
+        d.add("gmg_coarse_solver", "cholmod")
+        d.add("gmg_grid_complexity", mg.gridComplexity)
+        d.add("gmg_setup_seconds", mg.setupSeconds)
+        return mg
+    }
+
+    static func gridProblem(_ structure: GridStructure?) -> String? {
+        if let problem = SolverRegistry.needsGrid(structure, "gmg") { return problem }
+        return nil
+    }
+}
+
+extension MethodEntry {
+    /// Geometric multigrid cycles as the solver.
+    static let gmg = MethodEntry(
+        name: "gmg", help: "geometric multigrid cycles, matrix-free on the grid (pde problems), [solver.gmg]",
+        usesPreconditioner: false, iterative: true,
+        options: { try MultigridOptions.read($0) },
+        validate: { a, structure, _ in
+            MultigridOptions.gridProblem(structure) ?? SolverRegistry.symmetryProblem(a, "gmg")
+        },
+        solve: { request, d in
+            let spec = request.spec
+            let t0 = Date()
+            let mg = try MultigridOptions.hierarchy(request.structure, spec.options["gmg"], &d)
+            let setup = Date().timeIntervalSince(t0)
+            d.add("rtol", max(spec.rtol, IterativeOptions.machineFloor)); d.add("atol", spec.atol)
+            d.add("max_iterations", spec.maxIterations)
+            d.add("stopping_rule", "true residual ||b - A x|| <= max(rtol ||b||, atol), after every cycle")
+            request.view?(d)
+            var x = [Double](repeating: 0, count: request.rhs.count)
+            var result = mg.solve(request.rhs, x: &x, options: IterativeOptions(
+                rtol: spec.rtol, atol: spec.atol, maxIterations: spec.maxIterations, timeLimit: spec.timeLimit,
+                recordHistory: true, monitor: request.monitor))
+            result.setupSeconds = setup
+            return (x, result)
+        })
+}
+
+extension PreconditionerEntry {
+    /// One geometric multigrid cycle per application.
+    static let gmg = PreconditionerEntry(
+        name: "gmg", help: "one geometric multigrid V- or W-cycle (pde problems), [solver.gmg]",
+        options: { try MultigridOptions.read($0) },
+        validate: { _, structure, spec in
+            if let problem = MultigridOptions.gridProblem(structure) { return problem }
+            let o = spec.options["gmg"] as? MultigridOptions ?? MultigridOptions()
+            guard o.isSymmetric else {
+                return "CG needs a symmetric preconditioner: [solver.gmg] cycle must be \"v\" or \"w\" with pre_smooth = post_smooth (got cycle = \"\(o.cycle.rawValue)\", \(o.preSmooth) and \(o.postSmooth)); use method = \"gmg\" for the others"
+            }
+            return nil
+        },
+        make: { _, structure, options, d in try MultigridOptions.hierarchy(structure, options, &d) })
+}

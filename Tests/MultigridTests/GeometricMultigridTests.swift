@@ -1,0 +1,145 @@
+import XCTest
+import Krylov
+import LinearAlgebra
+@testable import Multigrid
+@testable import Problems
+
+/// Convergence budgets of geometric multigrid, on problems assembled by pdekit and right-hand
+/// sides from a fixed hash (random, so every error mode is present).
+final class GeometricMultigridTests: XCTestCase {
+    func factor(_ p: AssembledProblem, _ o: MultigridOptions, cycles: Int = 10) throws -> Double {
+        try Fixture.factor(p, o, cycles: cycles)
+    }
+
+    func testPoisson2DVCycleFactorBudgetAndGridIndependence() throws {
+        // Budget 0.15 per V(1,1) cycle (issue 9). Nested sizes (2^k − 1) and non-nested ones.
+        var factors: [Double] = []
+        for n in [63, 127, 255] {
+            let f = try factor(try Fixture.poisson([n, n]), MultigridOptions(coarseSize: 10))
+            XCTAssertLessThanOrEqual(f, 0.15, "n = \(n)")
+            factors.append(f)
+        }
+        // Not growing with the grid: within 0.02 of the smallest grid's factor (the factor of a
+        // grid-independent method varies by O(h²) between these sizes, well below 0.02).
+        XCTAssertLessThanOrEqual(factors[2], factors[0] + 0.02, "\(factors)")
+        // Sizes whose interval counts are odd coarsen onto non-nested grids (docs/multigrid.md):
+        // the stated budget there is 0.2 (measured 0.17 at 64² and 256²).
+        for n in [64, 100, 256] {
+            XCTAssertLessThanOrEqual(try factor(try Fixture.poisson([n, n]), MultigridOptions()), 0.2, "n = \(n)")
+        }
+    }
+
+    func testEverySmootherAndCycleConverges() throws {
+        let p = try Fixture.poisson([63, 63])
+        for smoother in MultigridOptions.Smoother.allCases {
+            for cycle in MultigridOptions.Cycle.allCases {
+                let f = try factor(p, MultigridOptions(cycle: cycle, smoother: smoother, coarseSize: 10))
+                // Two-grid theory for V(1,1): ≤ 0.6² for Jacobi (smoothing factor 3/5), well
+                // below for Gauss–Seidel and Chebyshev; W and F cycles are at least as good.
+                XCTAssertLessThanOrEqual(f, 0.36, "\(smoother) \(cycle)")
+            }
+        }
+    }
+
+    func testThreeDimensionsAndBoundaryKinds() throws {
+        XCTAssertLessThanOrEqual(try factor(try Fixture.poisson([31, 31, 31]), MultigridOptions()), 0.2)
+        let neumann = try Fixture.assemble("""
+            grid = [65, 64]
+            rhs = 1
+            coefficient = "1 + x*y"
+            [pde.boundary]
+            x_min = { type = "neumann", value = 0 }
+            x_max = { type = "neumann", value = 0 }
+            """)
+        XCTAssertLessThanOrEqual(try factor(neumann, MultigridOptions()), 0.15)
+    }
+
+    /// All sides Neumann or periodic: singular, constants in the null space. A right-hand side
+    /// with zero sum is consistent; the solve converges and returns the zero-mean solution.
+    func testSingularOperators() throws {
+        // Problem files refuse a singular problem; the library takes it (as PETSc does with a
+        // null space attached): the grid with the Dirichlet sides made Neumann or periodic.
+        for sides in [GridStructure.Boundary.neumann, .periodic] {
+            let p = try Fixture.assemble("grid = [64, 64]\nrhs = 1\ncoefficient = \"1 + x*y\"")
+            var structure = p.structure
+            structure.axes = [GridStructure.Axis(unknowns: 64, spacing: 1.0 / 63, low: sides, high: sides),
+                              GridStructure.Axis(unknowns: 64, spacing: 1.0 / 63, low: sides, high: sides)]
+            structure.nodeCoefficients = Array(structure.nodeCoefficients.prefix(64 * 64))
+            let mg = try GeometricMultigrid(structure: structure, options: MultigridOptions())
+            XCTAssertTrue(mg.isSingular)
+            var b = Fixture.random(64 * 64)
+            let mean = b.reduce(0, +) / Double(b.count)
+            b = b.map { $0 - mean }
+            var x = [Double](repeating: 0, count: b.count)
+            let r = mg.solve(b, x: &x, options: IterativeOptions(rtol: 1e-10, maxIterations: 30))
+            XCTAssertTrue(r.reason.converged, "\(sides): \(r.reason) after \(r.iterations)")
+            XCTAssertLessThanOrEqual(r.iterations, 15, "\(sides)")
+            XCTAssertLessThanOrEqual(abs(x.reduce(0, +)) / Double(x.count), 1e-12)
+        }
+    }
+
+    /// Full multigrid reaches the discretisation error in one cycle: ‖u_FMG − u‖ ≤ 2 ‖u_h − u‖
+    /// (u the exact solution, u_h the exact discrete solution).
+    func testFullMultigridReachesDiscretisationError() throws {
+        for n in [63, 127, 255] {
+            let p = try Fixture.assemble("""
+                grid = [\(n), \(n)]
+                rhs = "2*pi^2*sin(pi*x)*sin(pi*y)*(1 + x*y) - pi*(y*cos(pi*x)*sin(pi*y) + x*sin(pi*x)*cos(pi*y))"
+                coefficient = "1 + x*y"
+                exact = "sin(pi*x)*sin(pi*y)"
+                """)
+            let exact = p.exact!
+            let uh = try CholeskyFactorization(p.matrix).solve(p.rhs)
+            let discretisation = zip(uh, exact).map { abs($0 - $1) }.max()!
+            let mg = try GeometricMultigrid(structure: p.structure, options: MultigridOptions(cycle: .fmg))
+            var x = [Double](repeating: 0, count: p.rhs.count)
+            _ = mg.solve(p.rhs, x: &x, options: IterativeOptions(rtol: 1e-300, maxIterations: 1))
+            let fmg = zip(x, exact).map { abs($0 - $1) }.max()!
+            XCTAssertLessThanOrEqual(fmg, 2 * discretisation, "n = \(n): FMG error \(fmg), discretisation error \(discretisation)")
+        }
+    }
+
+    /// A square inclusion 10⁴ times more conductive, and a log-normal (exp of a Gaussian random
+    /// field, contrast above 10³) Darcy coefficient: a rediscretised coarse operator is not a
+    /// Galerkin one, and the stated budget for CG + V(1,1) to 1e-8 on 127² is 15 iterations
+    /// (measured 11 and 8; docs/multigrid.md).
+    func testJumpingAndLogNormalCoefficientsWithCG() throws {
+        let jump = "1 + 9999*(1 + sign(0.25 - max(abs(x - 0.5), abs(y - 0.5))))/2"
+        let grf = "{ grf = { alpha = 2.5, tau = 7, seed = 3, scale = 4.5, transform = \"exp\" } }"
+        for coefficient in ["\"\(jump)\"", grf] {
+            let p = try Fixture.assemble("grid = [127, 127]\nrhs = 1\ncoefficient = \(coefficient)")
+            let mg = try GeometricMultigrid(structure: p.structure, options: MultigridOptions())
+            let cg = try ConjugateGradient(matrix: p.matrix, preconditioner: mg, options: IterativeOptions(rtol: 1e-8, maxIterations: 200))
+            let (_, r) = cg.solve(Fixture.random(p.matrix.rows))
+            XCTAssertTrue(r.reason.converged, "\(coefficient): \(r.reason)")
+            XCTAssertLessThanOrEqual(r.iterations, 15, coefficient)
+        }
+    }
+
+    /// Anisotropy ε = 10⁻³ from the grid: −Δu on [0,1] × [0, √1000] with equal counts, so the
+    /// y-coupling is 10⁻³ of the x-coupling. Semicoarsening (only x, until the cells are
+    /// square) keeps point smoothers effective: the V(1,1) factor stays at the isotropic budget.
+    func testAnisotropicGridIsSemicoarsened() throws {
+        let p = try Fixture.assemble("grid = [127, 127]\nrhs = 1\ndomain = [[0, 1], [0, 31.6227766]]")
+        let mg = try GeometricMultigrid(structure: p.structure, options: MultigridOptions())
+        XCTAssertEqual(mg.levelShapes[1], [63, 127], "x (fine spacing, strong coupling) coarsens first")
+        XCTAssertLessThanOrEqual(try factor(p, MultigridOptions()), 0.15)
+    }
+
+    func testPreconditionedCGIsGridIndependent() throws {
+        var iterations: [Int] = []
+        for n in [63, 255] {
+            let p = try Fixture.poisson([n, n])
+            let mg = try GeometricMultigrid(structure: p.structure, options: MultigridOptions())
+            let cg = try ConjugateGradient(matrix: mg.finestOperator, preconditioner: mg, options: IterativeOptions(rtol: 1e-8))
+            let (x, r) = cg.solve(Fixture.random(p.matrix.rows))
+            XCTAssertTrue(r.reason.converged)
+            // The true residual against the assembled matrix too.
+            let res = zip(Fixture.random(p.matrix.rows), p.matrix.apply(x)).map { $0 - $1 }.norm2
+            XCTAssertLessThanOrEqual(res, 1.01e-8 * r.rhsNorm)
+            iterations.append(r.iterations)
+        }
+        // A factor ρ ≤ 0.15 gives CG ≤ log(1e-8)/log(ρ) ≈ 10 iterations at any size.
+        XCTAssertLessThanOrEqual(iterations.max()!, 10, "\(iterations)")
+    }
+}
