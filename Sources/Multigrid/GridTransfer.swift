@@ -95,15 +95,30 @@ struct GridTransfer {
     let axes: (AxisTransfer, AxisTransfer, AxisTransfer)
     let fineShape: (Int, Int, Int), coarseShape: (Int, Int, Int)
     let restrictionScale: Double
+    /// The last axis's transposed weights in four fixed slots per coarse node (unused slots
+    /// have weight 0 and index 0).
+    let gather: (index: [Int], weight: [Double])
 
     init(_ a0: AxisTransfer, _ a1: AxisTransfer, _ a2: AxisTransfer) {
         axes = (a0, a1, a2)
+        var index = [Int](repeating: 0, count: 4 * a2.coarseCount), weight = [Double](repeating: 0, count: 4 * a2.coarseCount)
+        for c in 0..<a2.coarseCount {
+            precondition(a2.start[c + 1] - a2.start[c] <= 4, "a coarse node gathers from at most four fine nodes")
+            for (slot, q) in (a2.start[c]..<a2.start[c + 1]).enumerated() {
+                index[4 * c + slot] = a2.fine[q]; weight[4 * c + slot] = a2.weight[q]
+            }
+        }
+        gather = (index, weight)
         fineShape = (a0.fineCount, a1.fineCount, a2.fineCount)
         coarseShape = (a0.coarseCount, a1.coarseCount, a2.coarseCount)
         restrictionScale = a0.spacingRatio * a1.spacingRatio * a2.spacingRatio
     }
 
     /// x_fine += P e_coarse (with `replace`, x_fine = P e_coarse).
+    ///
+    /// Per fine row: the (up to 2 × 2) coarse rows it interpolates from are first combined
+    /// into one coarse-length row (full-width passes that vectorise), which is then
+    /// interpolated along the last axis (two gathers from a row in L1).
     func prolong(_ e: UnsafePointer<Double>, into x: UnsafeMutablePointer<Double>, replace: Bool = false) {
         let (f0, f1, f2) = fineShape
         let (_, c1, c2) = coarseShape
@@ -111,20 +126,29 @@ struct GridTransfer {
         t2.low.withUnsafeBufferPointer { lo in t2.high.withUnsafeBufferPointer { hi in
         t2.lowWeight.withUnsafeBufferPointer { lw in t2.highWeight.withUnsafeBufferPointer { hw in
             Parallel.chunks(f0 * f1, minimumChunk: max(1, Parallel.minimumChunk / max(1, f2))) { range, _ in
-                for r in range {
-                    let i0 = r / f1, i1 = r % f1
-                    let xr = x + r * f2
-                    if replace { for j in 0..<f2 { xr[j] = 0 } }
-                    // Up to 2 × 2 coarse rows contribute to this fine row.
-                    for s0 in 0..<2 {
-                        let c0 = s0 == 0 ? t0.low[i0] : t0.high[i0], w0 = s0 == 0 ? t0.lowWeight[i0] : t0.highWeight[i0]
-                        if w0 == 0 { continue }
-                        for s1 in 0..<2 {
-                            let cc1 = s1 == 0 ? t1.low[i1] : t1.high[i1], w1 = s1 == 0 ? t1.lowWeight[i1] : t1.highWeight[i1]
-                            if w1 == 0 { continue }
-                            let er = e + (c0 * c1 + cc1) * c2
-                            let w = w0 * w1
-                            for j in 0..<f2 { xr[j] += w * (lw[j] * er[lo[j]] + hw[j] * er[hi[j]]) }
+                withUnsafeTemporaryAllocation(of: Double.self, capacity: c2) { tmp in
+                    let row = tmp.baseAddress!
+                    for r in range {
+                        let i0 = r / f1, i1 = r % f1
+                        let xr = x + r * f2
+                        for j in 0..<c2 { row[j] = 0 }
+                        var any = false
+                        for s0 in 0..<2 {
+                            let cc0 = s0 == 0 ? t0.low[i0] : t0.high[i0], w0 = s0 == 0 ? t0.lowWeight[i0] : t0.highWeight[i0]
+                            if w0 == 0 { continue }
+                            for s1 in 0..<2 {
+                                let cc1 = s1 == 0 ? t1.low[i1] : t1.high[i1], w1 = s1 == 0 ? t1.lowWeight[i1] : t1.highWeight[i1]
+                                if w1 == 0 { continue }
+                                let er = e + (cc0 * c1 + cc1) * c2, w = w0 * w1
+                                for j in 0..<c2 { row[j] += w * er[j] }
+                                any = true
+                            }
+                        }
+                        if replace {
+                            if !any { for j in 0..<f2 { xr[j] = 0 }; continue }
+                            for j in 0..<f2 { xr[j] = lw[j] * row[lo[j]] + hw[j] * row[hi[j]] }
+                        } else if any {
+                            for j in 0..<f2 { xr[j] += lw[j] * row[lo[j]] + hw[j] * row[hi[j]] }
                         }
                     }
                 }
@@ -133,33 +157,40 @@ struct GridTransfer {
     }
 
     /// b_coarse = (V_f/V_c) Pᵀ r_fine.
+    ///
+    /// Per coarse row: the fine rows that restrict to it are combined into one fine-length row
+    /// (vectorised passes), then restricted along the last axis with the transposed weights
+    /// held in four fixed slots (a coarse node gathers from at most four fine nodes).
     func restrict(_ r: UnsafePointer<Double>, into b: UnsafeMutablePointer<Double>) {
-        let (_, _, f2) = fineShape
-        let f1 = fineShape.1
+        let (_, f1, f2) = fineShape
         let (c0, c1, c2) = coarseShape
-        let (t0, t1, t2) = axes
+        let (t0, t1, _) = axes
         let scale = restrictionScale
-        t2.start.withUnsafeBufferPointer { st in t2.fine.withUnsafeBufferPointer { fi in t2.weight.withUnsafeBufferPointer { wt in
+        gather.index.withUnsafeBufferPointer { gi in gather.weight.withUnsafeBufferPointer { gw in
+            let idx = gi.baseAddress!, wt = gw.baseAddress!
             Parallel.chunks(c0 * c1, minimumChunk: max(1, Parallel.minimumChunk / max(1, 4 * c2))) { range, _ in
-                for row in range {
-                    let k0 = row / c1, k1 = row % c1
-                    let br = b + row * c2
-                    for j in 0..<c2 { br[j] = 0 }
-                    for a in t0.start[k0]..<t0.start[k0 + 1] {
-                        let i0 = t0.fine[a], w0 = t0.weight[a]
-                        for bb in t1.start[k1]..<t1.start[k1 + 1] {
-                            let i1 = t1.fine[bb], w = scale * w0 * t1.weight[bb]
-                            let rr = r + (i0 * f1 + i1) * f2
-                            for j in 0..<c2 {
-                                var s = 0.0
-                                for q in st[j]..<st[j + 1] { s += wt[q] * rr[fi[q]] }
-                                br[j] += w * s
+                withUnsafeTemporaryAllocation(of: Double.self, capacity: f2) { tmp in
+                    let row = tmp.baseAddress!
+                    for cr in range {
+                        let k0 = cr / c1, k1 = cr % c1
+                        for j in 0..<f2 { row[j] = 0 }
+                        for a in t0.start[k0]..<t0.start[k0 + 1] {
+                            let i0 = t0.fine[a], w0 = scale * t0.weight[a]
+                            for q in t1.start[k1]..<t1.start[k1 + 1] {
+                                let rr = r + (i0 * f1 + t1.fine[q]) * f2, w = w0 * t1.weight[q]
+                                for j in 0..<f2 { row[j] += w * rr[j] }
                             }
+                        }
+                        let br = b + cr * c2
+                        for j in 0..<c2 {
+                            let k = 4 * j
+                            br[j] = wt[k] * row[idx[k]] + wt[k + 1] * row[idx[k + 1]]
+                                + wt[k + 2] * row[idx[k + 2]] + wt[k + 3] * row[idx[k + 3]]
                         }
                     }
                 }
             }
-        }}}
+        }}
     }
 
     /// Weighted average of node values (Σ_f P[f,c] v_f / Σ_f P[f,c]) on the node grids: the

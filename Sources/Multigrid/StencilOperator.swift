@@ -34,12 +34,13 @@ public final class StencilOperator: LinearOperator, @unchecked Sendable {
     /// The same stencil in every row: the diagonal and the weight per padded axis.
     struct Uniform { var diagonal: Double; var weight: (Double, Double, Double) }
     let uniform: Uniform?
-    /// Per-row storage when the stencil varies (empty when `uniform` is set; an axis of one
-    /// unknown that does not wrap has no faces and an empty array).
-    let diagonal: [Double]
-    let upper: ([Double], [Double], [Double])
-    /// A zero row, standing in for a missing neighbour row's weights.
-    private let zeros: [Double]
+    /// Per-row storage when the stencil varies (nil when `uniform` is set; an axis of one
+    /// unknown that does not wrap has no faces and no array). Raw buffers owned by the
+    /// operator, so the kernels touch no reference counts.
+    let diagonal: UnsafeMutablePointer<Double>?
+    let upper: (UnsafeMutablePointer<Double>?, UnsafeMutablePointer<Double>?, UnsafeMutablePointer<Double>?)
+    /// A zero row, standing in for a missing neighbour row of x.
+    let zeros: UnsafeMutablePointer<Double>
 
     /// Builds the operator of −div(a∇u) on `axes` with the coefficient given at every node
     /// (C order over `axes.map(\.nodes)`, Dirichlet end nodes included).
@@ -60,7 +61,8 @@ public final class StencilOperator: LinearOperator, @unchecked Sendable {
         let count = size[0] * size[1] * size[2]
         rows = count
         isSingular = !axes.contains { $0.low == .dirichlet || $0.high == .dirichlet }
-        zeros = [Double](repeating: 0, count: size[2])
+        zeros = .allocate(capacity: size[2])
+        zeros.initialize(repeating: 0, count: size[2])
 
         let isPadding = (0..<3).map { $0 < 3 - axes.count }
         let constant = a.allSatisfy { $0 == a[0] }
@@ -71,7 +73,7 @@ public final class StencilOperator: LinearOperator, @unchecked Sendable {
             var w = [0.0, 0.0, 0.0]
             for d in 0..<3 where !isPadding[d] { w[d] = harmonic / (padded[d].spacing * padded[d].spacing) }
             uniform = Uniform(diagonal: 2 * (w[0] + w[1] + w[2]), weight: (w[0], w[1], w[2]))
-            diagonal = []; upper = ([], [], [])
+            diagonal = nil; upper = (nil, nil, nil)
             return
         }
         uniform = nil
@@ -133,50 +135,65 @@ public final class StencilOperator: LinearOperator, @unchecked Sendable {
             }
             diag[row] = sum
         }
-        diagonal = diag
-        upper = (up[0], up[1], up[2])
+        func owned(_ a: [Double]) -> UnsafeMutablePointer<Double>? {
+            guard !a.isEmpty else { return nil }
+            let p = UnsafeMutablePointer<Double>.allocate(capacity: a.count)
+            p.initialize(from: a, count: a.count)
+            return p
+        }
+        diagonal = owned(diag)
+        upper = (owned(up[0]), owned(up[1]), owned(up[2]))
+    }
+
+    deinit {
+        zeros.deallocate()
+        diagonal?.deallocate(); upper.0?.deallocate(); upper.1?.deallocate(); upper.2?.deallocate()
     }
 
     /// The operator's diagonal (for Jacobi-type smoothers).
     public func diagonalEntries() -> [Double] {
         if let u = uniform { return [Double](repeating: u.diagonal, count: rows) }
-        return diagonal
+        return Array(UnsafeBufferPointer(start: diagonal!, count: rows))
     }
 
     // MARK: Rows
 
-    /// One neighbour row of a grid row: where its values start relative to the row, and the
-    /// face weights to use (a row of `upper`, or the uniform weight).
-    struct NeighbourRow { var offset: Int; var weights: UnsafePointer<Double>?; var weight: Double }
-
-    /// The up to four neighbour rows (axes 0 and 1) of grid row (i0, i1); `body` gets them in a
-    /// fixed-size buffer. Row r = i0·n1 + i1 starts at unknown r·n2.
+    /// Calls `body(offset, weights, weight)` for each neighbour row (axes 0 and 1) of grid row
+    /// (i0, i1): its values start at `offset` from the row's, and its face weights are the row
+    /// `weights` of `upper` (or the number `weight` for a uniform stencil). Row r = i0·n1 + i1
+    /// starts at unknown r·n2. Inlined, so the closure costs nothing.
     @inline(__always)
-    func withNeighbourRows<R>(_ i0: Int, _ i1: Int, _ body: (UnsafeBufferPointer<NeighbourRow>) -> R) -> R {
+    func forEachNeighbourRow(_ i0: Int, _ i1: Int, _ body: (Int, UnsafePointer<Double>?, Double) -> Void) {
         let (n0, n1, n2) = n
         let s1 = n2, s0 = n1 * n2
         let row = (i0 * n1 + i1) * n2
-        return withUnsafeTemporaryAllocation(of: NeighbourRow.self, capacity: 4) { buf in
-            var count = 0
-            func add(_ offset: Int, _ weightRow: Int, _ axis: Int) {
-                if let u = uniform {
-                    buf[count] = NeighbourRow(offset: offset, weights: nil, weight: axis == 0 ? u.weight.0 : u.weight.1)
-                } else {
-                    let base = axis == 0 ? upper.0 : upper.1
-                    buf[count] = NeighbourRow(offset: offset, weights: base.withUnsafeBufferPointer { $0.baseAddress! + weightRow }, weight: 0)
-                }
-                count += 1
+        @inline(__always) func visit(_ offset: Int, _ weightRow: Int, _ axis: Int) {
+            if let u = uniform {
+                body(offset, nil, axis == 0 ? u.weight.0 : u.weight.1)
+            } else {
+                body(offset, UnsafePointer((axis == 0 ? upper.0 : upper.1)! + weightRow), 0)
             }
-            if n1 > 1 || periodic.1 {
-                if i1 < n1 - 1 { add(s1, row, 1) } else if periodic.1 { add(-(n1 - 1) * s1, row, 1) }
-                if i1 > 0 { add(-s1, row - s1, 1) } else if periodic.1 { add((n1 - 1) * s1, row + (n1 - 1) * s1, 1) }
-            }
-            if n0 > 1 || periodic.0 {
-                if i0 < n0 - 1 { add(s0, row, 0) } else if periodic.0 { add(-(n0 - 1) * s0, row, 0) }
-                if i0 > 0 { add(-s0, row - s0, 0) } else if periodic.0 { add((n0 - 1) * s0, row + (n0 - 1) * s0, 0) }
-            }
-            return body(UnsafeBufferPointer(rebasing: buf[0..<count]))
         }
+        if n1 > 1 || periodic.1 {
+            if i1 < n1 - 1 { visit(s1, row, 1) } else if periodic.1 { visit(-(n1 - 1) * s1, row, 1) }
+            if i1 > 0 { visit(-s1, row - s1, 1) } else if periodic.1 { visit((n1 - 1) * s1, row + (n1 - 1) * s1, 1) }
+        }
+        if n0 > 1 || periodic.0 {
+            if i0 < n0 - 1 { visit(s0, row, 0) } else if periodic.0 { visit(-(n0 - 1) * s0, row, 0) }
+            if i0 > 0 { visit(-s0, row - s0, 0) } else if periodic.0 { visit((n0 - 1) * s0, row + (n0 - 1) * s0, 0) }
+        }
+    }
+
+    /// The rows of x next to grid row (i0, i1) along axes 1 and 0 (below, above), the zero row
+    /// where there is none: the uniform kernels' four neighbour rows. Only for `uniform`
+    /// operators, which have Dirichlet sides (no wrap).
+    @inline(__always)
+    func uniformNeighbours(_ i0: Int, _ i1: Int, _ xr: UnsafePointer<Double>)
+        -> (UnsafePointer<Double>, UnsafePointer<Double>, UnsafePointer<Double>, UnsafePointer<Double>) {
+        let (n0, n1, n2) = n
+        let z = UnsafePointer(zeros)
+        return (i1 > 0 ? xr - n2 : z, i1 < n1 - 1 ? xr + n2 : z,
+                i0 > 0 ? xr - n1 * n2 : z, i0 < n0 - 1 ? xr + n1 * n2 : z)
     }
 
     /// y = (A x) on grid row (i0, i1) (if `b` is given, y = b − A x instead).
@@ -187,44 +204,43 @@ public final class StencilOperator: LinearOperator, @unchecked Sendable {
         let row = (i0 * n.1 + i1) * n2
         let xr = x + row, yr = y + row
         if let u = uniform {
-            let d = u.diagonal, w = u.weight.2
-            if n2 == 1 {
-                yr[0] = d * xr[0]
+            // One pass: y = D x − w₂(x[j−1] + x[j+1]) − w₁(rows along axis 1) − w₀(axis 0).
+            let d = u.diagonal, (w0, w1, w2) = u.weight
+            let (a1, b1, a0, b0) = uniformNeighbours(i0, i1, xr)
+            @inline(__always) func value(_ j: Int, _ left: Double, _ right: Double) -> Double {
+                d * xr[j] - w2 * (left + right) - w1 * (a1[j] + b1[j]) - w0 * (a0[j] + b0[j])
+            }
+            if let b {
+                let br = b + row
+                if n2 == 1 { yr[0] = br[0] - value(0, 0, 0); return }
+                yr[0] = br[0] - value(0, 0, xr[1])
+                for j in 1..<(n2 - 1) { yr[j] = br[j] - value(j, xr[j - 1], xr[j + 1]) }
+                yr[n2 - 1] = br[n2 - 1] - value(n2 - 1, xr[n2 - 2], 0)
             } else {
-                yr[0] = d * xr[0] - w * xr[1]
-                for j in 1..<(n2 - 1) { yr[j] = d * xr[j] - w * (xr[j - 1] + xr[j + 1]) }
-                yr[n2 - 1] = d * xr[n2 - 1] - w * xr[n2 - 2]
+                if n2 == 1 { yr[0] = value(0, 0, 0); return }
+                yr[0] = value(0, 0, xr[1])
+                for j in 1..<(n2 - 1) { yr[j] = value(j, xr[j - 1], xr[j + 1]) }
+                yr[n2 - 1] = value(n2 - 1, xr[n2 - 2], 0)
+            }
+            return
+        }
+        let dr = diagonal! + row
+        if let up = upper.2 {
+            let u = up + row
+            if n2 == 1 {
+                yr[0] = dr[0] * xr[0] - 2 * u[0] * xr[0]
+            } else {
+                // The face below j = 0 is the wrap face stored at n2 − 1 (0 unless periodic).
+                yr[0] = dr[0] * xr[0] - u[0] * xr[1] - u[n2 - 1] * xr[n2 - 1]
+                for j in 1..<(n2 - 1) { yr[j] = dr[j] * xr[j] - u[j] * xr[j + 1] - u[j - 1] * xr[j - 1] }
+                yr[n2 - 1] = dr[n2 - 1] * xr[n2 - 1] - u[n2 - 2] * xr[n2 - 2] - u[n2 - 1] * xr[0]
             }
         } else {
-            diagonal.withUnsafeBufferPointer { dp in
-                let dr = dp.baseAddress! + row
-                if upper.2.isEmpty {
-                    for j in 0..<n2 { yr[j] = dr[j] * xr[j] }
-                } else {
-                    upper.2.withUnsafeBufferPointer { up in
-                        let u = up.baseAddress! + row
-                        if n2 == 1 {
-                            yr[0] = dr[0] * xr[0] - 2 * u[0] * xr[0]
-                        } else {
-                            // The face below j = 0 is the wrap face stored at n2 − 1 (0 unless periodic).
-                            yr[0] = dr[0] * xr[0] - u[0] * xr[1] - u[n2 - 1] * xr[n2 - 1]
-                            for j in 1..<(n2 - 1) { yr[j] = dr[j] * xr[j] - u[j] * xr[j + 1] - u[j - 1] * xr[j - 1] }
-                            yr[n2 - 1] = dr[n2 - 1] * xr[n2 - 1] - u[n2 - 2] * xr[n2 - 2] - u[n2 - 1] * xr[0]
-                        }
-                    }
-                }
-            }
+            for j in 0..<n2 { yr[j] = dr[j] * xr[j] }
         }
-        withNeighbourRows(i0, i1) { rows in
-            for nb in rows {
-                let xn = xr + nb.offset
-                if let w = nb.weights {
-                    for j in 0..<n2 { yr[j] -= w[j] * xn[j] }
-                } else {
-                    let w = nb.weight
-                    for j in 0..<n2 { yr[j] -= w * xn[j] }
-                }
-            }
+        forEachNeighbourRow(i0, i1) { offset, weights, _ in
+            let xn = xr + offset, w = weights!
+            for j in 0..<n2 { yr[j] -= w[j] * xn[j] }
         }
         if let b {
             let br = b + row
@@ -261,7 +277,7 @@ public final class StencilOperator: LinearOperator, @unchecked Sendable {
         let diag = diagonalEntries()
         func weight(_ d: Int, _ i: Int) -> Double {
             if let u = uniform { return d == 0 ? u.weight.0 : (d == 1 ? u.weight.1 : u.weight.2) }
-            return d == 0 ? upper.0[i] : (d == 1 ? upper.1[i] : upper.2[i])
+            return d == 0 ? upper.0![i] : (d == 1 ? upper.1![i] : upper.2![i])
         }
         for i in 0..<rows {
             func add(_ j: Int, _ value: Double) {

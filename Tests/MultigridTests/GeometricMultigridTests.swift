@@ -143,3 +143,50 @@ final class GeometricMultigridTests: XCTestCase {
         XCTAssertLessThanOrEqual(iterations.max()!, 10, "\(iterations)")
     }
 }
+
+final class MultigridThreadingTests: XCTestCase {
+    /// The fused red–black pass splits rows between threads; its result must not depend on how
+    /// many (bit for bit), in 2D and 3D and for a variable coefficient. (Whole cycles are not
+    /// compared: CHOLMOD's coarse solve calls threaded BLAS, whose sums round differently.)
+    func testSmoothingDoesNotDependOnTheThreadCount() throws {
+        let saved = Parallel.threadCount
+        defer { Parallel.setThreadCount(saved) }
+        // At least 2 × 32768 unknowns, so that two threads get a block each.
+        for pde in ["grid = [256, 257]\nrhs = 1", "grid = [40, 41, 42]\nrhs = 1\ncoefficient = \"1 + x*y*z\""] {
+            let p = try Fixture.assemble(pde)
+            let op = try StencilOperator(axes: p.structure.axes, nodeCoefficients: p.structure.nodeCoefficients)
+            var results: [[Double]] = []
+            for threads in [1, 2] {
+                Parallel.setThreadCount(threads)
+                let smoother = RedBlackGaussSeidel(op)
+                var x = [Double](repeating: 0, count: p.rhs.count)
+                p.rhs.withUnsafeBufferPointer { b in
+                    x.withUnsafeMutableBufferPointer { smoother.smooth($0.baseAddress!, b.baseAddress!, sweeps: 2, reverse: false) }
+                }
+                results.append(x)
+            }
+            XCTAssertTrue(results[0] == results[1], pde)
+            // And the fused pass is red–black Gauss–Seidel: plain sweeps over the assembled
+            // matrix (red, black, red, black) agree to rounding.
+            let a = p.matrix, shape = p.shape
+            var x = [Double](repeating: 0, count: p.rhs.count)
+            for _ in 0..<2 {
+                for colour in 0..<2 {
+                    for i in 0..<a.rows {
+                        var rem = i, parity = 0
+                        for d in stride(from: shape.count - 1, through: 0, by: -1) { parity += rem % shape[d]; rem /= shape[d] }
+                        guard parity % 2 == colour else { continue }
+                        var sum = p.rhs[i], diag = 0.0
+                        for k in Int(a.rowPointers[i])..<Int(a.rowPointers[i + 1]) {
+                            let j = Int(a.columnIndices[k])
+                            if j == i { diag = a.values[k] } else { sum -= a.values[k] * x[j] }
+                        }
+                        x[i] = sum / diag
+                    }
+                }
+            }
+            let scale = x.map(abs).max()!
+            XCTAssertLessThanOrEqual(zip(x, results[0]).map { abs($0 - $1) }.max()!, 1e-12 * scale, pde)
+        }
+    }
+}

@@ -2,6 +2,7 @@
 // in the field names bench/combine.py reads (the peers print the same).
 //
 //   pdekit-bench core --rhs RHS.npy --n N [--repeats R]
+//   pdekit-bench multigrid --rhs RHS.npy --n N [--dim 3] [--coefficient grf] [--label L] [--profile]
 //
 // Problem (issue 2, PEERS.md): 2D Poisson, 5-point, N×N interior unknowns, homogeneous
 // Dirichlet, matrix scaled by 1/h², right-hand side from RHS.npy, rtol 1e-8 on the true residual.
@@ -36,8 +37,8 @@ func timeIt(_ repeats: Int, _ body: () -> Void) -> Double {
 
 let args = Array(CommandLine.arguments.dropFirst())
 let mode = args.first ?? ""
-guard ["core", "spectral", "darcy"].contains(mode) else {
-    log("usage: pdekit-bench core|spectral|darcy --rhs RHS.npy --n N [--repeats R]"); exit(2)
+guard ["core", "spectral", "darcy", "multigrid"].contains(mode) else {
+    log("usage: pdekit-bench core|spectral|darcy|multigrid --rhs RHS.npy --n N [--repeats R]"); exit(2)
 }
 func option(_ name: String) -> String? {
     guard let i = args.firstIndex(of: name), i + 1 < args.count else { return nil }
@@ -56,13 +57,14 @@ let version = "pdekit 0.1.0 (threads \(Parallel.threadCount))"
 // The matrix through the same path `pdekit run` uses: a problem file with an NPY rhs.
 // Darcy: −div(K∇h) = 1 with K = exp(4.5·GRF(α = 2.5, τ = 7)), as problems/darcy2d.toml.
 let rhsURL = URL(fileURLWithPath: rhsPath).standardizedFileURL
-let coefficientLine = mode == "darcy" ? "coefficient = { grf = { alpha = 2.5, tau = 7, seed = 3, scale = 4.5, transform = \"exp\" } }" : ""
+let dimension = option("--dim").flatMap(Int.init) ?? 2
+let coefficientLine = mode == "darcy" || option("--coefficient") == "grf" ? "coefficient = { grf = { alpha = 2.5, tau = 7, seed = 3, scale = 4.5, transform = \"exp\" } }" : ""
 let text = """
 [problem]
 name = "bench_poisson\(n)"
 kind = "pde"
 [pde]
-grid = [\(n), \(n)]
+grid = \([Int](repeating: n, count: dimension))
 rhs = { npy = "\(rhsURL.path)" }
 \(coefficientLine)
 """
@@ -73,6 +75,11 @@ let problem = try DiffusionAssembly.assemble(pde)
 log("assembled \(problem.matrix.rows) unknowns, \(problem.matrix.nonzeros) nonzeros in \(Date().timeIntervalSince(t0)) s")
 let a = problem.matrix, b = problem.rhs
 func trueRelativeResidual(_ x: [Double]) -> Double { zip(b, a.apply(x)).map { $0 - $1 }.norm2 / b.norm2 }
+
+if mode == "multigrid" {
+    try runMultigrid(problem, label: option("--label") ?? "poisson\(dimension)d_n\(n)", profile: args.contains("--profile"))
+    exit(0)
+}
 
 if mode == "darcy" {
     // PCG with the FFT preconditioner (geometric-mean coefficient) against IC(0).

@@ -1,0 +1,41 @@
+import Foundation
+import Krylov
+import LinearAlgebra
+import Multigrid
+import Problems
+
+/// `multigrid` mode: CG + GMG (matrix-free operator), GMG cycles as the solver; median of
+/// three runs by total time. `--profile` times the parts of a V-cycle on the finest level.
+func runMultigrid(_ problem: AssembledProblem, label: String, profile: Bool) throws {
+    let b = problem.rhs, a = problem.matrix
+    func trueRelativeResidual(_ x: [Double]) -> Double { zip(b, a.apply(x)).map { $0 - $1 }.norm2 / b.norm2 }
+    if profile { try profileCycle(problem) }
+    for (name, asSolver) in [("gmg_cg", false), ("gmg", true)] {
+        var runs: [(setup: Double, solve: Double, its: Int, rel: Double, reason: String, levels: Int)] = []
+        for _ in 0..<3 {
+            let t0 = Date()
+            let mg = try GeometricMultigrid(structure: problem.structure, options: MultigridOptions())
+            let setup = Date().timeIntervalSince(t0)
+            let options = IterativeOptions(rtol: 1e-8, maxIterations: 1000, recordHistory: false)
+            var x = [Double](repeating: 0, count: b.count)
+            let r: SolveResult
+            if asSolver {
+                r = mg.solve(b, x: &x, options: options)
+            } else {
+                let cg = try ConjugateGradient(matrix: mg.finestOperator, preconditioner: mg, options: options)
+                (x, r) = cg.solve(b)
+            }
+            runs.append((setup, r.solveSeconds, r.iterations, trueRelativeResidual(x), r.reason.name, mg.levelShapes.count))
+            log("\(label) \(name): \(r.iterations) its, setup \(setup) s, solve \(r.solveSeconds) s")
+        }
+        let mid = runs.sorted { $0.setup + $0.solve < $1.setup + $1.solve }[1]
+        emit([("tool", "pdekit"), ("version", version), ("case", "\(label)_\(name)"), ("setup_s", mid.setup),
+              ("solve_s", mid.solve), ("total_s", mid.setup + mid.solve), ("iterations", mid.its),
+              ("levels", mid.levels), ("rel_residual", mid.rel), ("reason", mid.reason)])
+    }
+}
+
+func profileCycle(_ problem: AssembledProblem) throws {
+    let mg = try GeometricMultigrid(structure: problem.structure, options: MultigridOptions())
+    for (part, seconds) in mg.profileFinestLevel(problem.rhs) { log(String(format: "%-13@ %.2f ms", part, seconds * 1000)) }
+}
