@@ -38,6 +38,30 @@ done
 say "darcy: N = $N"
 "$BIN/pdekit-bench" darcy --rhs "bench/work/ones$N.npy" --n "$N" > bench/work/darcy_pdekit.jsonl
 
+# Multigrid (issue 9): pdekit GMG against PETSc PCMG / BoomerAMG / GAMG and PyAMG, the same
+# systems and right-hand sides. PCMG needs a DMDA whose N+1 intervals halve: 1023² and 95³.
+mg() {  # mg LABEL PROBLEM N DIM RHS [extra pdekit-bench args] -- peer cases
+  local label=$1 problem=$2 n=$3 dim=$4 rhs=$5; shift 5
+  say "multigrid: $label"
+  "$BIN/pdekit-bench" multigrid --rhs "$rhs" --n "$n" --dim "$dim" --label "$label" "$@" >> bench/work/multigrid_pdekit.jsonl
+}
+mgpeers() {  # mgpeers LABEL PROBLEM-ARGS... (petsc cases) (pyamg yes|no)
+  local label=$1 petsc_cases=$2 pyamg=$3; shift 3
+  /usr/bin/python3 bench/peers/multigrid.py --tool petsc --label "$label" --cases "$petsc_cases" "$@" >> bench/work/multigrid_petsc.jsonl
+  if [ "$pyamg" = yes ]; then python3 bench/peers/multigrid.py --tool pyamg --label "$label" "$@" >> bench/work/multigrid_pyamg.jsonl; fi
+}
+python3 -c "import numpy as np; np.save('bench/work/rhs100_3d.npy', np.random.default_rng(0).standard_normal(100**3)); np.save('bench/work/rhs95_3d.npy', np.random.default_rng(0).standard_normal(95**3))"
+mg poisson2d_n1023 poisson2d 1023 2 bench/work/rhs1023.npy
+mgpeers poisson2d_n1023 pcmg_sor,pcmg_chebyshev,boomeramg no --problem poisson2d --n 1023 --rhs bench/work/rhs1023.npy
+mg poisson2d_n$N poisson2d "$N" 2 "bench/work/rhs$N.npy"
+mgpeers "poisson2d_n$N" boomeramg,gamg yes --problem poisson2d --n "$N" --rhs "bench/work/rhs$N.npy"
+mg poisson3d_n100 poisson3d 100 3 bench/work/rhs100_3d.npy
+mgpeers poisson3d_n100 boomeramg,gamg yes --problem poisson3d --n 100 --rhs bench/work/rhs100_3d.npy
+mg poisson3d_n95 poisson3d 95 3 bench/work/rhs95_3d.npy
+mgpeers poisson3d_n95 pcmg_sor,pcmg_chebyshev,boomeramg no --problem poisson3d --n 95 --rhs bench/work/rhs95_3d.npy
+mg "darcy2d_n$N" darcy "$N" 2 "bench/work/ones$N.npy" --coefficient grf --export-matrix bench/work/darcy.mtx --export-rhs bench/work/darcy_rhs.npy
+mgpeers "darcy2d_n$N" boomeramg,gamg yes --problem matrix --matrix bench/work/darcy.mtx --rhs bench/work/darcy_rhs.npy
+
 say "sweep: 200 Darcy cases, --jobs 1 and 2; 20 CHOLMOD cases carrying the analysis"
 python3 bench/sweep_bench.py "$BIN/pdekit" > bench/work/sweep_pdekit.jsonl
 

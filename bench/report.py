@@ -153,6 +153,39 @@ if sd:
 if sweep_records:
     write_csv("sweep.csv", sweep_records)
 
+# Multigrid (issue 9): CG + pdekit GMG against the best PETSc PCMG (SOR or Chebyshev smoother)
+# where a DMDA coarsens (1023², 95³), and against hypre BoomerAMG, GAMG and PyAMG elsewhere.
+mg_records = [m for m in metrics("multigrid") if m[4].startswith(("poisson2d_", "poisson3d_", "darcy2d_"))]
+r = []
+def best(pairs):
+    pairs = [(v, name) for v, name in pairs if v is not None]
+    return min(pairs) if pairs else (None, "")
+N = next((int(c.split("_n")[1].split("_")[0]) for (t, c) in by if t == "pdekit" and c.startswith("poisson2d_n") and not c.startswith("poisson2d_n1023")), 1024)
+t1024 = get("pdekit", f"poisson2d_n{N}_gmg_cg", "total_s")
+if t1024 is not None:
+    its = int(get("pdekit", f"poisson2d_n{N}_gmg_cg", "iterations"))
+    table.append((f"CG + GMG, 2D Poisson {N}², rtol 1e-8 ({its} its), setup + solve", f"{t1024:.3f} s", "", "", "≤ 0.25 s",
+                  "yes" if t1024 <= 0.25 else "**no**"))
+    r.append([today, "ratio", "ratio", "", f"poisson2d_n{N}_gmg_cg_total", "seconds", t1024, "s (target <= 0.25)"])
+for label, what in [("poisson2d_n1023", "2D Poisson 1023²"), ("poisson3d_n95", "3D Poisson 95³")]:
+    ours = get("pdekit", f"{label}_gmg_cg", "total_s")
+    peer, name = best([(get("petsc", f"{label}_pcmg_sor", "total_s"), "SOR"), (get("petsc", f"{label}_pcmg_chebyshev", "total_s"), "Chebyshev")])
+    if ours is not None and peer is not None:
+        pits = int(get("petsc", f"{label}_pcmg_{name.lower()}", "iterations"))
+        r.append(ratio(f"{label}_gmg_cg_vs_pcmg", ours, peer, 0.8, "pdekit/PETSc PCMG (best smoother)",
+                       f"CG + GMG vs PETSc PCMG ({name}, Galerkin), {what}, setup + solve ({int(get('pdekit', f'{label}_gmg_cg', 'iterations'))} vs {pits} its)",
+                       f"{ours:.3f} s", f"{peer:.3f} s"))
+for label, what in [(f"poisson2d_n{N}", f"2D Poisson {N}²"), ("poisson3d_n100", "3D Poisson 100³"), (f"darcy2d_n{N}", f"2D Darcy {N}², exp-GRF")]:
+    ours = get("pdekit", f"{label}_gmg_cg", "total_s")
+    for tool, case, peer_name in [("petsc", "boomeramg", "hypre BoomerAMG"), ("pyamg", "pyamg_rs", "PyAMG RS")]:
+        peer = get(tool, f"{label}_{case}", "total_s")
+        if ours is not None and peer is not None:
+            table.append((f"CG + GMG vs CG + {peer_name}, {what} ({int(get('pdekit', f'{label}_gmg_cg', 'iterations'))} vs {int(get(tool, f'{label}_{case}', 'iterations'))} its; no target: AMG's target is for pdekit's AMG)",
+                          f"{ours:.3f} s", f"{peer:.3f} s", f"{ours/peer:.2f}", "", ""))
+            r.append([today, "ratio", "ratio", "", f"{label}_gmg_cg_vs_{case}", "ratio", ours / peer, f"pdekit GMG / {peer_name} (no target)"])
+if mg_records:
+    write_csv("multigrid.csv", mg_records + [x for x in r if x])
+
 md = ["| benchmark | pdekit | peer | ratio | target | met |", "|---|---|---|---|---|---|"]
 md += ["| " + " | ".join(row) + " |" for row in table]
 text = "\n".join(md)

@@ -3,6 +3,21 @@ import Krylov
 import LinearAlgebra
 import Multigrid
 import Problems
+import Storage
+
+/// Writes the assembled matrix (Matrix Market, general) and right-hand side (NPY) so that the
+/// peers solve exactly pdekit's system (the Darcy matrix depends on pdekit's random field).
+func exportSystem(_ problem: AssembledProblem, matrix: String, rhs: String) throws {
+    let a = problem.matrix
+    var rows = [Int32](), cols = [Int32]()
+    rows.reserveCapacity(a.nonzeros); cols.reserveCapacity(a.nonzeros)
+    for i in 0..<a.rows {
+        for k in Int(a.rowPointers[i])..<Int(a.rowPointers[i + 1]) { rows.append(Int32(i)); cols.append(a.columnIndices[k]) }
+    }
+    try MatrixMarket.write(CoordinateMatrix(rows: a.rows, columns: a.columns, rowIndices: rows, columnIndices: cols, values: a.values),
+                           symmetric: false, to: URL(fileURLWithPath: matrix))
+    try NPY.write(problem.rhs, shape: [problem.rhs.count], to: URL(fileURLWithPath: rhs))
+}
 
 /// `multigrid` mode: CG + GMG (matrix-free operator), GMG cycles as the solver; median of
 /// three runs by total time. `--profile` times the parts of a V-cycle on the finest level.

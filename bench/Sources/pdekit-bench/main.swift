@@ -77,6 +77,7 @@ let a = problem.matrix, b = problem.rhs
 func trueRelativeResidual(_ x: [Double]) -> Double { zip(b, a.apply(x)).map { $0 - $1 }.norm2 / b.norm2 }
 
 if mode == "multigrid" {
+    if let m = option("--export-matrix"), let r = option("--export-rhs") { try exportSystem(problem, matrix: m, rhs: r) }
     try runMultigrid(problem, label: option("--label") ?? "poisson\(dimension)d_n\(n)", profile: args.contains("--profile"))
     exit(0)
 }
