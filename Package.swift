@@ -42,7 +42,8 @@ let package = Package(
 
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(name: "KrylovTests", dependencies: ["Krylov", "LinearAlgebra"]),
-        .testTarget(name: "MultigridTests", dependencies: ["Multigrid", "LinearAlgebra", "Krylov", "Problems"]),
+        .testTarget(name: "MultigridTests", dependencies: ["Multigrid", "LinearAlgebra", "Krylov", "Problems", "Storage"],
+                    exclude: ["Fixtures"]),
         .testTarget(name: "SpectralTests", dependencies: ["Spectral", "LinearAlgebra", "Problems"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ProblemsTests", dependencies: ["Problems", "Krylov", "LinearAlgebra", "Storage"]),

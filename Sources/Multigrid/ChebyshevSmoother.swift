@@ -11,23 +11,27 @@ import LinearAlgebra
 /// (as PETSc's KSPCHEBYSHEV), with the true residual recomputed at each step. The same
 /// polynomial before and after the correction keeps the cycle symmetric.
 final class ChebyshevSmoother: Smoother {
-    let op: StencilOperator
+    let op: any ResidualOperator
     let lower: Double, upper: Double
-    private let inverse: [Double]
+    private let diagonal: [Double], inverse: [Double]
     private let r: WorkVector, z: WorkVector, step: WorkVector
 
-    init(_ op: StencilOperator, dimension: Int) {
+    /// `lowerFraction`: the smoothing interval's lower end over its upper end (1/(2d) for the
+    /// grid Laplacians; algebraic multigrid uses hypre's 0.3). `cap`: a known upper bound of
+    /// λ_max(D⁻¹A) (2 for weakly diagonally dominant matrices), or nil.
+    init(_ op: any ResidualOperator, diagonal: [Double], lowerFraction: Double, cap: Double?) {
         self.op = op
-        inverse = op.inverseDiagonal()
+        self.diagonal = diagonal
+        inverse = diagonal.map { 1 / $0 }
         r = WorkVector(op.rows); z = WorkVector(op.rows); step = WorkVector(op.rows)
-        let estimate = Self.largestEigenvalue(op, inverse)
-        upper = min(1.1 * estimate, 2)
-        lower = upper / Double(2 * max(dimension, 1))
+        let estimate = Self.largestEigenvalue(op, diagonal: diagonal, inverse: inverse)
+        upper = cap.map { min(1.1 * estimate, $0) } ?? 1.1 * estimate
+        lower = upper * lowerFraction
     }
 
     /// Power iteration on D⁻¹A from a fixed pseudo-random vector; returns the last Rayleigh
     /// quotient vᵀAv / vᵀDv.
-    static func largestEigenvalue(_ op: StencilOperator, _ inverse: [Double]) -> Double {
+    static func largestEigenvalue(_ op: any ResidualOperator, diagonal d: [Double], inverse: [Double]) -> Double {
         let n = op.rows
         var v = (0..<n).map { i -> Double in
             // A fixed hash of i in [−1, 1): deterministic and free of any structure of the grid.
@@ -37,7 +41,6 @@ final class ChebyshevSmoother: Smoother {
         }
         var av = [Double](repeating: 0, count: n)
         var estimate = 0.0
-        let d = op.diagonalEntries()
         for _ in 0..<12 {
             v.withUnsafeBufferPointer { vp in av.withUnsafeMutableBufferPointer { op.apply(vp, into: $0) } }
             var vav = 0.0, vdv = 0.0
@@ -62,7 +65,10 @@ final class ChebyshevSmoother: Smoother {
         func scaledResidual() {
             op.residual(UnsafeBufferPointer(start: b, count: n), UnsafeBufferPointer(start: x, count: n),
                         into: UnsafeMutableBufferPointer(start: rp, count: n))
-            op.scaleByInverseDiagonal(inverse, rp, zp)
+            inverse.withUnsafeBufferPointer { ip in
+                let inv = ip.baseAddress!
+                Parallel.chunks(n) { range, _ in for i in range { zp[i] = inv[i] * rp[i] } }
+            }
         }
         scaledResidual()
         Parallel.chunks(n) { range, _ in for i in range { dp[i] = zp[i] / theta } }

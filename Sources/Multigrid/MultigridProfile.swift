@@ -21,7 +21,7 @@ extension GeometricMultigrid {
                     parts.append(("smooth", time { level.smoother.smooth(xb, bb, sweeps: 1, reverse: false) }))
                     if levels.count > 1, let t = level.toCoarse {
                         parts.append(("restrict", time { t.restrict(bb, into: levels[1].b.pointer) }))
-                        parts.append(("prolong", time { t.prolong(levels[1].x.pointer, into: xb) }))
+                        parts.append(("prolong", time { t.prolong(levels[1].x.pointer, into: xb, replace: false) }))
                     }
                     parts.append(("v_cycle", time { cycle(0, xb, bb, .v) }))
                     parts.append(("precondition", time { apply(bp, into: yp) }))

@@ -19,17 +19,3 @@ final class WorkVector {
     deinit { buffer.deallocate() }
 }
 
-extension StencilOperator {
-    /// 1/Dᵢ for every unknown (Jacobi and Chebyshev scale by it).
-    func inverseDiagonal() -> [Double] { diagonalEntries().map { 1 / $0 } }
-
-    /// z = D⁻¹ r in parallel chunks.
-    func scaleByInverseDiagonal(_ inverse: [Double], _ r: UnsafePointer<Double>, _ z: UnsafeMutablePointer<Double>) {
-        inverse.withUnsafeBufferPointer { dp in
-            let d = dp.baseAddress!
-            Parallel.chunks(rows) { range, _ in
-                for i in range { z[i] = d[i] * r[i] }
-            }
-        }
-    }
-}

@@ -6,14 +6,14 @@ import LinearAlgebra
 /// the largest amplification of the high-frequency half of the spectrum (smoothing factor
 /// 1/3 in 1D, 3/5 in 2D, 5/7 in 3D; Trottenberg, Oosterlee, Schüller, "Multigrid", §2.1).
 final class WeightedJacobi: Smoother {
-    let op: StencilOperator
+    let op: any ResidualOperator
     let omega: Double
     private let inverse: [Double]
     private let r: WorkVector
 
-    init(_ op: StencilOperator, omega: Double) {
+    init(_ op: any ResidualOperator, diagonal: [Double], omega: Double) {
         self.op = op; self.omega = omega
-        inverse = op.inverseDiagonal()
+        inverse = diagonal.map { 1 / $0 }
         r = WorkVector(op.rows)
     }
 

@@ -71,6 +71,7 @@ public struct ProblemSpec: Sendable {
     public var inputFiles: [URL] {
         var urls = [URL(fileURLWithPath: document.path)]
         urls += physics.dataFiles.map(document.resolve)
+        urls += solver.componentsInUse.flatMap { solver.options[$0]?.dataFiles ?? [] }.map(document.resolve)
         if let r = output.reference { urls.append(document.resolve(r)) }
         return urls
     }

@@ -59,3 +59,32 @@ final class CSRMatrixTests: XCTestCase {
         XCTAssertEqual(a.diagonal(), [2, 3])
     }
 }
+
+final class SparseProductTests: XCTestCase {
+    /// Gustavson's product against the dense product, for rectangular random sparse matrices
+    /// with empty rows and columns, on one and on several threads (the same result bit for bit).
+    func testProductMatchesDenseAndIsThreadIndependent() throws {
+        func random(_ rows: Int, _ cols: Int, density: Double, seed: UInt64) throws -> CSRMatrix {
+            var state = seed
+            func next() -> Double { state = state &* 6364136223846793005 &+ 1442695040888963407; return Double(state >> 11) / Double(1 << 53) }
+            var ri = [Int32](), ci = [Int32](), v = [Double]()
+            for i in 0..<rows { for j in 0..<cols where next() < density { ri.append(Int32(i)); ci.append(Int32(j)); v.append(next() - 0.5) } }
+            return try CSRMatrix(rows: rows, columns: cols, rowIndices: ri, columnIndices: ci, values: v)
+        }
+        let a = try random(9000, 300, density: 0.01, seed: 1), b = try random(300, 200, density: 0.05, seed: 2)
+        let saved = Parallel.threadCount
+        defer { Parallel.setThreadCount(saved) }
+        Parallel.setThreadCount(1)
+        let c1 = try a.multiplied(by: b)
+        Parallel.setThreadCount(3)
+        let c3 = try a.multiplied(by: b)
+        XCTAssertEqual(c1.rowPointers, c3.rowPointers); XCTAssertEqual(c1.columnIndices, c3.columnIndices)
+        XCTAssertTrue(c1.values == c3.values)
+        let dense = try a.denseMatrix().multiplied(by: b.denseMatrix())
+        let mine = c1.denseMatrix()
+        var worst = 0.0
+        for i in 0..<dense.rows { for j in 0..<dense.columns { worst = max(worst, abs(dense[i, j] - mine[i, j])) } }
+        XCTAssertLessThanOrEqual(worst, 1e-13)
+        XCTAssertThrowsError(try b.multiplied(by: a))
+    }
+}

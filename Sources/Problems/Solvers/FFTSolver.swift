@@ -57,7 +57,7 @@ extension PreconditionerEntry {
         name: "fft", help: "FFT solve of the constant-coefficient operator with the geometric-mean coefficient (pde problems)",
         options: { try FastPoissonSolver.Options.read($0) },
         validate: { _, structure, _ in SolverRegistry.needsGrid(structure, "fft") },
-        make: { _, structure, options, d in
+        make: { _, structure, options, _, d in
             try FastPoissonSolver.Options.solver(structure, coefficient: structure?.geometricMeanCoefficient ?? 1, options, &d)
         })
 }

@@ -99,5 +99,5 @@ extension PreconditionerEntry {
             }
             return nil
         },
-        make: { _, structure, options, d in try MultigridOptions.hierarchy(structure, options, &d) })
+        make: { _, structure, options, _, d in try MultigridOptions.hierarchy(structure, options, &d) })
 }

@@ -16,7 +16,7 @@ extension MethodEntry {
             guard let entry = SolverRegistry.preconditioner(spec.preconditioner) else {
                 throw LinearAlgebraError.invalidArgument("unknown preconditioner '\(spec.preconditioner)'")
             }
-            let m = try entry.build(request.matrix, request.structure, spec, &d)
+            let m = try entry.build(request.matrix, request.structure, spec, carry: request.carry, &d)
             let setup = Date().timeIntervalSince(t0)
             let options = IterativeOptions(rtol: spec.rtol, atol: spec.atol, maxIterations: spec.maxIterations,
                                            timeLimit: spec.timeLimit, recordHistory: true, monitor: request.monitor)

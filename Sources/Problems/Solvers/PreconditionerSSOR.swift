@@ -21,7 +21,7 @@ extension PreconditionerEntry {
             try r.finish()
             return SSORPreconditioner.Options(omega: omega)
         }
-    ) { a, _, options, d in
+    ) { a, _, options, _, d in
         let o = options as? SSORPreconditioner.Options ?? SSORPreconditioner.Options()
         d.add("ssor_omega", o.omega)
         return try SSORPreconditioner(a, omega: o.omega)

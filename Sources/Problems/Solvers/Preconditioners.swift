@@ -3,17 +3,17 @@ import Krylov
 import LinearAlgebra
 
 extension PreconditionerEntry {
-    static let none = PreconditionerEntry(name: "none", help: "no preconditioning") { a, _, _, _ in
+    static let none = PreconditionerEntry(name: "none", help: "no preconditioning") { a, _, _, _, _ in
         IdentityPreconditioner(size: a.rows)
     }
 
-    static let jacobi = PreconditionerEntry(name: "jacobi", help: "diagonal scaling, M = diag(A)") { a, _, _, _ in
+    static let jacobi = PreconditionerEntry(name: "jacobi", help: "diagonal scaling, M = diag(A)") { a, _, _, _, _ in
         try JacobiPreconditioner(a)
     }
 
     static let ic0 = PreconditionerEntry(
         name: "ic0", help: "incomplete Cholesky with zero fill, natural ordering; diagonal shift on breakdown"
-    ) { a, _, _, d in
+    ) { a, _, _, _, d in
         let ic = try IncompleteCholeskyPreconditioner(a)
         d.add("ic0_shift", ic.shift)
         return ic
@@ -21,7 +21,7 @@ extension PreconditionerEntry {
 
     static let cholmod = PreconditionerEntry(
         name: "cholmod", help: "exact Cholesky factor by CHOLMOD (CG then converges in one step)"
-    ) { a, _, _, d in
+    ) { a, _, _, _, d in
         let c = try CholeskyFactorization(a)
         d.add("cholmod_factor_nonzeros", c.factorNonzeros)
         return c

@@ -6,6 +6,13 @@ import LinearAlgebra
 public protocol ComponentOptions: Sendable {
     /// The table written back to the run record (every default explicit).
     var resolved: ConfigTable { get }
+    /// Files the options read (relative to the problem file): inputs pdekit must not overwrite
+    /// and that a sweep's fingerprint covers.
+    var dataFiles: [String] { get }
+}
+
+extension ComponentOptions {
+    public var dataFiles: [String] { [] }
 }
 
 /// What a solve built, for `--view` and the run record's `[solver_details]`.
@@ -49,18 +56,20 @@ public struct PreconditionerEntry: Sendable {
     /// A reason this preconditioner cannot serve the system (or the `[solver]` settings), found
     /// before any setup.
     public let validate: @Sendable (CSRMatrix, GridStructure?, SolverSpec) -> String?
-    public let make: @Sendable (CSRMatrix, GridStructure?, (any ComponentOptions)?, inout SolverDescription) throws -> any Preconditioner
+    /// Builds it; the carried state lets a sweep's next case reuse a setup (AMG hierarchies).
+    public let make: @Sendable (CSRMatrix, GridStructure?, (any ComponentOptions)?, CarriedState?, inout SolverDescription) throws -> any Preconditioner
 
     init(name: String, help: String,
          options: @escaping @Sendable (TableReader?) throws -> (any ComponentOptions)? = { _ in nil },
          validate: @escaping @Sendable (CSRMatrix, GridStructure?, SolverSpec) -> String? = { _, _, _ in nil },
-         make: @escaping @Sendable (CSRMatrix, GridStructure?, (any ComponentOptions)?, inout SolverDescription) throws -> any Preconditioner) {
+         make: @escaping @Sendable (CSRMatrix, GridStructure?, (any ComponentOptions)?, CarriedState?, inout SolverDescription) throws -> any Preconditioner) {
         self.name = name; self.help = help; self.options = options; self.validate = validate; self.make = make
     }
 
     /// Builds the preconditioner with the options `spec` holds for it.
-    public func build(_ a: CSRMatrix, _ structure: GridStructure?, _ spec: SolverSpec, _ d: inout SolverDescription) throws -> any Preconditioner {
-        try make(a, structure, spec.options[name], &d)
+    public func build(_ a: CSRMatrix, _ structure: GridStructure?, _ spec: SolverSpec, carry: CarriedState? = nil,
+                      _ d: inout SolverDescription) throws -> any Preconditioner {
+        try make(a, structure, spec.options[name], carry, &d)
     }
 }
 
@@ -91,8 +100,8 @@ public struct MethodEntry: Sendable {
 /// The methods and preconditioners `[solver]` accepts, in the order `pdekit list` prints them.
 /// Adding one is a new file with its entry plus one line here.
 public enum SolverRegistry {
-    public static let methods: [MethodEntry] = [.cg, .direct, .lu, .fft, .gmg]
-    public static let preconditioners: [PreconditionerEntry] = [.none, .jacobi, .ssor, .ic0, .cholmod, .fft, .gmg]
+    public static let methods: [MethodEntry] = [.cg, .direct, .lu, .fft, .gmg, .amg]
+    public static let preconditioners: [PreconditionerEntry] = [.none, .jacobi, .ssor, .ic0, .cholmod, .fft, .gmg, .amg]
 
     public static func method(_ name: String) -> MethodEntry? { methods.first { $0.name == name } }
     public static func preconditioner(_ name: String) -> PreconditionerEntry? { preconditioners.first { $0.name == name } }

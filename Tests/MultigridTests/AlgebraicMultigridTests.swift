@@ -1,0 +1,138 @@
+import XCTest
+import Krylov
+import LinearAlgebra
+import Storage
+@testable import Multigrid
+@testable import Problems
+
+/// Algebraic multigrid on pdekit's own matrices and on matrices made by other tools (PyAMG's
+/// elasticity gallery with its rigid-body modes, a scikit-fem P1 Laplacian on a disk).
+final class AlgebraicMultigridTests: XCTestCase {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+
+    func readMatrix(_ name: String) throws -> CSRMatrix {
+        let m = try MatrixMarket.read(Self.fixtures.appendingPathComponent(name))
+        guard case .coordinate(let c) = m else { throw XCTSkip("not a coordinate matrix") }
+        return try CSRMatrix(rows: c.rows, columns: c.columns, rowIndices: c.rowIndices, columnIndices: c.columnIndices, values: c.values)
+    }
+
+    /// The asymptotic factor of AMG cycles: the mean residual reduction over cycles 3…k.
+    func factor(_ a: CSRMatrix, _ o: AlgebraicMultigridOptions, cycles: Int = 10) throws -> Double {
+        let amg = try AlgebraicMultigrid(a, options: o)
+        var x = [Double](repeating: 0, count: a.rows)
+        let r = amg.solve(Fixture.random(a.rows), x: &x, options: IterativeOptions(rtol: 1e-300, maxIterations: cycles))
+        let h = r.history.map(\.residualNorm)
+        XCTAssertEqual(h.count, cycles + 1, "stopped early: \(r.reason)")
+        return pow(h[h.count - 1] / h[2], 1 / Double(h.count - 3))
+    }
+
+    func cgIterations(_ a: CSRMatrix, _ m: any Preconditioner, rtol: Double = 1e-8) throws -> (Int, ConvergenceReason) {
+        let cg = try ConjugateGradient(matrix: a, preconditioner: m, options: IterativeOptions(rtol: rtol, maxIterations: 500))
+        let (_, r) = cg.solve(Fixture.random(a.rows))
+        return (r.iterations, r.reason)
+    }
+
+    func testClassicalFactorBudgetAndGridIndependence() throws {
+        // Budget 0.2 per V(1,1) cycle for classical AMG on 2D Poisson (issue 9), at three sizes.
+        var factors: [Double] = []
+        for n in [63, 127, 255] {
+            let f = try factor(try Fixture.poisson([n, n]).matrix, AlgebraicMultigridOptions(coarseSize: 50))
+            XCTAssertLessThanOrEqual(f, 0.2, "n = \(n)")
+            factors.append(f)
+        }
+        // Measured 0.13, 0.15, 0.18: V-cycle AMG grows slowly with the number of levels; the
+        // test holds the growth over a 16× larger grid to 0.05.
+        XCTAssertLessThanOrEqual(factors[2], factors[0] + 0.05, "\(factors)")
+    }
+
+    func testHierarchyIsAGalerkinHierarchy() throws {
+        let a = try Fixture.poisson([31, 31]).matrix
+        let amg = try AlgebraicMultigrid(a, options: AlgebraicMultigridOptions(coarseSize: 10))
+        XCTAssertGreaterThanOrEqual(amg.levelRows.count, 3)
+        // A_c = Pᵀ A P, checked densely on the first level.
+        let t = amg.cycles.levels[0].toCoarse as! SparseTransfer
+        let p = t.p.denseMatrix(), ad = a.denseMatrix()
+        let galerkin = try p.multiplied(by: try ad.multiplied(by: p), transposeSelf: true)
+        let ac = amg.matrices[1].denseMatrix()
+        var worst = 0.0
+        for i in 0..<ac.rows { for j in 0..<ac.columns { worst = max(worst, abs(ac[i, j] - galerkin[i, j])) } }
+        XCTAssertLessThanOrEqual(worst, 1e-10 * a.values.map(abs).max()!)
+        // Classical interpolation reproduces constants away from the boundary rows' lumping,
+        // and every row sum of P is at most 1 (M-matrix, nonnegative weights).
+        for i in 0..<a.rows {
+            let s = (0..<p.columns).reduce(0.0) { $0 + p[i, $1] }
+            XCTAssertLessThanOrEqual(s, 1 + 1e-12)
+        }
+        XCTAssertGreaterThan(amg.operatorComplexity, 1)
+        XCTAssertLessThan(amg.operatorComplexity, 3)
+    }
+
+    func testSmoothedAggregationPoisson() throws {
+        let a = try Fixture.poisson([127, 127]).matrix
+        let sa = try AlgebraicMultigrid(a, options: AlgebraicMultigridOptions(algorithm: .aggregation, coarseSize: 50))
+        XCTAssertLessThan(sa.operatorComplexity, 2, "SA keeps coarse operators sparse (PyAMG: 1.34 in 2D)")
+        let (its, reason) = try cgIterations(a, sa)
+        XCTAssertTrue(reason.converged)
+        // PyAMG's SA + CG takes 11 iterations at 256² (PEERS.md); the same budget here.
+        XCTAssertLessThanOrEqual(its, 15)
+    }
+
+    /// PyAMG's 2D linear elasticity (2 unknowns per node) with its rigid-body modes: aggregation
+    /// on nodes with the three modes as near-nullspace converges much faster than with the
+    /// constant vector alone, which cannot represent rotations.
+    func testElasticityWithRigidBodyModes() throws {
+        let a = try readMatrix("elasticity24.mtx")
+        let modes = try NPY.read(Self.fixtures.appendingPathComponent("elasticity24_rigid_body_modes.npy"))
+        XCTAssertEqual(modes.shape, [a.rows, 3])
+        var o = AlgebraicMultigridOptions(algorithm: .aggregation, coarseSize: 20, blockSize: 2,
+                                          nearNullspace: modes.values, nearNullspaceVectors: 3)
+        let withModes = try cgIterations(a, try AlgebraicMultigrid(a, options: o))
+        o.nearNullspace = nil; o.nearNullspaceVectors = 1
+        let constantOnly = try cgIterations(a, try AlgebraicMultigrid(a, options: o))
+        XCTAssertTrue(withModes.1.converged)
+        XCTAssertLessThan(withModes.0, constantOnly.0, "rigid-body modes \(withModes.0), constant only \(constantOnly.0)")
+        XCTAssertLessThanOrEqual(withModes.0, 25)
+    }
+
+    /// A scikit-fem P1 Laplacian on an unstructured disk mesh: both algorithms precondition CG
+    /// to 1e-8 in a handful of iterations where plain CG needs 149: budgets 15 (classical,
+    /// measured 10) and 20 (aggregation, measured 16; SA trades iterations for sparser levels).
+    func testUnstructuredFiniteElementMatrix() throws {
+        let a = try readMatrix("skfem_p1_disk.mtx")
+        for algorithm in AlgebraicMultigridOptions.Algorithm.allCases {
+            let amg = try AlgebraicMultigrid(a, options: AlgebraicMultigridOptions(algorithm: algorithm, coarseSize: 20))
+            XCTAssertGreaterThanOrEqual(amg.levelRows.count, 3, "\(algorithm)")
+            let (its, reason) = try cgIterations(a, amg)
+            XCTAssertTrue(reason.converged, "\(algorithm)")
+            XCTAssertLessThanOrEqual(its, algorithm == .classical ? 15 : 20, "\(algorithm)")
+        }
+    }
+
+    /// Jumps of 10⁴ and log-normal Darcy: AMG sees the coefficient through the matrix, so
+    /// classical AMG + CG stays within 15 iterations (budget stated in docs/multigrid.md).
+    func testJumpingAndLogNormalCoefficients() throws {
+        let jump = "1 + 9999*(1 + sign(0.25 - max(abs(x - 0.5), abs(y - 0.5))))/2"
+        let grf = "{ grf = { alpha = 2.5, tau = 7, seed = 3, scale = 4.5, transform = \"exp\" } }"
+        for coefficient in ["\"\(jump)\"", grf] {
+            let a = try Fixture.assemble("grid = [127, 127]\nrhs = 1\ncoefficient = \(coefficient)").matrix
+            let (its, reason) = try cgIterations(a, try AlgebraicMultigrid(a, options: AlgebraicMultigridOptions(coarseSize: 50)))
+            XCTAssertTrue(reason.converged, coefficient)
+            XCTAssertLessThanOrEqual(its, 15, coefficient)
+        }
+    }
+
+    /// Anisotropy ε = 10⁻³ (stretched grid): classical strength sees only the strong x
+    /// couplings, so coarsening follows them (semicoarsening found algebraically) and the
+    /// factor stays within the isotropic budget.
+    func testAnisotropyIsCoarsenedAlongStrongCouplings() throws {
+        let a = try Fixture.assemble("grid = [127, 127]\nrhs = 1\ndomain = [[0, 1], [0, 31.6227766]]").matrix
+        XCTAssertLessThanOrEqual(try factor(a, AlgebraicMultigridOptions(coarseSize: 50)), 0.2)
+    }
+
+    func testRefusesWhatItCannotSolve() throws {
+        let a = try CSRMatrix(rows: 2, columns: 2, rowIndices: [0, 1, 0], columnIndices: [0, 1, 1], values: [1, -1, 0.5])
+        XCTAssertThrowsError(try AlgebraicMultigrid(a))
+        let b = try Fixture.poisson([7, 7]).matrix
+        XCTAssertThrowsError(try AlgebraicMultigrid(b, options: AlgebraicMultigridOptions(algorithm: .aggregation, nearNullspace: [1, 2, 3])))
+    }
+}
