@@ -23,29 +23,42 @@ extension CSRMatrix {
             let ab = UncheckedBox((arp, acp, avp, brp, bcp, bvp))
             let chunk: @Sendable (Int) -> Void = { c in
                 let (arp, acp, avp, brp, bcp, bvp) = ab.value
-                let block = boxed.value[c]
                 let lo = rows * c / blockCount, hi = rows * (c + 1) / blockCount
-                var marker = [Int32](repeating: -1, count: m)
+                // Local arrays, handed to the block once at the end: appending to a class's
+                // stored arrays would pay an exclusivity check per entry.
+                var lengths = [Int32](), cols = [Index](), vals = [Double]()
+                lengths.reserveCapacity(hi - lo)
+                var marker = [Int](repeating: -1, count: m)
                 var accumulator = [Double](repeating: 0, count: m)
-                var touched: [Index] = []
-                block.lengths.reserveCapacity(hi - lo)
-                for i in lo..<hi {
-                    touched.removeAll(keepingCapacity: true)
-                    for ka in Int(arp[i])..<Int(arp[i + 1]) {
-                        let k = Int(acp[ka]), aik = avp[ka]
-                        for kb in Int(brp[k])..<Int(brp[k + 1]) {
-                            let j = Int(bcp[kb])
-                            if marker[j] != Int32(truncatingIfNeeded: i) {
-                                marker[j] = Int32(truncatingIfNeeded: i); accumulator[j] = aik * bvp[kb]; touched.append(Index(j))
-                            } else {
-                                accumulator[j] += aik * bvp[kb]
+                var touched = [Index](repeating: 0, count: m)
+                marker.withUnsafeMutableBufferPointer { mk in accumulator.withUnsafeMutableBufferPointer { acc in
+                touched.withUnsafeMutableBufferPointer { tb in
+                    for i in lo..<hi {
+                        var count = 0
+                        for ka in Int(arp[i])..<Int(arp[i + 1]) {
+                            let k = Int(acp[ka]), aik = avp[ka]
+                            for kb in Int(brp[k])..<Int(brp[k + 1]) {
+                                let j = Int(bcp[kb])
+                                if mk[j] != i {
+                                    mk[j] = i; acc[j] = aik * bvp[kb]; tb[count] = Index(truncatingIfNeeded: j); count += 1
+                                } else {
+                                    acc[j] += aik * bvp[kb]
+                                }
                             }
                         }
+                        // Insertion sort: rows of AMG products hold a few to a few dozen entries.
+                        for a in 1..<max(count, 1) {
+                            let v = tb[a]
+                            var b = a
+                            while b > 0 && tb[b - 1] > v { tb[b] = tb[b - 1]; b -= 1 }
+                            tb[b] = v
+                        }
+                        for t in 0..<count { cols.append(tb[t]); vals.append(acc[Int(tb[t])]) }
+                        lengths.append(Int32(count))
                     }
-                    touched.sort()
-                    for j in touched { block.cols.append(j); block.vals.append(accumulator[Int(j)]) }
-                    block.lengths.append(Int32(touched.count))
-                }
+                }}}
+                let block = boxed.value[c]
+                block.lengths = lengths; block.cols = cols; block.vals = vals
             }
             if blockCount == 1 { chunk(0) } else { DispatchQueue.concurrentPerform(iterations: blockCount) { chunk($0) } }
         }}}}}}

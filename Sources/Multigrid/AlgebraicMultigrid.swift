@@ -141,7 +141,8 @@ public final class AlgebraicMultigrid: Preconditioner, @unchecked Sendable {
                 coarsening = agg.map { $0 < 0 ? -1 : $0 * k }
             }
             let r = p.transposed()
-            let coarse = try r.multiplied(by: try current.multiplied(by: p))
+            let ap = try current.multiplied(by: p)
+            let coarse = try r.multiplied(by: ap)
             transfers.append(SparseTransfer(p: p, r: r))
             coarsenings.append(coarsening)
             matrices.append(coarse)

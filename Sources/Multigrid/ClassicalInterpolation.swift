@@ -19,66 +19,70 @@ enum ClassicalInterpolation {
         var coarseIndex = [Int32](repeating: -1, count: n)
         var nc: Int32 = 0
         for i in 0..<n where isCoarse[i] { coarseIndex[i] = nc; nc += 1 }
-        // Per row: is column j strong for row i? A marker array reset row by row.
-        var strongMark = [Int](repeating: -1, count: n)
-        // Position of a C neighbour in the current row's weight list.
-        var slot = [Int](repeating: -1, count: n)
         var rp = [Int32](repeating: 0, count: n + 1), cols = [Int32](), vals = [Double]()
         cols.reserveCapacity(2 * n); vals.reserveCapacity(2 * n)
-        var rowCols: [Int] = [], rowVals: [Double] = []
-        for i in 0..<n {
-            if isCoarse[i] {
-                cols.append(coarseIndex[i]); vals.append(1); rp[i + 1] = Int32(cols.count); continue
-            }
-            for k in s.neighbours(i) { strongMark[Int(s.columns[k])] = i }
-            rowCols.removeAll(keepingCapacity: true); rowVals.removeAll(keepingCapacity: true)
-            var diagonal = 0.0
-            let range = Int(a.rowPointers[i])..<Int(a.rowPointers[i + 1])
-            // First the strong C neighbours (the interpolation points) and the lumped diagonal.
-            for k in range {
-                let j = Int(a.columnIndices[k]), v = a.values[k]
-                if j == i { diagonal += v; continue }
-                if strongMark[j] == i && isCoarse[j] {
-                    slot[j] = rowCols.count; rowCols.append(j); rowVals.append(v)
-                } else if strongMark[j] != i {
-                    diagonal += v  // weak: lumped
-                }
-            }
-            // Then the strong F neighbours, distributed over the C points they share with i.
-            for k in range {
-                let f = Int(a.columnIndices[k]), aif = a.values[k]
-                guard f != i, strongMark[f] == i, !isCoarse[f] else { continue }
-                var shared = 0.0
-                for q in Int(a.rowPointers[f])..<Int(a.rowPointers[f + 1]) {
-                    let m = Int(a.columnIndices[q])
-                    if m != i, slot[m] >= 0, rowCols.indices.contains(slot[m]), rowCols[slot[m]] == m { shared += a.values[q] }
-                }
-                if shared == 0 { diagonal += aif; continue }
-                for q in Int(a.rowPointers[f])..<Int(a.rowPointers[f + 1]) {
-                    let m = Int(a.columnIndices[q])
-                    if m != i, slot[m] >= 0, rowCols.indices.contains(slot[m]), rowCols[slot[m]] == m {
-                        rowVals[slot[m]] += aif * a.values[q] / shared
+        // strongMark[j] == i: j is a strong neighbour of the current row i; slot[j] ≥ 0: j is
+        // one of its interpolation points, at that position of the row's weight list.
+        var strongMark = [Int](repeating: -1, count: n)
+        var slot = [Int](repeating: -1, count: n)
+        var rowCols = [Int](repeating: 0, count: 64), rowVals = [Double](repeating: 0, count: 64)
+        a.rowPointers.withUnsafeBufferPointer { arp in a.columnIndices.withUnsafeBufferPointer { aci in a.values.withUnsafeBufferPointer { av in
+        strongMark.withUnsafeMutableBufferPointer { mark in slot.withUnsafeMutableBufferPointer { sl in
+        coarseIndex.withUnsafeBufferPointer { ci in isCoarse.withUnsafeBufferPointer { coarse in
+            for i in 0..<n {
+                if coarse[i] { cols.append(ci[i]); vals.append(1); rp[i + 1] = Int32(cols.count); continue }
+                for k in s.neighbours(i) { mark[Int(s.columns[k])] = i }
+                var count = 0
+                var diagonal = 0.0
+                let range = Int(arp[i])..<Int(arp[i + 1])
+                if range.count > rowCols.count { rowCols += [Int](repeating: 0, count: range.count); rowVals += [Double](repeating: 0, count: range.count) }
+                // The strong C neighbours (the interpolation points) and the lumped diagonal.
+                for k in range {
+                    let j = Int(aci[k]), v = av[k]
+                    if j == i { diagonal += v; continue }
+                    if mark[j] == i {
+                        if coarse[j] { sl[j] = count; rowCols[count] = j; rowVals[count] = v; count += 1 }
+                    } else {
+                        diagonal += v  // weak: lumped
                     }
                 }
+                // The strong F neighbours, distributed over the C points they share with i.
+                for k in range {
+                    let f = Int(aci[k]), aif = av[k]
+                    guard f != i, mark[f] == i, !coarse[f] else { continue }
+                    var shared = 0.0
+                    for q in Int(arp[f])..<Int(arp[f + 1]) where sl[Int(aci[q])] >= 0 { shared += av[q] }
+                    if shared == 0 { diagonal += aif; continue }
+                    let scale = aif / shared
+                    for q in Int(arp[f])..<Int(arp[f + 1]) {
+                        let t = sl[Int(aci[q])]
+                        if t >= 0 { rowVals[t] += scale * av[q] }
+                    }
+                }
+                for t in 0..<count { rowVals[t] = diagonal != 0 ? -rowVals[t] / diagonal : 0 }
+                if truncation > 0 && count > 1 {
+                    var largest = 0.0, sum = 0.0
+                    for t in 0..<count { largest = max(largest, abs(rowVals[t])); sum += rowVals[t] }
+                    for t in 0..<count where abs(rowVals[t]) < truncation * largest { rowVals[t] = 0 }
+                    var kept = 0.0
+                    for t in 0..<count { kept += rowVals[t] }
+                    if kept != 0 { for t in 0..<count { rowVals[t] *= sum / kept } }
+                }
+                // Sorted by coarse column (the CSR invariant: the C points are numbered in
+                // index order, so sorting by fine index is enough); exact zeros not stored.
+                for t in 1..<max(count, 1) {
+                    let c = rowCols[t], v = rowVals[t]
+                    var u = t
+                    while u > 0 && rowCols[u - 1] > c { rowCols[u] = rowCols[u - 1]; rowVals[u] = rowVals[u - 1]; u -= 1 }
+                    rowCols[u] = c; rowVals[u] = v
+                }
+                for t in 0..<count {
+                    if rowVals[t] != 0 { cols.append(ci[rowCols[t]]); vals.append(rowVals[t]) }
+                    sl[rowCols[t]] = -1
+                }
+                rp[i + 1] = Int32(cols.count)
             }
-            if diagonal != 0 {
-                for t in rowVals.indices { rowVals[t] = -rowVals[t] / diagonal }
-            } else {
-                for t in rowVals.indices { rowVals[t] = 0 }
-            }
-            if truncation > 0, let largest = rowVals.map(abs).max(), largest > 0 {
-                let sum = rowVals.reduce(0, +)
-                var keptSum = 0.0
-                for t in rowVals.indices where abs(rowVals[t]) < truncation * largest { rowVals[t] = 0 }
-                keptSum = rowVals.reduce(0, +)
-                if keptSum != 0 { for t in rowVals.indices { rowVals[t] *= sum / keptSum } }
-            }
-            // Sorted by coarse column (the CSR invariant); exact zeros are not stored.
-            let order = rowCols.indices.sorted { coarseIndex[rowCols[$0]] < coarseIndex[rowCols[$1]] }
-            for t in order where rowVals[t] != 0 { cols.append(coarseIndex[rowCols[t]]); vals.append(rowVals[t]) }
-            for j in rowCols { slot[j] = -1 }
-            rp[i + 1] = Int32(cols.count)
-        }
+        }}}}}}}
         return try CSRMatrix(rows: n, columns: Int(nc), rowPointers: rp, columnIndices: cols, values: vals)
     }
 }

@@ -17,44 +17,50 @@ enum RugeStubenCoarsening {
         // State: 0 undecided, 1 C, 2 F.
         var state = [UInt8](repeating: 0, count: n)
         for i in 0..<n where s.neighbours(i).isEmpty && st.neighbours(i).isEmpty { state[i] = 2 }
-        // Bucket lists (doubly linked) by λ; λ never exceeds n.
-        let buckets = n + 1
-        var head = [Int](repeating: -1, count: buckets), next = [Int](repeating: -1, count: n), prev = [Int](repeating: -1, count: n)
-        func insert(_ i: Int) {
-            let b = lambda[i]
-            next[i] = head[b]; prev[i] = -1
-            if head[b] >= 0 { prev[head[b]] = i }
-            head[b] = i
-        }
-        func remove(_ i: Int) {
-            let b = lambda[i]
-            if prev[i] >= 0 { next[prev[i]] = next[i] } else { head[b] = next[i] }
-            if next[i] >= 0 { prev[next[i]] = prev[i] }
-        }
-        for i in stride(from: n - 1, through: 0, by: -1) where state[i] == 0 { insert(i) }
-        var top = lambda.max() ?? 0
-        while true {
-            while top > 0 && head[top] < 0 { top -= 1 }
-            guard top > 0, head[top] >= 0 else { break }
-            let c = head[top]
-            remove(c); state[c] = 1
-            for k in st.neighbours(c) {
-                let j = Int(st.columns[k])
-                guard state[j] == 0 else { continue }
-                remove(j); state[j] = 2
-                for q in s.neighbours(j) {
-                    let m = Int(s.columns[q])
-                    guard state[m] == 0 else { continue }
-                    remove(m); lambda[m] += 1; insert(m)
-                    top = max(top, lambda[m])
+        // Bucket lists (doubly linked) by λ; λ never exceeds n. Raw buffers: the loop below
+        // touches them O(nnz(S)) times.
+        var head = [Int](repeating: -1, count: n + 1), next = [Int](repeating: -1, count: n), prev = [Int](repeating: -1, count: n)
+        let top0 = lambda.max() ?? 0
+        lambda.withUnsafeMutableBufferPointer { lam in state.withUnsafeMutableBufferPointer { st8 in
+        head.withUnsafeMutableBufferPointer { hd in next.withUnsafeMutableBufferPointer { nx in prev.withUnsafeMutableBufferPointer { pv in
+        s.rowPointers.withUnsafeBufferPointer { srp in s.columns.withUnsafeBufferPointer { sc in
+        st.rowPointers.withUnsafeBufferPointer { trp in st.columns.withUnsafeBufferPointer { tc in
+            @inline(__always) func insert(_ i: Int) {
+                let b = lam[i]
+                nx[i] = hd[b]; pv[i] = -1
+                if hd[b] >= 0 { pv[hd[b]] = i }
+                hd[b] = i
+            }
+            @inline(__always) func remove(_ i: Int) {
+                let b = lam[i]
+                if pv[i] >= 0 { nx[pv[i]] = nx[i] } else { hd[b] = nx[i] }
+                if nx[i] >= 0 { pv[nx[i]] = pv[i] }
+            }
+            for i in stride(from: n - 1, through: 0, by: -1) where st8[i] == 0 { insert(i) }
+            var top = top0
+            while true {
+                while top > 0 && hd[top] < 0 { top -= 1 }
+                guard top > 0, hd[top] >= 0 else { break }
+                let c = hd[top]
+                remove(c); st8[c] = 1
+                for k in Int(trp[c])..<Int(trp[c + 1]) {
+                    let j = Int(tc[k])
+                    guard st8[j] == 0 else { continue }
+                    remove(j); st8[j] = 2
+                    for q in Int(srp[j])..<Int(srp[j + 1]) {
+                        let m = Int(sc[q])
+                        guard st8[m] == 0 else { continue }
+                        remove(m); lam[m] += 1; insert(m)
+                        if lam[m] > top { top = lam[m] }
+                    }
+                }
+                for k in Int(srp[c])..<Int(srp[c + 1]) {
+                    let j = Int(sc[k])
+                    guard st8[j] == 0, lam[j] > 0 else { continue }
+                    remove(j); lam[j] -= 1; insert(j)
                 }
             }
-            for k in s.neighbours(c) {
-                let j = Int(s.columns[k])
-                guard state[j] == 0, lambda[j] > 0 else { continue }
-                remove(j); lambda[j] -= 1; insert(j)
-            }
-        }
+        }}}}}}}}}
         return state.map { $0 == 1 }
     }
 }
