@@ -282,3 +282,47 @@ extension SweepCLITests {
         XCTAssertEqual(compare.status, 0, compare.stdout)
     }
 }
+
+extension SweepCLITests {
+    /// CG + AMG in a sweep: a worker's later cases keep the coarsening of the first (same
+    /// pattern) or the whole hierarchy, by `reuse`; the results still meet the tolerance, and
+    /// with `coarsening` the solution is the one a fresh setup gives (the same C/F splitting
+    /// is what a fresh setup finds when the values move this little).
+    func testAlgebraicMultigridHierarchyIsCarried() throws {
+        for (reuse, expected) in [("coarsening", "coarsening"), ("hierarchy", "hierarchy"), ("none", "none")] {
+            let path = try write("a_\(reuse).toml", """
+                [problem]
+                name = "a"
+                kind = "pde"
+                [pde]
+                grid = [40, 40]
+                rhs = 1
+                coefficient = "1 + k*x*y"
+                parameters = { k = 0 }
+                [solver]
+                method = "cg"
+                preconditioner = "amg"
+                [solver.amg]
+                coarse_size = 20
+                reuse = "\(reuse)"
+                [sweep.parameters]
+                "pde.parameters.k" = { linear = [0, 0.3], count = 4 }
+                """)
+            let out = "a_\(reuse)"
+            let r = try pdekit(["sweep", path, "-o", out, "--jobs", "1"])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            for i in 0..<4 {
+                let record = try String(contentsOf: work.appendingPathComponent("\(out)/case-000\(i)/run.toml"), encoding: .utf8)
+                XCTAssertTrue(record.contains("amg_reused = \"\(i == 0 ? "none" : expected)\""), "\(reuse) case \(i): \(record)")
+                XCTAssertTrue(record.contains("reason = \"converged_rtol\""), "\(reuse) case \(i)")
+            }
+            let t = try table(out)
+            XCTAssertTrue(t[0].contains("setup_seconds"))
+        }
+        let path = work.appendingPathComponent("a_coarsening.toml").path
+        let single = try pdekit(["run", path, "--set", "pde.parameters.k=0.3", "-o", "k03"])
+        XCTAssertEqual(single.status, 0, single.stderr)
+        let compare = try pdekit(["compare", "a_coarsening/case-0003", "k03", "--rtol", "1e-10", "--atol", "0"])
+        XCTAssertEqual(compare.status, 0, compare.stdout)
+    }
+}
