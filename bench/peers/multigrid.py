@@ -28,6 +28,8 @@ ap.add_argument("--rhs", required=True)
 ap.add_argument("--label", default="")
 ap.add_argument("--cases", default="", help="comma-separated subset")
 ap.add_argument("--runs", type=int, default=3)
+ap.add_argument("--nullspace", default="", help="near-nullspace vectors (n, k) for smoothed aggregation")
+ap.add_argument("--block-size", type=int, default=1)
 args = ap.parse_args()
 
 
@@ -167,8 +169,10 @@ if args.tool == "petsc":
 else:
     import pyamg
     version = "PyAMG " + pyamg.__version__
+    B = np.load(args.nullspace) if args.nullspace else None
+    As = A.tobsr(blocksize=(args.block_size, args.block_size)) if args.block_size > 1 else A
     for case, make in [("pyamg_rs", lambda: pyamg.ruge_stuben_solver(A)),
-                       ("pyamg_sa", lambda: pyamg.smoothed_aggregation_solver(A))]:
+                       ("pyamg_sa", lambda: pyamg.smoothed_aggregation_solver(As, B=B))]:
         if not wanted(case):
             continue
         runs = []

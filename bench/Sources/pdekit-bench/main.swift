@@ -44,15 +44,20 @@ func option(_ name: String) -> String? {
     guard let i = args.firstIndex(of: name), i + 1 < args.count else { return nil }
     return args[i + 1]
 }
-guard let rhsPath = option("--rhs"), let n = option("--n").flatMap(Int.init) else {
-    log("missing --rhs or --n"); exit(2)
-}
-let repeats = option("--repeats").flatMap(Int.init) ?? 10
+let version = "pdekit 0.1.0 (threads \(Parallel.threadCount))"
 /// `--only a,b`: run only these cases; `--suffix s`: append s to case names (e.g. "_1thread").
 let only = option("--only").map { Set($0.split(separator: ",").map(String.init)) }
 let suffix = option("--suffix") ?? ""
 func wanted(_ name: String) -> Bool { only?.contains(name) ?? true }
-let version = "pdekit 0.1.0 (threads \(Parallel.threadCount))"
+if mode == "multigrid", let matrix = option("--matrix"), let rhs = option("--rhs") {
+    try runMatrixMultigrid(matrix: matrix, rhs: rhs, label: option("--label") ?? "matrix", nullspace: option("--nullspace"),
+                           blockSize: option("--block-size").flatMap(Int.init) ?? 1)
+    exit(0)
+}
+guard let rhsPath = option("--rhs"), let n = option("--n").flatMap(Int.init) else {
+    log("missing --rhs or --n"); exit(2)
+}
+let repeats = option("--repeats").flatMap(Int.init) ?? 10
 
 // The matrix through the same path `pdekit run` uses: a problem file with an NPY rhs.
 // Darcy: −div(K∇h) = 1 with K = exp(4.5·GRF(α = 2.5, τ = 7)), as problems/darcy2d.toml.
