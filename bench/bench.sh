@@ -61,6 +61,16 @@ mg poisson3d_n95 poisson3d 95 3 bench/work/rhs95_3d.npy
 mgpeers poisson3d_n95 pcmg_sor,pcmg_chebyshev,boomeramg no --problem poisson3d --n 95 --rhs bench/work/rhs95_3d.npy
 mg "darcy2d_n$N" darcy "$N" 2 "bench/work/ones$N.npy" --coefficient grf --export-matrix bench/work/darcy.mtx --export-rhs bench/work/darcy_rhs.npy
 mgpeers "darcy2d_n$N" boomeramg,gamg yes --problem matrix --matrix bench/work/darcy.mtx --rhs bench/work/darcy_rhs.npy
+say "multigrid: finite-element matrices by scikit-fem"
+python3 bench/peers/fem_matrices.py bench/work
+"$BIN/pdekit-bench" multigrid --matrix bench/work/fem_poisson.mtx --rhs bench/work/fem_poisson_rhs.npy --label fem_poisson >> bench/work/multigrid_pdekit.jsonl
+mgpeers fem_poisson boomeramg,gamg yes --problem matrix --matrix bench/work/fem_poisson.mtx --rhs bench/work/fem_poisson_rhs.npy
+"$BIN/pdekit-bench" multigrid --matrix bench/work/fem_elasticity.mtx --rhs bench/work/fem_elasticity_rhs.npy \
+  --nullspace bench/work/fem_elasticity_modes.npy --block-size 2 --label fem_elasticity >> bench/work/multigrid_pdekit.jsonl
+/usr/bin/python3 bench/peers/multigrid.py --tool petsc --label fem_elasticity --cases boomeramg,gamg --problem matrix \
+  --matrix bench/work/fem_elasticity.mtx --rhs bench/work/fem_elasticity_rhs.npy >> bench/work/multigrid_petsc.jsonl
+python3 bench/peers/multigrid.py --tool pyamg --label fem_elasticity --cases pyamg_sa --problem matrix --matrix bench/work/fem_elasticity.mtx \
+  --rhs bench/work/fem_elasticity_rhs.npy --nullspace bench/work/fem_elasticity_modes.npy --block-size 2 >> bench/work/multigrid_pyamg.jsonl
 
 say "sweep: 200 Darcy cases, --jobs 1 and 2; 20 CHOLMOD cases carrying the analysis"
 python3 bench/sweep_bench.py "$BIN/pdekit" > bench/work/sweep_pdekit.jsonl

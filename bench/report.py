@@ -155,7 +155,7 @@ if sweep_records:
 
 # Multigrid (issue 9): CG + pdekit GMG against the best PETSc PCMG (SOR or Chebyshev smoother)
 # where a DMDA coarsens (1023², 95³), and against hypre BoomerAMG, GAMG and PyAMG elsewhere.
-mg_records = [m for m in metrics("multigrid") if m[4].startswith(("poisson2d_", "poisson3d_", "darcy2d_"))]
+mg_records = [m for m in metrics("multigrid") if m[4].startswith(("poisson2d_", "poisson3d_", "darcy2d_", "fem_"))]
 r = []
 def best(pairs):
     pairs = [(v, name) for v, name in pairs if v is not None]
@@ -183,6 +183,25 @@ for label, what in [(f"poisson2d_n{N}", f"2D Poisson {N}²"), ("poisson3d_n100",
             table.append((f"CG + GMG vs CG + {peer_name}, {what} ({int(get('pdekit', f'{label}_gmg_cg', 'iterations'))} vs {int(get(tool, f'{label}_{case}', 'iterations'))} its; no target: AMG's target is for pdekit's AMG)",
                           f"{ours:.3f} s", f"{peer:.3f} s", f"{ours/peer:.2f}", "", ""))
             r.append([today, "ratio", "ratio", "", f"{label}_gmg_cg_vs_{case}", "ratio", ours / peer, f"pdekit GMG / {peer_name} (no target)"])
+# Algebraic multigrid: classical AMG + CG against hypre BoomerAMG (target ≤ 0.8 on 2D Poisson
+# and 3D Poisson 100³), smoothed aggregation against PyAMG SA, and the finite-element matrices.
+for label, what, target in [(f"poisson2d_n{N}", f"2D Poisson {N}²", 0.8), ("poisson3d_n100", "3D Poisson 100³", 0.8),
+                            (f"darcy2d_n{N}", f"2D Darcy {N}²", None), ("fem_poisson", "scikit-fem P1 Poisson (disk)", None),
+                            ("fem_elasticity", "scikit-fem 2D elasticity", None)]:
+    ours, peer = get("pdekit", f"{label}_amg_cg", "total_s"), get("petsc", f"{label}_boomeramg", "total_s")
+    if ours is not None and peer is not None:
+        its = f"{int(get('pdekit', f'{label}_amg_cg', 'iterations'))} vs {int(get('petsc', f'{label}_boomeramg', 'iterations'))} its"
+        if target is not None:
+            r.append(ratio(f"{label}_amg_cg_vs_boomeramg", ours, peer, target, "pdekit AMG / hypre BoomerAMG",
+                           f"CG + classical AMG vs CG + hypre BoomerAMG, {what}, setup + solve ({its})", f"{ours:.2f} s", f"{peer:.2f} s"))
+        else:
+            table.append((f"CG + classical AMG vs CG + hypre BoomerAMG, {what} ({its}; no target)", f"{ours:.2f} s", f"{peer:.2f} s", f"{ours/peer:.2f}", "", ""))
+            r.append([today, "ratio", "ratio", "", f"{label}_amg_cg_vs_boomeramg", "ratio", ours / peer, "pdekit AMG / BoomerAMG (no target)"])
+    ours, peer = get("pdekit", f"{label}_sa_cg", "total_s"), get("pyamg", f"{label}_pyamg_sa", "total_s")
+    if ours is not None and peer is not None:
+        its = f"{int(get('pdekit', f'{label}_sa_cg', 'iterations'))} vs {int(get('pyamg', f'{label}_pyamg_sa', 'iterations'))} its"
+        table.append((f"CG + smoothed aggregation vs PyAMG SA, {what} ({its}; no target)", f"{ours:.2f} s", f"{peer:.2f} s", f"{ours/peer:.2f}", "", ""))
+        r.append([today, "ratio", "ratio", "", f"{label}_sa_cg_vs_pyamg_sa", "ratio", ours / peer, "pdekit SA / PyAMG SA (no target)"])
 if mg_records:
     write_csv("multigrid.csv", mg_records + [x for x in r if x])
 
