@@ -155,7 +155,13 @@ public final class AlgebraicMultigrid: Preconditioner, @unchecked Sendable {
             let smoother: any Smoother
             switch options.smoother {
             case .gauss_seidel: smoother = BlockGaussSeidel(m)
-            case .jacobi: smoother = WeightedJacobi(m, diagonal: m.diagonal(), omega: 2.0 / 3.0)
+            case .jacobi:
+                // ω = 4/(3ρ), ρ ≈ λ_max(D⁻¹A) (× 1.1 for the power iteration's underestimate):
+                // 2/3 for a Laplacian (ρ = 2), and convergent for any SPD matrix, where a fixed
+                // 2/3 diverges once ρ > 3 (elasticity).
+                let d = m.diagonal()
+                let rho = 1.1 * ChebyshevSmoother.largestEigenvalue(m, diagonal: d, inverse: d.map { 1 / $0 })
+                smoother = WeightedJacobi(m, diagonal: d, omega: 4 / (3 * rho))
             case .chebyshev: smoother = ChebyshevSmoother(m, diagonal: m.diagonal(), lowerFraction: 0.3, cap: nil)
             }
             return MultigridLevel(op: m, smoother: smoother, toCoarse: l < transfers.count ? transfers[l] : nil, finest: l == 0)
