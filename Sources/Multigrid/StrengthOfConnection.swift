@@ -16,20 +16,49 @@ struct StrengthGraph {
     /// the negative couplings are the ones that carry smooth error). A row without negative
     /// off-diagonal entries has no strong connections.
     static func classical(_ a: CSRMatrix, theta: Double) -> StrengthGraph {
-        var rp = [Int32](repeating: 0, count: a.rows + 1), cols: [Int32] = []
-        cols.reserveCapacity(a.nonzeros)
-        for i in 0..<a.rows {
-            let range = Int(a.rowPointers[i])..<Int(a.rowPointers[i + 1])
+        rowwise(a) { i, range, ci, v, out in
             var strongest = 0.0
-            for k in range where Int(a.columnIndices[k]) != i { strongest = max(strongest, -a.values[k]) }
-            if strongest > 0 {
-                for k in range where Int(a.columnIndices[k]) != i && -a.values[k] >= theta * strongest {
-                    cols.append(a.columnIndices[k])
+            for k in range where Int(ci[k]) != i { strongest = max(strongest, -v[k]) }
+            guard strongest > 0 else { return }
+            for k in range where Int(ci[k]) != i && -v[k] >= theta * strongest { out.append(ci[k]) }
+        }
+    }
+
+    /// Builds the graph row by row in fixed blocks of rows, in parallel, concatenated in order
+    /// (the result does not depend on the thread count). `row(i, entries, columns, values, out)`
+    /// appends row i's strong columns.
+    static func rowwise(_ a: CSRMatrix, _ row: (Int, Range<Int>, UnsafePointer<Int32>, UnsafePointer<Double>, inout [Int32]) -> Void) -> StrengthGraph {
+        let n = a.rows, blockRows = 16384
+        let blockCount = (n + blockRows - 1) / blockRows
+        var parts = [[Int32]](repeating: [], count: blockCount), lengths = [[Int32]](repeating: [], count: blockCount)
+        parts.withUnsafeMutableBufferPointer { pb in lengths.withUnsafeMutableBufferPointer { lb in
+        a.rowPointers.withUnsafeBufferPointer { rp in a.columnIndices.withUnsafeBufferPointer { cb in a.values.withUnsafeBufferPointer { vb in
+            let shared = UncheckedBox((pb, lb, rp.baseAddress!, cb.baseAddress!, vb.baseAddress!))
+            withoutActuallyEscaping(row) { row in
+                let rowBox = UncheckedBox(row)
+                Parallel.chunks(blockCount, minimumChunk: 1) { range, _ in
+                    let (pb, lb, rp, ci, v) = shared.value
+                    for b in range {
+                        var out = [Int32](), len = [Int32]()
+                        let lo = b * blockRows, hi = min(n, lo + blockRows)
+                        out.reserveCapacity(5 * (hi - lo)); len.reserveCapacity(hi - lo)
+                        for i in lo..<hi {
+                            let before = out.count
+                            rowBox.value(i, Int(rp[i])..<Int(rp[i + 1]), ci, v, &out)
+                            len.append(Int32(out.count - before))
+                        }
+                        pb[b] = out; lb[b] = len
+                    }
                 }
             }
-            rp[i + 1] = Int32(cols.count)
+        }}}}}
+        var rowPointers = [Int32](repeating: 0, count: n + 1), cols = [Int32]()
+        var i = 0
+        for b in 0..<blockCount {
+            for l in lengths[b] { rowPointers[i + 1] = rowPointers[i] + l; i += 1 }
+            cols += parts[b]
         }
-        return StrengthGraph(rows: a.rows, rowPointers: rp, columns: cols)
+        return StrengthGraph(rows: n, rowPointers: rowPointers, columns: cols)
     }
 
     /// Symmetric strength for smoothed aggregation: |a_ij| ≥ θ √(|a_ii a_jj|) (Vaněk, Mandel

@@ -1,0 +1,93 @@
+import Foundation
+import XCTest
+import Storage
+
+/// Multigrid from the command line, attacked: bad options and inputs are one-line errors that
+/// name the key, exit 2 and leave no output; `--view` shows the hierarchy.
+final class MultigridCLITests: CLITestCase {
+    func problem(_ solver: String, pde: String = "grid = [33, 33]\nrhs = 1") throws -> String {
+        try write("m.toml", "[problem]\nname = \"m\"\nkind = \"pde\"\n[pde]\n\(pde)\n[solver]\n\(solver)\n")
+    }
+
+    func assertRefused(_ solver: String, mentions: [String], pde: String = "grid = [33, 33]\nrhs = 1",
+                       file: StaticString = #filePath, line: UInt = #line) throws {
+        let path = try problem(solver, pde: pde)
+        let r = try pdekit(["run", path, "-o", "out"])
+        XCTAssertEqual(r.status, 2, r.stderr, file: file, line: line)
+        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr, file: file, line: line)
+        for word in mentions { XCTAssertTrue(r.stderr.contains(word), "\(word) not in: \(r.stderr)", file: file, line: line) }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: work.appendingPathComponent("out").path), file: file, line: line)
+    }
+
+    func testBadOptionsAreNamed() throws {
+        try assertRefused("method = \"gmg\"\n[solver.gmg]\ncycle = \"x\"", mentions: ["solver.gmg.cycle"])
+        try assertRefused("method = \"gmg\"\n[solver.gmg]\npre_smooth = -1", mentions: ["solver.gmg.pre_smooth"])
+        try assertRefused("method = \"gmg\"\n[solver.gmg]\npre_smooth = 0\npost_smooth = 0", mentions: ["post_smooth"])
+        try assertRefused("method = \"gmg\"\n[solver.gmg]\nomega = 0.5", mentions: ["solver.gmg.omega", "jacobi"])
+        try assertRefused("method = \"gmg\"\n[solver.gmg]\ncoarse_size = 0", mentions: ["solver.gmg.coarse_size"])
+        try assertRefused("method = \"cg\"\npreconditioner = \"gmg\"\n[solver.gmg]\ncycle = \"fmg\"", mentions: ["solver.preconditioner", "symmetric"])
+        try assertRefused("method = \"cg\"\npreconditioner = \"gmg\"\n[solver.gmg]\npre_smooth = 2", mentions: ["symmetric"])
+        try assertRefused("method = \"amg\"\n[solver.amg]\nalgorithm = \"magic\"", mentions: ["solver.amg.algorithm"])
+        try assertRefused("method = \"amg\"\n[solver.amg]\nstrength_threshold = 1.5", mentions: ["solver.amg.strength_threshold"])
+        try assertRefused("method = \"amg\"\n[solver.amg]\ntruncation = nan", mentions: ["solver.amg.truncation"])
+        try assertRefused("method = \"amg\"\n[solver.amg]\nnear_nullspace = \"none.npy\"", mentions: ["near_nullspace", "aggregation"])
+        try assertRefused("method = \"amg\"\n[solver.amg]\nalgorithm = \"aggregation\"\nnear_nullspace = \"none.npy\"", mentions: ["near_nullspace", "none.npy"])
+        try assertRefused("method = \"direct\"\noperator = \"stencil\"", mentions: ["solver.operator"])
+    }
+
+    func testNearNullspaceOfTheWrongSizeOrNaNIsRefused() throws {
+        try NPY.write([1.0, 2, 3], shape: [3], to: work.appendingPathComponent("short.npy"))
+        try assertRefused("method = \"amg\"\n[solver.amg]\nalgorithm = \"aggregation\"\nnear_nullspace = \"short.npy\"",
+                          mentions: ["near-nullspace", "1089"])
+        try NPY.write([Double.nan, 1], shape: [2], to: work.appendingPathComponent("nan.npy"))
+        try assertRefused("method = \"amg\"\n[solver.amg]\nalgorithm = \"aggregation\"\nnear_nullspace = \"nan.npy\"",
+                          mentions: ["near_nullspace", "NaN"])
+        try NPY.write([Double](repeating: 1, count: 8), shape: [2, 2, 2], to: work.appendingPathComponent("cube.npy"))
+        try assertRefused("method = \"amg\"\n[solver.amg]\nalgorithm = \"aggregation\"\nnear_nullspace = \"cube.npy\"",
+                          mentions: ["near_nullspace", "shape"])
+    }
+
+    func testGridMethodsNeedAGrid() throws {
+        let path = try write("s.toml", """
+            [problem]
+            name = "s"
+            kind = "linear_system"
+            [system]
+            matrix = "\(Self.packageRoot.appendingPathComponent("problems/data/laplace12.mtx").path)"
+            rhs = "\(Self.packageRoot.appendingPathComponent("problems/data/laplace12_b.npy").path)"
+            [solver]
+            method = "gmg"
+            """)
+        let r = try pdekit(["run", path, "-o", "out"])
+        XCTAssertEqual(r.status, 2, r.stderr)
+        XCTAssertTrue(r.stderr.contains("kind = \"pde\""), r.stderr)
+        // AMG takes the same matrix.
+        let amg = try pdekit(["run", path, "-o", "amg", "--set", "solver.method=amg", "--error-if-not-converged"])
+        XCTAssertEqual(amg.status, 0, amg.stderr)
+    }
+
+    func testViewShowsTheHierarchyAndTheRecordHasIt() throws {
+        let path = try problem("method = \"cg\"\npreconditioner = \"gmg\"\noperator = \"stencil\"")
+        let r = try pdekit(["run", path, "-o", "g", "--view"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("gmg_level_sizes"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("33x33, 16x16"), r.stdout)
+        let record = try String(contentsOf: work.appendingPathComponent("g/run.toml"), encoding: .utf8)
+        XCTAssertTrue(record.contains("operator = \"stencil\""), record)
+        let a = try pdekit(["run", path, "-o", "a", "--view", "--set", "solver.preconditioner=amg"])
+        XCTAssertEqual(a.status, 0, a.stderr)
+        XCTAssertTrue(a.stdout.contains("amg_operator_complexity"), a.stdout)
+    }
+
+    /// Extreme sizes: a 2×200 grid (semicoarsening of the long axis), 1D, `levels = 1` (CHOLMOD
+    /// alone) and a 3×3 grid with W-cycles down to one unknown.
+    func testDegenerateGridsStillSolve() throws {
+        for (pde, extra) in [("grid = [2, 200]\nrhs = 1", ""), ("grid = [2000]\nrhs = 1", ""),
+                             ("grid = [20, 20, 20]\nrhs = 1", "\n[solver.gmg]\nlevels = 1"),
+                             ("grid = [3, 3]\nrhs = 1", "\n[solver.gmg]\ncycle = \"w\"\ncoarse_size = 1")] {
+            let path = try problem("method = \"gmg\"" + extra, pde: pde)
+            let r = try pdekit(["run", path, "-o", "d", "--error-if-not-converged"])
+            XCTAssertEqual(r.status, 0, "\(pde): \(r.stderr)")
+        }
+    }
+}
