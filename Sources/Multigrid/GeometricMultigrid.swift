@@ -72,7 +72,30 @@ public final class GeometricMultigrid: Preconditioner, @unchecked Sendable {
         }
         let dimension = structure.axes.count
         operators = ops
-        let levels = ops.indices.map { l in
+        // Galerkin: A_{l+1} = R A_l P with R = (V_f/V_c) Pᵀ, as CSR (the finest stays a stencil).
+        var galerkin: [CSRMatrix] = []
+        if options.coarseOperator == .galerkin, !transfers.isEmpty {
+            var a = try ops[0].assembled()
+            for t in transfers {
+                let p = try t.prolongationMatrix()
+                var coarse = try CSRMatrix.galerkinProduct(a, p)
+                for k in coarse.values.indices { coarse.values[k] *= t.restrictionScale }
+                galerkin.append(coarse)
+                a = coarse
+            }
+        }
+        let levels = ops.indices.map { l -> MultigridLevel in
+            if l > 0 && !galerkin.isEmpty {
+                let m = galerkin[l - 1], d = m.diagonal()
+                let smoother: any Smoother
+                switch options.smoother {
+                case .jacobi:
+                    smoother = WeightedJacobi(m, diagonal: d, omega: options.omega ?? Double(2 * dimension) / Double(2 * dimension + 1))
+                case .gauss_seidel: smoother = BlockGaussSeidel(m)
+                case .chebyshev: smoother = ChebyshevSmoother(m, diagonal: d, lowerFraction: 1 / Double(2 * dimension), cap: nil)
+                }
+                return MultigridLevel(op: m, smoother: smoother, toCoarse: l < transfers.count ? transfers[l] : nil, finest: false)
+            }
             let op = ops[l]
             let smoother: any Smoother
             switch options.smoother {
@@ -86,7 +109,7 @@ public final class GeometricMultigrid: Preconditioner, @unchecked Sendable {
             }
             return MultigridLevel(op: op, smoother: smoother, toCoarse: l < transfers.count ? transfers[l] : nil, finest: l == 0)
         }
-        cycles = MultigridCycles(levels: levels, coarse: try CoarseSolver(try ops.last!.assembled(), singular: ops.last!.isSingular),
+        cycles = MultigridCycles(levels: levels, coarse: try CoarseSolver(galerkin.last ?? (try ops.last!.assembled()), singular: ops.last!.isSingular),
                                  preSmooth: options.preSmooth, postSmooth: options.postSmooth, singular: ops[0].isSingular)
         setupSeconds = Date().timeIntervalSince(t0)
     }

@@ -193,6 +193,28 @@ struct GridTransfer {
         }}
     }
 
+    /// P as a CSR matrix (fine × coarse), for Galerkin coarse operators.
+    func prolongationMatrix() throws -> CSRMatrix {
+        let (f0, f1, f2) = fineShape
+        let (_, c1, c2) = coarseShape
+        let (t0, t1, t2) = axes
+        var ri = [Int32](), ci = [Int32](), v = [Double]()
+        func terms(_ t: AxisTransfer, _ i: Int) -> [(Int, Double)] {
+            [(t.low[i], t.lowWeight[i]), (t.high[i], t.highWeight[i])].filter { $0.1 != 0 }
+        }
+        for i0 in 0..<f0 {
+            for i1 in 0..<f1 {
+                for i2 in 0..<f2 {
+                    let row = Int32((i0 * f1 + i1) * f2 + i2)
+                    for (a, wa) in terms(t0, i0) { for (b, wb) in terms(t1, i1) { for (c, wc) in terms(t2, i2) {
+                        ri.append(row); ci.append(Int32((a * c1 + b) * c2 + c)); v.append(wa * wb * wc)
+                    } } }
+                }
+            }
+        }
+        return try CSRMatrix(rows: f0 * f1 * f2, columns: coarseShape.0 * c1 * c2, rowIndices: ri, columnIndices: ci, values: v)
+    }
+
     /// Weighted average of node values (Σ_f P[f,c] v_f / Σ_f P[f,c]) on the node grids: the
     /// coarse coefficient field of a rediscretisation (applied to log a, a geometric mean).
     static func averageNodes(_ v: [Double], fine: [GridStructure.Axis], coarse: [GridStructure.Axis],

@@ -25,7 +25,17 @@ public struct MultigridOptions: Sendable, Equatable {
         case chebyshev
     }
 
+    /// How the coarse levels' operators are made.
+    public enum CoarseOperator: String, Sendable, CaseIterable {
+        /// The (2d+1)-point stencil on the coarse grid from full-weighted node coefficients:
+        /// matrix-free on every level.
+        case rediscretised
+        /// R A P with the grid transfers (9- and 27-point CSR operators on the coarse levels).
+        case galerkin
+    }
+
     public var cycle: Cycle
+    public var coarseOperator: CoarseOperator
     public var preSmooth: Int
     public var postSmooth: Int
     public var smoother: Smoother
@@ -36,9 +46,9 @@ public struct MultigridOptions: Sendable, Equatable {
     /// Jacobi weight (nil: 2d/(2d + 1)).
     public var omega: Double?
 
-    public init(cycle: Cycle = .v, preSmooth: Int = 1, postSmooth: Int = 1, smoother: Smoother = .gauss_seidel,
-                levels: Int? = nil, coarseSize: Int = 1000, omega: Double? = nil) {
-        self.cycle = cycle; self.preSmooth = preSmooth; self.postSmooth = postSmooth; self.smoother = smoother
+    public init(cycle: Cycle = .v, coarseOperator: CoarseOperator = .rediscretised, preSmooth: Int = 1, postSmooth: Int = 1,
+                smoother: Smoother = .gauss_seidel, levels: Int? = nil, coarseSize: Int = 1000, omega: Double? = nil) {
+        self.cycle = cycle; self.coarseOperator = coarseOperator; self.preSmooth = preSmooth; self.postSmooth = postSmooth; self.smoother = smoother
         self.levels = levels; self.coarseSize = coarseSize; self.omega = omega
     }
 

@@ -6,6 +6,7 @@ extension MultigridOptions: ComponentOptions {
     public var resolved: ConfigTable {
         var t = ConfigTable()
         t["cycle"] = .string(cycle.rawValue)
+        t["coarse_operator"] = .string(coarseOperator.rawValue)
         t["pre_smooth"] = .integer(preSmooth); t["post_smooth"] = .integer(postSmooth)
         t["smoother"] = .string(smoother.rawValue)
         if let levels { t["levels"] = .integer(levels) }
@@ -14,11 +15,13 @@ extension MultigridOptions: ComponentOptions {
         return t
     }
 
-    /// `[solver.gmg]`: cycle, pre_smooth, post_smooth, smoother, levels, coarse_size, omega.
+    /// `[solver.gmg]`: cycle, coarse_operator, pre_smooth, post_smooth, smoother, levels, coarse_size, omega.
     static func read(_ r: TableReader?) throws -> MultigridOptions {
         var o = MultigridOptions()
         guard let r else { return o }
         o.cycle = Cycle(rawValue: try r.string("cycle", default: "v", oneOf: Cycle.allCases.map(\.rawValue)))!
+        o.coarseOperator = CoarseOperator(rawValue: try r.string("coarse_operator", default: "rediscretised",
+                                                                 oneOf: CoarseOperator.allCases.map(\.rawValue)))!
         o.preSmooth = try r.int("pre_smooth", default: 1, minimum: 0)
         o.postSmooth = try r.int("post_smooth", default: 1, minimum: 0)
         guard o.preSmooth + o.postSmooth >= 1 else { throw r.error("post_smooth", "pre_smooth + post_smooth must be at least 1") }
@@ -46,7 +49,7 @@ extension MultigridOptions: ComponentOptions {
         let mg = try GeometricMultigrid(structure: structure, options: o)
         d.add("gmg_levels", mg.levelShapes.count)
         d.add("gmg_level_sizes", mg.levelShapes.map { $0.map(String.init).joined(separator: "x") }.joined(separator: ", "))
-        d.add("gmg_coarse_operator", "rediscretised (full-weighted node coefficients)")
+        d.add("gmg_coarse_operator", o.coarseOperator == .galerkin ? "galerkin (R A P, CSR)" : "rediscretised (full-weighted node coefficients)")
         d.add("gmg_coarse_solver", "cholmod")
         d.add("gmg_grid_complexity", mg.gridComplexity)
         d.add("gmg_setup_seconds", mg.setupSeconds)
