@@ -29,11 +29,18 @@ public struct GridStructure: Sendable {
     /// The coefficient at every node, C order over `axes.map(\.nodes)` (Dirichlet end nodes
     /// included): what a rediscretisation on a coarser grid starts from. Empty when unknown.
     public var nodeCoefficients: [Double]
+    /// The operator has convection or reaction terms besides −div(a∇u): the structured solvers
+    /// (FFT, geometric multigrid), which build −div(a∇u) alone, cannot serve it.
+    public var lowerOrderTerms: Bool
+    /// The largest cell Péclet number |b_d| h_d / (2a) (nil without convection): above 1,
+    /// central differences oscillate.
+    public var cellPeclet: Double?
 
     public init(axes: [Axis], constantCoefficient: Double?, geometricMeanCoefficient: Double,
-                coefficientContrast: Double = 1, nodeCoefficients: [Double] = []) {
+                coefficientContrast: Double = 1, nodeCoefficients: [Double] = [], lowerOrderTerms: Bool = false,
+                cellPeclet: Double? = nil) {
         self.axes = axes; self.constantCoefficient = constantCoefficient
         self.geometricMeanCoefficient = geometricMeanCoefficient; self.coefficientContrast = coefficientContrast
-        self.nodeCoefficients = nodeCoefficients
+        self.nodeCoefficients = nodeCoefficients; self.lowerOrderTerms = lowerOrderTerms; self.cellPeclet = cellPeclet
     }
 }

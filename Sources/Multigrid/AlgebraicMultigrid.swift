@@ -171,7 +171,7 @@ public final class AlgebraicMultigrid: Preconditioner, @unchecked Sendable {
             cycles = MultigridCycles(levels: levels, coarse: try CoarseSolver(coarsest, singular: false),
                                      preSmooth: options.preSmooth, postSmooth: options.postSmooth, singular: false)
         } catch {
-            throw LinearAlgebraError.invalidArgument("the coarsest AMG level (\(coarsest.rows) rows) is not positive definite for CHOLMOD: is the matrix SPD? (\(error))")
+            throw LinearAlgebraError.invalidArgument("the coarsest AMG level (\(coarsest.rows) rows) cannot be factored: \(error)")
         }
         setupSeconds = Date().timeIntervalSince(t0)
     }

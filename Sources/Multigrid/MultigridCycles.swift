@@ -174,12 +174,14 @@ final class MultigridCycles {
     }
 }
 
-/// The exact solve on the coarsest level: CHOLMOD on its matrix. A singular
+/// The exact solve on the coarsest level: a sparse factorisation of its matrix. A singular
 /// (all-Neumann or periodic) operator has the constants as null space and the zero-sum vectors
 /// as range; the right-hand side is projected onto that range, unknown 0 is pinned to zero (its
 /// row and column replaced by the identity, which leaves an SPD matrix) and the mean removed.
 final class CoarseSolver {
-    let factor: CholeskyFactorization
+    /// CHOLMOD for a symmetric coarsest matrix, UMFPACK otherwise (algebraic multigrid on a
+    /// convection–diffusion matrix, as a GMRES preconditioner).
+    let factor: any Preconditioner
     let singular: Bool
     let n: Int
     private let work: WorkVector
@@ -199,7 +201,7 @@ final class CoarseSolver {
             ri.append(0); ci.append(0); v.append(1)
             a = try CSRMatrix(rows: n, columns: n, rowIndices: ri, columnIndices: ci, values: v)
         }
-        factor = try CholeskyFactorization(a)
+        factor = a.asymmetry() <= 1e-12 ? try CholeskyFactorization(a) : try LUFactorization(a)
         work = WorkVector(n)
     }
 

@@ -14,7 +14,7 @@ public struct AssembledProblem: Sendable {
     public var structure: GridStructure
 }
 
-/// Second-order finite differences for −div(a ∇u) = f on a uniform grid.
+/// Second-order finite differences for −div(a ∇u) + b·∇u + c u = f on a uniform grid.
 ///
 /// Vertex-centred finite volumes: each unknown owns the box of half-widths around its node
 /// (a half box at a Neumann side). The flux through the face between neighbouring nodes is
@@ -23,6 +23,10 @@ public struct AssembledProblem: Sendable {
 /// every row is then divided by the full cell volume Πh_d, so interior rows are exactly the
 /// textbook stencil (2d+1 points scaled by 1/h², e.g. (4uᵢⱼ − Σ neighbours)/h² for a ≡ 1 in
 /// 2D) while boundary rows keep the symmetry the half boxes give.
+///
+/// The reaction adds volume · c to the diagonal; convection adds volume · b_d times an upwind
+/// (first-order) or central (second-order) difference per axis, one-sided into the domain at a
+/// Neumann side, so the matrix is no longer symmetric.
 ///
 /// Dirichlet neighbours move to the right-hand side: + T·g. A Neumann side contributes the
 /// boundary flux + a·g·(face area), g = ∂u/∂n outward. The scheme is second order for smooth
@@ -84,7 +88,8 @@ public enum DiffusionAssembly {
         var nodeIndex = [Int](repeating: 0, count: dim)
         var widths = [Double](repeating: 0, count: dim)  // control-volume widths of the current row
         var entries: [(column: Int32, value: Double)] = []
-        entries.reserveCapacity(2 * dim + 1)
+        entries.reserveCapacity(4 * dim + 1)
+        var maxPeclet = 0.0
 
         for row in 0..<n {
             var rem = row
@@ -135,13 +140,66 @@ public enum DiffusionAssembly {
                     }
                 }
             }
+            // Reaction c u: volume · c on the diagonal.
+            if let c = spec.reaction {
+                let cv = c(x, y, z)
+                guard cv.isFinite else {
+                    throw AssemblyError(key: "reaction", message: "is \(shown(cv)) at \(point(grid, row)); it must be finite on the grid")
+                }
+                diagonal += volume * cv
+            }
+            // Convection b·∇u, one axis at a time: upwind (the difference towards where the flow
+            // comes from) or central; one-sided into the domain where a Neumann side leaves no
+            // neighbour. A Dirichlet neighbour's known value moves to the right-hand side.
+            if let velocity = spec.velocity {
+                for d in 0..<dim {
+                    let v = velocity[d](x, y, z)
+                    guard v.isFinite else {
+                        throw AssemblyError(key: "velocity", message: "component \(d + 1) is \(shown(v)) at \(point(grid, row)); it must be finite on the grid")
+                    }
+                    if v == 0 { continue }
+                    let axis = grid.axes[d], hd = h[d]
+                    maxPeclet = max(maxPeclet, abs(v) * hd / (2 * here))
+                    let hasLow = axis.periodic || index[d] > 0 || axis.dirichletLow
+                    let hasHigh = axis.periodic || index[d] < shape[d] - 1 || axis.dirichletHigh
+                    // Weights of u at (low neighbour, this node, high neighbour) for ∂u/∂x_d.
+                    var weights: (Double, Double, Double)
+                    if spec.convection == .central && hasLow && hasHigh {
+                        weights = (-1 / (2 * hd), 0, 1 / (2 * hd))
+                    } else if hasLow && (spec.convection == .central ? !hasHigh : (v > 0 || !hasHigh)) {
+                        weights = (-1 / hd, 1 / hd, 0)
+                    } else if hasHigh {
+                        weights = (0, -1 / hd, 1 / hd)
+                    } else {
+                        continue  // one node between two Neumann sides: no difference to take
+                    }
+                    diagonal += volume * v * weights.1
+                    for (side, w) in [(0, weights.0), (1, weights.2)] where w != 0 {
+                        let step = side == 0 ? -1 : 1
+                        let coefficient = volume * v * w
+                        let k = index[d] + step
+                        let wrapped = axis.periodic ? (k + shape[d]) % shape[d] : k
+                        if wrapped >= 0 && wrapped < shape[d] {
+                            entries.append((Int32(row + (wrapped - index[d]) * strides[d]), coefficient / cellVolume))
+                        } else {
+                            let xb = axis.coordinate(node: nodeIndex[d] + step)
+                            b -= coefficient * spec.boundaries[d][side].value(d == 0 ? xb : x, d == 1 ? xb : y, d == 2 ? xb : z)
+                        }
+                    }
+                }
+            }
             entries.append((Int32(row), diagonal / cellVolume))
-            // CSR rows are sorted by column (at most 2d + 1 entries: an insertion sort).
+            // CSR rows are sorted by column (at most 4d + 1 entries: an insertion sort), and a
+            // column that convection and diffusion both couple is stored once.
             for i in 1..<entries.count {
                 var j = i
                 while j > 0 && entries[j - 1].column > entries[j].column { entries.swapAt(j - 1, j); j -= 1 }
             }
-            for e in entries { columns.append(e.column); values.append(e.value) }
+            var last: Int32 = -1
+            for e in entries {
+                if e.column == last { values[values.count - 1] += e.value; continue }
+                columns.append(e.column); values.append(e.value); last = e.column
+            }
             rowPointers[row + 1] = Int32(columns.count)
             rhs[row] = b / cellVolume
         }
@@ -167,7 +225,9 @@ public enum DiffusionAssembly {
             constantCoefficient: constant,
             geometricMeanCoefficient: exp(a.reduce(0) { $0 + log($1) } / Double(a.count)),
             coefficientContrast: a.max()! / a.min()!,
-            nodeCoefficients: a)
+            nodeCoefficients: a,
+            lowerOrderTerms: spec.reaction != nil || spec.velocity != nil,
+            cellPeclet: spec.velocity == nil ? nil : maxPeclet)
         return AssembledProblem(matrix: matrix, rhs: rhs, exact: exact, shape: shape, structure: structure)
     }
 

@@ -1,10 +1,12 @@
 import Foundation
 import Storage
 
-/// The `[pde]` table: −div(a ∇u) = f on a box, uniform grid, Dirichlet or Neumann per side.
+/// The `[pde]` table: −div(a ∇u) + b·∇u + c u = f on a box, uniform grid, Dirichlet, Neumann
+/// or periodic per side. The convection b and reaction c are optional (a nonsymmetric or, for
+/// c < 0, indefinite system: Helmholtz-type problems).
 public struct PDESpec: PhysicsSection {
     public static let kind = "pde"
-    public static let help = "-div(a grad u) = f on a 1D/2D/3D box, finite differences, Dirichlet or Neumann per side"
+    public static let help = "-div(a grad u) + b.grad u + c u = f on a 1D/2D/3D box, finite differences, Dirichlet, Neumann or periodic per side"
     public static let table = "pde"
 
     public var dataFiles: [String] {
@@ -22,6 +24,14 @@ public struct PDESpec: PhysicsSection {
     public var coefficient: FieldSpec
     public var rhs: FieldSpec
     public var exact: Expression?
+    /// c(x) of the reaction term c u (nil: none).
+    public var reaction: Expression?
+    /// b(x) of the convection term b·∇u, one expression per axis (nil: none).
+    public var velocity: [Expression]?
+    /// How b·∇u is differenced: first-order upwind (stable for any cell Péclet number) or
+    /// second-order central (oscillates once |b|h/(2a) > 1).
+    public enum Convection: String, Sendable, CaseIterable { case upwind, central }
+    public var convection: Convection = .upwind
     public var parameters: [String: Double]
     /// boundaries[axis][0] is the low side, [1] the high side.
     public var boundaries: [[Boundary]]
@@ -140,6 +150,28 @@ public struct PDESpec: PhysicsSection {
         if let e = try FieldSpec.read(r, "exact", parameters: parameters, allowNPY: false), case .expression(let ex) = e {
             exact = ex
         }
+        if let e = try FieldSpec.read(r, "reaction", parameters: parameters, allowNPY: false), case .expression(let ex) = e {
+            reaction = ex
+        }
+        if let values = try r.array("velocity") {
+            guard values.count == sizes.count else {
+                throw r.error("velocity", "has \(values.count) components but the grid has \(sizes.count) axes")
+            }
+            velocity = try values.enumerated().map { d, v -> Expression in
+                switch v {
+                case .integer(let i): return try Expression("\(Double(i))")
+                case .double(let x):
+                    guard x.isFinite else { throw r.error("velocity", "component \(d + 1) must be finite, got \(x)") }
+                    return try Expression("\(x)")
+                case .string(let text):
+                    do { return try Expression(text, parameters: parameters) }
+                    catch let e as ExpressionError { throw r.error("velocity", "component \(d + 1): \(e.description)") }
+                default: throw r.error("velocity", "component \(d + 1) is \(v.typeName), expected a number or an expression string")
+                }
+            }
+        }
+        convection = Convection(rawValue: try r.string("convection", default: "upwind", oneOf: Convection.allCases.map(\.rawValue)))!
+        if r.has("convection") && velocity == nil { throw r.error("convection", "applies only with a velocity") }
         try r.finish()
     }
 
@@ -151,6 +183,11 @@ public struct PDESpec: PhysicsSection {
         t["coefficient"] = coefficient.resolved
         t["rhs"] = rhs.resolved
         if let exact { t["exact"] = .string(exact.source) }
+        if let reaction { t["reaction"] = .string(reaction.source) }
+        if let velocity {
+            t["velocity"] = .array(velocity.map { .string($0.source) })
+            t["convection"] = .string(convection.rawValue)
+        }
         if !parameters.isEmpty {
             var p = ConfigTable()
             for k in parameters.keys.sorted() { p[k] = .double(parameters[k]!) }

@@ -78,7 +78,7 @@ public struct LinearSolveStudy: Study {
             // A factorisation that fails (a pivot, a zero diagonal) is the input meeting the
             // method: name the key that chose it. A C library's own failure stays internal.
             if case .library = e { throw e }
-            let key = spec.solver.method == "cg" ? "preconditioner" : "method"
+            let key = spec.solver.methodEntry?.usesPreconditioner == true ? "preconditioner" : "method"
             throw spec.document.error(["solver", key], e.description)
         }
         let (x, result, description) = solved

@@ -15,8 +15,8 @@ public enum SolverFactory {
                                 error: (String, String) -> Error) throws {
         guard let method = spec.methodEntry else { throw error("method", "unknown method '\(spec.method)'") }
         if let problem = method.validate(matrix, structure, spec) { throw error("method", problem) }
-        if spec.operatorForm == .stencil, structure == nil {
-            throw error("operator", "\"stencil\" needs a kind = \"pde\" problem (it applies the grid's stencil), not a linear_system")
+        if spec.operatorForm == .stencil, structure == nil || structure!.lowerOrderTerms {
+            throw error("operator", "\"stencil\" applies the grid's -div(a grad u) stencil: it needs a kind = \"pde\" problem without velocity or reaction terms")
         }
         if method.usesPreconditioner {
             guard let p = SolverRegistry.preconditioner(spec.preconditioner) else {
@@ -35,7 +35,10 @@ public enum SolverFactory {
         var d = Description()
         d.add("method", spec.method)
         d.add("rows", a.rows); d.add("nonzeros", a.nonzeros)
-        if let structure { d.add("coefficient_contrast", structure.coefficientContrast) }
+        if let structure {
+            d.add("coefficient_contrast", structure.coefficientContrast)
+            if let pe = structure.cellPeclet { d.add("cell_peclet", pe) }
+        }
         let request = SolveRequest(matrix: a, rhs: b, spec: spec, structure: structure, monitor: monitor, view: view, carry: carry)
         let (x, result) = try method.solve(request, &d)
         return (x, result, d)

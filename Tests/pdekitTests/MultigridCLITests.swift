@@ -35,6 +35,22 @@ final class MultigridCLITests: CLITestCase {
         try assertRefused("method = \"direct\"\noperator = \"stencil\"", mentions: ["solver.operator"])
     }
 
+    /// The structured solvers build −div(a∇u) alone: with a velocity or reaction term they
+    /// refuse instead of solving a different equation; GMRES and LU take it.
+    func testStructuredSolversRefuseLowerOrderTerms() throws {
+        let convective = "grid = [33, 33]\nrhs = 1\nvelocity = [1, 0]"
+        try assertRefused("method = \"gmg\"", mentions: ["solver.method", "velocity"], pde: convective)
+        try assertRefused("method = \"fft\"", mentions: ["solver.method", "velocity"], pde: "grid = [33, 33]\nrhs = 1\nreaction = 2")
+        try assertRefused("method = \"gmres\"\noperator = \"stencil\"", mentions: ["solver.operator"], pde: convective)
+        try assertRefused("method = \"cg\"", mentions: ["symmetric"], pde: convective)
+        try assertRefused("method = \"gmres\"\n[solver.gmres]\nrestart = 0", mentions: ["solver.gmres.restart"], pde: convective)
+        for method in ["gmres", "lu"] {
+            let path = try problem("method = \"\(method)\"\npreconditioner = \"jacobi\"", pde: convective)
+            let r = try pdekit(["run", path, "-o", method, "--error-if-not-converged"])
+            XCTAssertEqual(r.status, 0, r.stderr)
+        }
+    }
+
     func testNearNullspaceOfTheWrongSizeOrNaNIsRefused() throws {
         try NPY.write([1.0, 2, 3], shape: [3], to: work.appendingPathComponent("short.npy"))
         try assertRefused("method = \"amg\"\n[solver.amg]\nalgorithm = \"aggregation\"\nnear_nullspace = \"short.npy\"",

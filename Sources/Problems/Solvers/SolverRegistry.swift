@@ -100,7 +100,7 @@ public struct MethodEntry: Sendable {
 /// The methods and preconditioners `[solver]` accepts, in the order `pdekit list` prints them.
 /// Adding one is a new file with its entry plus one line here.
 public enum SolverRegistry {
-    public static let methods: [MethodEntry] = [.cg, .direct, .lu, .fft, .gmg, .amg]
+    public static let methods: [MethodEntry] = [.cg, .gmres, .direct, .lu, .fft, .gmg, .amg]
     public static let preconditioners: [PreconditionerEntry] = [.none, .jacobi, .ssor, .ic0, .cholmod, .fft, .gmg, .amg]
 
     public static func method(_ name: String) -> MethodEntry? { methods.first { $0.name == name } }
@@ -114,6 +114,10 @@ public enum SolverRegistry {
     }
 
     static func needsGrid(_ structure: GridStructure?, _ who: String) -> String? {
-        structure == nil ? "'\(who)' needs a kind = \"pde\" problem (it uses the grid), not a linear_system" : nil
+        guard let structure else { return "'\(who)' needs a kind = \"pde\" problem (it uses the grid), not a linear_system" }
+        if structure.lowerOrderTerms {
+            return "'\(who)' solves -div(a grad u) only; this problem has a velocity or reaction term (use method = \"gmres\", \"lu\" or preconditioner = \"amg\")"
+        }
+        return nil
     }
 }

@@ -1,0 +1,176 @@
+// Restarted GMRES with right preconditioning.
+//
+// Reference: Y. Saad and M. H. Schultz, "GMRES: a generalized minimal residual algorithm for
+// solving nonsymmetric linear systems", SIAM J. Sci. Stat. Comput. 7 (1986); right
+// preconditioning as in Saad, "Iterative Methods for Sparse Linear Systems", 2nd ed., Alg. 9.5.
+//
+// With right preconditioning GMRES minimises the true residual ‖b − A xₖ‖ over
+// x₀ + M⁻¹ Kₖ(A M⁻¹, r₀), so the least-squares residual |gₖ₊₁| it tracks is the unpreconditioned
+// residual norm, the quantity pdekit's stopping rule tests. It still recomputes b − A x at the
+// end of every cycle, and only that decides convergence.
+//
+// Orthogonalisation: modified Gram–Schmidt, repeated once when the new vector lost more than
+// a factor 0.7 of its norm to the projections (the criterion of Daniel, Gragg, Kaufman and
+// Stewart 1976), which restores orthogonality to working precision at a second pass' cost
+// only where cancellation happened. A zero h_{j+1,j} is a "happy breakdown": the Krylov space
+// is invariant and holds the exact solution.
+
+import Foundation
+import LinearAlgebra
+
+/// GMRES(m) for any nonsingular A, preconditioned on the right by M ≈ A⁻¹.
+///
+/// Workspace: m + 1 basis vectors of length n (allocated once per solver).
+public final class GMRES {
+    public let matrix: any LinearOperator
+    public let preconditioner: any Preconditioner
+    public var options: IterativeOptions
+    public let restart: Int
+
+    private var basis: [[Double]]
+    private var w: [Double], z: [Double]
+
+    public init(matrix: any LinearOperator, preconditioner: (any Preconditioner)? = nil, restart: Int = 30,
+                options: IterativeOptions = IterativeOptions()) throws {
+        guard matrix.rows == matrix.columns else {
+            throw LinearAlgebraError.invalidArgument("GMRES needs a square operator, got \(matrix.rows)×\(matrix.columns)")
+        }
+        guard restart >= 1 else { throw LinearAlgebraError.invalidArgument("GMRES restart must be at least 1, got \(restart)") }
+        let n = matrix.rows
+        let m = preconditioner ?? IdentityPreconditioner(size: n)
+        guard m.rows == n, m.columns == n else {
+            throw LinearAlgebraError.invalidArgument("preconditioner is \(m.rows)×\(m.columns), matrix is \(n)×\(n)")
+        }
+        self.matrix = matrix; self.preconditioner = m; self.options = options; self.restart = min(restart, max(n, 1))
+        basis = []
+        w = [Double](repeating: 0, count: n); z = w
+    }
+
+    public func solve(_ b: [Double]) -> (x: [Double], result: SolveResult) {
+        var x = [Double](repeating: 0, count: b.count)
+        let r = solve(b, x: &x)
+        return (x, r)
+    }
+
+    /// Solves A x = b; `x` holds the initial guess on entry.
+    public func solve(_ b: [Double], x: inout [Double]) -> SolveResult {
+        let n = matrix.rows
+        precondition(b.count == n && x.count == n, "GMRES: b has \(b.count) entries, x has \(x.count), operator has \(n) rows")
+        let start = Date()
+        let bnorm = b.norm2
+        let m = restart
+        if basis.count != m + 1 { basis = (0...m).map { _ in [Double](repeating: 0, count: n) } }
+        var history: [ResidualRecord] = []
+        func record(_ k: Int, _ rnorm: Double) {
+            let rec = ResidualRecord(iteration: k, residualNorm: rnorm, relativeResidual: bnorm > 0 ? rnorm / bnorm : rnorm,
+                                     seconds: Date().timeIntervalSince(start))
+            if options.recordHistory { history.append(rec) }
+            options.monitor?(rec)
+        }
+        func finish(_ reason: ConvergenceReason, _ k: Int, _ rnorm: Double) -> SolveResult {
+            SolveResult(reason: reason, iterations: k, residualNorm: rnorm, rhsNorm: bnorm, history: history,
+                        setupSeconds: preconditioner.setupSeconds, solveSeconds: Date().timeIntervalSince(start))
+        }
+        if bnorm == 0 {
+            for i in x.indices { x[i] = 0 }
+            record(0, 0)
+            return finish(.converged_zero_rhs, 0, 0)
+        }
+        let threshold = options.threshold(rhsNorm: bnorm)
+        func trueResidual(into r: inout [Double]) -> Double {
+            r = matrix.apply(x)
+            for i in 0..<n { r[i] = b[i] - r[i] }
+            return r.norm2
+        }
+        var r = [Double](repeating: 0, count: n)
+        var rnorm = trueResidual(into: &r)
+        record(0, rnorm)
+        guard rnorm.isFinite else { return finish(.diverged_nan, 0, rnorm) }
+        if rnorm <= threshold { return finish(rnorm <= options.atol ? .converged_atol : .converged_rtol, 0, rnorm) }
+
+        // Hessenberg matrix (column-major, (m+1) × m), Givens rotations, the rotated rhs g.
+        var h = [Double](repeating: 0, count: (m + 1) * m)
+        var cs = [Double](repeating: 0, count: m), sn = [Double](repeating: 0, count: m)
+        var g = [Double](repeating: 0, count: m + 1)
+        var k = 0
+        var failedRestarts = 0
+        while true {
+            // v₀ = r / ‖r‖, g = ‖r‖ e₁.
+            let beta = rnorm
+            for i in 0..<n { basis[0][i] = r[i] / beta }
+            for i in g.indices { g[i] = 0 }
+            g[0] = beta
+            var j = 0
+            var estimate = beta
+            var breakdown = false
+            while j < m && k < options.maxIterations {
+                // w = A M⁻¹ v_j.
+                basis[j].withUnsafeBufferPointer { v in z.withUnsafeMutableBufferPointer { preconditioner.apply(v, into: $0) } }
+                z.withUnsafeBufferPointer { zp in w.withUnsafeMutableBufferPointer { matrix.apply(zp, into: $0) } }
+                let before = w.norm2
+                for pass in 0..<2 {
+                    for i in 0...j {
+                        let dot = basis[i].withUnsafeBufferPointer { v in w.withUnsafeBufferPointer { Vec.dot(v, $0) } }
+                        h[j * (m + 1) + i] += dot
+                        basis[i].withUnsafeBufferPointer { v in w.withUnsafeMutableBufferPointer { Vec.axpy(-dot, v, $0) } }
+                    }
+                    if pass == 0 && w.norm2 > 0.7 * before { break }
+                }
+                let hn = w.norm2
+                h[j * (m + 1) + j + 1] = hn
+                guard hn.isFinite, before.isFinite else { k += 1; record(k, .nan); return finish(.diverged_nan, k, .nan) }
+                if hn <= 1e-14 * before {
+                    breakdown = true  // invariant subspace: the solution lies in span(v₀ … v_j)
+                } else {
+                    for i in 0..<n { basis[j + 1][i] = w[i] / hn }
+                }
+                // Apply the previous rotations to column j, then a new one to zero h_{j+1,j}.
+                for i in 0..<j {
+                    let a = h[j * (m + 1) + i], c = h[j * (m + 1) + i + 1]
+                    h[j * (m + 1) + i] = cs[i] * a + sn[i] * c
+                    h[j * (m + 1) + i + 1] = -sn[i] * a + cs[i] * c
+                }
+                let a = h[j * (m + 1) + j], c = h[j * (m + 1) + j + 1]
+                let radius = (a * a + c * c).squareRoot()
+                cs[j] = radius > 0 ? a / radius : 1; sn[j] = radius > 0 ? c / radius : 0
+                h[j * (m + 1) + j] = radius; h[j * (m + 1) + j + 1] = 0
+                g[j + 1] = -sn[j] * g[j]; g[j] = cs[j] * g[j]
+                estimate = abs(g[j + 1])
+                j += 1; k += 1
+                record(k, estimate)
+                if breakdown || estimate <= threshold { break }
+                if let limit = options.timeLimit, Date().timeIntervalSince(start) > limit { break }
+            }
+            // y = H⁻¹ g (upper triangular), x += M⁻¹ (V y).
+            var y = [Double](repeating: 0, count: j)
+            for i in stride(from: j - 1, through: 0, by: -1) {
+                var s = g[i]
+                for l in (i + 1)..<j { s -= h[l * (m + 1) + i] * y[l] }
+                let d = h[i * (m + 1) + i]
+                y[i] = d != 0 ? s / d : 0
+            }
+            for i in 0..<n { w[i] = 0 }
+            for l in 0..<j {
+                let yl = y[l]
+                basis[l].withUnsafeBufferPointer { v in w.withUnsafeMutableBufferPointer { Vec.axpy(yl, v, $0) } }
+            }
+            w.withUnsafeBufferPointer { wp in z.withUnsafeMutableBufferPointer { preconditioner.apply(wp, into: $0) } }
+            for i in 0..<n { x[i] += z[i] }
+            for i in h.indices { h[i] = 0 }
+            let previous = rnorm
+            rnorm = trueResidual(into: &r)
+            guard rnorm.isFinite else { return finish(.diverged_nan, k, rnorm) }
+            if rnorm <= threshold { return finish(rnorm <= options.atol ? .converged_atol : .converged_rtol, k, rnorm) }
+            if k >= options.maxIterations { return finish(.diverged_max_iterations, k, rnorm) }
+            if let limit = options.timeLimit, Date().timeIntervalSince(start) > limit { return finish(.diverged_time_limit, k, rnorm) }
+            // A cycle whose estimate claimed convergence (or broke down) but whose true residual
+            // did not halve: rounding bounds what this system reaches. Twice in a row: stop.
+            if (breakdown || estimate <= threshold) && rnorm > 0.5 * previous {
+                failedRestarts += 1
+                if failedRestarts >= 2 { return finish(.diverged_stagnation, k, rnorm) }
+            } else {
+                failedRestarts = 0
+            }
+        }
+    }
+}
