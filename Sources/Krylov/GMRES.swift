@@ -56,21 +56,12 @@ public final class GMRES {
     public func solve(_ b: [Double], x: inout [Double]) -> SolveResult {
         let n = matrix.rows
         precondition(b.count == n && x.count == n, "GMRES: b has \(b.count) entries, x has \(x.count), operator has \(n) rows")
-        let start = Date()
         let bnorm = b.norm2
         let m = restart
         if basis.count != m + 1 { basis = (0...m).map { _ in [Double](repeating: 0, count: n) } }
-        var history: [ResidualRecord] = []
-        func record(_ k: Int, _ rnorm: Double) {
-            let rec = ResidualRecord(iteration: k, residualNorm: rnorm, relativeResidual: bnorm > 0 ? rnorm / bnorm : rnorm,
-                                     seconds: Date().timeIntervalSince(start))
-            if options.recordHistory { history.append(rec) }
-            options.monitor?(rec)
-        }
-        func finish(_ reason: ConvergenceReason, _ k: Int, _ rnorm: Double) -> SolveResult {
-            SolveResult(reason: reason, iterations: k, residualNorm: rnorm, rhsNorm: bnorm, history: history,
-                        setupSeconds: preconditioner.setupSeconds, solveSeconds: Date().timeIntervalSince(start))
-        }
+        var log = IterationLog(options: options, rhsNorm: bnorm, setupSeconds: preconditioner.setupSeconds)
+        func record(_ k: Int, _ rnorm: Double) { log.record(k, rnorm) }
+        func finish(_ reason: ConvergenceReason, _ k: Int, _ rnorm: Double) -> SolveResult { log.finish(reason, k, rnorm) }
         if bnorm == 0 {
             for i in x.indices { x[i] = 0 }
             record(0, 0)
@@ -86,7 +77,7 @@ public final class GMRES {
         var rnorm = trueResidual(into: &r)
         record(0, rnorm)
         guard rnorm.isFinite else { return finish(.diverged_nan, 0, rnorm) }
-        if rnorm <= threshold { return finish(rnorm <= options.atol ? .converged_atol : .converged_rtol, 0, rnorm) }
+        if rnorm <= threshold { return finish(log.convergedReason(rnorm), 0, rnorm) }
 
         // Hessenberg matrix (column-major, (m+1) × m), Givens rotations, the rotated rhs g.
         var h = [Double](repeating: 0, count: (m + 1) * m)
@@ -139,7 +130,7 @@ public final class GMRES {
                 j += 1; k += 1
                 record(k, estimate)
                 if breakdown || estimate <= threshold { break }
-                if let limit = options.timeLimit, Date().timeIntervalSince(start) > limit { break }
+                if let limit = options.timeLimit, Date().timeIntervalSince(log.start) > limit { break }
             }
             // y = H⁻¹ g (upper triangular), x += M⁻¹ (V y).
             var y = [Double](repeating: 0, count: j)
@@ -160,9 +151,9 @@ public final class GMRES {
             let previous = rnorm
             rnorm = trueResidual(into: &r)
             guard rnorm.isFinite else { return finish(.diverged_nan, k, rnorm) }
-            if rnorm <= threshold { return finish(rnorm <= options.atol ? .converged_atol : .converged_rtol, k, rnorm) }
+            if rnorm <= threshold { return finish(log.convergedReason(rnorm), k, rnorm) }
             if k >= options.maxIterations { return finish(.diverged_max_iterations, k, rnorm) }
-            if let limit = options.timeLimit, Date().timeIntervalSince(start) > limit { return finish(.diverged_time_limit, k, rnorm) }
+            if let limit = options.timeLimit, Date().timeIntervalSince(log.start) > limit { return finish(.diverged_time_limit, k, rnorm) }
             // A cycle whose estimate claimed convergence (or broke down) but whose true residual
             // did not halve: rounding bounds what this system reaches. Twice in a row: stop.
             if (breakdown || estimate <= threshold) && rnorm > 0.5 * previous {

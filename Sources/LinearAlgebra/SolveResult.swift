@@ -1,3 +1,5 @@
+import Foundation
+
 /// Why an iterative solve stopped, in the PETSc manner: positive converged, negative diverged.
 ///
 /// The raw values follow PETSc's `KSPConvergedReason` where PETSc has the same meaning, so a
@@ -110,4 +112,35 @@ public struct IterativeOptions: Sendable {
     public func threshold(rhsNorm: Double) -> Double {
         max(max(rtol, Self.machineFloor) * rhsNorm, atol)
     }
+}
+
+/// The residual history of one iterative solve and the result it ends with: what every
+/// iterative method records the same way (history, monitor, timing).
+public struct IterationLog {
+    public let options: IterativeOptions
+    public let rhsNorm: Double
+    public let start = Date()
+    public let setupSeconds: Double
+    public private(set) var history: [ResidualRecord] = []
+
+    public init(options: IterativeOptions, rhsNorm: Double, setupSeconds: Double = 0) {
+        self.options = options; self.rhsNorm = rhsNorm; self.setupSeconds = setupSeconds
+        if options.recordHistory { history.reserveCapacity(min(options.maxIterations, 100_000) + 1) }
+    }
+
+    /// Iteration k reached residual norm `rnorm`: kept in the history and sent to the monitor.
+    public mutating func record(_ k: Int, _ rnorm: Double) {
+        let rec = ResidualRecord(iteration: k, residualNorm: rnorm, relativeResidual: rhsNorm > 0 ? rnorm / rhsNorm : rnorm,
+                                 seconds: Date().timeIntervalSince(start))
+        if options.recordHistory { history.append(rec) }
+        options.monitor?(rec)
+    }
+
+    public func finish(_ reason: ConvergenceReason, _ k: Int, _ rnorm: Double) -> SolveResult {
+        SolveResult(reason: reason, iterations: k, residualNorm: rnorm, rhsNorm: rhsNorm, history: history,
+                    setupSeconds: setupSeconds, solveSeconds: Date().timeIntervalSince(start))
+    }
+
+    /// The converged reason for a residual at or below the threshold.
+    public func convergedReason(_ rnorm: Double) -> ConvergenceReason { rnorm <= options.atol ? .converged_atol : .converged_rtol }
 }

@@ -124,19 +124,10 @@ final class MultigridCycles {
     func solve(_ b: [Double], x: inout [Double], options o: IterativeOptions, cycle kind: MultigridOptions.Cycle) -> SolveResult {
         let rows = levels[0].op.rows
         Swift.precondition(b.count == rows && x.count == rows, "multigrid: b has \(b.count) entries, x has \(x.count), operator has \(rows) rows")
-        let start = Date()
         let bnorm = b.norm2
-        var history: [ResidualRecord] = []
-        func record(_ k: Int, _ rnorm: Double) {
-            let rec = ResidualRecord(iteration: k, residualNorm: rnorm, relativeResidual: bnorm > 0 ? rnorm / bnorm : rnorm,
-                                     seconds: Date().timeIntervalSince(start))
-            if o.recordHistory { history.append(rec) }
-            o.monitor?(rec)
-        }
-        func finish(_ reason: ConvergenceReason, _ k: Int, _ rnorm: Double) -> SolveResult {
-            SolveResult(reason: reason, iterations: k, residualNorm: rnorm, rhsNorm: bnorm, history: history,
-                        setupSeconds: 0, solveSeconds: Date().timeIntervalSince(start))
-        }
+        var log = IterationLog(options: o, rhsNorm: bnorm)
+        func record(_ k: Int, _ rnorm: Double) { log.record(k, rnorm) }
+        func finish(_ reason: ConvergenceReason, _ k: Int, _ rnorm: Double) -> SolveResult { log.finish(reason, k, rnorm) }
         if bnorm == 0 {
             for i in x.indices { x[i] = 0 }
             record(0, 0)
@@ -154,7 +145,7 @@ final class MultigridCycles {
                 var rnorm = residualNorm()
                 record(0, rnorm)
                 guard rnorm.isFinite else { return finish(.diverged_nan, 0, rnorm) }
-                if rnorm <= threshold { return finish(rnorm <= o.atol ? .converged_atol : .converged_rtol, 0, rnorm) }
+                if rnorm <= threshold { return finish(log.convergedReason(rnorm), 0, rnorm) }
                 var best = rnorm, stalled = 0
                 for k in 1...max(1, o.maxIterations) {
                     if k == 1 && kind == .fmg && startsFromZero { fullMultigrid(xp.baseAddress!, bp.baseAddress!) }
@@ -163,10 +154,10 @@ final class MultigridCycles {
                     rnorm = residualNorm()
                     record(k, rnorm)
                     guard rnorm.isFinite else { return finish(.diverged_nan, k, rnorm) }
-                    if rnorm <= threshold { return finish(rnorm <= o.atol ? .converged_atol : .converged_rtol, k, rnorm) }
+                    if rnorm <= threshold { return finish(log.convergedReason(rnorm), k, rnorm) }
                     if rnorm < 0.99 * best { best = rnorm; stalled = 0 } else { stalled += 1 }
                     if stalled >= 3 { return finish(.diverged_stagnation, k, rnorm) }
-                    if let limit = o.timeLimit, Date().timeIntervalSince(start) > limit { return finish(.diverged_time_limit, k, rnorm) }
+                    if let limit = o.timeLimit, Date().timeIntervalSince(log.start) > limit { return finish(.diverged_time_limit, k, rnorm) }
                 }
                 return finish(.diverged_max_iterations, o.maxIterations, rnorm)
             }

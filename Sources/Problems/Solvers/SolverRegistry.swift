@@ -1,5 +1,6 @@
 import Foundation
 import LinearAlgebra
+import Multigrid
 
 /// Options of a method or preconditioner, parsed from its `[solver.<name>]` table into the
 /// library's own options type.
@@ -111,6 +112,33 @@ public enum SolverRegistry {
         let asym = a.asymmetry()
         guard asym > 1e-12 else { return nil }
         return "'\(who)' needs a symmetric positive definite matrix, but this one is not symmetric (the largest |A - Aᵀ| is \(asym) of the largest |A| entry); use method = \"lu\""
+    }
+
+    /// What a preconditioned Krylov method needs before it iterates: the preconditioner named by
+    /// `[solver] preconditioner` (its setup time), the iterative options, and A as the assembled
+    /// matrix or the grid's stencil (`[solver] operator`; multigrid's finest stencil if it has one).
+    static func krylovSetup(_ request: SolveRequest, _ d: inout SolverDescription) throws
+        -> (preconditioner: any Preconditioner, setupSeconds: Double, options: IterativeOptions, operator: any LinearOperator) {
+        let spec = request.spec
+        d.add("preconditioner", spec.preconditioner)
+        let t0 = Date()
+        guard let entry = preconditioner(spec.preconditioner) else {
+            throw LinearAlgebraError.invalidArgument("unknown preconditioner '\(spec.preconditioner)'")
+        }
+        let m = try entry.build(request.matrix, request.structure, spec, carry: request.carry, &d)
+        let setup = Date().timeIntervalSince(t0)
+        let options = IterativeOptions(rtol: spec.rtol, atol: spec.atol, maxIterations: spec.maxIterations,
+                                       timeLimit: spec.timeLimit, recordHistory: true, monitor: request.monitor)
+        let a: any LinearOperator
+        if spec.operatorForm == .stencil, let s = request.structure {
+            a = try (m as? GeometricMultigrid)?.finestOperator ?? StencilOperator(axes: s.axes, nodeCoefficients: s.nodeCoefficients)
+        } else {
+            a = request.matrix
+        }
+        d.add("operator", spec.operatorForm.rawValue)
+        d.add("rtol", max(spec.rtol, IterativeOptions.machineFloor)); d.add("atol", spec.atol)
+        d.add("max_iterations", spec.maxIterations)
+        return (m, setup, options, a)
     }
 
     static func needsGrid(_ structure: GridStructure?, _ who: String) -> String? {
