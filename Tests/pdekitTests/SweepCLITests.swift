@@ -326,3 +326,40 @@ extension SweepCLITests {
         XCTAssertEqual(compare.status, 0, compare.stdout)
     }
 }
+
+extension SweepCLITests {
+    /// Recycling CG in a sweep: each worker's later cases start with the Ritz vectors of the
+    /// previous case (`rcg_recycled_vectors`), every case converges on its true residual, and
+    /// the solution is the one a fresh solve gives (to the tolerance).
+    func testRecyclingCGCarriesItsSpace() throws {
+        let path = try write("r.toml", """
+            [problem]
+            name = "r"
+            kind = "pde"
+            [pde]
+            grid = [30, 30]
+            rhs = 1
+            coefficient = "1 + 0.3*sin(3*x + k)*cos(2*y)"
+            parameters = { k = 0 }
+            [solver]
+            method = "rcg"
+            preconditioner = "none"
+            rtol = 1e-10
+            [solver.rcg]
+            recycle = 6
+            [sweep.parameters]
+            "pde.parameters.k" = { linear = [0, 0.3], count = 4 }
+            """)
+        let r = try pdekit(["sweep", path, "-o", "r", "--jobs", "1"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        for i in 0..<4 {
+            let record = try String(contentsOf: work.appendingPathComponent("r/case-000\(i)/run.toml"), encoding: .utf8)
+            XCTAssertTrue(record.contains("rcg_recycled_vectors = \(i == 0 ? 0 : 6)"), "case \(i): \(record)")
+            XCTAssertTrue(record.contains("reason = \"converged_rtol\""), "case \(i)")
+        }
+        let single = try pdekit(["run", path, "--set", "pde.parameters.k=0.3", "-o", "k3", "--set", "solver.method=cg"])
+        XCTAssertEqual(single.status, 0, single.stderr)
+        let compare = try pdekit(["compare", "r/case-0003", "k3", "--rtol", "1e-7", "--atol", "0"])
+        XCTAssertEqual(compare.status, 0, compare.stdout)
+    }
+}

@@ -101,7 +101,7 @@ public struct MethodEntry: Sendable {
 /// The methods and preconditioners `[solver]` accepts, in the order `pdekit list` prints them.
 /// Adding one is a new file with its entry plus one line here.
 public enum SolverRegistry {
-    public static let methods: [MethodEntry] = [.cg, .gmres, .direct, .lu, .fft, .gmg, .amg]
+    public static let methods: [MethodEntry] = [.cg, .gmres, .rcg, .direct, .lu, .fft, .gmg, .amg]
     public static let preconditioners: [PreconditionerEntry] = [.none, .jacobi, .ssor, .ic0, .cholmod, .fft, .gmg, .amg]
 
     public static func method(_ name: String) -> MethodEntry? { methods.first { $0.name == name } }

@@ -1,0 +1,194 @@
+// Recycling conjugate gradients for a sequence of SPD systems: deflated CG whose deflation
+// space is carried from one system to the next.
+//
+// Deflated CG: Y. Saad, M. Yeung, J. Erhel and F. Guyomarc'h, "A deflated version of the
+// conjugate gradient algorithm", SIAM J. Sci. Comput. 21 (2000). With W (n × k) spanning
+// approximate eigenvectors of the smallest eigenvalues, the start is made A-orthogonal to W
+// (x₀ = W E⁻¹ Wᵀ b, E = WᵀAW) and every search direction is too, p = z + βp − W E⁻¹ (AW)ᵀ z, so
+// CG runs on the rest of the spectrum and its iteration count follows the reduced condition
+// number. Recycling (as in Parks, de Sturler et al. 2006 and the "RCG" of Wang, de Sturler and
+// Paulino 2007): after a solve, the Rayleigh–Ritz approximations of the k smallest eigenpairs
+// in span{W, first ℓ search directions} become the next system's W. When the matrix changes,
+// AW is recomputed with the new matrix (k products), never reused — a stale AW would deflate
+// the wrong operator.
+//
+// Stopping rule and restarts from the true residual exactly as `ConjugateGradient`.
+
+import Foundation
+import LinearAlgebra
+
+/// The deflation space one solve hands to the next: k vectors of length n.
+public final class RecycleSpace {
+    public let vectors: [[Double]]
+    public init(vectors: [[Double]]) { self.vectors = vectors }
+    public var count: Int { vectors.count }
+}
+
+public final class RecyclingCG {
+    public let matrix: any LinearOperator
+    public let preconditioner: any Preconditioner
+    public var options: IterativeOptions
+    /// k, the number of vectors kept for the next system.
+    public let recycle: Int
+    /// ℓ, the number of search directions collected for the Ritz extraction.
+    public let collect: Int
+
+    public init(matrix: any LinearOperator, preconditioner: (any Preconditioner)? = nil, recycle: Int = 10,
+                collect: Int = 20, options: IterativeOptions = IterativeOptions()) throws {
+        guard matrix.rows == matrix.columns else {
+            throw LinearAlgebraError.invalidArgument("recycling CG needs a square operator, got \(matrix.rows)×\(matrix.columns)")
+        }
+        let m = preconditioner ?? IdentityPreconditioner(size: matrix.rows)
+        guard m.rows == matrix.rows else { throw LinearAlgebraError.invalidArgument("preconditioner size \(m.rows) ≠ \(matrix.rows)") }
+        self.matrix = matrix; self.preconditioner = m; self.options = options
+        self.recycle = max(0, recycle); self.collect = max(1, collect)
+    }
+
+    /// Solves A x = b from x = 0, deflating `space` (if its vectors have this system's size).
+    /// Returns the solution, the result (`iterations` counts CG iterations; the k products
+    /// A W are extra and reported in `deflationProducts`) and the space for the next system.
+    public func solve(_ b: [Double], space: RecycleSpace?) -> (x: [Double], result: SolveResult, next: RecycleSpace?, deflationProducts: Int) {
+        let n = matrix.rows
+        precondition(b.count == n, "recycling CG: b has \(b.count) entries, operator has \(n) rows")
+        var log = IterationLog(options: options, rhsNorm: b.norm2, setupSeconds: preconditioner.setupSeconds)
+        var x = [Double](repeating: 0, count: n)
+        let bnorm = log.rhsNorm
+        if bnorm == 0 { log.record(0, 0); return (x, log.finish(.converged_zero_rhs, 0, 0), space, 0) }
+        let threshold = options.threshold(rhsNorm: bnorm)
+
+        // The deflation space with this matrix: AW (fresh), E = WᵀAW and its Cholesky factor.
+        var w = (space?.vectors ?? []).filter { $0.count == n }
+        var aw = w.map { matrix.apply($0) }
+        var e: DenseCholesky?
+        if !w.isEmpty {
+            let k = w.count
+            var em = DenseMatrix(rows: k, columns: k)
+            for i in 0..<k { for j in 0..<k { em[i, j] = 0.5 * (w[i].dot(aw[j]) + w[j].dot(aw[i])) } }
+            e = try? DenseCholesky(em)
+            if e == nil { w = []; aw = [] }  // not positive definite for this matrix: plain CG
+        }
+        let deflationProducts = w.count
+        /// μ = E⁻¹ (AW)ᵀ v: the W-component to remove from v.
+        func deflate(_ v: [Double]) -> [Double] {
+            guard let e else { return [] }
+            return (try? e.solve(aw.map { $0.dot(v) })) ?? []
+        }
+        // x₀ = W E⁻¹ Wᵀ b.
+        if let e {
+            let mu = (try? e.solve(w.map { $0.dot(b) })) ?? []
+            for (c, wc) in zip(mu, w) { for i in 0..<n { x[i] += c * wc[i] } }
+        }
+        func trueResidual() -> (r: [Double], norm: Double) {
+            let ax = matrix.apply(x)
+            let r = (0..<n).map { b[$0] - ax[$0] }
+            return (r, r.norm2)
+        }
+        var (r, rnorm) = trueResidual()
+        log.record(0, rnorm)
+        guard rnorm.isFinite else { return (x, log.finish(.diverged_nan, 0, rnorm), space, deflationProducts) }
+        if rnorm <= threshold { return (x, log.finish(log.convergedReason(rnorm), 0, rnorm), RecycleSpace(vectors: w), deflationProducts) }
+
+        var z = preconditioner.apply(r)
+        var rz = r.dot(z)
+        guard rz > 0 else { return (x, log.finish(rz.isNaN ? .diverged_nan : .diverged_indefinite_preconditioner, 0, rnorm), space, deflationProducts) }
+        var p = z
+        for (c, wc) in zip(deflate(z), w) { for i in 0..<n { p[i] -= c * wc[i] } }
+        var directions: [[Double]] = [], products: [[Double]] = []
+        var k = 0
+        var lastRestart = Double.infinity, stalled = 0
+        func done(_ reason: ConvergenceReason, _ norm: Double) -> (x: [Double], result: SolveResult, next: RecycleSpace?, deflationProducts: Int) {
+            let next = reason.converged ? ritzSpace(w: w, aw: aw, directions: directions, products: products) : RecycleSpace(vectors: w)
+            return (x, log.finish(reason, k, norm), next, deflationProducts)
+        }
+        while k < options.maxIterations {
+            if let limit = options.timeLimit, Date().timeIntervalSince(log.start) > limit { return done(.diverged_time_limit, rnorm) }
+            let q = matrix.apply(p)
+            let pq = p.dot(q)
+            guard pq.isFinite else { return done(.diverged_nan, rnorm) }
+            guard pq > 0 else { return done(.diverged_indefinite_matrix, rnorm) }
+            if directions.count < collect { directions.append(p); products.append(q) }
+            let alpha = rz / pq
+            for i in 0..<n { x[i] += alpha * p[i]; r[i] -= alpha * q[i] }
+            k += 1
+            rnorm = r.norm2
+            guard rnorm.isFinite else { log.record(k, rnorm); return done(.diverged_nan, rnorm) }
+            if rnorm <= threshold {
+                let t = trueResidual()
+                log.record(k, t.norm)
+                if t.norm <= threshold { return done(log.convergedReason(t.norm), t.norm) }
+                r = t.r; rnorm = t.norm
+                stalled = t.norm > 0.5 * lastRestart ? stalled + 1 : 0
+                lastRestart = min(lastRestart, t.norm)
+                if stalled >= 2 { return done(.diverged_stagnation, t.norm) }
+                z = preconditioner.apply(r); rz = r.dot(z)
+                p = z
+                for (c, wc) in zip(deflate(z), w) { for i in 0..<n { p[i] -= c * wc[i] } }
+                continue
+            }
+            log.record(k, rnorm)
+            z = preconditioner.apply(r)
+            let rzNew = r.dot(z)
+            guard rzNew > 0 else { return done(rzNew.isNaN ? .diverged_nan : .diverged_indefinite_preconditioner, rnorm) }
+            let beta = rzNew / rz
+            rz = rzNew
+            let mu = deflate(z)
+            for i in 0..<n { p[i] = z[i] + beta * p[i] }
+            for (c, wc) in zip(mu, w) { for i in 0..<n { p[i] -= c * wc[i] } }
+        }
+        return done(.diverged_max_iterations, trueResidual().norm)
+    }
+
+    /// Rayleigh–Ritz on span{W, collected directions}: Z = [W P], G = ZᵀZ, H = ZᵀAZ (AZ is
+    /// known: [AW, AP]). G = V S Vᵀ gives an orthonormal basis B = Z V S^{-1/2} (directions that
+    /// are numerically dependent, s < 1e-10·max s, are dropped); the eigenvectors Y of
+    /// BᵀAB = S^{-1/2} Vᵀ H V S^{-1/2} for the k smallest eigenvalues give the new W = B Y.
+    func ritzSpace(w: [[Double]], aw: [[Double]], directions: [[Double]], products: [[Double]]) -> RecycleSpace? {
+        guard recycle > 0 else { return nil }
+        let z = w + directions, az = aw + products
+        let m = z.count
+        guard m > 0 else { return nil }
+        var g = DenseMatrix(rows: m, columns: m), h = DenseMatrix(rows: m, columns: m)
+        for i in 0..<m {
+            for j in i..<m {
+                let gij = z[i].dot(z[j]), hij = 0.5 * (z[i].dot(az[j]) + z[j].dot(az[i]))
+                g[i, j] = gij; g[j, i] = gij; h[i, j] = hij; h[j, i] = hij
+            }
+        }
+        guard let gs = try? SymmetricEigendecomposition(g) else { return nil }
+        let top = gs.eigenvalues.last ?? 0
+        let kept = (0..<m).filter { gs.eigenvalues[$0] > 1e-10 * top }
+        guard !kept.isEmpty else { return nil }
+        // T = S^{-1/2} Vᵀ H V S^{-1/2} on the kept directions.
+        let r = kept.count
+        var basisCoefficients = DenseMatrix(rows: m, columns: r)  // V S^{-1/2}
+        for (c, col) in kept.enumerated() {
+            let scale = 1 / gs.eigenvalues[col].squareRoot()
+            for i in 0..<m { basisCoefficients[i, c] = gs.eigenvectors[i, col] * scale }
+        }
+        guard let hv = try? h.multiplied(by: basisCoefficients),
+              let t = try? basisCoefficients.multiplied(by: hv, transposeSelf: true) else { return nil }
+        var tsym = t
+        for i in 0..<r { for j in 0..<r { tsym[i, j] = 0.5 * (t[i, j] + t[j, i]) } }
+        guard let ts = try? SymmetricEigendecomposition(tsym) else { return nil }
+        let k = min(recycle, r)
+        guard let coefficients = try? basisCoefficients.multiplied(by: ts.eigenvectors) else { return nil }
+        let n = z[0].count
+        var vectors: [[Double]] = []
+        for c in 0..<k {
+            var v = [Double](repeating: 0, count: n)
+            for i in 0..<m {
+                let a = coefficients[i, c]
+                if a != 0 { for j in 0..<n { v[j] += a * z[i][j] } }
+            }
+            let norm = v.norm2
+            if norm > 0 && norm.isFinite { vectors.append(v.map { $0 / norm }) }
+        }
+        return RecycleSpace(vectors: vectors)
+    }
+}
+
+extension Array where Element == Double {
+    func dot(_ other: [Double]) -> Double {
+        withUnsafeBufferPointer { a in other.withUnsafeBufferPointer { Vec.dot(a, $0) } }
+    }
+}

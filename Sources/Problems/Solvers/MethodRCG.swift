@@ -1,0 +1,48 @@
+import Foundation
+import Krylov
+import LinearAlgebra
+
+/// `[solver.rcg] recycle, collect`.
+public struct RecyclingCGOptions: ComponentOptions, Equatable {
+    public var recycle = 10
+    public var collect = 20
+    public var resolved: ConfigTable {
+        var t = ConfigTable()
+        t["recycle"] = .integer(recycle); t["collect"] = .integer(collect)
+        return t
+    }
+    static func read(_ r: TableReader?) throws -> RecyclingCGOptions {
+        var o = RecyclingCGOptions()
+        guard let r else { return o }
+        o.recycle = try r.int("recycle", default: 10, minimum: 0)
+        o.collect = try r.int("collect", default: 20, minimum: 1)
+        guard o.recycle <= 200, o.collect <= 500 else {
+            throw r.error(o.recycle > 200 ? "recycle" : "collect", "too many vectors (recycle ≤ 200, collect ≤ 500): each is a vector of the system's size")
+        }
+        try r.finish()
+        return o
+    }
+}
+
+extension MethodEntry {
+    /// Deflated CG whose deflation space (Ritz vectors) a sweep carries from case to case.
+    static let rcg = MethodEntry(
+        name: "rcg", help: "recycling CG: deflated CG carrying Ritz vectors to a sweep's next case (SPD sequences), [solver.rcg]",
+        usesPreconditioner: true, iterative: true,
+        options: { try RecyclingCGOptions.read($0) },
+        validate: { a, _, _ in SolverRegistry.symmetryProblem(a, "rcg") },
+        solve: { request, d in
+            let (m, setup, options, a) = try SolverRegistry.krylovSetup(request, &d)
+            let o = request.spec.options["rcg"] as? RecyclingCGOptions ?? RecyclingCGOptions()
+            let kept = request.carry?.value("rcg", as: RecycleSpace.self)
+            d.add("rcg_recycled_vectors", kept?.vectors.filter { $0.count == a.rows }.count ?? 0)
+            d.add("stopping_rule", "true residual ||b - A x|| <= max(rtol ||b||, atol)")
+            request.view?(d)
+            let rcg = try RecyclingCG(matrix: a, preconditioner: m, recycle: o.recycle, collect: o.collect, options: options)
+            var (x, result, next, extra) = rcg.solve(request.rhs, space: kept)
+            request.carry?.set("rcg", next)
+            d.add("rcg_deflation_products", extra)
+            result.setupSeconds = setup
+            return (x, result)
+        })
+}
