@@ -46,38 +46,9 @@ public enum DiffusionAssembly {
         let nodeShape = grid.axes.map(\.nodes)
         var nodeStrides = [Int](repeating: 1, count: dim)
         for d in stride(from: dim - 2, through: 0, by: -1) { nodeStrides[d] = nodeStrides[d + 1] * nodeShape[d + 1] }
-        let nodeCount = nodeShape.reduce(1, *)
-        var a = [Double](repeating: 0, count: nodeCount)
-        var node = [Int](repeating: 0, count: dim)
-        let randomCoefficient: [Double]?
-        if case .random(let r) = spec.coefficient { randomCoefficient = try r.nodeValues(on: grid) } else { randomCoefficient = nil }
+        let a = try nodeCoefficients(spec)
         let randomRHS: [Double]?
         if case .random(let r) = spec.rhs { randomRHS = try r.nodeValues(on: grid) } else { randomRHS = nil }
-        for flat in 0..<nodeCount {
-            var rem = flat
-            for d in 0..<dim { node[d] = rem / nodeStrides[d]; rem %= nodeStrides[d] }
-            let value: Double
-            switch spec.coefficient {
-            case .expression(let e):
-                let x = coordinate(grid, node, 0), y = coordinate(grid, node, 1), z = coordinate(grid, node, 2)
-                value = e(x, y, z)
-            case .npy(_, let array):
-                // Values are given at unknowns; a Dirichlet boundary node takes its neighbour's.
-                var index = 0
-                for d in 0..<dim {
-                    let k = min(max(node[d] - (grid.axes[d].dirichletLow ? 1 : 0), 0), shape[d] - 1)
-                    index += k * strides[d]
-                }
-                value = array.values[index]
-            case .random:
-                value = randomCoefficient![flat]
-            }
-            guard value > 0, value.isNormal else {
-                let where_ = (0..<dim).map { String(coordinate(grid, node, $0)) }.joined(separator: ", ")
-                throw AssemblyError(key: "coefficient", message: "must be positive and finite (and not below 2.2e-308); it is \(shown(value)) at (\(where_))")
-            }
-            a[flat] = value
-        }
 
         var rowPointers = [Int32](repeating: 0, count: n + 1)
         var columns = [Int32](), values = [Double]()
@@ -229,6 +200,51 @@ public enum DiffusionAssembly {
             lowerOrderTerms: spec.reaction != nil || spec.velocity != nil,
             cellPeclet: spec.velocity == nil ? nil : maxPeclet)
         return AssembledProblem(matrix: matrix, rhs: rhs, exact: exact, shape: shape, structure: structure)
+    }
+
+    /// The coefficient at every node of the grid (C order over the axes' nodes, Dirichlet end
+    /// nodes included), checked positive and finite: what the assembly averages onto faces,
+    /// and what a sweep compares to order its cases.
+    public static func nodeCoefficients(_ spec: PDESpec) throws -> [Double] {
+        let grid = spec.grid
+        let dim = grid.dimension
+        let shape = grid.shape
+        let strides = grid.strides
+        let nodeShape = grid.axes.map(\.nodes)
+        var nodeStrides = [Int](repeating: 1, count: dim)
+        for d in stride(from: dim - 2, through: 0, by: -1) { nodeStrides[d] = nodeStrides[d + 1] * nodeShape[d + 1] }
+        let nodeCount = nodeShape.reduce(1, *)
+        var a = [Double](repeating: 0, count: nodeCount)
+        var node = [Int](repeating: 0, count: dim)
+        let randomCoefficient: [Double]?
+        if case .random(let r) = spec.coefficient { randomCoefficient = try r.nodeValues(on: grid) } else { randomCoefficient = nil }
+        for flat in 0..<nodeCount {
+            var rem = flat
+            for d in 0..<dim { node[d] = rem / nodeStrides[d]; rem %= nodeStrides[d] }
+            let value: Double
+            switch spec.coefficient {
+            case .expression(let e):
+                let x = coordinate(grid, node, 0), y = coordinate(grid, node, 1), z = coordinate(grid, node, 2)
+                value = e(x, y, z)
+            case .npy(_, let array):
+                // Values are given at unknowns; a Dirichlet boundary node takes its neighbour's.
+                var index = 0
+                for d in 0..<dim {
+                    let k = min(max(node[d] - (grid.axes[d].dirichletLow ? 1 : 0), 0), shape[d] - 1)
+                    index += k * strides[d]
+                }
+                value = array.values[index]
+            case .random:
+                value = randomCoefficient![flat]
+            }
+            guard value > 0, value.isNormal else {
+                let where_ = (0..<dim).map { String(coordinate(grid, node, $0)) }.joined(separator: ", ")
+                throw AssemblyError(key: "coefficient", message: "must be positive and finite (and not below 2.2e-308); it is \(shown(value)) at (\(where_))")
+            }
+            a[flat] = value
+        }
+
+        return a
     }
 
     @inline(__always)

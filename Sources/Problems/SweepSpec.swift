@@ -25,6 +25,10 @@ public struct SweepSpec: Sendable {
     }
 
     public var mode: Mode
+    /// `[sweep] order`: "given" runs the cases in file order; "nearest" lets the study order
+    /// them so that neighbours are similar problems (recycling and reuse gain from it).
+    public enum Order: String, Sendable, CaseIterable { case given, nearest }
+    public var order: Order
     public var parameters: [Parameter]
     /// The cases: one list of (key, value) per case, in a deterministic order.
     public var cases: [[(key: String, value: ConfigValue)]]
@@ -35,6 +39,7 @@ public struct SweepSpec: Sendable {
             throw ProblemError(file: document.path, key: "sweep", message: "no [sweep] table: this file describes one problem (use pdekit run)")
         }
         mode = Mode(rawValue: try r.string("mode", default: "product", oneOf: ["product", "zip", "random", "latin_hypercube"]))!
+        order = Order(rawValue: try r.string("order", default: "given", oneOf: Order.allCases.map(\.rawValue)))!
         let sampled = mode == .random || mode == .latin_hypercube
         let samples = sampled ? try r.int("samples", default: 0, minimum: 1) : 0
         let seed = sampled ? try r.int("seed", default: 0, minimum: 0) : 0

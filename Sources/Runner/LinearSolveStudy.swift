@@ -15,6 +15,19 @@ public struct LinearSolveStudy: Study {
 
     public func check(_ spec: ProblemSpec) throws { _ = try Self.prepare(spec) }
 
+    /// `[sweep] order = "nearest"`: cases ordered by the distance between their coefficient
+    /// fields (`CaseOrdering`). Linear systems, and sweeps whose grids differ between cases,
+    /// keep the file order.
+    public func order(_ specs: [ProblemSpec]) -> [Int] {
+        var features: [[Double]] = []
+        for spec in specs {
+            guard let pde = spec.pde, let a = try? DiffusionAssembly.nodeCoefficients(pde) else { return Array(specs.indices) }
+            features.append(CaseOrdering.subsample(a))
+        }
+        guard let length = features.first?.count, features.allSatisfy({ $0.count == length }) else { return Array(specs.indices) }
+        return CaseOrdering.nearest(features)
+    }
+
     /// The assembled, validated system of one problem: everything short of solving.
     struct Prepared {
         var matrix: CSRMatrix

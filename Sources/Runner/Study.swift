@@ -19,9 +19,10 @@ public protocol Study: Sendable {
     func check(_ spec: ProblemSpec) throws
     /// Solves the problem. Not converging is an outcome with a negative reason, not an error.
     func solve(_ spec: ProblemSpec, _ context: StudyContext) throws -> StudyOutcome
-    /// The order in which a sweep runs its cases: a permutation of `specs.indices`. Workers run
-    /// contiguous chains of it and shards are contiguous blocks of it, so neighbours in this
-    /// order share carried state.
+    /// The order in which a sweep with `[sweep] order = "nearest"` runs its cases: a permutation
+    /// of `specs.indices` that puts similar problems next to each other. Workers run contiguous
+    /// chains of it and shards are contiguous blocks of it, so neighbours in this order share
+    /// carried state. (The default keeps the file order.)
     func order(_ specs: [ProblemSpec]) -> [Int]
 }
 

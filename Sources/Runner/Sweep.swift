@@ -53,8 +53,9 @@ public enum Sweep {
         if let other = specs.first(where: { $0.kind != base.kind }) {
             throw RunError(.badInput, "\(path): every case of a sweep must be of one kind; a case has kind '\(other.kind)', the file '\(base.kind)'")
         }
-        // The study's order (file order unless it knows better); this shard's block of it.
-        let order = study.order(specs)
+        // File order, or with `order = "nearest"` the study's order of similar neighbours; this
+        // shard's block of it.
+        let order = sweep.order == .nearest ? study.order(specs) : Array(specs.indices)
         guard order.sorted() == Array(specs.indices) else {
             throw RunError(.internal, "\(path): the study's case order is not a permutation of the \(specs.count) cases")
         }

@@ -71,6 +71,8 @@ final class PluggedKindTests: XCTestCase {
             [squares]
             n = 4
             scale = 2
+            [sweep]
+            order = "nearest"
             [sweep.parameters]
             "squares.scale" = [1, 10]
             """.write(to: file, atomically: true, encoding: .utf8)
@@ -93,7 +95,7 @@ final class PluggedKindTests: XCTestCase {
         XCTAssertEqual(records[0], ["case", "squares.scale", "status", "total", "wall_seconds", "previous_case", "folder", "error"])
         let rows = records.dropFirst().sorted { $0[0] < $1[0] }
         XCTAssertEqual(rows.map { $0[3] }, [CSV.format(14), CSV.format(140)])
-        // The study's order ran case 1 first, so case 0 followed it.
+        // With order = "nearest" the study's order ran case 1 first, so case 0 followed it.
         XCTAssertEqual(rows.map { $0[5] }, ["1", ""])
         XCTAssertEqual(try NPY.read(dir.appendingPathComponent("sweep/case-0001/u.npy")).values, [0, 10, 40, 90])
     }

@@ -46,3 +46,39 @@ final class SweepTableTests: XCTestCase {
         XCTAssertEqual(Double(out[4][o])!, 1, accuracy: 1e-12)
     }
 }
+
+final class CaseOrderingTests: XCTestCase {
+    /// The tour is a permutation, starts at case 0 and is never longer than the file order (a
+    /// greedy tour longer than it is replaced by it); a shuffled one-parameter family comes out
+    /// sorted from case 0.
+    func testOrderingIsAPermutationAndSortsAOneParameterFamily() throws {
+        let values = [0.5, 0.1, 0.4, 0.2, 0.3]
+        let features = values.map { v in (0..<50).map { Double($0) * v } }
+        let order = CaseOrdering.nearest(features)
+        XCTAssertEqual(order.sorted(), Array(0..<5))
+        XCTAssertEqual(order, [0, 2, 4, 3, 1])
+        XCTAssertLessThanOrEqual(CaseOrdering.tourLength(order, features), CaseOrdering.tourLength(Array(0..<5), features))
+    }
+
+    /// Random 2D points (8000, above the greedy limit: grouped): a permutation, and a tour much
+    /// shorter than the file order's random walk.
+    func testLargeSetsAreGroupedAndStillShorten() throws {
+        var state: UInt64 = 42
+        func next() -> Double { state = state &* 6364136223846793005 &+ 1442695040888963407; return Double(state >> 11) / Double(1 << 53) }
+        let features = (0..<8000).map { _ in [next(), next()] }
+        let order = CaseOrdering.nearest(features)
+        XCTAssertEqual(Set(order).count, 8000)
+        XCTAssertLessThan(CaseOrdering.tourLength(order, features), 0.5 * CaseOrdering.tourLength(Array(0..<8000), features))
+    }
+
+    func testAnOrderedFamilyKeepsItsOrder() throws {
+        // 0, 1, 2, 3, 10, 4: greedy from 0 visits 10 last (0 1 2 3 4 10: length 3 + 1 + 6 = 10),
+        // the file order is 3 + 7 + 6 = 16; both are permutations, the shorter wins.
+        let features = [0.0, 1, 2, 3, 10, 4].map { [$0] }
+        let order = CaseOrdering.nearest(features)
+        XCTAssertEqual(order, [0, 1, 2, 3, 5, 4])
+        // A family already in order stays as given.
+        let sorted = (0..<10).map { [Double($0)] }
+        XCTAssertEqual(CaseOrdering.nearest(sorted), Array(0..<10))
+    }
+}

@@ -363,3 +363,37 @@ extension SweepCLITests {
         XCTAssertEqual(compare.status, 0, compare.stdout)
     }
 }
+
+extension SweepCLITests {
+    /// `[sweep] order = "nearest"`: a shuffled coefficient family runs as a chain of nearest
+    /// neighbours (`previous_case`), and every case is in the table.
+    func testNearestOrderChainsSimilarCases() throws {
+        let path = try write("n.toml", """
+            [problem]
+            name = "n"
+            kind = "pde"
+            [pde]
+            grid = [16, 16]
+            rhs = 1
+            coefficient = "1 + k*x"
+            parameters = { k = 0 }
+            [solver]
+            method = "cg"
+            [sweep]
+            order = "nearest"
+            [sweep.parameters]
+            "pde.parameters.k" = [0.5, 0.1, 0.4, 0.2, 0.3]
+            """)
+        let r = try pdekit(["sweep", path, "-o", "n", "--jobs", "1"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let t = try table("n")
+        let previous = t[0].firstIndex(of: "previous_case")!, status = t[0].firstIndex(of: "status")!
+        var before: [String: String] = [:]
+        for row in t.dropFirst() { before[row[0]] = row[previous]; XCTAssertEqual(row[status], "ok") }
+        XCTAssertEqual(before, ["0": "", "2": "0", "4": "2", "3": "4", "1": "3"])
+        let bad = try write("b.toml", try String(contentsOfFile: path, encoding: .utf8).replacingOccurrences(of: "\"nearest\"", with: "\"closest\""))
+        let e = try pdekit(["sweep", bad, "-o", "b"])
+        XCTAssertEqual(e.status, 2)
+        XCTAssertTrue(e.stderr.contains("sweep.order"), e.stderr)
+    }
+}
