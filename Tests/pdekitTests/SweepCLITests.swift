@@ -92,14 +92,25 @@ final class SweepCLITests: CLITestCase {
 
     /// SIGKILL mid-way, then --resume: no case lost, none done twice, no torn row.
     func testKilledSweepResumes() throws {
-        let path = try darcySweep("k", count: 40, grid: 127)
+        try assertKilledSweepResumes("k", settings: [])
+    }
+
+    /// A recycling sweep in nearest-neighbour order, killed and resumed: every case is there
+    /// once; the resumed chains start without a recycle space (it lived in the killed process).
+    func testKilledRecyclingSweepResumes() throws {
+        try assertKilledSweepResumes("kr", settings: ["--set", "solver.method=rcg", "--set", "solver.preconditioner=jacobi",
+                                                      "--set", "sweep.order=nearest"])
+    }
+
+    func assertKilledSweepResumes(_ name: String, settings: [String], file: StaticString = #filePath, line: UInt = #line) throws {
+        let path = try darcySweep(name, count: 40, grid: 127)
         let p = Process()
         p.executableURL = Self.executable
-        p.arguments = ["sweep", path, "-o", "k"]
+        p.arguments = ["sweep", path, "-o", name] + settings
         p.currentDirectoryURL = work
         p.standardOutput = FileHandle.nullDevice; p.standardError = FileHandle.nullDevice
         try p.run()
-        let csv = work.appendingPathComponent("k/sweep.csv")
+        let csv = work.appendingPathComponent("\(name)/sweep.csv")
         let deadline = Date().addingTimeInterval(120)
         var rows = 0
         while Date() < deadline {
@@ -107,22 +118,24 @@ final class SweepCLITests: CLITestCase {
             if rows >= 4 || !p.isRunning { break }
             usleep(20_000)
         }
-        XCTAssertTrue(p.isRunning, "the sweep finished before it could be killed; make its cases slower")
+        XCTAssertTrue(p.isRunning, "the sweep finished before it could be killed; make its cases slower", file: file, line: line)
         kill(p.processIdentifier, SIGKILL)
         p.waitUntilExit()
         let before = try CSV.read(csv)
-        XCTAssertFalse(before.tornTail)
-        XCTAssertLessThan(before.records.count - 1, 40)
+        XCTAssertFalse(before.tornTail, file: file, line: line)
+        XCTAssertLessThan(before.records.count - 1, 40, file: file, line: line)
 
-        let r = try pdekit(["sweep", path, "-o", "k", "--resume", "--jobs", "2"])
-        XCTAssertEqual(r.status, 0, r.stderr)
-        let t = try table("k")
-        XCTAssertEqual(t.dropFirst().map { Int($0[0])! }, Array(0..<40))  // each case once, in order
+        let r = try pdekit(["sweep", path, "-o", name, "--resume", "--jobs", "2"] + settings)
+        XCTAssertEqual(r.status, 0, r.stderr, file: file, line: line)
+        let t = try table(name)
+        let ids = t.dropFirst().map { Int($0[0])! }
+        XCTAssertEqual(ids.sorted(), Array(0..<40), file: file, line: line)  // each case once
+        if settings.isEmpty { XCTAssertEqual(ids, Array(0..<40), file: file, line: line) }  // and in file order
         let status = t[0].firstIndex(of: "status")!
-        XCTAssertTrue(t.dropFirst().allSatisfy { $0[status] == "ok" })
+        XCTAssertTrue(t.dropFirst().allSatisfy { $0[status] == "ok" }, file: file, line: line)
         // No staging folders left from the killed cases.
-        let leftovers = try FileManager.default.contentsOfDirectory(atPath: work.appendingPathComponent("k").path).filter { $0.hasPrefix(".") }
-        XCTAssertTrue(leftovers.allSatisfy { $0.contains(".tmp-") || $0 == ".pdekit-output" }, "\(leftovers)")
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: work.appendingPathComponent(name).path).filter { $0.hasPrefix(".") }
+        XCTAssertTrue(leftovers.allSatisfy { $0.contains(".tmp-") || $0 == ".pdekit-output" }, "\(leftovers)", file: file, line: line)
     }
 
     func testShardsMergeToTheUnshardedTable() throws {
