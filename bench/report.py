@@ -205,6 +205,21 @@ for label, what, target in [(f"poisson2d_n{N}", f"2D Poisson {N}²", 0.8), ("poi
 if mg_records:
     write_csv("multigrid.csv", mg_records + [x for x in r if x])
 
+# Recycling (issue 10, first part): totals over bench/problems/darcy_family100.toml.
+rec = {c: by.get(("pdekit", f"recycling_{c}")) for c in ["cg_ic0", "rcg_ic0", "cg_amg_rebuilt", "cg_amg_reused", "cg_none", "rcg_none"]}
+rec_records = [m for m in metrics("recycling") if m[4].startswith("recycling_")]
+for a, b, what in [("rcg_ic0", "cg_ic0", "recycling CG vs CG, both IC(0)"), ("rcg_none", "cg_none", "recycling CG vs CG, no preconditioner"),
+                   ("cg_amg_reused", "cg_amg_rebuilt", "CG + AMG, hierarchy of case 1 reused vs rebuilt per case"),
+                   ("rcg_ic0", "cg_amg_rebuilt", "recycling CG + IC(0) vs CG + AMG rebuilt (the strongest baseline)")]:
+    if rec[a] and rec[b]:
+        table.append((f"100 Darcy systems (n = 10⁴): {what} — iterations; solver seconds (no target yet)",
+                      f"{rec[a]['iterations']}; {rec[a]['solver_s']:.2f} s", f"{rec[b]['iterations']}; {rec[b]['solver_s']:.2f} s",
+                      f"{rec[a]['solver_s'] / rec[b]['solver_s']:.2f}", "", ""))
+        rec_records.append([today, "ratio", "ratio", "", f"{a}_vs_{b}_iterations", "ratio", rec[a]["iterations"] / rec[b]["iterations"], "iterations"])
+        rec_records.append([today, "ratio", "ratio", "", f"{a}_vs_{b}_solver_seconds", "ratio", rec[a]["solver_s"] / rec[b]["solver_s"], "solver seconds"])
+if rec_records:
+    write_csv("recycling.csv", rec_records)
+
 md = ["| benchmark | pdekit | peer | ratio | target | met |", "|---|---|---|---|---|---|"]
 md += ["| " + " | ".join(row) + " |" for row in table]
 text = "\n".join(md)
