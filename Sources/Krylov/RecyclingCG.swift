@@ -68,10 +68,18 @@ public final class RecyclingCG {
             if e == nil { w = []; aw = [] }  // not positive definite for this matrix: plain CG
         }
         let deflationProducts = w.count
+        // E⁻¹ explicitly (k × k, once): a LAPACK call per iteration would wake OpenBLAS's thread
+        // pool every time, which cost more than the iteration itself on 10⁴ unknowns.
+        let kw = w.count
+        var inverse = [Double](repeating: 0, count: kw * kw)
+        if let e, let inv = try? e.solve(DenseMatrix.identity(kw)) {
+            for i in 0..<kw { for j in 0..<kw { inverse[i * kw + j] = inv[i, j] } }
+        }
         /// μ = E⁻¹ (AW)ᵀ v: the W-component to remove from v.
         func deflate(_ v: [Double]) -> [Double] {
-            guard let e else { return [] }
-            return (try? e.solve(aw.map { $0.dot(v) })) ?? []
+            guard e != nil else { return [] }
+            let t = aw.map { $0.dot(v) }
+            return (0..<kw).map { i in (0..<kw).reduce(0.0) { $0 + inverse[i * kw + $1] * t[$1] } }
         }
         // x₀ = W E⁻¹ Wᵀ b.
         if let e {
@@ -88,11 +96,23 @@ public final class RecyclingCG {
         guard rnorm.isFinite else { return (x, log.finish(.diverged_nan, 0, rnorm), space, deflationProducts) }
         if rnorm <= threshold { return (x, log.finish(log.convergedReason(rnorm), 0, rnorm), RecycleSpace(vectors: w), deflationProducts) }
 
-        var z = preconditioner.apply(r)
-        var rz = r.dot(z)
+        // Work vectors reused by every iteration; products and updates by the fused, threaded
+        // kernels CG uses.
+        var z = [Double](repeating: 0, count: n), q = z
+        func applyPreconditioner() -> Double {
+            r.withUnsafeBufferPointer { rp in z.withUnsafeMutableBufferPointer { preconditioner.applyAndDotWithInput(rp, into: $0) } }
+        }
+        /// p ← p − W E⁻¹ (AW)ᵀ z.
+        func removeDeflated(from p: inout [Double]) {
+            let mu = deflate(z)
+            p.withUnsafeMutableBufferPointer { pp in
+                for (c, wc) in zip(mu, w) { wc.withUnsafeBufferPointer { Vec.axpy(-c, $0, pp) } }
+            }
+        }
+        var rz = applyPreconditioner()
         guard rz > 0 else { return (x, log.finish(rz.isNaN ? .diverged_nan : .diverged_indefinite_preconditioner, 0, rnorm), space, deflationProducts) }
         var p = z
-        for (c, wc) in zip(deflate(z), w) { for i in 0..<n { p[i] -= c * wc[i] } }
+        removeDeflated(from: &p)
         var directions: [[Double]] = [], products: [[Double]] = []
         var k = 0
         var lastRestart = Double.infinity, stalled = 0
@@ -102,15 +122,15 @@ public final class RecyclingCG {
         }
         while k < options.maxIterations {
             if let limit = options.timeLimit, Date().timeIntervalSince(log.start) > limit { return done(.diverged_time_limit, rnorm) }
-            let q = matrix.apply(p)
-            let pq = p.dot(q)
+            let pq = p.withUnsafeBufferPointer { pp in q.withUnsafeMutableBufferPointer { matrix.applyAndDot(pp, into: $0) } }
             guard pq.isFinite else { return done(.diverged_nan, rnorm) }
             guard pq > 0 else { return done(.diverged_indefinite_matrix, rnorm) }
             if directions.count < collect { directions.append(p); products.append(q) }
             let alpha = rz / pq
-            for i in 0..<n { x[i] += alpha * p[i]; r[i] -= alpha * q[i] }
+            let rr = p.withUnsafeBufferPointer { pp in q.withUnsafeBufferPointer { qp in
+                x.withUnsafeMutableBufferPointer { xp in r.withUnsafeMutableBufferPointer { Vec.cgUpdate(alpha: alpha, p: pp, q: qp, x: xp, r: $0) } } } }
             k += 1
-            rnorm = r.norm2
+            rnorm = rr.squareRoot()
             guard rnorm.isFinite else { log.record(k, rnorm); return done(.diverged_nan, rnorm) }
             if rnorm <= threshold {
                 let t = trueResidual()
@@ -120,20 +140,18 @@ public final class RecyclingCG {
                 stalled = t.norm > 0.5 * lastRestart ? stalled + 1 : 0
                 lastRestart = min(lastRestart, t.norm)
                 if stalled >= 2 { return done(.diverged_stagnation, t.norm) }
-                z = preconditioner.apply(r); rz = r.dot(z)
+                rz = applyPreconditioner()
                 p = z
-                for (c, wc) in zip(deflate(z), w) { for i in 0..<n { p[i] -= c * wc[i] } }
+                removeDeflated(from: &p)
                 continue
             }
             log.record(k, rnorm)
-            z = preconditioner.apply(r)
-            let rzNew = r.dot(z)
+            let rzNew = applyPreconditioner()
             guard rzNew > 0 else { return done(rzNew.isNaN ? .diverged_nan : .diverged_indefinite_preconditioner, rnorm) }
             let beta = rzNew / rz
             rz = rzNew
-            let mu = deflate(z)
-            for i in 0..<n { p[i] = z[i] + beta * p[i] }
-            for (c, wc) in zip(mu, w) { for i in 0..<n { p[i] -= c * wc[i] } }
+            z.withUnsafeBufferPointer { zp in p.withUnsafeMutableBufferPointer { Vec.xpby(zp, beta, $0) } }
+            removeDeflated(from: &p)
         }
         return done(.diverged_max_iterations, trueResidual().norm)
     }
