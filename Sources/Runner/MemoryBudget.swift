@@ -32,28 +32,10 @@ enum MemoryBudget {
         for f in [p.coefficient, p.rhs] { if case .random = f { fields += 32 * nodes } }  // complex FFT work arrays
         let matrix = 12 * (2 * d + 1) * n + 4 * n
         let vectors = 8 * n * (p.exact == nil ? 2 : 3)
-        let triangle = 12 * (d + 1) * n
-        // A sparse factor's fill-in under nested dissection (CHOLMOD, UMFPACK): measured here
-        // as 3.1-3.2 n log2 n entries for 2D 5-point grids (255², 511²) and 6.9-8.9 n^(4/3)
-        // for 3D 7-point grids (31³, 63³); 8 bytes an entry.
-        let fill: Double = switch p.grid.dimension {
-        case 1: 8 * 2 * n
-        case 2: 8 * 3 * n * log2(max(n, 2))
-        default: 8 * 6 * pow(n, 4.0 / 3.0)
-        }
-        let method: Double
-        switch spec.solver.method {
-        case "cg":
-            let work = 32 * n
-            switch spec.solver.preconditioner {
-            case "ic0": method = work + triangle + 8 * n
-            case "cholmod": method = work + max(fill, triangle)
-            case "jacobi", "ssor": method = work + 8 * n
-            case "fft": method = work + 24 * n
-            default: method = work
-            }
-        case "direct", "lu": method = max(fill, triangle) + 16 * n
-        default: method = 40 * n
+        // The solver's own allocations, as its registry entries model them.
+        var method = spec.solver.methodEntry?.workspace(n, p.grid.dimension, spec.solver.options[spec.solver.method]) ?? 40 * n
+        if spec.solver.methodEntry?.usesPreconditioner == true, let entry = SolverRegistry.preconditioner(spec.solver.preconditioner) {
+            method += entry.workspace(n, p.grid.dimension, spec.solver.options[spec.solver.preconditioner])
         }
         let total = fields + matrix + vectors + method
         return (total, "matrix \(format(matrix)), fields and vectors \(format(fields + vectors)), solver \(format(method))")

@@ -102,6 +102,7 @@ extension MethodEntry {
         usesPreconditioner: false, iterative: true,
         options: { try AlgebraicMultigridSettings.read($0) },
         validate: { a, _, _ in SolverRegistry.symmetryProblem(a, "amg") },
+        workspace: { n, d, _ in Workspace.amg(n, d) + 16 * n },
         solve: { request, d in
             let spec = request.spec
             let t0 = Date()
@@ -132,5 +133,6 @@ extension PreconditionerEntry {
             }
             return nil
         },
+        workspace: { n, d, _ in Workspace.amg(n, d) },
         make: { a, _, options, carry, d in try AlgebraicMultigridSettings.hierarchy(a, options, carry: carry, &d) })
 }

@@ -41,6 +41,7 @@ extension MethodEntry {
             return structure?.constantCoefficient == nil
                 ? "'fft' needs a constant coefficient; for a variable one use method = \"cg\" with preconditioner = \"fft\"" : nil
         },
+        workspace: { n, _, _ in 40 * n },
         solve: { request, d in
             let t0 = Date()
             guard let c = request.structure?.constantCoefficient else {
@@ -57,6 +58,7 @@ extension PreconditionerEntry {
         name: "fft", help: "FFT solve of the constant-coefficient operator with the geometric-mean coefficient (pde problems)",
         options: { try FastPoissonSolver.Options.read($0) },
         validate: { _, structure, _ in SolverRegistry.needsGrid(structure, "fft") },
+        workspace: { n, _, _ in 24 * n },
         make: { _, structure, options, _, d in
             try FastPoissonSolver.Options.solver(structure, coefficient: structure?.geometricMeanCoefficient ?? 1, options, &d)
         })

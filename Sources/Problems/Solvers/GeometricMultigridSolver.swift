@@ -71,6 +71,7 @@ extension MethodEntry {
         validate: { a, structure, _ in
             MultigridOptions.gridProblem(structure) ?? SolverRegistry.symmetryProblem(a, "gmg")
         },
+        workspace: { n, d, _ in Workspace.gmg(n, d) + 16 * n },
         solve: { request, d in
             let spec = request.spec
             let t0 = Date()
@@ -102,5 +103,6 @@ extension PreconditionerEntry {
             }
             return nil
         },
+        workspace: { n, d, _ in Workspace.gmg(n, d) },
         make: { _, structure, options, _, d in try MultigridOptions.hierarchy(structure, options, &d) })
 }

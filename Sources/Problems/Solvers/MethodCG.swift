@@ -9,6 +9,7 @@ extension MethodEntry {
         name: "cg", help: "conjugate gradients, preconditioned by `preconditioner` (SPD matrices)",
         usesPreconditioner: true, iterative: true,
         validate: { a, _, _ in SolverRegistry.symmetryProblem(a, "cg") },
+        workspace: { n, _, _ in 32 * n },
         solve: { request, d in
             let (m, setup, options, a) = try SolverRegistry.krylovSetup(request, &d)
             d.add("stopping_rule", "true residual ||b - A x|| <= max(rtol ||b||, atol)")

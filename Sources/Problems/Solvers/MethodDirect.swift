@@ -7,6 +7,7 @@ extension MethodEntry {
         name: "direct", help: "sparse Cholesky by CHOLMOD, supernodal (SPD matrices)",
         usesPreconditioner: false, iterative: false,
         validate: { a, _, _ in SolverRegistry.symmetryProblem(a, "direct") },
+        workspace: { n, d, _ in Workspace.factor(n, d) + 16 * n },
         solve: { request, d in
             let t0 = Date()
             // A sweep's previous case with the same pattern: refactor, skipping the analysis.

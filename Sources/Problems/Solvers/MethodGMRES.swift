@@ -27,6 +27,7 @@ extension MethodEntry {
         name: "gmres", help: "restarted GMRES(m), right-preconditioned (any nonsingular matrix), [solver.gmres] restart",
         usesPreconditioner: true, iterative: true,
         options: { try GMRESOptions.read($0) },
+        workspace: { n, _, o in Double((o as? GMRESOptions ?? GMRESOptions()).restart + 1) * 8 * n + 48 * n },
         solve: { request, d in
             let (m, setup, options, a) = try SolverRegistry.krylovSetup(request, &d)
             let o = request.spec.options["gmres"] as? GMRESOptions ?? GMRESOptions()

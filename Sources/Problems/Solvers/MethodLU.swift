@@ -6,6 +6,7 @@ extension MethodEntry {
     static let lu = MethodEntry(
         name: "lu", help: "sparse LU by UMFPACK (any nonsingular matrix)",
         usesPreconditioner: false, iterative: false,
+        workspace: { n, d, _ in Workspace.factor(n, d) + 16 * n },
         solve: { request, d in
             let t0 = Date()
             let lu: LUFactorization

@@ -31,6 +31,10 @@ extension MethodEntry {
         usesPreconditioner: true, iterative: true,
         options: { try RecyclingCGOptions.read($0) },
         validate: { a, _, _ in SolverRegistry.symmetryProblem(a, "rcg") },
+        workspace: { n, _, o in
+            let r = o as? RecyclingCGOptions ?? RecyclingCGOptions()
+            return 56 * n + Double(2 * (r.recycle + r.collect) + r.recycle) * 8 * n  // W, AW, directions, products
+        },
         solve: { request, d in
             let (m, setup, options, a) = try SolverRegistry.krylovSetup(request, &d)
             let o = request.spec.options["rcg"] as? RecyclingCGOptions ?? RecyclingCGOptions()

@@ -20,7 +20,8 @@ extension PreconditionerEntry {
             guard omega > 0, omega < 2 else { throw r.error("omega", "must lie in (0, 2), got \(omega)") }
             try r.finish()
             return SSORPreconditioner.Options(omega: omega)
-        }
+        },
+        workspace: { n, _, _ in 8 * n }
     ) { a, _, options, _, d in
         let o = options as? SSORPreconditioner.Options ?? SSORPreconditioner.Options()
         d.add("ssor_omega", o.omega)

@@ -7,12 +7,14 @@ extension PreconditionerEntry {
         IdentityPreconditioner(size: a.rows)
     }
 
-    static let jacobi = PreconditionerEntry(name: "jacobi", help: "diagonal scaling, M = diag(A)") { a, _, _, _, _ in
+    static let jacobi = PreconditionerEntry(name: "jacobi", help: "diagonal scaling, M = diag(A)",
+                                            workspace: { n, _, _ in 8 * n }) { a, _, _, _, _ in
         try JacobiPreconditioner(a)
     }
 
     static let ic0 = PreconditionerEntry(
-        name: "ic0", help: "incomplete Cholesky with zero fill, natural ordering; diagonal shift on breakdown"
+        name: "ic0", help: "incomplete Cholesky with zero fill, natural ordering; diagonal shift on breakdown",
+        workspace: { n, d, _ in Workspace.triangle(n, d) + 8 * n }
     ) { a, _, _, _, d in
         let ic = try IncompleteCholeskyPreconditioner(a)
         d.add("ic0_shift", ic.shift)
@@ -20,7 +22,8 @@ extension PreconditionerEntry {
     }
 
     static let cholmod = PreconditionerEntry(
-        name: "cholmod", help: "exact Cholesky factor by CHOLMOD (CG then converges in one step)"
+        name: "cholmod", help: "exact Cholesky factor by CHOLMOD (CG then converges in one step)",
+        workspace: { n, d, _ in Workspace.factor(n, d) }
     ) { a, _, _, _, d in
         let c = try CholeskyFactorization(a)
         d.add("cholmod_factor_nonzeros", c.factorNonzeros)
