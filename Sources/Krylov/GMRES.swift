@@ -62,12 +62,8 @@ public final class GMRES {
         var log = IterationLog(options: options, rhsNorm: bnorm, setupSeconds: preconditioner.setupSeconds)
         func record(_ k: Int, _ rnorm: Double) { log.record(k, rnorm) }
         func finish(_ reason: ConvergenceReason, _ k: Int, _ rnorm: Double) -> SolveResult { log.finish(reason, k, rnorm) }
-        if bnorm == 0 {
-            for i in x.indices { x[i] = 0 }
-            record(0, 0)
-            return finish(.converged_zero_rhs, 0, 0)
-        }
-        let threshold = options.threshold(rhsNorm: bnorm)
+        if let done = log.zeroRightHandSide(&x) { return done }
+        let threshold = log.threshold
         func trueResidual(into r: inout [Double]) -> Double {
             r = matrix.apply(x)
             for i in 0..<n { r[i] = b[i] - r[i] }
@@ -75,9 +71,7 @@ public final class GMRES {
         }
         var r = [Double](repeating: 0, count: n)
         var rnorm = trueResidual(into: &r)
-        record(0, rnorm)
-        guard rnorm.isFinite else { return finish(.diverged_nan, 0, rnorm) }
-        if rnorm <= threshold { return finish(log.convergedReason(rnorm), 0, rnorm) }
+        if let done = log.initialResidual(rnorm) { return done }
 
         // Hessenberg matrix (column-major, (m+1) × m), Givens rotations, the rotated rhs g.
         var h = [Double](repeating: 0, count: (m + 1) * m)

@@ -52,9 +52,8 @@ public final class RecyclingCG {
         precondition(b.count == n, "recycling CG: b has \(b.count) entries, operator has \(n) rows")
         var log = IterationLog(options: options, rhsNorm: b.norm2, setupSeconds: preconditioner.setupSeconds)
         var x = [Double](repeating: 0, count: n)
-        let bnorm = log.rhsNorm
-        if bnorm == 0 { log.record(0, 0); return (x, log.finish(.converged_zero_rhs, 0, 0), space, 0) }
-        let threshold = options.threshold(rhsNorm: bnorm)
+        if let done = log.zeroRightHandSide(&x) { return (x, done, space, 0) }
+        let threshold = log.threshold
 
         // The deflation space with this matrix: AW (fresh), E = WᵀAW and its Cholesky factor.
         var w = (space?.vectors ?? []).filter { $0.count == n }
@@ -92,9 +91,9 @@ public final class RecyclingCG {
             return (r, r.norm2)
         }
         var (r, rnorm) = trueResidual()
-        log.record(0, rnorm)
-        guard rnorm.isFinite else { return (x, log.finish(.diverged_nan, 0, rnorm), space, deflationProducts) }
-        if rnorm <= threshold { return (x, log.finish(log.convergedReason(rnorm), 0, rnorm), RecycleSpace(vectors: w), deflationProducts) }
+        if let done = log.initialResidual(rnorm) {
+            return (x, done, done.reason.converged ? RecycleSpace(vectors: w) : space, deflationProducts)
+        }
 
         // Work vectors reused by every iteration; products and updates by the fused, threaded
         // kernels CG uses.

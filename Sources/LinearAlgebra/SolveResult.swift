@@ -141,6 +141,25 @@ public struct IterationLog {
                     setupSeconds: setupSeconds, solveSeconds: Date().timeIntervalSince(start))
     }
 
+    /// max(rtol‖b‖, atol).
+    public var threshold: Double { options.threshold(rhsNorm: rhsNorm) }
+
+    /// b = 0: x = 0 is the solution; the result to return, or nil for any other b.
+    public mutating func zeroRightHandSide(_ x: inout [Double]) -> SolveResult? {
+        guard rhsNorm == 0 else { return nil }
+        for i in x.indices { x[i] = 0 }
+        record(0, 0)
+        return finish(.converged_zero_rhs, 0, 0)
+    }
+
+    /// Records the initial residual; the result to return when it is NaN or already within the
+    /// tolerance, nil when the iteration must run.
+    public mutating func initialResidual(_ rnorm: Double) -> SolveResult? {
+        record(0, rnorm)
+        if !rnorm.isFinite { return finish(.diverged_nan, 0, rnorm) }
+        return rnorm <= threshold ? finish(convergedReason(rnorm), 0, rnorm) : nil
+    }
+
     /// The converged reason for a residual at or below the threshold.
     public func convergedReason(_ rnorm: Double) -> ConvergenceReason { rnorm <= options.atol ? .converged_atol : .converged_rtol }
 }

@@ -50,7 +50,6 @@ public struct AlgebraicMultigridOptions: Sendable, Equatable {
     }
 
     public var theta: Double { strengthThreshold ?? (algorithm == .classical ? 0.25 : 0) }
-    public var isSymmetric: Bool { (cycle == .v || cycle == .w) && preSmooth == postSmooth }
 }
 
 /// Algebraic multigrid for an SPD CSR matrix: the hierarchy is built from the matrix alone.

@@ -199,16 +199,29 @@ struct GridTransfer {
         let (_, c1, c2) = coarseShape
         let (t0, t1, t2) = axes
         var ri = [Int32](), ci = [Int32](), v = [Double]()
-        func terms(_ t: AxisTransfer, _ i: Int) -> [(Int, Double)] {
-            [(t.low[i], t.lowWeight[i]), (t.high[i], t.highWeight[i])].filter { $0.1 != 0 }
+        let capacity = 8 * f0 * f1 * f2
+        ri.reserveCapacity(capacity); ci.reserveCapacity(capacity); v.reserveCapacity(capacity)
+        // Term s (0: low, 1: high) of axis transfer t at fine index i.
+        @inline(__always) func term(_ t: AxisTransfer, _ i: Int, _ s: Int) -> (Int, Double) {
+            s == 0 ? (t.low[i], t.lowWeight[i]) : (t.high[i], t.highWeight[i])
         }
         for i0 in 0..<f0 {
             for i1 in 0..<f1 {
                 for i2 in 0..<f2 {
                     let row = Int32((i0 * f1 + i1) * f2 + i2)
-                    for (a, wa) in terms(t0, i0) { for (b, wb) in terms(t1, i1) { for (c, wc) in terms(t2, i2) {
-                        ri.append(row); ci.append(Int32((a * c1 + b) * c2 + c)); v.append(wa * wb * wc)
-                    } } }
+                    for s0 in 0..<2 {
+                        let (a, wa) = term(t0, i0, s0)
+                        if wa == 0 { continue }
+                        for s1 in 0..<2 {
+                            let (b, wb) = term(t1, i1, s1)
+                            if wb == 0 { continue }
+                            for s2 in 0..<2 {
+                                let (c, wc) = term(t2, i2, s2)
+                                if wc == 0 { continue }
+                                ri.append(row); ci.append(Int32((a * c1 + b) * c2 + c)); v.append(wa * wb * wc)
+                            }
+                        }
+                    }
                 }
             }
         }

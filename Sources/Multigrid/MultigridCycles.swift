@@ -26,6 +26,15 @@ extension CSRMatrix: ResidualOperator {
     }
 }
 
+/// A multigrid hierarchy that also solves by cycling (geometric and algebraic multigrid).
+public protocol MultigridSolving: Preconditioner {
+    /// Cycles until the true residual meets the options' tolerance.
+    func solve(_ b: [Double], x: inout [Double], options: IterativeOptions) -> SolveResult
+}
+
+extension GeometricMultigrid: MultigridSolving {}
+extension AlgebraicMultigrid: MultigridSolving {}
+
 /// One level of a multigrid hierarchy: its operator and smoother, the transfer to the next
 /// coarser level, and the vectors of its correction equation (x and b are not used on the
 /// finest level, which works on the caller's vectors).
@@ -128,12 +137,8 @@ final class MultigridCycles {
         var log = IterationLog(options: o, rhsNorm: bnorm)
         func record(_ k: Int, _ rnorm: Double) { log.record(k, rnorm) }
         func finish(_ reason: ConvergenceReason, _ k: Int, _ rnorm: Double) -> SolveResult { log.finish(reason, k, rnorm) }
-        if bnorm == 0 {
-            for i in x.indices { x[i] = 0 }
-            record(0, 0)
-            return finish(.converged_zero_rhs, 0, 0)
-        }
-        let threshold = o.threshold(rhsNorm: bnorm)
+        if let done = log.zeroRightHandSide(&x) { return done }
+        let threshold = log.threshold
         let op = levels[0].op, r = levels[0].r
         let startsFromZero = x.allSatisfy { $0 == 0 }
         return b.withUnsafeBufferPointer { bp in
@@ -143,9 +148,7 @@ final class MultigridCycles {
                     return Vec.norm(UnsafeBufferPointer(r.buffer))
                 }
                 var rnorm = residualNorm()
-                record(0, rnorm)
-                guard rnorm.isFinite else { return finish(.diverged_nan, 0, rnorm) }
-                if rnorm <= threshold { return finish(log.convergedReason(rnorm), 0, rnorm) }
+                if let done = log.initialResidual(rnorm) { return done }
                 var best = rnorm, stalled = 0
                 for k in 1...max(1, o.maxIterations) {
                     if k == 1 && kind == .fmg && startsFromZero { fullMultigrid(xp.baseAddress!, bp.baseAddress!) }

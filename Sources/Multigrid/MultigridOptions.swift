@@ -52,7 +52,9 @@ public struct MultigridOptions: Sendable, Equatable {
         self.levels = levels; self.coarseSize = coarseSize; self.omega = omega
     }
 
-    /// V- and W-cycles with mirrored smoothing are symmetric operators; F and FMG are not, so
-    /// they cannot precondition CG.
-    public var isSymmetric: Bool { (cycle == .v || cycle == .w) && preSmooth == postSmooth }
+    /// V- and W-cycles with mirrored smoothing (as many sweeps before the correction as after)
+    /// are symmetric operators; F and FMG are not, so they cannot precondition CG.
+    public static func isSymmetric(_ cycle: Cycle, preSmooth: Int, postSmooth: Int) -> Bool {
+        (cycle == .v || cycle == .w) && preSmooth == postSmooth
+    }
 }

@@ -145,7 +145,9 @@ public enum DiffusionAssembly {
                         continue  // one node between two Neumann sides: no difference to take
                     }
                     diagonal += volume * v * weights.1
-                    for (side, w) in [(0, weights.0), (1, weights.2)] where w != 0 {
+                    for side in 0..<2 {
+                        let w = side == 0 ? weights.0 : weights.2
+                        if w == 0 { continue }
                         let step = side == 0 ? -1 : 1
                         let coefficient = volume * v * w
                         let k = index[d] + step
@@ -176,7 +178,11 @@ public enum DiffusionAssembly {
         }
         if let k = values.firstIndex(where: { !$0.isFinite || $0.isSubnormal }) {
             let row = (0..<n).first { Int(rowPointers[$0 + 1]) > k } ?? 0
-            throw AssemblyError(key: "coefficient", message: "the assembled matrix has the entry \(shown(values[k])) in the row of \(point(grid, row)): the coefficient over the grid spacing squared is beyond the range of doubles")
+            // Name the term that can overflow: the convection or reaction term when there is one.
+            let (key, term) = spec.velocity != nil ? ("velocity", "the velocity over the grid spacing (or the coefficient over its square)")
+                : spec.reaction != nil ? ("reaction", "the reaction (or the coefficient over the grid spacing squared)")
+                : ("coefficient", "the coefficient over the grid spacing squared")
+            throw AssemblyError(key: key, message: "the assembled matrix has the entry \(shown(values[k])) in the row of \(point(grid, row)): \(term) is beyond the range of doubles")
         }
         if let i = rhs.firstIndex(where: { !$0.isFinite }) {
             throw AssemblyError(key: "rhs", message: "the right-hand side (or a boundary value next to it) is \(shown(rhs[i])) at \(point(grid, i)); it must be finite on the grid")

@@ -12,7 +12,7 @@ final class AlgebraicMultigridTests: XCTestCase {
 
     func readMatrix(_ name: String) throws -> CSRMatrix {
         let m = try MatrixMarket.read(Self.fixtures.appendingPathComponent(name))
-        guard case .coordinate(let c) = m else { throw XCTSkip("not a coordinate matrix") }
+        guard case .coordinate(let c) = m else { struct NotCoordinate: Error {}; throw NotCoordinate() }
         return try CSRMatrix(rows: c.rows, columns: c.columns, rowIndices: c.rowIndices, columnIndices: c.columnIndices, values: c.values)
     }
 

@@ -104,20 +104,9 @@ extension MethodEntry {
         validate: { a, _, _ in SolverRegistry.symmetryProblem(a, "amg") },
         workspace: { n, d, _ in Workspace.amg(n, d) + 16 * n },
         solve: { request, d in
-            let spec = request.spec
-            let t0 = Date()
-            let amg = try AlgebraicMultigridSettings.hierarchy(request.matrix, spec.options["amg"], carry: request.carry, &d)
-            let setup = Date().timeIntervalSince(t0)
-            d.add("rtol", max(spec.rtol, IterativeOptions.machineFloor)); d.add("atol", spec.atol)
-            d.add("max_iterations", spec.maxIterations)
-            d.add("stopping_rule", "true residual ||b - A x|| <= max(rtol ||b||, atol), after every cycle")
-            request.view?(d)
-            var x = [Double](repeating: 0, count: request.rhs.count)
-            var result = amg.solve(request.rhs, x: &x, options: IterativeOptions(
-                rtol: spec.rtol, atol: spec.atol, maxIterations: spec.maxIterations, timeLimit: spec.timeLimit,
-                recordHistory: true, monitor: request.monitor))
-            result.setupSeconds = setup
-            return (x, result)
+            try SolverRegistry.cycleSolve(request, &d) { d in
+                try AlgebraicMultigridSettings.hierarchy(request.matrix, request.spec.options["amg"], carry: request.carry, &d)
+            }
         })
 }
 
@@ -128,10 +117,7 @@ extension PreconditionerEntry {
         options: { try AlgebraicMultigridSettings.read($0) },
         validate: { a, _, spec in
             let o = (spec.options["amg"] as? AlgebraicMultigridSettings)?.options ?? AlgebraicMultigridOptions()
-            guard o.isSymmetric else {
-                return "CG needs a symmetric preconditioner: [solver.amg] cycle must be \"v\" or \"w\" with pre_smooth = post_smooth (got cycle = \"\(o.cycle.rawValue)\", \(o.preSmooth) and \(o.postSmooth)); use method = \"amg\" for the others"
-            }
-            return nil
+            return SolverRegistry.symmetricCycleProblem(spec, "amg", cycle: o.cycle, preSmooth: o.preSmooth, postSmooth: o.postSmooth)
         },
         workspace: { n, d, _ in Workspace.amg(n, d) },
         make: { a, _, options, carry, d in try AlgebraicMultigridSettings.hierarchy(a, options, carry: carry, &d) })

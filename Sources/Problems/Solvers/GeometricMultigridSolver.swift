@@ -56,10 +56,6 @@ extension MultigridOptions: ComponentOptions {
         return mg
     }
 
-    static func gridProblem(_ structure: GridStructure?) -> String? {
-        if let problem = SolverRegistry.needsGrid(structure, "gmg") { return problem }
-        return nil
-    }
 }
 
 extension MethodEntry {
@@ -69,24 +65,13 @@ extension MethodEntry {
         usesPreconditioner: false, iterative: true,
         options: { try MultigridOptions.read($0) },
         validate: { a, structure, _ in
-            MultigridOptions.gridProblem(structure) ?? SolverRegistry.symmetryProblem(a, "gmg")
+            SolverRegistry.needsGrid(structure, "gmg") ?? SolverRegistry.symmetryProblem(a, "gmg")
         },
         workspace: { n, d, _ in Workspace.gmg(n, d) + 16 * n },
         solve: { request, d in
-            let spec = request.spec
-            let t0 = Date()
-            let mg = try MultigridOptions.hierarchy(request.structure, spec.options["gmg"], &d)
-            let setup = Date().timeIntervalSince(t0)
-            d.add("rtol", max(spec.rtol, IterativeOptions.machineFloor)); d.add("atol", spec.atol)
-            d.add("max_iterations", spec.maxIterations)
-            d.add("stopping_rule", "true residual ||b - A x|| <= max(rtol ||b||, atol), after every cycle")
-            request.view?(d)
-            var x = [Double](repeating: 0, count: request.rhs.count)
-            var result = mg.solve(request.rhs, x: &x, options: IterativeOptions(
-                rtol: spec.rtol, atol: spec.atol, maxIterations: spec.maxIterations, timeLimit: spec.timeLimit,
-                recordHistory: true, monitor: request.monitor))
-            result.setupSeconds = setup
-            return (x, result)
+            try SolverRegistry.cycleSolve(request, &d) { d in
+                try MultigridOptions.hierarchy(request.structure, request.spec.options["gmg"], &d)
+            }
         })
 }
 
@@ -96,12 +81,9 @@ extension PreconditionerEntry {
         name: "gmg", help: "one geometric multigrid V- or W-cycle (pde problems), [solver.gmg]",
         options: { try MultigridOptions.read($0) },
         validate: { _, structure, spec in
-            if let problem = MultigridOptions.gridProblem(structure) { return problem }
+            if let problem = SolverRegistry.needsGrid(structure, "gmg") { return problem }
             let o = spec.options["gmg"] as? MultigridOptions ?? MultigridOptions()
-            guard o.isSymmetric else {
-                return "CG needs a symmetric preconditioner: [solver.gmg] cycle must be \"v\" or \"w\" with pre_smooth = post_smooth (got cycle = \"\(o.cycle.rawValue)\", \(o.preSmooth) and \(o.postSmooth)); use method = \"gmg\" for the others"
-            }
-            return nil
+            return SolverRegistry.symmetricCycleProblem(spec, "gmg", cycle: o.cycle, preSmooth: o.preSmooth, postSmooth: o.postSmooth)
         },
         workspace: { n, d, _ in Workspace.gmg(n, d) },
         make: { _, structure, options, _, d in try MultigridOptions.hierarchy(structure, options, &d) })

@@ -7,7 +7,7 @@ extension MethodEntry {
     /// Conjugate gradients, preconditioned by `[solver] preconditioner`.
     static let cg = MethodEntry(
         name: "cg", help: "conjugate gradients, preconditioned by `preconditioner` (SPD matrices)",
-        usesPreconditioner: true, iterative: true,
+        usesPreconditioner: true, iterative: true, needsSymmetricPreconditioner: true,
         validate: { a, _, _ in SolverRegistry.symmetryProblem(a, "cg") },
         workspace: { n, _, _ in 32 * n },
         solve: { request, d in

@@ -28,7 +28,7 @@ extension MethodEntry {
     /// Deflated CG whose deflation space (Ritz vectors) a sweep carries from case to case.
     static let rcg = MethodEntry(
         name: "rcg", help: "recycling CG: deflated CG carrying Ritz vectors to a sweep's next case (SPD sequences), [solver.rcg]",
-        usesPreconditioner: true, iterative: true,
+        usesPreconditioner: true, iterative: true, needsSymmetricPreconditioner: true,
         options: { try RecyclingCGOptions.read($0) },
         validate: { a, _, _ in SolverRegistry.symmetryProblem(a, "rcg") },
         workspace: { n, _, o in

@@ -91,16 +91,19 @@ public struct MethodEntry: Sendable {
     /// any setup.
     public let validate: @Sendable (CSRMatrix, GridStructure?, SolverSpec) -> String?
     public let solve: @Sendable (SolveRequest, inout SolverDescription) throws -> (x: [Double], result: SolveResult)
+    /// The method's recurrences need a symmetric preconditioner (CG, recycling CG).
+    public let needsSymmetricPreconditioner: Bool
     /// Bytes it allocates (its own vectors, factors, hierarchies) for a grid problem of n
     /// unknowns on d axes, besides the matrix and the problem's vectors (the memory check).
     public let workspace: WorkspaceModel
 
-    init(name: String, help: String, usesPreconditioner: Bool, iterative: Bool,
+    init(name: String, help: String, usesPreconditioner: Bool, iterative: Bool, needsSymmetricPreconditioner: Bool = false,
          options: @escaping @Sendable (TableReader?) throws -> (any ComponentOptions)? = { _ in nil },
          validate: @escaping @Sendable (CSRMatrix, GridStructure?, SolverSpec) -> String? = { _, _, _ in nil },
          workspace: @escaping WorkspaceModel = { n, _, _ in 40 * n },
          solve: @escaping @Sendable (SolveRequest, inout SolverDescription) throws -> (x: [Double], result: SolveResult)) {
         self.name = name; self.help = help; self.usesPreconditioner = usesPreconditioner; self.iterative = iterative
+        self.needsSymmetricPreconditioner = needsSymmetricPreconditioner
         self.options = options; self.validate = validate; self.workspace = workspace; self.solve = solve
     }
 }
@@ -171,6 +174,35 @@ public enum SolverRegistry {
         d.add("rtol", max(spec.rtol, IterativeOptions.machineFloor)); d.add("atol", spec.atol)
         d.add("max_iterations", spec.maxIterations)
         return (m, setup, options, a)
+    }
+
+    /// A multigrid method: the hierarchy `build` makes (its setup timed), then cycles to the
+    /// tolerance from x = 0.
+    static func cycleSolve(_ request: SolveRequest, _ d: inout SolverDescription,
+                           _ build: (inout SolverDescription) throws -> any MultigridSolving) throws -> (x: [Double], result: SolveResult) {
+        let spec = request.spec
+        let t0 = Date()
+        let mg = try build(&d)
+        let setup = Date().timeIntervalSince(t0)
+        d.add("rtol", max(spec.rtol, IterativeOptions.machineFloor)); d.add("atol", spec.atol)
+        d.add("max_iterations", spec.maxIterations)
+        d.add("stopping_rule", "true residual ||b - A x|| <= max(rtol ||b||, atol), after every cycle")
+        request.view?(d)
+        var x = [Double](repeating: 0, count: request.rhs.count)
+        var result = mg.solve(request.rhs, x: &x, options: IterativeOptions(
+            rtol: spec.rtol, atol: spec.atol, maxIterations: spec.maxIterations, timeLimit: spec.timeLimit,
+            recordHistory: true, monitor: request.monitor))
+        result.setupSeconds = setup
+        return (x, result)
+    }
+
+    /// A multigrid cycle preconditioning CG must be symmetric: V or W with as many sweeps
+    /// before the coarse correction as after (GMRES takes any cycle).
+    static func symmetricCycleProblem(_ spec: SolverSpec, _ component: String, cycle: MultigridOptions.Cycle,
+                                      preSmooth: Int, postSmooth: Int) -> String? {
+        guard spec.methodEntry?.needsSymmetricPreconditioner == true,
+              !MultigridOptions.isSymmetric(cycle, preSmooth: preSmooth, postSmooth: postSmooth) else { return nil }
+        return "'\(spec.method)' needs a symmetric preconditioner: [solver.\(component)] cycle must be \"v\" or \"w\" with pre_smooth = post_smooth (got cycle = \"\(cycle.rawValue)\", \(preSmooth) and \(postSmooth)); use method = \"\(component)\" or \"gmres\" for the others"
     }
 
     static func needsGrid(_ structure: GridStructure?, _ who: String) -> String? {
