@@ -6,6 +6,8 @@ import Spectral
 ///   `{ matern = { nu = 1.5, length_scale = 0.1, variance = 1, seed = 3 } }`,
 /// with optional `scale` and `mean` (u ↦ mean + scale·u before the transform) and, for
 /// `transform = "threshold"`, `values = [low, high]` (low where u < 0, high where u ≥ 0).
+/// `perturbation = ε, perturbation_seed = s` adds ε times the field of seed s to u (before the
+/// transform): a family of fields each a little away from one base field, for sweeps.
 public struct RandomFieldSpec: Sendable, Equatable {
     public enum Covariance: Sendable, Equatable {
         case grf(alpha: Double, tau: Double)
@@ -19,10 +21,14 @@ public struct RandomFieldSpec: Sendable, Equatable {
     public var mean: Double
     public var transform: Transform
     public var thresholdValues: (low: Double, high: Double)
+    /// ε and the seed of the field added as ε·u(seed) (ε = 0: none).
+    public var perturbation: Double = 0
+    public var perturbationSeed: UInt64 = 0
 
     public static func == (a: Self, b: Self) -> Bool {
         a.covariance == b.covariance && a.seed == b.seed && a.scale == b.scale && a.mean == b.mean
             && a.transform == b.transform && a.thresholdValues == b.thresholdValues
+            && a.perturbation == b.perturbation && a.perturbationSeed == b.perturbationSeed
     }
 
     init(_ r: TableReader, kind: String) throws {
@@ -43,6 +49,13 @@ public struct RandomFieldSpec: Sendable, Equatable {
         mean = try r.double("mean", default: 0)
         transform = Transform(rawValue: try r.string("transform", default: "none", oneOf: ["none", "exp", "threshold"]))!
         thresholdValues = (0, 1)
+        perturbation = try r.double("perturbation", default: 0)
+        if let ps = try r.int("perturbation_seed") {
+            guard ps >= 0 else { throw r.error("perturbation_seed", "must be ≥ 0, got \(ps)") }
+            perturbationSeed = UInt64(ps)
+        } else if perturbation != 0 {
+            throw r.error("perturbation_seed", "missing: perturbation = \(perturbation) needs the seed of the field it adds")
+        }
         if let v = try r.array("values") {
             guard transform == .threshold else { throw r.error("values", "only used with transform = \"threshold\"") }
             guard v.count == 2, let lo = v[0].number, let hi = v[1].number else {
@@ -66,7 +79,11 @@ public struct RandomFieldSpec: Sendable, Equatable {
         case .matern(let nu, let ell, let variance):
             field = try GaussianRandomField(maternAxes: axes, nu: nu, lengthScale: ell, variance: variance)
         }
-        let u = field.sample(seed: seed)
+        var u = field.sample(seed: seed)
+        if perturbation != 0 {
+            let e = field.sample(seed: perturbationSeed)
+            for i in u.indices { u[i] += perturbation * e[i] }
+        }
         switch transform {
         case .none: return u.map { mean + scale * $0 }
         case .exp: return u.map { exp(mean + scale * $0) }
@@ -84,6 +101,7 @@ public struct RandomFieldSpec: Sendable, Equatable {
         }
         t["seed"] = .integer(Int(seed)); t["scale"] = .double(scale); t["mean"] = .double(mean)
         t["transform"] = .string(transform.rawValue)
+        if perturbation != 0 { t["perturbation"] = .double(perturbation); t["perturbation_seed"] = .integer(Int(perturbationSeed)) }
         if transform == .threshold { t["values"] = .array([.double(thresholdValues.low), .double(thresholdValues.high)]) }
         var outer = ConfigTable(); outer[kind] = .table(t)
         return .table(outer)

@@ -14,6 +14,9 @@ public struct SolverSpec: Sendable, Equatable {
     /// How an iterative method applies A: the assembled CSR matrix, or the matrix-free stencil
     /// of a `pde` problem's grid (the same operator to rounding, a third of the memory traffic).
     public var operatorForm: OperatorForm = .assembled
+    /// In a sweep, whether each case builds its preconditioner from its own matrix (`rebuild`)
+    /// or keeps the previous case's (`keep`: no setup, a preconditioner of a neighbouring matrix).
+    public var preconditionerReuse: PreconditionerReuse = .rebuild
     /// Options of the components in use, by component name (defaults when no table was given).
     public var options: [String: any ComponentOptions]
     /// `[solver.<name>]` tables given for components this run does not use.
@@ -59,6 +62,11 @@ public struct SolverSpec: Sendable, Equatable {
         if operatorForm == .stencil && methodEntry?.iterative != true {
             throw r.error("operator", "applies to iterative methods; '\(method)' factors the assembled matrix")
         }
+        preconditionerReuse = PreconditionerReuse(rawValue: try r.string("preconditioner_reuse", default: "rebuild",
+                                                                         oneOf: PreconditionerReuse.allCases.map(\.rawValue)))!
+        if preconditionerReuse == .keep && methodEntry?.usesPreconditioner != true {
+            throw r.error("preconditioner_reuse", "applies to methods that take a preconditioner; '\(method)' does not")
+        }
         // Every component's table is parsed (a typo in it is an error either way); the used
         // ones are kept, the others reported.
         let inUse = componentsInUse
@@ -86,7 +94,10 @@ public struct SolverSpec: Sendable, Equatable {
         var t = ConfigTable()
         t["method"] = .string(method)
         let entry = methodEntry
-        if entry?.usesPreconditioner == true { t["preconditioner"] = .string(preconditioner) }
+        if entry?.usesPreconditioner == true {
+            t["preconditioner"] = .string(preconditioner)
+            t["preconditioner_reuse"] = .string(preconditionerReuse.rawValue)
+        }
         t["rtol"] = .double(rtol); t["atol"] = .double(atol)
         if entry?.iterative == true {
             if method != "gmg" { t["operator"] = .string(operatorForm.rawValue) }
@@ -100,6 +111,11 @@ public struct SolverSpec: Sendable, Equatable {
     public static func == (a: SolverSpec, b: SolverSpec) -> Bool {
         a.resolved == b.resolved && a.unusedOptions == b.unusedOptions
     }
+}
+
+/// `[solver] preconditioner_reuse`.
+public enum PreconditionerReuse: String, Sendable, CaseIterable {
+    case rebuild, keep
 }
 
 /// How an iterative method applies the matrix (`[solver] operator`).

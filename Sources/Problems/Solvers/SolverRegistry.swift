@@ -133,10 +133,17 @@ enum Workspace {
     static func gmg(_ n: Double, _ d: Int) -> Double { 4.0 / 3.0 * (3 + Double(d + 1)) * 8 * n }
 }
 
+/// A preconditioner a sweep worker keeps for its next cases (`preconditioner_reuse = "keep"`).
+final class KeptPreconditioner {
+    let name: String
+    let preconditioner: any Preconditioner
+    init(name: String, preconditioner: any Preconditioner) { self.name = name; self.preconditioner = preconditioner }
+}
+
 /// The methods and preconditioners `[solver]` accepts, in the order `pdekit list` prints them.
 /// Adding one is a new file with its entry plus one line here.
 public enum SolverRegistry {
-    public static let methods: [MethodEntry] = [.cg, .gmres, .rcg, .direct, .lu, .fft, .gmg, .amg]
+    public static let methods: [MethodEntry] = [.cg, .gmres, .gcrodr, .rcg, .direct, .lu, .fft, .gmg, .amg]
     public static let preconditioners: [PreconditionerEntry] = [.none, .jacobi, .ssor, .ic0, .cholmod, .fft, .gmg, .amg]
 
     public static func method(_ name: String) -> MethodEntry? { methods.first { $0.name == name } }
@@ -160,7 +167,20 @@ public enum SolverRegistry {
         guard let entry = preconditioner(spec.preconditioner) else {
             throw LinearAlgebraError.invalidArgument("unknown preconditioner '\(spec.preconditioner)'")
         }
-        let m = try entry.build(request.matrix, request.structure, spec, carry: request.carry, &d)
+        // `preconditioner_reuse = "keep"`: the previous case's preconditioner, when it is the
+        // same kind for a matrix of this size (the first case of a chain builds one).
+        let m: any Preconditioner
+        if spec.preconditionerReuse == .keep, let kept = request.carry?.value("preconditioner", as: KeptPreconditioner.self),
+           kept.name == spec.preconditioner, kept.preconditioner.rows == request.matrix.rows {
+            m = kept.preconditioner
+            d.add("preconditioner_kept", true)
+        } else {
+            m = try entry.build(request.matrix, request.structure, spec, carry: request.carry, &d)
+            if spec.preconditionerReuse == .keep {
+                request.carry?.set("preconditioner", KeptPreconditioner(name: spec.preconditioner, preconditioner: m))
+                d.add("preconditioner_kept", false)
+            }
+        }
         let setup = Date().timeIntervalSince(t0)
         let options = IterativeOptions(rtol: spec.rtol, atol: spec.atol, maxIterations: spec.maxIterations,
                                        timeLimit: spec.timeLimit, recordHistory: true, monitor: request.monitor)

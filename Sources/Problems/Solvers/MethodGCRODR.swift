@@ -1,0 +1,56 @@
+import Foundation
+import Krylov
+import LinearAlgebra
+
+/// `[solver.gcrodr] restart, recycle`.
+public struct GCRODROptions: ComponentOptions, Equatable {
+    /// m: recycled plus Arnoldi vectors per cycle (SKR's setting, 40).
+    public var restart = 40
+    /// k: harmonic Ritz vectors kept (SKR's setting, 20).
+    public var recycle = 20
+    public var resolved: ConfigTable {
+        var t = ConfigTable()
+        t["restart"] = .integer(restart); t["recycle"] = .integer(recycle)
+        return t
+    }
+    static func read(_ r: TableReader?) throws -> GCRODROptions {
+        var o = GCRODROptions()
+        guard let r else { return o }
+        o.restart = try r.int("restart", default: 40, minimum: 3)
+        o.recycle = try r.int("recycle", default: min(20, o.restart - 2), minimum: 1)
+        guard o.restart <= 1000 else { throw r.error("restart", "at most 1000 (each basis vector is a vector of the system's size), got \(o.restart)") }
+        guard o.recycle <= o.restart - 2 else {
+            throw r.error("recycle", "must leave at least two Arnoldi steps per cycle: recycle ≤ restart − 2 = \(o.restart - 2), got \(o.recycle)")
+        }
+        try r.finish()
+        return o
+    }
+}
+
+extension MethodEntry {
+    /// GCRO-DR: GMRES with deflated restarting whose recycle space a sweep carries to its next case.
+    static let gcrodr = MethodEntry(
+        name: "gcrodr", help: "GCRO-DR(m, k): recycling GMRES carrying harmonic Ritz vectors to a sweep's next case (any nonsingular matrix), [solver.gcrodr]",
+        usesPreconditioner: true, iterative: true,
+        options: { try GCRODROptions.read($0) },
+        workspace: { n, _, o in
+            let g = o as? GCRODROptions ?? GCRODROptions()
+            // V (m + 1), U, C and their next copies (k + 1 each), the carried space, w, z, r.
+            return Double(g.restart + 1 + 5 * (g.recycle + 1)) * 8 * n + 48 * n
+        },
+        solve: { request, d in
+            let (m, setup, options, a) = try SolverRegistry.krylovSetup(request, &d)
+            let o = request.spec.options["gcrodr"] as? GCRODROptions ?? GCRODROptions()
+            let kept = request.carry?.value("gcrodr", as: RecycleSpace.self)
+            d.add("gcrodr_restart", o.restart); d.add("gcrodr_recycle", o.recycle)
+            d.add("gcrodr_recycled_vectors", kept?.vectors.filter { $0.count == a.rows }.count ?? 0)
+            d.add("stopping_rule", "true residual ||b - A x|| <= max(rtol ||b||, atol), recomputed at every restart")
+            request.view?(d)
+            let solver = try GCRODR(matrix: a, preconditioner: m, restart: o.restart, recycle: o.recycle, options: options)
+            var (x, result, next, extra) = solver.solve(request.rhs, space: kept)
+            request.carry?.set("gcrodr", next)
+            d.add("gcrodr_recycle_products", extra)
+            result.setupSeconds = setup
+            return (x, result)
+        })
+}
