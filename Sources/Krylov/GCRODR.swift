@@ -80,6 +80,10 @@ public final class GCRODR {
     /// space U (ignored when its vectors have another length). Returns the space for the next
     /// system and the number of products A M⁻¹ U spent re-deriving C (not counted as iterations).
     public func solve(_ b: [Double], x: inout [Double], space: RecycleSpace?) -> (result: SolveResult, next: RecycleSpace?, recycleProducts: Int) {
+        Parallel.withSerialBLAS(n < Parallel.minimumChunk * Parallel.threadCount) { cycles(b, x: &x, space: space) }
+    }
+
+    private func cycles(_ b: [Double], x: inout [Double], space: RecycleSpace?) -> (result: SolveResult, next: RecycleSpace?, recycleProducts: Int) {
         precondition(b.count == n && x.count == n, "GCRO-DR: b has \(b.count) entries, x has \(x.count), operator has \(n) rows")
         var log = IterationLog(options: options, rhsNorm: b.norm2, setupSeconds: preconditioner.setupSeconds)
         if let done = log.zeroRightHandSide(&x) { return (done, space, 0) }

@@ -28,6 +28,18 @@ public enum Parallel {
 
     public static let minimumChunk = 32_768
 
+    /// Runs `body` with OpenBLAS on one thread when `serial` (restoring the count after). A
+    /// Krylov method on vectors too short for our own kernels to split (below `minimumChunk`
+    /// per thread) calls BLAS on small blocks once per iteration; OpenBLAS's threads then
+    /// spend more time waking and yielding than computing (measured: a third of GCRO-DR's time
+    /// in sched_yield on 6400 unknowns).
+    public static func withSerialBLAS<T>(_ serial: Bool, _ body: () throws -> T) rethrows -> T {
+        guard serial, threadCount > 1 else { return try body() }
+        openblas_set_num_threads(1)
+        defer { openblas_set_num_threads(Int32(threadCount)) }
+        return try body()
+    }
+
     /// Calls `body(range, chunkIndex)` for each chunk; chunks are disjoint and cover 0..<count.
     @inline(__always)
     public static func chunks(_ count: Int, minimumChunk: Int = Parallel.minimumChunk,

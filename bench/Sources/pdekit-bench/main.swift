@@ -2,6 +2,7 @@
 // in the field names bench/combine.py reads (the peers print the same).
 //
 //   pdekit-bench core --rhs RHS.npy --n N [--repeats R]
+//   pdekit-bench export-sweep --problem P --out DIR [--set key=value ...]
 //   pdekit-bench multigrid --rhs RHS.npy --n N [--dim 3] [--coefficient grf] [--label L] [--profile]
 //
 // Problem (issue 2, PEERS.md): 2D Poisson, 5-point, N×N interior unknowns, homogeneous
@@ -37,6 +38,16 @@ func timeIt(_ repeats: Int, _ body: () -> Void) -> Double {
 
 let args = Array(CommandLine.arguments.dropFirst())
 let mode = args.first ?? ""
+if mode == "export-sweep" {
+    guard let problem = CommandLine.arguments.firstIndex(of: "--problem").map({ CommandLine.arguments[$0 + 1] }),
+          let out = CommandLine.arguments.firstIndex(of: "--out").map({ CommandLine.arguments[$0 + 1] }) else {
+        log("usage: pdekit-bench export-sweep --problem P --out DIR [--set key=value ...]"); exit(2)
+    }
+    let argv = CommandLine.arguments
+    let sets = argv.indices.filter { argv[$0] == "--set" && $0 + 1 < argv.count }.map { argv[$0 + 1] }
+    try exportSweep(problem: problem, out: out, overrides: sets)
+    exit(0)
+}
 guard ["core", "spectral", "darcy", "multigrid"].contains(mode) else {
     log("usage: pdekit-bench core|spectral|darcy|multigrid --rhs RHS.npy --n N [--repeats R]"); exit(2)
 }
