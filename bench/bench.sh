@@ -72,8 +72,8 @@ mgpeers fem_poisson boomeramg,gamg yes --problem matrix --matrix bench/work/fem_
 python3 bench/peers/multigrid.py --tool pyamg --label fem_elasticity --cases pyamg_sa --problem matrix --matrix bench/work/fem_elasticity.mtx \
   --rhs bench/work/fem_elasticity_rhs.npy --nullspace bench/work/fem_elasticity_modes.npy --block-size 2 >> bench/work/multigrid_pyamg.jsonl
 
-say "recycling: 100 related Darcy systems under six strategies"
-python3 bench/recycling_bench.py "$BIN/pdekit" > bench/work/recycling_pdekit.jsonl
+say "recycling: SKR Table 1 in shape (GCRO-DR vs GMRES(40)) and the strong baselines, five families of 100 systems"
+python3 bench/recycling_bench.py "$BIN/pdekit" "$BIN/pdekit-bench" > bench/work/recycling_pdekit.jsonl
 
 say "sweep: 200 Darcy cases, --jobs 1 and 2; 20 CHOLMOD cases carrying the analysis"
 python3 bench/sweep_bench.py "$BIN/pdekit" > bench/work/sweep_pdekit.jsonl

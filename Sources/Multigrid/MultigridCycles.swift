@@ -173,8 +173,9 @@ final class MultigridCycles {
 /// as range; the right-hand side is projected onto that range, unknown 0 is pinned to zero (its
 /// row and column replaced by the identity, which leaves an SPD matrix) and the mean removed.
 final class CoarseSolver {
-    /// CHOLMOD for a symmetric coarsest matrix, UMFPACK otherwise (algebraic multigrid on a
-    /// convection–diffusion matrix, as a GMRES preconditioner).
+    /// CHOLMOD for a symmetric positive definite coarsest matrix, UMFPACK otherwise (algebraic
+    /// multigrid on a convection–diffusion matrix, or on an indefinite Helmholtz matrix whose
+    /// coarse level is symmetric but not positive definite, as a GMRES preconditioner).
     let factor: any Preconditioner
     let singular: Bool
     let n: Int
@@ -195,7 +196,11 @@ final class CoarseSolver {
             ri.append(0); ci.append(0); v.append(1)
             a = try CSRMatrix(rows: n, columns: n, rowIndices: ri, columnIndices: ci, values: v)
         }
-        factor = a.asymmetry() <= 1e-12 ? try CholeskyFactorization(a) : try LUFactorization(a)
+        if a.asymmetry() <= 1e-12, let cholesky = try? CholeskyFactorization(a) {
+            factor = cholesky
+        } else {
+            factor = try LUFactorization(a)
+        }
         work = WorkVector(n)
     }
 

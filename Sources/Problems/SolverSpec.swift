@@ -17,6 +17,9 @@ public struct SolverSpec: Sendable, Equatable {
     /// In a sweep, whether each case builds its preconditioner from its own matrix (`rebuild`)
     /// or keeps the previous case's (`keep`: no setup, a preconditioner of a neighbouring matrix).
     public var preconditionerReuse: PreconditionerReuse = .rebuild
+    /// In a sweep, whether an iterative method starts from zero or from the worker's previous
+    /// case's solution (`previous`: a smooth family starts close to its answer).
+    public var initialGuess: InitialGuess = .zero
     /// Options of the components in use, by component name (defaults when no table was given).
     public var options: [String: any ComponentOptions]
     /// `[solver.<name>]` tables given for components this run does not use.
@@ -67,6 +70,11 @@ public struct SolverSpec: Sendable, Equatable {
         if preconditionerReuse == .keep && methodEntry?.usesPreconditioner != true {
             throw r.error("preconditioner_reuse", "applies to methods that take a preconditioner; '\(method)' does not")
         }
+        initialGuess = InitialGuess(rawValue: try r.string("initial_guess", default: "zero", oneOf: InitialGuess.allCases.map(\.rawValue)))!
+        if initialGuess == .previous && methodEntry?.acceptsInitialGuess != true {
+            let accepting = SolverRegistry.methods.filter(\.acceptsInitialGuess).map(\.name).joined(separator: ", ")
+            throw r.error("initial_guess", "\"previous\" applies to methods that start from a given vector (\(accepting)); '\(method)' does not")
+        }
         // Every component's table is parsed (a typo in it is an error either way); the used
         // ones are kept, the others reported.
         let inUse = componentsInUse
@@ -102,6 +110,7 @@ public struct SolverSpec: Sendable, Equatable {
         if entry?.iterative == true {
             if method != "gmg" { t["operator"] = .string(operatorForm.rawValue) }
             t["max_iterations"] = .integer(maxIterations)
+            if entry?.acceptsInitialGuess == true { t["initial_guess"] = .string(initialGuess.rawValue) }
             if let timeLimit { t["time_limit"] = .double(timeLimit) }
         }
         for name in componentsInUse { if let o = options[name] { t[name] = .table(o.resolved) } }
@@ -111,6 +120,11 @@ public struct SolverSpec: Sendable, Equatable {
     public static func == (a: SolverSpec, b: SolverSpec) -> Bool {
         a.resolved == b.resolved && a.unusedOptions == b.unusedOptions
     }
+}
+
+/// `[solver] initial_guess`.
+public enum InitialGuess: String, Sendable, CaseIterable {
+    case zero, previous
 }
 
 /// `[solver] preconditioner_reuse`.

@@ -98,7 +98,7 @@ final class SweepCLITests: CLITestCase {
     /// A recycling sweep in nearest-neighbour order, killed and resumed: every case is there
     /// once; the resumed chains start without a recycle space (it lived in the killed process).
     func testKilledRecyclingSweepResumes() throws {
-        try assertKilledSweepResumes("kr", settings: ["--set", "solver.method=rcg", "--set", "solver.preconditioner=jacobi",
+        try assertKilledSweepResumes("kr", settings: ["--set", "solver.method=gcrodr", "--set", "solver.preconditioner=jacobi",
                                                       "--set", "sweep.order=nearest"])
     }
 
@@ -408,5 +408,94 @@ extension SweepCLITests {
         let e = try pdekit(["sweep", bad, "-o", "b"])
         XCTAssertEqual(e.status, 2)
         XCTAssertTrue(e.stderr.contains("sweep.order"), e.stderr)
+    }
+}
+
+extension SweepCLITests {
+    /// GCRO-DR in a sweep over a nonsymmetric family: later cases start with the previous case's
+    /// harmonic Ritz vectors (k, or k + 1 when a complex pair is kept whole), C is recomputed
+    /// with the new matrix (`gcrodr_recycle_products`), `preconditioner_reuse = "keep"` skips the
+    /// Jacobi setup after the first case, and the last case's solution is the one a fresh
+    /// GMRES solve gives (to the tolerance).
+    func testGCRODRCarriesItsSpaceAndKeepsThePreconditioner() throws {
+        let path = try write("g.toml", """
+            [problem]
+            name = "g"
+            kind = "pde"
+            [pde]
+            grid = [30, 30]
+            rhs = 1
+            velocity = ["30*cos(angle)", "30*sin(angle)"]
+            parameters = { angle = 0 }
+            [solver]
+            method = "gcrodr"
+            preconditioner = "jacobi"
+            preconditioner_reuse = "keep"
+            rtol = 1e-10
+            [solver.gcrodr]
+            restart = 20
+            recycle = 6
+            [sweep.parameters]
+            "pde.parameters.angle" = { linear = [0, 0.1], count = 4 }
+            """)
+        let r = try pdekit(["sweep", path, "-o", "g", "--jobs", "1"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        for i in 0..<4 {
+            let record = try String(contentsOf: work.appendingPathComponent("g/case-000\(i)/run.toml"), encoding: .utf8)
+            let carried = record.split(separator: "\n").first { $0.hasPrefix("gcrodr_recycled_vectors") }
+                .flatMap { Int($0.split(separator: "=")[1].trimmingCharacters(in: .whitespaces)) }
+            if i == 0 { XCTAssertEqual(carried, 0) } else { XCTAssertTrue([6, 7].contains(carried ?? -1), "case \(i): \(record)") }
+            XCTAssertTrue(record.contains("gcrodr_recycle_products = \(carried ?? -1)"), "case \(i): \(record)")
+            XCTAssertTrue(record.contains("preconditioner_kept = \(i == 0 ? "false" : "true")"), "case \(i): \(record)")
+            XCTAssertTrue(record.contains("reason = \"converged_rtol\""), "case \(i)")
+        }
+        let single = try pdekit(["run", path, "--set", "pde.parameters.angle=0.1", "-o", "t1", "--set", "solver.method=gmres",
+                                 "--set", "solver.preconditioner_reuse=rebuild"])
+        XCTAssertEqual(single.status, 0, single.stderr)
+        let compare = try pdekit(["compare", "g/case-0003", "t1", "--rtol", "1e-7", "--atol", "0"])
+        XCTAssertEqual(compare.status, 0, compare.stdout)
+
+        // initial_guess = "previous": cases after the first start from the previous solution,
+        // still converge on their own true residual, and need fewer iterations in total.
+        let p = try pdekit(["sweep", path, "-o", "gp", "--jobs", "1", "--set", "solver.initial_guess=previous"])
+        XCTAssertEqual(p.status, 0, p.stderr)
+        func totalIterations(_ folder: String) throws -> Int {
+            let table = try String(contentsOf: work.appendingPathComponent("\(folder)/sweep.csv"), encoding: .utf8)
+            let lines = table.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+            let column = lines[0].firstIndex(of: "iterations")!
+            return lines.dropFirst().reduce(0) { $0 + Int($1[column])! }
+        }
+        for i in 0..<4 {
+            let record = try String(contentsOf: work.appendingPathComponent("gp/case-000\(i)/run.toml"), encoding: .utf8)
+            XCTAssertTrue(record.contains("initial_guess_used = \"\(i == 0 ? "zero" : "previous")\""), "case \(i): \(record)")
+            XCTAssertTrue(record.contains("reason = \"converged_rtol\""), "case \(i)")
+        }
+        XCTAssertLessThan(try totalIterations("gp"), try totalIterations("g"))
+    }
+
+    /// `preconditioner_reuse` and `initial_guess` are checked: an unknown value, a method
+    /// without a preconditioner or one that does not start from a given vector are refused with
+    /// the key named.
+    func testPreconditionerReuseIsChecked() throws {
+        let path = try write("pr.toml", """
+            [problem]
+            name = "pr"
+            kind = "pde"
+            [pde]
+            grid = [8, 8]
+            rhs = 1
+            [solver]
+            method = "direct"
+            preconditioner_reuse = "keep"
+            """)
+        let r = try pdekit(["check", path])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.contains("preconditioner_reuse"), r.stderr)
+        let bad = try pdekit(["check", path, "--set", "solver.method=cg", "--set", "solver.preconditioner_reuse=sometimes"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("preconditioner_reuse"), bad.stderr)
+        let guess = try pdekit(["check", path, "--set", "solver.preconditioner_reuse=rebuild", "--set", "solver.initial_guess=previous"])
+        XCTAssertNotEqual(guess.status, 0)
+        XCTAssertTrue(guess.stderr.contains("initial_guess"), guess.stderr)
     }
 }

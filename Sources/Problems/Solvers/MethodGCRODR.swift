@@ -31,7 +31,7 @@ extension MethodEntry {
     /// GCRO-DR: GMRES with deflated restarting whose recycle space a sweep carries to its next case.
     static let gcrodr = MethodEntry(
         name: "gcrodr", help: "GCRO-DR(m, k): recycling GMRES carrying harmonic Ritz vectors to a sweep's next case (any nonsingular matrix), [solver.gcrodr]",
-        usesPreconditioner: true, iterative: true,
+        usesPreconditioner: true, iterative: true, acceptsInitialGuess: true,
         options: { try GCRODROptions.read($0) },
         workspace: { n, _, o in
             let g = o as? GCRODROptions ?? GCRODROptions()
@@ -45,9 +45,11 @@ extension MethodEntry {
             d.add("gcrodr_restart", o.restart); d.add("gcrodr_recycle", o.recycle)
             d.add("gcrodr_recycled_vectors", kept?.vectors.filter { $0.count == a.rows }.count ?? 0)
             d.add("stopping_rule", "true residual ||b - A x|| <= max(rtol ||b||, atol), recomputed at every restart")
+            var x = SolverRegistry.initialGuess(request, &d)
             request.view?(d)
             let solver = try GCRODR(matrix: a, preconditioner: m, restart: o.restart, recycle: o.recycle, options: options)
-            var (x, result, next, extra) = solver.solve(request.rhs, space: kept)
+            var (result, next, extra) = solver.solve(request.rhs, x: &x, space: kept)
+            SolverRegistry.keepSolution(x, result, request)
             request.carry?.set("gcrodr", next)
             d.add("gcrodr_recycle_products", extra)
             result.setupSeconds = setup

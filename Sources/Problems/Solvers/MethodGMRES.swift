@@ -25,7 +25,7 @@ extension MethodEntry {
     /// Restarted GMRES, right-preconditioned by `[solver] preconditioner`.
     static let gmres = MethodEntry(
         name: "gmres", help: "restarted GMRES(m), right-preconditioned (any nonsingular matrix), [solver.gmres] restart",
-        usesPreconditioner: true, iterative: true,
+        usesPreconditioner: true, iterative: true, acceptsInitialGuess: true,
         options: { try GMRESOptions.read($0) },
         workspace: { n, _, o in Double((o as? GMRESOptions ?? GMRESOptions()).restart + 1) * 8 * n + 48 * n },
         solve: { request, d in
@@ -33,9 +33,11 @@ extension MethodEntry {
             let o = request.spec.options["gmres"] as? GMRESOptions ?? GMRESOptions()
             d.add("gmres_restart", o.restart)
             d.add("stopping_rule", "true residual ||b - A x|| <= max(rtol ||b||, atol), recomputed at every restart")
+            var x = SolverRegistry.initialGuess(request, &d)
             request.view?(d)
             let gmres = try GMRES(matrix: a, preconditioner: m, restart: o.restart, options: options)
-            var (x, result) = gmres.solve(request.rhs)
+            var result = gmres.solve(request.rhs, x: &x)
+            SolverRegistry.keepSolution(x, result, request)
             result.setupSeconds = setup
             return (x, result)
         })

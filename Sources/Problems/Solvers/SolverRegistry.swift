@@ -93,17 +93,21 @@ public struct MethodEntry: Sendable {
     public let solve: @Sendable (SolveRequest, inout SolverDescription) throws -> (x: [Double], result: SolveResult)
     /// The method's recurrences need a symmetric preconditioner (CG, recycling CG).
     public let needsSymmetricPreconditioner: Bool
+    /// The method starts from a given vector, so `[solver] initial_guess = "previous"` applies.
+    public let acceptsInitialGuess: Bool
     /// Bytes it allocates (its own vectors, factors, hierarchies) for a grid problem of n
     /// unknowns on d axes, besides the matrix and the problem's vectors (the memory check).
     public let workspace: WorkspaceModel
 
     init(name: String, help: String, usesPreconditioner: Bool, iterative: Bool, needsSymmetricPreconditioner: Bool = false,
+         acceptsInitialGuess: Bool = false,
          options: @escaping @Sendable (TableReader?) throws -> (any ComponentOptions)? = { _ in nil },
          validate: @escaping @Sendable (CSRMatrix, GridStructure?, SolverSpec) -> String? = { _, _, _ in nil },
          workspace: @escaping WorkspaceModel = { n, _, _ in 40 * n },
          solve: @escaping @Sendable (SolveRequest, inout SolverDescription) throws -> (x: [Double], result: SolveResult)) {
         self.name = name; self.help = help; self.usesPreconditioner = usesPreconditioner; self.iterative = iterative
         self.needsSymmetricPreconditioner = needsSymmetricPreconditioner
+        self.acceptsInitialGuess = acceptsInitialGuess
         self.options = options; self.validate = validate; self.workspace = workspace; self.solve = solve
     }
 }
@@ -131,6 +135,12 @@ enum Workspace {
     static func amg(_ n: Double, _ d: Int) -> Double { 2 * 12 * Double(2 * d + 1) * n + 2 * 12 * 4 * n + 3 * 8 * 2 * n }
     /// A geometric hierarchy: three vectors and the stencil's arrays per level, 4/3 of the fine.
     static func gmg(_ n: Double, _ d: Int) -> Double { 4.0 / 3.0 * (3 + Double(d + 1)) * 8 * n }
+}
+
+/// A converged solution a sweep worker keeps as the next case's start (`initial_guess = "previous"`).
+final class KeptSolution {
+    let x: [Double]
+    init(_ x: [Double]) { self.x = x }
 }
 
 /// A preconditioner a sweep worker keeps for its next cases (`preconditioner_reuse = "keep"`).
@@ -194,6 +204,25 @@ public enum SolverRegistry {
         d.add("rtol", max(spec.rtol, IterativeOptions.machineFloor)); d.add("atol", spec.atol)
         d.add("max_iterations", spec.maxIterations)
         return (m, setup, options, a)
+    }
+
+    /// The start vector: zero, or with `initial_guess = "previous"` the solution of the sweep
+    /// worker's previous case when it has this system's size (`initial_guess_used` in run.toml).
+    static func initialGuess(_ request: SolveRequest, _ d: inout SolverDescription) -> [Double] {
+        let n = request.rhs.count
+        guard request.spec.initialGuess == .previous else { return [Double](repeating: 0, count: n) }
+        if let kept = request.carry?.value("solution", as: KeptSolution.self), kept.x.count == n {
+            d.add("initial_guess_used", "previous")
+            return kept.x
+        }
+        d.add("initial_guess_used", "zero")
+        return [Double](repeating: 0, count: n)
+    }
+
+    /// Keeps a converged solution for the next case's start (`initial_guess = "previous"`).
+    static func keepSolution(_ x: [Double], _ result: SolveResult, _ request: SolveRequest) {
+        guard request.spec.initialGuess == .previous, result.reason.converged, x.allSatisfy(\.isFinite) else { return }
+        request.carry?.set("solution", KeptSolution(x))
     }
 
     /// A multigrid method: the hierarchy `build` makes (its setup timed), then cycles to the
