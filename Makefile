@@ -27,9 +27,15 @@ release: deps
 run: release
 	$(RELEASE_BIN)/pdekit run $(PROBLEM)
 
+# Ends with "N passed, N failed", counted from XCTest's xUnit report (swift test's own last line
+# is the empty Swift Testing pass, which says nothing about the XCTest results).
 test: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build --parallel --num-workers 2
+	@rm -f .build/test-results.xml; status=0; $(SWIFT) test --skip-build --parallel --num-workers 2 --xunit-output .build/test-results.xml || status=$$?; \
+	python3 -c "import sys, xml.etree.ElementTree as E; cs = list(E.parse(sys.argv[1]).iter('testcase')); \
+	bad = sum(1 for c in cs if c.find('failure') is not None or c.find('error') is not None); \
+	print(f'{len(cs) - bad} passed, {bad} failed')" .build/test-results.xml || status=1; \
+	exit $$status
 
 # Longer seeded fuzzing than make test's (same tests, another seed, SCALE times the inputs);
 # failing inputs are kept in fuzz/reproducers/. Example: make fuzz SEED=7 SCALE=20

@@ -24,6 +24,12 @@ struct PDEKit: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pdekit",
         abstract: "Solve PDE and linear-system problems described in TOML files.",
+        discussion: """
+            Exit status: 0 success (run: also when not converged, unless --error-if-not-converged), \
+            1 internal error (a C library failed), 2 bad input (problem file, data file, memory, \
+            output folder, command line), 3 not converged with --error-if-not-converged, \
+            4 compare outside tolerance. Documentation: docs/cli.md.
+            """,
         version: Run.version,
         subcommands: [RunCommand.self, SweepCommand.self, MergeCommand.self, CompareCommand.self, PlotCommand.self, CheckCommand.self, ListCommand.self])
 }

@@ -174,3 +174,14 @@ final class CLITests: CLITestCase {
         XCTAssertTrue(r.stderr.contains("error"), r.stderr)
     }
 }
+
+extension CLITests {
+    /// `--help` names every documented exit status (docs/cli.md).
+    func testHelpListsTheExitStatuses() throws {
+        let r = try pdekit(["--help"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        for phrase in ["Exit status", "0 success", "1 internal error", "2 bad input", "3 not converged", "4 compare"] {
+            XCTAssertTrue(r.stdout.contains(phrase), "\(phrase) missing from --help:\n\(r.stdout)")
+        }
+    }
+}
