@@ -144,7 +144,19 @@ public struct LinearSolveStudy: Study {
             "h": f(spec.pde?.grid.axes.map(\.spacing).max()), "assemble_seconds": f(system.assembleSeconds),
             "setup_seconds": f(result.setupSeconds), "solve_seconds": f(result.solveSeconds),
         ]
-        return StudyOutcome(reason: result.reason, arrays: [NamedArray(name: "solution", shape: system.shape, values: x)],
+        // The coordinates of the unknowns per axis (x.npy, y.npy, z.npy and [coordinates] in
+        // run.toml): the spacing rule differs for Dirichlet, Neumann and periodic sides.
+        var arrays = [NamedArray(name: "solution", shape: system.shape, values: x)]
+        if let grid = spec.pde?.grid {
+            var coordinates = ConfigTable()
+            for (name, axis) in zip(["x", "y", "z"], grid.axes) {
+                let c = (0..<axis.unknowns).map { axis.coordinate(node: axis.node(ofUnknown: $0)) }
+                arrays.append(NamedArray(name: name, shape: [c.count], values: c))
+                coordinates[name] = .array(c.map { .double($0) })
+            }
+            tables.insert(("coordinates", coordinates), at: 0)
+        }
+        return StudyOutcome(reason: result.reason, arrays: arrays,
                             history: history, result: res, tables: tables, summary: summary,
                             notConvergedDetail: "after \(result.iterations) iterations (relative residual \(String(format: "%.3e", result.relativeResidual)))",
                             sweepValues: values)

@@ -11,7 +11,7 @@ public enum Plot {
     /// Writes the pictures for `path` and returns their files.
     /// Pictures go only into folders pdekit wrote (their manifest), and replace only pictures
     /// pdekit drew there before; each new file enters the manifest.
-    public static func run(_ path: String, x: String? = nil, y: String? = nil) throws -> [URL] {
+    public static func run(_ path: String, x: String? = nil, y: String? = nil, logX: Bool? = nil, logY: Bool? = nil) throws -> [URL] {
         let dir = OutputGuard.url(path)
         let fm = FileManager.default
         var isDir: ObjCBool = false
@@ -42,7 +42,7 @@ public enum Plot {
             return pictures.map { dir.appendingPathComponent($0.name) }
         }
         if fm.fileExists(atPath: dir.appendingPathComponent("sweep.csv").path) {
-            save(try sweepPlot(dir.appendingPathComponent("sweep.csv"), x: x, y: y), "sweep.svg")
+            save(try sweepPlot(dir.appendingPathComponent("sweep.csv"), x: x, y: y, logX: logX, logY: logY), "sweep.svg")
             return try commit()
         }
         let history = dir.appendingPathComponent("history.csv")
@@ -64,12 +64,38 @@ public enum Plot {
         }
         if fm.fileExists(atPath: solution.path) {
             let a = try NPY.read(solution)
+            // The coordinates of the unknowns (x.npy, y.npy, z.npy of a `pde` run) when they
+            // match the solution's shape; indices otherwise (a linear system's solution).
+            let names = ["x", "y", "z"]
+            var coordinates: [[Double]]? = []
+            for (k, n) in a.shape.enumerated() where k < 3 {
+                let url = dir.appendingPathComponent("\(names[k]).npy")
+                guard let c = try? NPY.read(url), c.values.count == n, c.values.allSatisfy(\.isFinite) else { coordinates = nil; break }
+                coordinates?.append(c.values)
+            }
+            let axes = coordinates ?? a.shape.map { n in (0..<n).map(Double.init) }
+            let labels = coordinates == nil ? ["index 0", "index 1", "index 2"] : names
             if a.shape.count == 2 && a.shape.allSatisfy({ $0 > 0 }) {
-                save(heatMap(a), "solution.svg")
+                save(heatMap(a, axes: (axes[0], axes[1]), labels: (labels[0], labels[1]), title: "solution"), "solution.svg")
+            } else if a.shape.count == 3 && a.shape.allSatisfy({ $0 > 0 }) {
+                // Three mid-planes: z, y and x at the middle unknown.
+                for (fixed, (u, v)) in [(2, (0, 1)), (1, (0, 2)), (0, (1, 2))] {
+                    let mid = a.shape[fixed] / 2
+                    var slice = [Double](repeating: 0, count: a.shape[u] * a.shape[v])
+                    for i in 0..<a.shape[u] { for j in 0..<a.shape[v] {
+                        var index = [0, 0, 0]
+                        index[u] = i; index[v] = j; index[fixed] = mid
+                        slice[i * a.shape[v] + j] = a.values[(index[0] * a.shape[1] + index[1]) * a.shape[2] + index[2]]
+                    }}
+                    let plane = NPYArray(shape: [a.shape[u], a.shape[v]], values: slice)
+                    let title = "solution, slice \(labels[fixed]) = \(String(format: "%g", axes[fixed][mid]))"
+                    save(heatMap(plane, axes: (axes[u], axes[v]), labels: (labels[u], labels[v]), title: title),
+                         "solution_\(names[u])\(names[v]).svg")
+                }
             } else if a.shape.count == 1 {
-                let pts = a.values.enumerated().compactMap { $0.element.isFinite ? (Double($0.offset), $0.element) : nil }
+                let pts = a.values.enumerated().compactMap { $0.element.isFinite ? (axes[0][$0.offset], $0.element) : nil }
                 if !pts.isEmpty {
-                    save(linePlot(pts, title: "solution", xLabel: "index", yLabel: "u", logY: false), "solution.svg")
+                    save(linePlot(pts, title: "solution", xLabel: labels[0], yLabel: "u", logY: false), "solution.svg")
                 }
             }
         }
@@ -102,12 +128,13 @@ public enum Plot {
         return stride(from: (lo / step).rounded(.up) * step, through: hi + step * 1e-9, by: step).map { $0 }
     }
 
-    static func linePlot(_ points: [(Double, Double)], title: String, xLabel: String, yLabel: String, logY: Bool) -> String {
-        let xs = points.map(\.0), ys = points.map { logY ? log10($0.1) : $0.1 }
+    static func linePlot(_ points: [(Double, Double)], title: String, xLabel: String, yLabel: String, logY: Bool, logX: Bool = false) -> String {
+        let xs = points.map { logX ? log10($0.0) : $0.0 }, ys = points.map { logY ? log10($0.1) : $0.1 }
         var (x0, x1) = (xs.min()!, xs.max()!), (y0, y1) = (ys.min()!, ys.max()!)
         if x1 == x0 { x1 = x0 + 1 }
         if y1 == y0 { y0 -= 1; y1 += 1 }
         if logY { y0 = floor(y0); y1 = ceil(y1) }
+        if logX { x0 = floor(x0); x1 = ceil(x1) }
         let pw = width - margin.left - margin.right, ph = height - margin.top - margin.bottom
         func px(_ x: Double) -> Double { margin.left + (x - x0) / (x1 - x0) * pw }
         func py(_ y: Double) -> Double { margin.top + (1 - (y - y0) / (y1 - y0)) * ph }
@@ -118,8 +145,10 @@ public enum Plot {
             let label = logY ? "1e\(Int(t))" : String(format: "%g", t)
             b += "<text x=\"\(margin.left - 8)\" y=\"\(py(t) + 4)\" text-anchor=\"end\">\(label)</text>\n"
         }
-        for t in ticks(x0, x1) {
-            b += "<text x=\"\(px(t))\" y=\"\(margin.top + ph + 18)\" text-anchor=\"middle\">\(String(format: "%g", t))</text>\n"
+        let xTicks = logX ? stride(from: x0, through: x1, by: max(1, ((x1 - x0) / 8).rounded(.up))).map { $0 } : ticks(x0, x1)
+        for t in xTicks {
+            let label = logX ? "1e\(Int(t))" : String(format: "%g", t)
+            b += "<text x=\"\(px(t))\" y=\"\(margin.top + ph + 18)\" text-anchor=\"middle\">\(label)</text>\n"
         }
         b += "<polyline fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"1.5\" points=\""
             + zip(xs, ys).map { String(format: "%.2f,%.2f", px($0), py($1)) }.joined(separator: " ") + "\"/>\n"
@@ -134,7 +163,7 @@ public enum Plot {
     /// A 2D array as an image: rows of the array (first index, x) left to right, columns
     /// (second index, y) bottom to top, so the picture has the domain's orientation; a
     /// blue–white–red scale from min to max with a colour bar.
-    static func heatMap(_ a: NPYArray) -> String {
+    static func heatMap(_ a: NPYArray, axes: ([Double], [Double]), labels: (String, String), title: String) -> String {
         let nx = a.shape[0], ny = a.shape[1]
         // The scale spans the finite values; NaN and ±∞ are drawn grey.
         let finite = a.values.filter(\.isFinite)
@@ -165,14 +194,20 @@ public enum Plot {
         }
         b += "<text x=\"\(barX + 18)\" y=\"\(margin.top + 10)\">\(String(format: "%.3g", hi))</text>\n"
         b += "<text x=\"\(barX + 18)\" y=\"\(margin.top + h)\">\(String(format: "%.3g", lo))</text>\n"
-        b += "<text x=\"\(margin.left + w / 2)\" y=\"\(margin.top + h + 20)\" text-anchor=\"middle\">x (\(nx) points)</text>\n"
-        b += "<text transform=\"translate(\(margin.left - 14) \(margin.top + h / 2)) rotate(-90)\" text-anchor=\"middle\">y (\(ny) points)</text>\n"
-        return svg(b, title: "solution")
+        // The coordinates of the first and last unknowns at the image's edges.
+        func g(_ v: Double) -> String { String(format: "%.4g", v) }
+        b += "<text x=\"\(margin.left)\" y=\"\(margin.top + h + 16)\" text-anchor=\"start\">\(g(axes.0.first!))</text>\n"
+        b += "<text x=\"\(margin.left + w)\" y=\"\(margin.top + h + 16)\" text-anchor=\"end\">\(g(axes.0.last!))</text>\n"
+        b += "<text x=\"\(margin.left - 6)\" y=\"\(margin.top + h)\" text-anchor=\"end\">\(g(axes.1.first!))</text>\n"
+        b += "<text x=\"\(margin.left - 6)\" y=\"\(margin.top + 10)\" text-anchor=\"end\">\(g(axes.1.last!))</text>\n"
+        b += "<text x=\"\(margin.left + w / 2)\" y=\"\(margin.top + h + 32)\" text-anchor=\"middle\">\(esc(labels.0)) (\(nx) points)</text>\n"
+        b += "<text transform=\"translate(\(margin.left - 40) \(margin.top + h / 2)) rotate(-90)\" text-anchor=\"middle\">\(esc(labels.1)) (\(ny) points)</text>\n"
+        return svg(b, title: title)
     }
 
     /// A column of sweep.csv against a numeric parameter column (defaults: the first parameter
     /// and `iterations`, or `relative_l2_error` on a log scale when there is an exact solution).
-    static func sweepPlot(_ table: URL, x: String?, y: String?) throws -> String {
+    static func sweepPlot(_ table: URL, x: String?, y: String?, logX: Bool? = nil, logY: Bool? = nil) throws -> String {
         let (records, _) = try CSV.read(table)
         guard let header = records.first, let statusColumn = header.firstIndex(of: "status") else {
             throw RunError(.badInput, "\(table.path): not a sweep table")
@@ -198,7 +233,14 @@ public enum Plot {
             return (a, b)
         }.sorted { $0.0 < $1.0 }
         guard points.count >= 1 else { throw RunError(.badInput, "\(table.path): no numeric values to plot for \(xName) and \(yName)") }
-        let logY = points.allSatisfy { $0.1 > 0 } && (points.map(\.1).max()! / points.map(\.1).min()! > 10)
-        return linePlot(points, title: "\(yName) against \(xName)", xLabel: xName, yLabel: yName, logY: logY)
+        // Log axes where the values are positive and span more than a decade (a convergence
+        // plot: error against h), unless --log-x / --log-y say otherwise.
+        func spansDecades(_ v: [Double]) -> Bool { v.allSatisfy { $0 > 0 } && v.max()! / v.min()! > 10 }
+        let useLogY = logY ?? spansDecades(points.map(\.1))
+        let useLogX = logX ?? (xName == "h" && spansDecades(points.map(\.0)))
+        for (wanted, values, axis) in [(useLogX, points.map(\.0), "--log-x"), (useLogY, points.map(\.1), "--log-y")] where wanted {
+            guard values.allSatisfy({ $0 > 0 }) else { throw RunError(.badInput, "\(axis): the values plotted are not all positive") }
+        }
+        return linePlot(points, title: "\(yName) against \(xName)", xLabel: xName, yLabel: yName, logY: useLogY, logX: useLogX)
     }
 }

@@ -155,11 +155,13 @@ struct PlotCommand: ParsableCommand {
     @Argument(help: "A run or sweep output folder.") var folder: String
     @Option(help: "Sweep plots: the parameter column on the x axis (default: the first parameter).") var x: String?
     @Option(help: "Sweep plots: the column on the y axis (default: relative_l2_error or iterations).") var y: String?
+    @Flag(inversion: .prefixedNo, help: "Sweep plots: a log x axis (default: when x is h and spans a decade).") var logX: Bool?
+    @Flag(inversion: .prefixedNo, help: "Sweep plots: a log y axis (default: when the values span a decade).") var logY: Bool?
 
     func run() throws {
         try reportingErrors {
             do {
-                for url in try Plot.run(folder, x: x, y: y) { writeStdout("wrote \(url.path)\n") }
+                for url in try Plot.run(folder, x: x, y: y, logX: logX, logY: logY) { writeStdout("wrote \(url.path)\n") }
             } catch let e as RunError { throw e } catch { throw RunError.classify(error, file: folder) }
         }
     }

@@ -53,8 +53,10 @@ final class CLITests: CLITestCase {
         for key in ["reason = \"converged_rtol\"", "reason_code = 2", "setup_seconds", "solve_seconds", "grid = [20, 30]", "[versions]"] {
             XCTAssertTrue(record.contains(key), "\(key) missing from run.toml")
         }
-        // Exactly the three files: no temporary names left behind.
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out.path).sorted(), [".pdekit-output", "history.csv", "run.toml", "solution.npy"])
+        // Exactly these files (the solution and the coordinates of its unknowns): no temporary
+        // names left behind.
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out.path).sorted(),
+                       [".pdekit-output", "history.csv", "run.toml", "solution.npy", "x.npy", "y.npy"])
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: work.appendingPathComponent("outputs").path), ["poisson2d"])
     }
 
@@ -183,5 +185,81 @@ extension CLITests {
         for phrase in ["Exit status", "0 success", "1 internal error", "2 bad input", "3 not converged", "4 compare"] {
             XCTAssertTrue(r.stdout.contains(phrase), "\(phrase) missing from --help:\n\(r.stdout)")
         }
+    }
+}
+
+extension CLITests {
+    /// The coordinates of the unknowns follow each side's rule — Dirichlet sides are not
+    /// unknowns, Neumann sides are, a periodic axis has n points on its period — in x.npy,
+    /// y.npy and run.toml's [coordinates], exactly as NumPy would build them.
+    func testCoordinatesOfTheUnknowns() throws {
+        let path = try write("c.toml", """
+            [problem]
+            name = "c"
+            kind = "pde"
+            [pde]
+            grid = [4, 5]
+            domain = [[0, 2], [0, 1]]
+            rhs = 1
+            [pde.boundary]
+            x_min = { type = "periodic" }
+            x_max = { type = "periodic" }
+            y_min = { type = "neumann", value = 0 }
+            y_max = { type = "dirichlet", value = 0 }
+            [solver]
+            method = "direct"
+            """)
+        let r = try pdekit(["run", path, "-o", "c"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let x = try NPY.read(work.appendingPathComponent("c/x.npy")), y = try NPY.read(work.appendingPathComponent("c/y.npy"))
+        // Periodic on [0, 2) with 4 points: 0, 0.5, 1, 1.5. Neumann at y = 0 (an unknown),
+        // Dirichlet at y = 1 (not): 5 unknowns at 0, 0.2, ..., 0.8.
+        XCTAssertEqual(x.values, [0, 0.5, 1, 1.5])
+        for (got, want) in zip(y.values, [0, 0.2, 0.4, 0.6, 0.8]) { XCTAssertEqual(got, want, accuracy: 1e-15) }
+        XCTAssertEqual(y.values.count, 5)
+        let record = try String(contentsOf: work.appendingPathComponent("c/run.toml"), encoding: .utf8)
+        XCTAssertTrue(record.contains("[coordinates]\nx = [0.0, 0.5, 1.0, 1.5]"), record)
+    }
+
+    /// plot: a 3D solution as three mid-plane slices labelled with their coordinate; a 1D
+    /// solution against x; a convergence sweep with log axes on request, refused for values
+    /// that are not positive.
+    func testPlotUsesCoordinatesSlicesAndLogAxes() throws {
+        let p3 = Self.packageRoot.appendingPathComponent("problems/poisson3d.toml").path
+        XCTAssertEqual(try pdekit(["run", p3, "--set", "pde.grid=[6,5,4]", "-o", "p3"]).status, 0)
+        let r3 = try pdekit(["plot", "p3"])
+        XCTAssertEqual(r3.status, 0, r3.stderr)
+        for name in ["solution_xy.svg", "solution_xz.svg", "solution_yz.svg"] {
+            let svg = try String(contentsOf: work.appendingPathComponent("p3/\(name)"), encoding: .utf8)
+            XCTAssertTrue(svg.contains("solution, slice"), name)
+        }
+        let xz = try String(contentsOf: work.appendingPathComponent("p3/solution_xz.svg"), encoding: .utf8)
+        XCTAssertTrue(xz.contains("slice y = 0.5"), "the middle of 5 unknowns at 1/6 … 5/6 is y = 0.5")
+        let p1 = Self.packageRoot.appendingPathComponent("problems/poisson1d.toml").path
+        XCTAssertEqual(try pdekit(["run", p1, "--set", "pde.grid=[9]", "-o", "p1"]).status, 0)
+        XCTAssertEqual(try pdekit(["plot", "p1"]).status, 0)
+        let line = try String(contentsOf: work.appendingPathComponent("p1/solution.svg"), encoding: .utf8)
+        XCTAssertTrue(line.contains(">x</text>"), "the 1D solution is drawn against x")
+        let refinement = Self.packageRoot.appendingPathComponent("problems/refinement.toml").path
+        XCTAssertEqual(try pdekit(["sweep", refinement, "-o", "ref", "--set", "sweep.parameters.\"pde.grid\"=[[7,7],[15,15],[31,31]]"]).status, 0)
+        XCTAssertEqual(try pdekit(["plot", "ref", "--x", "h", "--log-x"]).status, 0)
+        let sweep = try String(contentsOf: work.appendingPathComponent("ref/sweep.svg"), encoding: .utf8)
+        XCTAssertTrue(sweep.contains(">1e-1</text>") || sweep.contains(">1e-2</text>"), "log x ticks: \(sweep.prefix(2000))")
+        let signed = try write("s.toml", """
+            [problem]
+            name = "s"
+            kind = "pde"
+            [pde]
+            grid = [6, 6]
+            rhs = 1
+            coefficient = "1 + 0.1*k*x"
+            parameters = { k = 0 }
+            [sweep.parameters]
+            "pde.parameters.k" = [-1, 0, 1]
+            """)
+        XCTAssertEqual(try pdekit(["sweep", signed, "-o", "s"]).status, 0)
+        let bad = try pdekit(["plot", "s", "--log-x"])
+        XCTAssertEqual(bad.status, 2)
+        XCTAssertTrue(bad.stderr.contains("--log-x"), bad.stderr)
     }
 }
