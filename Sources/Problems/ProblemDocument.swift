@@ -19,6 +19,14 @@ public struct ProblemDocument: Sendable {
     private let lines: [Substring]
     /// Keys set from outside the file, with how to name them in messages ("--set", "[sweep] parameter").
     private var overridden: [String: String] = [:]
+    /// The `--set` overrides as given, in order (recorded in run.toml's `[provenance]`).
+    public private(set) var overrides: [String] = []
+    /// True when the file is a run record (`run.toml` with `[provenance]`) being replayed: its
+    /// result tables were set aside and relative paths resolve in the original problem's folder.
+    public private(set) var isReplay = false
+
+    /// The tables a run record adds after the resolved configuration; a replay ignores them.
+    public static let resultTables = ["result", "coordinates", "reference", "solver_details", "versions", "provenance"]
 
     public init(path: String, overrides: [String] = []) throws {
         let url = URL(fileURLWithPath: path)
@@ -34,7 +42,7 @@ public struct ProblemDocument: Sendable {
 
     public init(text: String, path: String, directory: URL, overrides: [String] = []) throws {
         self.path = path
-        self.directory = directory
+        var directory = directory
         self.lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         if text.unicodeScalars.contains("\0") {
             let line = lines.firstIndex { $0.unicodeScalars.contains("\0") }.map { $0 + 1 }
@@ -49,10 +57,20 @@ public struct ProblemDocument: Sendable {
         } catch let e as TOMLParseError {
             throw ProblemError(file: path, line: e.source.begin.line, message: "TOML syntax error: \(oneLine(e.description))")
         }
+        // A run record (`pdekit run outputs/x/run.toml`): the resolved configuration is the
+        // problem; the result tables are set aside and data files resolve where the original
+        // problem file was.
+        if case .table(let provenance)? = root["provenance"], root["result"] != nil {
+            if case .string(let d)? = provenance["problem_directory"] { directory = URL(fileURLWithPath: d, isDirectory: true) }
+            for name in Self.resultTables { root[name] = nil }
+            isReplay = true
+        }
+        self.directory = directory
         if let key = Self.firstNonFinite(in: root) {
             throw error(key, "nan and inf are not accepted: give a finite number")
         }
         for o in overrides { try apply(override: o) }
+        self.overrides = overrides
     }
 
     /// The path of the first NaN or infinite number in `table` (TOML has `nan` and `inf`

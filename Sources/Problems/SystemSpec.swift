@@ -94,7 +94,7 @@ public struct SystemSpec: PhysicsSection {
         var t = ConfigTable()
         t["matrix"] = .string(matrixPath); t["rhs"] = .string(rhsPath)
         if let exactPath { t["exact"] = .string(exactPath) }
-        t["rows"] = .integer(matrix.rows); t["nonzeros"] = .integer(matrix.nonzeros)
+        // Configuration only (the size is in [solver_details]), so a record replays.
         return t
     }
 }

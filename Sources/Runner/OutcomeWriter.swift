@@ -5,7 +5,7 @@ import Storage
 
 /// The one writer: commits any study's outcome to its output folder atomically — the arrays as
 /// NPY, the history as CSV, and the run record (`run.toml` or `run.json`): the resolved
-/// configuration, `[result]`, the study's tables, `[versions]`.
+/// configuration, `[result]`, the study's tables, `[versions]`, `[provenance]`.
 enum OutcomeWriter {
     static func write(_ outcome: StudyOutcome, spec: ProblemSpec, to folder: OutputFolder, durable: Bool) throws {
         for a in outcome.arrays {
@@ -27,6 +27,7 @@ enum OutcomeWriter {
         versions["suitesparse"] = .string(LibraryVersions.suiteSparse)
         versions["openblas"] = .string(LibraryVersions.openBLAS)
         record["versions"] = .table(versions)
+        record["provenance"] = .table(Provenance.table(for: spec))
         if spec.output.format == "json" {
             try AtomicFile.write(Data(RecordWriter.json(record).utf8), to: folder.url("run.json"), durable: durable)
         } else {
