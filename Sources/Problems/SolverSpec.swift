@@ -147,6 +147,8 @@ public struct OutputSpec: Sendable, Equatable {
     public var history: Bool
     /// A reference solution (NPY, relative to the problem file) to report errors against.
     public var reference: String?
+    /// A sweep also writes its cases' coefficients, solutions and parameters stacked (stack_*.npy).
+    public var stack = false
 
     public init(directory: String? = nil, format: String = "toml", history: Bool = true, reference: String? = nil) {
         self.directory = directory; self.format = format; self.history = history; self.reference = reference
@@ -159,6 +161,7 @@ public struct OutputSpec: Sendable, Equatable {
         format = try r.string("format", default: "toml", oneOf: ["toml", "json"])
         history = try r.bool("history", default: true)
         reference = try r.string("reference")
+        stack = try r.bool("stack", default: false)
         if let reference, !FileManager.default.fileExists(atPath: r.document.resolve(reference).path) {
             throw r.error("reference", "\(reference): no such file")
         }
@@ -170,6 +173,7 @@ public struct OutputSpec: Sendable, Equatable {
         if let directory { t["directory"] = .string(directory) }
         t["format"] = .string(format); t["history"] = .bool(history)
         if let reference { t["reference"] = .string(reference) }
+        if stack { t["stack"] = .bool(true) }
         return t
     }
 }

@@ -155,6 +155,22 @@ public struct LinearSolveStudy: Study {
                 coordinates[name] = .array(c.map { .double($0) })
             }
             tables.insert(("coordinates", coordinates), at: 0)
+            // The coefficient at the unknowns (same shape as the solution) when it varies: the
+            // input of an input–output pair for learning.
+            if let nodes = system.structure?.nodeCoefficients, let first = nodes.first, nodes.contains(where: { $0 != first }) {
+                let nodeShape = grid.axes.map(\.nodes)
+                var values = [Double](repeating: 0, count: system.rhs.count)
+                var index = [Int](repeating: 0, count: grid.dimension)
+                for flat in 0..<values.count {
+                    var rem = flat, node = 0
+                    for d in stride(from: grid.dimension - 1, through: 0, by: -1) {
+                        index[d] = rem % grid.axes[d].unknowns; rem /= grid.axes[d].unknowns
+                    }
+                    for d in 0..<grid.dimension { node = node * nodeShape[d] + grid.axes[d].node(ofUnknown: index[d]) }
+                    values[flat] = nodes[node]
+                }
+                arrays.insert(NamedArray(name: "coefficient", shape: system.shape, values: values), at: 1)
+            }
         }
         return StudyOutcome(reason: result.reason, arrays: arrays,
                             history: history, result: res, tables: tables, summary: summary,

@@ -164,6 +164,7 @@ public enum Sweep {
         if options.shard.count == 1 {
             let (records, _) = try CSV.read(table)
             try SweepTable.finalize(records, to: table)
+            try SweepStack.writeIfRequested(directory: dir, table: table)
         }
         let s = state.counts
         return Summary(directory: dir, table: table, total: mine.count, skipped: done.count, ok: s.ok,
@@ -237,6 +238,7 @@ public enum Sweep {
         // The fingerprint ends in the number of cases: every one must be in exactly one row.
         let total = m.fingerprint?.split(separator: "-").last.flatMap { Int($0) }
         let r = try SweepTable.merge(directory: dir, expectedCases: total)
+        try SweepStack.writeIfRequested(directory: dir, table: dir.appendingPathComponent("sweep.csv"))
         return (r.cases, r.shards, dir.appendingPathComponent("sweep.csv"))
     }
 }

@@ -499,3 +499,54 @@ extension SweepCLITests {
         XCTAssertTrue(guess.stderr.contains("initial_guess"), guess.stderr)
     }
 }
+
+extension SweepCLITests {
+    /// `[output] stack = true`: the sweep's converged cases stacked for learning — solutions and
+    /// coefficients (cases, n₁, n₂) equal to each case's own files, the parameter columns of
+    /// sweep.csv, the case indices — read back by NumPy itself.
+    func testStackedDatasetLoadsInNumPy() throws {
+        let path = Self.packageRoot.appendingPathComponent("problems/darcy_sweep.toml").path
+        let r = try pdekit(["sweep", path, "-o", "ds", "--set", "pde.grid=[12,10]", "--set", "output.stack=true"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let script = """
+            import numpy as np, csv, sys
+            d = sys.argv[1]
+            s = np.load(d + '/stack_solutions.npy'); c = np.load(d + '/stack_coefficients.npy')
+            p = np.load(d + '/stack_parameters.npy'); k = np.load(d + '/stack_cases.npy')
+            rows = list(csv.DictReader(open(d + '/sweep.csv')))
+            assert s.shape == (20, 12, 10) and c.shape == s.shape and p.shape == (20, 2) and k.shape == (20,), (s.shape, c.shape, p.shape)
+            for i, case in enumerate(k.astype(int)):
+                row = rows[case]
+                assert np.array_equal(s[i], np.load(d + '/' + row['folder'] + '/solution.npy'))
+                assert np.array_equal(c[i], np.load(d + '/' + row['folder'] + '/coefficient.npy'))
+                assert p[i, 0] == float(row['pde.coefficient.grf.seed']) and p[i, 1] == float(row['pde.coefficient.grf.scale'])
+            print('ok')
+            """
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", "-c", script, work.appendingPathComponent("ds").path]
+        let out = Pipe()
+        p.standardOutput = out; p.standardError = out
+        try p.run(); p.waitUntilExit()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        XCTAssertEqual(p.terminationStatus, 0, text)
+        XCTAssertTrue(text.contains("ok"), text)
+    }
+
+    /// coefficient.npy holds a(x, y) at the unknowns: exp(k(x + y)) for diffusion2d, against
+    /// x.npy and y.npy; a constant coefficient writes none.
+    func testCoefficientFileMatchesTheExpression() throws {
+        let path = Self.packageRoot.appendingPathComponent("problems/diffusion2d.toml").path
+        XCTAssertEqual(try pdekit(["run", path, "-o", "d", "--set", "pde.grid=[7,5]", "--set", "pde.parameters.k=1.5"]).status, 0)
+        let a = try NPY.read(work.appendingPathComponent("d/coefficient.npy"))
+        let x = try NPY.read(work.appendingPathComponent("d/x.npy")).values, y = try NPY.read(work.appendingPathComponent("d/y.npy")).values
+        let record = try String(contentsOf: work.appendingPathComponent("d/run.toml"), encoding: .utf8)
+        XCTAssertEqual(a.shape, [7, 5])
+        XCTAssertTrue(record.contains("coefficient = \"exp(k*(x + y))\""), record)
+        let k = 1.5
+        for i in 0..<7 { for j in 0..<5 { XCTAssertEqual(a.values[i * 5 + j], exp(k * (x[i] + y[j])), accuracy: 1e-12 * exp(k * 2)) } }
+        let poisson = Self.packageRoot.appendingPathComponent("problems/poisson2d.toml").path
+        XCTAssertEqual(try pdekit(["run", poisson, "-o", "p", "--set", "pde.grid=[5,5]"]).status, 0)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: work.appendingPathComponent("p/coefficient.npy").path))
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import Storage
+
+/// `[output] stack = true`: a finished sweep's input–output pairs as stacked arrays in its
+/// folder, ready for `numpy.load` (a neural-operator training set):
+///   stack_solutions.npy     (cases, n₁, n₂, …) the converged cases' solutions
+///   stack_coefficients.npy  (cases, n₁, n₂, …) their coefficients, when every case wrote one
+///   stack_parameters.npy    (cases, p) the parameter columns of sweep.csv, in its order
+///                           (a grid such as [63, 63] by its first number)
+///   stack_cases.npy         (cases,) the case index of each slice
+/// Cases that did not converge or failed are left out; the case order is the case index.
+enum SweepStack {
+    /// Writes the stack when the sweep asked for it (its cases' run records say `stack = true`).
+    static func writeIfRequested(directory dir: URL, table: URL) throws {
+        let (records, _) = try CSV.read(table)
+        guard let header = records.first, let status = header.firstIndex(of: "status"),
+              let folder = header.firstIndex(of: "folder") else { return }
+        let rows = records.dropFirst().filter { $0.count == header.count && $0[status] == "ok" && !$0[folder].isEmpty }
+            .sorted { (Int($0[0]) ?? 0) < (Int($1[0]) ?? 0) }
+        guard let first = rows.first,
+              let record = try? String(contentsOf: dir.appendingPathComponent(first[folder]).appendingPathComponent("run.toml"), encoding: .utf8),
+              requested(record) else { return }
+        let parameters = Array(1..<status)
+        var solutions: [Double] = [], coefficients: [Double]? = [], params: [Double] = [], cases: [Double] = []
+        var shape: [Int]?
+        for r in rows {
+            let caseDir = dir.appendingPathComponent(r[folder])
+            let u = try NPY.read(caseDir.appendingPathComponent("solution.npy"))
+            if let shape, shape != u.shape {
+                throw RunError(.badInput, "\(dir.path): [output] stack needs cases of one shape; case \(r[0]) has \(u.shape), case \(first[0]) \(shape)")
+            }
+            shape = u.shape
+            solutions += u.values
+            if let a = try? NPY.read(caseDir.appendingPathComponent("coefficient.npy")), a.shape == u.shape {
+                coefficients? += a.values
+            } else {
+                coefficients = nil
+            }
+            for p in parameters { params.append(number(r[p])) }
+            cases.append(Double(r[0]) ?? .nan)
+        }
+        guard let shape else { return }
+        let k = rows.count
+        try NPY.write(solutions, shape: [k] + shape, to: dir.appendingPathComponent("stack_solutions.npy"))
+        if let coefficients { try NPY.write(coefficients, shape: [k] + shape, to: dir.appendingPathComponent("stack_coefficients.npy")) }
+        try NPY.write(params, shape: [k, parameters.count], to: dir.appendingPathComponent("stack_parameters.npy"))
+        try NPY.write(cases, shape: [k], to: dir.appendingPathComponent("stack_cases.npy"))
+    }
+
+    /// `stack = true` inside the record's `[output]` table.
+    static func requested(_ record: String) -> Bool {
+        var inOutput = false
+        for line in record.split(separator: "\n") {
+            if line.hasPrefix("[") { inOutput = line == "[output]"; continue }
+            if inOutput && line.replacingOccurrences(of: " ", with: "") == "stack=true" { return true }
+        }
+        return false
+    }
+
+    /// A parameter value as a number: the value, or the first number of a list ("[63, 63]").
+    static func number(_ s: String) -> Double {
+        if let d = Double(s) { return d }
+        let inner = s.trimmingCharacters(in: CharacterSet(charactersIn: "[] ")).split(separator: ",")
+        return inner.first.flatMap { Double($0.trimmingCharacters(in: .whitespaces)) } ?? .nan
+    }
+}
