@@ -149,6 +149,8 @@ public struct OutputSpec: Sendable, Equatable {
     public var reference: String?
     /// A sweep also writes its cases' coefficients, solutions and parameters stacked (stack_*.npy).
     public var stack = false
+    /// Also write VTK XML ImageData (solution.vti; a sweep adds cases.pvd).
+    public var vtk = false
 
     public init(directory: String? = nil, format: String = "toml", history: Bool = true, reference: String? = nil) {
         self.directory = directory; self.format = format; self.history = history; self.reference = reference
@@ -162,6 +164,7 @@ public struct OutputSpec: Sendable, Equatable {
         history = try r.bool("history", default: true)
         reference = try r.string("reference")
         stack = try r.bool("stack", default: false)
+        vtk = try r.bool("vtk", default: false)
         if let reference, !FileManager.default.fileExists(atPath: r.document.resolve(reference).path) {
             throw r.error("reference", "\(reference): no such file")
         }
@@ -174,6 +177,7 @@ public struct OutputSpec: Sendable, Equatable {
         t["format"] = .string(format); t["history"] = .bool(history)
         if let reference { t["reference"] = .string(reference) }
         if stack { t["stack"] = .bool(true) }
+        if vtk { t["vtk"] = .bool(true) }
         return t
     }
 }

@@ -58,6 +58,9 @@ public struct LinearSolveStudy: Study {
             throw RunError(.internal, "\(spec.document.path): the linear solve does not take kind '\(spec.kind)'")
         }
         p.assembleSeconds = Date().timeIntervalSince(t0)
+        if spec.output.vtk && spec.pde == nil {
+            throw spec.document.error(["output", "vtk"], "VTK ImageData needs a grid: kind = \"pde\" (a linear system's solution is a plain vector; use solution.npy)")
+        }
         try SolverFactory.validate(spec.solver, matrix: p.matrix, structure: p.structure) { key, message in
             spec.document.error(["solver", key], message)
         }
@@ -171,6 +174,8 @@ public struct LinearSolveStudy: Study {
                 }
                 arrays.insert(NamedArray(name: "coefficient", shape: system.shape, values: values), at: 1)
             }
+            // With [output] vtk, the assembled right-hand side b (f plus boundary data) too.
+            if spec.output.vtk { arrays.append(NamedArray(name: "rhs", shape: system.shape, values: system.rhs)) }
         }
         return StudyOutcome(reason: result.reason, arrays: arrays,
                             history: history, result: res, tables: tables, summary: summary,

@@ -14,6 +14,7 @@ enum OutcomeWriter {
         if spec.output.history, let history = outcome.history {
             try history.write(to: folder.url("history.csv"), durable: durable)
         }
+        if spec.output.vtk { try writeVTK(outcome, to: folder, durable: durable) }
         var record = spec.resolved
         var result = ConfigTable()
         result["reason"] = .string(outcome.reason.name)
@@ -34,5 +35,18 @@ enum OutcomeWriter {
             try AtomicFile.write(Data(RecordWriter.toml(record).utf8), to: folder.url("run.toml"), durable: durable)
         }
         try folder.commit(durable: durable)
+    }
+
+    /// solution.vti: the grid from the coordinates of the unknowns (uniform per axis), the
+    /// solution, coefficient and right-hand side as point data.
+    static func writeVTK(_ outcome: StudyOutcome, to folder: OutputFolder, durable: Bool) throws {
+        let byName = Dictionary(outcome.arrays.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        guard let u = byName["solution"] else { return }
+        let axes = ["x", "y", "z"].prefix(u.shape.count).compactMap { byName[$0]?.values }
+        guard axes.count == u.shape.count, axes.allSatisfy({ $0.count >= 2 }) else { return }
+        let fields = ["solution", "coefficient", "rhs"].compactMap { byName[$0] }.filter { $0.shape == u.shape }
+            .map { VTKImageData.Field(name: $0.name, values: $0.values) }
+        let data = VTKImageData.encode(shape: u.shape, origin: axes.map { $0[0] }, spacing: axes.map { $0[1] - $0[0] }, fields: fields)
+        try AtomicFile.write(data, to: folder.url("solution.vti"), durable: durable)
     }
 }

@@ -9,6 +9,8 @@ import Storage
 ///                           (a grid such as [63, 63] by its first number)
 ///   stack_cases.npy         (cases,) the case index of each slice
 /// Cases that did not converge or failed are left out; the case order is the case index.
+/// With `[output] vtk = true` the finished sweep also writes `cases.pvd`, a ParaView collection
+/// of its converged cases' `solution.vti` (time = case index).
 enum SweepStack {
     /// Writes the stack when the sweep asked for it (its cases' run records say `stack = true`).
     static func writeIfRequested(directory dir: URL, table: URL) throws {
@@ -18,8 +20,15 @@ enum SweepStack {
         let rows = records.dropFirst().filter { $0.count == header.count && $0[status] == "ok" && !$0[folder].isEmpty }
             .sorted { (Int($0[0]) ?? 0) < (Int($1[0]) ?? 0) }
         guard let first = rows.first,
-              let record = try? String(contentsOf: dir.appendingPathComponent(first[folder]).appendingPathComponent("run.toml"), encoding: .utf8),
-              requested(record) else { return }
+              let record = try? String(contentsOf: dir.appendingPathComponent(first[folder]).appendingPathComponent("run.toml"), encoding: .utf8)
+        else { return }
+        // [output] vtk: a ParaView collection over the cases, the case index as its time.
+        if requested(record, "vtk") {
+            let entries = rows.filter { FileManager.default.fileExists(atPath: dir.appendingPathComponent($0[folder]).appendingPathComponent("solution.vti").path) }
+                .map { (timestep: Double($0[0]) ?? 0, file: $0[folder] + "/solution.vti") }
+            try AtomicFile.write(VTKImageData.collection(entries), to: dir.appendingPathComponent("cases.pvd"))
+        }
+        guard requested(record, "stack") else { return }
         let parameters = Array(1..<status)
         var solutions: [Double] = [], coefficients: [Double]? = [], params: [Double] = [], cases: [Double] = []
         var shape: [Int]?
@@ -47,12 +56,12 @@ enum SweepStack {
         try NPY.write(cases, shape: [k], to: dir.appendingPathComponent("stack_cases.npy"))
     }
 
-    /// `stack = true` inside the record's `[output]` table.
-    static func requested(_ record: String) -> Bool {
+    /// `key = true` inside the record's `[output]` table.
+    static func requested(_ record: String, _ key: String) -> Bool {
         var inOutput = false
         for line in record.split(separator: "\n") {
             if line.hasPrefix("[") { inOutput = line == "[output]"; continue }
-            if inOutput && line.replacingOccurrences(of: " ", with: "") == "stack=true" { return true }
+            if inOutput && line.replacingOccurrences(of: " ", with: "") == "\(key)=true" { return true }
         }
         return false
     }

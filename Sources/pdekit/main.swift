@@ -39,7 +39,12 @@ struct ProblemOptions: ParsableArguments {
     var file: String
 
     @Option(name: .customLong("set"), help: ArgumentHelp("Override a value: KEY=VALUE, e.g. --set pde.grid=[33,33] (repeatable).", valueName: "key=value"))
-    var overrides: [String] = []
+    var setValues: [String] = []
+    @Flag(help: "Also write ParaView/VisIt files (as [output] vtk = true): solution.vti per run, cases.pvd per sweep.")
+    var vtk = false
+
+    /// The --set list, with --vtk as the override it stands for.
+    var overrides: [String] { setValues + (vtk ? ["output.vtk=true"] : []) }
 }
 
 struct RunCommand: ParsableCommand {

@@ -324,3 +324,54 @@ final class ReproducibilityTests: CLITestCase {
         XCTAssertEqual(try residuals("a"), try residuals("b"))
     }
 }
+
+final class VTKOutputTests: CLITestCase {
+    /// `--vtk`: solution.vti read back by the VTK Python package itself — dimensions, origin and
+    /// spacing from the coordinates of the unknowns, and the point data equal to solution.npy,
+    /// coefficient.npy and rhs.npy after VTK's x-fastest ordering — and a sweep's cases.pvd whose
+    /// every dataset VTK reads. `make deps` installs vtk; a machine without it fails here.
+    func testParaViewFilesReadBackByVTK() throws {
+        let darcy = Self.packageRoot.appendingPathComponent("problems/darcy_sweep.toml").path
+        let r = try pdekit(["sweep", darcy, "-o", "vs", "--set", "pde.grid=[12,10]", "--vtk"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let p3 = Self.packageRoot.appendingPathComponent("problems/poisson3d.toml").path
+        XCTAssertEqual(try pdekit(["run", p3, "--set", "pde.grid=[6,5,4]", "--vtk", "-o", "v3"]).status, 0)
+        let script = """
+            import sys, os, numpy as np, xml.etree.ElementTree as ET
+            import vtk
+            from vtk.util.numpy_support import vtk_to_numpy
+            def check(folder, names):
+                r = vtk.vtkXMLImageDataReader(); r.SetFileName(folder + '/solution.vti'); r.Update()
+                img = r.GetOutput()
+                u = np.load(folder + '/solution.npy')
+                assert img.GetDimensions()[:u.ndim] == u.shape, (img.GetDimensions(), u.shape)
+                for axis, name in enumerate('xyz'[:u.ndim]):
+                    c = np.load(folder + '/' + name + '.npy')
+                    assert abs(img.GetOrigin()[axis] - c[0]) < 1e-15 and abs(img.GetSpacing()[axis] - (c[1] - c[0])) < 1e-15
+                for name in names:
+                    a = vtk_to_numpy(img.GetPointData().GetArray(name))
+                    assert np.array_equal(a.reshape(u.shape[::-1]).transpose(), np.load(folder + '/' + name + '.npy')), name
+            check(sys.argv[2], ['solution', 'rhs'])
+            root = ET.parse(sys.argv[1] + '/cases.pvd').getroot()
+            files = [d.get('file') for d in root.iter('DataSet')]
+            assert len(files) == 20, len(files)
+            for f in files:
+                check(os.path.join(sys.argv[1], os.path.dirname(f)), ['solution', 'coefficient', 'rhs'])
+            print('ok')
+            """
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", "-c", script, work.appendingPathComponent("vs").path, work.appendingPathComponent("v3").path]
+        let out = Pipe()
+        p.standardOutput = out; p.standardError = out
+        try p.run(); p.waitUntilExit()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        XCTAssertEqual(p.terminationStatus, 0, text)
+        XCTAssertTrue(text.contains("ok"), text)
+        // A linear system has no grid: refused with the key named.
+        let system = Self.packageRoot.appendingPathComponent("problems/linear_system.toml").path
+        let refused = try pdekit(["run", system, "--vtk", "-o", "ls"])
+        XCTAssertEqual(refused.status, 2)
+        XCTAssertTrue(refused.stderr.contains("output.vtk"), refused.stderr)
+    }
+}
