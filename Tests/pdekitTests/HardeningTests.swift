@@ -69,7 +69,7 @@ final class HardeningTests: CLITestCase {
         // An empty folder is taken; a second run replaces pdekit's own folder.
         try FileManager.default.createDirectory(at: work.appendingPathComponent("empty"), withIntermediateDirectories: false)
         XCTAssertEqual(try pdekit(["run", problem, "-o", "empty"]).status, 0)
-        XCTAssertEqual(try listing("empty"), [".pdekit-output", "history.csv", "run.toml", "solution.npy"])
+        XCTAssertEqual(try listing("empty"), [".pdekit-output", "history.csv", "run.toml", "solution.npy", "x.npy"])
         XCTAssertEqual(try pdekit(["run", problem, "-o", "empty"]).status, 0)
         // Once the user adds a file, the folder is no longer pdekit's alone.
         try Data("mine".utf8).write(to: work.appendingPathComponent("empty/plot.png"))
