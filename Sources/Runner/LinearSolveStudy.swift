@@ -83,7 +83,7 @@ public struct LinearSolveStudy: Study {
 
     public func solve(_ spec: ProblemSpec, _ context: StudyContext) throws -> StudyOutcome {
         let system = try Self.prepare(spec)
-        let reporter = IterationReporter(monitor: context.monitor, progress: context.progress, write: context.write)
+        let reporter = IterationReporter(monitor: context.monitor, progress: context.progress, rtol: spec.solver.rtol, write: context.write)
         let solved: (x: [Double], result: SolveResult, description: SolverFactory.Description)
         do {
             solved = try SolverFactory.solve(system.matrix, system.rhs, spec.solver, structure: system.structure,

@@ -15,7 +15,7 @@ public enum Run {
         public var view = false
         public var monitor = false
         public var errorIfNotConverged = false
-        public var progress = false
+        public var progress = ProgressStyle.off
         /// No summary line (sweep cases report through the sweep's progress instead).
         public var quiet = false
         /// fsync every file (a sweep turns this off and syncs its finished cases in batches).

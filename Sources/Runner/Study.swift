@@ -36,7 +36,7 @@ public struct StudyContext {
     public var path: String
     public var view: Bool
     public var monitor: Bool
-    public var progress: Bool
+    public var progress: ProgressStyle
     /// stdout text (view, monitor lines).
     public var write: @Sendable (String) -> Void
     /// State kept from the previous case of a sweep worker's chain; nil for a single run.

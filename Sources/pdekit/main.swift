@@ -59,6 +59,8 @@ struct RunCommand: ParsableCommand {
     var monitor = false
     @Flag(help: "Exit with status 3 when the solver does not converge.")
     var errorIfNotConverged = false
+    @Flag(name: .shortAndLong, help: "No progress lines and no summary (errors and warnings still go to stderr).")
+    var quiet = false
 
     func run() throws {
         var options = Run.Options()
@@ -67,7 +69,8 @@ struct RunCommand: ParsableCommand {
         options.view = view
         options.monitor = monitor
         options.errorIfNotConverged = errorIfNotConverged
-        options.progress = isatty(2) != 0 && !monitor
+        options.progress = quiet || monitor ? .off : (isatty(2) != 0 ? .terminal : .lines)
+        options.quiet = quiet
         try reportingErrors {
             let report = try Run.run(path: problem.file, options: options, write: writeStdout)
             if !report.reason.converged {

@@ -375,3 +375,24 @@ final class VTKOutputTests: CLITestCase {
         XCTAssertTrue(refused.stderr.contains("output.vtk"), refused.stderr)
     }
 }
+
+extension CLITests {
+    /// Off a terminal (the tests' pipes), a long solve writes a plain progress line to stderr
+    /// every 5 s — iteration, residual, elapsed, time left — and --quiet silences it and the
+    /// summary. A 6.5 s time limit makes the solve long enough on any machine.
+    func testProgressLinesOffATerminalAndQuiet() throws {
+        let path = Self.packageRoot.appendingPathComponent("problems/poisson2d.toml").path
+        let args = ["run", path, "--set", "pde.grid=[400,400]", "--set", "solver.preconditioner=none", "--set", "solver.rtol=1e-15",
+                    "--set", "solver.max_iterations=1000000", "--set", "solver.time_limit=6.5"]
+        let loud = try pdekit(args + ["-o", "loud"])
+        XCTAssertEqual(loud.status, 0, loud.stderr)
+        let lines = loud.stderr.split(separator: "\n").filter { $0.hasPrefix("pdekit: iteration ") }
+        XCTAssertGreaterThanOrEqual(lines.count, 1, loud.stderr)
+        XCTAssertTrue(lines.allSatisfy { $0.contains("relative residual") && $0.contains(" s") }, loud.stderr)
+        XCTAssertTrue(loud.stdout.contains("→"), loud.stdout)
+        let quiet = try pdekit(args + ["-o", "quiet", "--quiet"])
+        XCTAssertEqual(quiet.status, 0, quiet.stderr)
+        XCTAssertFalse(quiet.stderr.contains("pdekit: iteration"), quiet.stderr)
+        XCTAssertEqual(quiet.stdout, "")
+    }
+}
