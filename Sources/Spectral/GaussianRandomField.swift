@@ -8,7 +8,8 @@
 // This is the spectrum of the generator behind the neural-operator Darcy data sets (the
 // MATLAB GRF.m of Li et al., "Fourier neural operator", ICLR 2021: τ^(α−1)(π²|k|² + τ²)^(−α/2)
 // in 2D, cosine modes), so α = 2.5, τ = 7 gives fields with their statistics, not their
-// samples (the random stream is ours). The sum is evaluated at every node of the grid, the
+// samples (the random stream is ours; each mode's normal comes from the seed and the mode's
+// wavenumbers, so one seed is one field at every resolution). The sum is evaluated at every node of the grid, the
 // boundary nodes included, by one DCT-I / half-complex inverse DFT per axis (FFTW_ESTIMATE
 // plans, whose algorithm choice is deterministic, so a seed gives bitwise-equal fields).
 //
@@ -92,13 +93,53 @@ public final class GaussianRandomField: @unchecked Sendable {
     }
 
     /// One sample on the node grid (C order), from `seed`.
+    ///
+    /// Each mode's normal ξ_k is drawn from the seed and the mode's identity — per axis its
+    /// wavenumber (and, on a periodic axis, cosine or sine) — not from its position in a
+    /// sequence, so one seed is one field at every resolution: a coarser grid has the same
+    /// low modes with the same ξ_k and differs from a finer one at shared points only by the
+    /// modes it cannot represent.
     public func sample(seed: UInt64) -> [Double] {
-        var normals = NormalGenerator(seed: seed)
+        let xi = modeNormals(seed: seed)
         lock.lock(); defer { lock.unlock() }
         let buf = plan.buffer
-        for k in 0..<buf.count { buf[k] = normals.next() * modeStandardDeviations[k] * basisScale[k] }
+        for k in 0..<buf.count { buf[k] = xi[k] * modeStandardDeviations[k] * basisScale[k] }
         plan.execute()
         return Array(buf)
+    }
+
+    /// ξ_k for every transform index (C order): a standard normal from the seed and the mode's
+    /// identity — per axis its wavenumber and, on a periodic axis, cosine or sine. DCT-I index j
+    /// is the cosine of wavenumber j; half-complex index j ≤ M/2 the cosine of wavenumber j,
+    /// j > M/2 the sine of wavenumber M − j.
+    public func modeNormals(seed: UInt64) -> [Double] {
+        let shape = axes.map(\.nodes)
+        let count = shape.reduce(1, *)
+        var xi = [Double](repeating: 0, count: count)
+        var index = [Int](repeating: 0, count: shape.count)
+        let base = Self.mix(seed)
+        for k in 0..<count {
+            var key = base
+            for (d, a) in axes.enumerated() {
+                let j = index[d], sine = a.periodic && 2 * j > a.nodes
+                let wavenumber = UInt64(sine ? a.nodes - j : j)
+                key = Self.mix(key ^ Self.mix(wavenumber << 3 | (sine ? 4 : 0) | UInt64(d)))
+            }
+            var normal = NormalGenerator(seed: key)
+            xi[k] = normal.next()
+            var d = shape.count - 1
+            while d >= 0 { index[d] += 1; if index[d] < shape[d] { break }; index[d] = 0; d -= 1 }
+        }
+        return xi
+    }
+
+    /// SplitMix64's finaliser (Steele, Lea and Flood 2014): a bijective 64-bit mix, so distinct
+    /// (seed, mode) keys give unrelated generator seeds.
+    static func mix(_ x: UInt64) -> UInt64 {
+        var z = x &+ 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 
     /// Mode coefficients of a field on the node grid (the inverse of `sample`'s synthesis),

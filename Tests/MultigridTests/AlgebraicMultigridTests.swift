@@ -112,7 +112,7 @@ final class AlgebraicMultigridTests: XCTestCase {
     /// classical AMG + CG stays within 15 iterations (budget stated in docs/multigrid.md).
     func testJumpingAndLogNormalCoefficients() throws {
         let jump = "1 + 9999*(1 + sign(0.25 - max(abs(x - 0.5), abs(y - 0.5))))/2"
-        let grf = "{ grf = { alpha = 2.5, tau = 7, seed = 3, scale = 4.5, transform = \"exp\" } }"
+        let grf = "{ grf = { alpha = 2.5, tau = 7, seed = 3, scale = 5.5, transform = \"exp\" } }"
         for coefficient in ["\"\(jump)\"", grf] {
             let a = try Fixture.assemble("grid = [127, 127]\nrhs = 1\ncoefficient = \(coefficient)").matrix
             let (its, reason) = try cgIterations(a, try AlgebraicMultigrid(a, options: AlgebraicMultigridOptions(coarseSize: 50)))

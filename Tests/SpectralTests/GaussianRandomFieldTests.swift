@@ -76,12 +76,12 @@ final class GaussianRandomFieldTests: XCTestCase {
             mean += acc / (64 * 64) / 50
         }
         XCTAssertEqual(mean, 2, accuracy: 5 * sd)
-        // Analysis inverts synthesis: the recovered coefficients are normal(seed)·c_k.
+        // Analysis inverts synthesis: the recovered coefficients are ξ_k(seed)·c_k.
         let u = f.sample(seed: 7)
-        var normals = NormalGenerator(seed: 7)
+        let normals = f.modeNormals(seed: 7)
         let coefficients = try f.modeCoefficients(u)
         for k in 0..<coefficients.count {
-            let expected = normals.next() * f.modeStandardDeviations[k]
+            let expected = normals[k] * f.modeStandardDeviations[k]
             XCTAssertEqual(coefficients[k], expected, accuracy: 1e-12)
         }
     }
@@ -89,6 +89,41 @@ final class GaussianRandomFieldTests: XCTestCase {
     func testRejectsInfiniteVarianceExponent() {
         XCTAssertThrowsError(try GaussianRandomField(axes: [.init(nodes: 9, length: 1), .init(nodes: 9, length: 1)], alpha: 1, tau: 3)) {
             XCTAssertTrue("\($0)".contains("alpha > d/2"), "\($0)")
+        }
+    }
+
+    /// One seed is one field at every resolution: on 33 and 65 nodes per axis (h and h/2, every
+    /// other fine node shared), and on periodic axes of 32 and 64 nodes, the fields differ at
+    /// the shared nodes only by the modes the coarse grid lacks. Their expected mean square is
+    /// Σ c_k² over the fine modes without a coarse counterpart (ψ_k² averages 1 over the nodes);
+    /// the observed mean square must stay within 4× that (a χ² over ~10³ nodes of correlated
+    /// modes: its spread is far smaller than 4×), and far below the field's own variance.
+    func testCoarseGridSamplesTheSameField() throws {
+        for periodic in [false, true] {
+            let coarseNodes = periodic ? 32 : 33, fineNodes = periodic ? 64 : 65
+            let coarse = try GaussianRandomField(axes: [.init(nodes: coarseNodes, length: 1, periodic: periodic), .init(nodes: coarseNodes, length: 1, periodic: periodic)], alpha: 2.5, tau: 7)
+            let fine = try GaussianRandomField(axes: [.init(nodes: fineNodes, length: 1, periodic: periodic), .init(nodes: fineNodes, length: 1, periodic: periodic)], alpha: 2.5, tau: 7)
+            // Modes per axis the coarse grid holds: wavenumbers below coarseNodes (DCT-I) or up
+            // to coarseNodes/2 (real Fourier).
+            let limit = periodic ? coarseNodes / 2 : coarseNodes - 1
+            var truncated = 0.0, total = 0.0
+            for i in 0..<fineNodes { for j in 0..<fineNodes {
+                let w = { (k: Int) in periodic ? min(k, fineNodes - k) : k }
+                let sd = fine.modeStandardDeviations[i * fineNodes + j]
+                total += sd * sd
+                if w(i) >= limit || w(j) >= limit { truncated += sd * sd }
+            }}
+            for seed: UInt64 in [1, 2, 3] {
+                let u = coarse.sample(seed: seed), v = fine.sample(seed: seed)
+                var meanSquare = 0.0
+                for i in 0..<coarseNodes { for j in 0..<coarseNodes {
+                    let d = u[i * coarseNodes + j] - v[(2 * i) * fineNodes + 2 * j]
+                    meanSquare += d * d
+                }}
+                meanSquare /= Double(coarseNodes * coarseNodes)
+                XCTAssertLessThan(meanSquare, 4 * truncated, "periodic \(periodic), seed \(seed): \(meanSquare) vs truncated modes \(truncated)")
+                XCTAssertLessThan(meanSquare, 0.05 * total, "periodic \(periodic), seed \(seed)")
+            }
         }
     }
 }
