@@ -53,6 +53,11 @@ public enum Sweep {
         if let other = specs.first(where: { $0.kind != base.kind }) {
             throw RunError(.badInput, "\(path): every case of a sweep must be of one kind; a case has kind '\(other.kind)', the file '\(base.kind)'")
         }
+        // [output] stack stacks the cases' arrays: they must share one grid, found before any solve.
+        if base.output.stack, let first = specs.first?.pde?.grid.shape,
+           let other = specs.firstIndex(where: { $0.pde?.grid.shape != first }) {
+            throw RunError(.badInput, "\(path): [output] stack needs every case on one grid; case \(other) has \(specs[other].pde?.grid.shape ?? []), case 0 \(first)")
+        }
         // File order, or with `order = "nearest"` the study's order of similar neighbours; this
         // shard's block of it.
         let order = sweep.order == .nearest ? study.order(specs) : Array(specs.indices)

@@ -531,6 +531,12 @@ extension SweepCLITests {
         let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         XCTAssertEqual(p.terminationStatus, 0, text)
         XCTAssertTrue(text.contains("ok"), text)
+        // Cases on different grids cannot be stacked: refused before any case runs.
+        let refinement = Self.packageRoot.appendingPathComponent("problems/refinement.toml").path
+        let refused = try pdekit(["sweep", refinement, "-o", "rf", "--set", "output.stack=true"])
+        XCTAssertEqual(refused.status, 2)
+        XCTAssertTrue(refused.stderr.contains("[output] stack needs every case on one grid"), refused.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: work.appendingPathComponent("rf").path))
     }
 
     /// coefficient.npy holds a(x, y) at the unknowns: exp(k(x + y)) for diffusion2d, against
