@@ -3,13 +3,14 @@ import PackageDescription
 
 // Dependency direction (docs/architecture.md):
 //   LinearAlgebra <- Krylov, Spectral, Multigrid <- Problems <- Runner <- pdekit
+//   LinearAlgebra, Spectral <- Tensor (Chebyshev–Tucker)
 //   Storage depends on nothing numerical.
 let package = Package(
     name: "pdekit",
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "pdekit", targets: ["pdekit"]),
-        .library(name: "PDEKit", targets: ["LinearAlgebra", "Krylov", "Spectral", "Multigrid", "Problems", "Storage", "Runner"]),
+        .library(name: "PDEKit", targets: ["LinearAlgebra", "Krylov", "Spectral", "Multigrid", "Tensor", "Problems", "Storage", "Runner"]),
     ],
     dependencies: [
         .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
@@ -30,6 +31,8 @@ let package = Package(
                 swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
         .target(name: "Multigrid", dependencies: ["LinearAlgebra"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
+        .target(name: "Tensor", dependencies: ["LinearAlgebra", "Spectral"],
+                swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
         .target(name: "Storage"),
         .target(name: "Problems", dependencies: ["LinearAlgebra", "Krylov", "Spectral", "Multigrid", "Storage", "TOMLKit"]),
         .target(name: "Runner", dependencies: ["Problems", "Krylov", "Spectral", "LinearAlgebra", "Storage"]),
@@ -44,6 +47,7 @@ let package = Package(
         .testTarget(name: "KrylovTests", dependencies: ["Krylov", "LinearAlgebra"]),
         .testTarget(name: "MultigridTests", dependencies: ["Multigrid", "LinearAlgebra", "Krylov", "Problems", "Storage"],
                     exclude: ["Fixtures"]),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor", "LinearAlgebra", "Spectral"]),
         .testTarget(name: "SpectralTests", dependencies: ["Spectral", "LinearAlgebra", "Problems"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ProblemsTests", dependencies: ["Problems", "Krylov", "LinearAlgebra", "Storage"]),

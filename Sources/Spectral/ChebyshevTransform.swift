@@ -17,8 +17,8 @@ public final class ChebyshevTransform: @unchecked Sendable {
     private let lock = NSLock()
 
     public init(points: [Int], effort: R2RPlan.Effort = .estimate) throws {
-        guard (1...3).contains(points.count), points.allSatisfy({ $0 >= 2 }) else {
-            throw LinearAlgebraError.invalidArgument("Chebyshev transform: 1 to 3 axes of at least 2 points, got \(points)")
+        guard (1...4).contains(points.count), points.allSatisfy({ $0 >= 2 }) else {
+            throw LinearAlgebraError.invalidArgument("Chebyshev transform: 1 to 4 axes of at least 2 points, got \(points)")
         }
         self.points = points
         plan = try R2RPlan(shape: points, kinds: points.map { _ in .dctI }, effort: effort)

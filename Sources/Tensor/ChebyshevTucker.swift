@@ -1,0 +1,143 @@
+import Foundation
+import LinearAlgebra
+import Spectral
+
+/// The hybrid Chebyshev–Tucker format (Benner, Khoromskij, Khoromskaia and Sun, 2025;
+/// ../shared/reference/PAPERS.md §3) of a function on a box in d = 1…4 variables:
+///
+///     f(x) ≈ Σ_{j} G[j₁, …, j_d] Π_k u_{k, j_k}(x_k),   u_{k, j}(t) = Σ_m C_k[m, j] T_m(t̂),
+///
+/// t̂ the coordinate mapped to [−1, 1]. It is built by interpolating f on the tensor
+/// Chebyshev–Lobatto grid (coefficients by DCT-I), then compressing the coefficient tensor by
+/// ST-HOSVD: the coefficient tensor's mode-k fibres are Chebyshev coefficient vectors, so the
+/// factors C_k are coefficient matrices and every factor is a univariate Chebyshev series.
+/// Evaluation never forms a grid tensor: at a point it costs Σ_k N_k r_k + Π r_k, on a grid the
+/// per-axis matrices T_m(t_i) C_k followed by d mode products of the small core.
+public struct ChebyshevTucker: Sendable {
+    public let lower: [Double]
+    public let upper: [Double]
+    public var core: DenseTensor
+    /// C_k: (degree + 1) × r_k Chebyshev coefficients of the factor functions.
+    public var factors: [DenseMatrix]
+
+    public var dimension: Int { lower.count }
+    public var ranks: [Int] { core.shape }
+    public var degrees: [Int] { factors.map { $0.rows - 1 } }
+    public var storage: Int { core.count + factors.reduce(0) { $0 + $1.rows * $1.columns } }
+
+    /// Interpolates `f` on `points[k]` Chebyshev–Lobatto points per axis, then compresses the
+    /// coefficient tensor to the relative tolerance (Frobenius norm of the coefficients, which
+    /// is the weighted L2 norm of the function up to constants).
+    public init(box: [(Double, Double)], points: [Int], tolerance: Double, _ f: ([Double]) -> Double) throws {
+        let values = try Self.sample(box: box, points: points, f)
+        try self.init(box: box, coefficients: try Self.coefficients(values, points: points), tolerance: tolerance)
+    }
+
+    /// The format from a coefficient tensor (C order, index k along axis k).
+    public init(box: [(Double, Double)], coefficients: DenseTensor, tolerance: Double) throws {
+        guard box.count == coefficients.order, box.allSatisfy({ $0.0 < $0.1 && $0.0.isFinite && $0.1.isFinite }) else {
+            throw LinearAlgebraError.invalidArgument("Chebyshev–Tucker: a box of \(coefficients.order) finite intervals with lower < upper")
+        }
+        let t = try TuckerTensor.sthosvd(coefficients, .tolerance(tolerance))
+        lower = box.map(\.0); upper = box.map(\.1)
+        core = t.core; factors = t.factors
+    }
+
+    /// f on the tensor Lobatto grid of the box (C order; point j of axis k is the j-th Lobatto
+    /// point, from the upper end down, mapped to the box).
+    public static func sample(box: [(Double, Double)], points: [Int], _ f: ([Double]) -> Double) throws -> DenseTensor {
+        guard (1...4).contains(points.count), points.count == box.count, points.allSatisfy({ $0 >= 2 }) else {
+            throw LinearAlgebraError.invalidArgument("Chebyshev–Tucker: 1 to 4 axes of at least 2 points, got \(points)")
+        }
+        let total = points.reduce(1) { $0.multipliedReportingOverflow(by: $1).overflow ? Int.max : $0 * $1 }
+        guard total <= 50_000_000 else {
+            throw LinearAlgebraError.invalidArgument("Chebyshev–Tucker: \(points) is \(total) samples; at most 5·10⁷")
+        }
+        let nodes = zip(points, box).map { n, b in ChebyshevTransform.lobattoPoints(n).map { b.0 + (b.1 - b.0) * ($0 + 1) / 2 } }
+        return DenseTensor(shape: points) { i in f((0..<points.count).map { nodes[$0][i[$0]] }) }
+    }
+
+    /// Chebyshev coefficients of a tensor of Lobatto samples.
+    public static func coefficients(_ values: DenseTensor, points: [Int]) throws -> DenseTensor {
+        let transform = try ChebyshevTransform(points: points)
+        return DenseTensor(shape: points, values: transform.coefficients(fromValues: values.values))
+    }
+
+    /// Adaptive degrees: every axis starts at 17 points and doubles its degree (33, 65, …) until
+    /// the Chebyshev coefficients of its last quarter fall below `tolerance` times the largest,
+    /// over all fibres (coefficient decay, as Chebfun's cut-off rule in spirit), or `maxPoints`.
+    public static func adaptive(box: [(Double, Double)], tolerance: Double, maxPoints: Int = 257,
+                                _ f: ([Double]) -> Double) throws -> ChebyshevTucker {
+        var points = [Int](repeating: 17, count: box.count)
+        var resolved = [Bool](repeating: false, count: box.count)
+        while true {
+            let c = try coefficients(try sample(box: box, points: points, f), points: points)
+            let largest = c.values.reduce(0) { max($0, abs($1)) }
+            for k in 0..<box.count where !resolved[k] {
+                let (outer, n, inner) = c.split(k)
+                var tail = 0.0
+                for a in 0..<outer { for i in (3 * n / 4)..<n { for b in 0..<inner { tail = max(tail, abs(c.values[(a * n + i) * inner + b])) } } }
+                if tail <= tolerance * largest || points[k] >= maxPoints { resolved[k] = true }
+            }
+            if resolved.allSatisfy({ $0 }) { return try ChebyshevTucker(box: box, coefficients: c, tolerance: tolerance) }
+            for k in 0..<box.count where !resolved[k] { points[k] = min(maxPoints, 2 * (points[k] - 1) + 1) }
+        }
+    }
+
+    /// T₀(t) … T_{n−1}(t) by the three-term recurrence.
+    static func chebyshevValues(_ t: Double, count n: Int) -> [Double] {
+        var v = [Double](repeating: 0, count: n)
+        v[0] = 1
+        if n > 1 { v[1] = t }
+        if n > 2 { for m in 2..<n { v[m] = 2 * t * v[m - 1] - v[m - 2] } }
+        return v
+    }
+
+    func mapped(_ x: Double, _ k: Int) -> Double { (2 * x - lower[k] - upper[k]) / (upper[k] - lower[k]) }
+
+    /// f at one point: v_k = C_kᵀ T(t_k), then the core contracted with v₁ … v_d.
+    public func value(at x: [Double]) -> Double {
+        precondition(x.count == dimension, "Chebyshev–Tucker: a point of \(x.count) coordinates in \(dimension) dimensions")
+        var contracted = core
+        for k in stride(from: dimension - 1, through: 0, by: -1) {
+            let t = Self.chebyshevValues(mapped(x[k], k), count: factors[k].rows)
+            let fk = factors[k]
+            var v = DenseMatrix(rows: 1, columns: fk.columns)
+            for j in 0..<fk.columns { var s = 0.0; for m in 0..<fk.rows { s += fk[m, j] * t[m] }; v[0, j] = s }
+            contracted = contracted.modeProduct(v, mode: k)
+        }
+        return contracted.values[0]
+    }
+
+    /// f on the tensor grid of the given coordinates per axis (C order).
+    public func values(onGrid axes: [[Double]]) -> DenseTensor {
+        precondition(axes.count == dimension, "Chebyshev–Tucker: \(axes.count) axes in \(dimension) dimensions")
+        var t = core
+        for k in 0..<dimension {
+            let fk = factors[k]
+            var e = DenseMatrix(rows: axes[k].count, columns: fk.rows)
+            for (i, x) in axes[k].enumerated() {
+                let v = Self.chebyshevValues(mapped(x, k), count: fk.rows)
+                for m in 0..<fk.rows { e[i, m] = v[m] }
+            }
+            t = t.modeProduct(try! e.multiplied(by: fk), mode: k)
+        }
+        return t
+    }
+
+    /// ∫ over the box: ∫_{−1}^{1} T_m = 2/(1 − m²) for even m, 0 for odd m, times the half-widths.
+    public func integral() -> Double {
+        var t = core
+        for k in 0..<dimension {
+            let fk = factors[k]
+            var w = DenseMatrix(rows: 1, columns: fk.columns)
+            for j in 0..<fk.columns {
+                var s = 0.0
+                for m in stride(from: 0, to: fk.rows, by: 2) { s += fk[m, j] * 2 / (1 - Double(m * m)) }
+                w[0, j] = s * (upper[k] - lower[k]) / 2
+            }
+            t = t.modeProduct(w, mode: k)
+        }
+        return t.values[0]
+    }
+}

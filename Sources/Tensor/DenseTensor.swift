@@ -1,0 +1,78 @@
+import LinearAlgebra
+
+/// A dense tensor of order 1–4 (C order: the last index fastest), with the operations Tucker
+/// decompositions are made of: mode-k unfoldings, mode-k products with a matrix and the
+/// Frobenius norm. Notation of Kolda and Bader, "Tensor decompositions and applications", SIAM
+/// Review 51 (2009): X_(k) is the n_k × (Π_{j≠k} n_j) unfolding, X ×_k U the product that
+/// replaces mode k's index i by Σ_i U[r, i] X[…, i, …].
+public struct DenseTensor: Sendable, Equatable {
+    public let shape: [Int]
+    public var values: [Double]
+
+    public init(shape: [Int], values: [Double]? = nil) {
+        precondition((1...4).contains(shape.count) && shape.allSatisfy { $0 >= 1 }, "DenseTensor: order 1–4 with positive sizes, got \(shape)")
+        let count = shape.reduce(1, *)
+        self.shape = shape
+        self.values = values ?? [Double](repeating: 0, count: count)
+        precondition(self.values.count == count, "DenseTensor: \(self.values.count) values for shape \(shape)")
+    }
+
+    /// T[i₀, …] = f(i₀, …) for every index (C order).
+    public init(shape: [Int], _ f: ([Int]) -> Double) {
+        self.init(shape: shape)
+        var index = [Int](repeating: 0, count: shape.count)
+        for k in 0..<values.count {
+            values[k] = f(index)
+            var d = shape.count - 1
+            while d >= 0 { index[d] += 1; if index[d] < shape[d] { break }; index[d] = 0; d -= 1 }
+        }
+    }
+
+    public var order: Int { shape.count }
+    public var count: Int { values.count }
+
+    public var frobeniusNorm: Double { DenseMatrix(rows: values.count, columns: 1, values: values).frobeniusNorm }
+
+    /// (outer, n_k, inner): the sizes before, at and after mode k, so that the entry with
+    /// mode-k index i sits at (a · n_k + i) · inner + c.
+    func split(_ mode: Int) -> (outer: Int, size: Int, inner: Int) {
+        (shape[..<mode].reduce(1, *), shape[mode], shape[(mode + 1)...].reduce(1, *))
+    }
+
+    /// X_(k): n_k rows; the columns run over the other indices in C order.
+    public func unfolding(_ mode: Int) -> DenseMatrix {
+        let (outer, n, inner) = split(mode)
+        var m = DenseMatrix(rows: n, columns: outer * inner)
+        values.withUnsafeBufferPointer { x in
+            m.values.withUnsafeMutableBufferPointer { out in
+                for a in 0..<outer { for i in 0..<n { for c in 0..<inner {
+                    out[i + (a * inner + c) * n] = x[(a * n + i) * inner + c]
+                }}}
+            }
+        }
+        return m
+    }
+
+    /// X ×_k U for U of size r × n_k (`transpose`: Uᵀ for U of size n_k × r): mode k becomes r.
+    public func modeProduct(_ u: DenseMatrix, mode: Int, transpose: Bool = false) -> DenseTensor {
+        let (outer, n, inner) = split(mode)
+        let r = transpose ? u.columns : u.rows
+        precondition((transpose ? u.rows : u.columns) == n, "modeProduct: a \(u.rows)×\(u.columns) matrix on mode \(mode) of size \(n)")
+        var newShape = shape
+        newShape[mode] = r
+        var out = DenseTensor(shape: newShape)
+        // Per outer block: (r × n) · (n × inner) as one dgemm on row-major data, which is the
+        // column-major product (inner × n) · (n × r)ᵀ of the same memory.
+        values.withUnsafeBufferPointer { x in
+            out.values.withUnsafeMutableBufferPointer { y in
+                for a in 0..<outer {
+                    let block = DenseMatrix(rows: inner, columns: n, values: Array(x[(a * n * inner)..<((a + 1) * n * inner)]))
+                    // Y_a (inner × r, column-major) = X_a (inner × n) · op(U)ᵀ.
+                    let product = try! block.multiplied(by: u, transposeOther: !transpose)
+                    for i in 0..<(inner * r) { y[a * r * inner + i] = product.values[i] }
+                }
+            }
+        }
+        return out
+    }
+}
