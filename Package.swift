@@ -35,7 +35,7 @@ let package = Package(
                 swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
         .target(name: "Storage"),
         .target(name: "Problems", dependencies: ["LinearAlgebra", "Krylov", "Spectral", "Multigrid", "Storage", "TOMLKit"]),
-        .target(name: "Runner", dependencies: ["Problems", "Krylov", "Spectral", "LinearAlgebra", "Storage"]),
+        .target(name: "Runner", dependencies: ["Problems", "Krylov", "Spectral", "Tensor", "LinearAlgebra", "Storage"]),
         .executableTarget(name: "pdekit", dependencies: [
             "Runner", "Storage",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

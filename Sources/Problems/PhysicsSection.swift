@@ -17,19 +17,23 @@ public protocol PhysicsSection: Sendable {
     var resolved: ConfigTable { get }
     /// Data files the section reads, as written in the file (relative to it).
     var dataFiles: [String] { get }
+    /// Whether the kind is solved through `[solver]` (a linear system); kinds that are not refuse
+    /// a `[solver]` table and their records leave it out.
+    static var usesSolver: Bool { get }
 }
 
 extension PhysicsSection {
     /// `init` through the metatype: `ProblemSpec` holds kinds as `any PhysicsSection.Type`, and
     /// calling `init` on such an existential crashes Swift 6.3's SILGen; a static method does not.
     public static func read(_ reader: TableReader) throws -> any PhysicsSection { try Self(reader) }
+    public static var usesSolver: Bool { true }
 }
 
 /// The problem kinds pdekit knows, in the order `pdekit list` prints them. A kind lands as one
 /// type plus one line here; `register` adds one at run time (a test target, a plug-in).
 public enum ProblemKinds {
     private static let lock = NSLock()
-    nonisolated(unsafe) private static var registered: [any PhysicsSection.Type] = [PDESpec.self, SystemSpec.self]
+    nonisolated(unsafe) private static var registered: [any PhysicsSection.Type] = [PDESpec.self, SystemSpec.self, TensorSpec.self]
 
     public static var all: [any PhysicsSection.Type] { lock.lock(); defer { lock.unlock() }; return registered }
 
@@ -47,6 +51,7 @@ public enum ProblemKinds {
     public static var names: [String] { all.map { k in k.kind } }
     public static var catalog: [(name: String, help: String)] { all.map { k in (k.kind, k.help) } }
     public static func tableName(of kind: String) -> String { named(kind)?.table ?? kind }
+    public static func usesSolver(_ kind: String) -> Bool { named(kind)?.usesSolver ?? true }
     public static func read(_ kind: String, _ reader: TableReader) throws -> any PhysicsSection {
         guard let k = named(kind) else { throw reader.error("kind", "unknown kind '\(kind)'") }
         return try k.read(reader)

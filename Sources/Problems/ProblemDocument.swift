@@ -25,8 +25,6 @@ public struct ProblemDocument: Sendable {
     /// result tables were set aside and relative paths resolve in the original problem's folder.
     public private(set) var isReplay = false
 
-    /// The tables a run record adds after the resolved configuration; a replay ignores them.
-    public static let resultTables = ["result", "coordinates", "reference", "solver_details", "versions", "provenance"]
 
     public init(path: String, overrides: [String] = []) throws {
         let url = URL(fileURLWithPath: path)
@@ -62,7 +60,12 @@ public struct ProblemDocument: Sendable {
         // problem file was.
         if case .table(let provenance)? = root["provenance"], root["result"] != nil {
             if case .string(let d)? = provenance["problem_directory"] { directory = URL(fileURLWithPath: d, isDirectory: true) }
-            for name in Self.resultTables { root[name] = nil }
+            // The configuration is [problem], the kind's table, [solver] and [output]; every
+            // other table of a record is a result (a study may add its own).
+            var kind = ""
+            if case .table(let problem)? = root["problem"], case .string(let k)? = problem["kind"] { kind = k }
+            let keep: Set<String> = ["problem", "solver", "output", ProblemKinds.tableName(of: kind)]
+            for name in root.keys where !keep.contains(name) { root[name] = nil }
             isReplay = true
         }
         self.directory = directory

@@ -51,6 +51,9 @@ public struct ProblemSpec: Sendable {
         // Every throwing step before the existential is stored (Swift 6.3's SILGen crashes on the
         // cleanup of a partly initialised struct holding an opened existential).
         let section_ = try ProblemKinds.read(kind, t)
+        if !ProblemKinds.usesSolver(kind), root.has("solver") {
+            throw ProblemError(file: document.path, key: "solver", message: "kind = \"\(kind)\" is not solved through [solver]; remove the table (its settings are in [\(tableName)])")
+        }
         let solver_ = try SolverSpec(try root.table("solver"))
         let output_ = try OutputSpec(try root.table("output"))
         let sweep_ = root.has("sweep")
@@ -84,7 +87,7 @@ public struct ProblemSpec: Sendable {
         if let description { p["description"] = .string(description) }
         t["problem"] = .table(p)
         t[ProblemKinds.tableName(of: kind)] = .table(physics.resolved)
-        t["solver"] = .table(solver.resolved)
+        if ProblemKinds.usesSolver(kind) { t["solver"] = .table(solver.resolved) }
         t["output"] = .table(output.resolved)
         return t
     }

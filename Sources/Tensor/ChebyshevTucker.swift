@@ -95,18 +95,49 @@ public struct ChebyshevTucker: Sendable {
 
     func mapped(_ x: Double, _ k: Int) -> Double { (2 * x - lower[k] - upper[k]) / (upper[k] - lower[k]) }
 
-    /// f at one point: v_k = C_kᵀ T(t_k), then the core contracted with v₁ … v_d.
+    /// f at one point: v_k = C_kᵀ T(t_k), then the core contracted with v₁ … v_d — plain loops,
+    /// no allocation beyond the d small vectors (Σ N_k r_k + d Π r_k operations).
     public func value(at x: [Double]) -> Double {
         precondition(x.count == dimension, "Chebyshev–Tucker: a point of \(x.count) coordinates in \(dimension) dimensions")
-        var contracted = core
-        for k in stride(from: dimension - 1, through: 0, by: -1) {
-            let t = Self.chebyshevValues(mapped(x[k], k), count: factors[k].rows)
-            let fk = factors[k]
-            var v = DenseMatrix(rows: 1, columns: fk.columns)
-            for j in 0..<fk.columns { var s = 0.0; for m in 0..<fk.rows { s += fk[m, j] * t[m] }; v[0, j] = s }
-            contracted = contracted.modeProduct(v, mode: k)
+        var vectors: [[Double]] = []
+        for k in 0..<dimension {
+            let fk = factors[k], n = fk.rows, r = fk.columns
+            let t = mapped(x[k], k)
+            var v = [Double](repeating: 0, count: r)
+            fk.values.withUnsafeBufferPointer { c in
+                // T_m(t) by the recurrence, accumulated column by column (C_k is column-major).
+                var tPrev = 1.0, tCur = t
+                for j in 0..<r { v[j] = c[j * n] }
+                if n > 1 { for j in 0..<r { v[j] += c[1 + j * n] * t } }
+                if n > 2 {
+                    for m in 2..<n {
+                        let tNext = 2 * t * tCur - tPrev
+                        tPrev = tCur; tCur = tNext
+                        for j in 0..<r { v[j] += c[m + j * n] * tNext }
+                    }
+                }
+            }
+            vectors.append(v)
         }
-        return contracted.values[0]
+        // Σ over core entries (C order) of G[i] Π_k v_k[i_k], innermost axis summed first.
+        let shape = core.shape, last = dimension - 1, inner = shape[last]
+        return core.values.withUnsafeBufferPointer { g in
+            var total = 0.0
+            var index = [Int](repeating: 0, count: dimension)
+            var base = 0
+            while base < g.count {
+                var s = 0.0
+                let vl = vectors[last]
+                for j in 0..<inner { s += g[base + j] * vl[j] }
+                var w = 1.0
+                for k in 0..<last { w *= vectors[k][index[k]] }
+                total += w * s
+                base += inner
+                var k = last - 1
+                while k >= 0 { index[k] += 1; if index[k] < shape[k] { break }; index[k] = 0; k -= 1 }
+            }
+            return total
+        }
     }
 
     /// f on the tensor grid of the given coordinates per axis (C order).

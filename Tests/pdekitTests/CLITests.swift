@@ -21,10 +21,12 @@ final class CLITests: CLITestCase {
                 let axes = line[open...close].filter { $0 == "," }.count
                 args += ["--set", "pde.grid=[" + Array(repeating: "12", count: axes + 1).joined(separator: ",") + "]"]
             }
+            // Tensor problems: a coarser tolerance (the adaptive degree is what costs).
+            if text.contains("[tensor]") { args += ["--set", "tensor.tolerance=1e-3"] }
             let r = try pdekit(args)
             XCTAssertEqual(r.status, 0, "\(file): \(r.stderr)")
             let out = work.appendingPathComponent(file)
-            let solution = try NPY.read(out.appendingPathComponent("solution.npy"))
+            let solution = try NPY.read(out.appendingPathComponent(text.contains("[tensor]") ? "core.npy" : "solution.npy"))
             XCTAssertTrue(solution.values.allSatisfy(\.isFinite), file)
             let record = try String(contentsOf: out.appendingPathComponent("run.toml"), encoding: .utf8)
             XCTAssertTrue(record.contains("converged = true"), "\(file): \(record)")
@@ -32,7 +34,9 @@ final class CLITests: CLITestCase {
             let replay = work.appendingPathComponent(file + ".replay").path
             let again = try pdekit(["run", out.appendingPathComponent("run.toml").path, "-o", replay])
             XCTAssertEqual(again.status, 0, "\(file) replay: \(again.stderr)")
-            let same = try pdekit(["compare", replay, out.path, "--rtol", "1e-10", "--atol", "0"])
+            let tensor = text.contains("[tensor]")
+            let same = try pdekit(["compare", tensor ? replay + "/core.npy" : replay, tensor ? out.appendingPathComponent("core.npy").path : out.path,
+                                   "--rtol", "1e-10", "--atol", "0"])
             XCTAssertEqual(same.status, 0, "\(file) replay: \(same.stdout) \(same.stderr)")
             if text.contains("exact") {
                 // At 12 points per axis the discretisation error of these smooth solutions is
@@ -394,5 +398,72 @@ extension CLITests {
         XCTAssertEqual(quiet.status, 0, quiet.stderr)
         XCTAssertFalse(quiet.stderr.contains("pdekit: iteration"), quiet.stderr)
         XCTAssertEqual(quiet.stdout, "")
+    }
+}
+
+final class TensorCLITests: CLITestCase {
+    /// kind = "tensor": the run writes the core and the factors' Chebyshev coefficients, and
+    /// NumPy's own Chebyshev evaluation of them (numpy.polynomial.chebyshev) reproduces the
+    /// function at a point to the reported accuracy; ranks, degrees, errors and timing are in
+    /// run.toml; method = "tucker" compresses the sampled grid; bad input names the key.
+    func testTensorProblemThroughTheCLI() throws {
+        let path = try write("t.toml", """
+            [problem]
+            name = "t"
+            kind = "tensor"
+            [tensor]
+            function = "exp(-(x^2 + 2*y^2)) * cos(z)"
+            box = [[-1, 1], [0, 2], [-1, 1]]
+            tolerance = 1e-8
+            test_points = 200
+            """)
+        let r = try pdekit(["run", path, "-o", "t"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let record = try String(contentsOf: work.appendingPathComponent("t/run.toml"), encoding: .utf8)
+        for key in ["ranks = [", "degrees = [", "storage = ", "max_error = ", "rms_error = ", "evaluation_microseconds = ", "integral = "] {
+            XCTAssertTrue(record.contains(key), "\(key) missing: \(record)")
+        }
+        XCTAssertFalse(record.contains("[solver]"), "a tensor problem has no solver section")
+        let maxError = try XCTUnwrap(record.split(separator: "\n").first { $0.hasPrefix("max_error") }
+            .flatMap { Double($0.split(separator: "=")[1].trimmingCharacters(in: .whitespaces)) })
+        XCTAssertLessThan(maxError, 1e-6)
+        let script = """
+            import numpy as np, sys
+            from numpy.polynomial import chebyshev as C
+            d = sys.argv[1]
+            g = np.load(d + '/core.npy'); f = [np.load(d + '/factor_%d.npy' % k) for k in (1, 2, 3)]
+            box = [(-1, 1), (0, 2), (-1, 1)]; p = [0.3, 1.2, -0.7]
+            t = [(2 * x - a - b) / (b - a) for x, (a, b) in zip(p, box)]
+            v = [C.chebval(tk, fk) for tk, fk in zip(t, f)]   # factor functions at the point
+            approx = np.einsum('abc,a,b,c->', g, *v)
+            exact = np.exp(-(p[0]**2 + 2 * p[1]**2)) * np.cos(p[2])
+            assert abs(approx - exact) < 1e-6, (approx, exact)
+            print('ok')
+            """
+        let py = Process()
+        py.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        py.arguments = ["python3", "-c", script, work.appendingPathComponent("t").path]
+        let out = Pipe()
+        py.standardOutput = out; py.standardError = out
+        try py.run(); py.waitUntilExit()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        XCTAssertEqual(py.terminationStatus, 0, text)
+        let tucker = try pdekit(["run", path, "-o", "tk", "--set", "tensor.method=tucker", "--set", "tensor.grid=32", "--set", "tensor.tolerance=1e-6"])
+        XCTAssertEqual(tucker.status, 0, tucker.stderr)
+        let tr = try String(contentsOf: work.appendingPathComponent("tk/run.toml"), encoding: .utf8)
+        XCTAssertTrue(tr.contains("grid_relative_error = "), tr)
+        for (set, key) in [("tensor.box=[[1, 0]]", "tensor.box"), ("tensor.box=[[0,1],[0,1],[0,1],[0,1],[0,1]]", "tensor.box"),
+                           ("tensor.function=\"x + q\"", "tensor.function"), ("tensor.tolerance=0", "tensor.tolerance"),
+                           ("solver.method=cg", "solver"), ("tensor.points=2000", "tensor.points")] {
+            let bad = try pdekit(["run", path, "-o", "bad", "--set", set])
+            XCTAssertEqual(bad.status, 2, "\(set): \(bad.stderr)")
+            XCTAssertTrue(bad.stderr.contains(key), "\(set): \(bad.stderr)")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: work.appendingPathComponent("bad").path))
+        }
+        // A sweep over the tolerance: the rank–accuracy table.
+        let sweep = try pdekit(["sweep", path, "-o", "ts", "--set", "sweep.parameters.\"tensor.tolerance\"=[1e-2, 1e-4, 1e-6]"])
+        XCTAssertEqual(sweep.status, 0, sweep.stderr)
+        let table = try String(contentsOf: work.appendingPathComponent("ts/sweep.csv"), encoding: .utf8)
+        XCTAssertTrue(table.split(separator: "\n")[0].contains("ranks,storage,max_error"), table)
     }
 }

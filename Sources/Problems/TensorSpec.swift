@@ -1,0 +1,104 @@
+import Foundation
+
+/// `kind = "tensor"`: a function of 1–4 variables approximated in the Chebyshev–Tucker format
+/// (docs/tensor.md).
+///
+/// ```toml
+/// [tensor]
+/// function = "1/(1 + a*(x^2 + y^2 + z^2))"   # in x, y, z, w (the axes in order)
+/// box = [[-1, 1], [-1, 1], [-1, 1]]          # one interval per variable, 1 to 4
+/// parameters = { a = 25 }
+/// tolerance = 1e-6                           # relative Frobenius error of the compression
+/// method = "chebyshev_tucker"                # or "tucker": ST-HOSVD of the sampled grid tensor
+/// points = 0                                 # chebyshev_tucker: 0 = adaptive degree; else points per axis
+/// grid = 128                                 # tucker: uniform grid points per axis
+/// test_points = 1000                         # random points for the achieved error
+/// seed = 0
+/// ```
+public struct TensorSpec: PhysicsSection, Equatable {
+    public static let kind = "tensor"
+    public static let help = "a function of 1–4 variables in the Chebyshev–Tucker format (or Tucker of a sampled grid): ranks, error, evaluation time"
+    public static let table = "tensor"
+    public static var usesSolver: Bool { false }
+    public enum Method: String, Sendable, CaseIterable { case chebyshevTucker = "chebyshev_tucker", tucker }
+
+    public var functionSource: String
+    public var function: Expression
+    public var box: [(Double, Double)]
+    public var parameters: [String: Double]
+    public var tolerance: Double
+    public var method: Method
+    /// Chebyshev points per axis; 0 for the adaptive degree.
+    public var points: Int
+    /// Uniform grid points per axis for `method = "tucker"`.
+    public var grid: Int
+    public var testPoints: Int
+    public var seed: Int
+    public var dataFiles: [String] { [] }
+
+    public static let variables = ["x", "y", "z", "w"]
+
+    public static func == (a: Self, b: Self) -> Bool { a.resolved == b.resolved }
+
+    public init(_ r: TableReader) throws {
+        var parameters: [String: Double] = [:]
+        if let p = try r.table("parameters") {
+            for key in p.table.keys {
+                guard let x = try p.double(key), x.isFinite else { throw p.error(key, "must be a finite number") }
+                parameters[key] = x
+            }
+        }
+        self.parameters = parameters
+        guard let boxValues = try r.array("box") else {
+            throw r.error("box", "missing: one [lower, upper] interval per variable, e.g. box = [[-1, 1], [-1, 1]]")
+        }
+        guard (1...4).contains(boxValues.count) else { throw r.error("box", "expected 1 to 4 intervals, got \(boxValues.count)") }
+        box = try boxValues.enumerated().map { d, v in
+            guard case .array(let pair) = v, pair.count == 2, let lo = pair[0].number, let hi = pair[1].number else {
+                throw r.error("box", "entry \(d + 1) must be [lower, upper]")
+            }
+            guard lo < hi else { throw r.error("box", "entry \(d + 1): lower \(lo) must be below upper \(hi)") }
+            return (lo, hi)
+        }
+        guard let source = try r.string("function") else {
+            throw r.error("function", "missing: an expression in \(Self.variables.prefix(box.count).joined(separator: ", "))")
+        }
+        functionSource = source
+        do { function = try Expression(source, variables: Array(Self.variables.prefix(box.count)), parameters: parameters) } catch let e as ExpressionError {
+            throw r.error("function", "\(e)")
+        }
+        tolerance = try r.double("tolerance", default: 1e-6, minimum: 0, exclusiveMinimum: true)
+        guard tolerance < 1 else { throw r.error("tolerance", "a relative tolerance below 1, got \(tolerance)") }
+        method = Method(rawValue: try r.string("method", default: "chebyshev_tucker", oneOf: Method.allCases.map(\.rawValue)))!
+        points = try r.int("points", default: 0, minimum: 0)
+        guard points == 0 || (2...1025).contains(points) else { throw r.error("points", "0 (adaptive) or 2 to 1025 points per axis, got \(points)") }
+        grid = try r.int("grid", default: 128, minimum: 2)
+        let samples = (method == .tucker ? grid : max(points, 257))
+        let total = (0..<box.count).reduce(1.0) { acc, _ in acc * Double(samples) }
+        if method == .tucker, total > 5e7 { throw r.error("grid", "\(grid)^\(box.count) samples; at most 5·10⁷") }
+        if method == .chebyshevTucker, points > 0, pow(Double(points), Double(box.count)) > 5e7 {
+            throw r.error("points", "\(points)^\(box.count) samples; at most 5·10⁷")
+        }
+        testPoints = try r.int("test_points", default: 1000, minimum: 1)
+        guard testPoints <= 10_000_000 else { throw r.error("test_points", "at most 10⁷, got \(testPoints)") }
+        seed = try r.int("seed", default: 0, minimum: 0)
+        try r.finish()
+    }
+
+    public var resolved: ConfigTable {
+        var t = ConfigTable()
+        t["function"] = .string(functionSource)
+        t["box"] = .array(box.map { .array([.double($0.0), .double($0.1)]) })
+        if !parameters.isEmpty {
+            var p = ConfigTable()
+            for k in parameters.keys.sorted() { p[k] = .double(parameters[k]!) }
+            t["parameters"] = .table(p)
+        }
+        t["tolerance"] = .double(tolerance)
+        t["method"] = .string(method.rawValue)
+        if method == .chebyshevTucker { t["points"] = .integer(points) } else { t["grid"] = .integer(grid) }
+        t["test_points"] = .integer(testPoints)
+        t["seed"] = .integer(seed)
+        return t
+    }
+}

@@ -1,0 +1,139 @@
+import Foundation
+import LinearAlgebra
+import Problems
+import Storage
+import Tensor
+
+/// `kind = "tensor"`: builds the Chebyshev–Tucker approximation of `[tensor] function` (or, with
+/// `method = "tucker"`, the Tucker decomposition of the function sampled on a uniform grid, the
+/// comparison a TensorLy user would make) and reports ranks, storage, the error against direct
+/// evaluation and the time per evaluation. Outputs: core.npy and factor_1.npy … (Chebyshev
+/// coefficients of the factor functions, or the grid factors for `tucker`).
+public struct TensorStudy: Study {
+    public init() {}
+    public var kinds: [String] { ["tensor"] }
+    public var sweepColumns: [String] { ["ranks", "storage", "max_error", "rms_error", "build_seconds", "evaluation_microseconds"] }
+
+    public func check(_ spec: ProblemSpec) throws {
+        guard spec.physics is TensorSpec else { throw RunError(.internal, "\(spec.document.path): not a tensor problem") }
+    }
+
+    public func solve(_ spec: ProblemSpec, _ context: StudyContext) throws -> StudyOutcome {
+        guard let t = spec.physics as? TensorSpec else { throw RunError(.internal, "\(spec.document.path): not a tensor problem") }
+        let d = t.box.count
+        let f: ([Double]) -> Double = { x in x.withUnsafeBufferPointer { t.function.evaluate($0) } }
+        let start = Date()
+        var arrays: [NamedArray] = []
+        var result = ConfigTable()
+        var tables: [(name: String, table: ConfigTable)] = []
+        // Random test points, the project's own generator (reproducible).
+        var rng = SplitMixUniform(seed: UInt64(t.seed))
+        let points = (0..<t.testPoints).map { _ in t.box.map { $0.0 + ($0.1 - $0.0) * rng.next() } }
+        let exact = points.map(f)
+        guard exact.allSatisfy(\.isFinite) else {
+            throw spec.document.error(["tensor", "function"], "is not finite at every test point of the box (a pole or a log of a negative number?)")
+        }
+        var approximate: [Double] = []
+        var evalSeconds = 0.0
+        let ranks: [Int], storage: Int, buildSeconds: Double
+        do {
+            switch t.method {
+            case .chebyshevTucker:
+                let ct = t.points == 0
+                    ? try ChebyshevTucker.adaptive(box: t.box, tolerance: t.tolerance, f)
+                    : try ChebyshevTucker(box: t.box, points: Array(repeating: t.points, count: d), tolerance: t.tolerance, f)
+                buildSeconds = Date().timeIntervalSince(start)
+                let t0 = Date()
+                approximate = points.map { ct.value(at: $0) }
+                evalSeconds = Date().timeIntervalSince(t0)
+                ranks = ct.ranks; storage = ct.storage
+                arrays.append(NamedArray(name: "core", shape: ct.core.shape, values: ct.core.values))
+                for (k, c) in ct.factors.enumerated() { arrays.append(factorArray(c, k)) }
+                result["degrees"] = .array(ct.degrees.map { .integer($0) })
+                result["integral"] = .double(ct.integral())
+            case .tucker:
+                let axes = t.box.map { b in (0..<t.grid).map { b.0 + (b.1 - b.0) * Double($0) / Double(t.grid - 1) } }
+                let x = DenseTensor(shape: Array(repeating: t.grid, count: d)) { i in f((0..<d).map { axes[$0][i[$0]] }) }
+                guard x.values.allSatisfy(\.isFinite) else {
+                    throw spec.document.error(["tensor", "function"], "is not finite at every grid point of the box")
+                }
+                let tucker = try TuckerTensor.sthosvd(x, .tolerance(t.tolerance))
+                buildSeconds = Date().timeIntervalSince(start)
+                // Off the grid the Tucker tensor has no values: its error is measured on the grid
+                // (relative Frobenius) and at the test points by multilinear interpolation.
+                let t0 = Date()
+                let full = tucker.reconstruct()
+                approximate = points.map { multilinear(full, axes: axes, at: $0) }
+                evalSeconds = Date().timeIntervalSince(t0)
+                let gridError = zip(full.values, x.values).map { ($0 - $1) * ($0 - $1) }.reduce(0, +).squareRoot() / x.frobeniusNorm
+                result["grid_relative_error"] = .double(gridError)
+                ranks = tucker.ranks; storage = tucker.storage
+                arrays.append(NamedArray(name: "core", shape: tucker.core.shape, values: tucker.core.values))
+                for (k, u) in tucker.factors.enumerated() { arrays.append(factorArray(u, k)) }
+            }
+        } catch let e as LinearAlgebraError {
+            throw spec.document.error(["tensor", t.method == .tucker ? "grid" : "points"], e.description)
+        }
+        let errors = zip(approximate, exact).map { abs($0 - $1) }
+        let scale = exact.map(abs).max() ?? 1
+        let maxError = (errors.max() ?? 0) / max(scale, .leastNormalMagnitude)
+        let rmsError = (errors.map { $0 * $0 }.reduce(0, +) / Double(errors.count)).squareRoot() / max(scale, .leastNormalMagnitude)
+        result["ranks"] = .array(ranks.map { .integer($0) })
+        result["storage"] = .integer(storage)
+        result["max_error"] = .double(maxError)
+        result["rms_error"] = .double(rmsError)
+        result["build_seconds"] = .double(buildSeconds)
+        let perEval = evalSeconds / Double(points.count) * 1e6
+        result["evaluation_microseconds"] = .double(perEval)
+        var details = ConfigTable()
+        details["error_definition"] = .string("|approximation - f| at the test points, over max |f| there")
+        tables.append(("tensor_details", details))
+        let reason: ConvergenceReason = maxError.isFinite ? .converged_direct : .diverged_nan
+        let summary = "ranks \(ranks), \(storage) numbers stored, max error \(String(format: "%.2e", maxError)) (relative, \(t.testPoints) random points), build \(String(format: "%.3f", buildSeconds)) s, \(String(format: "%.2f", perEval)) µs per evaluation"
+        return StudyOutcome(reason: reason, arrays: arrays, result: result, tables: tables, summary: summary,
+                            sweepValues: ["ranks": ranks.map(String.init).joined(separator: "x"), "storage": "\(storage)",
+                                          "max_error": CSV.format(maxError), "rms_error": CSV.format(rmsError),
+                                          "build_seconds": CSV.format(buildSeconds), "evaluation_microseconds": CSV.format(perEval)])
+    }
+
+    func factorArray(_ m: DenseMatrix, _ k: Int) -> NamedArray {
+        // Row-major (rows × columns) as NumPy reads it.
+        var v = [Double](repeating: 0, count: m.rows * m.columns)
+        for i in 0..<m.rows { for j in 0..<m.columns { v[i * m.columns + j] = m[i, j] } }
+        return NamedArray(name: "factor_\(k + 1)", shape: [m.rows, m.columns], values: v)
+    }
+
+    func multilinear(_ t: DenseTensor, axes: [[Double]], at x: [Double]) -> Double {
+        let d = axes.count
+        var lo = [Int](repeating: 0, count: d), w = [Double](repeating: 0, count: d)
+        for k in 0..<d {
+            let a = axes[k], h = a[1] - a[0]
+            let s = min(max((x[k] - a[0]) / h, 0), Double(a.count - 1) - 1e-12)
+            lo[k] = min(Int(s), a.count - 2); w[k] = s - Double(lo[k])
+        }
+        var sum = 0.0
+        for corner in 0..<(1 << d) {
+            var weight = 1.0, flat = 0
+            for k in 0..<d {
+                let up = (corner >> k) & 1
+                weight *= up == 1 ? w[k] : 1 - w[k]
+                flat = flat * t.shape[k] + lo[k] + up
+            }
+            sum += weight * t.values[flat]
+        }
+        return sum
+    }
+}
+
+/// Uniform numbers in [0, 1) from SplitMix64 (test points of tensor problems).
+struct SplitMixUniform {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> Double {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return Double((z ^ (z >> 31)) >> 11) * 0x1.0p-53
+    }
+}
