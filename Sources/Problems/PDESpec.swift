@@ -40,13 +40,7 @@ public struct PDESpec: PhysicsSection {
 
     public init(_ r: TableReader) throws {
         // Parameters first: every expression may use them.
-        var parameters: [String: Double] = [:]
-        if let p = try r.table("parameters") {
-            for key in p.table.keys {
-                guard let x = try p.double(key), x.isFinite else { throw p.error(key, "must be a finite number") }
-                parameters[key] = x
-            }
-        }
+        let parameters = try r.parameters()
         self.parameters = parameters
 
         guard let gridValues = try r.array("grid") else {

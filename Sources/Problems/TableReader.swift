@@ -103,4 +103,16 @@ public final class TableReader {
             throw error(key, "unknown key \(section)\(hint)")
         }
     }
+
+    /// `parameters = { name = number, … }`: named finite constants for expressions.
+    public func parameters() throws -> [String: Double] {
+        var parameters: [String: Double] = [:]
+        if let p = try table("parameters") {
+            for key in p.table.keys {
+                guard let x = try p.double(key), x.isFinite else { throw p.error(key, "must be a finite number") }
+                parameters[key] = x
+            }
+        }
+        return parameters
+    }
 }

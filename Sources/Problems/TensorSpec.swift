@@ -41,13 +41,7 @@ public struct TensorSpec: PhysicsSection, Equatable {
     public static func == (a: Self, b: Self) -> Bool { a.resolved == b.resolved }
 
     public init(_ r: TableReader) throws {
-        var parameters: [String: Double] = [:]
-        if let p = try r.table("parameters") {
-            for key in p.table.keys {
-                guard let x = try p.double(key), x.isFinite else { throw p.error(key, "must be a finite number") }
-                parameters[key] = x
-            }
-        }
+        let parameters = try r.parameters()
         self.parameters = parameters
         guard let boxValues = try r.array("box") else {
             throw r.error("box", "missing: one [lower, upper] interval per variable, e.g. box = [[-1, 1], [-1, 1]]")

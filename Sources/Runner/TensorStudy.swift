@@ -1,6 +1,7 @@
 import Foundation
 import LinearAlgebra
 import Problems
+import Spectral
 import Storage
 import Tensor
 
@@ -27,8 +28,8 @@ public struct TensorStudy: Study {
         var result = ConfigTable()
         var tables: [(name: String, table: ConfigTable)] = []
         // Random test points, the project's own generator (reproducible).
-        var rng = SplitMixUniform(seed: UInt64(t.seed))
-        let points = (0..<t.testPoints).map { _ in t.box.map { $0.0 + ($0.1 - $0.0) * rng.next() } }
+        var rng = Xoshiro256StarStar(seed: UInt64(t.seed))
+        let points = (0..<t.testPoints).map { _ in t.box.map { $0.0 + ($0.1 - $0.0) * rng.uniform() } }
         let exact = points.map(f)
         guard exact.allSatisfy(\.isFinite) else {
             throw spec.document.error(["tensor", "function"], "is not finite at every test point of the box (a pole or a log of a negative number?)")
@@ -122,18 +123,5 @@ public struct TensorStudy: Study {
             sum += weight * t.values[flat]
         }
         return sum
-    }
-}
-
-/// Uniform numbers in [0, 1) from SplitMix64 (test points of tensor problems).
-struct SplitMixUniform {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> Double {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return Double((z ^ (z >> 31)) >> 11) * 0x1.0p-53
     }
 }

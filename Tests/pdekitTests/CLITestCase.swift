@@ -62,4 +62,18 @@ class CLITestCase: XCTestCase {
         XCTAssertEqual(try leftovers(), [], "partial output left", file: file, line: line)
     }
 
+
+    /// Runs `python3 -c script args…` (NumPy, VTK: what make deps installs) and returns its exit
+    /// status and combined output; the checks the tests make with other tools' readers.
+    func python(_ script: String, _ arguments: String...) throws -> (status: Int32, output: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", "-c", script] + arguments
+        let out = Pipe()
+        p.standardOutput = out; p.standardError = out
+        try p.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        return (p.terminationStatus, text)
+    }
 }

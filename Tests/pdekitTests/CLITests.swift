@@ -363,14 +363,8 @@ final class VTKOutputTests: CLITestCase {
                 check(os.path.join(sys.argv[1], os.path.dirname(f)), ['solution', 'coefficient', 'rhs'])
             print('ok')
             """
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-c", script, work.appendingPathComponent("vs").path, work.appendingPathComponent("v3").path]
-        let out = Pipe()
-        p.standardOutput = out; p.standardError = out
-        try p.run(); p.waitUntilExit()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        XCTAssertEqual(p.terminationStatus, 0, text)
+        let (status, text) = try python(script, work.appendingPathComponent("vs").path, work.appendingPathComponent("v3").path)
+        XCTAssertEqual(status, 0, text)
         XCTAssertTrue(text.contains("ok"), text)
         // A linear system has no grid: refused with the key named.
         let system = Self.packageRoot.appendingPathComponent("problems/linear_system.toml").path
@@ -440,14 +434,8 @@ final class TensorCLITests: CLITestCase {
             assert abs(approx - exact) < 1e-6, (approx, exact)
             print('ok')
             """
-        let py = Process()
-        py.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        py.arguments = ["python3", "-c", script, work.appendingPathComponent("t").path]
-        let out = Pipe()
-        py.standardOutput = out; py.standardError = out
-        try py.run(); py.waitUntilExit()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        XCTAssertEqual(py.terminationStatus, 0, text)
+        let (status, text) = try python(script, work.appendingPathComponent("t").path)
+        XCTAssertEqual(status, 0, text)
         let tucker = try pdekit(["run", path, "-o", "tk", "--set", "tensor.method=tucker", "--set", "tensor.grid=32", "--set", "tensor.tolerance=1e-6"])
         XCTAssertEqual(tucker.status, 0, tucker.stderr)
         let tr = try String(contentsOf: work.appendingPathComponent("tk/run.toml"), encoding: .utf8)

@@ -522,14 +522,8 @@ extension SweepCLITests {
                 assert p[i, 0] == float(row['pde.coefficient.grf.seed']) and p[i, 1] == float(row['pde.coefficient.grf.scale'])
             print('ok')
             """
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-c", script, work.appendingPathComponent("ds").path]
-        let out = Pipe()
-        p.standardOutput = out; p.standardError = out
-        try p.run(); p.waitUntilExit()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        XCTAssertEqual(p.terminationStatus, 0, text)
+        let (status, text) = try python(script, work.appendingPathComponent("ds").path)
+        XCTAssertEqual(status, 0, text)
         XCTAssertTrue(text.contains("ok"), text)
         // Cases on different grids cannot be stacked: refused before any case runs.
         let refinement = Self.packageRoot.appendingPathComponent("problems/refinement.toml").path
