@@ -1,4 +1,5 @@
 import Foundation
+import Storage
 
 /// `kind = "tensor"`: a function of 1–4 variables approximated in the Chebyshev–Tucker format
 /// (docs/tensor.md).
@@ -15,6 +16,10 @@ import Foundation
 /// test_points = 1000                         # random points for the achieved error
 /// seed = 0
 /// ```
+/// Instead of `function`, a multi-particle potential Σ_ν q_ν p(|x − x_ν|) in 3D:
+/// `particles = "lattice.csv"` (columns x, y, z, charge; a header line is allowed) and
+/// `kernel = "newton_long_range"` (erf(r/σ)/r, `sigma`), `"slater"` (exp(−λr), `lambda`) or
+/// `"yukawa_long_range"` (erf(r/σ) exp(−κr)/r, `sigma`, `kappa`).
 public struct TensorSpec: PhysicsSection, Equatable {
     public static let kind = "tensor"
     public static let help = "a function of 1–4 variables in the Chebyshev–Tucker format (or Tucker of a sampled grid): ranks, error, evaluation time"
@@ -23,7 +28,10 @@ public struct TensorSpec: PhysicsSection, Equatable {
     public enum Method: String, Sendable, CaseIterable { case chebyshevTucker = "chebyshev_tucker", tucker }
 
     public var functionSource: String
-    public var function: Expression
+    public var function: Expression?
+    /// A particle potential instead of `function`.
+    public var particles: ParticlePotential?
+    public var particlesPath: String?
     public var box: [(Double, Double)]
     public var parameters: [String: Double]
     public var tolerance: Double
@@ -34,7 +42,7 @@ public struct TensorSpec: PhysicsSection, Equatable {
     public var grid: Int
     public var testPoints: Int
     public var seed: Int
-    public var dataFiles: [String] { [] }
+    public var dataFiles: [String] { particlesPath.map { [$0] } ?? [] }
 
     public static let variables = ["x", "y", "z", "w"]
 
@@ -54,12 +62,22 @@ public struct TensorSpec: PhysicsSection, Equatable {
             guard lo < hi else { throw r.error("box", "entry \(d + 1): lower \(lo) must be below upper \(hi)") }
             return (lo, hi)
         }
-        guard let source = try r.string("function") else {
-            throw r.error("function", "missing: an expression in \(Self.variables.prefix(box.count).joined(separator: ", "))")
-        }
-        functionSource = source
-        do { function = try Expression(source, variables: Array(Self.variables.prefix(box.count)), parameters: parameters) } catch let e as ExpressionError {
-            throw r.error("function", "\(e)")
+        particlesPath = try r.string("particles")
+        if let path = particlesPath {
+            guard !r.has("function") else { throw r.error("particles", "give either function or particles, not both") }
+            guard box.count == 3 else { throw r.error("box", "a particle potential lives in 3D: give three intervals") }
+            functionSource = ""
+            function = nil
+            particles = try ParticlePotential(r, path: path)
+        } else {
+            guard let source = try r.string("function") else {
+                throw r.error("function", "missing: an expression in \(Self.variables.prefix(box.count).joined(separator: ", ")), or particles = \"file.csv\"")
+            }
+            functionSource = source
+            particles = nil
+            do { function = try Expression(source, variables: Array(Self.variables.prefix(box.count)), parameters: parameters) } catch let e as ExpressionError {
+                throw r.error("function", "\(e)")
+            }
         }
         tolerance = try r.double("tolerance", default: 1e-6, minimum: 0, exclusiveMinimum: true)
         guard tolerance < 1 else { throw r.error("tolerance", "a relative tolerance below 1, got \(tolerance)") }
@@ -81,7 +99,12 @@ public struct TensorSpec: PhysicsSection, Equatable {
 
     public var resolved: ConfigTable {
         var t = ConfigTable()
-        t["function"] = .string(functionSource)
+        if let particles, let particlesPath {
+            t["particles"] = .string(particlesPath)
+            for (k, v) in particles.resolved { t[k] = v }
+        } else {
+            t["function"] = .string(functionSource)
+        }
         t["box"] = .array(box.map { .array([.double($0.0), .double($0.1)]) })
         if !parameters.isEmpty {
             var p = ConfigTable()
@@ -94,5 +117,68 @@ public struct TensorSpec: PhysicsSection, Equatable {
         t["test_points"] = .integer(testPoints)
         t["seed"] = .integer(seed)
         return t
+    }
+}
+
+/// Σ_ν q_ν p(|x − x_ν|) over a particle set read from CSV (x, y, z, charge).
+public struct ParticlePotential: Sendable {
+    public enum Kernel: String, Sendable, CaseIterable { case newtonLongRange = "newton_long_range", slater, yukawaLongRange = "yukawa_long_range" }
+    public var kernel: Kernel
+    public var sigma: Double
+    public var lambda: Double
+    public var kappa: Double
+    /// x, y, z, charge per particle.
+    public var positions: [(Double, Double, Double)]
+    public var charges: [Double]
+
+    init(_ r: TableReader, path: String) throws {
+        kernel = Kernel(rawValue: try r.string("kernel", default: "newton_long_range", oneOf: Kernel.allCases.map(\.rawValue)))!
+        sigma = try r.double("sigma", default: 0.1, minimum: 0, exclusiveMinimum: true)
+        lambda = try r.double("lambda", default: 1, minimum: 0, exclusiveMinimum: true)
+        kappa = try r.double("kappa", default: 1, minimum: 0)
+        let url = r.document.resolve(path)
+        let records: [[String]]
+        do { records = try CSV.read(url).records } catch let e as StorageError { throw r.error("particles", "\(path): \(e.description)") }
+        positions = []; charges = []
+        for (line, row) in records.enumerated() {
+            let numbers = row.map { Double($0.trimmingCharacters(in: .whitespaces)) }
+            if line == 0 && numbers.contains(where: { $0 == nil }) { continue }  // a header
+            guard row.count == 4, numbers.allSatisfy({ $0?.isFinite == true }) else {
+                throw r.error("particles", "\(path) line \(line + 1): expected four finite numbers x, y, z, charge")
+            }
+            positions.append((numbers[0]!, numbers[1]!, numbers[2]!)); charges.append(numbers[3]!)
+        }
+        guard !charges.isEmpty else { throw r.error("particles", "\(path): no particles") }
+        guard charges.count <= 100_000 else { throw r.error("particles", "\(path): \(charges.count) particles; at most 10⁵") }
+    }
+
+    /// p(r), finite at r = 0 for the long-range kernels (their limits 2/(σ√π) and 2/(σ√π)).
+    public func kernelValue(_ r: Double) -> Double {
+        switch kernel {
+        case .newtonLongRange: return r < 1e-8 * sigma ? 2 / (sigma * Double.pi.squareRoot()) : erf(r / sigma) / r
+        case .slater: return exp(-lambda * r)
+        case .yukawaLongRange:
+            return r < 1e-8 * sigma ? 2 / (sigma * Double.pi.squareRoot()) : erf(r / sigma) * exp(-kappa * r) / r
+        }
+    }
+
+    /// The potential at x (direct summation).
+    public func value(_ x: [Double]) -> Double {
+        var s = 0.0
+        for (p, q) in zip(positions, charges) {
+            let dx = x[0] - p.0, dy = x[1] - p.1, dz = x[2] - p.2
+            s += q * kernelValue((dx * dx + dy * dy + dz * dz).squareRoot())
+        }
+        return s
+    }
+
+    var resolved: [(String, ConfigValue)] {
+        var out: [(String, ConfigValue)] = [("kernel", .string(kernel.rawValue))]
+        switch kernel {
+        case .newtonLongRange: out.append(("sigma", .double(sigma)))
+        case .slater: out.append(("lambda", .double(lambda)))
+        case .yukawaLongRange: out += [("sigma", .double(sigma)), ("kappa", .double(kappa))]
+        }
+        return out
     }
 }

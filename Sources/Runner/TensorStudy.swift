@@ -22,7 +22,14 @@ public struct TensorStudy: Study {
     public func solve(_ spec: ProblemSpec, _ context: StudyContext) throws -> StudyOutcome {
         guard let t = spec.physics as? TensorSpec else { throw RunError(.internal, "\(spec.document.path): not a tensor problem") }
         let d = t.box.count
-        let f: ([Double]) -> Double = { x in x.withUnsafeBufferPointer { t.function.evaluate($0) } }
+        let f: ([Double]) -> Double
+        if let particles = t.particles {
+            f = { particles.value($0) }
+        } else if let function = t.function {
+            f = { x in x.withUnsafeBufferPointer { function.evaluate($0) } }
+        } else {
+            throw RunError(.internal, "\(spec.document.path): a tensor problem without a function")
+        }
         let start = Date()
         var arrays: [NamedArray] = []
         var result = ConfigTable()
@@ -37,6 +44,7 @@ public struct TensorStudy: Study {
         var approximate: [Double] = []
         var evalSeconds = 0.0
         let ranks: [Int], storage: Int, buildSeconds: Double
+        var degreesResolved = true
         do {
             switch t.method {
             case .chebyshevTucker:
@@ -51,6 +59,8 @@ public struct TensorStudy: Study {
                 arrays.append(NamedArray(name: "core", shape: ct.core.shape, values: ct.core.values))
                 for (k, c) in ct.factors.enumerated() { arrays.append(factorArray(c, k)) }
                 result["degrees"] = .array(ct.degrees.map { .integer($0) })
+                result["degrees_resolved"] = .bool(ct.degreesResolved)
+                degreesResolved = ct.degreesResolved
                 result["integral"] = .double(ct.integral())
             case .tucker:
                 let axes = t.box.map { b in (0..<t.grid).map { b.0 + (b.1 - b.0) * Double($0) / Double(t.grid - 1) } }
@@ -79,6 +89,7 @@ public struct TensorStudy: Study {
         let scale = exact.map(abs).max() ?? 1
         let maxError = (errors.max() ?? 0) / max(scale, .leastNormalMagnitude)
         let rmsError = (errors.map { $0 * $0 }.reduce(0, +) / Double(errors.count)).squareRoot() / max(scale, .leastNormalMagnitude)
+        if let particles = t.particles { result["particles"] = .integer(particles.charges.count) }
         result["ranks"] = .array(ranks.map { .integer($0) })
         result["storage"] = .integer(storage)
         result["max_error"] = .double(maxError)
@@ -89,9 +100,11 @@ public struct TensorStudy: Study {
         var details = ConfigTable()
         details["error_definition"] = .string("|approximation - f| at the test points, over max |f| there")
         tables.append(("tensor_details", details))
-        let reason: ConvergenceReason = maxError.isFinite ? .converged_direct : .diverged_nan
+        // Not to tolerance: the adaptive degree hit its cap with coefficients still above it.
+        let reason: ConvergenceReason = !maxError.isFinite ? .diverged_nan : (degreesResolved ? .converged_direct : .diverged_max_iterations)
         let summary = "ranks \(ranks), \(storage) numbers stored, max error \(String(format: "%.2e", maxError)) (relative, \(t.testPoints) random points), build \(String(format: "%.3f", buildSeconds)) s, \(String(format: "%.2f", perEval)) µs per evaluation"
         return StudyOutcome(reason: reason, arrays: arrays, result: result, tables: tables, summary: summary,
+                            notConvergedDetail: "the Chebyshev coefficients did not fall below the tolerance within 257 points per axis (a cusp or near-singularity of the function); the result is not to tolerance",
                             sweepValues: ["ranks": ranks.map(String.init).joined(separator: "x"), "storage": "\(storage)",
                                           "max_error": CSV.format(maxError), "rms_error": CSV.format(rmsError),
                                           "build_seconds": CSV.format(buildSeconds), "evaluation_microseconds": CSV.format(perEval)])

@@ -19,6 +19,9 @@ public struct ChebyshevTucker: Sendable {
     public var core: DenseTensor
     /// C_k: (degree + 1) × r_k Chebyshev coefficients of the factor functions.
     public var factors: [DenseMatrix]
+    /// False when `adaptive` stopped at its point cap with coefficients still above the
+    /// tolerance on some axis (a cusp or a near-singularity): the result is not to tolerance.
+    public var degreesResolved = true
 
     public var dimension: Int { lower.count }
     public var ranks: [Int] { core.shape }
@@ -70,6 +73,7 @@ public struct ChebyshevTucker: Sendable {
                                 _ f: ([Double]) -> Double) throws -> ChebyshevTucker {
         var points = [Int](repeating: 17, count: box.count)
         var resolved = [Bool](repeating: false, count: box.count)
+        var capped = false
         while true {
             let c = try coefficients(try sample(box: box, points: points, f), points: points)
             let largest = c.values.reduce(0) { max($0, abs($1)) }
@@ -77,9 +81,13 @@ public struct ChebyshevTucker: Sendable {
                 let (outer, n, inner) = c.split(k)
                 var tail = 0.0
                 for a in 0..<outer { for i in (3 * n / 4)..<n { for b in 0..<inner { tail = max(tail, abs(c.values[(a * n + i) * inner + b])) } } }
-                if tail <= tolerance * largest || points[k] >= maxPoints { resolved[k] = true }
+                if tail <= tolerance * largest { resolved[k] = true } else if points[k] >= maxPoints { resolved[k] = true; capped = true }
             }
-            if resolved.allSatisfy({ $0 }) { return try ChebyshevTucker(box: box, coefficients: c, tolerance: tolerance) }
+            if resolved.allSatisfy({ $0 }) {
+                var t = try ChebyshevTucker(box: box, coefficients: c, tolerance: tolerance)
+                t.degreesResolved = !capped
+                return t
+            }
             for k in 0..<box.count where !resolved[k] { points[k] = min(maxPoints, 2 * (points[k] - 1) + 1) }
         }
     }
