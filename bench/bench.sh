@@ -75,6 +75,10 @@ python3 bench/peers/multigrid.py --tool pyamg --label fem_elasticity --cases pya
 say "recycling: SKR Table 1 in shape (GCRO-DR vs GMRES(40)) and the strong baselines, five families of 100 systems"
 python3 bench/recycling_bench.py "$BIN/pdekit" "$BIN/pdekit-bench" > bench/work/recycling_pdekit.jsonl
 
+say "tensor: Chebyshev–Tucker vs TensorLy's Tucker of 128³ and 256³ grid tensors"
+mkdir -p bench/work/tensor
+python3 bench/tensor_bench.py "$BIN/pdekit" > bench/work/tensor_pdekit.jsonl
+
 say "sweep: 200 Darcy cases, --jobs 1 and 2; 20 CHOLMOD cases carrying the analysis"
 python3 bench/sweep_bench.py "$BIN/pdekit" > bench/work/sweep_pdekit.jsonl
 

@@ -258,6 +258,27 @@ rec_records = [x for x in rec_records if x]
 if rec_records:
     write_csv("recycling.csv", rec_records)
 
+# Tensors (issue 13): Chebyshev–Tucker vs TensorLy's Tucker of grid tensors at equal accuracy.
+tensor_records = [m for m in metrics("tensor") if m[4].startswith("tensor_")]
+for fname, title in [("newton", "erf(|x|/0.1)/|x|"), ("runge", "1/(1 + 25|x|²)")]:
+    for n in (128, 256):
+        for tol in ("0.001", "1e-05", "1e-07"):
+            case = f"tensor_{fname}_n{n}_tol{tol}"
+            ours, peer = by.get(("pdekit", case)), by.get(("tensorly", case))
+            if not ours or not peer:
+                continue
+            tensor_records.append([today, "ratio", "ratio", "", f"{case}_rank_vs_tensorly", "ratio", ours["ranks"] / peer["ranks"], "rank (target <= 1)"])
+            what = (f"Chebyshev–Tucker vs TensorLy {peer['version'].split()[-1]} Tucker of the {n}³ grid, {title}, tolerance {float(tol):g}: "
+                    f"rank {ours['ranks']} vs {peer['ranks']} at grid errors {ours['grid_error']:.1e} vs {peer['grid_error']:.1e}; time (TensorLy's HOOI, sampling {peer['sample_s']:.2f} s apart)")
+            if n == 256:
+                tensor_records.append(ratio(f"{case}_time_vs_tensorly", peer["tucker_s"], ours["build_s"], 100, "tensorly time / pdekit time",
+                                            what, f"{ours['build_s']:.3f} s", f"{peer['tucker_s']:.2f} s", lower_is_better=False))
+            else:
+                table.append((what + " (no target at 128³)", f"{ours['build_s']:.3f} s", f"{peer['tucker_s']:.2f} s", f"{peer['tucker_s'] / ours['build_s']:.0f}", "", ""))
+tensor_records = [x for x in tensor_records if x]
+if tensor_records:
+    write_csv("tensor.csv", tensor_records)
+
 md = ["| benchmark | pdekit | peer | ratio | target | met |", "|---|---|---|---|---|---|"]
 md += ["| " + " | ".join(row) + " |" for row in table]
 text = "\n".join(md)
