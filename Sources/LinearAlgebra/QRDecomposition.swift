@@ -27,3 +27,22 @@ public struct QRDecomposition: Sendable {
         self.r = r
     }
 }
+
+extension QRDecomposition {
+    /// Only R of A = Q R (m ≥ n): `dgeqrf` without forming Q — what a tall-skinny reduction
+    /// needs (the left singular vectors of a wide matrix B are those of Rᵀ for Bᵀ = Q R).
+    public static func triangularFactor(_ a: DenseMatrix) throws -> DenseMatrix {
+        try a.checkLAPACKSize("dgeqrf")
+        let m = a.rows, n = a.columns
+        guard m >= n else { throw LinearAlgebraError.invalidArgument("R factor needs at least as many rows as columns, got \(m)×\(n)") }
+        var qr = a.values
+        var tau = [Double](repeating: 0, count: n)
+        var r = DenseMatrix(rows: n, columns: n)
+        if n > 0 {
+            let info = LAPACKE_dgeqrf(LAPACK_COL_MAJOR, Int32(m), Int32(n), &qr, Int32(m), &tau)
+            if info != 0 { throw LinearAlgebraError.library("dgeqrf: argument \(-info) invalid") }
+            for j in 0..<n { for i in 0...j { r[i, j] = qr[i + j * m] } }
+        }
+        return r
+    }
+}

@@ -61,6 +61,14 @@ public struct DenseTensor: Sendable, Equatable {
         var newShape = shape
         newShape[mode] = r
         var out = DenseTensor(shape: newShape)
+        if inner == 1 {
+            // The last mode: X is (outer × n) row-major = (n × outer) column-major, and
+            // Y (outer × r) row-major = (r × outer) column-major = op(U) · X, one dgemm.
+            let x = DenseMatrix(rows: n, columns: outer, values: values)
+            let product = try! u.multiplied(by: x, transposeSelf: transpose)
+            out.values = product.values
+            return out
+        }
         // Per outer block: (r × n) · (n × inner) as one dgemm on row-major data, which is the
         // column-major product (inner × n) · (n × r)ᵀ of the same memory.
         values.withUnsafeBufferPointer { x in

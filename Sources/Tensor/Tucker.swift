@@ -37,7 +37,7 @@ public struct TuckerTensor: Sendable {
         let budget = tailBudget(x, truncation)
         var factors: [DenseMatrix] = []
         for k in 0..<d {
-            let svd = try SingularValueDecomposition(x.unfolding(k))
+            let svd = try leftSingular(x.unfolding(k))
             factors.append(leading(svd, rank(svd.singularValues, mode: k, truncation, budget)))
         }
         var core = x
@@ -53,7 +53,7 @@ public struct TuckerTensor: Sendable {
         var core = x
         var factors: [DenseMatrix] = []
         for k in 0..<x.order {
-            let svd = try SingularValueDecomposition(core.unfolding(k))
+            let svd = try leftSingular(core.unfolding(k))
             let u = leading(svd, rank(svd.singularValues, mode: k, truncation, budget))
             factors.append(u)
             core = core.modeProduct(u, mode: k, transpose: true)
@@ -76,7 +76,7 @@ public struct TuckerTensor: Sendable {
             for k in 0..<x.order {
                 var y = x
                 for j in 0..<x.order where j != k { y = y.modeProduct(t.factors[j], mode: j, transpose: true) }
-                let svd = try SingularValueDecomposition(y.unfolding(k))
+                let svd = try leftSingular(y.unfolding(k))
                 t.factors[k] = leading(svd, min(ranks[k], svd.singularValues.count))
             }
             var core = x
@@ -110,9 +110,23 @@ public struct TuckerTensor: Sendable {
         }
     }
 
-    static func leading(_ svd: SingularValueDecomposition, _ r: Int) -> DenseMatrix {
+    static func leading(_ svd: (u: DenseMatrix, singularValues: [Double]), _ r: Int) -> DenseMatrix {
         var u = DenseMatrix(rows: svd.u.rows, columns: r)
         for c in 0..<r { for i in 0..<svd.u.rows { u[i, c] = svd.u[i, c] } }
         return u
+    }
+
+    /// Left singular vectors and singular values of an unfolding, which is wide (n_k × Π n_j).
+    /// For a wide matrix the SVD of the n_k × n_k factor Rᵀ of its transpose (Aᵀ = QR, so
+    /// A = Rᵀ Qᵀ has Rᵀ's left singular vectors and singular values) is much cheaper than the SVD
+    /// of A itself, and as accurate: nothing is squared, unlike a Gram matrix.
+    static func leftSingular(_ a: DenseMatrix) throws -> (u: DenseMatrix, singularValues: [Double]) {
+        if a.columns > 2 * a.rows {
+            let r = try QRDecomposition.triangularFactor(a.transposed)
+            let svd = try SingularValueDecomposition(r.transposed)
+            return (svd.u, svd.singularValues)
+        }
+        let svd = try SingularValueDecomposition(a)
+        return (svd.u, svd.singularValues)
     }
 }
