@@ -50,7 +50,7 @@ final class ChebyshevTuckerTests: XCTestCase {
     /// degrees and the Tucker truncation (relative Frobenius error ε of the coefficients, whose
     /// norm is about that of f, max 1) keep the pointwise error at 500 random points within
     /// 10 ε — a smooth remainder's maximum is a few times its mean square (measured 0.10 ε and
-    /// 0.19 ε at degrees 64 and 128, ranks 7 and 9); ranks stay far below the degrees.
+    /// 0.19 ε at degrees 64 and 96, ranks 7 and 9); ranks stay far below the degrees.
     func testAdaptiveDegreeMeetsTheTolerance() throws {
         let box = [(-1.0, 1.0), (-1.0, 1.0), (-1.0, 1.0)]
         let f: ([Double]) -> Double = { 1 / (1 + 25 * ($0[0] * $0[0] + $0[1] * $0[1] + $0[2] * $0[2])) }
