@@ -113,16 +113,14 @@ public final class GCRODR {
             let beta = r.norm2
             let steps = m - kk
             var hRaw = [Double](repeating: 0, count: (steps + 1) * steps)  // H̄ before rotations, column-major
-            var h = hRaw
+            var ls = HessenbergLeastSquares(columns: steps)
             var bBlock = [Double](repeating: 0, count: kk * steps)       // B = Cᵀ Â V, column-major kk × steps
-            var cs = [Double](repeating: 0, count: steps), sn = cs
-            var g = [Double](repeating: 0, count: steps + 1)
             var j = 0, estimate = beta, breakdown = false
             if beta > threshold && beta.isFinite {
                 // 2. Arnoldi on (I − CCᵀ)Â.
                 let vr = v.column(0)
                 for i in 0..<n { vr[i] = r[i] / beta }
-                g[0] = beta
+                ls.start(beta)
                 while j < steps && k < options.maxIterations {
                     w.withUnsafeMutableBufferPointer { applyOperator(UnsafeBufferPointer(v.column(j)), into: $0) }
                     let before = w.norm2
@@ -146,18 +144,7 @@ public final class GCRODR {
                         let next = v.column(j + 1)
                         for i in 0..<n { next[i] = w[i] / hn }
                     }
-                    for i in 0...(j + 1) { h[j * (steps + 1) + i] = hRaw[j * (steps + 1) + i] }
-                    for i in 0..<j {
-                        let a = h[j * (steps + 1) + i], d = h[j * (steps + 1) + i + 1]
-                        h[j * (steps + 1) + i] = cs[i] * a + sn[i] * d
-                        h[j * (steps + 1) + i + 1] = -sn[i] * a + cs[i] * d
-                    }
-                    let a = h[j * (steps + 1) + j], d = h[j * (steps + 1) + j + 1]
-                    let radius = (a * a + d * d).squareRoot()
-                    cs[j] = radius > 0 ? a / radius : 1; sn[j] = radius > 0 ? d / radius : 0
-                    h[j * (steps + 1) + j] = radius; h[j * (steps + 1) + j + 1] = 0
-                    g[j + 1] = -sn[j] * g[j]; g[j] = cs[j] * g[j]
-                    estimate = abs(g[j + 1])
+                    estimate = ls.append(column: hRaw[(j * (steps + 1))...(j * (steps + 1) + j + 1)], at: j)
                     j += 1; k += 1
                     log.record(k, estimate)
                     if breakdown || estimate <= threshold { break }
@@ -165,13 +152,7 @@ public final class GCRODR {
                 }
             }
             // 3. y₂ = H⁻¹ g, x ← x + M⁻¹ (V y₂ + U (t − B y₂)).
-            var y = [Double](repeating: 0, count: j)
-            for i in stride(from: j - 1, through: 0, by: -1) {
-                var s = g[i]
-                for l in (i + 1)..<j { s -= h[l * (steps + 1) + i] * y[l] }
-                let d = h[i * (steps + 1) + i]
-                y[i] = d != 0 ? s / d : 0
-            }
+            let y = ls.solution(j)
             var uCoefficients = t
             for l in 0..<j { for i in 0..<kk { uCoefficients[i] -= bBlock[l * kk + i] * y[l] } }
             for i in 0..<n { w[i] = 0 }

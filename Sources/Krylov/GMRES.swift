@@ -73,18 +73,16 @@ public final class GMRES {
         var rnorm = trueResidual(into: &r)
         if let done = log.initialResidual(rnorm) { return done }
 
-        // Hessenberg matrix (column-major, (m+1) × m), Givens rotations, the rotated rhs g.
-        var h = [Double](repeating: 0, count: (m + 1) * m)
-        var cs = [Double](repeating: 0, count: m), sn = [Double](repeating: 0, count: m)
-        var g = [Double](repeating: 0, count: m + 1)
+        // Column j of H̄ as it is built, and the rotated least-squares problem.
+        var column = [Double](repeating: 0, count: m + 1)
+        var ls = HessenbergLeastSquares(columns: m)
         var k = 0
         var failedRestarts = 0
         while true {
             // v₀ = r / ‖r‖, g = ‖r‖ e₁.
             let beta = rnorm
             for i in 0..<n { basis[0][i] = r[i] / beta }
-            for i in g.indices { g[i] = 0 }
-            g[0] = beta
+            ls.start(beta)
             var j = 0
             var estimate = beta
             var breakdown = false
@@ -93,47 +91,31 @@ public final class GMRES {
                 basis[j].withUnsafeBufferPointer { v in z.withUnsafeMutableBufferPointer { preconditioner.apply(v, into: $0) } }
                 z.withUnsafeBufferPointer { zp in w.withUnsafeMutableBufferPointer { matrix.apply(zp, into: $0) } }
                 let before = w.norm2
+                for i in column.indices { column[i] = 0 }
                 for pass in 0..<2 {
                     for i in 0...j {
                         let dot = basis[i].withUnsafeBufferPointer { v in w.withUnsafeBufferPointer { Vec.dot(v, $0) } }
-                        h[j * (m + 1) + i] += dot
+                        column[i] += dot
                         basis[i].withUnsafeBufferPointer { v in w.withUnsafeMutableBufferPointer { Vec.axpy(-dot, v, $0) } }
                     }
                     if pass == 0 && w.norm2 > 0.7 * before { break }
                 }
                 let hn = w.norm2
-                h[j * (m + 1) + j + 1] = hn
+                column[j + 1] = hn
                 guard hn.isFinite, before.isFinite else { k += 1; record(k, .nan); return finish(.diverged_nan, k, .nan) }
                 if hn <= 1e-14 * before {
                     breakdown = true  // invariant subspace: the solution lies in span(v₀ … v_j)
                 } else {
                     for i in 0..<n { basis[j + 1][i] = w[i] / hn }
                 }
-                // Apply the previous rotations to column j, then a new one to zero h_{j+1,j}.
-                for i in 0..<j {
-                    let a = h[j * (m + 1) + i], c = h[j * (m + 1) + i + 1]
-                    h[j * (m + 1) + i] = cs[i] * a + sn[i] * c
-                    h[j * (m + 1) + i + 1] = -sn[i] * a + cs[i] * c
-                }
-                let a = h[j * (m + 1) + j], c = h[j * (m + 1) + j + 1]
-                let radius = (a * a + c * c).squareRoot()
-                cs[j] = radius > 0 ? a / radius : 1; sn[j] = radius > 0 ? c / radius : 0
-                h[j * (m + 1) + j] = radius; h[j * (m + 1) + j + 1] = 0
-                g[j + 1] = -sn[j] * g[j]; g[j] = cs[j] * g[j]
-                estimate = abs(g[j + 1])
+                estimate = ls.append(column: column[...], at: j)
                 j += 1; k += 1
                 record(k, estimate)
                 if breakdown || estimate <= threshold { break }
                 if let limit = options.timeLimit, Date().timeIntervalSince(log.start) > limit { break }
             }
-            // y = H⁻¹ g (upper triangular), x += M⁻¹ (V y).
-            var y = [Double](repeating: 0, count: j)
-            for i in stride(from: j - 1, through: 0, by: -1) {
-                var s = g[i]
-                for l in (i + 1)..<j { s -= h[l * (m + 1) + i] * y[l] }
-                let d = h[i * (m + 1) + i]
-                y[i] = d != 0 ? s / d : 0
-            }
+            // y = R⁻¹ g, x += M⁻¹ (V y).
+            let y = ls.solution(j)
             for i in 0..<n { w[i] = 0 }
             for l in 0..<j {
                 let yl = y[l]
@@ -141,7 +123,6 @@ public final class GMRES {
             }
             w.withUnsafeBufferPointer { wp in z.withUnsafeMutableBufferPointer { preconditioner.apply(wp, into: $0) } }
             for i in 0..<n { x[i] += z[i] }
-            for i in h.indices { h[i] = 0 }
             let previous = rnorm
             rnorm = trueResidual(into: &r)
             guard rnorm.isFinite else { return finish(.diverged_nan, k, rnorm) }
