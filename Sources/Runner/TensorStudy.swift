@@ -83,7 +83,8 @@ public struct TensorStudy: Study {
                 for (k, u) in tucker.factors.enumerated() { arrays.append(factorArray(u, k)) }
             }
         } catch let e as LinearAlgebraError {
-            throw spec.document.error(["tensor", t.method == .tucker ? "grid" : "points"], e.description)
+            // Sizes were checked with the file; what fails here is the function on the grid.
+            throw spec.document.error(["tensor", t.particles == nil ? "function" : "particles"], e.description)
         }
         let errors = zip(approximate, exact).map { abs($0 - $1) }
         let scale = exact.map(abs).max() ?? 1

@@ -57,7 +57,16 @@ public struct ChebyshevTucker: Sendable {
             throw LinearAlgebraError.invalidArgument("Chebyshev–Tucker: \(points) is \(total) samples; at most 5·10⁷")
         }
         let nodes = zip(points, box).map { n, b in ChebyshevTransform.lobattoPoints(n).map { b.0 + (b.1 - b.0) * ($0 + 1) / 2 } }
-        return DenseTensor(shape: points) { i in f((0..<points.count).map { nodes[$0][i[$0]] }) }
+        var bad: [Double]?
+        let t = DenseTensor(shape: points) { i in
+            let x = (0..<points.count).map { nodes[$0][i[$0]] }
+            let v = f(x)
+            if !v.isFinite && bad == nil { bad = x }
+            return v
+        }
+        // A pole on the grid would reach LAPACK as NaN or ∞ (which reports only "argument 5").
+        if let bad { throw LinearAlgebraError.invalidArgument("the function is not finite at the interpolation point \(bad)") }
+        return t
     }
 
     /// Chebyshev coefficients of a tensor of Lobatto samples.

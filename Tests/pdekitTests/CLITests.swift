@@ -442,7 +442,8 @@ final class TensorCLITests: CLITestCase {
         XCTAssertTrue(tr.contains("grid_relative_error = "), tr)
         for (set, key) in [("tensor.box=[[1, 0]]", "tensor.box"), ("tensor.box=[[0,1],[0,1],[0,1],[0,1],[0,1]]", "tensor.box"),
                            ("tensor.function=\"x + q\"", "tensor.function"), ("tensor.tolerance=0", "tensor.tolerance"),
-                           ("solver.method=cg", "solver"), ("tensor.points=2000", "tensor.points")] {
+                           ("solver.method=cg", "solver"), ("tensor.points=2000", "tensor.points"),
+                           ("tensor.function=\"1/y\"", "not finite at the interpolation point")] {
             let bad = try pdekit(["run", path, "-o", "bad", "--set", set])
             XCTAssertEqual(bad.status, 2, "\(set): \(bad.stderr)")
             XCTAssertTrue(bad.stderr.contains(key), "\(set): \(bad.stderr)")
