@@ -35,6 +35,9 @@ public struct ProblemDocument: Sendable {
         guard let text = String(validating: bytes, as: UTF8.self) else {
             throw ProblemError(file: path, message: "not UTF-8 text")
         }
+        if url.pathExtension == "json", text.contains("\"provenance\"") {
+            throw ProblemError(file: path, message: "a run.json record cannot be replayed; replay runs from run.toml ([output] format = \"toml\", the default)")
+        }
         try self.init(text: text, path: path, directory: url.deletingLastPathComponent(), overrides: overrides)
     }
 

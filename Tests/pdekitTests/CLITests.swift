@@ -304,6 +304,11 @@ extension CLITests {
         let second = try String(contentsOf: work.appendingPathComponent("q/run.toml"), encoding: .utf8)
         XCTAssertTrue(second.contains("replay = true"), second)
         XCTAssertTrue(second.contains("rtol = 1e-09"), "the override is part of the resolved configuration: \(second)")
+        // A JSON record is not a replay source: said so, not a TOML syntax error.
+        XCTAssertEqual(try pdekit(["run", path, "-o", "j", "--set", "output.format=json"]).status, 0)
+        let json = try pdekit(["run", "j/run.json", "-o", "jr"])
+        XCTAssertEqual(json.status, 2)
+        XCTAssertTrue(json.stderr.contains("cannot be replayed"), json.stderr)
     }
 }
 
