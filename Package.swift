@@ -4,13 +4,14 @@ import PackageDescription
 // Dependency direction (docs/architecture.md):
 //   LinearAlgebra <- Krylov, Spectral, Multigrid <- Problems <- Runner <- pdekit
 //   LinearAlgebra, Spectral <- Tensor (Chebyshev–Tucker)
+//   LinearAlgebra, Krylov <- GaussianProcess (Kronecker GPs)
 //   Storage depends on nothing numerical.
 let package = Package(
     name: "pdekit",
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "pdekit", targets: ["pdekit"]),
-        .library(name: "PDEKit", targets: ["LinearAlgebra", "Krylov", "Spectral", "Multigrid", "Tensor", "Problems", "Storage", "Runner"]),
+        .library(name: "PDEKit", targets: ["LinearAlgebra", "Krylov", "Spectral", "Multigrid", "Tensor", "GaussianProcess", "Problems", "Storage", "Runner"]),
     ],
     dependencies: [
         .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
@@ -33,20 +34,23 @@ let package = Package(
                 swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
         .target(name: "Tensor", dependencies: ["LinearAlgebra", "Spectral"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
+        .target(name: "GaussianProcess", dependencies: ["LinearAlgebra", "Krylov"],
+                swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
         .target(name: "Storage"),
         .target(name: "Problems", dependencies: ["LinearAlgebra", "Krylov", "Spectral", "Multigrid", "Storage", "TOMLKit"]),
-        .target(name: "Runner", dependencies: ["Problems", "Krylov", "Spectral", "Tensor", "LinearAlgebra", "Storage"]),
+        .target(name: "Runner", dependencies: ["Problems", "Krylov", "Spectral", "Tensor", "GaussianProcess", "LinearAlgebra", "Storage"]),
         .executableTarget(name: "pdekit", dependencies: [
             "Runner", "Storage",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "pdekit-bench", dependencies: ["Runner", "Problems", "Krylov", "Spectral", "Multigrid", "LinearAlgebra", "Storage"],
+        .executableTarget(name: "pdekit-bench", dependencies: ["Runner", "Problems", "Krylov", "Spectral", "Multigrid", "GaussianProcess", "LinearAlgebra", "Storage"],
                           path: "bench/Sources/pdekit-bench"),
 
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(name: "KrylovTests", dependencies: ["Krylov", "LinearAlgebra"]),
         .testTarget(name: "MultigridTests", dependencies: ["Multigrid", "LinearAlgebra", "Krylov", "Problems", "Storage"],
                     exclude: ["Fixtures"]),
+        .testTarget(name: "GaussianProcessTests", dependencies: ["GaussianProcess", "LinearAlgebra", "Krylov", "Spectral"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "LinearAlgebra", "Spectral"]),
         .testTarget(name: "SpectralTests", dependencies: ["Spectral", "LinearAlgebra", "Problems"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage"], resources: [.copy("Fixtures")]),

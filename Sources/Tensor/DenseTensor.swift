@@ -55,32 +55,8 @@ public struct DenseTensor: Sendable, Equatable {
 
     /// X ×_k U for U of size r × n_k (`transpose`: Uᵀ for U of size n_k × r): mode k becomes r.
     public func modeProduct(_ u: DenseMatrix, mode: Int, transpose: Bool = false) -> DenseTensor {
-        let (outer, n, inner) = split(mode)
-        let r = transpose ? u.columns : u.rows
-        precondition((transpose ? u.rows : u.columns) == n, "modeProduct: a \(u.rows)×\(u.columns) matrix on mode \(mode) of size \(n)")
         var newShape = shape
-        newShape[mode] = r
-        var out = DenseTensor(shape: newShape)
-        if inner == 1 {
-            // The last mode: X is (outer × n) row-major = (n × outer) column-major, and
-            // Y (outer × r) row-major = (r × outer) column-major = op(U) · X, one dgemm.
-            let x = DenseMatrix(rows: n, columns: outer, values: values)
-            let product = try! u.multiplied(by: x, transposeSelf: transpose)
-            out.values = product.values
-            return out
-        }
-        // Per outer block: (r × n) · (n × inner) as one dgemm on row-major data, which is the
-        // column-major product (inner × n) · (n × r)ᵀ of the same memory.
-        values.withUnsafeBufferPointer { x in
-            out.values.withUnsafeMutableBufferPointer { y in
-                for a in 0..<outer {
-                    let block = DenseMatrix(rows: inner, columns: n, values: Array(x[(a * n * inner)..<((a + 1) * n * inner)]))
-                    // Y_a (inner × r, column-major) = X_a (inner × n) · op(U)ᵀ.
-                    let product = try! block.multiplied(by: u, transposeOther: !transpose)
-                    for i in 0..<(inner * r) { y[a * r * inner + i] = product.values[i] }
-                }
-            }
-        }
-        return out
+        newShape[mode] = transpose ? u.columns : u.rows
+        return DenseTensor(shape: newShape, values: ModeProduct.apply(u, transpose: transpose, to: values, shape: shape, mode: mode))
     }
 }
