@@ -119,20 +119,34 @@ public struct GridGaussianProcess: Sendable {
         gradient += [gs, gNoise]
         let lambdas = eigen.factors.map(\.eigenvalues)
         for (k, kernel) in kernels.enumerated() {
-            var others = lambdas
-            others[k] = [Double](repeating: 1, count: lambdas[k].count)
-            let w = KroneckerEigendecomposition.outer(others, scale: s)
-            let weighted = zip(w, alphaTilde).map { $0 * $1 }
-            var m = ModeProduct.gram(weighted, alphaTilde, shape: shape, mode: k)
+            // w_i = s Π_{l≠k} λ_l[i_l] = s · before[a] · after[c] for i = (a n_k + j) inner + c.
             let (outer, nk, inner) = ModeProduct.split(shape, k)
+            let before = KroneckerEigendecomposition.outer(Array(lambdas[..<k]), scale: s)
+            let after = KroneckerEigendecomposition.outer(Array(lambdas[(k + 1)...]))
+            var weighted = [Double](repeating: 0, count: n)
             var h = [Double](repeating: 0, count: nk)
-            for a in 0..<outer { for j in 0..<nk { for c in 0..<inner {
-                let i = (a * nk + j) * inner + c
-                h[j] += w[i] * inverse[i]
-            }}}
-            for j in 0..<nk {
-                for i in 0..<j { let v = 0.25 * (m[i, j] + m[j, i]); m[i, j] = v; m[j, i] = v }
-                m[j, j] = 0.5 * (m[j, j] - h[j])
+            weighted.withUnsafeMutableBufferPointer { wa in
+                alphaTilde.withUnsafeBufferPointer { at in
+                    inverse.withUnsafeBufferPointer { inv in
+                        for a in 0..<outer { for j in 0..<nk {
+                            var hj = 0.0
+                            let base = (a * nk + j) * inner
+                            for c in 0..<inner {
+                                let w = before[a] * after[c]
+                                wa[base + c] = w * at[base + c]
+                                hj += w * inv[base + c]
+                            }
+                            h[j] += hj
+                        }}
+                    }
+                }
+            }
+            var m = ModeProduct.gram(weighted, alphaTilde, shape: shape, mode: k)
+            m.values.withUnsafeMutableBufferPointer { mp in
+                for j in 0..<nk {
+                    for i in 0..<j { let v = 0.25 * (mp[i + j * nk] + mp[j + i * nk]); mp[i + j * nk] = v; mp[j + i * nk] = v }
+                    mp[j + j * nk] = 0.5 * (mp[j + j * nk] - h[j])
+                }
             }
             let q = eigen.factors[k].eigenvectors
             let sensitivity = try q.multiplied(by: try m.multiplied(by: q, transposeOther: true))

@@ -14,7 +14,14 @@ public struct KroneckerEigendecomposition: Sendable {
 
     public init(_ matrices: [DenseMatrix]) throws {
         var results = [Result<SymmetricEigendecomposition, Error>?](repeating: nil, count: matrices.count)
-        let work = { @Sendable (k: Int) -> Result<SymmetricEigendecomposition, Error> in Result { try SymmetricEigendecomposition(matrices[k]) } }
+        let single = matrices.count == 1
+        let work = { @Sendable (k: Int) -> Result<SymmetricEigendecomposition, Error> in
+            Result {
+                SymmetricEigendecomposition.isCentrosymmetric(matrices[k])
+                    ? try SymmetricEigendecomposition.centrosymmetric(matrices[k], parallel: single)
+                    : try SymmetricEigendecomposition(matrices[k])
+            }
+        }
         if matrices.count > 1 && Parallel.threadCount > 1 && matrices.allSatisfy({ $0.rows >= 64 }) {
             let box = ResultsBox(count: matrices.count)
             Parallel.withSerialBLAS(true) {

@@ -8,6 +8,12 @@ public struct SymmetricEigendecomposition: Sendable {
     /// Orthonormal eigenvectors as columns, in the order of `eigenvalues`.
     public let eigenvectors: DenseMatrix
 
+    /// From known parts (columns of `eigenvectors` orthonormal, in the order of `eigenvalues`).
+    public init(eigenvalues: [Double], eigenvectors: DenseMatrix) {
+        precondition(eigenvectors.columns == eigenvalues.count, "one eigenvector per eigenvalue")
+        self.eigenvalues = eigenvalues; self.eigenvectors = eigenvectors
+    }
+
     public init(_ a: DenseMatrix) throws {
         guard a.rows == a.columns else {
             throw LinearAlgebraError.invalidArgument("symmetric eigendecomposition of a \(a.rows)×\(a.columns) matrix")

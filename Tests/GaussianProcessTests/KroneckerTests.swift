@@ -115,3 +115,40 @@ final class KroneckerTests: XCTestCase {
         XCTAssertEqual(kc.logDeterminant, chol.logDeterminant, accuracy: 1e-10 * abs(chol.logDeterminant))
     }
 }
+
+final class CentrosymmetricTests: XCTestCase {
+    /// The half-size route gives A V = V Λ with V orthonormal and Λ ascending, for even and odd
+    /// sizes, on a kernel matrix and on a random symmetric centrosymmetric one.
+    func testHalfSizeEigendecompositionIsAnEigendecomposition() throws {
+        for n in [2, 3, 8, 9, 40, 41] {
+            let x = (0..<n).map { Double($0) / Double(max(n - 1, 1)) }
+            let kernel = Kernel1D(.matern52, parameters: [0.3]).matrix(x, x)
+            let r = KroneckerTests.random(n, n, seed: UInt64(n))
+            var random = DenseMatrix(rows: n, columns: n)
+            // Symmetrise over the four images (i, j), (j, i), (n−1−i, n−1−j), (n−1−j, n−1−i).
+            for i in 0..<n { for j in 0..<n {
+                // Summed in sorted order so that all four images get bitwise the same value.
+                random[i, j] = [r[i, j], r[j, i], r[n - 1 - i, n - 1 - j], r[n - 1 - j, n - 1 - i]].sorted().reduce(0, +) / 4
+            }}
+            for a in [kernel, random] {
+                XCTAssertTrue(SymmetricEigendecomposition.isCentrosymmetric(a))
+                for parallel in [false, true] {
+                    let e = try SymmetricEigendecomposition.centrosymmetric(a, parallel: parallel)
+                    let v = e.eigenvectors
+                    let av = try a.multiplied(by: v)
+                    let vtv = try v.multiplied(by: v, transposeSelf: true)
+                    let scale = a.frobeniusNorm
+                    for j in 0..<n {
+                        for i in 0..<n {
+                            XCTAssertEqual(av[i, j], v[i, j] * e.eigenvalues[j], accuracy: 1e-13 * Double(n) * scale, "n \(n)")
+                            XCTAssertEqual(vtv[i, j], i == j ? 1 : 0, accuracy: 1e-13 * Double(n), "n \(n)")
+                        }
+                        if j > 0 { XCTAssertLessThanOrEqual(e.eigenvalues[j - 1], e.eigenvalues[j]) }
+                    }
+                    let reference = try SymmetricEigendecomposition(a).eigenvalues
+                    XCTAssertLessThan(KroneckerTests.maxDifference(e.eigenvalues, reference), 1e-13 * Double(n) * scale)
+                }
+            }
+        }
+    }
+}

@@ -3,6 +3,7 @@
 //
 //   pdekit-bench core --rhs RHS.npy --n N [--repeats R]
 //   pdekit-bench export-sweep --problem P --out DIR [--set key=value ...]
+//   pdekit-bench gp --data Y.npy [--l1 L --l2 L --noise S --repeats R --label L]
 //   pdekit-bench multigrid --rhs RHS.npy --n N [--dim 3] [--coefficient grf] [--label L] [--profile]
 //
 // Problem (issue 2, PEERS.md): 2D Poisson, 5-point, N×N interior unknowns, homogeneous
@@ -48,7 +49,7 @@ if mode == "export-sweep" {
     try exportSweep(problem: problem, out: out, overrides: sets)
     exit(0)
 }
-guard ["core", "spectral", "darcy", "multigrid"].contains(mode) else {
+guard ["core", "spectral", "darcy", "multigrid", "gp"].contains(mode) else {
     log("usage: pdekit-bench core|spectral|darcy|multigrid --rhs RHS.npy --n N [--repeats R]"); exit(2)
 }
 func option(_ name: String) -> String? {
@@ -60,6 +61,16 @@ let version = "pdekit 0.1.0 (threads \(Parallel.threadCount))"
 let only = option("--only").map { Set($0.split(separator: ",").map(String.init)) }
 let suffix = option("--suffix") ?? ""
 func wanted(_ name: String) -> Bool { only?.contains(name) ?? true }
+if mode == "gp" {
+    let argv = CommandLine.arguments
+    func value(_ name: String) -> String? { argv.firstIndex(of: name).flatMap { $0 + 1 < argv.count ? argv[$0 + 1] : nil } }
+    if let n = value("--profile").flatMap(Int.init) { try profileGaussianProcess(n: n); exit(0) }
+    guard let data = value("--data") else { log("usage: pdekit-bench gp --data Y.npy [--l1 L --l2 L --noise S --repeats R --label L]"); exit(2) }
+    try runGaussianProcessBench(data: data, lengthscales: [Double(value("--l1") ?? "0.05")!, Double(value("--l2") ?? "0.08")!],
+                                noise: Double(value("--noise") ?? "0.1")!, repeats: Int(value("--repeats") ?? "5")!,
+                                label: value("--label") ?? "gp")
+    exit(0)
+}
 if mode == "multigrid", let matrix = option("--matrix"), let rhs = option("--rhs") {
     try runMatrixMultigrid(matrix: matrix, rhs: rhs, label: option("--label") ?? "matrix", nullspace: option("--nullspace"),
                            blockSize: option("--block-size").flatMap(Int.init) ?? 1)
