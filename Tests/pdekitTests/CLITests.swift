@@ -26,7 +26,9 @@ final class CLITests: CLITestCase {
             let r = try pdekit(args)
             XCTAssertEqual(r.status, 0, "\(file): \(r.stderr)")
             let out = work.appendingPathComponent(file)
-            let solution = try NPY.read(out.appendingPathComponent(text.contains("[tensor]") ? "core.npy" : "solution.npy"))
+            // The main array: the solution, a tensor's core, a GP's posterior mean.
+            let main = text.contains("[tensor]") ? "core.npy" : (text.contains("[gp]") ? "mean.npy" : nil)
+            let solution = try NPY.read(out.appendingPathComponent(main ?? "solution.npy"))
             XCTAssertTrue(solution.values.allSatisfy(\.isFinite), file)
             let record = try String(contentsOf: out.appendingPathComponent("run.toml"), encoding: .utf8)
             XCTAssertTrue(record.contains("converged = true"), "\(file): \(record)")
@@ -34,8 +36,7 @@ final class CLITests: CLITestCase {
             let replay = work.appendingPathComponent(file + ".replay").path
             let again = try pdekit(["run", out.appendingPathComponent("run.toml").path, "-o", replay])
             XCTAssertEqual(again.status, 0, "\(file) replay: \(again.stderr)")
-            let tensor = text.contains("[tensor]")
-            let same = try pdekit(["compare", tensor ? replay + "/core.npy" : replay, tensor ? out.appendingPathComponent("core.npy").path : out.path,
+            let same = try pdekit(["compare", main.map { replay + "/" + $0 } ?? replay, main.map { out.appendingPathComponent($0).path } ?? out.path,
                                    "--rtol", "1e-10", "--atol", "0"])
             XCTAssertEqual(same.status, 0, "\(file) replay: \(same.stdout) \(same.stderr)")
             if text.contains("exact") {
@@ -488,5 +489,104 @@ extension TensorCLITests {
         let refused = try pdekit(["run", path, "-o", "badlat", "--set", "tensor.particles=\"\(bad)\""])
         XCTAssertEqual(refused.status, 2)
         XCTAssertTrue(refused.stderr.contains("line 3"), refused.stderr)
+    }
+}
+
+final class GPRegressionCLITests: CLITestCase {
+    /// kind = "gp_regression" on data NumPy wrote: with fixed hyperparameters the posterior mean
+    /// and variance equal NumPy's dense formulas (K (K + σ²I)⁻¹ y, diag(K − K (K + σ²I)⁻¹ K)),
+    /// the CSV form of the same data gives the same answer, learning changes the log likelihood
+    /// upwards, and bad input names its key with exit 2 and no output.
+    func testGPRegressionThroughTheCLI() throws {
+        let script = """
+            import numpy as np, sys
+            d = sys.argv[1]
+            rng = np.random.default_rng(3)
+            x, y = np.linspace(0, 1, 9), np.linspace(-1, 2, 7)
+            X, Y = np.meshgrid(x, y, indexing='ij')
+            z = np.sin(3 * X) + np.cos(Y) + 0.05 * rng.standard_normal(X.shape)
+            np.save(d + '/z.npy', z)
+            with open(d + '/z.csv', 'w') as f:
+                f.write('x,y,value\\n')
+                for i in range(9):
+                    for j in range(7):
+                        f.write('%.17g,%.17g,%.17g\\n' % (x[i], y[j], z[i, j]))
+            se = lambda a, l: np.exp(-(a[:, None] - a[None, :]) ** 2 / (2 * l * l))
+            r = np.abs(y[:, None] - y[None, :]) * np.sqrt(5) / 0.8
+            m52 = (1 + r + r * r / 3) * np.exp(-r)
+            K = 1.5 * np.kron(se(x, 0.3), m52)
+            A = K + 0.02 * np.eye(63)
+            mean = K @ np.linalg.solve(A, z.reshape(-1))
+            var = np.diag(K - K @ np.linalg.solve(A, K))
+            np.save(d + '/expected_mean.npy', mean.reshape(9, 7)); np.save(d + '/expected_var.npy', var.reshape(9, 7))
+            sign, logdet = np.linalg.slogdet(A)
+            print(-0.5 * z.reshape(-1) @ np.linalg.solve(A, z.reshape(-1)) - 0.5 * logdet - 31.5 * np.log(2 * np.pi))
+            """
+        let (status, text) = try python(script, work.path)
+        XCTAssertEqual(status, 0, text)
+        let expectedLogLikelihood = try XCTUnwrap(Double(text.trimmingCharacters(in: .whitespacesAndNewlines)))
+        let path = try write("gp.toml", """
+            [problem]
+            name = "gp"
+            kind = "gp_regression"
+            [gp]
+            data = "z.npy"
+            box = [[0, 1], [-1, 2]]
+            noise = 0.02
+            signal_variance = 1.5
+            optimizer = "none"
+            [[gp.kernel]]
+            type = "squared_exponential"
+            lengthscale = 0.3
+            [[gp.kernel]]
+            type = "matern52"
+            lengthscale = 0.8
+            """)
+        for (label, extra) in [("npy", [String]()), ("csv", ["--set", "gp.data=\"z.csv\"", "--set", "gp.grid=[9, 7]"])] {
+            let r = try pdekit(["run", path, "-o", label] + extra)
+            XCTAssertEqual(r.status, 0, "\(label): \(r.stderr)")
+            for (ours, theirs) in [("mean", "expected_mean"), ("variance", "expected_var")] {
+                let same = try pdekit(["compare", work.appendingPathComponent("\(label)/\(ours).npy").path, work.appendingPathComponent("\(theirs).npy").path,
+                                       "--rtol", "1e-9", "--atol", "1e-12"])
+                XCTAssertEqual(same.status, 0, "\(label) \(ours): \(same.stdout) \(same.stderr)")
+            }
+            let record = try String(contentsOf: work.appendingPathComponent("\(label)/run.toml"), encoding: .utf8)
+            let ll = try XCTUnwrap(record.split(separator: "\n").first { $0.hasPrefix("log_likelihood") }
+                .flatMap { Double($0.split(separator: "=")[1].trimmingCharacters(in: .whitespaces)) })
+            XCTAssertEqual(ll, expectedLogLikelihood, accuracy: 1e-9 * abs(expectedLogLikelihood), label)
+        }
+        // Learning: L-BFGS from the same start never ends below where it started.
+        let learn = try pdekit(["run", path, "-o", "learn", "--set", "gp.optimizer=\"lbfgs\"", "--error-if-not-converged"])
+        XCTAssertEqual(learn.status, 0, learn.stderr)
+        let history = try String(contentsOf: work.appendingPathComponent("learn/history.csv"), encoding: .utf8).split(separator: "\n")
+        XCTAssertTrue(history[0].hasPrefix("iteration,negative_log_likelihood,gradient_norm,signal_variance,noise_variance,kernel_1.lengthscale"), String(history[0]))
+        let first = Double(history[1].split(separator: ",")[1])!, last = Double(history.last!.split(separator: ",")[1])!
+        XCTAssertLessThan(last, first)
+        XCTAssertEqual(first, -expectedLogLikelihood, accuracy: 1e-9 * abs(expectedLogLikelihood))
+
+        let bad: [([String], String)] = [
+            (["--set", "gp.data=\"nothere.npy\""], "gp.data"),
+            (["--set", "gp.box=[[0, 1]]"], "gp.data"),
+            (["--set", "gp.grid=[9, 8]"], "gp.grid"),
+            (["--set", "gp.noise=-1"], "gp.noise"),
+            (["--set", "gp.noise={ value = 5, bounds = [0.1, 1] }"], "gp.noise"),
+            (["--set", "gp.optimizer=\"bfgs\""], "gp.optimizer"),
+            (["--set", "gp.data=\"z.csv\""], "gp.grid"),
+            (["--set", "gp.data=\"z.csv\"", "--set", "gp.grid=[10, 7]"], "not a node"),
+            (["--set", "solver.method=\"cg\""], "solver"),
+        ]
+        for (args, key) in bad {
+            let r = try pdekit(["run", path, "-o", "bad"] + args)
+            XCTAssertEqual(r.status, 2, "\(args): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains(key), "\(args): \(r.stderr)")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: work.appendingPathComponent("bad").path))
+        }
+        // Missing points and a learning optimiser: refused up front, with the reason.
+        _ = try python("import numpy as np, sys; z = np.load(sys.argv[1] + '/z.npy'); z[2, 3] = np.nan; np.save(sys.argv[1] + '/holes.npy', z)", work.path)
+        let holes = try pdekit(["run", path, "-o", "bad", "--set", "gp.data=\"holes.npy\"", "--set", "gp.optimizer=\"lbfgs\""])
+        XCTAssertEqual(holes.status, 2, holes.stderr)
+        XCTAssertTrue(holes.stderr.contains("gp.optimizer") && holes.stderr.contains("missing"), holes.stderr)
+        let cg = try pdekit(["run", path, "-o", "holes", "--set", "gp.data=\"holes.npy\"", "--error-if-not-converged"])
+        XCTAssertEqual(cg.status, 0, cg.stderr)
     }
 }
