@@ -79,6 +79,16 @@ say "tensor: Chebyshev–Tucker vs TensorLy's Tucker of 128³ and 256³ grid ten
 mkdir -p bench/work/tensor
 python3 bench/tensor_bench.py "$BIN/pdekit" > bench/work/tensor_pdekit.jsonl
 
+say "gp: exact Kronecker GP log likelihood + gradient, 256² and 512², vs NumPy (same algorithm) and GPyTorch"
+python3 -c "import numpy as np; rng = np.random.default_rng(0); [np.save(f'bench/work/gp{n}.npy', rng.standard_normal((n, n))) for n in (256, 512)]"
+for N in 256 512; do
+  for round in 1 2 3; do   # alternating rounds: the medians are taken across them
+    "$BIN/pdekit-bench" gp --data "bench/work/gp$N.npy" --repeats 5 --label "gp_loglik_n$N" >> bench/work/gp_pdekit.jsonl
+    python3 bench/peers/gp.py --tool numpy --data "bench/work/gp$N.npy" --repeats 5 --label "gp_loglik_n$N" >> bench/work/gp_numpy.jsonl
+  done
+  python3 bench/peers/gp.py --tool gpytorch --data "bench/work/gp$N.npy" --repeats 3 --label "gp_loglik_n$N" >> bench/work/gp_gpytorch.jsonl
+done
+
 say "sweep: 200 Darcy cases, --jobs 1 and 2; 20 CHOLMOD cases carrying the analysis"
 python3 bench/sweep_bench.py "$BIN/pdekit" > bench/work/sweep_pdekit.jsonl
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the benchmark peers when missing (idempotent; root or sudo):
 #   PETSc 3.18 with hypre through Debian's python3-petsc4py (used with /usr/bin/python3),
-#   PyAMG, TensorLy, pyMOR and scikit-fem from PyPI for the project's python3.
+#   PyAMG, TensorLy, pyMOR, scikit-fem and GPyTorch (with CPU torch) from PyPI for the project's python3.
 set -euo pipefail
 SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
 need=()
@@ -14,7 +14,7 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 pip_need=()
-for m in pyamg:pyamg tensorly:tensorly pymor:pymor skfem:scikit-fem; do
+for m in pyamg:pyamg tensorly:tensorly pymor:pymor skfem:scikit-fem gpytorch:gpytorch; do
   python3 -c "import ${m%%:*}" 2>/dev/null || pip_need+=("${m##*:}")
 done
 if [ ${#pip_need[@]} -gt 0 ]; then
