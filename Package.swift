@@ -5,13 +5,14 @@ import PackageDescription
 //   LinearAlgebra <- Krylov, Spectral, Multigrid <- Problems <- Runner <- pdekit
 //   LinearAlgebra, Spectral <- Tensor (Chebyshev–Tucker)
 //   LinearAlgebra, Krylov <- GaussianProcess (Kronecker GPs)
+//   LinearAlgebra <- ReducedBasis (EIM, nonintrusive matrix EIM, reduced basis)
 //   Storage depends on nothing numerical.
 let package = Package(
     name: "pdekit",
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "pdekit", targets: ["pdekit"]),
-        .library(name: "PDEKit", targets: ["LinearAlgebra", "Krylov", "Spectral", "Multigrid", "Tensor", "GaussianProcess", "Problems", "Storage", "Runner"]),
+        .library(name: "PDEKit", targets: ["LinearAlgebra", "Krylov", "Spectral", "Multigrid", "Tensor", "GaussianProcess", "ReducedBasis", "Problems", "Storage", "Runner"]),
     ],
     dependencies: [
         .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
@@ -36,6 +37,8 @@ let package = Package(
                 swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
         .target(name: "GaussianProcess", dependencies: ["LinearAlgebra", "Krylov"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
+        .target(name: "ReducedBasis", dependencies: ["LinearAlgebra"],
+                swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
         .target(name: "Storage"),
         .target(name: "Problems", dependencies: ["LinearAlgebra", "Krylov", "Spectral", "Multigrid", "Storage", "TOMLKit"]),
         .target(name: "Runner", dependencies: ["Problems", "Krylov", "Spectral", "Tensor", "GaussianProcess", "LinearAlgebra", "Storage"]),
@@ -51,6 +54,7 @@ let package = Package(
         .testTarget(name: "MultigridTests", dependencies: ["Multigrid", "LinearAlgebra", "Krylov", "Problems", "Storage"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "GaussianProcessTests", dependencies: ["GaussianProcess", "LinearAlgebra", "Krylov", "Spectral"]),
+        .testTarget(name: "ReducedBasisTests", dependencies: ["ReducedBasis", "LinearAlgebra", "Spectral"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "LinearAlgebra", "Spectral"]),
         .testTarget(name: "SpectralTests", dependencies: ["Spectral", "LinearAlgebra", "Problems"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage"], resources: [.copy("Fixtures")]),

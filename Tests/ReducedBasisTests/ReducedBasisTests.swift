@@ -1,0 +1,151 @@
+import XCTest
+import LinearAlgebra
+import Spectral
+@testable import ReducedBasis
+
+/// Finite differences on the unit square (m × m interior nodes, zero Dirichlet) for
+/// −∇·(κ∇u) = 1, with κ given per face (at its midpoint): the stiffness is linear in the face
+/// values, so a coefficient that is affine in μ gives an affine A(μ), and one that is not
+/// (harmonic means, moving inclusions) gives a matrix family EIM must approximate.
+enum Fixtures {
+    static func stiffness(_ m: Int, _ kappa: (Double, Double) -> Double) throws -> CSRMatrix {
+        let h = 1 / Double(m + 1)
+        var r = [CSRMatrix.Index](), c = [CSRMatrix.Index](), v = [Double]()
+        func id(_ i: Int, _ j: Int) -> Int { i * m + j }
+        for i in 0..<m { for j in 0..<m {
+            let x = Double(i + 1) * h, y = Double(j + 1) * h
+            var diag = 0.0
+            for (di, dj) in [(1, 0), (-1, 0), (0, 1), (0, -1)] {
+                let k = kappa(x + Double(di) * h / 2, y + Double(dj) * h / 2) / (h * h)
+                diag += k
+                let ni = i + di, nj = j + dj
+                r.append(CSRMatrix.Index(id(i, j))); c.append(CSRMatrix.Index(ni >= 0 && ni < m && nj >= 0 && nj < m ? id(ni, nj) : id(i, j)))
+                v.append(ni >= 0 && ni < m && nj >= 0 && nj < m ? -k : 0)   // an explicit zero keeps the pattern fixed
+            }
+            r.append(CSRMatrix.Index(id(i, j))); c.append(CSRMatrix.Index(id(i, j))); v.append(diag)
+        }}
+        return try CSRMatrix(rows: m * m, columns: m * m, rowIndices: r, columnIndices: c, values: v)
+    }
+
+    /// The 2 × 2 thermal block: κ = μ_q on block q (m odd, so no face midpoint lies on x = ½ or y = ½).
+    static func thermalBlock(_ m: Int) throws -> AffineProblem {
+        let blocks = try (0..<4).map { q in
+            try stiffness(m) { x, y in ((x < 0.5 ? 0 : 1) + (y < 0.5 ? 0 : 2)) == q ? 1 : 0 }
+        }
+        return AffineProblem(operators: blocks, loads: [[Double](repeating: 1, count: m * m)],
+                             operatorCoefficients: { $0 }, loadCoefficients: { _ in [1] })
+    }
+
+    static func parameters(_ count: Int, seed: UInt64, dimension: Int = 4, range: (Double, Double) = (0.1, 1)) -> [[Double]] {
+        var g = Xoshiro256StarStar(seed: seed)
+        return (0..<count).map { _ in (0..<dimension).map { _ in range.0 + (range.1 - range.0) * g.uniform() } }
+    }
+
+    static func relativeFrobenius(_ a: CSRMatrix, _ b: CSRMatrix) -> Double {
+        let d = zip(a.values, b.values).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
+        return (d / b.values.reduce(0) { $0 + $1 * $1 }).squareRoot()
+    }
+}
+
+final class EmpiricalInterpolationTests: XCTestCase {
+    func sample(_ f: (Double, [Double]) -> Double, _ mus: [[Double]], n: Int = 200) -> DenseMatrix {
+        DenseMatrix(rows: n, columns: mus.count, values: mus.flatMap { mu in (0..<n).map { f(Double($0) / Double(n - 1), mu) } })
+    }
+
+    func testEIMIsExactAtItsPointsAndErrorsDoNotIncrease() throws {
+        let g: (Double, [Double]) -> Double = { x, mu in 1 / (1 + mu[0] * (x - mu[1]) * (x - mu[1])) }
+        let training = Fixtures.parameters(80, seed: 1, dimension: 2, range: (1, 20)).map { [$0[0], $0[1] / 20] }
+        let eim = try EmpiricalInterpolation(snapshots: sample(g, training), tolerance: 1e-10, maxTerms: 40)
+        XCTAssertGreaterThan(eim.terms, 3)
+        for (a, b) in zip(eim.errors, eim.errors.dropFirst()) { XCTAssertLessThanOrEqual(b, a * (1 + 1e-12)) }
+        XCTAssertEqual(Set(eim.points).count, eim.terms, "points are distinct")
+        // Q[P, :] is unit lower triangular (the classic EIM construction).
+        for i in 0..<eim.terms {
+            XCTAssertEqual(eim.interpolationMatrix[i, i], 1, accuracy: 1e-14)
+            for j in (i + 1)..<eim.terms { XCTAssertEqual(eim.interpolationMatrix[i, j], 0, accuracy: 1e-14) }
+        }
+        // A new member: the interpolant equals it at every point, to round-off.
+        let fresh = sample(g, [[7.3, 0.41]]).values
+        let approx = try eim.interpolate(eim.points.map { fresh[$0] })
+        for p in eim.points { XCTAssertEqual(approx[p], fresh[p], accuracy: 1e-12) }
+        XCTAssertLessThan(zip(approx, fresh).map { abs($0 - $1) }.max()!, 1e-6)
+    }
+
+    func testAnAffineFamilyIsRecoveredWithAsManyTermsAsItHas() throws {
+        let g: (Double, [Double]) -> Double = { x, mu in mu[0] * sin(3 * x) + mu[1] * exp(x) + mu[2] * x * x }
+        let training = Fixtures.parameters(30, seed: 2, dimension: 3, range: (-1, 2))
+        for selection in EmpiricalInterpolation.Selection.allCases {
+            let eim = try EmpiricalInterpolation(snapshots: sample(g, training), tolerance: 1e-12, maxTerms: 10, selection: selection)
+            XCTAssertEqual(eim.terms, 3, "\(selection): \(eim.stopReason)")
+            let fresh = sample(g, [[0.3, -0.7, 1.9]]).values
+            let approx = try eim.interpolate(eim.points.map { fresh[$0] })
+            XCTAssertLessThan(zip(approx, fresh).map { abs($0 - $1) }.max()!, 1e-12, "\(selection)")
+        }
+    }
+
+    func testMatrixEIMOfAnAffineFamilyIsExactAndOfANonlinearFamilyConverges() throws {
+        // Affine: the thermal block's A(μ) = Σ μ_q A_q needs exactly 4 terms.
+        let tb = try Fixtures.thermalBlock(15)
+        let training = try Fixtures.parameters(20, seed: 3).map { try tb.matrix($0) }
+        let mi = try MatrixInterpolation(training: training, tolerance: 1e-12, maxTerms: 20)
+        XCTAssertEqual(mi.terms, 4, mi.interpolation.stopReason)
+        let fresh = try tb.matrix([0.15, 0.9, 0.33, 0.6])
+        XCTAssertLessThan(Fixtures.relativeFrobenius(try mi.approximate(fresh), fresh), 1e-13)
+        // The approximation uses only A(μ) at the chosen entries: another matrix agreeing there
+        // gives the same approximation.
+        var other = fresh
+        for i in other.values.indices where !mi.interpolation.points.contains(i) { other.values[i] = 0 }
+        XCTAssertEqual(try mi.approximate(other).values, try mi.approximate(fresh).values)
+
+        // Nonlinear: an inclusion whose contrast and width depend on μ (κ = 1 + μ₀ exp(−r²/μ₁²)).
+        func inclusion(_ mu: [Double]) throws -> CSRMatrix {
+            try Fixtures.stiffness(20) { x, y in 1 + mu[0] * exp(-((x - 0.5) * (x - 0.5) + (y - 0.5) * (y - 0.5)) / (mu[1] * mu[1])) }
+        }
+        let mus = Fixtures.parameters(60, seed: 4, dimension: 2, range: (0, 1)).map { [1 + 9 * $0[0], 0.1 + 0.2 * $0[1]] }
+        let family = try mus.map(inclusion)
+        let test = try Fixtures.parameters(10, seed: 5, dimension: 2, range: (0, 1)).map { try inclusion([1 + 9 * $0[0], 0.1 + 0.2 * $0[1]]) }
+        var previous = Double.infinity
+        for m in [4, 8, 16] {
+            let approx = try MatrixInterpolation(training: family, tolerance: 0, maxTerms: m)
+            let worst = try test.map { Fixtures.relativeFrobenius(try approx.approximate($0), $0) }.max()!
+            XCTAssertLessThan(worst, previous, "M = \(m)")
+            previous = worst
+        }
+        XCTAssertLessThan(previous, 1e-4, "M = 16 on the smooth inclusion family")
+    }
+}
+
+final class ReducedBasisTests: XCTestCase {
+    /// Weak greedy on the thermal block: the bound is never below the true error on a test
+    /// set (effectivity ≥ 1), the greedy's maximum bound decreases, and the reduced solution
+    /// converges to the truth.
+    func testThermalBlockBoundIsRigorousAndGreedyConverges() throws {
+        let m = 31
+        let problem = try Fixtures.thermalBlock(m)
+        let training = Fixtures.parameters(64, seed: 6)
+        let reference = [1.0, 1, 1, 1]
+        let (model, history, stop) = try ReducedBasisModel.weakGreedy(problem, training: training, reference: reference, tolerance: 1e-6, maxSize: 20)
+        XCTAssertGreaterThan(model.size, 4, stop)
+        // The weak greedy's largest bound need not fall at every step (a new basis vector can
+        // raise the bound elsewhere), but it falls overall: by 10³ over 20 steps here.
+        XCTAssertLessThan(history.last!.maxRelativeBound, 1e-3 * history.first!.maxRelativeBound)
+        // Truth vs reduced on parameters outside the training set, in the X = A(μ̄) norm.
+        let x = try problem.matrix(reference)
+        let truth = try CholeskyFactorization(try problem.matrix(reference))
+        var worst = 0.0
+        for mu in Fixtures.parameters(20, seed: 7) {
+            try truth.refactor(values: try problem.matrix(mu).values)
+            let u = truth.solve(problem.load(mu))
+            let (c, bound) = try model.solveReduced(mu)
+            let e = zip(u, model.reconstruct(c)).map { $0 - $1 }
+            let error = zip(e, x.apply(e)).reduce(0) { $0 + $1.0 * $1.1 }.squareRoot()
+            let unorm = zip(u, x.apply(u)).reduce(0) { $0 + $1.0 * $1.1 }.squareRoot()
+            // Rigorous up to the rounding floor of the dual-norm expansion (√ε ‖u‖ ≈ 1e-8 ‖u‖).
+            XCTAssertGreaterThanOrEqual(bound + 1e-8 * unorm, error, "μ = \(mu)")
+            worst = max(worst, error / unorm)
+        }
+        // Parameters outside the training set are no worse than 3× the training set's largest
+        // relative bound (64 points cover [0.1, 1]⁴ coarsely; pyMOR's demo uses 256).
+        XCTAssertLessThan(worst, 3 * history.last!.maxRelativeBound)
+    }
+}
