@@ -46,7 +46,7 @@ let package = Package(
             "Runner", "Storage",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "pdekit-bench", dependencies: ["Runner", "Problems", "Krylov", "Spectral", "Multigrid", "GaussianProcess", "LinearAlgebra", "Storage"],
+        .executableTarget(name: "pdekit-bench", dependencies: ["Runner", "Problems", "Krylov", "Spectral", "Multigrid", "GaussianProcess", "ReducedBasis", "LinearAlgebra", "Storage"],
                           path: "bench/Sources/pdekit-bench"),
 
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),

@@ -89,6 +89,11 @@ for N in 256 512; do
   python3 bench/peers/gp.py --tool gpytorch --data "bench/work/gp$N.npy" --repeats 3 --label "gp_loglik_n$N" >> bench/work/gp_gpytorch.jsonl
 done
 
+say "rb: thermal block 2 x 2, weak greedy to 16 vectors over 4^4 parameters, vs pyMOR (same training and test parameters)"
+python3 -c "import numpy as np; np.savetxt('bench/work/rb_test.csv', np.random.default_rng(20).uniform(0.1, 1, (20, 4)), delimiter=',', fmt='%.17g')"
+"$BIN/pdekit-bench" rb --m 227 --size 16 --test bench/work/rb_test.csv > bench/work/rb_pdekit.jsonl
+python3 bench/peers/rb.py --size 16 --test bench/work/rb_test.csv > bench/work/rb_pymor.jsonl 2> bench/work/rb_pymor.log
+
 say "sweep: 200 Darcy cases, --jobs 1 and 2; 20 CHOLMOD cases carrying the analysis"
 python3 bench/sweep_bench.py "$BIN/pdekit" > bench/work/sweep_pdekit.jsonl
 

@@ -73,10 +73,15 @@ public struct ReducedBasisModel: Sendable {
         public var maxRelativeBound: Double
     }
 
-    /// Weak greedy over `training` (parameter vectors) until the largest relative bound
-    /// Δ(μ)/‖u_N(μ)‖_X is below `tolerance` or the basis has `maxSize` vectors.
+    /// Which bound the greedy maximises: Δ(μ) (as pyMOR's `rb_greedy`) or Δ(μ)/‖u_N(μ)‖_X.
+    public enum GreedyMeasure: String, Sendable, CaseIterable { case absolute, relative }
+
+    /// Weak greedy over `training` (parameter vectors): add the truth solution where the bound
+    /// (`measure`) is largest, until the largest relative bound Δ(μ)/‖u_N(μ)‖_X is below
+    /// `tolerance` or the basis has `maxSize` vectors. The first vector is the truth at the
+    /// parameter with the largest Δ for an empty basis, ‖f(μ)‖_X'/α_LB(μ).
     public static func weakGreedy(_ problem: AffineProblem, training: [[Double]], reference: [Double], tolerance: Double,
-                                  maxSize: Int) throws -> (model: ReducedBasisModel, history: [GreedyStep], stopReason: String) {
+                                  maxSize: Int, measure: GreedyMeasure = .absolute) throws -> (model: ReducedBasisModel, history: [GreedyStep], stopReason: String) {
         let x = try problem.matrix(reference)
         let riesz = try CholeskyFactorization(x)
         var model = ReducedBasisModel(problem: problem, reference: reference, n: problem.size)
@@ -84,9 +89,22 @@ public struct ReducedBasisModel: Sendable {
         let loadRiesz = problem.loads.map { riesz.solve($0) }
         var operatorRiesz: [[[Double]]] = []   // [n-th basis vector][q] = X⁻¹ A_q ζ_n
         var history: [GreedyStep] = []
-        var next = 0
         var stop = "reached max_size = \(maxSize)"
-        let truth = try CholeskyFactorization(try problem.matrix(training[0]))
+        // Empty basis: Δ(μ) = ‖f(μ)‖_X' / α_LB(μ), from the loads' Gram matrix alone.
+        var next = 0
+        do {
+            let xf = loadRiesz.map { x.apply($0) }
+            var best = -1.0
+            for (k, mu) in training.enumerated() {
+                let phi = problem.loadCoefficients(mu)
+                var r2 = 0.0
+                for i in phi.indices { for j in phi.indices { r2 += phi[i] * phi[j] * zip(loadRiesz[i], xf[j]).reduce(0) { $0 + $1.0 * $1.1 } } }
+                let alpha = zip(problem.operatorCoefficients(mu), model.referenceCoefficients).map { $0 / $1 }.min() ?? 1
+                let bound = max(r2, 0).squareRoot() / alpha
+                if bound > best { best = bound; next = k }
+            }
+        }
+        let truth = try CholeskyFactorization(try problem.matrix(training[next]))
         while true {
             // Truth solve at the chosen parameter (refactor: same pattern for every μ).
             let a = try problem.matrix(training[next])
@@ -104,15 +122,21 @@ public struct ReducedBasisModel: Sendable {
             }
             let norm = zip(u, x.apply(u)).reduce(0) { $0 + $1.0 * $1.1 }.squareRoot()
             guard norm > 1e-10 * snapshotNorm else { stop = "the next snapshot is already in the span (‖u − Πu‖_X ≈ 0)"; break }
-            model.append(u.map { $0 / norm }, problem: problem, loadRiesz: loadRiesz, operatorRiesz: &operatorRiesz, riesz: riesz)
+            model.append(u.map { $0 / norm }, problem: problem, x: x, loadRiesz: loadRiesz, operatorRiesz: &operatorRiesz, riesz: riesz)
             // Bounds over the training set.
             var worst = (index: 0, bound: -1.0, relative: -1.0)
             for (k, mu) in training.enumerated() {
                 let (c, bound) = try model.solveReduced(mu)
                 let unorm = c.reduce(0) { $0 + $1 * $1 }.squareRoot()
                 let rel = bound / max(unorm, 1e-300)
-                if rel > worst.relative { worst = (k, bound, rel) }
+                if (measure == .absolute ? bound > worst.bound : rel > worst.relative) { worst = (k, bound, rel) }
             }
+            // The stopping test always uses the largest relative bound.
+            let largestRelative = measure == .relative ? worst.relative : try training.map { mu -> Double in
+                let (c, bound) = try model.solveReduced(mu)
+                return bound / max(c.reduce(0) { $0 + $1 * $1 }.squareRoot(), 1e-300)
+            }.max()!
+            worst.relative = largestRelative
             history.append(GreedyStep(size: model.size, parameterIndex: next, maxBound: worst.bound, maxRelativeBound: worst.relative))
             if worst.relative <= tolerance { stop = "largest relative error bound \(worst.relative) ≤ tolerance \(tolerance)"; break }
             if model.size >= maxSize { break }
@@ -135,41 +159,46 @@ public struct ReducedBasisModel: Sendable {
 
     func column(_ j: Int) -> [Double] { Array(basis.values[(j * basis.rows)..<((j + 1) * basis.rows)]) }
 
-    /// Adds the X-normalised vector ζ and updates every reduced quantity.
-    mutating func append(_ zeta: [Double], problem: AffineProblem, loadRiesz: [[Double]], operatorRiesz: inout [[[Double]]], riesz: CholeskyFactorization) {
+    /// Adds the X-normalised vector ζ and updates every reduced quantity: the reduced operators
+    /// and loads, the new Riesz representers L_{q,N} = −X⁻¹ A_q ζ and their X-inner products with
+    /// every representer so far (one CHOLMOD solve and one product with X per term).
+    mutating func append(_ zeta: [Double], problem: AffineProblem, x: CSRMatrix, loadRiesz: [[Double]], operatorRiesz: inout [[[Double]]],
+                         riesz: CholeskyFactorization) {
         let n = basis.rows, old = basis.columns, new = old + 1
         basis = DenseMatrix(rows: n, columns: new, values: basis.values + zeta)
-        let x = try! problem.matrix(referenceParameter)
+        func dot(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { $0 + $1.0 * $1.1 } }
+        let azeta = problem.operators.map { $0.apply(zeta) }
         for (q, aq) in problem.operators.enumerated() {
             var m = DenseMatrix(rows: new, columns: new)
             for j in 0..<old { for i in 0..<old { m[i, j] = reducedOperators[q][i, j] } }
-            let az = aq.apply(zeta)
             for i in 0..<new {
                 let vi = column(i)
-                m[i, old] = zip(vi, az).reduce(0) { $0 + $1.0 * $1.1 }
-                if i < old { m[old, i] = zip(zeta, aq.apply(vi)).reduce(0) { $0 + $1.0 * $1.1 } }
+                m[i, old] = dot(vi, azeta[q])
+                if i < old { m[old, i] = dot(zeta, aq.apply(vi)) }
             }
             reducedOperators[q] = m
         }
-        for (q, fq) in problem.loads.enumerated() { reducedLoads[q].append(zip(zeta, fq).reduce(0) { $0 + $1.0 * $1.1 }) }
-        // Riesz representers L_{q,new} = −X⁻¹ A_q ζ and the Gram matrices, in the X inner product.
-        operatorRiesz.append(problem.operators.map { aq in riesz.solve(aq.apply(zeta)).map { -$0 } })
+        for (q, fq) in problem.loads.enumerated() { reducedLoads[q].append(dot(zeta, fq)) }
+        let newRiesz = azeta.map { riesz.solve($0).map { -$0 } }
+        operatorRiesz.append(newRiesz)
+        // X applied to the new representers: ⟨a, b⟩_X = aᵀ (X b).
+        let xNew = newRiesz.map { x.apply($0) }
         let qa = problem.operators.count, qf = problem.loads.count
-        func inner(_ a: [Double], _ b: [Double]) -> Double { zip(a, x.apply(b)).reduce(0) { $0 + $1.0 * $1.1 } }
         if old == 0 {
-            for i in 0..<qf { for j in 0..<qf { ff[i, j] = inner(loadRiesz[i], loadRiesz[j]) } }
+            let xf = loadRiesz.map { x.apply($0) }
+            for i in 0..<qf { for j in 0..<qf { ff[i, j] = dot(loadRiesz[i], xf[j]) } }
         }
         // Index of (q, n) in the L blocks: n · Qa + q.
         var newFL = DenseMatrix(rows: qf, columns: new * qa)
         for j in 0..<(old * qa) { for i in 0..<qf { newFL[i, j] = fl[i, j] } }
-        for q in 0..<qa { for i in 0..<qf { newFL[i, old * qa + q] = inner(loadRiesz[i], operatorRiesz[old][q]) } }
+        for q in 0..<qa { for i in 0..<qf { newFL[i, old * qa + q] = dot(loadRiesz[i], xNew[q]) } }
         fl = newFL
         var newLL = DenseMatrix(rows: new * qa, columns: new * qa)
         for j in 0..<(old * qa) { for i in 0..<(old * qa) { newLL[i, j] = ll[i, j] } }
         for q in 0..<qa {
             let a = old * qa + q
             for b in 0..<(new * qa) {
-                let v = inner(operatorRiesz[old][q], operatorRiesz[b / qa][b % qa])
+                let v = dot(operatorRiesz[b / qa][b % qa], xNew[q])
                 newLL[a, b] = v; newLL[b, a] = v
             }
         }
@@ -196,6 +225,28 @@ public struct ReducedBasisModel: Sendable {
         // min-θ needs θ_q(μ) > 0 for every term; otherwise no bound is known.
         let alpha = zip(theta, referenceCoefficients).map { $0 / $1 }.min() ?? 1
         return (c, alpha > 0 ? max(r2, 0).squareRoot() / alpha : .infinity)
+    }
+
+    /// The model of the first `n` basis vectors: the basis is nested, so this is the model the
+    /// greedy had after n steps.
+    public func truncated(to n: Int) -> ReducedBasisModel {
+        precondition(n <= size, "truncated(to: \(n)) of a basis of \(size)")
+        var m = self
+        let rows = basis.rows
+        m.basis = DenseMatrix(rows: rows, columns: n, values: Array(basis.values[0..<(rows * n)]))
+        m.reducedOperators = reducedOperators.map { a in
+            var t = DenseMatrix(rows: n, columns: n)
+            for j in 0..<n { for i in 0..<n { t[i, j] = a[i, j] } }
+            return t
+        }
+        m.reducedLoads = reducedLoads.map { Array($0.prefix(n)) }
+        let qa = reducedOperators.count
+        var f = DenseMatrix(rows: fl.rows, columns: n * qa)
+        for j in 0..<(n * qa) { for i in 0..<fl.rows { f[i, j] = fl[i, j] } }
+        var l = DenseMatrix(rows: n * qa, columns: n * qa)
+        for j in 0..<(n * qa) { for i in 0..<(n * qa) { l[i, j] = ll[i, j] } }
+        m.fl = f; m.ll = l
+        return m
     }
 
     /// u_N(μ) on the full grid.

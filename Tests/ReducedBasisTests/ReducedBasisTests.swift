@@ -3,38 +3,10 @@ import LinearAlgebra
 import Spectral
 @testable import ReducedBasis
 
-/// Finite differences on the unit square (m × m interior nodes, zero Dirichlet) for
-/// −∇·(κ∇u) = 1, with κ given per face (at its midpoint): the stiffness is linear in the face
-/// values, so a coefficient that is affine in μ gives an affine A(μ), and one that is not
-/// (harmonic means, moving inclusions) gives a matrix family EIM must approximate.
+/// Test families: the thermal block (affine) and diffusion with an inclusion (not affine).
 enum Fixtures {
-    static func stiffness(_ m: Int, _ kappa: (Double, Double) -> Double) throws -> CSRMatrix {
-        let h = 1 / Double(m + 1)
-        var r = [CSRMatrix.Index](), c = [CSRMatrix.Index](), v = [Double]()
-        func id(_ i: Int, _ j: Int) -> Int { i * m + j }
-        for i in 0..<m { for j in 0..<m {
-            let x = Double(i + 1) * h, y = Double(j + 1) * h
-            var diag = 0.0
-            for (di, dj) in [(1, 0), (-1, 0), (0, 1), (0, -1)] {
-                let k = kappa(x + Double(di) * h / 2, y + Double(dj) * h / 2) / (h * h)
-                diag += k
-                let ni = i + di, nj = j + dj
-                r.append(CSRMatrix.Index(id(i, j))); c.append(CSRMatrix.Index(ni >= 0 && ni < m && nj >= 0 && nj < m ? id(ni, nj) : id(i, j)))
-                v.append(ni >= 0 && ni < m && nj >= 0 && nj < m ? -k : 0)   // an explicit zero keeps the pattern fixed
-            }
-            r.append(CSRMatrix.Index(id(i, j))); c.append(CSRMatrix.Index(id(i, j))); v.append(diag)
-        }}
-        return try CSRMatrix(rows: m * m, columns: m * m, rowIndices: r, columnIndices: c, values: v)
-    }
-
-    /// The 2 × 2 thermal block: κ = μ_q on block q (m odd, so no face midpoint lies on x = ½ or y = ½).
-    static func thermalBlock(_ m: Int) throws -> AffineProblem {
-        let blocks = try (0..<4).map { q in
-            try stiffness(m) { x, y in ((x < 0.5 ? 0 : 1) + (y < 0.5 ? 0 : 2)) == q ? 1 : 0 }
-        }
-        return AffineProblem(operators: blocks, loads: [[Double](repeating: 1, count: m * m)],
-                             operatorCoefficients: { $0 }, loadCoefficients: { _ in [1] })
-    }
+    static func stiffness(_ m: Int, _ kappa: (Double, Double) -> Double) throws -> CSRMatrix { try ThermalBlock.stiffness(m, kappa) }
+    static func thermalBlock(_ m: Int) throws -> AffineProblem { try ThermalBlock.problem(m: m) }
 
     static func parameters(_ count: Int, seed: UInt64, dimension: Int = 4, range: (Double, Double) = (0.1, 1)) -> [[Double]] {
         var g = Xoshiro256StarStar(seed: seed)

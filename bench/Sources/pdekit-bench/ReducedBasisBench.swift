@@ -1,0 +1,57 @@
+// pdekit-bench rb: the 2 × 2 thermal block (bench/peers/rb.py runs pyMOR's on the same
+// parameter sets): weak greedy over the 4⁴ uniform training set in [0.1, 1]⁴ to `size` basis
+// vectors, then on 20 random parameters the largest relative error (energy norm at μ̄ = 1, and
+// the Euclidean norm of the nodal values as the L2 proxy) for every basis size, the bound's
+// smallest effectivity, and the online time against a CHOLMOD solve.
+import Foundation
+import LinearAlgebra
+import ReducedBasis
+import Spectral
+
+func runReducedBasisBench(m: Int, size: Int, test: String) throws {
+    let problem = try ThermalBlock.problem(m: m)
+    let levels = [0.1, 0.4, 0.7, 1.0]
+    var training: [[Double]] = []
+    for a in levels { for b in levels { for c in levels { for d in levels { training.append([a, b, c, d]) } } } }
+    let testSet = try String(contentsOfFile: test, encoding: .utf8).split(separator: "\n")
+        .map { $0.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces))! } }
+    let t0 = Date()
+    let (model, history, stop) = try ReducedBasisModel.weakGreedy(problem, training: training, reference: [1, 1, 1, 1], tolerance: 0, maxSize: size)
+    let offline = Date().timeIntervalSince(t0)
+    log("rb: \(model.size) vectors, \(stop), offline \(offline) s")
+    log("rb: greedy picks \(history.map { training[$0.parameterIndex] }), largest bounds after each \(history.map { String(format: "%.3g", $0.maxBound) })")
+    // Truth on the test set.
+    let x = try problem.matrix([1, 1, 1, 1])
+    let chol = try CholeskyFactorization(try problem.matrix(testSet[0]))
+    var truths: [[Double]] = []
+    var fullSeconds: [Double] = []
+    for mu in testSet {
+        let a = try problem.matrix(mu)
+        let t = Date()
+        try chol.refactor(values: a.values)
+        truths.append(chol.solve(problem.load(mu)))
+        fullSeconds.append(Date().timeIntervalSince(t))
+    }
+    func energy(_ v: [Double]) -> Double { zip(v, x.apply(v)).reduce(0) { $0 + $1.0 * $1.1 }.squareRoot() }
+    func euclid(_ v: [Double]) -> Double { v.reduce(0) { $0 + $1 * $1 }.squareRoot() }
+    // Errors per basis size: the model truncated to its first N vectors is what the greedy had
+    // after N steps (the basis is nested).
+    var minEffectivity = Double.infinity
+    for n in 1...model.size {
+        let sub = model.truncated(to: n)
+        var worstEnergy = 0.0, worstL2 = 0.0
+        for (mu, u) in zip(testSet, truths) {
+            let (c, bound) = try sub.solveReduced(mu)
+            let e = zip(u, sub.reconstruct(c)).map { $0 - $1 }
+            let ee = energy(e)
+            worstEnergy = max(worstEnergy, ee / energy(u)); worstL2 = max(worstL2, euclid(e) / euclid(u))
+            if ee > 0 { minEffectivity = min(minEffectivity, bound / ee) }
+        }
+        emit([("tool", "pdekit"), ("version", version), ("case", "rb_thermalblock_N\(n)"), ("n", m * m), ("basis", n),
+              ("max_energy_error", worstEnergy), ("max_l2_error", worstL2)])
+    }
+    let online = timeIt(5) { for mu in testSet { _ = try! model.solveReduced(mu) } } / Double(testSet.count)
+    emit([("tool", "pdekit"), ("version", version), ("case", "rb_thermalblock"), ("n", m * m), ("basis", model.size),
+          ("offline_s", offline), ("online_s", online), ("full_solve_s", median(fullSeconds)), ("min_effectivity", minEffectivity),
+          ("greedy_max_bound_last", history.last?.maxRelativeBound ?? .nan)])
+}
