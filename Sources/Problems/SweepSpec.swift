@@ -38,6 +38,13 @@ public struct SweepSpec: Sendable {
         guard let r = try root.table("sweep") else {
             throw ProblemError(file: document.path, key: "sweep", message: "no [sweep] table: this file describes one problem (use pdekit run)")
         }
+        try self.init(design: r)
+    }
+
+    /// A design from any table in the [sweep] syntax (`mode`, `samples`, `seed`, `parameters`):
+    /// a sweep's own, or a reduced basis's training set.
+    public init(design r: TableReader) throws {
+        let document = r.document
         mode = Mode(rawValue: try r.string("mode", default: "product", oneOf: ["product", "zip", "random", "latin_hypercube"]))!
         order = Order(rawValue: try r.string("order", default: "given", oneOf: Order.allCases.map(\.rawValue)))!
         let sampled = mode == .random || mode == .latin_hypercube

@@ -145,6 +145,20 @@ public struct ReducedBasisModel: Sendable {
         return (model, history, stop)
     }
 
+    /// A model from its stored parts (what `reduced_model` problems load).
+    public init(basis: DenseMatrix, reducedOperators: [DenseMatrix], reducedLoads: [[Double]], rieszGram: (ff: DenseMatrix, fl: DenseMatrix, ll: DenseMatrix),
+                reference: [Double], operatorCoefficients: @escaping @Sendable ([Double]) -> [Double],
+                loadCoefficients: @escaping @Sendable ([Double]) -> [Double]) {
+        self.basis = basis; self.reducedOperators = reducedOperators; self.reducedLoads = reducedLoads
+        (ff, fl, ll) = rieszGram
+        referenceParameter = reference
+        referenceCoefficients = operatorCoefficients(reference)
+        self.operatorCoefficients = operatorCoefficients; self.loadCoefficients = loadCoefficients
+    }
+
+    /// The Gram matrices of the Riesz representers, for saving the model.
+    public var rieszGram: (ff: DenseMatrix, fl: DenseMatrix, ll: DenseMatrix) { (ff, fl, ll) }
+
     init(problem: AffineProblem, reference: [Double], n: Int) {
         basis = DenseMatrix(rows: n, columns: 0)
         reducedOperators = problem.operators.map { _ in DenseMatrix(rows: 0, columns: 0) }

@@ -23,11 +23,17 @@ final class CLITests: CLITestCase {
             }
             // Tensor problems: a coarser tolerance (the adaptive degree is what costs).
             if text.contains("[tensor]") { args += ["--set", "tensor.tolerance=1e-3"] }
+            // Reduced basis: a 31 × 31 grid; the online example loads the model just written
+            // (thermal_block.toml sorts before thermal_block_online.toml).
+            if text.contains("[reduced_basis]") { args += ["--set", "reduced_basis.grid=31"] }
+            if text.contains("[reduced_model]") {
+                args += ["--set", "reduced_model.model=\"\(work.appendingPathComponent("thermal_block.toml").path)\""]
+            }
             let r = try pdekit(args)
             XCTAssertEqual(r.status, 0, "\(file): \(r.stderr)")
             let out = work.appendingPathComponent(file)
             // The main array: the solution, a tensor's core, a GP's posterior mean.
-            let main = text.contains("[tensor]") ? "core.npy" : (text.contains("[gp]") ? "mean.npy" : nil)
+            let main = text.contains("[tensor]") ? "core.npy" : (text.contains("[gp]") ? "mean.npy" : (text.contains("[reduced_basis]") ? "rb_basis.npy" : nil))
             let solution = try NPY.read(out.appendingPathComponent(main ?? "solution.npy"))
             XCTAssertTrue(solution.values.allSatisfy(\.isFinite), file)
             let record = try String(contentsOf: out.appendingPathComponent("run.toml"), encoding: .utf8)
@@ -588,5 +594,96 @@ final class GPRegressionCLITests: CLITestCase {
         XCTAssertTrue(holes.stderr.contains("gp.optimizer") && holes.stderr.contains("missing"), holes.stderr)
         let cg = try pdekit(["run", path, "-o", "holes", "--set", "gp.data=\"holes.npy\"", "--error-if-not-converged"])
         XCTAssertEqual(cg.status, 0, cg.stderr)
+    }
+}
+
+final class ReducedBasisCLITests: CLITestCase {
+    /// kind = "reduced_basis" then "reduced_model": the model's online solution agrees with a
+    /// SciPy solve of the same finite-difference thermal block (assembled in the test's own
+    /// Python) within the model's error bound; the records carry sizes, errors, effectivity;
+    /// bad input names its key; a sweep over the online model runs many cases.
+    func testReducedBasisThroughTheCLI() throws {
+        let path = try write("tb.toml", """
+            [problem]
+            name = "tb"
+            kind = "reduced_basis"
+            [reduced_basis]
+            grid = 31
+            tolerance = 1e-4
+            max_size = 40
+            test = { samples = 10, seed = 1 }
+            [reduced_basis.training]
+            parameters = { mu1 = [0.1, 0.55, 1.0], mu2 = [0.1, 0.55, 1.0], mu3 = [0.1, 0.55, 1.0], mu4 = [0.1, 0.55, 1.0] }
+            """)
+        let r = try pdekit(["run", path, "-o", "tb", "--error-if-not-converged"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let record = try String(contentsOf: work.appendingPathComponent("tb/run.toml"), encoding: .utf8)
+        for key in ["basis_size = ", "max_test_error = ", "min_effectivity = ", "offline_seconds = ", "greedy_stop = "] {
+            XCTAssertTrue(record.contains(key), "\(key): \(record)")
+        }
+        let effectivity = try XCTUnwrap(record.split(separator: "\n").first { $0.hasPrefix("min_effectivity") }
+            .flatMap { Double($0.split(separator: "=")[1].trimmingCharacters(in: .whitespaces)) })
+        XCTAssertGreaterThanOrEqual(effectivity, 1)
+        let online = try write("tbo.toml", """
+            [problem]
+            name = "tbo"
+            kind = "reduced_model"
+            [reduced_model]
+            model = "tb"
+            parameters = { mu1 = 0.23, mu2 = 0.81, mu3 = 0.47, mu4 = 0.12 }
+            """)
+        let o = try pdekit(["run", online, "-o", "tbo"])
+        XCTAssertEqual(o.status, 0, o.stderr)
+        let orec = try String(contentsOf: work.appendingPathComponent("tbo/run.toml"), encoding: .utf8)
+        let bound = try XCTUnwrap(orec.split(separator: "\n").first { $0.hasPrefix("bound") }
+            .flatMap { Double($0.split(separator: "=")[1].trimmingCharacters(in: .whitespaces)) })
+        let script = """
+            import numpy as np, scipy.sparse as sp, scipy.sparse.linalg as sla, sys
+            m = 31; h = 1 / (m + 1); mu = [0.23, 0.81, 0.47, 0.12]; ref = [1.0] * 4
+            def block(x, y): return (0 if x < 0.5 else 1) + (0 if y < 0.5 else 2)
+            def matrix(k):
+                rows, cols, vals = [], [], []
+                for i in range(m):
+                    for j in range(m):
+                        x, y = (i + 1) * h, (j + 1) * h; d = 0.0
+                        for di, dj in ((1, 0), (-1, 0), (0, 1), (0, -1)):
+                            c = k[block(x + di * h / 2, y + dj * h / 2)] / h ** 2; d += c
+                            ni, nj = i + di, j + dj
+                            if 0 <= ni < m and 0 <= nj < m: rows.append(i * m + j); cols.append(ni * m + nj); vals.append(-c)
+                        rows.append(i * m + j); cols.append(i * m + j); vals.append(d)
+                return sp.csr_matrix((vals, (rows, cols)), shape=(m * m, m * m))
+            u = sla.spsolve(matrix(mu).tocsc(), np.ones(m * m))
+            un = np.load(sys.argv[1] + '/tbo/solution.npy').reshape(-1)
+            e = u - un; X = matrix(ref)
+            err = np.sqrt(e @ (X @ e)); bound = float(sys.argv[2])
+            assert err <= bound * (1 + 1e-6), (err, bound)
+            assert err / np.sqrt(u @ (X @ u)) < 1e-3, err
+            print(err, bound)
+            """
+        let (status, text) = try python(script, work.path, "\(bound)")
+        XCTAssertEqual(status, 0, text)
+
+        for (args, key) in [(["--set", "reduced_basis.grid=30"], "reduced_basis.grid"),
+                            (["--set", "reduced_basis.training.parameters.mu5=[1]"], "mu5"),
+                            (["--set", "reduced_basis.blocks=[3, 2]"], "reduced_basis.grid"),
+                            (["--set", "reduced_basis.measure=\"max\""], "reduced_basis.measure")] {
+            let bad = try pdekit(["run", path, "-o", "bad"] + args)
+            XCTAssertEqual(bad.status, 2, "\(args): \(bad.stderr)")
+            XCTAssertTrue(bad.stderr.contains(key), "\(args): \(bad.stderr)")
+        }
+        for (args, key) in [(["--set", "reduced_model.model=\"nothere\""], "reduced_model.model"),
+                            (["--set", "reduced_model.parameters={ mu1 = 1 }"], "missing mu2"),
+                            (["--set", "reduced_model.parameters.mu9=1"], "mu9"),
+                            (["--set", "reduced_model.parameters.mu1=-1"], "positive")] {
+            let bad = try pdekit(["run", online, "-o", "bad"] + args)
+            XCTAssertEqual(bad.status, 2, "\(args): \(bad.stderr)")
+            XCTAssertTrue(bad.stderr.contains(key), "\(args): \(bad.stderr)")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: work.appendingPathComponent("bad").path))
+        }
+        let sweep = try pdekit(["sweep", online, "-o", "tbs", "--set", "sweep.parameters.\"reduced_model.parameters.mu1\"={ linear = [0.1, 1], count = 50 }"])
+        XCTAssertEqual(sweep.status, 0, sweep.stderr)
+        let table = try String(contentsOf: work.appendingPathComponent("tbs/sweep.csv"), encoding: .utf8)
+        XCTAssertEqual(table.split(separator: "\n").count, 51)
+        XCTAssertTrue(table.split(separator: "\n")[0].contains("bound,relative_bound,online_seconds"), table)
     }
 }
