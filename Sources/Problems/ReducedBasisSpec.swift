@@ -137,7 +137,10 @@ public struct ReducedModelSpec: PhysicsSection, Equatable {
     public var model: String
     public var modelURL: URL
     public var parameters: [String: Double]
-    public var dataFiles: [String] { [model] }
+    /// The model's arrays (so a sweep's fingerprint changes when the model is rebuilt, and no
+    /// output may replace them).
+    public var dataFiles: [String] { Self.modelArrays.map { (model as NSString).appendingPathComponent($0 + ".npy") } }
+    public static let modelArrays = ["rb_manifest", "rb_reference", "rb_basis", "rb_operators", "rb_loads", "rb_ff", "rb_fl", "rb_ll"]
 
     public static func == (a: Self, b: Self) -> Bool { a.resolved == b.resolved }
 

@@ -227,7 +227,8 @@ public struct ReducedBasisModel: Sendable {
         for (t, aq) in zip(theta, reducedOperators) { for i in a.values.indices { a.values[i] += t * aq.values[i] } }
         var f = [Double](repeating: 0, count: n)
         for (p, fq) in zip(phi, reducedLoads) { for i in 0..<n { f[i] += p * fq[i] } }
-        let c = n > 0 ? try a.solve(f) : []
+        // N × N with N ~ 10–100: OpenBLAS's threads would only spin (sched_yield) around it.
+        let c = n > 0 ? try Parallel.withSerialBLAS(true) { try a.solve(f) } : []
         // ‖r‖²_X' = φᵀ FF φ + 2 φᵀ FL w + wᵀ LL w with w_{(n, q)} = θ_q c_n.
         let qa = theta.count
         var w = [Double](repeating: 0, count: n * qa)
