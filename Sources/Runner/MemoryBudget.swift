@@ -22,9 +22,16 @@ import Problems
 enum MemoryBudget {
     struct Limit { var bytes: Double; var source: String }
 
-    /// Bytes a `pde` run needs at least, with a breakdown for the message; nil for other kinds
+    /// Bytes a `pde` or `reduced_basis` run needs at least, with a breakdown for the message; nil for other kinds
     /// (a linear system's matrix is already in memory once the spec is read).
     static func estimate(_ spec: ProblemSpec) -> (bytes: Double, detail: String)? {
+        if let rb = spec.physics as? ReducedBasisSpec {
+            // The Q + 2 stiffness matrices (terms, X, A(μ)), two CHOLMOD factors (at least 20
+            // entries per row on a 2D grid), the basis and the Q Riesz representers per vector.
+            let n = Double(rb.grid * rb.grid), q = Double(rb.blocks[0] * rb.blocks[1])
+            let matrices = (q + 2) * 12 * 5 * n, factors = 2 * 12 * 20 * n, vectors = (q + 1) * 8 * n * Double(rb.maxSize)
+            return (matrices + factors + vectors, "matrices \(format(matrices)), factors \(format(factors)), basis and Riesz representers \(format(vectors))")
+        }
         guard let p = spec.pde else { return nil }
         let n = Double(p.grid.count), d = Double(p.grid.dimension)
         let nodes = p.grid.axes.reduce(1.0) { $0 * Double($1.nodes) }
@@ -70,7 +77,7 @@ enum MemoryBudget {
     /// Throws a bad-input error when the estimate exceeds what is available.
     static func check(_ spec: ProblemSpec) throws {
         guard let (need, detail) = estimate(spec), let limit = available(), need > limit.bytes else { return }
-        let key: [String] = ["pde", "grid"]
+        let key: [String] = spec.physics is ReducedBasisSpec ? ["reduced_basis", "grid"] : ["pde", "grid"]
         throw spec.document.error(key, "this run needs at least \(format(need)) of memory (\(detail)) but \(format(max(limit.bytes, 0))) is available (\(limit.source)); use a smaller grid or a machine with more memory")
     }
 

@@ -26,13 +26,16 @@ final class FuzzTests: CLITestCase {
 
     // MARK: seeds
 
-    /// The example problems shrunk to 12 unknowns per axis, and their data files in work/data.
+    /// The example problems shrunk to about 12 unknowns per axis, and their data files in work/data.
     func seedProblems() throws -> [[UInt8]] {
         let problems = Self.packageRoot.appendingPathComponent("problems")
         try FileManager.default.copyItem(at: problems.appendingPathComponent("data"), to: work.appendingPathComponent("data"))
         return try FileManager.default.contentsOfDirectory(atPath: problems.path).filter { $0.hasSuffix(".toml") }.sorted().map { file in
             let text = try String(contentsOf: problems.appendingPathComponent(file), encoding: .utf8)
             let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+                // A scalar grid (the reduced-basis thermal block: nodes per axis, grid + 1
+                // divisible by 4) shrinks to 11.
+                if line.hasPrefix("grid"), !line.contains("[") { return "grid = 11" }
                 guard line.hasPrefix("grid"), let open = line.firstIndex(of: "["), let close = line.lastIndex(of: "]") else { return String(line) }
                 let axes = line[open...close].filter { $0 == "," }.count + 1
                 return "grid = [" + Array(repeating: "12", count: axes).joined(separator: ", ") + "]"
