@@ -17,9 +17,8 @@ enum Provenance {
         if let bytes = try? FileBytes.read(file) { t["problem_sha256"] = .string(SHA256.hex(bytes)) }
         t["problem_directory"] = .string(document.directory.standardizedFileURL.path)
         if document.isReplay { t["replay"] = .bool(true) }
-        let date = ISO8601DateFormatter()
-        date.formatOptions = [.withInternetDateTime]
-        t["date"] = .string(date.string(from: Date()))
+        // Date's ISO 8601 style is a value type (no ICU formatter created per sweep case).
+        t["date"] = .string(Date().formatted(.iso8601))
         t["host"] = .string(ProcessInfo.processInfo.hostName)
         t["threads"] = .integer(Parallel.threadCount)
         t["pdekit_version"] = .string(Run.version)
