@@ -93,6 +93,8 @@ say "rb: thermal block 2 x 2, weak greedy to 16 vectors over 4^4 parameters, vs 
 python3 -c "import numpy as np; np.savetxt('bench/work/rb_test.csv', np.random.default_rng(20).uniform(0.1, 1, (20, 4)), delimiter=',', fmt='%.17g')"
 "$BIN/pdekit-bench" rb --m 227 --size 16 --test bench/work/rb_test.csv > bench/work/rb_pdekit.jsonl
 python3 bench/peers/rb.py --size 16 --test bench/work/rb_test.csv > bench/work/rb_pymor.jsonl 2> bench/work/rb_pymor.log
+say "rb: nonintrusive EIM of inclusion families on 100 x 100 (PEERS.md's reference figures)"
+"$BIN/pdekit-bench" rb-eim > bench/work/rb_eim_pdekit.jsonl
 
 say "sweep: 200 Darcy cases, --jobs 1 and 2; 20 CHOLMOD cases carrying the analysis"
 python3 bench/sweep_bench.py "$BIN/pdekit" > bench/work/sweep_pdekit.jsonl

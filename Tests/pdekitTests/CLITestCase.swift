@@ -63,6 +63,12 @@ class CLITestCase: XCTestCase {
     }
 
 
+    /// The number after `key = ` on the first line of a run record that starts with `key`.
+    func recordNumber(_ record: String, _ key: String) -> Double? {
+        record.split(separator: "\n").first { $0.hasPrefix(key + " ") || $0.hasPrefix(key + "=") }
+            .flatMap { Double($0.split(separator: "=")[1].trimmingCharacters(in: .whitespaces)) }
+    }
+
     /// Runs `python3 -c script args…` (NumPy, VTK: what make deps installs) and returns its exit
     /// status and combined output; the checks the tests make with other tools' readers.
     func python(_ script: String, _ arguments: String...) throws -> (status: Int32, output: String) {

@@ -430,8 +430,7 @@ final class TensorCLITests: CLITestCase {
             XCTAssertTrue(record.contains(key), "\(key) missing: \(record)")
         }
         XCTAssertFalse(record.contains("[solver]"), "a tensor problem has no solver section")
-        let maxError = try XCTUnwrap(record.split(separator: "\n").first { $0.hasPrefix("max_error") }
-            .flatMap { Double($0.split(separator: "=")[1].trimmingCharacters(in: .whitespaces)) })
+        let maxError = try XCTUnwrap(recordNumber(record, "max_error"))
         XCTAssertLessThan(maxError, 1e-6)
         let script = """
             import numpy as np, sys
@@ -485,8 +484,7 @@ extension TensorCLITests {
         let r = try pdekit(["run", path, "-o", "lat"])
         XCTAssertEqual(r.status, 0, r.stderr)
         let record = try String(contentsOf: work.appendingPathComponent("lat/run.toml"), encoding: .utf8)
-        let maxError = try XCTUnwrap(record.split(separator: "\n").first { $0.hasPrefix("max_error") }
-            .flatMap { Double($0.split(separator: "=")[1].trimmingCharacters(in: .whitespaces)) })
+        let maxError = try XCTUnwrap(recordNumber(record, "max_error"))
         XCTAssertLessThan(maxError, 1e-5, record)
         XCTAssertTrue(record.contains("particles = 64"), record)
         let ranks = try XCTUnwrap(record.split(separator: "\n").first { $0.hasPrefix("ranks") })
@@ -557,8 +555,7 @@ final class GPRegressionCLITests: CLITestCase {
                 XCTAssertEqual(same.status, 0, "\(label) \(ours): \(same.stdout) \(same.stderr)")
             }
             let record = try String(contentsOf: work.appendingPathComponent("\(label)/run.toml"), encoding: .utf8)
-            let ll = try XCTUnwrap(record.split(separator: "\n").first { $0.hasPrefix("log_likelihood") }
-                .flatMap { Double($0.split(separator: "=")[1].trimmingCharacters(in: .whitespaces)) })
+            let ll = try XCTUnwrap(recordNumber(record, "log_likelihood"))
             XCTAssertEqual(ll, expectedLogLikelihood, accuracy: 1e-9 * abs(expectedLogLikelihood), label)
         }
         // Learning: L-BFGS from the same start never ends below where it started.
@@ -621,8 +618,7 @@ final class ReducedBasisCLITests: CLITestCase {
         for key in ["basis_size = ", "max_test_error = ", "min_effectivity = ", "offline_seconds = ", "greedy_stop = "] {
             XCTAssertTrue(record.contains(key), "\(key): \(record)")
         }
-        let effectivity = try XCTUnwrap(record.split(separator: "\n").first { $0.hasPrefix("min_effectivity") }
-            .flatMap { Double($0.split(separator: "=")[1].trimmingCharacters(in: .whitespaces)) })
+        let effectivity = try XCTUnwrap(recordNumber(record, "min_effectivity"))
         XCTAssertGreaterThanOrEqual(effectivity, 1)
         let online = try write("tbo.toml", """
             [problem]
@@ -635,8 +631,7 @@ final class ReducedBasisCLITests: CLITestCase {
         let o = try pdekit(["run", online, "-o", "tbo"])
         XCTAssertEqual(o.status, 0, o.stderr)
         let orec = try String(contentsOf: work.appendingPathComponent("tbo/run.toml"), encoding: .utf8)
-        let bound = try XCTUnwrap(orec.split(separator: "\n").first { $0.hasPrefix("bound") }
-            .flatMap { Double($0.split(separator: "=")[1].trimmingCharacters(in: .whitespaces)) })
+        let bound = try XCTUnwrap(recordNumber(orec, "bound"))
         let script = """
             import numpy as np, scipy.sparse as sp, scipy.sparse.linalg as sla, sys
             m = 31; h = 1 / (m + 1); mu = [0.23, 0.81, 0.47, 0.12]; ref = [1.0] * 4

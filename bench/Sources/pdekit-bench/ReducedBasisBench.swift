@@ -55,3 +55,36 @@ func runReducedBasisBench(m: Int, size: Int, test: String) throws {
           ("offline_s", offline), ("online_s", online), ("full_solve_s", median(fullSeconds)), ("min_effectivity", minEffectivity),
           ("greedy_max_bound_last", history.last?.maxRelativeBound ?? .nan)])
 }
+
+/// pdekit-bench rb-eim: nonintrusive EIM of parametrised diffusion matrices on a 100 × 100 grid
+/// (PEERS.md's reference implementation): an inclusion whose contrast and width vary with μ,
+/// κ = 1 + μ₀ exp(−|x − c|²/μ₁²) (μ₀ ∈ [1, 10], μ₁ ∈ [0.05, 0.2]), and one whose centre moves,
+/// c = (μ₀, μ₁) ∈ [0.3, 0.7]² with contrast 10 and width 0.1. 100 random training parameters,
+/// 20 test parameters; the largest relative Frobenius error of A(μ) ≈ Σ β_m Q_m for each M.
+func runMatrixEIMBench() throws {
+    func family(_ moving: Bool) -> ([Double]) throws -> CSRMatrix {
+        { mu in
+            let (contrast, width, cx, cy) = moving ? (10.0, 0.1, mu[0], mu[1]) : (mu[0], mu[1], 0.5, 0.5)
+            return try ThermalBlock.stiffness(100) { x, y in 1 + contrast * exp(-((x - cx) * (x - cx) + (y - cy) * (y - cy)) / (width * width)) }
+        }
+    }
+    for (label, moving, lo, hi, terms) in [("inclusion", false, [1.0, 0.05], [10.0, 0.2], [8, 20]), ("moving_inclusion", true, [0.3, 0.3], [0.7, 0.7], [20, 40])] {
+        var g = Xoshiro256StarStar(seed: 11)
+        let draw = { (g: inout Xoshiro256StarStar) in (0..<2).map { lo[$0] + (hi[$0] - lo[$0]) * g.uniform() } }
+        let a = family(moving)
+        let training = try (0..<100).map { _ in try a(draw(&g)) }
+        let tests = try (0..<20).map { _ in try a(draw(&g)) }
+        for m in terms {
+            let t0 = Date()
+            let eim = try MatrixInterpolation(training: training, tolerance: 0, maxTerms: m)
+            let seconds = Date().timeIntervalSince(t0)
+            let worst = try tests.map { t -> Double in
+                let approx = try eim.approximate(t)
+                let d = zip(approx.values, t.values).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
+                return (d / t.values.reduce(0) { $0 + $1 * $1 }).squareRoot()
+            }.max()!
+            emit([("tool", "pdekit"), ("version", version), ("case", "eim_\(label)_M\(m)"), ("terms", eim.terms), ("max_relative_error", worst),
+                  ("build_s", seconds)])
+        }
+    }
+}

@@ -3,6 +3,7 @@
 //
 //   pdekit-bench core --rhs RHS.npy --n N [--repeats R]
 //   pdekit-bench export-sweep --problem P --out DIR [--set key=value ...]
+//   pdekit-bench rb-eim
 //   pdekit-bench rb [--m 227 --size 16 --test TEST.csv]
 //   pdekit-bench gp --data Y.npy [--l1 L --l2 L --noise S --repeats R --label L]
 //   pdekit-bench multigrid --rhs RHS.npy --n N [--dim 3] [--coefficient grf] [--label L] [--profile]
@@ -50,7 +51,7 @@ if mode == "export-sweep" {
     try exportSweep(problem: problem, out: out, overrides: sets)
     exit(0)
 }
-guard ["core", "spectral", "darcy", "multigrid", "gp", "rb"].contains(mode) else {
+guard ["core", "spectral", "darcy", "multigrid", "gp", "rb", "rb-eim"].contains(mode) else {
     log("usage: pdekit-bench core|spectral|darcy|multigrid --rhs RHS.npy --n N [--repeats R]"); exit(2)
 }
 func option(_ name: String) -> String? {
@@ -62,6 +63,7 @@ let version = "pdekit 0.1.0 (threads \(Parallel.threadCount))"
 let only = option("--only").map { Set($0.split(separator: ",").map(String.init)) }
 let suffix = option("--suffix") ?? ""
 func wanted(_ name: String) -> Bool { only?.contains(name) ?? true }
+if mode == "rb-eim" { try runMatrixEIMBench(); exit(0) }
 if mode == "rb" {
     try runReducedBasisBench(m: option("--m").flatMap(Int.init) ?? 227, size: option("--size").flatMap(Int.init) ?? 16,
                              test: option("--test") ?? "bench/work/rb_test.csv")
