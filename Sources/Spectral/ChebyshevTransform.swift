@@ -57,17 +57,25 @@ public final class ChebyshevTransform: @unchecked Sendable {
     /// Forward: multiply by Π_d w_d(k_d)/N_d, w = 1/2 at both ends, 1 inside. Inverse: the
     /// synthesis f_j = Σ c_k cos(πjk/N) equals REDFT00 of (c with interior entries halved).
     private func scale(_ a: inout [Double], inverse: Bool) {
-        var index = [Int](repeating: 0, count: points.count)
-        for m in 0..<a.count {
-            var s = 1.0
-            for d in 0..<points.count {
-                let n = points[d] - 1, k = index[d]
+        // Per-axis weights, then one product per entry: the weight of all axes but the last is
+        // formed once per fibre of the last axis.
+        let w = points.map { p -> [Double] in
+            let n = p - 1
+            return (0...n).map { k in
                 let end = k == 0 || k == n
-                s *= inverse ? (end ? 1 : 0.5) : (end ? 0.5 : 1) / Double(n)
+                return inverse ? (end ? 1 : 0.5) : (end ? 0.5 : 1) / Double(n)
             }
-            a[m] *= s
-            var d = points.count - 1
-            while d >= 0 { index[d] += 1; if index[d] < points[d] { break }; index[d] = 0; d -= 1 }
+        }
+        let d = points.count, inner = points[d - 1], last = w[d - 1]
+        var index = [Int](repeating: 0, count: d - 1)
+        a.withUnsafeMutableBufferPointer { a in
+            for base in stride(from: 0, to: a.count, by: inner) {
+                var s = 1.0
+                for k in 0..<(d - 1) { s *= w[k][index[k]] }
+                for k in 0..<inner { a[base + k] *= s * last[k] }
+                var k = d - 2
+                while k >= 0 { index[k] += 1; if index[k] < points[k] { break }; index[k] = 0; k -= 1 }
+            }
         }
     }
 }

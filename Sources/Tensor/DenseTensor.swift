@@ -59,4 +59,26 @@ public struct DenseTensor: Sendable, Equatable {
         newShape[mode] = transpose ? u.columns : u.rows
         return DenseTensor(shape: newShape, values: ModeProduct.apply(u, transpose: transpose, to: values, shape: shape, mode: mode))
     }
+
+    /// The leading block T[0..<n₀, 0..<n₁, …] (each n_k ≤ shape[k]).
+    public func leadingBlock(_ block: [Int]) -> DenseTensor {
+        precondition(block.count == order && zip(block, shape).allSatisfy { $0 >= 0 && $0 <= $1 }, "leadingBlock \(block) of \(shape)")
+        let d = order
+        var out = DenseTensor(shape: block)
+        guard out.count > 0 else { return out }
+        let inner = block[d - 1]
+        var index = [Int](repeating: 0, count: d)
+        var strides = [Int](repeating: 1, count: d)
+        for k in stride(from: d - 2, through: 0, by: -1) { strides[k] = strides[k + 1] * shape[k + 1] }
+        var target = 0
+        while target < out.count {
+            var source = 0
+            for k in 0..<(d - 1) { source += index[k] * strides[k] }
+            for j in 0..<inner { out.values[target + j] = values[source + j] }
+            target += inner
+            var k = d - 2
+            while k >= 0 { index[k] += 1; if index[k] < block[k] { break }; index[k] = 0; k -= 1 }
+        }
+        return out
+    }
 }
