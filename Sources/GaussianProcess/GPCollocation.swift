@@ -1,0 +1,162 @@
+import Foundation
+import LinearAlgebra
+
+/// The GP collocation solver of GP-HM (Fang et al., "Solving high frequency and multi-scale PDEs
+/// with Gaussian processes", ICLR 2024): u is a Gaussian process with a product kernel on a
+/// tensor collocation grid, and its second derivatives at the grid are the conditional mean,
+///
+///     ∂²u/∂x_k² = D_k u,   D_k = K_k'' (K_k + jitter · I)⁻¹   (along axis k),
+///
+/// so Δu = f on the interior and u = g on the boundary is a linear system in the grid values.
+/// With the kernel parameters fixed it is solved directly (the issue's "solve for the grid
+/// values" route, instead of many Adam steps): in 1D one LU solve, in 2D the Sylvester equation
+/// D₁ U + U D₂ᵀ = F on the interior (Bartels–Stewart), O(n³) for an n × n grid. Allen–Cahn
+/// (u'' + u(u² − 1) = f) by Newton's method on the same operator. The kernels' frequencies can
+/// come from the spectrum of f (`spectralKernels`): for Poisson, f = Δu has u's frequencies.
+public struct GPCollocation: Sendable {
+    public let axes: [[Double]]
+    public let kernels: [Kernel1D]
+    public let jitter: Double
+    /// D_k per axis.
+    public let derivativeOperators: [DenseMatrix]
+    let factors: [DenseCholesky]
+
+    public init(axes: [[Double]], kernels: [Kernel1D], jitter: Double) throws {
+        precondition(axes.count == kernels.count && (1...2).contains(axes.count), "GP collocation: 1 or 2 axes, one kernel each")
+        self.axes = axes; self.kernels = kernels; self.jitter = jitter
+        var ops: [DenseMatrix] = [], chol: [DenseCholesky] = []
+        for (x, k) in zip(axes, kernels) {
+            var kk = k.matrix(x, x)
+            for i in 0..<x.count { kk[i, i] += jitter }
+            let c = try DenseCholesky(kk)
+            // D = K'' K⁻¹, so Dᵀ = K⁻¹ K''ᵀ (K symmetric): one Cholesky solve with n right-hand sides.
+            let k2t = k.matrix(x, x, derivative: 2).transposed
+            ops.append(try c.solve(k2t).transposed)
+            chol.append(c)
+        }
+        derivativeOperators = ops; factors = chol
+    }
+
+    public var shape: [Int] { axes.map(\.count) }
+
+    /// Whether grid point `flat` (C order) is on the boundary of the box.
+    public func isBoundary(_ flat: Int) -> Bool {
+        if axes.count == 1 { return flat == 0 || flat == axes[0].count - 1 }
+        let n1 = axes[1].count, i = flat / n1, j = flat % n1
+        return i == 0 || j == 0 || i == axes[0].count - 1 || j == n1 - 1
+    }
+
+    /// Δu = f inside, u = g on the boundary (f and g on the whole grid, C order; g is read on
+    /// the boundary only).
+    public func solvePoisson(f: [Double], boundary g: [Double]) throws -> [Double] {
+        let n = shape
+        if n.count == 1 {
+            let m = n[0], d = derivativeOperators[0]
+            guard m >= 3 else { return g }
+            var a = DenseMatrix(rows: m - 2, columns: m - 2)
+            var rhs = [Double](repeating: 0, count: m - 2)
+            for i in 1..<(m - 1) {
+                rhs[i - 1] = f[i] - d[i, 0] * g[0] - d[i, m - 1] * g[m - 1]
+                for j in 1..<(m - 1) { a[i - 1, j - 1] = d[i, j] }
+            }
+            let interior = try a.solve(rhs)
+            return [g[0]] + interior + [g[m - 1]]
+        }
+        let (n0, n1) = (n[0], n[1])
+        guard n0 >= 3, n1 >= 3 else { return g }
+        let (d0, d1) = (derivativeOperators[0], derivativeOperators[1])
+        // U = U_B + U_I with U_B the boundary values: D₀ U_I + U_I D₁ᵀ = F − D₀ U_B − U_B D₁ᵀ inside.
+        var ub = DenseMatrix(rows: n0, columns: n1)
+        for i in 0..<n0 { for j in 0..<n1 where i == 0 || j == 0 || i == n0 - 1 || j == n1 - 1 { ub[i, j] = g[i * n1 + j] } }
+        let lifted = try d0.multiplied(by: ub)
+        let lifted2 = try ub.multiplied(by: d1, transposeOther: true)
+        var r = DenseMatrix(rows: n0 - 2, columns: n1 - 2)
+        var a = DenseMatrix(rows: n0 - 2, columns: n0 - 2), b = DenseMatrix(rows: n1 - 2, columns: n1 - 2)
+        for i in 1..<(n0 - 1) { for j in 1..<(n1 - 1) { r[i - 1, j - 1] = f[i * n1 + j] - lifted[i, j] - lifted2[i, j] } }
+        for i in 1..<(n0 - 1) { for j in 1..<(n0 - 1) { a[i - 1, j - 1] = d0[i, j] } }
+        for i in 1..<(n1 - 1) { for j in 1..<(n1 - 1) { b[i - 1, j - 1] = d1[j, i] } }   // (D₁ restricted)ᵀ
+        let x = try SylvesterEquation.solve(a, b, r)
+        var u = [Double](repeating: 0, count: n0 * n1)
+        for i in 0..<n0 { for j in 0..<n1 { u[i * n1 + j] = (i == 0 || j == 0 || i == n0 - 1 || j == n1 - 1) ? g[i * n1 + j] : x[i - 1, j - 1] } }
+        return u
+    }
+
+    /// u'' + u(u² − 1) = f inside, u = g on the boundary (1D), by Newton's method from the
+    /// Poisson solution; stops when the update is below `tolerance` relative to u (D's norm is
+    /// ~n²/L² · (2πμ)², so updates of 1e-10 relative are at rounding level for GP-HM's sizes).
+    public func solveAllenCahn(f: [Double], boundary g: [Double], tolerance: Double = 1e-10, maxIterations: Int = 50) throws
+        -> (u: [Double], iterations: Int, converged: Bool) {
+        precondition(axes.count == 1, "Allen–Cahn: 1D")
+        let m = axes[0].count, d = derivativeOperators[0]
+        var u = try solvePoisson(f: f, boundary: g)
+        guard m >= 3 else { return (u, 0, true) }
+        for iteration in 1...maxIterations {
+            let du = d.apply(u)
+            var jac = DenseMatrix(rows: m - 2, columns: m - 2)
+            var minusResidual = [Double](repeating: 0, count: m - 2)
+            for i in 1..<(m - 1) {
+                minusResidual[i - 1] = -(du[i] + u[i] * (u[i] * u[i] - 1) - f[i])
+                for j in 1..<(m - 1) { jac[i - 1, j - 1] = d[i, j] }
+                jac[i - 1, i - 1] += 3 * u[i] * u[i] - 1
+            }
+            let step = try jac.solve(minusResidual)
+            for i in 1..<(m - 1) { u[i] += step[i - 1] }
+            let size = step.reduce(0) { max($0, abs($1)) }, scale = u.reduce(0) { max($0, abs($1)) }
+            if !size.isFinite { return (u, iteration, false) }
+            if size <= tolerance * max(scale, 1e-300) { return (u, iteration, true) }
+        }
+        return (u, maxIterations, false)
+    }
+
+    /// The conditional mean at another tensor grid: (⊗ K*_k (K_k + jitter I)⁻¹) u.
+    public func predict(_ u: [Double], at points: [[Double]]) throws -> [Double] {
+        let maps = try zip(zip(kernels, axes), zip(points, factors)).map { ka, pc in
+            // K* K⁻¹ = (K⁻¹ K*ᵀ)ᵀ.
+            try pc.1.solve(ka.0.matrix(pc.0, ka.1).transposed).transposed
+        }
+        return KroneckerProduct.apply(maps, to: u, shape: shape)
+    }
+
+    /// Kernels from the spectrum of f along each axis: the `components` strongest local maxima of
+    /// Σ_fibres |Σ_j f_j e^{−2πiμx_j}|² (on a 4× refined frequency grid up to Nyquist, each peak
+    /// refined by golden-section search), as mixture components with weights ∝ their power,
+    /// frequency μ and scale `scale`. A component at μ = 0 is added when the spectrum's
+    /// largest value is there.
+    public static func spectralKernels(f: [Double], axes: [[Double]], components: Int, family: Kernel1D.Family, scale: Double) -> [Kernel1D] {
+        let shape = axes.map(\.count)
+        return axes.enumerated().map { k, x in
+            let gram = ModeProduct.gram(f, f, shape: shape, mode: k)
+            let n = x.count
+            let length = x[n - 1] - x[0]
+            func power(_ mu: Double) -> Double {
+                let c = x.map { cos(2 * Double.pi * mu * $0) }, s = x.map { sin(2 * Double.pi * mu * $0) }
+                let gc = gram.apply(c), gs = gram.apply(s)
+                return zip(c, gc).reduce(0) { $0 + $1.0 * $1.1 } + zip(s, gs).reduce(0) { $0 + $1.0 * $1.1 }
+            }
+            let nyquist = Double(n - 1) / (2 * length), step = 1 / (4 * length)
+            let grid = stride(from: 0.0, through: nyquist, by: step).map { $0 }
+            let p = grid.map(power)
+            // Local maxima on the grid, strongest first; only the chosen ones are refined.
+            let candidates = grid.indices.filter { i in (i == 0 || p[i] >= p[i - 1]) && (i == grid.count - 1 || p[i] >= p[i + 1]) }
+                .sorted { p[$0] > p[$1] }.prefix(max(components, 1))
+            var peaks: [(mu: Double, power: Double)] = []
+            for i in candidates {
+                var lo = max(0, grid[i] - step), hi = min(nyquist, grid[i] + step)
+                // Golden-section search for the maximum between the neighbouring grid points.
+                let r = (5.0.squareRoot() - 1) / 2
+                var a = hi - r * (hi - lo), b = lo + r * (hi - lo)
+                var pa = power(a), pb = power(b)
+                for _ in 0..<40 {
+                    if pa > pb { hi = b; b = a; pb = pa; a = hi - r * (hi - lo); pa = power(a) } else { lo = a; a = b; pa = pb; b = lo + r * (hi - lo); pb = power(b) }
+                }
+                peaks.append(pa > pb ? (a, pa) : (b, pb))
+            }
+            peaks.sort { $0.power > $1.power }
+            let chosen = Array(peaks.prefix(max(components, 1)))
+            let top = max(chosen.first?.power ?? 1, 1e-300)
+            var parameters: [Double] = []
+            for c in chosen { parameters += [max(c.power / top, 1e-12), scale, c.mu] }
+            return Kernel1D(family, parameters: parameters)
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import XCTest
+import LinearAlgebra
+@testable import GaussianProcess
+
+final class GPCollocationTests: XCTestCase {
+    func testSylvesterSolutionSatisfiesTheEquation() throws {
+        let a = KroneckerTests.random(7, 7, seed: 40), b = KroneckerTests.random(5, 5, seed: 41), c = KroneckerTests.random(7, 5, seed: 42)
+        let x = try SylvesterEquation.solve(a, b, c)
+        let lhs = try a.multiplied(by: x), rhs = try x.multiplied(by: b)
+        for i in 0..<7 { for j in 0..<5 { XCTAssertEqual(lhs[i, j] + rhs[i, j], c[i, j], accuracy: 1e-10) } }
+    }
+
+    static func grid(_ n: Int, _ a: Double, _ b: Double) -> [Double] { (0..<n).map { a + (b - a) * Double($0) / Double(n - 1) } }
+
+    /// A smooth 1D Poisson problem, u = sin(x) + x²/10 on [0, 2π], with a fixed Matérn-5/2
+    /// kernel (length scale 3): the collocation error falls at least 4× per doubling of the grid
+    /// and is below 1e-5 at 200 points. (The 1e-6 needs the learned kernel of GP-HM,
+    /// not built yet: with fixed kernels the conditional-mean derivatives near the ends limit it.)
+    func testSmoothPoisson1DConvergesUnderRefinement() throws {
+        func error(_ n: Int) throws -> Double {
+            let x = Self.grid(n, 0, 2 * Double.pi)
+            let u = x.map { sin($0) + $0 * $0 / 10 }, f = x.map { -sin($0) + 0.2 }
+            let gp = try GPCollocation(axes: [x], kernels: [Kernel1D(.matern52, parameters: [3])], jitter: 1e-10)
+            let solution = try gp.solvePoisson(f: f, boundary: u)
+            return zip(solution, u).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }.squareRoot() / u.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        }
+        let (e100, e200) = (try error(100), try error(200))
+        XCTAssertLessThan(e200, e100 / 4)
+        XCTAssertLessThan(e200, 1e-5)
+    }
+
+    /// GP-HM's 1D rows (PAPERS.md §1): u = sin(100x) on [0, 2π] with 400 points, Poisson and
+    /// Allen–Cahn, relative L2 error on a 300-point test grid ≤ 1e-5.
+    func testHighFrequency1DPoissonAndAllenCahn() throws {
+        let x = Self.grid(400, 0, 2 * Double.pi)
+        let u = x.map { sin(100 * $0) }
+        let test = Self.grid(300, 0, 2 * Double.pi), exact = test.map { sin(100 * $0) }
+        func relative(_ a: [Double]) -> Double {
+            zip(a, exact).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }.squareRoot() / exact.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        }
+        let poissonF = x.map { -1e4 * sin(100 * $0) }
+        let kernels = GPCollocation.spectralKernels(f: poissonF, axes: [x], components: 1, family: .maternCosineMixture, scale: 0.1)
+        XCTAssertEqual(kernels[0].parameters[2], 100 / (2 * Double.pi), accuracy: 0.05, "the spectral peak")
+        let gp = try GPCollocation(axes: [x], kernels: kernels, jitter: 1e-10)
+        let poisson = try gp.solvePoisson(f: poissonF, boundary: u)
+        XCTAssertLessThan(relative(try gp.predict(poisson, at: [test])), 1e-5)
+        let acF = x.map { s in let v = sin(100 * s); return -1e4 * v + v * (v * v - 1) }
+        let ac = try gp.solveAllenCahn(f: acF, boundary: u)
+        XCTAssertTrue(ac.converged, "Newton: \(ac.iterations) iterations")
+        XCTAssertLessThan(relative(try gp.predict(ac.u, at: [test])), 1e-5)
+    }
+
+    /// 2D Poisson u = sin(kx) sin(ky) on [0, 2π]² through the Sylvester route, against the exact
+    /// solution on a test grid (a smaller version of GP-HM's 400² row, which make bench runs).
+    func testHighFrequency2DPoisson() throws {
+        let n = 100, k = 20.0
+        let x = Self.grid(n, 0, 2 * Double.pi)
+        var u = [Double](repeating: 0, count: n * n), f = u
+        for i in 0..<n { for j in 0..<n { u[i * n + j] = sin(k * x[i]) * sin(k * x[j]); f[i * n + j] = -2 * k * k * u[i * n + j] } }
+        let kernels = GPCollocation.spectralKernels(f: f, axes: [x, x], components: 1, family: .maternCosineMixture, scale: 0.1)
+        let gp = try GPCollocation(axes: [x, x], kernels: kernels, jitter: 1e-10)
+        let solution = try gp.solvePoisson(f: f, boundary: u)
+        let test = Self.grid(73, 0, 2 * Double.pi)
+        let predicted = try gp.predict(solution, at: [test, test])
+        var num = 0.0, den = 0.0
+        for i in 0..<73 { for j in 0..<73 { let e = sin(k * test[i]) * sin(k * test[j]); num += pow(predicted[i * 73 + j] - e, 2); den += e * e } }
+        XCTAssertLessThan((num / den).squareRoot(), 1e-5)
+    }
+}
