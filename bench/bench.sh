@@ -89,6 +89,9 @@ for N in 256 512; do
   python3 bench/peers/gp.py --tool gpytorch --data "bench/work/gp$N.npy" --repeats 3 --label "gp_loglik_n$N" >> bench/work/gp_gpytorch.jsonl
 done
 
+say "gp-pde: GP-HM's Poisson 1D / Allen-Cahn 1D / Poisson 2D rows (sin(100x), 400 points per axis)"
+python3 bench/gp_pde_bench.py "$BIN/pdekit" > bench/work/gp_pde_pdekit.jsonl
+
 say "rb: thermal block 2 x 2, weak greedy to 16 vectors over 4^4 parameters, vs pyMOR (same training and test parameters)"
 python3 -c "import numpy as np; np.savetxt('bench/work/rb_test.csv', np.random.default_rng(20).uniform(0.1, 1, (20, 4)), delimiter=',', fmt='%.17g')"
 "$BIN/pdekit-bench" rb --m 227 --size 16 --test bench/work/rb_test.csv > bench/work/rb_pdekit.jsonl

@@ -25,6 +25,14 @@ enum MemoryBudget {
     /// Bytes a `pde` or `reduced_basis` run needs at least, with a breakdown for the message; nil for other kinds
     /// (a linear system's matrix is already in memory once the spec is read).
     static func estimate(_ spec: ProblemSpec) -> (bytes: Double, detail: String)? {
+        if let g = spec.physics as? GPPDESpec {
+            // Per axis: K, K'', D and their Schur forms (n² each, ~8 of them); on the grid: f, g,
+            // u and the Sylvester right-hand side and its transforms (~8 N); the test grid.
+            let n = g.points.reduce(0.0) { $0 + Double($1) * Double($1) }, grid = g.points.reduce(1.0) { $0 * Double($1) }
+            let test = pow(Double(g.testPoints), Double(g.points.count))
+            let matrices = 8 * 8 * n, fields = 8 * 8 * grid + 8 * 3 * test
+            return (matrices + fields, "per-axis matrices \(format(matrices)), grid and test fields \(format(fields))")
+        }
         if let rb = spec.physics as? ReducedBasisSpec {
             // The Q + 2 stiffness matrices (terms, X, A(μ)), two CHOLMOD factors (at least 20
             // entries per row on a 2D grid), the basis and the Q Riesz representers per vector.
@@ -77,7 +85,7 @@ enum MemoryBudget {
     /// Throws a bad-input error when the estimate exceeds what is available.
     static func check(_ spec: ProblemSpec) throws {
         guard let (need, detail) = estimate(spec), let limit = available(), need > limit.bytes else { return }
-        let key: [String] = spec.physics is ReducedBasisSpec ? ["reduced_basis", "grid"] : ["pde", "grid"]
+        let key: [String] = spec.physics is ReducedBasisSpec ? ["reduced_basis", "grid"] : (spec.physics is GPPDESpec ? ["gp_pde", "points"] : ["pde", "grid"])
         throw spec.document.error(key, "this run needs at least \(format(need)) of memory (\(detail)) but \(format(max(limit.bytes, 0))) is available (\(limit.source)); use a smaller grid or a machine with more memory")
     }
 

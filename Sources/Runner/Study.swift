@@ -80,7 +80,7 @@ public struct StudyOutcome: Sendable {
 /// The studies pdekit knows, by the kinds they solve. `register` adds one at run time.
 public enum Studies {
     private static let lock = NSLock()
-    nonisolated(unsafe) private static var registered: [any Study] = [LinearSolveStudy(), TensorStudy(), GPRegressionStudy(), ReducedBasisStudy(), ReducedModelStudy()]
+    nonisolated(unsafe) private static var registered: [any Study] = [LinearSolveStudy(), TensorStudy(), GPRegressionStudy(), GPPDEStudy(), ReducedBasisStudy(), ReducedModelStudy()]
 
     public static func register(_ study: any Study) {
         lock.lock(); defer { lock.unlock() }

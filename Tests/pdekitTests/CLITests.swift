@@ -33,7 +33,7 @@ final class CLITests: CLITestCase {
             XCTAssertEqual(r.status, 0, "\(file): \(r.stderr)")
             let out = work.appendingPathComponent(file)
             // The main array: the solution, a tensor's core, a GP's posterior mean.
-            let main = text.contains("[tensor]") ? "core.npy" : (text.contains("[gp]") ? "mean.npy" : (text.contains("[reduced_basis]") ? "rb_basis.npy" : nil))
+            let main = text.contains("[tensor]") ? "core.npy" : (text.contains("[gp]") ? "mean.npy" : (text.contains("[reduced_basis]") ? "rb_basis.npy" : (text.contains("[gp_pde]") ? "solution.npy" : nil)))
             let solution = try NPY.read(out.appendingPathComponent(main ?? "solution.npy"))
             XCTAssertTrue(solution.values.allSatisfy(\.isFinite), file)
             let record = try String(contentsOf: out.appendingPathComponent("run.toml"), encoding: .utf8)
@@ -680,5 +680,36 @@ final class ReducedBasisCLITests: CLITestCase {
         let table = try String(contentsOf: work.appendingPathComponent("tbs/sweep.csv"), encoding: .utf8)
         XCTAssertEqual(table.split(separator: "\n").count, 51)
         XCTAssertTrue(table.split(separator: "\n")[0].contains("bound,relative_bound,online_seconds"), table)
+    }
+}
+
+final class GPPDECLITests: CLITestCase {
+    /// kind = "gp_pde": GP-HM's 1D Poisson row through the CLI (error on the test grid in the
+    /// record, below the paper's 6.5e-7), and bad input named by key with exit 2.
+    func testGPPDEThroughTheCLI() throws {
+        let path = try write("g.toml", """
+            [problem]
+            name = "g"
+            kind = "gp_pde"
+            [gp_pde]
+            box = [[0, 6.283185307179586]]
+            points = [400]
+            source = "-10000*sin(100*x)"
+            exact = "sin(100*x)"
+            """)
+        let r = try pdekit(["run", path, "-o", "g", "--error-if-not-converged"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let record = try String(contentsOf: work.appendingPathComponent("g/run.toml"), encoding: .utf8)
+        XCTAssertLessThan(try XCTUnwrap(recordNumber(record, "relative_l2_error")), 6.5e-7)
+        XCTAssertEqual(try NPY.read(work.appendingPathComponent("g/test_solution.npy")).shape, [300])
+        for (set, key) in [("gp_pde.equation=\"heat\"", "gp_pde.equation"), ("gp_pde.points=[3]", "gp_pde.points"),
+                           ("gp_pde.source=\"sin(q)\"", "gp_pde.source"), ("gp_pde.box=[[1, 0]]", "gp_pde.box"),
+                           ("gp_pde.equation=\"allen_cahn\"", "gp_pde.equation"), ("gp_pde.kernel=\"rbf\"", "gp_pde.kernel")] {
+            let extra = set.contains("allen_cahn") ? ["--set", "gp_pde.box=[[0, 1], [0, 1]]", "--set", "gp_pde.points=[10, 10]"] : []
+            let bad = try pdekit(["run", path, "-o", "bad", "--set", set] + extra)
+            XCTAssertEqual(bad.status, 2, "\(set): \(bad.stderr)")
+            XCTAssertTrue(bad.stderr.contains(key), "\(set): \(bad.stderr)")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: work.appendingPathComponent("bad").path))
+        }
     }
 }

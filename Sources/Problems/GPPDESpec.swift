@@ -1,0 +1,129 @@
+import Foundation
+
+/// `kind = "gp_pde"`: GP-HM's collocation solver for high-frequency PDEs with fixed kernels
+/// (docs/gaussian-processes.md).
+///
+/// ```toml
+/// [gp_pde]
+/// equation = "poisson"            # Δu = f (1D, 2D) or "allen_cahn": u'' + u(u² − 1) = f (1D)
+/// box = [[0, 6.283185307179586]]
+/// points = [400]                  # collocation points per axis (uniform, ends included)
+/// source = "-10000*sin(100*x)"    # f, in x (and y)
+/// boundary = "sin(100*x)"         # u on the boundary (default: exact)
+/// exact = "sin(100*x)"            # optional: the error on the test grid
+/// kernel = "matern_cosine_mixture"   # spectral_mixture, or matern52 / squared_exponential
+/// components = 1                  # mixtures: frequencies from the spectrum of f …
+/// frequencies = [15.9]            # … or given (same for every axis), with weights and scales
+/// scale = 0.1                     # the mixtures' inverse length scale
+/// lengthscale = 1                 # matern52 / squared_exponential
+/// jitter = 1e-10
+/// test_points = 300               # per axis, for the prediction and its error
+/// ```
+public struct GPPDESpec: PhysicsSection, Equatable {
+    public static let kind = "gp_pde"
+    public static let help = "GP-HM's Gaussian-process collocation solver for high-frequency Poisson (1D, 2D) and Allen–Cahn (1D)"
+    public static let table = "gp_pde"
+    public static var usesSolver: Bool { false }
+    public enum Equation: String, Sendable, CaseIterable { case poisson, allenCahn = "allen_cahn" }
+    public static let kernels = ["matern_cosine_mixture", "spectral_mixture", "matern52", "squared_exponential"]
+    public static let variables = ["x", "y"]
+
+    public var equation: Equation
+    public var box: [(Double, Double)]
+    public var points: [Int]
+    public var sourceText: String, source: Expression
+    public var boundaryText: String, boundary: Expression
+    public var exactText: String?, exact: Expression?
+    public var kernel: String
+    public var components: Int
+    public var frequencies: [Double]?
+    public var weights: [Double]?
+    public var scale: Double
+    public var lengthscale: Double
+    public var jitter: Double
+    public var testPoints: Int
+    public var parameters: [String: Double]
+    public var dataFiles: [String] { [] }
+
+    public static func == (a: Self, b: Self) -> Bool { a.resolved == b.resolved }
+
+    public init(_ r: TableReader) throws {
+        let params = try r.parameters()
+        parameters = params
+        equation = Equation(rawValue: try r.string("equation", default: "poisson", oneOf: Equation.allCases.map(\.rawValue)))!
+        guard let boxValues = try r.array("box"), (1...2).contains(boxValues.count) else {
+            throw r.error("box", "missing or wrong: one or two [lower, upper] intervals, e.g. box = [[0, 6.283185307179586]]")
+        }
+        box = try boxValues.enumerated().map { d, v in
+            guard case .array(let pair) = v, pair.count == 2, let lo = pair[0].number, let hi = pair[1].number, lo.isFinite, hi.isFinite, lo < hi else {
+                throw r.error("box", "entry \(d + 1) must be [lower, upper] with finite lower < upper")
+            }
+            return (lo, hi)
+        }
+        if equation == .allenCahn && box.count != 1 { throw r.error("equation", "allen_cahn is solved in 1D; give one interval in box") }
+        guard let p = try r.array("points") else { throw r.error("points", "missing: collocation points per axis, e.g. points = [400]") }
+        points = try p.map { v in
+            guard case .integer(let n) = v, (5...4000).contains(n) else { throw r.error("points", "5 to 4000 points per axis") }
+            return n
+        }
+        guard points.count == box.count else { throw r.error("points", "\(points.count) counts for \(box.count) axes") }
+        let vars = Array(Self.variables.prefix(box.count))
+        func expression(_ key: String, _ text: String) throws -> Expression {
+            do { return try Expression(text, variables: vars, parameters: params) } catch let e as ExpressionError { throw r.error(key, "\(e)") }
+        }
+        guard let s = try r.string("source") else { throw r.error("source", "missing: the right-hand side f in \(vars.joined(separator: ", "))") }
+        sourceText = s; source = try expression("source", s)
+        exactText = try r.string("exact")
+        exact = try exactText.map { try expression("exact", $0) }
+        guard let b = try r.string("boundary") ?? exactText else { throw r.error("boundary", "missing: u on the boundary (or give exact)") }
+        boundaryText = b; boundary = try expression("boundary", b)
+        kernel = try r.string("kernel", default: "matern_cosine_mixture", oneOf: Self.kernels)
+        components = try r.int("components", default: 1, minimum: 1)
+        guard components <= 50 else { throw r.error("components", "at most 50, got \(components)") }
+        let mus = try r.array("frequencies").map { a in
+            let x = a.compactMap(\.number)
+            guard x.count == a.count, !x.isEmpty, x.allSatisfy({ $0 >= 0 && $0.isFinite }) else { throw r.error("frequencies", "non-negative numbers") }
+            return x
+        }
+        frequencies = mus
+        weights = try r.array("weights").map { a in
+            let x = a.compactMap(\.number)
+            guard x.count == a.count, x.count == mus?.count, x.allSatisfy({ $0 > 0 && $0.isFinite }) else {
+                throw r.error("weights", "one positive weight per frequency")
+            }
+            return x
+        }
+        scale = try r.double("scale", default: 0.1, minimum: 0, exclusiveMinimum: true)
+        lengthscale = try r.double("lengthscale", default: 1, minimum: 0, exclusiveMinimum: true)
+        jitter = try r.double("jitter", default: 1e-10, minimum: 0, exclusiveMinimum: true)
+        testPoints = try r.int("test_points", default: 300, minimum: 2)
+        guard testPoints <= 4000 else { throw r.error("test_points", "at most 4000 per axis") }
+        try r.finish()
+    }
+
+    public var resolved: ConfigTable {
+        var t = ConfigTable()
+        t["equation"] = .string(equation.rawValue)
+        t["box"] = .array(box.map { .array([.double($0.0), .double($0.1)]) })
+        t["points"] = .array(points.map { .integer($0) })
+        t["source"] = .string(sourceText)
+        t["boundary"] = .string(boundaryText)
+        if let exactText { t["exact"] = .string(exactText) }
+        if !parameters.isEmpty {
+            var p = ConfigTable()
+            for k in parameters.keys.sorted() { p[k] = .double(parameters[k]!) }
+            t["parameters"] = .table(p)
+        }
+        t["kernel"] = .string(kernel)
+        if kernel.hasSuffix("mixture") {
+            if let frequencies { t["frequencies"] = .array(frequencies.map { .double($0) }) } else { t["components"] = .integer(components) }
+            if let weights { t["weights"] = .array(weights.map { .double($0) }) }
+            t["scale"] = .double(scale)
+        } else {
+            t["lengthscale"] = .double(lengthscale)
+        }
+        t["jitter"] = .double(jitter)
+        t["test_points"] = .integer(testPoints)
+        return t
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import GaussianProcess
+import LinearAlgebra
+import Problems
+import Storage
+
+/// `kind = "gp_pde"`: GP collocation with fixed kernels (frequencies from the spectrum of f or
+/// given). Writes solution.npy on the collocation grid, test_solution.npy on the test grid, the
+/// axes, and the kernels, error and time in the record.
+public struct GPPDEStudy: Study {
+    public init() {}
+    public var kinds: [String] { ["gp_pde"] }
+    public var sweepColumns: [String] { ["relative_l2_error", "seconds"] }
+
+    public func check(_ spec: ProblemSpec) throws {
+        guard spec.physics is GPPDESpec else { throw RunError(.internal, "\(spec.document.path): not a gp_pde problem") }
+    }
+
+    static func grid(_ n: Int, _ b: (Double, Double)) -> [Double] { (0..<n).map { b.0 + (b.1 - b.0) * Double($0) / Double(n - 1) } }
+
+    /// An expression on a tensor grid (C order).
+    static func evaluate(_ e: Problems.Expression, on axes: [[Double]]) -> [Double] {
+        if axes.count == 1 { return axes[0].map { e($0) } }
+        return axes[0].flatMap { x in axes[1].map { y in e(x, y) } }
+    }
+
+    public func solve(_ spec: ProblemSpec, _ context: StudyContext) throws -> StudyOutcome {
+        guard let g = spec.physics as? GPPDESpec else { throw RunError(.internal, "\(spec.document.path): not a gp_pde problem") }
+        let start = Date()
+        let axes = zip(g.points, g.box).map { Self.grid($0, $1) }
+        let f = Self.evaluate(g.source, on: axes), boundary = Self.evaluate(g.boundary, on: axes)
+        for (key, values) in [("source", f), ("boundary", boundary)] where !values.allSatisfy(\.isFinite) {
+            throw spec.document.error(["gp_pde", key], "is not finite at every collocation point")
+        }
+        let kernels: [Kernel1D]
+        switch g.kernel {
+        case "matern52": kernels = axes.map { _ in Kernel1D(.matern52, parameters: [g.lengthscale]) }
+        case "squared_exponential": kernels = axes.map { _ in Kernel1D(.squaredExponential, parameters: [g.lengthscale]) }
+        default:
+            let family: Kernel1D.Family = g.kernel == "spectral_mixture" ? .spectralMixture : .maternCosineMixture
+            if let mus = g.frequencies {
+                let w = g.weights ?? Array(repeating: 1, count: mus.count)
+                kernels = axes.map { _ in Kernel1D(family, parameters: zip(w, mus).flatMap { [$0, g.scale, $1] }) }
+            } else {
+                kernels = GPCollocation.spectralKernels(f: f, axes: axes, components: g.components, family: family, scale: g.scale)
+            }
+        }
+        var iterations = 0
+        var reason: ConvergenceReason = .converged_direct
+        let solution: [Double], test: [Double]
+        let testAxes = g.box.map { Self.grid(g.testPoints, $0) }
+        do {
+            let gp = try GPCollocation(axes: axes, kernels: kernels, jitter: g.jitter)
+            switch g.equation {
+            case .poisson:
+                solution = try gp.solvePoisson(f: f, boundary: boundary)
+            case .allenCahn:
+                let r = try gp.solveAllenCahn(f: f, boundary: boundary)
+                solution = r.u; iterations = r.iterations
+                if !r.converged { reason = .diverged_max_iterations }
+            }
+            test = try gp.predict(solution, at: testAxes)
+        } catch let e as LinearAlgebraError {
+            throw RunError(.badInput, "\(spec.document.path): the collocation system cannot be solved with these kernels (\(e.description)); try a larger jitter or other frequencies")
+        }
+        let seconds = Date().timeIntervalSince(start)
+        if !solution.allSatisfy(\.isFinite) { reason = .diverged_nan }
+        var result = ConfigTable()
+        var error = Double.nan
+        if let exact = g.exact {
+            let e = Self.evaluate(exact, on: testAxes)
+            let den = e.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            var squares = 0.0
+            for (a, b) in zip(test, e) { squares += (a - b) * (a - b) }
+            error = squares.squareRoot() / max(den, 1e-300)
+            result["relative_l2_error"] = .double(error)
+            result["error_definition"] = .string("‖u_GP − u_exact‖₂ / ‖u_exact‖₂ on the \(g.testPoints)-point-per-axis test grid")
+        }
+        result["seconds"] = .double(seconds)
+        if g.equation == .allenCahn { result["newton_iterations"] = .integer(iterations) }
+        var kernelTable = ConfigTable()
+        for (k, kernel) in kernels.enumerated() {
+            kernelTable["axis_\(k + 1)_\(kernel.family.rawValue)"] = .array(kernel.parameters.map { .double($0) })
+        }
+        var arrays = [NamedArray(name: "solution", shape: g.points, values: solution),
+                      NamedArray(name: "test_solution", shape: Array(repeating: g.testPoints, count: g.box.count), values: test)]
+        for (k, a) in axes.enumerated() { arrays.append(NamedArray(name: GPPDESpec.variables[k], shape: [a.count], values: a)) }
+        let summary = (error.isFinite ? "relative L2 error \(String(format: "%.2e", error)) on the test grid, " : "") + "\(String(format: "%.3f", seconds)) s"
+        return StudyOutcome(reason: reason, arrays: arrays, result: result, tables: [("kernels", kernelTable)], summary: summary,
+                            notConvergedDetail: "Newton's method on the Allen–Cahn collocation system did not converge in 50 iterations",
+                            sweepValues: ["relative_l2_error": CSV.format(error), "seconds": CSV.format(seconds)])
+    }
+}

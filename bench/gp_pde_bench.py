@@ -1,0 +1,22 @@
+"""GP-HM's three rows (PAPERS.md §1) with pdekit's GP collocation solver: runs
+problems/gp_poisson1d.toml, gp_allen_cahn1d.toml and gp_poisson2d.toml (best of 3 wall times
+from the run records) and prints JSON lines with the relative L2 error on the test grid.
+
+    python3 bench/gp_pde_bench.py PDEKIT
+"""
+import json, re, shutil, subprocess, sys, tempfile
+
+binary = sys.argv[1]
+version = subprocess.run([binary, "--version"], capture_output=True, text=True).stdout.strip() or "pdekit"
+for name in ("gp_poisson1d", "gp_allen_cahn1d", "gp_poisson2d"):
+    best, error = None, None
+    for _ in range(3):
+        out = tempfile.mkdtemp()
+        shutil.rmtree(out)
+        subprocess.run([binary, "run", f"problems/{name}.toml", "-o", out, "--quiet"], check=True)
+        record = open(out + "/run.toml").read()
+        seconds = float(re.search(r"^seconds = (\S+)", record, re.M).group(1))
+        error = float(re.search(r"^relative_l2_error = (\S+)", record, re.M).group(1))
+        best = seconds if best is None else min(best, seconds)
+        shutil.rmtree(out)
+    print(json.dumps({"tool": "pdekit", "version": version, "case": name, "relative_l2_error": error, "seconds": best}))
