@@ -95,6 +95,7 @@ python3 bench/gp_pde_bench.py "$BIN/pdekit" > bench/work/gp_pde_pdekit.jsonl
 say "rb: thermal block 2 x 2, weak greedy to 16 vectors over 4^4 parameters, vs pyMOR (same training and test parameters)"
 python3 -c "import numpy as np; np.savetxt('bench/work/rb_test.csv', np.random.default_rng(20).uniform(0.1, 1, (20, 4)), delimiter=',', fmt='%.17g')"
 "$BIN/pdekit-bench" rb --m 227 --size 16 --test bench/work/rb_test.csv > bench/work/rb_pdekit.jsonl
+"$BIN/pdekit-bench" rb --m 319 --size 16 --test bench/work/rb_test.csv --suffix _n1e5 | grep '"rb_thermalblock_n1e5"' > bench/work/rb_pdekit_n1e5.jsonl
 python3 bench/peers/rb.py --size 16 --test bench/work/rb_test.csv > bench/work/rb_pymor.jsonl 2> bench/work/rb_pymor.log
 say "rb: nonintrusive EIM of inclusion families on 100 x 100 (PEERS.md's reference figures)"
 "$BIN/pdekit-bench" rb-eim > bench/work/rb_eim_pdekit.jsonl
