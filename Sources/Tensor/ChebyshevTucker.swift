@@ -110,10 +110,36 @@ public struct ChebyshevTucker: Sendable {
         return DenseTensor(shape: points, values: values)
     }
 
-    /// Chebyshev coefficients of a tensor of Lobatto samples.
+    /// Chebyshev coefficients of a tensor of Lobatto samples. With 97 to 160 points per axis
+    /// the DCT-I is applied as a dense matrix per mode (`dgemm` through the mode products, the
+    /// weights folded in): 2n flops per entry and axis at BLAS-3 speed beat FFTW's REDFT00 there
+    /// (measured on 3 axes: 109³ 38 ms vs 76 ms, 129³ 75 vs 105 ms); below, the small per-block
+    /// products lose to FFTW (65³: 32 vs 10 ms), and above, the n⁴ flops do.
     public static func coefficients(_ values: DenseTensor, points: [Int]) throws -> DenseTensor {
+        if points.allSatisfy({ (97...160).contains($0) }) {
+            var t = values
+            for (k, n) in points.enumerated() { t = t.modeProduct(dctMatrix(n), mode: k) }
+            return t
+        }
         let transform = try ChebyshevTransform(points: points)
         return DenseTensor(shape: points, values: transform.coefficients(fromValues: values.values))
+    }
+
+    /// The values → coefficients map on n Lobatto points as a matrix: with N = n − 1,
+    /// c_k = (k ∈ {0, N} ? ½ : 1)/N · Σ_j (j ∈ {0, N} ? 1 : 2) cos(πjk/N) f_j (ChebyshevTransform's
+    /// DCT-I with its scaling).
+    static func dctMatrix(_ n: Int) -> DenseMatrix {
+        let m = n - 1
+        var a = DenseMatrix(rows: n, columns: n)
+        for j in 0..<n {
+            let wj: Double = (j == 0 || j == m) ? 1 : 2
+            for k in 0..<n {
+                let wk: Double = (k == 0 || k == m) ? 0.5 : 1
+                // cos(πjk/N) with the product reduced mod 2N, exact at the symmetric points.
+                a[k, j] = wk / Double(m) * wj * cos(Double.pi * Double((j * k) % (2 * m)) / Double(m))
+            }
+        }
+        return a
     }
 
     /// Adaptive degrees: every axis starts at 17 points and grows until the Chebyshev
