@@ -82,7 +82,7 @@ public struct GPPDESpec: PhysicsSection, Equatable {
         guard components <= 50 else { throw r.error("components", "at most 50, got \(components)") }
         let mus = try r.array("frequencies").map { a in
             let x = a.compactMap(\.number)
-            guard x.count == a.count, !x.isEmpty, x.allSatisfy({ $0 >= 0 && $0.isFinite }) else { throw r.error("frequencies", "non-negative numbers") }
+            guard x.count == a.count, !x.isEmpty, x.allSatisfy({ $0 >= 0 && $0 <= 1e8 }) else { throw r.error("frequencies", "numbers from 0 to 1e8") }
             return x
         }
         frequencies = mus
@@ -95,6 +95,9 @@ public struct GPPDESpec: PhysicsSection, Equatable {
         }
         scale = try r.double("scale", default: 0.1, minimum: 0, exclusiveMinimum: true)
         lengthscale = try r.double("lengthscale", default: 1, minimum: 0, exclusiveMinimum: true)
+        for (key, v) in [("scale", scale), ("lengthscale", lengthscale)] where !(1e-8...1e8).contains(v) {
+            throw r.error(key, "between 1e-8 and 1e8, got \(v)")
+        }
         jitter = try r.double("jitter", default: 1e-10, minimum: 0, exclusiveMinimum: true)
         testPoints = try r.int("test_points", default: 300, minimum: 2)
         guard testPoints <= 4000 else { throw r.error("test_points", "at most 4000 per axis") }
