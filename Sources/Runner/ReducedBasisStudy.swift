@@ -143,8 +143,12 @@ public struct ReducedModelStudy: Study {
             }
         }
         let manifest = try read("rb_manifest")
-        guard manifest.values.count == 8, manifest.values[0] == 1, manifest.values[1] == 1 else {
-            throw spec.document.error(["reduced_model", "model"], "\(r.model): rb_manifest.npy is not a format-1 thermal-block model")
+        // Every entry a small whole number before any conversion or allocation (a damaged
+        // manifest must be an error, not a trap or a huge allocation).
+        let limits: [Double] = [1, 1, 4, 4, 2001, 500, 16, 16]
+        guard manifest.values.count == 8, manifest.values[0] == 1, manifest.values[1] == 1,
+              zip(manifest.values, limits).allSatisfy({ $0.isFinite && $0 >= 1 && $0 <= $1 && $0.rounded() == $0 }) else {
+            throw spec.document.error(["reduced_model", "model"], "\(r.model): rb_manifest.npy is not a format-1 thermal-block model (8 whole numbers within their ranges)")
         }
         let v = manifest.values.map { Int($0) }
         let (bx, by, m, n, qa, qf) = (v[2], v[3], v[4], v[5], v[6], v[7])

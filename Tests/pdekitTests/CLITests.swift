@@ -680,6 +680,19 @@ final class ReducedBasisCLITests: CLITestCase {
         let table = try String(contentsOf: work.appendingPathComponent("tbs/sweep.csv"), encoding: .utf8)
         XCTAssertEqual(table.split(separator: "\n").count, 51)
         XCTAssertTrue(table.split(separator: "\n")[0].contains("bound,relative_bound,online_seconds"), table)
+        // A damaged model is an error naming the folder, never a trap: a manifest entry too
+        // large for an integer, a NaN, a truncated basis.
+        let damaged = work.appendingPathComponent("tbd")
+        try FileManager.default.copyItem(at: work.appendingPathComponent("tb"), to: damaged)
+        let manifest = try NPY.read(damaged.appendingPathComponent("rb_manifest.npy"))
+        for bad in [1e30, .nan, 0.5] {
+            var v = manifest.values
+            v[5] = bad
+            try NPY.write(v, shape: manifest.shape, to: damaged.appendingPathComponent("rb_manifest.npy"))
+            let r = try pdekit(["run", online, "-o", "bad", "--set", "reduced_model.model=\"tbd\""])
+            XCTAssertEqual(r.status, 2, "\(bad): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains("rb_manifest.npy"), "\(bad): \(r.stderr)")
+        }
     }
 }
 
