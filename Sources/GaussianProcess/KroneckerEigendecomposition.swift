@@ -23,7 +23,7 @@ public struct KroneckerEigendecomposition: Sendable {
             }
         }
         if matrices.count > 1 && Parallel.threadCount > 1 && matrices.allSatisfy({ $0.rows >= 64 }) {
-            let box = ResultsBox(count: matrices.count)
+            let box = UnsafeSendableSlots<Result<SymmetricEigendecomposition, Error>>(count: matrices.count)
             Parallel.withSerialBLAS(true) {
                 DispatchQueue.concurrentPerform(iterations: matrices.count) { k in box.set(k, work(k)) }
             }
@@ -67,12 +67,4 @@ public struct KroneckerEigendecomposition: Sendable {
         }
         return out
     }
-}
-
-/// Results written from concurrent iterations, one slot each.
-private final class ResultsBox: @unchecked Sendable {
-    var values: [Result<SymmetricEigendecomposition, Error>?]
-    let lock = NSLock()
-    init(count: Int) { values = Array(repeating: nil, count: count) }
-    func set(_ k: Int, _ r: Result<SymmetricEigendecomposition, Error>) { lock.lock(); values[k] = r; lock.unlock() }
 }

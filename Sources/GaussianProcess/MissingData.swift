@@ -18,8 +18,8 @@ extension GridGaussianProcess {
     /// Posterior mean of f on the grid from values at the grid indices `observed` (C order).
     public func posteriorMean(observed: [Int], values: [Double], options: IterativeOptions) throws -> MissingDataFit {
         precondition(observed.count == values.count, "one value per observed index")
-        let eigen = try KroneckerEigendecomposition(factorMatrices())
         let factors = factorMatrices()
+        let eigen = try KroneckerEigendecomposition(factors)
         let operator_ = SubsetCovariance(factors: factors, shape: shape, observed: observed, scale: signalVariance, shift: noiseVariance)
         let preconditioner = SubsetInverse(eigen: eigen, observed: observed, scale: signalVariance, shift: noiseVariance)
         let cg = try ConjugateGradient(matrix: operator_, preconditioner: preconditioner, options: options)

@@ -80,10 +80,10 @@ extension SymmetricEigendecomposition {
     }
 }
 
-/// Slots written once each from concurrent iterations.
-final class UnsafeSendableSlots<T>: @unchecked Sendable {
-    private(set) var values: [T?]
+/// Slots written once each from concurrent iterations (results of `concurrentPerform`).
+public final class UnsafeSendableSlots<T>: @unchecked Sendable {
+    public private(set) var values: [T?]
     private let lock = NSLock()
-    init(count: Int) { values = Array(repeating: nil, count: count) }
-    func set(_ k: Int, _ v: T) { lock.lock(); values[k] = v; lock.unlock() }
+    public init(count: Int) { values = Array(repeating: nil, count: count) }
+    public func set(_ k: Int, _ v: T) { lock.lock(); values[k] = v; lock.unlock() }
 }
