@@ -94,17 +94,20 @@ public struct ReducedBasisModel: Sendable {
         var next = 0
         do {
             let xf = loadRiesz.map { x.apply($0) }
+            let gram = loadRiesz.map { a in xf.map { b in zip(a, b).reduce(0) { $0 + $1.0 * $1.1 } } }
             var best = -1.0
             for (k, mu) in training.enumerated() {
                 let phi = problem.loadCoefficients(mu)
                 var r2 = 0.0
-                for i in phi.indices { for j in phi.indices { r2 += phi[i] * phi[j] * zip(loadRiesz[i], xf[j]).reduce(0) { $0 + $1.0 * $1.1 } } }
+                for i in phi.indices { for j in phi.indices { r2 += phi[i] * phi[j] * gram[i][j] } }
                 let alpha = zip(problem.operatorCoefficients(mu), model.referenceCoefficients).map { $0 / $1 }.min() ?? 1
                 let bound = max(r2, 0).squareRoot() / alpha
                 if bound > best { best = bound; next = k }
             }
         }
         let truth = try CholeskyFactorization(try problem.matrix(training[next]))
+        // Aᵀ_q once: the new row of V ᵀA_q V is (A_qᵀ ζ)ᵀ V, one product per term and vector.
+        let transposed = problem.operators.map { $0.transposed() }
         while true {
             // Truth solve at the chosen parameter (refactor: same pattern for every μ).
             let a = try problem.matrix(training[next])
@@ -122,21 +125,20 @@ public struct ReducedBasisModel: Sendable {
             }
             let norm = zip(u, x.apply(u)).reduce(0) { $0 + $1.0 * $1.1 }.squareRoot()
             guard norm > 1e-10 * snapshotNorm else { stop = "the next snapshot is already in the span (‖u − Πu‖_X ≈ 0)"; break }
-            model.append(u.map { $0 / norm }, problem: problem, x: x, loadRiesz: loadRiesz, operatorRiesz: &operatorRiesz, riesz: riesz)
-            // Bounds over the training set.
-            var worst = (index: 0, bound: -1.0, relative: -1.0)
+            model.append(u.map { $0 / norm }, problem: problem, transposed: transposed, x: x, loadRiesz: loadRiesz,
+                         operatorRiesz: &operatorRiesz, riesz: riesz)
+            // Bounds over the training set, one reduced solve each: the greedy picks by `measure`;
+            // the stopping test always uses the largest relative bound.
+            var pick = (index: 0, value: -1.0)
+            var largestBound = 0.0, largestRelative = 0.0
             for (k, mu) in training.enumerated() {
                 let (c, bound) = try model.solveReduced(mu)
-                let unorm = c.reduce(0) { $0 + $1 * $1 }.squareRoot()
-                let rel = bound / max(unorm, 1e-300)
-                if (measure == .absolute ? bound > worst.bound : rel > worst.relative) { worst = (k, bound, rel) }
+                let rel = bound / max(c.reduce(0) { $0 + $1 * $1 }.squareRoot(), 1e-300)
+                largestBound = max(largestBound, bound); largestRelative = max(largestRelative, rel)
+                let value = measure == .absolute ? bound : rel
+                if value > pick.value { pick = (k, value) }
             }
-            // The stopping test always uses the largest relative bound.
-            let largestRelative = measure == .relative ? worst.relative : try training.map { mu -> Double in
-                let (c, bound) = try model.solveReduced(mu)
-                return bound / max(c.reduce(0) { $0 + $1 * $1 }.squareRoot(), 1e-300)
-            }.max()!
-            worst.relative = largestRelative
+            let worst = (index: pick.index, bound: largestBound, relative: largestRelative)
             history.append(GreedyStep(size: model.size, parameterIndex: next, maxBound: worst.bound, maxRelativeBound: worst.relative))
             if worst.relative <= tolerance { stop = "largest relative error bound \(worst.relative) ≤ tolerance \(tolerance)"; break }
             if model.size >= maxSize { break }
@@ -176,19 +178,20 @@ public struct ReducedBasisModel: Sendable {
     /// Adds the X-normalised vector ζ and updates every reduced quantity: the reduced operators
     /// and loads, the new Riesz representers L_{q,N} = −X⁻¹ A_q ζ and their X-inner products with
     /// every representer so far (one CHOLMOD solve and one product with X per term).
-    mutating func append(_ zeta: [Double], problem: AffineProblem, x: CSRMatrix, loadRiesz: [[Double]], operatorRiesz: inout [[[Double]]],
-                         riesz: CholeskyFactorization) {
+    mutating func append(_ zeta: [Double], problem: AffineProblem, transposed: [CSRMatrix], x: CSRMatrix, loadRiesz: [[Double]],
+                         operatorRiesz: inout [[[Double]]], riesz: CholeskyFactorization) {
         let n = basis.rows, old = basis.columns, new = old + 1
         basis = DenseMatrix(rows: n, columns: new, values: basis.values + zeta)
         func dot(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { $0 + $1.0 * $1.1 } }
         let azeta = problem.operators.map { $0.apply(zeta) }
-        for (q, aq) in problem.operators.enumerated() {
+        let atzeta = transposed.map { $0.apply(zeta) }
+        for q in problem.operators.indices {
             var m = DenseMatrix(rows: new, columns: new)
             for j in 0..<old { for i in 0..<old { m[i, j] = reducedOperators[q][i, j] } }
             for i in 0..<new {
                 let vi = column(i)
                 m[i, old] = dot(vi, azeta[q])
-                if i < old { m[old, i] = dot(zeta, aq.apply(vi)) }
+                if i < old { m[old, i] = dot(vi, atzeta[q]) }
             }
             reducedOperators[q] = m
         }
