@@ -72,7 +72,6 @@ if mode == "rb" {
 if mode == "gp" {
     let argv = CommandLine.arguments
     func value(_ name: String) -> String? { argv.firstIndex(of: name).flatMap { $0 + 1 < argv.count ? argv[$0 + 1] : nil } }
-    if let n = value("--profile").flatMap(Int.init) { try profileGaussianProcess(n: n); exit(0) }
     guard let data = value("--data") else { log("usage: pdekit-bench gp --data Y.npy [--l1 L --l2 L --noise S --repeats R --label L]"); exit(2) }
     try runGaussianProcessBench(data: data, lengthscales: [Double(value("--l1") ?? "0.05")!, Double(value("--l2") ?? "0.08")!],
                                 noise: Double(value("--noise") ?? "0.1")!, repeats: Int(value("--repeats") ?? "5")!,
