@@ -65,6 +65,9 @@ public final class AlgebraicMultigrid: Preconditioner, @unchecked Sendable {
     public var rows: Int { matrices[0].rows }
     public var columns: Int { rows }
     public private(set) var setupSeconds = 0.0
+    /// Seconds of each setup phase summed over the levels (strength, splitting, interpolation,
+    /// transpose, galerkin, smoothers, coarse), for profiling (`pdekit-bench multigrid --profile`).
+    public private(set) var setupPhases: [(phase: String, seconds: Double)] = []
     /// The operator of every level, finest first.
     public let matrices: [CSRMatrix]
     /// Per level but the last: true for C points (classical) or the aggregate of each unknown.
@@ -105,18 +108,24 @@ public final class AlgebraicMultigrid: Preconditioner, @unchecked Sendable {
         var current = a
         var nullspace = options.nearNullspace ?? [Double](repeating: 1, count: a.rows)
         var block = options.blockSize
+        var phases: [String: Double] = [:]
+        var clock = Date()
+        func lap(_ phase: String) { let now = Date(); phases[phase, default: 0] += now.timeIntervalSince(clock); clock = now }
         coarsen: while matrices.count < options.maxLevels, current.rows > options.coarseSize {
             let level = matrices.count - 1
             let p: CSRMatrix, coarsening: [Int]
             switch options.algorithm {
             case .classical:
                 let s = StrengthGraph.classical(current, theta: options.theta)
+                lap("strength")
                 let isCoarse: [Bool]
                 if let reuse, level < reuse.count, reuse[level].count == current.rows { isCoarse = reuse[level].map { $0 == 1 } }
                 else { isCoarse = RugeStubenCoarsening.split(s) }
+                lap("splitting")
                 let nc = isCoarse.reduce(0) { $0 + ($1 ? 1 : 0) }
                 guard nc > 0, Double(nc) < 0.9 * Double(current.rows) else { break coarsen }
                 p = try ClassicalInterpolation.prolongator(current, strength: s, isCoarse: isCoarse, truncation: options.truncation)
+                lap("interpolation")
                 coarsening = isCoarse.map { $0 ? 1 : 0 }
             case .aggregation:
                 var agg: [Int], count: Int
@@ -138,10 +147,13 @@ public final class AlgebraicMultigrid: Preconditioner, @unchecked Sendable {
                 nullspace = coarseNullspace
                 block = k
                 coarsening = agg.map { $0 < 0 ? -1 : $0 * k }
+                lap("aggregation")
             }
             let r = p.transposed()
+            lap("transpose")
             let ap = try current.multiplied(by: p)
             let coarse = try r.multiplied(by: ap)
+            lap("galerkin")
             transfers.append(SparseTransfer(p: p, r: r))
             coarsenings.append(coarsening)
             matrices.append(coarse)
@@ -153,7 +165,10 @@ public final class AlgebraicMultigrid: Preconditioner, @unchecked Sendable {
             let m = matrices[l]
             let smoother: any Smoother
             switch options.smoother {
-            case .gauss_seidel: smoother = BlockGaussSeidel(m)
+            case .gauss_seidel:
+                // C/F order on the levels classical AMG split (the coarsest has no smoother).
+                let split = options.algorithm == .classical && l < coarsenings.count ? coarsenings[l].map { $0 == 1 } : nil
+                smoother = BlockGaussSeidel(m, coarsePoints: split)
             case .jacobi:
                 // ω = 4/(3ρ), ρ ≈ λ_max(D⁻¹A) (× 1.1 for the power iteration's underestimate):
                 // 2/3 for a Laplacian (ρ = 2), and convergent for any SPD matrix, where a fixed
@@ -165,6 +180,7 @@ public final class AlgebraicMultigrid: Preconditioner, @unchecked Sendable {
             }
             return MultigridLevel(op: m, smoother: smoother, toCoarse: l < transfers.count ? transfers[l] : nil, finest: l == 0)
         }
+        lap("smoothers")
         let coarsest = matrices.last!
         do {
             cycles = MultigridCycles(levels: levels, coarse: try CoarseSolver(coarsest, singular: false),
@@ -172,6 +188,9 @@ public final class AlgebraicMultigrid: Preconditioner, @unchecked Sendable {
         } catch {
             throw LinearAlgebraError.invalidArgument("the coarsest AMG level (\(coarsest.rows) rows) cannot be factored: \(error)")
         }
+        lap("coarse")
+        setupPhases = ["strength", "splitting", "interpolation", "aggregation", "transpose", "galerkin", "smoothers", "coarse"]
+            .compactMap { name in phases[name].map { (name, $0) } }
         setupSeconds = Date().timeIntervalSince(t0)
     }
 

@@ -8,9 +8,13 @@ import LinearAlgebra
 /// distributed over C_i in proportion to a_km (k's own couplings to those C points) — or lumped
 /// too when k has none. So
 ///
-///     w_ij = −(a_ij + Σ_{k ∈ F_i^s} a_ik a_kj / Σ_{m ∈ C_i} a_km) / (a_ii + Σ_{n weak} a_in)
+///     w_ij = −(a_ij + Σ_{k ∈ F_i^s} a_ik ā_kj / Σ_{m ∈ C_i} ā_km) / (a_ii + Σ_{n weak} a_in)
 ///
-/// (Ruge and Stüben 1987, eq. (4.6); PyAMG's `classical_interpolation`). With `truncation`
+/// where ā_km = a_km when its sign is opposite to a_kk's and 0 otherwise: Ruge and Stüben
+/// 1987, eq. (4.6), in the "modified classical" form of De Sterck, Falgout, Nolting and Yang,
+/// NLAA 2008, eq. (9) (PyAMG's default). Without the modification the V-cycle factor on 2D
+/// Poisson 1024² was 0.41 (eight levels) against 0.17 with six: the coarsest levels' mixed-sign
+/// couplings spoiled the weights. With `truncation`
 /// τ > 0, weights below τ·max|w| in a row are dropped and the rest scaled to keep the row sum,
 /// as hypre's `trunc_factor`, which bounds the growth of the coarse operators.
 enum ClassicalInterpolation {
@@ -65,11 +69,17 @@ enum ClassicalInterpolation {
                         for k in range {
                             let f = Int(aci[k]), aif = av[k]
                             guard f != i, mark[f] == i, !coarse[f] else { continue }
+                            // Only couplings a_fm of the sign opposite to a_ff take part (the
+                            // "modified" formula): on coarse levels, where Galerkin operators
+                            // carry positive off-diagonals, a mixed-sign sum can nearly cancel
+                            // and blow the weights up.
+                            var diagonalSign = 0.0
+                            for q in Int(arp[f])..<Int(arp[f + 1]) where Int(aci[q]) == f { diagonalSign = av[q] < 0 ? -1 : 1 }
                             var common = 0.0
-                            for q in Int(arp[f])..<Int(arp[f + 1]) where sl[Int(aci[q])] >= 0 { common += av[q] }
+                            for q in Int(arp[f])..<Int(arp[f + 1]) where sl[Int(aci[q])] >= 0 && av[q] * diagonalSign < 0 { common += av[q] }
                             if common == 0 { diagonal += aif; continue }
                             let scale = aif / common
-                            for q in Int(arp[f])..<Int(arp[f + 1]) {
+                            for q in Int(arp[f])..<Int(arp[f + 1]) where av[q] * diagonalSign < 0 {
                                 let t = sl[Int(aci[q])]
                                 if t >= 0 { rowVals[t] += scale * av[q] }
                             }

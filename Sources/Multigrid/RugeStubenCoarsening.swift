@@ -19,24 +19,26 @@ enum RugeStubenCoarsening {
         for i in 0..<n where s.neighbours(i).isEmpty && st.neighbours(i).isEmpty { state[i] = 2 }
         // Bucket lists (doubly linked) by λ; λ never exceeds n. Raw buffers: the loop below
         // touches them O(nnz(S)) times.
-        var head = [Int](repeating: -1, count: n + 1), next = [Int](repeating: -1, count: n), prev = [Int](repeating: -1, count: n)
+        var head = [Int](repeating: -1, count: n + 1), tail = [Int](repeating: -1, count: n + 1), next = [Int](repeating: -1, count: n), prev = [Int](repeating: -1, count: n)
         let top0 = lambda.max() ?? 0
         lambda.withUnsafeMutableBufferPointer { lam in state.withUnsafeMutableBufferPointer { st8 in
-        head.withUnsafeMutableBufferPointer { hd in next.withUnsafeMutableBufferPointer { nx in prev.withUnsafeMutableBufferPointer { pv in
+        head.withUnsafeMutableBufferPointer { hd in tail.withUnsafeMutableBufferPointer { tl in next.withUnsafeMutableBufferPointer { nx in prev.withUnsafeMutableBufferPointer { pv in
         s.rowPointers.withUnsafeBufferPointer { srp in s.columns.withUnsafeBufferPointer { sc in
         st.rowPointers.withUnsafeBufferPointer { trp in st.columns.withUnsafeBufferPointer { tc in
+            // A point joins the tail of its bucket and the head is taken: among equal λ the
+            // point that has waited longest goes first (as PyAMG's interval scheme).
             @inline(__always) func insert(_ i: Int) {
                 let b = lam[i]
-                nx[i] = hd[b]; pv[i] = -1
-                if hd[b] >= 0 { pv[hd[b]] = i }
-                hd[b] = i
+                pv[i] = tl[b]; nx[i] = -1
+                if tl[b] >= 0 { nx[tl[b]] = i } else { hd[b] = i }
+                tl[b] = i
             }
             @inline(__always) func remove(_ i: Int) {
                 let b = lam[i]
                 if pv[i] >= 0 { nx[pv[i]] = nx[i] } else { hd[b] = nx[i] }
-                if nx[i] >= 0 { pv[nx[i]] = pv[i] }
+                if nx[i] >= 0 { pv[nx[i]] = pv[i] } else { tl[b] = pv[i] }
             }
-            for i in stride(from: n - 1, through: 0, by: -1) where st8[i] == 0 { insert(i) }
+            for i in 0..<n where st8[i] == 0 { insert(i) }
             var top = top0
             while true {
                 while top > 0 && hd[top] < 0 { top -= 1 }
@@ -60,7 +62,16 @@ enum RugeStubenCoarsening {
                     remove(j); lam[j] -= 1; insert(j)
                 }
             }
-        }}}}}}}}}
+        }}}}}}}}}}
+        // An F point with strong connections but no strong C neighbour would get an empty row
+        // of P: the coarse grid could not correct its error at all, and smoothing alone is slow
+        // for smooth error. The first pass leaves such points when they end undecided with
+        // λ = 0 (all their strong neighbours already F). Make them C points (in index order;
+        // each promotion only helps later points). On 2D Poisson 1024² the hierarchy had 6 and
+        // 3 such points on its 2,330- and 559-row levels and the V-cycle factor fell to 0.41.
+        for i in 0..<n where state[i] != 1 && !s.neighbours(i).isEmpty {
+            if !s.neighbours(i).contains(where: { state[Int(s.columns[$0])] == 1 }) { state[i] = 1 }
+        }
         return state.map { $0 == 1 }
     }
 }

@@ -21,13 +21,13 @@ func exportSystem(_ problem: AssembledProblem, matrix: String, rhs: String) thro
 
 /// `multigrid` mode: CG + GMG (matrix-free operator), GMG cycles as the solver; median of
 /// three runs by total time. `--profile` times the parts of a V-cycle on the finest level.
-func runMultigrid(_ problem: AssembledProblem, label: String, profile: Bool, structured: Bool = true) throws {
+func runMultigrid(_ problem: AssembledProblem, label: String, profile: Bool, structured: Bool = true, cases: Set<String>? = nil) throws {
     let b = problem.rhs, a = problem.matrix
     func trueRelativeResidual(_ x: [Double]) -> Double { zip(b, a.apply(x)).map { $0 - $1 }.norm2 / b.norm2 }
     if profile { try profileCycle(problem) }
-    try runAlgebraic(a, b, label: label, aggregation: AlgebraicMultigridOptions(algorithm: .aggregation))
+    try runAlgebraic(a, b, label: label, aggregation: AlgebraicMultigridOptions(algorithm: .aggregation), cases: cases, profile: profile)
     if !structured { return }
-    for (name, asSolver) in [("gmg_cg", false), ("gmg", true)] {
+    for (name, asSolver) in [("gmg_cg", false), ("gmg", true)] where cases?.contains(name) ?? true {
         var runs: [(setup: Double, solve: Double, its: Int, rel: Double, reason: String, levels: Int)] = []
         for _ in 0..<3 {
             let t0 = Date()
@@ -58,9 +58,10 @@ func profileCycle(_ problem: AssembledProblem) throws {
 }
 
 /// CG + classical AMG and CG + smoothed aggregation on A x = b (median of three by total).
-func runAlgebraic(_ a: CSRMatrix, _ b: [Double], label: String, aggregation: AlgebraicMultigridOptions) throws {
+func runAlgebraic(_ a: CSRMatrix, _ b: [Double], label: String, aggregation: AlgebraicMultigridOptions,
+                  cases: Set<String>? = nil, profile: Bool = false) throws {
     func trueRelativeResidual(_ x: [Double]) -> Double { zip(b, a.apply(x)).map { $0 - $1 }.norm2 / b.norm2 }
-    for (name, options) in [("amg_cg", AlgebraicMultigridOptions(algorithm: .classical)), ("sa_cg", aggregation)] {
+    for (name, options) in [("amg_cg", AlgebraicMultigridOptions(algorithm: .classical)), ("sa_cg", aggregation)] where cases?.contains(name) ?? true {
         var runs: [(setup: Double, solve: Double, its: Int, rel: Double, reason: String, oc: Double, levels: Int)] = []
         for _ in 0..<3 {
             let t0 = Date()
@@ -70,6 +71,7 @@ func runAlgebraic(_ a: CSRMatrix, _ b: [Double], label: String, aggregation: Alg
             let (x, r) = cg.solve(b)
             runs.append((setup, r.solveSeconds, r.iterations, trueRelativeResidual(x), r.reason.name, amg.operatorComplexity, amg.levelRows.count))
             log("\(label) \(name): \(r.iterations) its, setup \(setup) s, solve \(r.solveSeconds) s, levels \(amg.levelRows), operator complexity \(amg.operatorComplexity)")
+            if profile { log("  setup phases: " + amg.setupPhases.map { String(format: "%@ %.3f s", $0.phase, $0.seconds) }.joined(separator: ", ")) }
         }
         let mid = runs.sorted { $0.setup + $0.solve < $1.setup + $1.solve }[1]
         emit([("tool", "pdekit"), ("version", version), ("case", "\(label)_\(name)"), ("setup_s", mid.setup),

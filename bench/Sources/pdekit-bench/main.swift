@@ -6,7 +6,7 @@
 //   pdekit-bench rb-eim
 //   pdekit-bench rb [--m 227 --size 16 --test TEST.csv]
 //   pdekit-bench gp --data Y.npy [--l1 L --l2 L --noise S --repeats R --label L]
-//   pdekit-bench multigrid --rhs RHS.npy --n N [--dim 3] [--coefficient grf] [--label L] [--profile]
+//   pdekit-bench multigrid --rhs RHS.npy --n N [--dim 3] [--coefficient grf] [--label L] [--profile] [--cases amg_cg,sa_cg,gmg_cg,gmg]
 //
 // Problem (issue 2, PEERS.md): 2D Poisson, 5-point, N×N interior unknowns, homogeneous
 // Dirichlet, matrix scaled by 1/h², right-hand side from RHS.npy, rtol 1e-8 on the true residual.
@@ -112,7 +112,8 @@ func trueRelativeResidual(_ x: [Double]) -> Double { zip(b, a.apply(x)).map { $0
 
 if mode == "multigrid" {
     if let m = option("--export-matrix"), let r = option("--export-rhs") { try exportSystem(problem, matrix: m, rhs: r) }
-    try runMultigrid(problem, label: option("--label") ?? "poisson\(dimension)d_n\(n)", profile: args.contains("--profile"))
+    try runMultigrid(problem, label: option("--label") ?? "poisson\(dimension)d_n\(n)", profile: args.contains("--profile"),
+                     cases: option("--cases").map { Set($0.split(separator: ",").map(String.init)) })
     exit(0)
 }
 
