@@ -13,14 +13,16 @@ enum RugeStubenCoarsening {
     static func split(_ s: StrengthGraph) -> [Bool] {
         let n = s.rows
         let st = s.transposed()
-        var lambda = (0..<n).map { st.neighbours($0).count }
+        // Int32 throughout: the loop is bound by random access to these arrays.
+        var lambda = (0..<n).map { Int32(st.neighbours($0).count) }
         // State: 0 undecided, 1 C, 2 F.
         var state = [UInt8](repeating: 0, count: n)
         for i in 0..<n where s.neighbours(i).isEmpty && st.neighbours(i).isEmpty { state[i] = 2 }
         // Bucket lists (doubly linked) by λ; λ never exceeds n. Raw buffers: the loop below
         // touches them O(nnz(S)) times.
-        var head = [Int](repeating: -1, count: n + 1), tail = [Int](repeating: -1, count: n + 1), next = [Int](repeating: -1, count: n), prev = [Int](repeating: -1, count: n)
-        let top0 = lambda.max() ?? 0
+        var head = [Int32](repeating: -1, count: n + 1), tail = [Int32](repeating: -1, count: n + 1)
+        var next = [Int32](repeating: -1, count: n), prev = [Int32](repeating: -1, count: n)
+        let top0 = Int(lambda.max() ?? 0)
         lambda.withUnsafeMutableBufferPointer { lam in state.withUnsafeMutableBufferPointer { st8 in
         head.withUnsafeMutableBufferPointer { hd in tail.withUnsafeMutableBufferPointer { tl in next.withUnsafeMutableBufferPointer { nx in prev.withUnsafeMutableBufferPointer { pv in
         s.rowPointers.withUnsafeBufferPointer { srp in s.columns.withUnsafeBufferPointer { sc in
@@ -28,22 +30,22 @@ enum RugeStubenCoarsening {
             // A point joins the tail of its bucket and the head is taken: among equal λ the
             // point that has waited longest goes first (as PyAMG's interval scheme).
             @inline(__always) func insert(_ i: Int) {
-                let b = lam[i]
+                let b = Int(lam[i]), i32 = Int32(truncatingIfNeeded: i)
                 pv[i] = tl[b]; nx[i] = -1
-                if tl[b] >= 0 { nx[tl[b]] = i } else { hd[b] = i }
-                tl[b] = i
+                if tl[b] >= 0 { nx[Int(tl[b])] = i32 } else { hd[b] = i32 }
+                tl[b] = i32
             }
             @inline(__always) func remove(_ i: Int) {
-                let b = lam[i]
-                if pv[i] >= 0 { nx[pv[i]] = nx[i] } else { hd[b] = nx[i] }
-                if nx[i] >= 0 { pv[nx[i]] = pv[i] } else { tl[b] = pv[i] }
+                let b = Int(lam[i])
+                if pv[i] >= 0 { nx[Int(pv[i])] = nx[i] } else { hd[b] = nx[i] }
+                if nx[i] >= 0 { pv[Int(nx[i])] = pv[i] } else { tl[b] = pv[i] }
             }
             for i in 0..<n where st8[i] == 0 { insert(i) }
             var top = top0
             while true {
                 while top > 0 && hd[top] < 0 { top -= 1 }
                 guard top > 0, hd[top] >= 0 else { break }
-                let c = hd[top]
+                let c = Int(hd[top])
                 remove(c); st8[c] = 1
                 for k in Int(trp[c])..<Int(trp[c + 1]) {
                     let j = Int(tc[k])
@@ -53,7 +55,7 @@ enum RugeStubenCoarsening {
                         let m = Int(sc[q])
                         guard st8[m] == 0 else { continue }
                         remove(m); lam[m] += 1; insert(m)
-                        if lam[m] > top { top = lam[m] }
+                        if Int(lam[m]) > top { top = Int(lam[m]) }
                     }
                 }
                 for k in Int(srp[c])..<Int(srp[c + 1]) {
