@@ -43,4 +43,11 @@ public struct GridStructure: Sendable {
         self.geometricMeanCoefficient = geometricMeanCoefficient; self.coefficientContrast = coefficientContrast
         self.nodeCoefficients = nodeCoefficients; self.lowerOrderTerms = lowerOrderTerms; self.cellPeclet = cellPeclet
     }
+
+    /// No side is Dirichlet and the operator is −div(a∇u) alone: the constants are its null
+    /// space (all-Neumann or periodic), u is determined up to a constant, and A u = b is
+    /// solvable only for b orthogonal to the constants (the matrix is symmetric).
+    public var isSingular: Bool {
+        !lowerOrderTerms && axes.allSatisfy { $0.low != .dirichlet && $0.high != .dirichlet }
+    }
 }

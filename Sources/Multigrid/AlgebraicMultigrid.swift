@@ -38,6 +38,11 @@ public struct AlgebraicMultigridOptions: Sendable, Equatable {
     public var nearNullspace: [Double]?
     public var nearNullspaceVectors: Int
     public var reuse: Reuse
+    /// The matrix is singular with the constants as null space (all-Neumann or periodic
+    /// diffusion): cycles return mean-free corrections and the coarsest level is solved with
+    /// one unknown pinned. Classical interpolation carries the constants to every level (its
+    /// weights sum to one on zero-row-sum rows), so the coarse null space is the constants too.
+    public var singular = false
 
     public init(algorithm: Algorithm = .classical, strengthThreshold: Double? = nil, truncation: Double = 0,
                 cycle: MultigridOptions.Cycle = .v, preSmooth: Int = 1, postSmooth: Int = 1, smoother: Smoother = .gauss_seidel,
@@ -183,8 +188,8 @@ public final class AlgebraicMultigrid: Preconditioner, @unchecked Sendable {
         lap("smoothers")
         let coarsest = matrices.last!
         do {
-            cycles = MultigridCycles(levels: levels, coarse: try CoarseSolver(coarsest, singular: false),
-                                     preSmooth: options.preSmooth, postSmooth: options.postSmooth, singular: false)
+            cycles = MultigridCycles(levels: levels, coarse: try CoarseSolver(coarsest, singular: options.singular),
+                                     preSmooth: options.preSmooth, postSmooth: options.postSmooth, singular: options.singular)
         } catch {
             throw LinearAlgebraError.invalidArgument("the coarsest AMG level (\(coarsest.rows) rows) cannot be factored: \(error)")
         }

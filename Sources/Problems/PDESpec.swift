@@ -120,9 +120,10 @@ public struct PDESpec: PhysicsSection {
             }
             boundaries.append((0..<2).map { Boundary(kind: kinds[d][$0], value: values[d][$0]) })
         }
-        if kinds.allSatisfy({ $0.allSatisfy { $0 != .dirichlet } }) {
-            throw r.error("boundary", "no side is Dirichlet, so u is determined only up to a constant; make at least one side Dirichlet")
-        }
+        // No Dirichlet side: −div(a∇u) alone is singular (u up to a constant), which the linear
+        // solve handles for the methods that declare it; with convection or reaction terms
+        // (checked once they are read, below) it is refused.
+        let noDirichlet = kinds.allSatisfy({ $0.allSatisfy { $0 != .dirichlet } })
         self.boundaries = boundaries
         grid = Grid(axes: (0..<sizes.count).map { d in
             Grid.Axis(unknowns: sizes[d], lower: bounds[d][0], upper: bounds[d][1],
@@ -166,6 +167,9 @@ public struct PDESpec: PhysicsSection {
         }
         convection = Convection(rawValue: try r.string("convection", default: "upwind", oneOf: Convection.allCases.map(\.rawValue)))!
         if r.has("convection") && velocity == nil { throw r.error("convection", "applies only with a velocity") }
+        if noDirichlet && (velocity != nil || reaction != nil) {
+            throw r.error("boundary", "no side is Dirichlet: with a velocity or reaction term pdekit cannot tell whether the problem is well posed; make at least one side Dirichlet")
+        }
         try r.finish()
     }
 

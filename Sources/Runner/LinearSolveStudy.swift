@@ -82,7 +82,20 @@ public struct LinearSolveStudy: Study {
 
 
     public func solve(_ spec: ProblemSpec, _ context: StudyContext) throws -> StudyOutcome {
-        let system = try Self.prepare(spec)
+        var system = try Self.prepare(spec)
+        // No Dirichlet side: A is symmetric with the constants as null space, so A u = b is
+        // solvable for zero-mean b and u is unique up to a constant. As PETSc's null-space
+        // removal: b loses its mean (its size reported, relative to ‖b‖ — the discrete
+        // compatibility defect), the solution and the exact one are compared at zero mean.
+        let singular = system.structure?.isSingular == true
+        var rhsMeanRemoved = 0.0
+        if singular {
+            let n = Double(system.rhs.count), norm = system.rhs.norm2
+            let mean = system.rhs.reduce(0, +) / n
+            rhsMeanRemoved = norm > 0 ? abs(mean) * n.squareRoot() / norm : 0
+            system.rhs = system.rhs.map { $0 - mean }
+            system.exact = system.exact.map { e in let m = e.reduce(0, +) / n; return e.map { $0 - m } }
+        }
         let reporter = IterationReporter(monitor: context.monitor, progress: context.progress, rtol: spec.solver.rtol, write: context.write)
         let solved: (x: [Double], result: SolveResult, description: SolverFactory.Description)
         do {
@@ -97,8 +110,9 @@ public struct LinearSolveStudy: Study {
             let key = spec.solver.methodEntry?.usesPreconditioner == true ? "preconditioner" : "method"
             throw spec.document.error(["solver", key], e.description)
         }
-        let (x, result, description) = solved
+        var (x, result, description) = solved
         reporter.finish()
+        if singular { let m = x.reduce(0, +) / Double(x.count); x = x.map { $0 - m } }
         switch result.reason {
         case .diverged_indefinite_matrix:
             throw spec.document.error(["solver", "method"], "the matrix is not positive definite (CG found pᵀAp ≤ 0 at iteration \(result.iterations + 1)); use method = \"lu\"")
@@ -124,6 +138,10 @@ public struct LinearSolveStudy: Study {
             res["relative_l2_error"] = .double(exact.relativeL2)
             res["max_abs_error"] = .double(exact.maxAbs)
         }
+        if singular {
+            res["nullspace"] = .string("constants (no Dirichlet side): solution and exact solution at zero mean")
+            res["rhs_mean_removed"] = .double(rhsMeanRemoved)
+        }
         var tables: [(name: String, table: ConfigTable)] = []
         if let reference {
             var t = reference.table
@@ -139,6 +157,7 @@ public struct LinearSolveStudy: Study {
             + String(format: ", setup %.3f s, solve %.3f s", result.setupSeconds, result.solveSeconds)
         if let exact { summary += String(format: "; error vs exact: relative L2 %.3e, max %.3e", exact.relativeL2, exact.maxAbs) }
         if let c = reference { summary += String(format: "; vs reference: relative L2 %.3e, max %.3e", c.relativeL2, c.maxAbs) }
+        if singular { summary += String(format: "; singular (no Dirichlet side): right-hand side mean removed (%.2e of its norm), solution at zero mean", rhsMeanRemoved) }
 
         func f(_ x: Double?) -> String { x.map(CSV.format) ?? "" }
         let values: [String: String] = [

@@ -15,6 +15,9 @@ public enum SolverFactory {
                                 error: (String, String) -> Error) throws {
         guard let method = spec.methodEntry else { throw error("method", "unknown method '\(spec.method)'") }
         if let problem = method.validate(matrix, structure, spec) { throw error("method", problem) }
+        let singular = structure?.isSingular == true
+        let singularAdvice = "no side is Dirichlet, so A is singular (u is determined up to a constant); use method = \"cg\" (preconditioner none, jacobi, ssor, gmg or amg), \"gmg\" or \"amg\", or make a side Dirichlet"
+        if singular && !method.solvesSingular { throw error("method", "'\(spec.method)' cannot solve this system: " + singularAdvice) }
         if spec.operatorForm == .stencil, structure == nil || structure!.lowerOrderTerms {
             throw error("operator", "\"stencil\" applies the grid's -div(a grad u) stencil: it needs a kind = \"pde\" problem without velocity or reaction terms")
         }
@@ -23,6 +26,7 @@ public enum SolverFactory {
                 throw error("preconditioner", "unknown preconditioner '\(spec.preconditioner)'")
             }
             if let problem = p.validate(matrix, structure, spec) { throw error("preconditioner", problem) }
+            if singular && !p.solvesSingular { throw error("preconditioner", "'\(spec.preconditioner)' cannot serve this system: " + singularAdvice) }
         }
     }
 

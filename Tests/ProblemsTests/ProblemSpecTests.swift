@@ -72,8 +72,12 @@ final class ProblemSpecTests: XCTestCase {
         assertError("[problem]\nkind = \"pde\"\n[pde]\ngrid = [8]\nrhs = { npy = \"nope.npy\" }\n", contains: ["pde.rhs", "nope.npy"])
     }
 
-    func testAllNeumannIsRejected() {
-        assertError(valid + "\nboundary = { all = { type = \"neumann\" } }\n", contains: ["pde.boundary", "no side is Dirichlet"])
+    /// All-Neumann −Δu = f is accepted (the solvers that handle its constant null space are
+    /// chosen later); with a reaction or velocity term pdekit cannot tell whether it is well
+    /// posed, and refuses.
+    func testAllNeumannNeedsPureDiffusion() throws {
+        XCTAssertNoThrow(try load(valid + "\nboundary = { all = { type = \"neumann\" } }\n"))
+        assertError(valid + "\nreaction = 1\nboundary = { all = { type = \"neumann\" } }\n", contains: ["pde.boundary", "no side is Dirichlet"])
     }
 
     func testSideThatDoesNotExist() {

@@ -106,4 +106,47 @@ final class MultigridCLITests: CLITestCase {
             XCTAssertEqual(r.status, 0, "\(pde): \(r.stderr)")
         }
     }
+
+    /// No Dirichlet side: −Δu = f with zero-flux (all-Neumann) or periodic sides determines u up
+    /// to a constant. The methods that declare it solve the consistent system (mean of b
+    /// removed, solution at zero mean); they agree with each other to the solver tolerance, the
+    /// error against the exact solution falls with h² (second-order finite volumes: the ratio
+    /// over one halving must exceed 3), and the others refuse with exit 2 naming the key.
+    func testSingularAllNeumannAndPeriodicProblems() throws {
+        let cases = [
+            ("neumann", "rhs = \"2*pi^2*cos(pi*x)*cos(pi*y)\"\nexact = \"cos(pi*x)*cos(pi*y)\"\nboundary = { all = { type = \"neumann\" } }"),
+            ("periodic", "rhs = \"8*pi^2*sin(2*pi*x)*cos(2*pi*y)\"\nexact = \"sin(2*pi*x)*cos(2*pi*y)\"\nboundary = { all = { type = \"periodic\" } }"),
+        ]
+        let methods = ["method = \"gmg\"", "method = \"cg\"\npreconditioner = \"gmg\"", "method = \"cg\"\npreconditioner = \"amg\"",
+                       "method = \"cg\"\npreconditioner = \"jacobi\"", "method = \"cg\"\npreconditioner = \"ssor\"", "method = \"amg\""]
+        for (name, pde) in cases {
+            var errors: [Int: Double] = [:]
+            for n in [33, 65] {
+                var solutions: [[Double]] = []
+                for (k, method) in methods.enumerated() {
+                    let path = try problem(method + "\nrtol = 1e-10\nmax_iterations = 5000", pde: "grid = [\(n), \(n)]\n" + pde)
+                    let out = "\(name)\(n)_\(k)"
+                    let r = try pdekit(["run", path, "-o", out, "--error-if-not-converged"])
+                    XCTAssertEqual(r.status, 0, "\(name) \(method): \(r.stderr)")
+                    XCTAssertTrue(r.stdout.contains("singular"), r.stdout)
+                    let record = try String(contentsOf: work.appendingPathComponent(out + "/run.toml"), encoding: .utf8)
+                    XCTAssertNotNil(recordNumber(record, "rhs_mean_removed"))
+                    let x = try NPY.read(work.appendingPathComponent(out + "/solution.npy")).values
+                    XCTAssertLessThanOrEqual(abs(x.reduce(0, +)) / Double(x.count), 1e-12, "zero mean")
+                    solutions.append(x)
+                    if k == 0 { errors[n] = try XCTUnwrap(recordNumber(record, "relative_l2_error")) }
+                }
+                let reference = solutions[0], scale = reference.map(abs).max()!
+                for (k, x) in solutions.enumerated().dropFirst() {
+                    XCTAssertLessThanOrEqual(zip(x, reference).map { abs($0 - $1) }.max()! / scale, 1e-7, "\(name) \(methods[k]) vs gmg")
+                }
+            }
+            XCTAssertGreaterThan(errors[33]! / errors[65]!, 3, "\(name): errors \(errors)")
+        }
+        let neumann = "grid = [33, 33]\nrhs = \"cos(pi*x)\"\nboundary = { all = { type = \"neumann\" } }"
+        try assertRefused("method = \"direct\"", mentions: ["solver.method", "singular"], pde: neumann)
+        try assertRefused("method = \"cg\"\npreconditioner = \"ic0\"", mentions: ["solver.preconditioner", "singular"], pde: neumann)
+        try assertRefused("method = \"amg\"\n[solver.amg]\nalgorithm = \"aggregation\"", mentions: ["solver.method", "classical"], pde: neumann)
+        try assertRefused("method = \"gmres\"", mentions: ["pde.boundary", "Dirichlet"], pde: neumann + "\nreaction = 1")
+    }
 }

@@ -68,10 +68,20 @@ public struct AlgebraicMultigridSettings: ComponentOptions, Equatable {
         return AlgebraicMultigridSettings(options: o, nearNullspaceFile: file)
     }
 
-    /// The hierarchy for `a`, reusing a sweep's previous one as `reuse` allows.
-    static func hierarchy(_ a: CSRMatrix, _ options: (any ComponentOptions)?, carry: CarriedState?,
+    /// Smoothed aggregation's coarse levels have the aggregates' √size vectors, not the
+    /// constants, as null space, which the pinned coarse solve assumes: classical only.
+    static func singularProblem(_ structure: GridStructure?, _ spec: SolverSpec) -> String? {
+        let o = (spec.options["amg"] as? AlgebraicMultigridSettings)?.options ?? AlgebraicMultigridOptions()
+        guard structure?.isSingular == true, o.algorithm == .aggregation else { return nil }
+        return "no side is Dirichlet, so A is singular; [solver.amg] algorithm = \"aggregation\" does not handle its null space: use \"classical\""
+    }
+
+    /// The hierarchy for `a`, reusing a sweep's previous one as `reuse` allows; on a singular
+    /// grid operator (no Dirichlet side) the constants are declared its null space.
+    static func hierarchy(_ a: CSRMatrix, _ structure: GridStructure?, _ options: (any ComponentOptions)?, carry: CarriedState?,
                           _ d: inout SolverDescription) throws -> AlgebraicMultigrid {
-        let o = (options as? AlgebraicMultigridSettings)?.options ?? AlgebraicMultigridOptions()
+        var o = (options as? AlgebraicMultigridSettings)?.options ?? AlgebraicMultigridOptions()
+        o.singular = structure?.isSingular == true
         let kept = carry?.value("amg", as: AlgebraicMultigrid.self)
         let samePattern = kept.map { $0.options == o && $0.hasPattern(of: a) } ?? false
         let amg: AlgebraicMultigrid
@@ -99,13 +109,13 @@ extension MethodEntry {
     /// Algebraic multigrid cycles as the solver.
     static let amg = MethodEntry(
         name: "amg", help: "algebraic multigrid cycles (Ruge–Stüben or smoothed aggregation; SPD matrices), [solver.amg]",
-        usesPreconditioner: false, iterative: true,
+        usesPreconditioner: false, iterative: true, solvesSingular: true,
         options: { try AlgebraicMultigridSettings.read($0) },
-        validate: { a, _, _ in SolverRegistry.symmetryProblem(a, "amg") },
+        validate: { a, structure, spec in SolverRegistry.symmetryProblem(a, "amg") ?? AlgebraicMultigridSettings.singularProblem(structure, spec) },
         workspace: { n, d, _ in Workspace.amg(n, d) + 16 * n },
         solve: { request, d in
             try SolverRegistry.cycleSolve(request, &d) { d in
-                try AlgebraicMultigridSettings.hierarchy(request.matrix, request.spec.options["amg"], carry: request.carry, &d)
+                try AlgebraicMultigridSettings.hierarchy(request.matrix, request.structure, request.spec.options["amg"], carry: request.carry, &d)
             }
         })
 }
@@ -114,11 +124,13 @@ extension PreconditionerEntry {
     /// One algebraic multigrid cycle per application.
     static let amg = PreconditionerEntry(
         name: "amg", help: "one algebraic multigrid V- or W-cycle (Ruge–Stüben or smoothed aggregation), [solver.amg]",
+        solvesSingular: true,
         options: { try AlgebraicMultigridSettings.read($0) },
-        validate: { a, _, spec in
+        validate: { a, structure, spec in
             let o = (spec.options["amg"] as? AlgebraicMultigridSettings)?.options ?? AlgebraicMultigridOptions()
             return SolverRegistry.symmetricCycleProblem(spec, "amg", cycle: o.cycle, preSmooth: o.preSmooth, postSmooth: o.postSmooth)
+                ?? AlgebraicMultigridSettings.singularProblem(structure, spec)
         },
         workspace: { n, d, _ in Workspace.amg(n, d) },
-        make: { a, _, options, carry, d in try AlgebraicMultigridSettings.hierarchy(a, options, carry: carry, &d) })
+        make: { a, structure, options, carry, d in try AlgebraicMultigridSettings.hierarchy(a, structure, options, carry: carry, &d) })
 }

@@ -62,7 +62,7 @@ extension MethodEntry {
     /// Geometric multigrid cycles as the solver.
     static let gmg = MethodEntry(
         name: "gmg", help: "geometric multigrid cycles, matrix-free on the grid (pde problems), [solver.gmg]",
-        usesPreconditioner: false, iterative: true,
+        usesPreconditioner: false, iterative: true, solvesSingular: true,
         options: { try MultigridOptions.read($0) },
         validate: { a, structure, _ in
             SolverRegistry.needsGrid(structure, "gmg") ?? SolverRegistry.symmetryProblem(a, "gmg")
@@ -78,7 +78,7 @@ extension MethodEntry {
 extension PreconditionerEntry {
     /// One geometric multigrid cycle per application.
     static let gmg = PreconditionerEntry(
-        name: "gmg", help: "one geometric multigrid V- or W-cycle (pde problems), [solver.gmg]",
+        name: "gmg", help: "one geometric multigrid V- or W-cycle (pde problems), [solver.gmg]", solvesSingular: true,
         options: { try MultigridOptions.read($0) },
         validate: { _, structure, spec in
             if let problem = SolverRegistry.needsGrid(structure, "gmg") { return problem }

@@ -14,6 +14,7 @@ extension PreconditionerEntry {
     /// Symmetric SOR, `[solver.ssor] omega`.
     static let ssor = PreconditionerEntry(
         name: "ssor", help: "symmetric SOR, [solver.ssor] omega in (0, 2), default 1",
+        solvesSingular: true,
         options: { r in
             guard let r else { return SSORPreconditioner.Options() }
             let omega = try r.double("omega", default: 1)

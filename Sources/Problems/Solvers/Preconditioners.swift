@@ -3,11 +3,11 @@ import Krylov
 import LinearAlgebra
 
 extension PreconditionerEntry {
-    static let none = PreconditionerEntry(name: "none", help: "no preconditioning") { a, _, _, _, _ in
+    static let none = PreconditionerEntry(name: "none", help: "no preconditioning", solvesSingular: true) { a, _, _, _, _ in
         IdentityPreconditioner(size: a.rows)
     }
 
-    static let jacobi = PreconditionerEntry(name: "jacobi", help: "diagonal scaling, M = diag(A)",
+    static let jacobi = PreconditionerEntry(name: "jacobi", help: "diagonal scaling, M = diag(A)", solvesSingular: true,
                                             workspace: { n, _, _ in 8 * n }) { a, _, _, _, _ in
         try JacobiPreconditioner(a)
     }

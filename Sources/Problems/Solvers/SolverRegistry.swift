@@ -61,13 +61,16 @@ public struct PreconditionerEntry: Sendable {
     public let make: @Sendable (CSRMatrix, GridStructure?, (any ComponentOptions)?, CarriedState?, inout SolverDescription) throws -> any Preconditioner
     /// Bytes it allocates for a grid problem of n unknowns on d axes (the memory check).
     public let workspace: WorkspaceModel
+    /// It stays well defined on a singular (all-Neumann or periodic) grid operator.
+    public let solvesSingular: Bool
 
-    init(name: String, help: String,
+    init(name: String, help: String, solvesSingular: Bool = false,
          options: @escaping @Sendable (TableReader?) throws -> (any ComponentOptions)? = { _ in nil },
          validate: @escaping @Sendable (CSRMatrix, GridStructure?, SolverSpec) -> String? = { _, _, _ in nil },
          workspace: @escaping WorkspaceModel = { _, _, _ in 0 },
          make: @escaping @Sendable (CSRMatrix, GridStructure?, (any ComponentOptions)?, CarriedState?, inout SolverDescription) throws -> any Preconditioner) {
-        self.name = name; self.help = help; self.options = options; self.validate = validate; self.workspace = workspace; self.make = make
+        self.name = name; self.help = help; self.solvesSingular = solvesSingular; self.options = options; self.validate = validate
+        self.workspace = workspace; self.make = make
     }
 
     /// Builds the preconditioner with the options `spec` holds for it.
@@ -98,16 +101,19 @@ public struct MethodEntry: Sendable {
     /// Bytes it allocates (its own vectors, factors, hierarchies) for a grid problem of n
     /// unknowns on d axes, besides the matrix and the problem's vectors (the memory check).
     public let workspace: WorkspaceModel
+    /// It solves a consistent singular system (all-Neumann or periodic grid operator, constant
+    /// null space; the study removes the right-hand side's mean and the solution's).
+    public let solvesSingular: Bool
 
     init(name: String, help: String, usesPreconditioner: Bool, iterative: Bool, needsSymmetricPreconditioner: Bool = false,
-         acceptsInitialGuess: Bool = false,
+         acceptsInitialGuess: Bool = false, solvesSingular: Bool = false,
          options: @escaping @Sendable (TableReader?) throws -> (any ComponentOptions)? = { _ in nil },
          validate: @escaping @Sendable (CSRMatrix, GridStructure?, SolverSpec) -> String? = { _, _, _ in nil },
          workspace: @escaping WorkspaceModel = { n, _, _ in 40 * n },
          solve: @escaping @Sendable (SolveRequest, inout SolverDescription) throws -> (x: [Double], result: SolveResult)) {
         self.name = name; self.help = help; self.usesPreconditioner = usesPreconditioner; self.iterative = iterative
         self.needsSymmetricPreconditioner = needsSymmetricPreconditioner
-        self.acceptsInitialGuess = acceptsInitialGuess
+        self.acceptsInitialGuess = acceptsInitialGuess; self.solvesSingular = solvesSingular
         self.options = options; self.validate = validate; self.workspace = workspace; self.solve = solve
     }
 }
