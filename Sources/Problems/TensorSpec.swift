@@ -18,8 +18,9 @@ import Storage
 /// ```
 /// Instead of `function`, a multi-particle potential Σ_ν q_ν p(|x − x_ν|) in 3D:
 /// `particles = "lattice.csv"` (columns x, y, z, charge; a header line is allowed) and
-/// `kernel = "newton_long_range"` (erf(r/σ)/r, `sigma`), `"slater"` (exp(−λr), `lambda`) or
-/// `"yukawa_long_range"` (erf(r/σ) exp(−κr)/r, `sigma`, `kappa`).
+/// `kernel = "newton_long_range"` (erf(r/σ)/r, `sigma`), `"slater"` (exp(−λr), `lambda`),
+/// `"slater_long_range"` (`sigma`, `lambda`) or `"yukawa_long_range"` (`sigma`, `kappa`); the
+/// long-range parts are defined in `ParticlePotential`.
 public struct TensorSpec: PhysicsSection, Equatable {
     public static let kind = "tensor"
     public static let help = "a function of 1–4 variables in the Chebyshev–Tucker format (or Tucker of a sampled grid): ranks, error, evaluation time"
@@ -122,7 +123,9 @@ public struct TensorSpec: PhysicsSection, Equatable {
 
 /// Σ_ν q_ν p(|x − x_ν|) over a particle set read from CSV (x, y, z, charge).
 public struct ParticlePotential: Sendable {
-    public enum Kernel: String, Sendable, CaseIterable { case newtonLongRange = "newton_long_range", slater, yukawaLongRange = "yukawa_long_range" }
+    public enum Kernel: String, Sendable, CaseIterable {
+        case newtonLongRange = "newton_long_range", slater, slaterLongRange = "slater_long_range", yukawaLongRange = "yukawa_long_range"
+    }
     public var kernel: Kernel
     public var sigma: Double
     public var lambda: Double
@@ -152,13 +155,33 @@ public struct ParticlePotential: Sendable {
         guard charges.count <= 100_000 else { throw r.error("particles", "\(path): \(charges.count) particles; at most 10⁵") }
     }
 
-    /// p(r), finite at r = 0 for the long-range kernels (their limits 2/(σ√π) and 2/(σ√π)).
+    /// p(r). The long-range parts are the range separation of Benner, Khoromskaia and
+    /// Khoromskij (SISC 2018): write the kernel as a superposition of Gaussians e^{−r²t} and keep
+    /// the wide ones, t ≤ 1/σ². That leaves an entire function of r² — smooth at the particles,
+    /// so the Chebyshev series converge geometrically — which is what the Chebyshev–Tucker format
+    /// approximates; the short-range rest is local. With 1/r = (2/√π)∫₀^∞ e^{−r²s²} ds the cut
+    /// gives erf(r/σ)/r. With e^{−λr} = (λ/(2√π))∫₀^∞ t^{−3/2} e^{−λ²/(4t)} e^{−r²t} dt it gives
+    ///
+    ///     ½ [e^{−λr} erfc(λσ/2 − r/σ) + e^{λr} erfc(λσ/2 + r/σ)],
+    ///
+    /// and with e^{−κr}/r = (2/√π)∫₀^∞ e^{−r²s² − κ²/(4s²)} ds
+    ///
+    ///     [e^{−κr} erfc(κσ/2 − r/σ) − e^{κr} erfc(κσ/2 + r/σ)] / (2r),
+    ///
+    /// whose limit at r = 0 is 2e^{−(κσ/2)²}/(σ√π) − κ erfc(κσ/2) (erf(r/σ)/r at κ = 0). (The
+    /// product erf(r/σ) e^{−κr}/r would keep e^{−κr}'s cusp at every particle.)
     public func kernelValue(_ r: Double) -> Double {
+        let smallR = 1e-5 * sigma  // below it the cancellation in the Yukawa bracket exceeds the O(r²) of the limit
         switch kernel {
         case .newtonLongRange: return r < 1e-8 * sigma ? 2 / (sigma * Double.pi.squareRoot()) : erf(r / sigma) / r
         case .slater: return exp(-lambda * r)
+        case .slaterLongRange:
+            let a = lambda * sigma / 2
+            return 0.5 * (exp(-lambda * r) * erfc(a - r / sigma) + exp(lambda * r) * erfc(a + r / sigma))
         case .yukawaLongRange:
-            return r < 1e-8 * sigma ? 2 / (sigma * Double.pi.squareRoot()) : erf(r / sigma) * exp(-kappa * r) / r
+            let a = kappa * sigma / 2
+            if r < smallR { return 2 * exp(-a * a) / (sigma * Double.pi.squareRoot()) - kappa * erfc(a) }
+            return (exp(-kappa * r) * erfc(a - r / sigma) - exp(kappa * r) * erfc(a + r / sigma)) / (2 * r)
         }
     }
 
@@ -177,6 +200,7 @@ public struct ParticlePotential: Sendable {
         switch kernel {
         case .newtonLongRange: out.append(("sigma", .double(sigma)))
         case .slater: out.append(("lambda", .double(lambda)))
+        case .slaterLongRange: out += [("sigma", .double(sigma)), ("lambda", .double(lambda))]
         case .yukawaLongRange: out += [("sigma", .double(sigma)), ("kappa", .double(kappa))]
         }
         return out
