@@ -7,9 +7,15 @@ a missing input drops its rows, it never invents them.
 import csv, datetime, json, os, sys
 
 rows = []
+# The date of each benchmark family's run: its newest JSON-lines file (a family can be rerun on
+# its own; its CSV then carries that run's date, not the day the report was written).
+family_date = {}
 for path in sys.argv[1:]:
     with open(path) as f:
         rows += [json.loads(line) for line in f if line.strip().startswith("{")]
+    family = os.path.basename(path).split("_")[0]
+    day = datetime.date.fromtimestamp(os.path.getmtime(path)).isoformat()
+    family_date[family] = max(family_date.get(family, day), day)
 # A case measured in several alternating rounds (bench.sh does this for the short spectral
 # solves, whose timings swing ±20 % on a shared machine) is reported by its median round.
 groups = {}
@@ -35,6 +41,9 @@ def version(tool, case):
 
 
 def write_csv(name, records):
+    stem = name[:-len(".csv")]
+    day = max([family_date[f] for f in {"core": ["core", "darcy"]}.get(stem, [stem]) if f in family_date] or [today])
+    records = [[day] + list(r[1:]) for r in records]
     path = os.path.join("bench", "results", name)
     tmp = path + ".tmp"
     with open(tmp, "w", newline="") as f:
@@ -275,6 +284,16 @@ for fname, title in [("newton", "erf(|x|/0.1)/|x|"), ("runge", "1/(1 + 25|x|²)"
                                             what, f"{ours['build_s']:.3f} s", f"{peer['tucker_s']:.2f} s", lower_is_better=False))
             else:
                 table.append((what + " (no target at 128³)", f"{ours['build_s']:.3f} s", f"{peer['tucker_s']:.2f} s", f"{peer['tucker_s'] / ours['build_s']:.0f}", "", ""))
+# The multi-particle lattices: ranks and time per evaluation against direct summation (no target).
+for L in (4, 6, 8):
+    for kernel in ("newton_long_range", "slater_long_range", "yukawa_long_range"):
+        case = f"tensor_lattice{L}_{kernel}"
+        ours, peer = by.get(("pdekit", case)), by.get(("numpy", case))
+        if not ours or not peer:
+            continue
+        table.append((f"{L}³ lattice ({ours['particles']} charges), {kernel} (σ = 0.3) to 1e-6: ranks {ours['ranks']}, degree {ours['degrees']}, "
+                      f"error {ours['max_error']:.1e}, build {ours['build_s']:.2f} s; time per point, format vs direct summation ({peer['version']}, no target)",
+                      f"{ours['evaluation_us']:.2f} µs", f"{peer['direct_us']:.2f} µs", f"{peer['direct_us'] / ours['evaluation_us']:.0f}", "", ""))
 tensor_records = [x for x in tensor_records if x]
 if tensor_records:
     write_csv("tensor.csv", tensor_records)
@@ -363,7 +382,9 @@ start, end = "<!-- bench:begin -->", "<!-- bench:end -->"
 if start in readme and end in readme:
     head, rest = readme.split(start, 1)
     _, tail = rest.split(end, 1)
-    stamp = (f"Measured {today} by `make bench` on this project's 2-core machine: one run, ratios within the run; "
+    days = sorted(set(family_date.values())) or [today]
+    when = days[0] if len(days) == 1 else f"{days[0]} to {days[-1]} (each family in one run; the CSVs' date column says which day)"
+    stamp = (f"Measured {when} by `make bench` on this project's 2-core machine: one run per benchmark family, ratios within the run; "
              "the millisecond FFT solves are the median of three alternating rounds. In the default rows every "
              "tool uses the machine as installed: pdekit's kernels run on both cores, Debian's PETSc runs one "
              "process whose vector operations call the threaded OpenBLAS, SciPy's FFT uses 1 or all workers "
