@@ -142,13 +142,28 @@ public struct ChebyshevTucker: Sendable {
         return a
     }
 
-    /// Adaptive degrees: every axis starts at 17 points and grows until the Chebyshev
-    /// coefficients of its last quarter fall below `tolerance` times the largest, over all
-    /// fibres (coefficient decay, as Chebfun's cut-off rule in spirit), or `maxPoints`. Each step
-    /// predicts the count from the decay rate seen so far (`nextPointCount`), at most doubling.
+    /// Adaptive degrees. First a probe (`probeCutoffs`): along a few lines per axis, cheap 1D
+    /// interpolants find the index m_k beyond which the Chebyshev coefficients stay small, and
+    /// the tensor grid is sampled once with m_k plus an eighth (at least 8) points per axis.
+    /// Then the check on the whole coefficient tensor: every axis's coefficients from m_k on
+    /// must be below `tolerance` times the largest, over all fibres. An axis the probe could not
+    /// settle, or that fails the check (a feature the probe lines missed), falls back to the
+    /// growth rule: from 17 points, its last quarter must fall below the tolerance (coefficient
+    /// decay, as Chebfun's cut-off rule in spirit), each step predicting the count from the
+    /// decay rate seen so far (`nextPointCount`), at most doubling, up to `maxPoints`.
+    ///
+    /// The probe saves the intermediate full-tensor steps and the last-quarter margin: the
+    /// 1/(1 + 25|x|²) build at 1e-7 went 17³ → 33³ → 65³ → 121³ samples before it, and 97³ after.
     public static func adaptive(box: [(Double, Double)], tolerance: Double, maxPoints: Int = 257,
                                 _ f: ([Double]) -> Double) throws -> ChebyshevTucker {
-        var points = [Int](repeating: 17, count: box.count)
+        let probed = try probeCutoffs(box: box, tolerance: tolerance, maxPoints: maxPoints, f)
+        // checkFrom[k]: the first coefficient index of axis k that must be below the tolerance
+        // (nil: the last quarter, the growth rule).
+        var checkFrom: [Int?] = probed
+        var points = probed.map { cut -> Int in
+            guard let m = cut else { return 17 }
+            return min(maxPoints, smooth(max(17, m + max(8, m / 8))))
+        }
         var resolved = [Bool](repeating: false, count: box.count)
         var capped = false
         while true {
@@ -156,9 +171,11 @@ public struct ChebyshevTucker: Sendable {
             let largest = c.values.reduce(0) { max($0, abs($1)) }
             for k in 0..<box.count where !resolved[k] {
                 let (outer, n, inner) = c.split(k)
+                let from = min(checkFrom[k] ?? (3 * n / 4), 3 * n / 4)
                 var tail = 0.0
-                for a in 0..<outer { for i in (3 * n / 4)..<n { for b in 0..<inner { tail = max(tail, abs(c.values[(a * n + i) * inner + b])) } } }
+                for a in 0..<outer { for i in from..<n { for b in 0..<inner { tail = max(tail, abs(c.values[(a * n + i) * inner + b])) } } }
                 if tail <= tolerance * largest { resolved[k] = true } else if points[k] >= maxPoints { resolved[k] = true; capped = true }
+                else { checkFrom[k] = nil }
             }
             if resolved.allSatisfy({ $0 }) {
                 var t = try ChebyshevTucker(box: box, coefficients: c, tolerance: tolerance)
@@ -169,6 +186,52 @@ public struct ChebyshevTucker: Sendable {
                 points[k] = min(maxPoints, nextPointCount(c, axis: k, target: tolerance * largest))
             }
         }
+    }
+
+    /// Per axis, the coefficient index beyond which f's Chebyshev coefficients along probe lines
+    /// stay below a quarter of `tolerance` times the largest seen (nil when 257 points do not
+    /// resolve a line: a cusp or near-singularity, left to the growth rule). The lines run along
+    /// axis k through the box's centre and 11 pseudo-random points (a fixed sequence), sampled
+    /// at 17, 33, 65, … Lobatto points until each line's last quarter is below the threshold.
+    /// The quarter is a margin for the lines' scale (a line through a peak has larger
+    /// coefficients than the tensor's average); the full check afterwards decides.
+    static func probeCutoffs(box: [(Double, Double)], tolerance: Double, maxPoints: Int,
+                             _ f: ([Double]) -> Double) throws -> [Int?] {
+        let d = box.count, lines = 12
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func uniform() -> Double {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Double(state >> 11) / Double(1 << 53)
+        }
+        let bases: [[Double]] = (0..<lines).map { line in
+            box.map { b in b.0 + (b.1 - b.0) * (line == 0 ? 0.5 : uniform()) }
+        }
+        var cutoffs: [Int?] = []
+        for k in 0..<d {
+            var n = 17, cutoff: Int? = nil
+            while true {
+                let transform = try ChebyshevTransform(points: [n])
+                let nodes = ChebyshevTransform.lobattoPoints(n).map { box[k].0 + (box[k].1 - box[k].0) * ($0 + 1) / 2 }
+                var all: [[Double]] = []
+                for base in bases {
+                    var x = base
+                    let values = nodes.map { t -> Double in x[k] = t; return f(x) }
+                    guard values.allSatisfy(\.isFinite) else { all = []; break }
+                    all.append(transform.coefficients(fromValues: values))
+                }
+                guard !all.isEmpty else { break }  // not finite on a line: the sampling reports where
+                let threshold = 0.25 * tolerance * all.map { $0.map(abs).max() ?? 0 }.max()!
+                let tail = all.map { c in c[(3 * n / 4)...].map(abs).max() ?? 0 }.max()!
+                if tail <= threshold {
+                    cutoff = all.map { c in (c.lastIndex { abs($0) > threshold } ?? 0) + 1 }.max()!
+                    break
+                }
+                if n >= maxPoints { break }
+                n = min(maxPoints, 2 * (n - 1) + 1)
+            }
+            cutoffs.append(cutoff)
+        }
+        return cutoffs
     }
 
     /// The next number of points for an unresolved axis: from the geometric decay of its
