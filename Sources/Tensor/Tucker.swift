@@ -53,7 +53,11 @@ public struct TuckerTensor: Sendable {
         var core = x
         var factors: [DenseMatrix] = []
         for k in 0..<x.order {
-            let svd = try leftSingular(core.unfolding(k))
+            // Mode 0's unfolding transposed is the C-order data itself read column-major
+            // (inner × n₀): the QR route of `leftSingular` takes it without two copies.
+            let svd = k == 0 && core.values.count / core.shape[0] > 2 * core.shape[0]
+                ? try leftSingularOfTransposed(DenseMatrix(rows: core.values.count / core.shape[0], columns: core.shape[0], values: core.values))
+                : try leftSingular(core.unfolding(k))
             let u = leading(svd, rank(svd.singularValues, mode: k, truncation, budget))
             factors.append(u)
             core = core.modeProduct(u, mode: k, transpose: true)
@@ -121,12 +125,16 @@ public struct TuckerTensor: Sendable {
     /// A = Rᵀ Qᵀ has Rᵀ's left singular vectors and singular values) is much cheaper than the SVD
     /// of A itself, and as accurate: nothing is squared, unlike a Gram matrix.
     static func leftSingular(_ a: DenseMatrix) throws -> (u: DenseMatrix, singularValues: [Double]) {
-        if a.columns > 2 * a.rows {
-            let r = try QRDecomposition.triangularFactor(a.transposed)
-            let svd = try SingularValueDecomposition(r.transposed)
-            return (svd.u, svd.singularValues)
-        }
+        if a.columns > 2 * a.rows { return try leftSingularOfTransposed(a.transposed) }
         let svd = try SingularValueDecomposition(a)
+        return (svd.u, svd.singularValues)
+    }
+
+    /// Left singular vectors of Aᵀ for a tall A (m ≫ n): A = QR, so Aᵀ = Rᵀ Qᵀ has the left
+    /// singular vectors and singular values of the n × n matrix Rᵀ.
+    static func leftSingularOfTransposed(_ a: DenseMatrix) throws -> (u: DenseMatrix, singularValues: [Double]) {
+        let r = try QRDecomposition.triangularFactor(a)
+        let svd = try SingularValueDecomposition(r.transposed)
         return (svd.u, svd.singularValues)
     }
 }
