@@ -86,24 +86,19 @@ extension CSRMatrix {
         guard total < Int(Index.max) else {
             throw LinearAlgebraError.invalidArgument("the product has \(total) nonzeros, beyond the 32-bit index range")
         }
-        let cols = [Index](unsafeUninitializedCapacity: total) { buffer, count in
-            var offset = 0
-            for block in blocks {
-                _ = UnsafeMutableBufferPointer(rebasing: buffer[offset..<(offset + block.stored)])
-                    .initialize(from: block.cols.prefix(block.stored))
-                offset += block.stored
+        /// The blocks' first `stored` entries, one after the other, in an exact-size array.
+        func concatenated<T>(_ part: (Block) -> UnsafeMutableBufferPointer<T>) -> [T] {
+            [T](unsafeUninitializedCapacity: total) { buffer, count in
+                var offset = 0
+                for block in blocks {
+                    _ = UnsafeMutableBufferPointer(rebasing: buffer[offset..<(offset + block.stored)])
+                        .initialize(from: part(block).prefix(block.stored))
+                    offset += block.stored
+                }
+                count = total
             }
-            count = total
         }
-        let vals = [Double](unsafeUninitializedCapacity: total) { buffer, count in
-            var offset = 0
-            for block in blocks {
-                _ = UnsafeMutableBufferPointer(rebasing: buffer[offset..<(offset + block.stored)])
-                    .initialize(from: block.vals.prefix(block.stored))
-                offset += block.stored
-            }
-            count = total
-        }
+        let cols = concatenated(\.cols), vals = concatenated(\.vals)
         return CSRMatrix(uncheckedRows: rows, columns: b.columns, rowPointers: rp, columnIndices: cols, values: vals)
     }
 
