@@ -97,6 +97,21 @@ python3 -c "import numpy as np; np.savetxt('bench/work/rb_test.csv', np.random.d
 "$BIN/pdekit-bench" rb --m 227 --size 16 --test bench/work/rb_test.csv > bench/work/rb_pdekit.jsonl
 "$BIN/pdekit-bench" rb --m 319 --size 16 --test bench/work/rb_test.csv --suffix _n1e5 | grep '"rb_thermalblock_n1e5"' > bench/work/rb_pdekit_n1e5.jsonl
 python3 bench/peers/rb.py --size 16 --test bench/work/rb_test.csv > bench/work/rb_pymor.jsonl 2> bench/work/rb_pymor.log
+say "rb: many-query sweep over the saved reduced model (10^4 parameters, --jobs 2; with and without case folders)"
+"$BIN/pdekit" run problems/thermal_block.toml -o bench/work/rb_model --quiet
+python3 - "$BIN/pdekit" > bench/work/rb_sweep_pdekit.jsonl <<'PY'
+import json, shutil, subprocess, sys, time
+binary = sys.argv[1]
+out = {"tool": "pdekit", "version": "pdekit 0.1.0", "case": "rb_online_sweep"}
+for label, folders, samples in (("lean", "false", 10000), ("folders", "true", 2000)):
+    shutil.rmtree(f"bench/work/rb_sweep_{label}", ignore_errors=True)
+    t = time.perf_counter()
+    subprocess.run([binary, "sweep", "problems/thermal_block_online_sweep.toml", "-o", f"bench/work/rb_sweep_{label}", "--jobs", "2",
+                    "--set", 'reduced_model.model="../bench/work/rb_model"', "--set", f"output.case_folders={folders}",
+                    "--set", f"sweep.samples={samples}"], check=True, capture_output=True)
+    out[f"cases_per_s_{label}"] = samples / (time.perf_counter() - t)
+print(json.dumps(out))
+PY
 say "rb: nonintrusive EIM of inclusion families on 100 x 100 (PEERS.md's reference figures)"
 "$BIN/pdekit-bench" rb-eim > bench/work/rb_eim_pdekit.jsonl
 

@@ -369,6 +369,12 @@ if ours and peer:
             rb_records.append(ratio(f"rb_thermalblock_N{n}_error_vs_pymor", o["max_energy_error"], q["max_energy_error"], 1.0, "pdekit/pyMOR",
                                     f"Thermal block, largest relative energy-norm error on 20 random parameters at N = {n} (pdekit FD vs {pv} P1, each against its own truth)",
                                     f"{o['max_energy_error']:.1e}", f"{q['max_energy_error']:.1e}"))
+sw = by.get(("pdekit", "rb_online_sweep"))
+if sw:
+    rb_records.append(ratio("rb_online_sweep_cases_per_s", sw["cases_per_s_lean"], 1000, 1.0, "cases/s / 1000",
+                            "pdekit sweep over the saved reduced model (problems/thermal_block_online_sweep.toml): 10⁴ random parameters, --jobs 2, "
+                            f"[output] case_folders = false, wall time incl. start-up (with a folder per case: {sw['cases_per_s_folders']:.0f} cases/s)",
+                            f"{sw['cases_per_s_lean']:.0f} cases/s", "", lower_is_better=False))
 rb_records = [x for x in rb_records if x]
 if rb_records:
     write_csv("rb.csv", rb_records)

@@ -72,11 +72,16 @@ public struct ProblemSpec: Sendable {
     /// Every file the problem reads: the problem file and its data files. An output folder
     /// that holds one of them is never replaced.
     public var inputFiles: [URL] {
-        var urls = [URL(fileURLWithPath: document.path)]
-        urls += physics.dataFiles.map(document.resolve)
-        urls += solver.componentsInUse.flatMap { solver.options[$0]?.dataFiles ?? [] }.map(document.resolve)
-        if let r = output.reference { urls.append(document.resolve(r)) }
-        return urls
+        [URL(fileURLWithPath: document.path)] + dataFileNames.map(document.resolve)
+    }
+
+    /// The data files as the problem names them (relative to its folder), unresolved: a sweep
+    /// of 10⁴ cases sharing them resolves each name once instead of once per case.
+    public var dataFileNames: [String] {
+        var names = physics.dataFiles
+        names += solver.componentsInUse.flatMap { solver.options[$0]?.dataFiles ?? [] }
+        if let r = output.reference { names.append(r) }
+        return names
     }
 
     /// The resolved configuration, as written to `run.toml`.

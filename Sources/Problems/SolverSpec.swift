@@ -151,6 +151,9 @@ public struct OutputSpec: Sendable, Equatable {
     public var stack = false
     /// Also write VTK XML ImageData (solution.vti; a sweep adds cases.pvd).
     public var vtk = false
+    /// A sweep writes one folder per case (default); false keeps only sweep.csv's rows — many
+    /// cheap cases (a reduced model's online queries) spend most of their time on the folders.
+    public var caseFolders = true
 
     public init(directory: String? = nil, format: String = "toml", history: Bool = true, reference: String? = nil) {
         self.directory = directory; self.format = format; self.history = history; self.reference = reference
@@ -165,6 +168,10 @@ public struct OutputSpec: Sendable, Equatable {
         reference = try r.string("reference")
         stack = try r.bool("stack", default: false)
         vtk = try r.bool("vtk", default: false)
+        caseFolders = try r.bool("case_folders", default: true)
+        if !caseFolders && (stack || vtk) {
+            throw r.error("case_folders", "false leaves no case folders for \(stack ? "stack" : "vtk") = true to collect; keep the folders or drop \(stack ? "stack" : "vtk")")
+        }
         if let reference, !FileManager.default.fileExists(atPath: r.document.resolve(reference).path) {
             throw r.error("reference", "\(reference): no such file")
         }
@@ -178,6 +185,7 @@ public struct OutputSpec: Sendable, Equatable {
         if let reference { t["reference"] = .string(reference) }
         if stack { t["stack"] = .bool(true) }
         if vtk { t["vtk"] = .bool(true) }
+        if !caseFolders { t["case_folders"] = .bool(false) }
         return t
     }
 }

@@ -224,6 +224,16 @@ public struct ReducedBasisModel: Sendable {
 
     /// The reduced coefficients c(μ) (u_N = V c) and the bound Δ(μ) on ‖u − u_N‖_X.
     public func solveReduced(_ mu: [Double]) throws -> (coefficients: [Double], bound: Double) {
+        let s = try solveWithCompliance(mu)
+        return (s.coefficients, s.bound)
+    }
+
+    /// `solveReduced` and the compliance output s(μ) = f(u(μ); μ), the classical output of a
+    /// symmetric problem (for the thermal block, the average temperature on the heated side):
+    /// s_N = f(u_N) = fᵀc costs O(N), and since a(u_N, e) = r(u_N) = 0 (Galerkin),
+    /// s − s_N = a(e, e; μ) = r(e) ≤ ‖r‖_X' ‖e‖_X ≤ ‖r‖²_X' / α_LB: a one-sided bound,
+    /// 0 ≤ s − s_N ≤ Δ_s (Rozza, Huynh and Patera 2008, §4.3).
+    public func solveWithCompliance(_ mu: [Double]) throws -> (coefficients: [Double], bound: Double, compliance: Double, complianceBound: Double) {
         let theta = operatorCoefficients(mu), phi = loadCoefficients(mu)
         let n = size
         var a = DenseMatrix(rows: n, columns: n)
@@ -242,7 +252,8 @@ public struct ReducedBasisModel: Sendable {
         for i in w.indices { var s = 0.0; for j in w.indices { s += ll[i, j] * w[j] }; r2 += w[i] * s }
         // min-θ needs θ_q(μ) > 0 for every term; otherwise no bound is known.
         let alpha = zip(theta, referenceCoefficients).map { $0 / $1 }.min() ?? 1
-        return (c, alpha > 0 ? max(r2, 0).squareRoot() / alpha : .infinity)
+        let compliance = zip(f, c).reduce(0) { $0 + $1.0 * $1.1 }
+        return (c, alpha > 0 ? max(r2, 0).squareRoot() / alpha : .infinity, compliance, alpha > 0 ? max(r2, 0) / alpha : .infinity)
     }
 
     /// The model of the first `n` basis vectors: the basis is nested, so this is the model the

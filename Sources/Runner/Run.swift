@@ -20,6 +20,9 @@ public enum Run {
         public var quiet = false
         /// fsync every file (a sweep turns this off and syncs its finished cases in batches).
         public var durable = true
+        /// Write the output folder; a sweep with `[output] case_folders = false` keeps only the
+        /// case's row (the outcome is returned, nothing is written).
+        public var writeFolder = true
         public init() {}
     }
 
@@ -57,12 +60,15 @@ public enum Run {
         // that pdekit may not replace is refused before any work is done.
         let (dirPath, option) = options.outputDirectory.map { ($0, options.outputOption) }
             ?? spec.output.directory.map { ($0, "\(path): [output] directory") } ?? ("outputs/\(spec.name)", "output folder")
-        try OutputGuard.check(dirPath, kind: .run, option: option, inputs: spec.inputFiles)
+        if options.writeFolder { try OutputGuard.check(dirPath, kind: .run, option: option, inputs: spec.inputFiles) }
         let study = try Studies.study(for: spec)
         try MemoryBudget.check(spec)
         let context = StudyContext(path: path, view: options.view, monitor: options.monitor, progress: options.progress,
-                                   write: write, carry: carry)
+                                   write: write, carry: carry, writesArrays: options.writeFolder)
         let outcome = try study.solve(spec, context)
+        guard options.writeFolder else {
+            return Report(name: spec.name, outputDirectory: URL(fileURLWithPath: dirPath), outcome: outcome)
+        }
 
         let folder = try OutputFolder(destination: dirPath, option: option, inputs: spec.inputFiles)
         defer { folder.discard() }

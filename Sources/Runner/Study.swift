@@ -41,6 +41,9 @@ public struct StudyContext {
     public var write: @Sendable (String) -> Void
     /// State kept from the previous case of a sweep worker's chain; nil for a single run.
     public var carry: CarriedState?
+    /// False when nothing will be written (a sweep case with `[output] case_folders = false`):
+    /// a study may skip arrays that only the output folder would hold.
+    public var writesArrays = true
 }
 
 /// A named array of results, written as `<name>.npy`.

@@ -77,8 +77,9 @@ public enum Sweep {
         }
 
         // The folder must be new, empty, or this same sweep's (its manifest's fingerprint).
-        let fingerprint = Self.fingerprint(specs)
-        try OutputGuard.check(dirPath, kind: .sweep, option: option, inputs: specs.flatMap(\.inputFiles))
+        let inputs = Self.inputFiles(specs)
+        let fingerprint = Self.fingerprint(specs, dataFiles: inputs.data)
+        try OutputGuard.check(dirPath, kind: .sweep, option: option, inputs: inputs.all)
         if let manifest = OutputGuard.Manifest.read(in: dir) {
             guard manifest.fingerprint == fingerprint else {
                 throw RunError(.badInput, "\(option) \(dirPath): holds a sweep with other cases (a parameter, the grid or another setting differs from \(path)); run this sweep in a new folder, or restore the file to continue that one")
@@ -151,11 +152,12 @@ public enum Sweep {
                 caseOptions.outputOption = "case folder"
                 caseOptions.quiet = true
                 caseOptions.durable = false  // made durable in batches by SweepState.flush
+                caseOptions.writeFolder = specs[i].output.caseFolders
                 var report: Run.Report?, failure: RunError?
                 do { report = try Run.execute(specs[i], path: path, options: caseOptions, carry: carry, write: { _ in }) }
                 catch { failure = RunError.classify(error, file: "\(path) case \(i)") }
                 let row = SweepTable.row(index: i, values: cases[i], study: columns, report: report, error: failure, previous: previous,
-                                         wall: Date().timeIntervalSince(t0), folder: report == nil ? "" : caseFolder(i))
+                                         wall: Date().timeIntervalSince(t0), folder: report == nil || !caseOptions.writeFolder ? "" : caseFolder(i))
                 state.record(row: row, table: table, ok: report?.reason.converged, progress: progress)
                 previous = i
               }
@@ -208,14 +210,28 @@ public enum Sweep {
     /// A digest (FNV-1a, 64 bits) of every case's resolved configuration and of the data files
     /// the cases read: `--resume` and other shards continue a folder only when their cases are
     /// the same ones, on the same data.
-    static func fingerprint(_ specs: [ProblemSpec]) -> String {
+    /// The cases' input files without repeats (`all`: problem files and data files; `data`: the
+    /// data files' paths), each distinct name resolved once.
+    static func inputFiles(_ specs: [ProblemSpec]) -> (all: [URL], data: [String]) {
+        var seen = Set<String>(), all: [URL] = [], data: [String] = []
+        for spec in specs {
+            let base = spec.document.directory.path + "\u{0}"
+            if seen.insert(spec.document.path).inserted { all.append(URL(fileURLWithPath: spec.document.path)) }
+            for name in spec.dataFileNames where seen.insert(base + name).inserted {
+                let url = spec.document.resolve(name)
+                all.append(url)
+                if !data.contains(url.path) { data.append(url.path) }
+            }
+        }
+        return (all, data)
+    }
+
+    static func fingerprint(_ specs: [ProblemSpec], dataFiles: [String]) -> String {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         func mix(_ bytes: some Sequence<UInt8>) { for b in bytes { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 } }
-        var dataFiles: [String] = []
         for spec in specs {
             mix(RecordWriter.toml(spec.resolved).utf8)
             mix([0x1e])  // record separator between cases
-            for url in spec.inputFiles.dropFirst() where !dataFiles.contains(url.path) { dataFiles.append(url.path) }
         }
         for path in dataFiles.sorted() {
             mix(path.utf8)

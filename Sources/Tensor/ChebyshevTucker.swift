@@ -163,7 +163,7 @@ public struct ChebyshevTucker: Sendable {
     /// decay rate seen so far (`nextPointCount`), at most doubling, up to `maxPoints`.
     ///
     /// The probe saves the intermediate full-tensor steps and the last-quarter margin: the
-    /// 1/(1 + 25|x|²) build at 1e-7 went 17³ → 33³ → 65³ → 121³ samples before it, and 97³ after.
+    /// 1/(1 + 25|x|²) build at 1e-7 went 17³ → 33³ → 65³ → 121³ samples before it, and 102³ after.
     public static func adaptive(box: [(Double, Double)], tolerance: Double, maxPoints: Int = 257,
                                 _ f: ([Double]) -> Double) throws -> ChebyshevTucker {
         let probed = try probeCutoffs(box: box, tolerance: tolerance, maxPoints: maxPoints, f)

@@ -690,7 +690,25 @@ final class ReducedBasisCLITests: CLITestCase {
         XCTAssertEqual(sweep.status, 0, sweep.stderr)
         let table = try String(contentsOf: work.appendingPathComponent("tbs/sweep.csv"), encoding: .utf8)
         XCTAssertEqual(table.split(separator: "\n").count, 51)
-        XCTAssertTrue(table.split(separator: "\n")[0].contains("bound,relative_bound,online_seconds"), table)
+        XCTAssertTrue(table.split(separator: "\n")[0].contains("compliance,compliance_bound,bound,relative_bound,online_seconds"), table)
+        // [output] case_folders = false: the same rows, no case folders (the online queries'
+        // throughput; docs/reduced-basis.md); the compliance column equals the run record's.
+        let lean = try pdekit(["sweep", online, "-o", "tbl", "--set", "output.case_folders=false",
+                               "--set", "sweep.parameters.\"reduced_model.parameters.mu1\"={ linear = [0.1, 1], count = 50 }"])
+        XCTAssertEqual(lean.status, 0, lean.stderr)
+        let leanTable = try String(contentsOf: work.appendingPathComponent("tbl/sweep.csv"), encoding: .utf8)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: work.appendingPathComponent("tbl").path).filter { !$0.hasPrefix(".") }, ["sweep.csv"])
+        func column(_ t: String, _ name: String) -> [String] {
+            let rows = t.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+            let k = rows[0].firstIndex(of: name)!
+            return rows.dropFirst().map { $0[k] }
+        }
+        XCTAssertEqual(column(leanTable, "compliance"), column(table, "compliance"))
+        XCTAssertEqual(Set(column(leanTable, "folder")), [""])
+        let refused = try pdekit(["sweep", online, "-o", "tbx", "--set", "output.case_folders=false", "--set", "output.stack=true",
+                                  "--set", "sweep.parameters.\"reduced_model.parameters.mu1\"=[0.2, 0.3]"])
+        XCTAssertEqual(refused.status, 2, refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("output.case_folders"), refused.stderr)
         // A damaged model is an error naming the folder, never a trap: a manifest entry too
         // large for an integer, a NaN, a truncated basis.
         let damaged = work.appendingPathComponent("tbd")
