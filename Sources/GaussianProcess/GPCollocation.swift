@@ -112,12 +112,17 @@ public struct GPCollocation: Sendable {
         return u
     }
 
-    /// u'' + u(u² − 1) = f inside, u = g on the boundary (1D), by Newton's method from the
-    /// Poisson solution; stops when the update is below `tolerance` relative to u (D's norm is
+    /// Δu + u(u² − 1) = f inside, u = g on the boundary, by Newton's method from the Poisson
+    /// solution; stops when the update is below `tolerance` relative to u (D's norm is
     /// ~n²/L² · (2πμ)², so updates of 1e-10 relative are at rounding level for GP-HM's sizes).
+    /// 1D: a dense LU per step; 2D: GMRES preconditioned by the Sylvester solve of the
+    /// Laplacian part (`CollocationNewtonKrylov`).
     public func solveAllenCahn(f: [Double], boundary g: [Double], tolerance: Double = 1e-10, maxIterations: Int = 50) throws
         -> (u: [Double], iterations: Int, converged: Bool) {
-        precondition(axes.count == 1, "Allen–Cahn: 1D")
+        if axes.count == 2 {
+            let r = try CollocationNewtonKrylov.allenCahn2D(self, f: f, boundary: g, tolerance: tolerance, maxIterations: maxIterations)
+            return (r.u, r.iterations, r.converged)
+        }
         let m = axes[0].count, d = derivativeOperators[0]
         var u = try solvePoisson(f: f, boundary: g)
         guard m >= 3 else { return (u, 0, true) }

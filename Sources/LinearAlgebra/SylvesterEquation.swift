@@ -7,13 +7,31 @@ import COpenBLAS
 /// vec X = vec C is D₁ X + X D₂ᵀ = C.
 public enum SylvesterEquation {
     public static func solve(_ a: DenseMatrix, _ b: DenseMatrix, _ c: DenseMatrix) throws -> DenseMatrix {
-        guard a.rows == a.columns, b.rows == b.columns, c.rows == a.rows, c.columns == b.rows else {
-            throw LinearAlgebraError.invalidArgument("Sylvester: A \(a.rows)×\(a.columns), B \(b.rows)×\(b.columns), C \(c.rows)×\(c.columns)")
+        try SylvesterSolver(a, b).solve(c)
+    }
+}
+
+/// A X + X B = C for one pair (A, B) and many C: the Schur forms are computed once, each solve
+/// then costs four matrix products and one `dtrsyl` (what Newton's method on a collocation
+/// operator needs, one preconditioner solve per Krylov step).
+public struct SylvesterSolver: Sendable {
+    let s: DenseMatrix, u: DenseMatrix, t: DenseMatrix, v: DenseMatrix
+
+    public init(_ a: DenseMatrix, _ b: DenseMatrix) throws {
+        guard a.rows == a.columns, b.rows == b.columns else {
+            throw LinearAlgebraError.invalidArgument("Sylvester: A \(a.rows)×\(a.columns), B \(b.rows)×\(b.columns)")
         }
-        let (s, u) = try schur(a), (t, v) = try schur(b)
+        (s, u) = try SylvesterEquation.schur(a)
+        (t, v) = try SylvesterEquation.schur(b)
+    }
+
+    public func solve(_ c: DenseMatrix) throws -> DenseMatrix {
+        guard c.rows == s.rows, c.columns == t.rows else {
+            throw LinearAlgebraError.invalidArgument("Sylvester: A \(s.rows)×\(s.rows), B \(t.rows)×\(t.rows), C \(c.rows)×\(c.columns)")
+        }
         var y = try u.multiplied(by: try c.multiplied(by: v), transposeSelf: true)
         var scale = 1.0
-        let m = a.rows, n = b.rows
+        let m = s.rows, n = t.rows
         if m > 0 && n > 0 {
             let info = LAPACKE_dtrsyl(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "N")), CChar(UInt8(ascii: "N")), 1, Int32(m), Int32(n),
                                       s.values, Int32(m), t.values, Int32(n), &y.values, Int32(m), &scale)
@@ -24,7 +42,9 @@ public enum SylvesterEquation {
         if scale != 1 { for i in x.values.indices { x.values[i] /= scale } }
         return x
     }
+}
 
+extension SylvesterEquation {
     /// The real Schur form A = Z S Zᵀ (S quasi upper triangular, Z orthogonal).
     static func schur(_ a: DenseMatrix) throws -> (s: DenseMatrix, z: DenseMatrix) {
         try a.checkLAPACKSize("dgees")

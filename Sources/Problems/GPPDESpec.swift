@@ -5,7 +5,7 @@ import Foundation
 ///
 /// ```toml
 /// [gp_pde]
-/// equation = "poisson"            # Δu = f (1D, 2D) or "allen_cahn": u'' + u(u² − 1) = f (1D)
+/// equation = "poisson"            # Δu = f or "allen_cahn": Δu + u(u² − 1) = f (1D, 2D)
 /// box = [[0, 6.283185307179586]]
 /// points = [400]                  # collocation points per axis (uniform, ends included)
 /// source = "-10000*sin(100*x)"    # f, in x (and y)
@@ -21,7 +21,7 @@ import Foundation
 /// ```
 public struct GPPDESpec: PhysicsSection, Equatable {
     public static let kind = "gp_pde"
-    public static let help = "GP-HM's Gaussian-process collocation solver for high-frequency Poisson (1D, 2D) and Allen–Cahn (1D)"
+    public static let help = "GP-HM's Gaussian-process collocation solver for high-frequency Poisson and Allen–Cahn equations (1D, 2D)"
     public static let table = "gp_pde"
     public static var usesSolver: Bool { false }
     public enum Equation: String, Sendable, CaseIterable { case poisson, allenCahn = "allen_cahn" }
@@ -60,7 +60,6 @@ public struct GPPDESpec: PhysicsSection, Equatable {
             }
             return (lo, hi)
         }
-        if equation == .allenCahn && box.count != 1 { throw r.error("equation", "allen_cahn is solved in 1D; give one interval in box") }
         guard let p = try r.array("points") else { throw r.error("points", "missing: collocation points per axis, e.g. points = [400]") }
         points = try p.map { v in
             guard case .integer(let n) = v, (5...4000).contains(n) else { throw r.error("points", "5 to 4000 points per axis") }
