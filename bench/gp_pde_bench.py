@@ -1,6 +1,6 @@
 """GP-HM's three rows (PAPERS.md §1) with pdekit's GP collocation solver, and the 2D Allen–Cahn
-case: runs problems/gp_poisson1d.toml, gp_allen_cahn1d.toml, gp_poisson2d.toml and
-gp_allen_cahn2d.toml (best of 3 wall times
+and advection cases: runs problems/gp_poisson1d.toml, gp_allen_cahn1d.toml, gp_poisson2d.toml,
+gp_allen_cahn2d.toml and gp_advection.toml (best of 3 wall times
 from the run records) and prints JSON lines with the relative L2 error on the test grid.
 
     python3 bench/gp_pde_bench.py PDEKIT
@@ -9,7 +9,7 @@ import json, re, shutil, subprocess, sys, tempfile
 
 binary = sys.argv[1]
 version = subprocess.run([binary, "--version"], capture_output=True, text=True).stdout.strip() or "pdekit"
-for name in ("gp_poisson1d", "gp_allen_cahn1d", "gp_poisson2d", "gp_allen_cahn2d"):
+for name in ("gp_poisson1d", "gp_allen_cahn1d", "gp_poisson2d", "gp_allen_cahn2d", "gp_advection"):
     best, error = None, None
     for _ in range(3):
         out = tempfile.mkdtemp()

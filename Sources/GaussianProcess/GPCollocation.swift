@@ -144,6 +144,40 @@ public struct GPCollocation: Sendable {
         return (u, maxIterations, false)
     }
 
+    /// The first-derivative operator of axis k, K_k' K_k⁻¹ (computed on demand: only advection
+    /// needs it).
+    public func firstDerivativeOperator(_ k: Int) throws -> DenseMatrix {
+        let x = axes[k]
+        return try Self.inverseApplied(kernelMatrices[k], factors[k], kernels[k].matrix(x, x, derivative: 1).transposed, refinements).transposed
+    }
+
+    /// u_t + c u_x = f on a box in (x, t) (axis 0 x, axis 1 t), u = g at the initial time and on
+    /// the inflow side (x = lower end for c > 0, upper end for c < 0). The equation is
+    /// collocated at every other point — the outflow side and the final time included — so
+    /// with the first-derivative operators D_x, D_t the unknown block X solves the Sylvester
+    /// equation c D_x X + X D_tᵀ = F − (the known values' terms), one Bartels–Stewart solve.
+    public func solveAdvection(velocity c: Double, f: [Double], boundary g: [Double]) throws -> [Double] {
+        precondition(axes.count == 2, "advection: axes x and t")
+        let (n0, n1) = (shape[0], shape[1])
+        let dx = try firstDerivativeOperator(0), dt = try firstDerivativeOperator(1)
+        let inflow = c > 0 ? 0 : n0 - 1
+        func known(_ i: Int, _ j: Int) -> Bool { j == 0 || i == inflow }
+        var ub = DenseMatrix(rows: n0, columns: n1)
+        for i in 0..<n0 { for j in 0..<n1 where known(i, j) { ub[i, j] = g[i * n1 + j] } }
+        let liftX = try dx.multiplied(by: ub), liftT = try ub.multiplied(by: dt, transposeOther: true)
+        let rows = (0..<n0).filter { $0 != inflow }, m = rows.count, n = n1 - 1
+        var a = DenseMatrix(rows: m, columns: m), b = DenseMatrix(rows: n, columns: n), r = DenseMatrix(rows: m, columns: n)
+        for (p, i) in rows.enumerated() {
+            for (q, k) in rows.enumerated() { a[p, q] = c * dx[i, k] }
+            for j in 1..<n1 { r[p, j - 1] = f[i * n1 + j] - c * liftX[i, j] - liftT[i, j] }
+        }
+        for i in 1..<n1 { for j in 1..<n1 { b[i - 1, j - 1] = dt[j, i] } }   // (D_t restricted)ᵀ
+        let x = try SylvesterEquation.solve(a, b, r)
+        var u = g
+        for (p, i) in rows.enumerated() { for j in 1..<n1 { u[i * n1 + j] = x[p, j - 1] } }
+        return u
+    }
+
     /// The conditional mean at another tensor grid: (⊗ K*_k (K_k + jitter I)⁻¹) u.
     public func predict(_ u: [Double], at points: [[Double]]) throws -> [Double] {
         let maps = try (0..<kernels.count).map { k in

@@ -5,7 +5,8 @@ import Foundation
 ///
 /// ```toml
 /// [gp_pde]
-/// equation = "poisson"            # Δu = f or "allen_cahn": Δu + u(u² − 1) = f (1D, 2D)
+/// equation = "poisson"            # Δu = f or "allen_cahn": Δu + u(u² − 1) = f (1D, 2D), or
+///                                 # "advection": u_t + velocity u_x = f on a box in (x, t)
 /// box = [[0, 6.283185307179586]]
 /// points = [400]                  # collocation points per axis (uniform, ends included)
 /// source = "-10000*sin(100*x)"    # f, in x (and y)
@@ -21,14 +22,16 @@ import Foundation
 /// ```
 public struct GPPDESpec: PhysicsSection, Equatable {
     public static let kind = "gp_pde"
-    public static let help = "GP-HM's Gaussian-process collocation solver for high-frequency Poisson and Allen–Cahn equations (1D, 2D)"
+    public static let help = "GP-HM's Gaussian-process collocation solver for high-frequency Poisson and Allen–Cahn equations (1D, 2D) and advection"
     public static let table = "gp_pde"
     public static var usesSolver: Bool { false }
-    public enum Equation: String, Sendable, CaseIterable { case poisson, allenCahn = "allen_cahn" }
+    public enum Equation: String, Sendable, CaseIterable { case poisson, allenCahn = "allen_cahn", advection }
     public static let kernels = ["matern_cosine_mixture", "spectral_mixture", "matern52", "squared_exponential"]
     public static let variables = ["x", "y"]
 
     public var equation: Equation
+    /// The advection velocity (`advection` only).
+    public var velocity: Double?
     public var box: [(Double, Double)]
     public var points: [Int]
     public var sourceText: String, source: Expression
@@ -66,11 +69,22 @@ public struct GPPDESpec: PhysicsSection, Equatable {
             return n
         }
         guard points.count == box.count else { throw r.error("points", "\(points.count) counts for \(box.count) axes") }
-        let vars = Array(Self.variables.prefix(box.count))
+        if equation == .advection {
+            guard box.count == 2 else { throw r.error("box", "advection is solved on a box in (x, t): two intervals, x then t") }
+            guard let v = try r.double("velocity"), v.isFinite, v != 0 else {
+                throw r.error("velocity", "advection needs a nonzero finite velocity (u_t + velocity u_x = f)")
+            }
+            velocity = v
+        } else if r.has("velocity") {
+            throw r.error("velocity", "applies to equation = \"advection\" only")
+        }
+        let vars = equation == .advection ? ["x", "t"] : Array(Self.variables.prefix(box.count))
         func expression(_ key: String, _ text: String) throws -> Expression {
             do { return try Expression(text, variables: vars, parameters: params) } catch let e as ExpressionError { throw r.error(key, "\(e)") }
         }
-        guard let s = try r.string("source") else { throw r.error("source", "missing: the right-hand side f in \(vars.joined(separator: ", "))") }
+        guard let s = try r.string("source") ?? (equation == .advection ? "0" : nil) else {
+            throw r.error("source", "missing: the right-hand side f in \(vars.joined(separator: ", "))")
+        }
         sourceText = s; source = try expression("source", s)
         exactText = try r.string("exact")
         exact = try exactText.map { try expression("exact", $0) }
@@ -106,6 +120,7 @@ public struct GPPDESpec: PhysicsSection, Equatable {
     public var resolved: ConfigTable {
         var t = ConfigTable()
         t["equation"] = .string(equation.rawValue)
+        if let velocity { t["velocity"] = .double(velocity) }
         t["box"] = .array(box.map { .array([.double($0.0), .double($0.1)]) })
         t["points"] = .array(points.map { .integer($0) })
         t["source"] = .string(sourceText)

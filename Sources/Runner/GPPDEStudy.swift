@@ -42,7 +42,10 @@ public struct GPPDEStudy: Study {
                 let w = g.weights ?? Array(repeating: 1, count: mus.count)
                 kernels = axes.map { _ in Kernel1D(family, parameters: zip(w, mus).flatMap { [$0, g.scale, $1] }) }
             } else {
-                kernels = GPCollocation.spectralKernels(f: f, axes: axes, components: g.components, family: family, scale: g.scale)
+                // Poisson's f carries u's frequencies; advection transports its data, so read them
+                // from the boundary/initial function on the grid.
+                kernels = GPCollocation.spectralKernels(f: g.equation == .advection ? boundary : f, axes: axes, components: g.components,
+                                                        family: family, scale: g.scale)
             }
         }
         var iterations = 0
@@ -54,6 +57,8 @@ public struct GPPDEStudy: Study {
             switch g.equation {
             case .poisson:
                 solution = try gp.solvePoisson(f: f, boundary: boundary)
+            case .advection:
+                solution = try gp.solveAdvection(velocity: g.velocity!, f: f, boundary: boundary)
             case .allenCahn:
                 let r = try gp.solveAllenCahn(f: f, boundary: boundary)
                 solution = r.u; iterations = r.iterations
@@ -84,7 +89,8 @@ public struct GPPDEStudy: Study {
         }
         var arrays = [NamedArray(name: "solution", shape: g.points, values: solution),
                       NamedArray(name: "test_solution", shape: Array(repeating: g.testPoints, count: g.box.count), values: test)]
-        for (k, a) in axes.enumerated() { arrays.append(NamedArray(name: GPPDESpec.variables[k], shape: [a.count], values: a)) }
+        let names = g.equation == .advection ? ["x", "t"] : GPPDESpec.variables
+        for (k, a) in axes.enumerated() { arrays.append(NamedArray(name: names[k], shape: [a.count], values: a)) }
         let summary = (error.isFinite ? "relative L2 error \(String(format: "%.2e", error)) on the test grid, " : "") + "\(String(format: "%.3f", seconds)) s"
         return StudyOutcome(reason: reason, arrays: arrays, result: result, tables: [("kernels", kernelTable)], summary: summary,
                             notConvergedDetail: "Newton's method on the Allen–Cahn collocation system did not converge in 50 iterations",

@@ -746,7 +746,8 @@ final class GPPDECLITests: CLITestCase {
         XCTAssertEqual(try NPY.read(work.appendingPathComponent("g/test_solution.npy")).shape, [300])
         for (set, key) in [("gp_pde.equation=\"heat\"", "gp_pde.equation"), ("gp_pde.points=[3]", "gp_pde.points"),
                            ("gp_pde.source=\"sin(q)\"", "gp_pde.source"), ("gp_pde.box=[[1, 0]]", "gp_pde.box"),
-                           ("gp_pde.box=[[0, 1], [0, 1], [0, 1]]", "gp_pde.box"), ("gp_pde.kernel=\"rbf\"", "gp_pde.kernel")] {
+                           ("gp_pde.box=[[0, 1], [0, 1], [0, 1]]", "gp_pde.box"), ("gp_pde.kernel=\"rbf\"", "gp_pde.kernel"),
+                           ("gp_pde.velocity=2", "gp_pde.velocity"), ("gp_pde.equation=\"advection\"", "gp_pde.box")] {
             let bad = try pdekit(["run", path, "-o", "bad", "--set", set])
             XCTAssertEqual(bad.status, 2, "\(set): \(bad.stderr)")
             XCTAssertTrue(bad.stderr.contains(key), "\(set): \(bad.stderr)")
