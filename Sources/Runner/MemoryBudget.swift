@@ -22,7 +22,7 @@ import Problems
 enum MemoryBudget {
     struct Limit { var bytes: Double; var source: String }
 
-    /// Bytes a `pde` or `reduced_basis` run needs at least, with a breakdown for the message; nil for other kinds
+    /// Bytes a `pde`, `gp_pde`, `gp_regression` or `reduced_basis` run needs at least, with a breakdown for the message; nil for other kinds
     /// (a linear system's matrix is already in memory once the spec is read).
     static func estimate(_ spec: ProblemSpec) -> (bytes: Double, detail: String)? {
         if let g = spec.physics as? GPPDESpec {
@@ -32,6 +32,16 @@ enum MemoryBudget {
             let test = pow(Double(g.testPoints), Double(g.points.count))
             let matrices = 8 * 8 * n, fields = 8 * 8 * grid + 8 * 3 * test
             return (matrices + fields, "per-axis matrices \(format(matrices)), grid and test fields \(format(fields))")
+        }
+        if let g = spec.physics as? GPRegressionSpec {
+            // Per axis: K, its eigenvectors, the sensitivity W and a work matrix (n² each, ~6);
+            // on the data grid: data, rotated data, α, mean, variance, CG vectors for missing
+            // points (~12 N); on the prediction grid: mean, variance and the per-axis maps'
+            // intermediates (~4 P).
+            let n = g.grid.reduce(0.0) { $0 + Double($1) * Double($1) }, grid = g.grid.reduce(1.0) { $0 * Double($1) }
+            let predict = g.predict.map { $0.reduce(1.0) { $0 * Double($1) } } ?? 0
+            let matrices = 6 * 8 * n, fields = 12 * 8 * grid, predicted = 4 * 8 * predict
+            return (matrices + fields + predicted, "per-axis matrices \(format(matrices)), grid fields \(format(fields)), prediction grid \(format(predicted))")
         }
         if let rb = spec.physics as? ReducedBasisSpec {
             // The Q + 2 stiffness matrices (terms, X, A(μ)), two CHOLMOD factors (at least 20
@@ -85,7 +95,14 @@ enum MemoryBudget {
     /// Throws a bad-input error when the estimate exceeds what is available.
     static func check(_ spec: ProblemSpec) throws {
         guard let (need, detail) = estimate(spec), let limit = available(), need > limit.bytes else { return }
-        let key: [String] = spec.physics is ReducedBasisSpec ? ["reduced_basis", "grid"] : (spec.physics is GPPDESpec ? ["gp_pde", "points"] : ["pde", "grid"])
+        // The key that sets the size: where the error points the user.
+        let key: [String]
+        switch spec.physics {
+        case is ReducedBasisSpec: key = ["reduced_basis", "grid"]
+        case is GPPDESpec: key = ["gp_pde", "points"]
+        case let g as GPRegressionSpec: key = g.predict == nil ? ["gp", "data"] : ["gp", "predict"]
+        default: key = ["pde", "grid"]
+        }
         throw spec.document.error(key, "this run needs at least \(format(need)) of memory (\(detail)) but \(format(max(limit.bytes, 0))) is available (\(limit.source)); use a smaller grid or a machine with more memory")
     }
 

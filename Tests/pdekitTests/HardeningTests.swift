@@ -167,6 +167,13 @@ final class HardeningTests: CLITestCase {
         let shell = try pdekitInShell("ulimit -v 6000000; exec \"$0\" check p.toml --set 'pde.grid=[10000,10000]'")
         XCTAssertEqual(shell.status, 2, shell.stderr)
         XCTAssertTrue(shell.stderr.contains("ulimit -v"), shell.stderr)
+        // A GP regression's prediction grid is estimated too (4000² points: mean and variance
+        // alone are 256 MB), and the error names the key that sets it.
+        let gp = Self.packageRoot.appendingPathComponent("problems/gp_regression2d.toml").path
+        let g = try pdekit(["run", gp, "--set", "gp.predict=[4000, 4000]", "-o", "gpbig"], environment: ["PDEKIT_MEMORY_LIMIT": "100M"])
+        XCTAssertEqual(g.status, 2, g.stderr)
+        XCTAssertTrue(g.stderr.contains("gp.predict") && g.stderr.contains("needs at least"), g.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: work.appendingPathComponent("gpbig").path))
     }
 
     func pdekitInShell(_ script: String) throws -> Outcome {
