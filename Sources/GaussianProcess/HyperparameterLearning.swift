@@ -18,8 +18,10 @@ public struct HyperparameterBounds: Sendable {
 
 extension GridGaussianProcess {
     /// The model with learned hyperparameters and the optimiser's account (values in the
-    /// history are −log p; points are the raw hyperparameters).
-    public func learn(_ y: [Double], bounds: HyperparameterBounds, optimizer: HyperparameterOptimizer) throws -> (GridGaussianProcess, OptimizationResult) {
+    /// history are −log p; points are the raw hyperparameters). With `observed`, y holds the
+    /// values at those grid indices only and the likelihood is `observedFit`'s (dense, exact).
+    public func learn(_ y: [Double], observed: [Int]? = nil, bounds: HyperparameterBounds,
+                      optimizer: HyperparameterOptimizer) throws -> (GridGaussianProcess, OptimizationResult) {
         let theta0 = hyperparameters
         let free = theta0.indices.filter { !bounds.fixed[$0] }
         let positive = theta0.indices.map(isPositive)
@@ -34,9 +36,10 @@ extension GridGaussianProcess {
         }
         let objective: Objective = { z in
             let m = model(z)
-            let fit = try m.fit(y, gradient: true)
-            let g = fit.gradient!
-            return (-fit.logLikelihood, free.enumerated().map { k, i in -g[i] * (positive[i] ? m.hyperparameters[i] : 1) })
+            let (value, g): (Double, [Double])
+            if let observed { (value, g) = try m.observedFit(observed: observed, values: y) }
+            else { let fit = try m.fit(y, gradient: true); (value, g) = (fit.logLikelihood, fit.gradient!) }
+            return (-value, free.enumerated().map { k, i in -g[i] * (positive[i] ? m.hyperparameters[i] : 1) })
         }
         let zBounds = Bounds(lower: free.map { toZ(bounds.lower[$0], $0) }, upper: free.map { toZ(bounds.upper[$0], $0) })
         let start = free.map { toZ(theta0[$0], $0) }

@@ -48,4 +48,17 @@ public struct DenseCholesky: Sendable {
     public func solve(_ b: [Double]) throws -> [Double] {
         try solve(DenseMatrix(rows: b.count, columns: 1, values: b)).values
     }
+
+    /// A⁻¹ from the factor (`dpotri`, n³/3 + n³/3 flops; solving against the identity costs
+    /// 2n³), both triangles filled.
+    public func inverse() throws -> DenseMatrix {
+        let n = size
+        var v = factor.values
+        if n > 0 {
+            let info = LAPACKE_dpotri(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "L")), Int32(n), &v, Int32(n))
+            if info != 0 { throw LinearAlgebraError.library("dpotri: info \(info)") }
+        }
+        for j in 0..<n { for i in 0..<j { v[i + j * n] = v[j + i * n] } }
+        return DenseMatrix(rows: n, columns: n, values: v)
+    }
 }

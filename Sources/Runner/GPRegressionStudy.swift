@@ -9,7 +9,8 @@ import Storage
 /// the grid (mean.npy, variance.npy), optionally on a finer grid (predict_mean.npy,
 /// predict_variance.npy), the axes (x.npy, y.npy, ...), the optimiser's history (history.csv)
 /// and the learned hyperparameters and log likelihood in the run record. With missing points
-/// (NaN) the mean comes from CG and the hyperparameters stay as given.
+/// (NaN) the mean comes from CG, and the hyperparameters are learned from the exact likelihood
+/// of the observed points (dense, up to 6000 of them).
 public struct GPRegressionStudy: Study {
     public init() {}
     public var kinds: [String] { ["gp_regression"] }
@@ -20,6 +21,29 @@ public struct GPRegressionStudy: Study {
     }
 
     static func family(_ type: String) -> Kernel1D.Family { Kernel1D.Family(rawValue: type)! }
+
+    /// The optimiser's history table, its stop in the record, and the run's reason.
+    static func account(_ run: OptimizationResult, names: [String], _ g: GPRegressionSpec, _ result: inout ConfigTable)
+        -> (CSVTable, ConvergenceReason, String) {
+        var table = CSVTable(header: ["iteration", "negative_log_likelihood", "gradient_norm"] + names)
+        for r in run.history {
+            table.append(["\(r.iteration)", CSV.format(r.value), CSV.format(r.gradientNorm)] + r.point.map(CSV.format))
+        }
+        result["optimizer_stop"] = .string(run.stopReason)
+        result["evaluations"] = .integer(run.evaluations)
+        let finalGradient = run.history.last.map(\.gradientNorm) ?? .nan
+        result["gradient_norm"] = .double(finalGradient)
+        var reason: ConvergenceReason, detail = ""
+        if g.optimizer == .adam {
+            reason = finalGradient <= g.tolerance ? .converged_rtol : .diverged_max_iterations
+            if !reason.converged { detail = "Adam ran \(run.iterations) iterations; the gradient norm is \(finalGradient) > tolerance \(g.tolerance)" }
+        } else {
+            reason = run.converged ? .converged_rtol : .diverged_max_iterations
+            if !reason.converged { detail = "L-BFGS stopped: \(run.stopReason)" }
+        }
+        if !run.value.isFinite { reason = .diverged_nan }
+        return (table, reason, detail)
+    }
 
     /// The model, its hyperparameters' bounds and which are fixed, from the spec.
     static func model(_ g: GPRegressionSpec) -> (GridGaussianProcess, HyperparameterBounds) {
@@ -70,23 +94,7 @@ public struct GPRegressionStudy: Study {
                     let (learned, run) = try gp.learn(y, bounds: bounds, optimizer: optimizer)
                     gp = learned
                     iterations = run.iterations
-                    var table = CSVTable(header: ["iteration", "negative_log_likelihood", "gradient_norm"] + gp.hyperparameterNames)
-                    for r in run.history {
-                        table.append(["\(r.iteration)", CSV.format(r.value), CSV.format(r.gradientNorm)] + r.point.map(CSV.format))
-                    }
-                    history = table
-                    result["optimizer_stop"] = .string(run.stopReason)
-                    result["evaluations"] = .integer(run.evaluations)
-                    let finalGradient = run.history.last.map(\.gradientNorm) ?? .nan
-                    result["gradient_norm"] = .double(finalGradient)
-                    if g.optimizer == .adam {
-                        reason = finalGradient <= g.tolerance ? .converged_rtol : .diverged_max_iterations
-                        if !reason.converged { notConverged = "Adam ran \(run.iterations) iterations; the gradient norm is \(finalGradient) > tolerance \(g.tolerance)" }
-                    } else {
-                        reason = run.converged ? .converged_rtol : .diverged_max_iterations
-                        if !reason.converged { notConverged = "L-BFGS stopped: \(run.stopReason)" }
-                    }
-                    if !run.value.isFinite { reason = .diverged_nan }
+                    (history, reason, notConverged) = Self.account(run, names: gp.hyperparameterNames, g, &result)
                 }
                 let fit = try gp.fit(y, gradient: false)
                 logLikelihood = fit.logLikelihood
@@ -101,11 +109,26 @@ public struct GPRegressionStudy: Study {
                     for (k, a) in axes.enumerated() { arrays.append(NamedArray(name: "predict_\(GPRegressionSpec.variables[k])", shape: [a.count], values: a)) }
                 }
             } else {
-                let fit = try gp.posteriorMean(observed: observed, values: observed.map { g.values[$0] - offset },
+                let y = observed.map { g.values[$0] - offset }
+                if g.optimizer != .none {
+                    let optimizer: HyperparameterOptimizer = g.optimizer == .adam
+                        ? .adam(Adam(iterations: g.iterations, learningRate: g.learningRate))
+                        : .lbfgs(LBFGS(maxIterations: g.iterations, gradientTolerance: g.tolerance))
+                    let (learned, run) = try gp.learn(y, observed: observed, bounds: bounds, optimizer: optimizer)
+                    gp = learned
+                    iterations = run.iterations
+                    (history, reason, notConverged) = Self.account(run, names: gp.hyperparameterNames, g, &result)
+                }
+                if observed.count <= GridGaussianProcess.maximumObserved {
+                    logLikelihood = try gp.observedFit(observed: observed, values: y).logLikelihood
+                }
+                let fit = try gp.posteriorMean(observed: observed, values: y,
                                                options: IterativeOptions(rtol: g.cgTolerance, maxIterations: 10_000, recordHistory: false))
-                reason = fit.solve.reason
-                iterations = fit.solve.iterations
-                if !reason.converged { notConverged = "CG on the observed points stopped after \(iterations) iterations at relative residual \(fit.solve.relativeResidual)" }
+                if !fit.solve.reason.converged {
+                    reason = fit.solve.reason
+                    notConverged = "CG on the observed points stopped after \(fit.solve.iterations) iterations at relative residual \(fit.solve.relativeResidual)"
+                }
+                if g.optimizer == .none { iterations = fit.solve.iterations }
                 arrays.append(NamedArray(name: "mean", shape: shape, values: fit.mean.map { $0 + offset }))
                 result["cg_iterations"] = .integer(fit.solve.iterations)
                 result["cg_relative_residual"] = .double(fit.solve.relativeResidual)

@@ -41,7 +41,12 @@ enum MemoryBudget {
             let n = g.grid.reduce(0.0) { $0 + Double($1) * Double($1) }, grid = g.grid.reduce(1.0) { $0 * Double($1) }
             let predict = g.predict.map { $0.reduce(1.0) { $0 * Double($1) } } ?? 0
             let matrices = 6 * 8 * n, fields = 12 * 8 * grid, predicted = 4 * 8 * predict
-            return (matrices + fields + predicted, "per-axis matrices \(format(matrices)), grid fields \(format(fields)), prediction grid \(format(predicted))")
+            // Learning from an incomplete grid: C, its factor and C⁻¹ on the observed points.
+            let observed = Double(g.values.reduce(0) { $0 + ($1.isNaN ? 0 : 1) })
+            let dense = g.optimizer != .none && observed < grid ? 3 * 8 * observed * observed : 0
+            return (matrices + fields + predicted + dense,
+                    "per-axis matrices \(format(matrices)), grid fields \(format(fields)), prediction grid \(format(predicted))"
+                        + (dense > 0 ? ", observed points' dense covariance \(format(dense))" : ""))
         }
         if let rb = spec.physics as? ReducedBasisSpec {
             // The Q + 2 stiffness matrices (terms, X, A(μ)), two CHOLMOD factors (at least 20

@@ -50,17 +50,22 @@ final class GridRegressionTests: XCTestCase {
     func testGradientMatchesFiniteDifferences() throws {
         for gp in Self.models {
             let y = try Self.sample(gp, seed: 6)
-            let g = try gp.fit(y).gradient!
-            let theta = gp.hyperparameters
-            for i in theta.indices {
-                let h = 1e-6 * max(abs(theta[i]), 1e-2)
-                var plus = gp, minus = gp
-                var tp = theta, tm = theta
-                tp[i] += h; tm[i] -= h
-                plus.hyperparameters = tp; minus.hyperparameters = tm
-                let fd = (try plus.fit(y, gradient: false).logLikelihood - minus.fit(y, gradient: false).logLikelihood) / (2 * h)
-                XCTAssertEqual(g[i], fd, accuracy: 1e-6 * max(abs(fd), 1), "\(gp.hyperparameterNames[i])")
-            }
+            try assertGradient(gp, try gp.fit(y).gradient!) { try $0.fit(y, gradient: false).logLikelihood }
+        }
+    }
+
+    /// `gradient` against central differences of `logLikelihood` in each raw hyperparameter.
+    func assertGradient(_ gp: GridGaussianProcess, _ gradient: [Double], _ logLikelihood: (GridGaussianProcess) throws -> Double,
+                        file: StaticString = #filePath, line: UInt = #line) throws {
+        let theta = gp.hyperparameters
+        for i in theta.indices {
+            let h = 1e-6 * max(abs(theta[i]), 1e-2)
+            var plus = gp, minus = gp
+            var tp = theta, tm = theta
+            tp[i] += h; tm[i] -= h
+            plus.hyperparameters = tp; minus.hyperparameters = tm
+            let fd = (try logLikelihood(plus) - logLikelihood(minus)) / (2 * h)
+            XCTAssertEqual(gradient[i], fd, accuracy: 1e-6 * max(abs(fd), 1), "\(gp.hyperparameterNames[i])", file: file, line: line)
         }
     }
 
@@ -109,6 +114,49 @@ final class GridRegressionTests: XCTestCase {
         }
         // The Kronecker-inverse preconditioner keeps the count low with 20 % missing.
         XCTAssertLessThan(fit.solve.iterations, 120)
+    }
+
+    /// The exact likelihood of an incomplete grid: with every point observed it is `fit`'s
+    /// (value and gradient, to rounding); with 20 % missing its gradient matches central
+    /// differences of itself (the same step rule as above) for both models, 3-axis mixture
+    /// included.
+    func testIncompleteGridLikelihoodAndGradient() throws {
+        for gp in Self.models {
+            let y = try Self.sample(gp, seed: 9)
+            let all = Array(0..<gp.count)
+            let complete = try gp.observedFit(observed: all, values: y), fit = try gp.fit(y)
+            XCTAssertEqual(complete.logLikelihood, fit.logLikelihood, accuracy: 1e-10 * abs(fit.logLikelihood))
+            for (a, b) in zip(complete.gradient, fit.gradient!) { XCTAssertEqual(a, b, accuracy: 1e-8 * max(abs(b), 1)) }
+            let observed = all.filter { $0 % 5 != 2 }
+            let values = observed.map { y[$0] }
+            try assertGradient(gp, try gp.observedFit(observed: observed, values: values).gradient) {
+                try $0.observedFit(observed: observed, values: values).logLikelihood
+            }
+        }
+    }
+
+    /// Learning from an incomplete grid: on 20 × 16 points drawn from the prior with noise
+    /// variance 0.04, 25 % of them removed, L-BFGS on the exact likelihood of the observed
+    /// points ends at a stationary point (gradient below tolerance) with a higher likelihood
+    /// than its start, and the learned noise within a factor 2 of the truth (the estimator's
+    /// spread on 240 points; measured: s 1.15, σ² 0.0408, ℓ 0.195 and 0.310 against 1, 0.04,
+    /// 0.2 and 0.3, in 17 iterations).
+    func testLearningFromAnIncompleteGrid() throws {
+        let truth = GridGaussianProcess(axes: [Self.axis(20), Self.axis(16)], kernels: [Kernel1D(.squaredExponential, parameters: [0.2]),
+                                                                                        Kernel1D(.matern52, parameters: [0.3])],
+                                        signalVariance: 1, noiseVariance: 0.04)
+        let y = try Self.sample(truth, seed: 11)
+        let observed = (0..<truth.count).filter { ($0 * 7) % 4 != 0 }
+        let values = observed.map { y[$0] }
+        var start = truth
+        start.hyperparameters = [0.5, 0.2, 0.5, 0.5]
+        let bounds = HyperparameterBounds(lower: [1e-3, 1e-4, 1e-2, 1e-2], upper: [10, 10, 10, 10], fixed: [false, false, false, false])
+        let (learned, run) = try start.learn(values, observed: observed, bounds: bounds, optimizer: .lbfgs(LBFGS(maxIterations: 200, gradientTolerance: 1e-6)))
+        XCTAssertTrue(run.converged, run.stopReason)
+        let before = try start.observedFit(observed: observed, values: values).logLikelihood
+        let after = try learned.observedFit(observed: observed, values: values).logLikelihood
+        XCTAssertGreaterThan(after, before)
+        XCTAssertEqual(log(learned.noiseVariance / 0.04), 0, accuracy: log(2.0), "noise \(learned.noiseVariance)")
     }
 
     /// Data drawn from the prior with known length scales; maximum likelihood should find them
