@@ -16,7 +16,7 @@ public enum SolverFactory {
         guard let method = spec.methodEntry else { throw error("method", "unknown method '\(spec.method)'") }
         if let problem = method.validate(matrix, structure, spec) { throw error("method", problem) }
         let singular = structure?.isSingular == true
-        let singularAdvice = "no side is Dirichlet, so A is singular (u is determined up to a constant); use method = \"cg\" (preconditioner none, jacobi, ssor, gmg or amg), \"gmg\" or \"amg\", or make a side Dirichlet"
+        let singularAdvice = "no side is Dirichlet, so A is singular (u is determined up to a constant); use method = \"cg\" (preconditioner none, jacobi, ssor, gmg, amg or fft), \"gmg\", \"amg\" or \"fft\", or make a side Dirichlet"
         if singular && !method.solvesSingular { throw error("method", "'\(spec.method)' cannot solve this system: " + singularAdvice) }
         if spec.operatorForm == .stencil, structure == nil || structure!.lowerOrderTerms {
             throw error("operator", "\"stencil\" applies the grid's -div(a grad u) stencil: it needs a kind = \"pde\" problem without velocity or reaction terms")

@@ -118,7 +118,8 @@ final class MultigridCLITests: CLITestCase {
             ("periodic", "rhs = \"8*pi^2*sin(2*pi*x)*cos(2*pi*y)\"\nexact = \"sin(2*pi*x)*cos(2*pi*y)\"\nboundary = { all = { type = \"periodic\" } }"),
         ]
         let methods = ["method = \"gmg\"", "method = \"cg\"\npreconditioner = \"gmg\"", "method = \"cg\"\npreconditioner = \"amg\"",
-                       "method = \"cg\"\npreconditioner = \"jacobi\"", "method = \"cg\"\npreconditioner = \"ssor\"", "method = \"amg\""]
+                       "method = \"cg\"\npreconditioner = \"jacobi\"", "method = \"cg\"\npreconditioner = \"ssor\"", "method = \"amg\"", "method = \"fft\"",
+                       "method = \"cg\"\npreconditioner = \"fft\""]
         for (name, pde) in cases {
             var errors: [Int: Double] = [:]
             for n in [33, 65] {

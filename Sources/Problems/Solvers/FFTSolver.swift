@@ -37,7 +37,7 @@ extension MethodEntry {
     /// The exact FFT fast Poisson solver as a method (constant coefficient only).
     static let fft = MethodEntry(
         name: "fft", help: "fast Poisson solver by FFTW transforms (pde problems with a constant coefficient)",
-        usesPreconditioner: false, iterative: false,
+        usesPreconditioner: false, iterative: false, solvesSingular: true,
         options: { try FastPoissonSolver.Options.read($0) },
         validate: { _, structure, _ in
             if let problem = SolverRegistry.needsGrid(structure, "fft") { return problem }
@@ -59,6 +59,7 @@ extension PreconditionerEntry {
     /// The FFT solve of the constant-coefficient operator with the geometric-mean coefficient.
     static let fft = PreconditionerEntry(
         name: "fft", help: "FFT solve of the constant-coefficient operator with the geometric-mean coefficient (pde problems)",
+        solvesSingular: true,
         options: { try FastPoissonSolver.Options.read($0) },
         validate: { _, structure, _ in SolverRegistry.needsGrid(structure, "fft") },
         workspace: { n, _, _ in 24 * n },
