@@ -20,12 +20,12 @@ enum CollocationNewtonKrylov {
         var columns: Int { rows }
         func apply(_ x: UnsafeBufferPointer<Double>, into y: UnsafeMutableBufferPointer<Double>) {
             let m = a.rows, n = b.rows
-            // Row-major vec: X[i, j] = x[i n + j]; DenseMatrix is column-major, so load Xᵀ.
-            var xt = DenseMatrix(rows: n, columns: m)
-            for i in 0..<m { for j in 0..<n { xt[j, i] = x[i * n + j] } }
-            // (A X + X B)ᵀ = Xᵀ Aᵀ + Bᵀ Xᵀ.
+            // The row-major vec of X is the column-major storage of Xᵀ (n × m), and
+            // (A X + X B)ᵀ = Xᵀ Aᵀ + Bᵀ Xᵀ comes out in the same layout. (The shapes match by
+            // construction, so the products cannot throw.)
+            let xt = DenseMatrix(rows: n, columns: m, values: Array(x))
             let p = try! xt.multiplied(by: a, transposeOther: true), q = try! b.multiplied(by: xt, transposeSelf: true)
-            for i in 0..<m { for j in 0..<n { y[i * n + j] = p[j, i] + q[j, i] + reaction[i * n + j] * x[i * n + j] } }
+            for k in 0..<(m * n) { y[k] = p.values[k] + q.values[k] + reaction[k] * x[k] }
         }
     }
 
