@@ -43,7 +43,7 @@ let package = Package(
         .target(name: "Problems", dependencies: ["LinearAlgebra", "Krylov", "Spectral", "Multigrid", "Storage", "TOMLKit"]),
         .target(name: "Runner", dependencies: ["Problems", "Krylov", "Spectral", "Tensor", "GaussianProcess", "ReducedBasis", "LinearAlgebra", "Storage"]),
         .executableTarget(name: "pdekit", dependencies: [
-            "Runner", "Storage",
+            "Runner", "Problems", "Storage",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "pdekit-bench", dependencies: ["Runner", "Problems", "Krylov", "Spectral", "Multigrid", "GaussianProcess", "ReducedBasis", "LinearAlgebra", "Storage"],

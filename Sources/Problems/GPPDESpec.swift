@@ -144,3 +144,16 @@ public struct GPPDESpec: PhysicsSection, Equatable {
         return t
     }
 }
+
+extension GPPDESpec {
+    /// Per axis: K, K'', D and their Schur forms (n² each, ~8 of them); on the grid: f, g, u and
+    /// the Sylvester right-hand side and its transforms (~8 N); the test grid.
+    public func memoryEstimate(_ solver: SolverSpec) -> MemoryEstimate? {
+        let n = points.reduce(0.0) { $0 + Double($1) * Double($1) }, grid = points.reduce(1.0) { $0 * Double($1) }
+        let test = pow(Double(testPoints), Double(points.count))
+        let matrices = 8 * 8 * n, fields = 8 * 8 * grid + 8 * 3 * test
+        return MemoryEstimate(bytes: matrices + fields,
+                              detail: "per-axis matrices \(MemoryEstimate.format(matrices)), grid and test fields \(MemoryEstimate.format(fields))",
+                              key: ["gp_pde", "points"])
+    }
+}

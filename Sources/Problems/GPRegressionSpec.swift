@@ -286,3 +286,22 @@ public struct GPRegressionSpec: PhysicsSection, Equatable {
         return t
     }
 }
+
+extension GPRegressionSpec {
+    /// Per axis: K, its eigenvectors, the sensitivity W and a work matrix (n² each, ~6); on the
+    /// data grid: data, rotated data, α, mean, variance, CG vectors for missing points (~12 N);
+    /// on the prediction grid: mean, variance and the per-axis maps' intermediates (~4 P); when
+    /// learning from an incomplete grid, C, its factor and C⁻¹ on the observed points.
+    public func memoryEstimate(_ solver: SolverSpec) -> MemoryEstimate? {
+        let n = grid.reduce(0.0) { $0 + Double($1) * Double($1) }, points = grid.reduce(1.0) { $0 * Double($1) }
+        let predicted = 4 * 8 * (predict.map { $0.reduce(1.0) { $0 * Double($1) } } ?? 0)
+        let matrices = 6 * 8 * n, fields = 12 * 8 * points
+        let observed = Double(values.reduce(0) { $0 + ($1.isNaN ? 0 : 1) })
+        let dense = optimizer != .none && observed < points ? 3 * 8 * observed * observed : 0
+        let f = MemoryEstimate.format
+        return MemoryEstimate(bytes: matrices + fields + predicted + dense,
+                              detail: "per-axis matrices \(f(matrices)), grid fields \(f(fields)), prediction grid \(f(predicted))"
+                                  + (dense > 0 ? ", observed points' dense covariance \(f(dense))" : ""),
+                              key: predict == nil ? ["gp", "data"] : ["gp", "predict"])
+    }
+}

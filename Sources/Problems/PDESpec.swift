@@ -212,3 +212,26 @@ extension ConfigValue {
         }
     }
 }
+
+extension PDESpec {
+    /// The coefficient at the nodes (and the FFT work arrays of a random field), the CSR matrix
+    /// (12 bytes per entry: a Double and a 32-bit column), the right-hand side, solution and
+    /// exact arrays, and the method's and preconditioner's workspace as their registry entries
+    /// model it (for factorisations, the fill measured for nested-dissection orderings).
+    public func memoryEstimate(_ solver: SolverSpec) -> MemoryEstimate? {
+        let n = Double(grid.count), d = Double(grid.dimension)
+        let nodes = grid.axes.reduce(1.0) { $0 * Double($1.nodes) }
+        var fields = 8 * nodes
+        for f in [coefficient, rhs] { if case .random = f { fields += 32 * nodes } }  // complex FFT work arrays
+        let matrix = 12 * (2 * d + 1) * n + 4 * n
+        let vectors = 8 * n * (exact == nil ? 2 : 3)
+        var method = solver.methodEntry?.workspace(n, grid.dimension, solver.options[solver.method]) ?? 40 * n
+        if solver.methodEntry?.usesPreconditioner == true, let entry = SolverRegistry.preconditioner(solver.preconditioner) {
+            method += entry.workspace(n, grid.dimension, solver.options[solver.preconditioner])
+        }
+        let f = MemoryEstimate.format
+        return MemoryEstimate(bytes: fields + matrix + vectors + method,
+                              detail: "matrix \(f(matrix)), fields and vectors \(f(fields + vectors)), solver \(f(method))",
+                              key: ["pde", "grid"])
+    }
+}

@@ -20,6 +20,22 @@ public protocol PhysicsSection: Sendable {
     /// Whether the kind is solved through `[solver]` (a linear system); kinds that are not refuse
     /// a `[solver]` table and their records leave it out.
     static var usesSolver: Bool { get }
+    /// The least memory a run needs at its peak, so that `run` and `check` refuse a run that
+    /// cannot fit before it allocates; nil when the kind allocates nothing beyond its input.
+    func memoryEstimate(_ solver: SolverSpec) -> MemoryEstimate?
+}
+
+/// A lower bound of what a run allocates (bytes), what it is made of (for the message), and the
+/// key whose value sets the size (where the error points).
+public struct MemoryEstimate: Sendable {
+    public var bytes: Double
+    public var detail: String
+    public var key: [String]
+    public init(bytes: Double, detail: String, key: [String]) { self.bytes = bytes; self.detail = detail; self.key = key }
+
+    public static func format(_ bytes: Double) -> String {
+        bytes >= 1e9 ? String(format: "%.1f GB", bytes / 1e9) : String(format: "%.0f MB", bytes / 1e6)
+    }
 }
 
 extension PhysicsSection {
@@ -27,6 +43,7 @@ extension PhysicsSection {
     /// calling `init` on such an existential crashes Swift 6.3's SILGen; a static method does not.
     public static func read(_ reader: TableReader) throws -> any PhysicsSection { try Self(reader) }
     public static var usesSolver: Bool { true }
+    public func memoryEstimate(_ solver: SolverSpec) -> MemoryEstimate? { nil }
 }
 
 /// The problem kinds pdekit knows, in the order `pdekit list` prints them. A kind lands as one

@@ -167,3 +167,16 @@ public struct ReducedModelSpec: PhysicsSection, Equatable {
         return t
     }
 }
+
+extension ReducedBasisSpec {
+    /// The Q + 2 stiffness matrices (terms, X, A(μ)), two CHOLMOD factors (at least 20 entries
+    /// per row on a 2D grid), the basis and the Q Riesz representers per vector.
+    public func memoryEstimate(_ solver: SolverSpec) -> MemoryEstimate? {
+        let n = Double(grid * grid), q = Double(blocks[0] * blocks[1])
+        let matrices = (q + 2) * 12 * 5 * n, factors = 2 * 12 * 20 * n, vectors = (q + 1) * 8 * n * Double(maxSize)
+        let f = MemoryEstimate.format
+        return MemoryEstimate(bytes: matrices + factors + vectors,
+                              detail: "matrices \(f(matrices)), factors \(f(factors)), basis and Riesz representers \(f(vectors))",
+                              key: ["reduced_basis", "grid"])
+    }
+}

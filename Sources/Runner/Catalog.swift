@@ -10,6 +10,7 @@ public enum Catalog {
         }
         return section("problem kinds ([problem] kind)", ProblemSpec.kinds)
             + section("methods ([solver] method)", SolverSpec.methods)
-            + section("preconditioners ([solver] preconditioner, with method = \"cg\")", SolverSpec.preconditioners)
+            + section("preconditioners ([solver] preconditioner, for the methods that take one: "
+                      + SolverRegistry.methods.filter(\.usesPreconditioner).map(\.name).joined(separator: ", ") + ")", SolverSpec.preconditioners)
     }
 }

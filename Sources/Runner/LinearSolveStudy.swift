@@ -14,6 +14,8 @@ public struct LinearSolveStudy: Study {
                                "observed_order", "assemble_seconds", "setup_seconds", "solve_seconds"]
 
     public func check(_ spec: ProblemSpec) throws { _ = try Self.prepare(spec) }
+    /// `--view` prints the solver as built, from inside `solve` (`viewText`).
+    public func view(_ spec: ProblemSpec) -> String? { nil }
 
     /// `[sweep] order = "nearest"`: cases ordered by the distance between their coefficient
     /// fields (`CaseOrdering`). Linear systems, and sweeps whose grids differ between cases,

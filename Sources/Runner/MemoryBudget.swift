@@ -9,11 +9,10 @@ import Problems
 /// Refuses a run that cannot fit in memory before it allocates, instead of letting the
 /// allocator abort (or the kernel's OOM killer end) pdekit half-way through.
 ///
-/// The estimate is a lower bound of what the run allocates at its peak — the coefficient at
-/// the nodes, the CSR matrix (12 bytes per entry: a Double and a 32-bit column), the
-/// right-hand side, solution and exact arrays, the method's workspace, and for factorisations
-/// the fill-in measured for nested-dissection orderings — so a refusal is not a false alarm;
-/// a run that passes may still need more.
+/// Each kind estimates for itself (`PhysicsSection.memoryEstimate`) a lower bound of what the
+/// run allocates at its peak — for a `pde`, the coefficient at the nodes, the CSR matrix, the
+/// vectors and the method's workspace as its registry entry models it — so a refusal is not a
+/// false alarm; a run that passes may still need more.
 ///
 /// What the machine has is the smallest of: MemAvailable plus free swap (/proc/meminfo), the
 /// cgroup's memory.max less its current use, the address-space and data-segment limits
@@ -21,55 +20,6 @@ import Problems
 /// (bytes, or with a K/M/G suffix) when set.
 enum MemoryBudget {
     struct Limit { var bytes: Double; var source: String }
-
-    /// Bytes a `pde`, `gp_pde`, `gp_regression` or `reduced_basis` run needs at least, with a breakdown for the message; nil for other kinds
-    /// (a linear system's matrix is already in memory once the spec is read).
-    static func estimate(_ spec: ProblemSpec) -> (bytes: Double, detail: String)? {
-        if let g = spec.physics as? GPPDESpec {
-            // Per axis: K, K'', D and their Schur forms (n² each, ~8 of them); on the grid: f, g,
-            // u and the Sylvester right-hand side and its transforms (~8 N); the test grid.
-            let n = g.points.reduce(0.0) { $0 + Double($1) * Double($1) }, grid = g.points.reduce(1.0) { $0 * Double($1) }
-            let test = pow(Double(g.testPoints), Double(g.points.count))
-            let matrices = 8 * 8 * n, fields = 8 * 8 * grid + 8 * 3 * test
-            return (matrices + fields, "per-axis matrices \(format(matrices)), grid and test fields \(format(fields))")
-        }
-        if let g = spec.physics as? GPRegressionSpec {
-            // Per axis: K, its eigenvectors, the sensitivity W and a work matrix (n² each, ~6);
-            // on the data grid: data, rotated data, α, mean, variance, CG vectors for missing
-            // points (~12 N); on the prediction grid: mean, variance and the per-axis maps'
-            // intermediates (~4 P).
-            let n = g.grid.reduce(0.0) { $0 + Double($1) * Double($1) }, grid = g.grid.reduce(1.0) { $0 * Double($1) }
-            let predict = g.predict.map { $0.reduce(1.0) { $0 * Double($1) } } ?? 0
-            let matrices = 6 * 8 * n, fields = 12 * 8 * grid, predicted = 4 * 8 * predict
-            // Learning from an incomplete grid: C, its factor and C⁻¹ on the observed points.
-            let observed = Double(g.values.reduce(0) { $0 + ($1.isNaN ? 0 : 1) })
-            let dense = g.optimizer != .none && observed < grid ? 3 * 8 * observed * observed : 0
-            return (matrices + fields + predicted + dense,
-                    "per-axis matrices \(format(matrices)), grid fields \(format(fields)), prediction grid \(format(predicted))"
-                        + (dense > 0 ? ", observed points' dense covariance \(format(dense))" : ""))
-        }
-        if let rb = spec.physics as? ReducedBasisSpec {
-            // The Q + 2 stiffness matrices (terms, X, A(μ)), two CHOLMOD factors (at least 20
-            // entries per row on a 2D grid), the basis and the Q Riesz representers per vector.
-            let n = Double(rb.grid * rb.grid), q = Double(rb.blocks[0] * rb.blocks[1])
-            let matrices = (q + 2) * 12 * 5 * n, factors = 2 * 12 * 20 * n, vectors = (q + 1) * 8 * n * Double(rb.maxSize)
-            return (matrices + factors + vectors, "matrices \(format(matrices)), factors \(format(factors)), basis and Riesz representers \(format(vectors))")
-        }
-        guard let p = spec.pde else { return nil }
-        let n = Double(p.grid.count), d = Double(p.grid.dimension)
-        let nodes = p.grid.axes.reduce(1.0) { $0 * Double($1.nodes) }
-        var fields = 8 * nodes
-        for f in [p.coefficient, p.rhs] { if case .random = f { fields += 32 * nodes } }  // complex FFT work arrays
-        let matrix = 12 * (2 * d + 1) * n + 4 * n
-        let vectors = 8 * n * (p.exact == nil ? 2 : 3)
-        // The solver's own allocations, as its registry entries model them.
-        var method = spec.solver.methodEntry?.workspace(n, p.grid.dimension, spec.solver.options[spec.solver.method]) ?? 40 * n
-        if spec.solver.methodEntry?.usesPreconditioner == true, let entry = SolverRegistry.preconditioner(spec.solver.preconditioner) {
-            method += entry.workspace(n, p.grid.dimension, spec.solver.options[spec.solver.preconditioner])
-        }
-        let total = fields + matrix + vectors + method
-        return (total, "matrix \(format(matrix)), fields and vectors \(format(fields + vectors)), solver \(format(method))")
-    }
 
     /// The tightest limit on what this process may still allocate; nil when none is known.
     static func available() -> Limit? {
@@ -97,23 +47,14 @@ enum MemoryBudget {
         return limits.min { $0.bytes < $1.bytes }
     }
 
-    /// Throws a bad-input error when the estimate exceeds what is available.
+    /// Throws a bad-input error when the kind's estimate (`PhysicsSection.memoryEstimate`)
+    /// exceeds what is available.
     static func check(_ spec: ProblemSpec) throws {
-        guard let (need, detail) = estimate(spec), let limit = available(), need > limit.bytes else { return }
-        // The key that sets the size: where the error points the user.
-        let key: [String]
-        switch spec.physics {
-        case is ReducedBasisSpec: key = ["reduced_basis", "grid"]
-        case is GPPDESpec: key = ["gp_pde", "points"]
-        case let g as GPRegressionSpec: key = g.predict == nil ? ["gp", "data"] : ["gp", "predict"]
-        default: key = ["pde", "grid"]
-        }
-        throw spec.document.error(key, "this run needs at least \(format(need)) of memory (\(detail)) but \(format(max(limit.bytes, 0))) is available (\(limit.source)); use a smaller grid or a machine with more memory")
+        guard let need = spec.physics.memoryEstimate(spec.solver), let limit = available(), need.bytes > limit.bytes else { return }
+        throw spec.document.error(need.key, "this run needs at least \(format(need.bytes)) of memory (\(need.detail)) but \(format(max(limit.bytes, 0))) is available (\(limit.source)); use a smaller grid or a machine with more memory")
     }
 
-    static func format(_ bytes: Double) -> String {
-        bytes >= 1e9 ? String(format: "%.1f GB", bytes / 1e9) : String(format: "%.0f MB", bytes / 1e6)
-    }
+    static func format(_ bytes: Double) -> String { MemoryEstimate.format(bytes) }
 
     static func parseBytes(_ s: String) -> Double? {
         let t = s.trimmingCharacters(in: .whitespaces).uppercased()

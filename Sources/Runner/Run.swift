@@ -18,6 +18,8 @@ public enum Run {
         public var progress = ProgressStyle.off
         /// No summary line (sweep cases report through the sweep's progress instead).
         public var quiet = false
+        /// No unused-options warning (a sweep warns once, for tables no case uses).
+        public var suppressUnusedWarning = false
         /// fsync every file (a sweep turns this off and syncs its finished cases in batches).
         public var durable = true
         /// Write the output folder; a sweep with `[output] case_folders = false` keeps only the
@@ -65,6 +67,7 @@ public enum Run {
         try MemoryBudget.check(spec)
         let context = StudyContext(path: path, view: options.view, monitor: options.monitor, progress: options.progress,
                                    write: write, carry: carry, writesArrays: options.writeFolder)
+        if options.view, let text = study.view(spec) { write(text.hasSuffix("\n") ? text : text + "\n") }
         let outcome = try study.solve(spec, context)
         guard options.writeFolder else {
             return Report(name: spec.name, outputDirectory: URL(fileURLWithPath: dirPath), outcome: outcome)
@@ -74,8 +77,9 @@ public enum Run {
         defer { folder.discard() }
         try OutcomeWriter.write(outcome, spec: spec, to: folder, durable: options.durable)
         if !options.quiet { write("\(spec.name): \(outcome.summary)\n  → \(folder.destination.path)\n") }
-        // At the end, as PETSc's -options_left: a failed input gets its one error line only.
-        if !options.quiet { warnUnusedOptions(spec.solver.unusedOptions, uses: spec.solver.componentsInUse, path: path) }
+        // At the end, as PETSc's -options_left: a failed input gets its one error line only. A
+        // warning on stderr, so --quiet (progress and summary) keeps it.
+        if !options.suppressUnusedWarning { warnUnusedOptions(spec.solver.unusedOptions, uses: spec.solver.componentsInUse, path: path) }
 
         if !outcome.reason.converged && options.errorIfNotConverged {
             throw RunError(.notConverged, "\(path): did not converge: \(outcome.reason.name) \(outcome.notConvergedDetail)")
@@ -83,9 +87,16 @@ public enum Run {
         return Report(name: spec.name, outputDirectory: folder.destination, outcome: outcome)
     }
 
+    /// The `[solver.<name>]` tables that no case of a sweep uses (a swept preconditioner may use
+    /// `[solver.ssor]` in some cases only), in the first case's order.
+    static func unusedByEveryCase(_ specs: [ProblemSpec]) -> [String] {
+        guard let first = specs.first else { return [] }
+        return first.solver.unusedOptions.filter { name in specs.allSatisfy { $0.solver.unusedOptions.contains(name) } }
+    }
+
     /// PETSc's -options_left: an options table for a component the run does not use is named,
     /// not silently dropped (a typo'd preconditioner name is the usual cause).
-    static func warnUnusedOptions(_ unused: [String], uses: [String]?, path: String) {
+    public static func warnUnusedOptions(_ unused: [String], uses: [String]?, path: String) {
         for name in unused {
             let used = uses.map { " (it uses " + $0.map { "'\($0)'" }.joined(separator: " with ") + ")" } ?? ""
             FileHandle.standardError.write(Data("pdekit: warning: \(path): [solver.\(name)] is not used by this run\(used); its options are ignored\n".utf8))
@@ -112,20 +123,25 @@ public enum Run {
 
     /// `pdekit check` on a sweep file: every case is built and validated as `check` does;
     /// returns the count.
-    public static func checkSweep(path: String, overrides: [String]) throws -> Int {
+    /// Checks every case of a sweep file; returns the number of cases and the `[solver.<name>]`
+    /// tables that no case uses (what `sweep` warns about).
+    public static func checkSweep(path: String, overrides: [String]) throws -> (cases: Int, unusedOptions: [String]) {
         do {
             let document = try ProblemDocument(path: path, overrides: overrides)
             let sweep = try SweepSpec(document)
+            var unused: [String]?
             for (i, c) in sweep.cases.enumerated() {
                 do {
-                    try checkAll(try ProblemSpec(try document.sweepCase(c)))
+                    let spec = try ProblemSpec(try document.sweepCase(c))
+                    try checkAll(spec)
+                    unused = unused.map { u in u.filter(spec.solver.unusedOptions.contains) } ?? spec.solver.unusedOptions
                 } catch let e as ProblemError {
                     var e = e
                     e.message = "sweep case \(i): " + e.message
                     throw e
                 }
             }
-            return sweep.cases.count
+            return (sweep.cases.count, unused ?? [])
         } catch { throw RunError.classify(error, file: path) }
     }
 }

@@ -24,10 +24,19 @@ public protocol Study: Sendable {
     /// chains of it and shards are contiguous blocks of it, so neighbours in this order share
     /// carried state. (The default keeps the file order.)
     func order(_ specs: [ProblemSpec]) -> [Int]
+    /// `--view` (PETSc's `-ksp_view`): what the study is about to do, printed before it solves.
+    /// The default shows the kind's table with every default explicit; the linear solve returns
+    /// nil and prints the solver it built from inside `solve`.
+    func view(_ spec: ProblemSpec) -> String?
 }
 
 extension Study {
     public func order(_ specs: [ProblemSpec]) -> [Int] { Array(specs.indices) }
+    public func view(_ spec: ProblemSpec) -> String? {
+        var t = ConfigTable()
+        t[ProblemKinds.tableName(of: spec.kind)] = .table(spec.physics.resolved)
+        return "\(spec.kind) '\(spec.name)', resolved:\n" + RecordWriter.toml(t).split(separator: "\n").map { "  " + $0 }.joined(separator: "\n") + "\n"
+    }
 }
 
 /// What a study may use while solving.

@@ -123,8 +123,7 @@ public enum Sweep {
         }
         let pending = mine.filter { !done.contains($0) }
         // Warn only about tables no case uses (a swept preconditioner may use [solver.ssor] in some).
-        let unusedByAll = specs.dropFirst().reduce(Set(specs.first?.solver.unusedOptions ?? [])) { $0.intersection($1.solver.unusedOptions) }
-        Run.warnUnusedOptions((specs.first?.solver.unusedOptions ?? []).filter(unusedByAll.contains), uses: nil, path: path)
+        Run.warnUnusedOptions(Run.unusedByEveryCase(specs), uses: nil, path: path)
 
         let jobs = max(1, min(options.jobs, pending.count))
         let savedThreads = Parallel.threadCount
@@ -151,6 +150,7 @@ public enum Sweep {
                 caseOptions.outputDirectory = dir.appendingPathComponent(caseFolder(i)).path
                 caseOptions.outputOption = "case folder"
                 caseOptions.quiet = true
+                caseOptions.suppressUnusedWarning = true
                 caseOptions.durable = false  // made durable in batches by SweepState.flush
                 caseOptions.writeFolder = specs[i].output.caseFolders
                 var report: Run.Report?, failure: RunError?

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Problems
 import Runner
 import Storage
 
@@ -182,9 +183,17 @@ struct CheckCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let spec = try Run.check(path: problem.file, overrides: problem.overrides)
-            var line = "\(problem.file): ok (\(spec.kind) '\(spec.name)', method \(spec.solver.method)"
-            if spec.hasSweep { line += ", \(try Run.checkSweep(path: problem.file, overrides: problem.overrides)) sweep case(s) valid" }
+            var line = "\(problem.file): ok (\(spec.kind) '\(spec.name)'"
+            if ProblemKinds.usesSolver(spec.kind) { line += ", method \(spec.solver.method)" }
+            var unused = spec.solver.unusedOptions
+            if spec.hasSweep {
+                let sweep = try Run.checkSweep(path: problem.file, overrides: problem.overrides)
+                line += ", \(sweep.cases) sweep case(s) valid"
+                unused = sweep.unusedOptions
+            }
             writeStdout(line + ")\n")
+            // As `run` and `sweep` do: a table for a component no run uses is named, not dropped.
+            Run.warnUnusedOptions(unused, uses: spec.hasSweep ? nil : spec.solver.componentsInUse, path: problem.file)
         }
     }
 }

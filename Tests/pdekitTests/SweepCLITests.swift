@@ -263,36 +263,41 @@ final class PlotCLITests: CLITestCase {
 extension SweepCLITests {
     /// Workers run contiguous chains in file order and say so in previous_case; a direct
     /// method carries its analysis from one case to the next when the pattern is unchanged.
+    /// CHOLMOD (`direct`) and UMFPACK (`lu`, here on a convection problem whose matrix is not
+    /// symmetric) refactor with the previous case's analysis along a worker's chain.
     func testChainsCarryTheFactorisationAnalysis() throws {
-        let path = try write("c.toml", """
-            [problem]
-            name = "c"
-            kind = "pde"
-            [pde]
-            grid = [20, 20]
-            rhs = 1
-            coefficient = "1 + k*x*y"
-            parameters = { k = 0 }
-            [solver]
-            method = "direct"
-            [sweep.parameters]
-            "pde.parameters.k" = { linear = [0, 5], count = 6 }
-            """)
-        let r = try pdekit(["sweep", path, "-o", "c", "--jobs", "2"])
-        XCTAssertEqual(r.status, 0, r.stderr)
-        let t = try table("c")
-        let previous = t[0].firstIndex(of: "previous_case")!
-        XCTAssertEqual(t.dropFirst().map { $0[previous] }, ["", "0", "1", "", "3", "4"])
-        for (i, reused) in [(0, false), (1, true), (2, true), (3, false), (4, true), (5, true)] {
-            let record = try String(contentsOf: work.appendingPathComponent("c/case-000\(i)/run.toml"), encoding: .utf8)
-            XCTAssertTrue(record.contains("analysis_reused = \(reused)"), "case \(i): \(record)")
-            XCTAssertTrue(record.contains("reason = \"converged_direct\""), "case \(i)")
+        for (method, extra) in [("direct", ""), ("lu", "velocity = [\"10*k\", 5]")] {
+            let path = try write("c_\(method).toml", """
+                [problem]
+                name = "c"
+                kind = "pde"
+                [pde]
+                grid = [20, 20]
+                rhs = 1
+                coefficient = "1 + k*x*y"
+                \(extra)
+                parameters = { k = 0 }
+                [solver]
+                method = "\(method)"
+                [sweep.parameters]
+                "pde.parameters.k" = { linear = [0, 5], count = 6 }
+                """)
+            let r = try pdekit(["sweep", path, "-o", "c_\(method)", "--jobs", "2"])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let t = try table("c_\(method)")
+            let previous = t[0].firstIndex(of: "previous_case")!
+            XCTAssertEqual(t.dropFirst().map { $0[previous] }, ["", "0", "1", "", "3", "4"], method)
+            for (i, reused) in [(0, false), (1, true), (2, true), (3, false), (4, true), (5, true)] {
+                let record = try String(contentsOf: work.appendingPathComponent("c_\(method)/case-000\(i)/run.toml"), encoding: .utf8)
+                XCTAssertTrue(record.contains("analysis_reused = \(reused)"), "\(method) case \(i): \(record)")
+                XCTAssertTrue(record.contains("reason = \"converged_direct\""), "\(method) case \(i)")
+            }
+            // The refactored solution is the one a fresh factorisation gives.
+            let single = try pdekit(["run", path, "--set", "pde.parameters.k=4", "-o", "k4_\(method)"])
+            XCTAssertEqual(single.status, 0, single.stderr)
+            let compare = try pdekit(["compare", "c_\(method)/case-0004", "k4_\(method)", "--rtol", "1e-12", "--atol", "0"])
+            XCTAssertEqual(compare.status, 0, "\(method): \(compare.stdout)")
         }
-        // The refactored solution is the one a fresh factorisation gives.
-        let single = try pdekit(["run", path, "--set", "pde.parameters.k=4", "-o", "k4"])
-        XCTAssertEqual(single.status, 0, single.stderr)
-        let compare = try pdekit(["compare", "c/case-0004", "k4", "--rtol", "1e-12", "--atol", "0"])
-        XCTAssertEqual(compare.status, 0, compare.stdout)
     }
 }
 

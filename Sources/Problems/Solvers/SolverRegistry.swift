@@ -47,7 +47,9 @@ public struct SolveRequest {
 }
 
 /// A preconditioner by name: help, its options, a check against the system, a factory.
-/// Each lives in its own file (`Solvers/Preconditioner*.swift`) and is listed once in
+/// Each lives in its own file (`Solvers/Preconditioner*.swift`; a method and the preconditioner
+/// of the same algorithm share one: `FFTSolver`, `GeometricMultigridSolver`,
+/// `AlgebraicMultigridSolver`) and is listed once in
 /// `SolverRegistry.preconditioners`.
 public struct PreconditionerEntry: Sendable {
     public let name: String
@@ -81,7 +83,8 @@ public struct PreconditionerEntry: Sendable {
 }
 
 /// A method by name: help, whether it takes a preconditioner and iterates, its options, a check
-/// against the system, and the solve. One file each (`Solvers/Method*.swift`), listed once in
+/// against the system, and the solve. One file each (`Solvers/Method*.swift`, or shared with the
+/// preconditioner of the same algorithm, as for fft, gmg and amg), listed once in
 /// `SolverRegistry.methods`.
 public struct MethodEntry: Sendable {
     public let name: String
