@@ -154,6 +154,13 @@ public struct GPRegressionSpec: PhysicsSection, Equatable {
         let n = a.compactMap { v -> Int? in if case .integer(let i) = v { return i } else { return nil } }
         guard n.count == d else { throw r.error(key, "expected \(d) integers (one per axis), got \(a.count) values") }
         guard n.allSatisfy({ $0 >= 2 }) else { throw r.error(key, "at least 2 nodes per axis, got \(n)") }
+        // Bounded before anything multiplies them (a product of huge counts would overflow).
+        var total = 1
+        for c in n {
+            let (t, overflow) = total.multipliedReportingOverflow(by: c)
+            guard !overflow, t <= Int(Int32.max) else { throw r.error(key, "\(n) has more than \(Int32.max) points") }
+            total = t
+        }
         return n
     }
 

@@ -50,7 +50,7 @@ public struct ProblemDocument: Sendable {
             throw ProblemError(file: path, line: line, message: "TOML syntax error: a NUL byte in the text")
         }
         if let bad = TOMLPrecheck.unsafeHeader(in: text) {
-            throw ProblemError(file: path, line: bad.line, message: bad.message)
+            throw ProblemError(file: path, line: bad.line, key: bad.message.contains("NUL") ? Self.key(atLine: bad.line, of: lines) : nil, message: bad.message)
         }
         do {
             keyOrder = TOMLKeyOrder(text)
@@ -198,5 +198,21 @@ public struct ProblemDocument: Sendable {
     /// Resolves a data path from the file against the problem file's folder.
     public func resolve(_ relative: String) -> URL {
         relative.hasPrefix("/") ? URL(fileURLWithPath: relative) : directory.appendingPathComponent(relative)
+    }
+}
+
+extension ProblemDocument {
+    /// The dotted key a `key = value` line sets (its table header prepended), for an error found
+    /// before parsing (a NUL escape in a string); nil when the line sets none.
+    static func key(atLine line: Int, of lines: [Substring]) -> String? {
+        guard line >= 1, line <= lines.count, let eq = lines[line - 1].firstIndex(of: "=") else { return nil }
+        let lhs = lines[line - 1][..<eq].trimmingCharacters(in: .whitespaces)
+        guard !lhs.isEmpty, !lhs.hasPrefix("[") else { return nil }
+        let header = lines[..<(line - 1)].last { $0.trimmingCharacters(in: .whitespaces).hasPrefix("[") }
+            .map { h -> String in
+                let inner = h.drop { $0 == " " || $0 == "\t" || $0 == "[" }
+                return String(inner.prefix { $0 != "]" }).trimmingCharacters(in: .whitespaces)
+            }
+        return header.map { "\($0).\(lhs)" } ?? lhs
     }
 }

@@ -49,7 +49,7 @@ public struct SweepSpec: Sendable {
         order = Order(rawValue: try r.string("order", default: "given", oneOf: Order.allCases.map(\.rawValue)))!
         let sampled = mode == .random || mode == .latin_hypercube
         let samples = sampled ? try r.int("samples", default: 0, minimum: 1) : 0
-        let seed = sampled ? try r.int("seed", default: 0, minimum: 0) : 0
+        let seed = sampled ? try r.int("seed", default: 0, minimum: 0, maximum: Int.max) : 0
         if !sampled {
             for k in ["samples", "seed"] where r.has(k) { throw r.error(k, "only used with mode = \"random\" or \"latin_hypercube\"") }
         }
@@ -179,7 +179,7 @@ public struct SweepSpec: Sendable {
             guard let ab = try sub.array(log ? "log" : "linear"), ab.count == 2, let a = ab[0].number, let b = ab[1].number, a.isFinite, b.isFinite else {
                 throw p.error(dotted: key, "expected a list, { linear = [a, b], count = n } or { log = [a, b], count = n }")
             }
-            let count = try sub.int("count", default: 0, minimum: 1)
+            let count = try sub.int("count", default: 0, minimum: 1, maximum: Int.max)
             guard count <= maxCases else { throw p.error(dotted: key, "count = \(count) is more than the \(maxCases) cases a sweep supports") }
             let integer = try sub.bool("integer", default: false)
             try sub.finish()

@@ -70,9 +70,12 @@ public final class TableReader {
         }
     }
 
-    public func int(_ key: String, default d: Int, minimum: Int) throws -> Int {
+    /// An integer in minimum ... maximum: the bound is checked here, before any caller's
+    /// arithmetic can overflow on a value such as 9223372036854775807.
+    public func int(_ key: String, default d: Int, minimum: Int, maximum: Int = Int(Int32.max)) throws -> Int {
         let i = try int(key) ?? d
         guard i >= minimum else { throw error(key, "must be ≥ \(minimum), got \(i)") }
+        guard i <= maximum else { throw error(key, "must be ≤ \(maximum), got \(i)") }
         return i
     }
 

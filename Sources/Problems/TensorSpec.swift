@@ -94,7 +94,7 @@ public struct TensorSpec: PhysicsSection, Equatable {
         }
         testPoints = try r.int("test_points", default: 1000, minimum: 1)
         guard testPoints <= 10_000_000 else { throw r.error("test_points", "at most 10⁷, got \(testPoints)") }
-        seed = try r.int("seed", default: 0, minimum: 0)
+        seed = try r.int("seed", default: 0, minimum: 0, maximum: Int.max)
         try r.finish()
     }
 

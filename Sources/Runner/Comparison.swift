@@ -40,9 +40,11 @@ public struct Comparison: Sendable, Equatable {
         if nan {
             relativeL2 = .nan; maxAbs = .nan; maxRelative = .nan
         } else {
-            relativeL2 = bNorm > 0 ? dNorm / bNorm : dNorm
+            // An infinite difference (inf against −inf or a finite value) is infinitely far off
+            // whatever b's norm is; inf/inf would print nan though neither input holds one.
+            relativeL2 = dNorm.isInfinite ? .infinity : (bNorm > 0 ? dNorm / bNorm : dNorm)
             maxAbs = m
-            maxRelative = mb > 0 ? m / mb : m
+            maxRelative = m.isInfinite ? .infinity : (mb > 0 ? m / mb : m)
         }
         withinTolerance = ok
     }

@@ -75,8 +75,18 @@ public enum OutputGuard {
 
     /// `.NAME.tmp-PID-RANDOM` / `.NAME.old-PID-RANDOM`: what AtomicFile and OutputFolder leave
     /// behind when pdekit is killed mid-write.
+    /// Exactly that shape — a dot, a name, `.tmp-` or `.old-`, then the decimal process id and a
+    /// random number (decimal or hexadecimal, as AtomicFile writes it) — so a
+    /// user's `.notes.old-2023` or `.photos.tmp-backup` is not taken for pdekit's and kept.
     static func isStagingName(_ name: String) -> Bool {
-        name.hasPrefix(".") && (name.contains(".tmp-") || name.contains(".old-"))
+        guard name.hasPrefix("."), name.count > 1 else { return false }
+        for marker in [".tmp-", ".old-"] {
+            guard let r = name.range(of: marker, options: .backwards), r.lowerBound > name.index(after: name.startIndex) else { continue }
+            let numbers = name[r.upperBound...].split(separator: "-", omittingEmptySubsequences: false)
+            if numbers.count == 2, numbers.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isHexDigit) }),
+               numbers[0].allSatisfy(\.isNumber) { return true }
+        }
+        return false
     }
 
     /// What a path is, in words, for refusals.

@@ -116,7 +116,12 @@ public enum Run {
         do {
             let spec = try ProblemSpec(path: path, overrides: overrides)
             // A sweep file's base problem never runs by itself: its cases are what checkSweep judges.
-            if !spec.hasSweep { try checkAll(spec) }
+            if !spec.hasSweep {
+                try checkAll(spec)
+                // The folder run would write: refused now if run would refuse it.
+                let (dirPath, option) = spec.output.directory.map { ($0, "\(path): [output] directory") } ?? ("outputs/\(spec.name)", "output folder")
+                try OutputGuard.check(dirPath, kind: .run, option: option, inputs: spec.inputFiles)
+            }
             return spec
         } catch { throw RunError.classify(error, file: path) }
     }
@@ -130,10 +135,12 @@ public enum Run {
             let document = try ProblemDocument(path: path, overrides: overrides)
             let sweep = try SweepSpec(document)
             var unused: [String]?
+            var shapes: [[Int]?] = []
             for (i, c) in sweep.cases.enumerated() {
                 do {
                     let spec = try ProblemSpec(try document.sweepCase(c))
                     try checkAll(spec)
+                    shapes.append(spec.pde?.grid.shape)
                     unused = unused.map { u in u.filter(spec.solver.unusedOptions.contains) } ?? spec.solver.unusedOptions
                 } catch let e as ProblemError {
                     var e = e
@@ -141,6 +148,12 @@ public enum Run {
                     throw e
                 }
             }
+            // What sweep refuses before its first case: cases on several grids under [output]
+            // stack, a folder it may not write.
+            let base = try ProblemSpec(try document.sweepCase([]))
+            try Sweep.checkStackGrids(base, shapes, path: path)
+            let (dirPath, option) = Sweep.folder(base, path: path, outputDirectory: nil)
+            try OutputGuard.check(dirPath, kind: .sweep, option: option, inputs: Sweep.inputFiles([base]).all)
             return (sweep.cases.count, unused ?? [])
         } catch { throw RunError.classify(error, file: path) }
     }

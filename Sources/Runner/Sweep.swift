@@ -38,6 +38,20 @@ public enum Sweep {
 
     static func caseFolder(_ i: Int) -> String { String(format: "case-%04d", i) }
 
+    /// `[output] stack` stacks the cases' arrays: they must share one grid, found before any
+    /// solve (and by `check`).
+    static func checkStackGrids(_ base: ProblemSpec, _ shapes: [[Int]?], path: String) throws {
+        guard base.output.stack, let first = shapes.first ?? nil, let other = shapes.firstIndex(where: { $0 != first }) else { return }
+        throw RunError(.badInput, "\(path): [output] stack needs every case on one grid; case \(other) has \(shapes[other] ?? []), case 0 \(first)")
+    }
+
+    /// The sweep's folder and how it was named (for messages): --output, [output] directory, or
+    /// outputs/<name>.
+    static func folder(_ base: ProblemSpec, path: String, outputDirectory: String?) -> (path: String, option: String) {
+        (outputDirectory ?? base.output.directory ?? "outputs/\(base.name)",
+         outputDirectory != nil ? "--output" : (base.output.directory != nil ? "\(path): [output] directory" : "output folder"))
+    }
+
     private static func runUnclassified(path: String, options: Options, write: @escaping @Sendable (String) -> Void) throws -> Summary {
         let document = try ProblemDocument(path: path, overrides: options.overrides)
         let sweep = try SweepSpec(document)
@@ -45,19 +59,14 @@ public enum Sweep {
         // Validate every case before running any: a bad value in case 180 is found now.
         let specs = try sweep.cases.map { try ProblemSpec(try document.sweepCase($0)) }
 
-        let dirPath = options.outputDirectory ?? base.output.directory ?? "outputs/\(base.name)"
-        let option = options.outputDirectory != nil ? "--output" : (base.output.directory != nil ? "\(path): [output] directory" : "output folder")
+        let (dirPath, option) = folder(base, path: path, outputDirectory: options.outputDirectory)
         let dir = OutputGuard.url(dirPath)
         let table = dir.appendingPathComponent(options.shard.tableName)
         let study = try Studies.study(for: base)
         if let other = specs.first(where: { $0.kind != base.kind }) {
             throw RunError(.badInput, "\(path): every case of a sweep must be of one kind; a case has kind '\(other.kind)', the file '\(base.kind)'")
         }
-        // [output] stack stacks the cases' arrays: they must share one grid, found before any solve.
-        if base.output.stack, let first = specs.first?.pde?.grid.shape,
-           let other = specs.firstIndex(where: { $0.pde?.grid.shape != first }) {
-            throw RunError(.badInput, "\(path): [output] stack needs every case on one grid; case \(other) has \(specs[other].pde?.grid.shape ?? []), case 0 \(first)")
-        }
+        try checkStackGrids(base, specs.map { $0.pde?.grid.shape }, path: path)
         // File order, or with `order = "nearest"` the study's order of similar neighbours; this
         // shard's block of it.
         let order = sweep.order == .nearest ? study.order(specs) : Array(specs.indices)
@@ -85,8 +94,12 @@ public enum Sweep {
                 throw RunError(.badInput, "\(option) \(dirPath): holds a sweep with other cases (a parameter, the grid or another setting differs from \(path)); run this sweep in a new folder, or restore the file to continue that one")
             }
         } else {
-            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-            try OutputGuard.Manifest(kind: .sweep, fingerprint: fingerprint).write(in: dir)
+            do {
+                try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+                try OutputGuard.Manifest(kind: .sweep, fingerprint: fingerprint).write(in: dir)
+            } catch {
+                throw RunError(.badInput, "\(option) \(dirPath): cannot create the sweep folder: \(oneLine(error.localizedDescription))")
+            }
         }
 
         // One shard layout per folder: tables of another shard count mean another split of the

@@ -26,6 +26,7 @@ enum SweepStack {
         if requested(record, "vtk") {
             let entries = rows.filter { FileManager.default.fileExists(atPath: dir.appendingPathComponent($0[folder]).appendingPathComponent("solution.vti").path) }
                 .map { (timestep: Double($0[0]) ?? 0, file: $0[folder] + "/solution.vti") }
+            try listInManifest(["cases.pvd"], of: dir)
             try AtomicFile.write(VTKImageData.collection(entries), to: dir.appendingPathComponent("cases.pvd"))
         }
         guard requested(record, "stack") else { return }
@@ -50,10 +51,22 @@ enum SweepStack {
         }
         guard let shape else { return }
         let k = rows.count
+        try listInManifest(["stack_solutions.npy", "stack_parameters.npy", "stack_cases.npy"] + (coefficients == nil ? [] : ["stack_coefficients.npy"]), of: dir)
         try NPY.write(solutions, shape: [k] + shape, to: dir.appendingPathComponent("stack_solutions.npy"))
         if let coefficients { try NPY.write(coefficients, shape: [k] + shape, to: dir.appendingPathComponent("stack_coefficients.npy")) }
         try NPY.write(params, shape: [k, parameters.count], to: dir.appendingPathComponent("stack_parameters.npy"))
         try NPY.write(cases, shape: [k], to: dir.appendingPathComponent("stack_cases.npy"))
+    }
+
+    /// Adds `names` to the sweep folder's manifest before they are written, so that the folder
+    /// still holds only what its manifest lists (and `--resume` accepts it) even if pdekit is
+    /// killed between the two.
+    static func listInManifest(_ names: [String], of dir: URL) throws {
+        guard var manifest = OutputGuard.Manifest.read(in: dir) else { return }
+        let missing = names.filter { !manifest.files.contains($0) }
+        guard !missing.isEmpty else { return }
+        manifest.files += missing
+        try manifest.write(in: dir)
     }
 
     /// `key = true` inside the record's `[output]` table.

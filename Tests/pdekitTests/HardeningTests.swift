@@ -5,6 +5,22 @@ import XCTest
 /// Issue [hardening]: pdekit never deletes or replaces what it did not write, never crashes on
 /// a one-line input, and answers clearly where it used to answer wrongly. Each test is one
 /// class of input from the issue, run through the built executable.
+extension CLITestCase {
+    func listing(_ path: String = "") throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: work.appendingPathComponent(path).path).sorted()
+    }
+
+    /// Refused with exit 2, one line containing `words`, and the work folder exactly as before.
+    func assertRefused(_ args: [String], _ words: [String], file: StaticString = #filePath, line: UInt = #line) throws {
+        let before = try listing()
+        let r = try pdekit(args)
+        XCTAssertEqual(r.status, 2, r.stderr, file: file, line: line)
+        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, "not one line: \(r.stderr)", file: file, line: line)
+        for w in words { XCTAssertTrue(r.stderr.contains(w), "'\(w)' missing from: \(r.stderr)", file: file, line: line) }
+        XCTAssertEqual(try listing(), before, "the work folder changed", file: file, line: line)
+    }
+}
+
 final class HardeningTests: CLITestCase {
     var problem: String!
 
@@ -19,20 +35,6 @@ final class HardeningTests: CLITestCase {
             rhs = 1
             exact = "x*(1 - x)/2"
             """)
-    }
-
-    func listing(_ path: String = "") throws -> [String] {
-        try FileManager.default.contentsOfDirectory(atPath: work.appendingPathComponent(path).path).sorted()
-    }
-
-    /// Refused with exit 2, one line containing `words`, and the work folder exactly as before.
-    func assertRefused(_ args: [String], _ words: [String], file: StaticString = #filePath, line: UInt = #line) throws {
-        let before = try listing()
-        let r = try pdekit(args)
-        XCTAssertEqual(r.status, 2, r.stderr, file: file, line: line)
-        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, "not one line: \(r.stderr)", file: file, line: line)
-        for w in words { XCTAssertTrue(r.stderr.contains(w), "'\(w)' missing from: \(r.stderr)", file: file, line: line) }
-        XCTAssertEqual(try listing(), before, "the work folder changed", file: file, line: line)
     }
 
     // MARK: data loss

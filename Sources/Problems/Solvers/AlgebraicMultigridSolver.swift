@@ -41,8 +41,8 @@ public struct AlgebraicMultigridSettings: ComponentOptions, Equatable {
         o.truncation = try r.double("truncation", default: 0, minimum: 0)
         guard o.truncation < 1 else { throw r.error("truncation", "must lie in [0, 1), got \(o.truncation)") }
         o.cycle = MultigridOptions.Cycle(rawValue: try r.string("cycle", default: "v", oneOf: MultigridOptions.Cycle.allCases.map(\.rawValue)))!
-        o.preSmooth = try r.int("pre_smooth", default: 1, minimum: 0)
-        o.postSmooth = try r.int("post_smooth", default: 1, minimum: 0)
+        o.preSmooth = try r.int("pre_smooth", default: 1, minimum: 0, maximum: 100)
+        o.postSmooth = try r.int("post_smooth", default: 1, minimum: 0, maximum: 100)
         guard o.preSmooth + o.postSmooth >= 1 else { throw r.error("post_smooth", "pre_smooth + post_smooth must be at least 1") }
         guard o.preSmooth <= 100, o.postSmooth <= 100 else {
             throw r.error(o.preSmooth > 100 ? "pre_smooth" : "post_smooth", "at most 100 sweeps")

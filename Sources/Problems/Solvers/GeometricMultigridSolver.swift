@@ -22,8 +22,8 @@ extension MultigridOptions: ComponentOptions {
         o.cycle = Cycle(rawValue: try r.string("cycle", default: "v", oneOf: Cycle.allCases.map(\.rawValue)))!
         o.coarseOperator = CoarseOperator(rawValue: try r.string("coarse_operator", default: "rediscretised",
                                                                  oneOf: CoarseOperator.allCases.map(\.rawValue)))!
-        o.preSmooth = try r.int("pre_smooth", default: 1, minimum: 0)
-        o.postSmooth = try r.int("post_smooth", default: 1, minimum: 0)
+        o.preSmooth = try r.int("pre_smooth", default: 1, minimum: 0, maximum: 100)
+        o.postSmooth = try r.int("post_smooth", default: 1, minimum: 0, maximum: 100)
         guard o.preSmooth + o.postSmooth >= 1 else { throw r.error("post_smooth", "pre_smooth + post_smooth must be at least 1") }
         guard o.preSmooth <= 100, o.postSmooth <= 100 else {
             throw r.error(o.preSmooth > 100 ? "pre_smooth" : "post_smooth", "at most 100 sweeps")
