@@ -18,9 +18,11 @@ enum RugeStubenCoarsening {
         // State: 0 undecided, 1 C, 2 F.
         var state = [UInt8](repeating: 0, count: n)
         for i in 0..<n where s.neighbours(i).isEmpty && st.neighbours(i).isEmpty { state[i] = 2 }
-        // Bucket lists (doubly linked) by λ; λ never exceeds n. Raw buffers: the loop below
-        // touches them O(nnz(S)) times.
-        var head = [Int32](repeating: -1, count: n + 1), tail = [Int32](repeating: -1, count: n + 1)
+        // Bucket lists (doubly linked) by λ. λ_m starts at |S_mᵀ| and gains one for each point
+        // of S_mᵀ that becomes F, so it stays below 2n (on a small dense coarse level it does
+        // exceed n: buckets sized n + 1 overflowed with coarse_size ≤ 5). Raw buffers: the loop
+        // below touches them O(nnz(S)) times.
+        var head = [Int32](repeating: -1, count: 2 * n + 1), tail = [Int32](repeating: -1, count: 2 * n + 1)
         var next = [Int32](repeating: -1, count: n), prev = [Int32](repeating: -1, count: n)
         let top0 = Int(lambda.max() ?? 0)
         lambda.withUnsafeMutableBufferPointer { lam in state.withUnsafeMutableBufferPointer { st8 in

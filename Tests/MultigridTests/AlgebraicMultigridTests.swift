@@ -63,6 +63,22 @@ final class AlgebraicMultigridTests: XCTestCase {
         }
     }
 
+    /// Coarsening down to a handful of rows: on a small dense level a point's measure λ exceeds
+    /// the level's size (it gains one per strong dependant that becomes F), which overflowed the
+    /// bucket lists with coarse_size ≤ 5 (a trap found by attacking [solver.amg]).
+    func testCoarseningDownToFewRows() throws {
+        for n in [7, 15] {
+            let a = try Fixture.poisson([n, n]).matrix
+            for coarse in 1...5 {
+                let amg = try AlgebraicMultigrid(a, options: AlgebraicMultigridOptions(coarseSize: coarse))
+                XCTAssertGreaterThanOrEqual(amg.levelRows.count, 2, "n \(n), coarse_size \(coarse): \(amg.levelRows)")
+                for (level, split) in amg.coarsenings.enumerated() {
+                    XCTAssertTrue(split.contains(1), "level \(level) kept no C point")
+                }
+            }
+        }
+    }
+
     func testHierarchyIsAGalerkinHierarchy() throws {
         let a = try Fixture.poisson([31, 31]).matrix
         let amg = try AlgebraicMultigrid(a, options: AlgebraicMultigridOptions(coarseSize: 10))
