@@ -59,7 +59,7 @@ let package = Package(
         .testTarget(name: "SpectralTests", dependencies: ["Spectral", "LinearAlgebra", "Problems"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ProblemsTests", dependencies: ["Problems", "Krylov", "LinearAlgebra", "Storage"]),
-        .testTarget(name: "RunnerTests", dependencies: ["Runner", "Problems", "Storage", "LinearAlgebra"]),
+        .testTarget(name: "RunnerTests", dependencies: ["Runner", "Problems", "Storage", "LinearAlgebra", "ReducedBasis"]),
         .testTarget(name: "pdekitTests", dependencies: ["Storage", "Problems", "Spectral"]),
     ]
 )

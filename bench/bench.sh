@@ -115,6 +115,9 @@ PY
 say "rb: nonintrusive EIM of inclusion families on 100 x 100 (PEERS.md's reference figures)"
 "$BIN/pdekit-bench" rb-eim > bench/work/rb_eim_pdekit.jsonl
 
+say "rb: pde families through nonintrusive EIM (inclusion 99 x 99, 1D boundary-value problem), online sweep"
+python3 bench/rb_pde_bench.py "$BIN/pdekit" > bench/work/rb_pde_pdekit.jsonl
+
 say "sweep: 200 Darcy cases, --jobs 1 and 2; 20 CHOLMOD cases carrying the analysis"
 python3 bench/sweep_bench.py "$BIN/pdekit" > bench/work/sweep_pdekit.jsonl
 

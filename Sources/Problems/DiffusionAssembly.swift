@@ -35,18 +35,77 @@ public struct AssembledProblem: Sendable {
 public enum DiffusionAssembly {
     public static func assemble(_ spec: PDESpec) throws -> AssembledProblem {
         let grid = spec.grid
+        // Coefficient at every node, boundary nodes included (they enter the face averages).
+        let a = try nodeCoefficients(spec)
+        let (matrix, rhs, exact, maxPeclet) = try assembleRows(spec, rows: nil) { a[$0] }
+        var constant: Double?
+        if case .expression(let e) = spec.coefficient, e.isConstant { constant = e(0) }
+        let structure = GridStructure(
+            axes: grid.axes.map { axis in
+                let low: GridStructure.Boundary = axis.periodic ? .periodic : (axis.dirichletLow ? .dirichlet : .neumann)
+                let high: GridStructure.Boundary = axis.periodic ? .periodic : (axis.dirichletHigh ? .dirichlet : .neumann)
+                return GridStructure.Axis(unknowns: axis.unknowns, spacing: axis.spacing, low: low, high: high)
+            },
+            constantCoefficient: constant,
+            geometricMeanCoefficient: exp(a.reduce(0) { $0 + log($1) } / Double(a.count)),
+            coefficientContrast: a.max()! / a.min()!,
+            nodeCoefficients: a,
+            lowerOrderTerms: spec.reaction != nil || spec.velocity != nil,
+            cellPeclet: spec.velocity == nil ? nil : maxPeclet)
+        return AssembledProblem(matrix: matrix, rhs: rhs, exact: exact, shape: grid.shape, structure: structure)
+    }
+
+    /// Only the given rows of the matrix and right-hand side (the other rows are empty and their
+    /// right-hand side zero): what a nonintrusive reduced model needs online, the few entries
+    /// at its interpolation points, without the O(n) work of a whole assembly when the
+    /// coefficient is an expression (it is evaluated at the rows' neighbouring nodes only).
+    public static func assemble(_ spec: PDESpec, rows: [Int]) throws -> (matrix: CSRMatrix, rhs: [Double]) {
+        let rows = Array(Set(rows)).sorted()
+        guard rows.allSatisfy({ $0 >= 0 && $0 < spec.grid.count }) else {
+            throw AssemblyError(key: "grid", message: "row out of range for \(spec.grid.count) unknowns")
+        }
+        let grid = spec.grid
+        let r: (CSRMatrix, [Double], [Double]?, Double)
+        if case .expression(let e) = spec.coefficient {
+            let dim = grid.dimension
+            let nodeShape = grid.axes.map(\.nodes)
+            var nodeStrides = [Int](repeating: 1, count: dim)
+            for d in stride(from: dim - 2, through: 0, by: -1) { nodeStrides[d] = nodeStrides[d + 1] * nodeShape[d + 1] }
+            var failure: AssemblyError?
+            var node = [Int](repeating: 0, count: dim)
+            r = try assembleRows(spec, rows: rows) { flat in
+                var rem = flat
+                for d in 0..<dim { node[d] = rem / nodeStrides[d]; rem %= nodeStrides[d] }
+                let v = e(coordinate(grid, node, 0), coordinate(grid, node, 1), coordinate(grid, node, 2))
+                if !(v > 0 && v.isNormal) && failure == nil {
+                    let where_ = (0..<dim).map { String(coordinate(grid, node, $0)) }.joined(separator: ", ")
+                    failure = AssemblyError(key: "coefficient", message: "must be positive and finite (and not below 2.2e-308); it is \(shown(v)) at (\(where_))")
+                }
+                return v
+            }
+            if let failure { throw failure }
+        } else {
+            let a = try nodeCoefficients(spec)
+            r = try assembleRows(spec, rows: rows) { a[$0] }
+        }
+        return (r.0, r.1)
+    }
+
+    /// The finite-volume rows (all when `rows` is nil, else those, sorted): matrix, right-hand
+    /// side, exact solution and the largest cell Péclet number. `a` gives the coefficient at a
+    /// node (flat index over the grid's nodes, C order).
+    private static func assembleRows(_ spec: PDESpec, rows: [Int]?, coefficient a: (Int) -> Double) throws
+        -> (CSRMatrix, [Double], [Double]?, Double) {
+        let grid = spec.grid
         let dim = grid.dimension
         let shape = grid.shape
         let strides = grid.strides
         let n = grid.count
         let h = grid.axes.map(\.spacing)
         let cellVolume = h.reduce(1, *)
-
-        // Coefficient at every node, boundary nodes included (they enter the face averages).
         let nodeShape = grid.axes.map(\.nodes)
         var nodeStrides = [Int](repeating: 1, count: dim)
         for d in stride(from: dim - 2, through: 0, by: -1) { nodeStrides[d] = nodeStrides[d + 1] * nodeShape[d + 1] }
-        let a = try nodeCoefficients(spec)
         let randomRHS: [Double]?
         if case .random(let r) = spec.rhs { randomRHS = try r.nodeValues(on: grid) } else { randomRHS = nil }
 
@@ -62,13 +121,15 @@ public enum DiffusionAssembly {
         entries.reserveCapacity(4 * dim + 1)
         var maxPeclet = 0.0
 
-        for row in 0..<n {
+        var filled = 0  // rows whose row pointer is set (a partial assembly leaves the rest empty)
+        for row in rows ?? Array(0..<n) {
+            while filled < row { rowPointers[filled + 1] = Int32(columns.count); filled += 1 }
             var rem = row
             for d in 0..<dim { index[d] = rem / strides[d]; rem %= strides[d] }
             for d in 0..<dim { nodeIndex[d] = grid.axes[d].node(ofUnknown: index[d]) }
             var volume = 1.0
             for d in 0..<dim { widths[d] = grid.axes[d].cellWidth(ofUnknown: index[d]); volume *= widths[d] }
-            let here = a[flatNode(nodeIndex, nodeStrides)]
+            let here = a(flatNode(nodeIndex, nodeStrides))
             let (x, y, z) = grid.coordinates(of: index)
             var b: Double
             switch spec.rhs {
@@ -97,7 +158,7 @@ public enum DiffusionAssembly {
                     let wrapped = axis.periodic ? (k + shape[d]) % shape[d] : k
                     let savedNode = nodeIndex[d]
                     nodeIndex[d] = axis.periodic ? wrapped : nodeIndex[d] + step
-                    let there = a[flatNode(nodeIndex, nodeStrides)]
+                    let there = a(flatNode(nodeIndex, nodeStrides))
                     nodeIndex[d] = savedNode
                     // Harmonic mean as 2/(1/a + 1/b): 2ab/(a + b) overflows for a, b above 1e154.
                     let t = 2 / (1 / here + 1 / there) * area / h[d]
@@ -174,8 +235,10 @@ public enum DiffusionAssembly {
                 columns.append(e.column); values.append(e.value); last = e.column
             }
             rowPointers[row + 1] = Int32(columns.count)
+            filled = row + 1
             rhs[row] = b / cellVolume
         }
+        while filled < n { rowPointers[filled + 1] = Int32(columns.count); filled += 1 }
         if let k = values.firstIndex(where: { !$0.isFinite || $0.isSubnormal }) {
             let row = (0..<n).first { Int(rowPointers[$0 + 1]) > k } ?? 0
             // Name the term that can overflow: the convection or reaction term when there is one.
@@ -191,21 +254,7 @@ public enum DiffusionAssembly {
             throw AssemblyError(key: "exact", message: "the exact solution is \(shown(exact[i])) at \(point(grid, i)); it must be finite on the grid")
         }
         let matrix = try CSRMatrix(rows: n, columns: n, rowPointers: rowPointers, columnIndices: columns, values: values)
-        var constant: Double?
-        if case .expression(let e) = spec.coefficient, e.isConstant { constant = e(0) }
-        let structure = GridStructure(
-            axes: grid.axes.map { axis in
-                let low: GridStructure.Boundary = axis.periodic ? .periodic : (axis.dirichletLow ? .dirichlet : .neumann)
-                let high: GridStructure.Boundary = axis.periodic ? .periodic : (axis.dirichletHigh ? .dirichlet : .neumann)
-                return GridStructure.Axis(unknowns: axis.unknowns, spacing: axis.spacing, low: low, high: high)
-            },
-            constantCoefficient: constant,
-            geometricMeanCoefficient: exp(a.reduce(0) { $0 + log($1) } / Double(a.count)),
-            coefficientContrast: a.max()! / a.min()!,
-            nodeCoefficients: a,
-            lowerOrderTerms: spec.reaction != nil || spec.velocity != nil,
-            cellPeclet: spec.velocity == nil ? nil : maxPeclet)
-        return AssembledProblem(matrix: matrix, rhs: rhs, exact: exact, shape: shape, structure: structure)
+        return (matrix, rhs, exact, maxPeclet)
     }
 
     /// The coefficient at every node of the grid (C order over the axes' nodes, Dirichlet end

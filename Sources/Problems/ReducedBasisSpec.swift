@@ -2,7 +2,7 @@ import Foundation
 import Storage
 
 /// `kind = "reduced_basis"`: the offline stage of the reduced-basis method on a parametrised
-/// family (docs/reduced-basis.md). Today's family is the thermal block, affine by construction:
+/// family (docs/reduced-basis.md). Two families: the thermal block, affine by construction,
 ///
 /// ```toml
 /// [reduced_basis]
@@ -18,12 +18,18 @@ import Storage
 /// [reduced_basis.training]       # the [sweep] design syntax: mode, samples, seed, parameters
 /// parameters = { mu1 = [0.1, 0.4, 0.7, 1.0], mu2 = [0.1, 0.4, 0.7, 1.0], ... }
 /// ```
+///
+/// and `family = "pde"`: any diffusion–reaction `[pde]` (the same table, as
+/// `[reduced_basis.pde]`) whose expressions use named `parameters`, affine in them or not. The
+/// training set varies those parameters; the family is made affine nonintrusively, by EIM of
+/// the assembled matrices and right-hand sides (`eim = { tolerance, max_terms, selection }`).
 public struct ReducedBasisSpec: PhysicsSection, Equatable {
     public static let kind = "reduced_basis"
-    public static let help = "reduced basis (weak greedy, residual error bound) for a parametrised family: basis, reduced model, errors on a test set"
+    public static let help = "reduced basis (weak greedy, residual error bound) for a parametrised family — the thermal block, or any diffusion–reaction [pde] through nonintrusive EIM: basis, reduced model, errors on a test set"
     public static let table = "reduced_basis"
     public static var usesSolver: Bool { false }
     public enum Measure: String, Sendable, CaseIterable { case absolute, relative }
+    public static let families = ["thermal_block", "pde"]
 
     public var family: String
     public var blocks: [Int]
@@ -34,80 +40,160 @@ public struct ReducedBasisSpec: PhysicsSection, Equatable {
     public var measure: Measure
     public var testSamples: Int
     public var testSeed: Int
-    /// Training parameter vectors (mu1, mu2, … in order).
+    /// Training parameter vectors (in the order of `parameterNames`).
     public var training: [[Double]]
-    public var parameterNames: [String] { (1...(blocks[0] * blocks[1])).map { "mu\($0)" } }
-    public var dataFiles: [String] { [] }
+    /// mu1 … for the thermal block; the training set's parameters, in file order, for a pde family.
+    public var parameterNames: [String]
+    /// Family "pde": the problem at the reference parameters.
+    public var pde: PDESpec?
+    /// Family "pde": EIM of the matrices and right-hand sides.
+    public var eimTolerance: Double
+    public var eimMaxTerms: Int
+    public var eimSelection: String
+    public var dataFiles: [String] { pde?.dataFiles ?? [] }
     /// The training table as written (for the record).
     var trainingTable: ConfigValue
+    var pdeTable: ConfigTable?
+    let document: ProblemDocument
 
     public static func == (a: Self, b: Self) -> Bool { a.resolved == b.resolved }
+    /// The problem file, for messages.
+    public var filePath: String { document.path }
 
     public init(_ r: TableReader) throws {
-        family = try r.string("family", default: "thermal_block", oneOf: ["thermal_block"])
-        if let b = try r.array("blocks") {
-            let n = b.compactMap { v -> Int? in if case .integer(let i) = v { return i } else { return nil } }
-            guard n.count == 2, n.allSatisfy({ (1...4).contains($0) }) else { throw r.error("blocks", "expected [bx, by] with 1 to 4 blocks per axis") }
-            blocks = n
-        } else { blocks = [2, 2] }
-        grid = try r.int("grid", default: 227, minimum: 3)
-        for b in blocks where (grid + 1) % (2 * b) != 0 {
-            throw r.error("grid", "\(grid) interior nodes put face midpoints on block edges: grid + 1 must be divisible by \(2 * b) (e.g. \(((grid + 1) / (2 * b) + 1) * 2 * b - 1))")
-        }
-        guard grid <= 2001 else { throw r.error("grid", "at most 2001 nodes per axis (4·10⁶ unknowns), got \(grid)") }
-        let q = blocks[0] * blocks[1]
-        if let v = r.value("reference") {
-            switch v {
-            case .array(let a):
-                let x = a.compactMap(\.number)
-                guard x.count == q, x.count == a.count else { throw r.error("reference", "expected \(q) numbers (one per block) or one number") }
-                reference = x
-            default:
-                guard let x = v.number else { throw r.error("reference", "expected a number or an array") }
-                reference = Array(repeating: x, count: q)
+        document = r.document
+        family = try r.string("family", default: "thermal_block", oneOf: Self.families)
+        let isPDE = family == "pde"
+        if isPDE {
+            for key in ["blocks", "grid"] where r.has(key) {
+                throw r.error(key, "only for family = \"thermal_block\"; a pde family's grid is [reduced_basis.pde] grid")
             }
-        } else { reference = Array(repeating: 1, count: q) }
-        guard reference.allSatisfy({ $0 > 0 && $0.isFinite }) else { throw r.error("reference", "every conductivity must be positive and finite") }
+            blocks = []; grid = 0
+        } else {
+            if let b = try r.array("blocks") {
+                let n = b.compactMap { v -> Int? in if case .integer(let i) = v { return i } else { return nil } }
+                guard n.count == 2, n.allSatisfy({ (1...4).contains($0) }) else { throw r.error("blocks", "expected [bx, by] with 1 to 4 blocks per axis") }
+                blocks = n
+            } else { blocks = [2, 2] }
+            grid = try r.int("grid", default: 227, minimum: 3, maximum: 2001)  // 4·10⁶ unknowns
+            for b in blocks where (grid + 1) % (2 * b) != 0 {
+                throw r.error("grid", "\(grid) interior nodes put face midpoints on block edges: grid + 1 must be divisible by \(2 * b) (e.g. \(((grid + 1) / (2 * b) + 1) * 2 * b - 1))")
+            }
+        }
+        if isPDE {
+            guard let p = try r.table("pde") else {
+                throw r.error("pde", "missing: family = \"pde\" needs a [reduced_basis.pde] table (the [pde] syntax) whose parameters the training set varies")
+            }
+            let template = try PDESpec(p)
+            guard template.velocity == nil else {
+                throw p.error("velocity", "a reduced-basis family must be symmetric and coercive (diffusion and a nonnegative reaction): convection is not supported")
+            }
+            guard template.grid.axes.contains(where: { $0.dirichletLow || $0.dirichletHigh }) else {
+                throw p.error("boundary", "a reduced-basis family needs a Dirichlet side (an all-Neumann or periodic problem is singular)")
+            }
+            if case .random = template.coefficient { throw p.error("coefficient", "a reduced-basis family's coefficient is an expression or an NPY file, not a random field") }
+            pde = template; pdeTable = p.table
+        } else { pde = nil; pdeTable = nil }
         tolerance = try r.double("tolerance", default: 1e-6, minimum: 0)
-        maxSize = try r.int("max_size", default: 20, minimum: 1)
-        guard maxSize <= 500 else { throw r.error("max_size", "at most 500 basis vectors, got \(maxSize)") }
+        maxSize = try r.int("max_size", default: 20, minimum: 1, maximum: 500)
         measure = Measure(rawValue: try r.string("measure", default: "absolute", oneOf: Measure.allCases.map(\.rawValue)))!
         if let t = try r.table("test") {
-            testSamples = try t.int("samples", default: 20, minimum: 0)
-            guard testSamples <= 10_000 else { throw t.error("samples", "at most 10⁴ test parameters") }
-            testSeed = try t.int("seed", default: 0, minimum: 0)
+            testSamples = try t.int("samples", default: 20, minimum: 0, maximum: 10_000)
+            testSeed = try t.int("seed", default: 0, minimum: 0, maximum: Int.max)
             try t.finish()
         } else { testSamples = 20; testSeed = 0 }
+        if let e = try r.table("eim") {
+            guard isPDE else { throw r.error("eim", "only for family = \"pde\" (the thermal block is affine as it is)") }
+            eimTolerance = try e.double("tolerance", default: 1e-10, minimum: 0)
+            eimMaxTerms = try e.int("max_terms", default: 100, minimum: 1, maximum: 500)
+            eimSelection = try e.string("selection", default: "eim", oneOf: ["eim", "deim", "qdeim"])
+            try e.finish()
+        } else { eimTolerance = 1e-10; eimMaxTerms = 100; eimSelection = "eim" }
         guard let t = try r.table("training") else {
             throw r.error("training", "missing: [reduced_basis.training] with parameters in the [sweep] syntax, e.g. parameters = { mu1 = [0.1, 1], ... }")
         }
         trainingTable = .table(t.table)
         let design = try SweepSpec(design: t)
-        let names = (1...q).map { "mu\($0)" }
-        let keys = Set(design.parameters.map(\.key))
-        for name in names where !keys.contains(name) {
-            throw t.error("parameters", "missing \(name): the \(blocks[0])×\(blocks[1]) thermal block has parameters \(names.joined(separator: ", "))")
+        let keys = design.parameters.map(\.key)
+        let names: [String]
+        if let pde {
+            for key in keys where pde.parameters[key] == nil {
+                throw t.error(dotted: "parameters.\(key)", "not a parameter of [reduced_basis.pde]: name it there, e.g. parameters = { \(key) = 1 }, and use it in an expression")
+            }
+            guard !keys.isEmpty else { throw t.error("parameters", "missing: the [reduced_basis.pde] parameters the family varies") }
+            names = keys
+        } else {
+            names = (1...(blocks[0] * blocks[1])).map { "mu\($0)" }
+            let given = Set(keys)
+            for name in names where !given.contains(name) {
+                throw t.error("parameters", "missing \(name): the \(blocks[0])×\(blocks[1]) thermal block has parameters \(names.joined(separator: ", "))")
+            }
+            if let extra = given.subtracting(names).sorted().first {
+                throw t.error(dotted: "parameters.\(extra)", "not a parameter of the \(blocks[0])×\(blocks[1]) thermal block (\(names.joined(separator: ", ")))")
+            }
         }
-        if let extra = keys.subtracting(names).sorted().first {
-            throw t.error(dotted: "parameters.\(extra)", "not a parameter of the \(blocks[0])×\(blocks[1]) thermal block (\(names.joined(separator: ", ")))")
-        }
+        parameterNames = names
         training = try design.cases.map { c in
             try names.map { name in
-                guard let v = c.first(where: { $0.key == name })?.value.number, v > 0, v.isFinite else {
-                    throw t.error(dotted: "parameters.\(name)", "conductivities must be positive finite numbers")
+                guard let v = c.first(where: { $0.key == name })?.value.number, v.isFinite, isPDE || v > 0 else {
+                    throw t.error(dotted: "parameters.\(name)", isPDE ? "training values must be finite numbers" : "conductivities must be positive finite numbers")
                 }
                 return v
             }
         }
         guard training.count <= 100_000 else { throw t.error("parameters", "\(training.count) training parameters; at most 10⁵") }
+        // μ̄: one number or one per parameter (for a pde family also a table by name; by
+        // default its [reduced_basis.pde] parameter values).
+        let q = names.count
+        if let v = r.value("reference") {
+            switch v {
+            case .table(let byName):
+                guard isPDE else { throw r.error("reference", "expected a number or an array") }
+                reference = try names.map { name in
+                    guard let x = byName[name]?.number else { throw r.error("reference", "missing \(name) (reference = { \(names.map { "\($0) = …" }.joined(separator: ", ")) })") }
+                    return x
+                }
+                if let extra = byName.keys.first(where: { !names.contains($0) }) { throw r.error("reference", "\(extra) is not a trained parameter (\(names.joined(separator: ", ")))") }
+            case .array(let a):
+                let x = a.compactMap(\.number)
+                guard x.count == q, x.count == a.count else { throw r.error("reference", "expected \(q) numbers (one per parameter) or one number") }
+                reference = x
+            default:
+                guard let x = v.number else { throw r.error("reference", "expected a number or an array") }
+                reference = Array(repeating: x, count: q)
+            }
+        } else {
+            reference = pde.map { p in names.map { p.parameters[$0]! } } ?? Array(repeating: 1, count: q)
+        }
+        guard reference.allSatisfy({ $0.isFinite && (isPDE || $0 > 0) }) else {
+            throw r.error("reference", isPDE ? "every value must be finite" : "every conductivity must be positive and finite")
+        }
         try r.finish()
+    }
+
+    /// Family "pde": the problem at parameters `mu` (in the order of `parameterNames`), read
+    /// from the same table with those parameter values — every check of the [pde] reader runs.
+    public func pde(at mu: [Double]) throws -> PDESpec {
+        guard var t = pdeTable else { throw ProblemError(file: document.path, key: "reduced_basis.family", message: "not a pde family") }
+        var p: ConfigTable
+        if case .table(let given)? = t["parameters"] { p = given } else { p = ConfigTable() }
+        for (name, v) in zip(parameterNames, mu) { p[name] = .double(v) }
+        t["parameters"] = .table(p)
+        return try PDESpec(TableReader(table: t, path: ["reduced_basis", "pde"], document: document))
     }
 
     public var resolved: ConfigTable {
         var t = ConfigTable()
         t["family"] = .string(family)
-        t["blocks"] = .array(blocks.map { .integer($0) })
-        t["grid"] = .integer(grid)
+        if let pde {
+            t["pde"] = .table(pde.resolved)
+            var e = ConfigTable()
+            e["tolerance"] = .double(eimTolerance); e["max_terms"] = .integer(eimMaxTerms); e["selection"] = .string(eimSelection)
+            t["eim"] = .table(e)
+        } else {
+            t["blocks"] = .array(blocks.map { .integer($0) })
+            t["grid"] = .integer(grid)
+        }
         t["reference"] = .array(reference.map { .double($0) })
         t["tolerance"] = .double(tolerance)
         t["max_size"] = .integer(maxSize)
@@ -140,7 +226,7 @@ public struct ReducedModelSpec: PhysicsSection, Equatable {
     /// The model's arrays (so a sweep's fingerprint changes when the model is rebuilt, and no
     /// output may replace them).
     public var dataFiles: [String] { Self.modelArrays.map { (model as NSString).appendingPathComponent($0 + ".npy") } }
-    public static let modelArrays = ["rb_manifest", "rb_reference", "rb_basis", "rb_operators", "rb_loads", "rb_ff", "rb_fl", "rb_ll"]
+    public static let modelArrays = ["rb_manifest", "rb_reference", "rb_basis", "rb_operators", "rb_loads", "rb_residual"]
 
     public static func == (a: Self, b: Self) -> Bool { a.resolved == b.resolved }
 
@@ -169,12 +255,23 @@ public struct ReducedModelSpec: PhysicsSection, Equatable {
 }
 
 extension ReducedBasisSpec {
-    /// The Q + 2 stiffness matrices (terms, X, A(μ)), two CHOLMOD factors (at least 20 entries
-    /// per row on a 2D grid), the basis and the Q Riesz representers per vector.
+    /// Thermal block: the Q + 2 stiffness matrices (terms, X, A(μ)), two CHOLMOD factors (at
+    /// least 20 entries per row on a 2D grid), the basis and the Q Riesz representers per
+    /// vector. A pde family adds the training matrices and right-hand sides and the EIM's copy
+    /// of them (K × (nonzeros + n), twice) and has up to `eim.max_terms` terms.
     public func memoryEstimate(_ solver: SolverSpec) -> MemoryEstimate? {
+        let f = MemoryEstimate.format
+        if let pde {
+            let n = Double(pde.grid.count), nnz = n * Double(2 * pde.grid.dimension + 1), k = Double(training.count)
+            let q = Double(eimMaxTerms)
+            let training = k * (12 * nnz + 8 * n) + 2 * 8 * k * (nnz + n)
+            let terms = q * 12 * nnz, factors = 2 * 12 * 20 * n, vectors = (q + 1) * 8 * n * Double(maxSize)
+            return MemoryEstimate(bytes: training + terms + factors + vectors,
+                                  detail: "training matrices and their EIM \(f(training)), EIM terms \(f(terms)), factors \(f(factors)), basis and Riesz representers \(f(vectors))",
+                                  key: ["reduced_basis", "training"])
+        }
         let n = Double(grid * grid), q = Double(blocks[0] * blocks[1])
         let matrices = (q + 2) * 12 * 5 * n, factors = 2 * 12 * 20 * n, vectors = (q + 1) * 8 * n * Double(maxSize)
-        let f = MemoryEstimate.format
         return MemoryEstimate(bytes: matrices + factors + vectors,
                               detail: "matrices \(f(matrices)), factors \(f(factors)), basis and Riesz representers \(f(vectors))",
                               key: ["reduced_basis", "grid"])

@@ -3,24 +3,30 @@ import LinearAlgebra
 
 /// A parametrised linear problem in affine form, A(μ) u = f(μ) with
 /// A(μ) = Σ_q θ_q(μ) A_q and f(μ) = Σ_q φ_q(μ) f_q — as given (the thermal block), or obtained
-/// nonintrusively by `MatrixInterpolation` (θ = β(μ)).
+/// nonintrusively by `NonintrusiveAffineForm` (θ = β(μ), from a few entries of A(μ)).
 public struct AffineProblem: Sendable {
+    public typealias Coefficients = @Sendable ([Double]) throws -> [Double]
     public var operators: [CSRMatrix]
     public var loads: [[Double]]
-    public var operatorCoefficients: @Sendable ([Double]) -> [Double]
-    public var loadCoefficients: @Sendable ([Double]) -> [Double]
+    public var operatorCoefficients: Coefficients
+    public var loadCoefficients: Coefficients
+    /// A lower bound of the coercivity constant α(μ) relative to X = A(μ̄) (`LowerBound`); nil
+    /// for the min-θ bound min_q θ_q(μ)/θ_q(μ̄), valid only when every A_q is symmetric positive
+    /// semidefinite and every θ_q > 0.
+    public var coercivityLowerBound: CoercivityLowerBound?
 
-    public init(operators: [CSRMatrix], loads: [[Double]], operatorCoefficients: @escaping @Sendable ([Double]) -> [Double],
-                loadCoefficients: @escaping @Sendable ([Double]) -> [Double]) {
+    public init(operators: [CSRMatrix], loads: [[Double]], operatorCoefficients: @escaping Coefficients,
+                loadCoefficients: @escaping Coefficients, coercivityLowerBound: CoercivityLowerBound? = nil) {
         self.operators = operators; self.loads = loads
         self.operatorCoefficients = operatorCoefficients; self.loadCoefficients = loadCoefficients
+        self.coercivityLowerBound = coercivityLowerBound
     }
 
     public var size: Int { operators[0].rows }
 
     /// A(μ) assembled (the terms share no pattern in general: summed through triplets).
     public func matrix(_ mu: [Double]) throws -> CSRMatrix {
-        let theta = operatorCoefficients(mu)
+        let theta = try operatorCoefficients(mu)
         var r = [CSRMatrix.Index](), c = [CSRMatrix.Index](), v = [Double]()
         // Zero coefficients are kept as explicit zeros: every A(μ) has one pattern (refactorable).
         for (t, a) in zip(theta, operators) {
@@ -31,9 +37,9 @@ public struct AffineProblem: Sendable {
         return try CSRMatrix(rows: size, columns: size, rowIndices: r, columnIndices: c, values: v)
     }
 
-    public func load(_ mu: [Double]) -> [Double] {
+    public func load(_ mu: [Double]) throws -> [Double] {
         var f = [Double](repeating: 0, count: size)
-        for (p, fq) in zip(loadCoefficients(mu), loads) { for i in f.indices { f[i] += p * fq[i] } }
+        for (p, fq) in zip(try loadCoefficients(mu), loads) { for i in f.indices { f[i] += p * fq[i] } }
         return f
     }
 }
@@ -56,12 +62,15 @@ public struct ReducedBasisModel: Sendable {
     public private(set) var reducedOperators: [DenseMatrix]
     /// V ᵀ f_q per load term.
     public private(set) var reducedLoads: [[Double]]
-    /// Gram matrices of the Riesz representers (see `errorBound`): ⟨F_q, F_q'⟩, ⟨F_q, L_pn⟩, ⟨L_pn, L_p'n'⟩.
-    var ff: DenseMatrix, fl: DenseMatrix, ll: DenseMatrix
+    /// The Riesz representers F_q = X⁻¹ f_q and L_{q,n} = −X⁻¹ A_q ζ_n in an X-orthonormal
+    /// basis of their span (`RieszBasis`): column q < Q_f is F_q, column Q_f + n·Q_a + q is
+    /// L_{q,n}; R × (Q_f + N·Q_a).
+    var residual: DenseMatrix
     public let referenceParameter: [Double]
     let referenceCoefficients: [Double]
-    public let operatorCoefficients: @Sendable ([Double]) -> [Double]
-    public let loadCoefficients: @Sendable ([Double]) -> [Double]
+    public let operatorCoefficients: AffineProblem.Coefficients
+    public let loadCoefficients: AffineProblem.Coefficients
+    public let coercivityLowerBound: CoercivityLowerBound?
 
     public var size: Int { basis.columns }
 
@@ -80,39 +89,41 @@ public struct ReducedBasisModel: Sendable {
     /// (`measure`) is largest, until the largest relative bound Δ(μ)/‖u_N(μ)‖_X is below
     /// `tolerance` or the basis has `maxSize` vectors. The first vector is the truth at the
     /// parameter with the largest Δ for an empty basis, ‖f(μ)‖_X'/α_LB(μ).
+    ///
+    /// `innerProduct` is X (default A(μ̄) of the affine form; a nonintrusive family passes the
+    /// truth's A(μ̄), of which the affine form is an approximation); `truth` solves at a training
+    /// parameter (default: CHOLMOD on the affine form's A(μ), refactorised on one pattern).
     public static func weakGreedy(_ problem: AffineProblem, training: [[Double]], reference: [Double], tolerance: Double,
-                                  maxSize: Int, measure: GreedyMeasure = .absolute) throws -> (model: ReducedBasisModel, history: [GreedyStep], stopReason: String) {
-        let x = try problem.matrix(reference)
+                                  maxSize: Int, measure: GreedyMeasure = .absolute, innerProduct: CSRMatrix? = nil,
+                                  truth truthSolve: ((_ index: Int) throws -> [Double])? = nil) throws
+        -> (model: ReducedBasisModel, history: [GreedyStep], stopReason: String) {
+        let x = try innerProduct ?? problem.matrix(reference)
         let riesz = try CholeskyFactorization(x)
-        var model = ReducedBasisModel(problem: problem, reference: reference, n: problem.size)
-        // Riesz representers of the loads: F_q = X⁻¹ f_q.
-        let loadRiesz = problem.loads.map { riesz.solve($0) }
-        var operatorRiesz: [[[Double]]] = []   // [n-th basis vector][q] = X⁻¹ A_q ζ_n
+        var model = try ReducedBasisModel(problem: problem, reference: reference, n: problem.size)
+        // Riesz representers of the loads, F_q = X⁻¹ f_q, as the residual space's first columns.
+        var space = RieszBasis(x: x)
+        model.residual = Self.columns(try space.add(problem.loads.map { riesz.solve($0) }), rows: space.size)
         var history: [GreedyStep] = []
         var stop = "reached max_size = \(maxSize)"
-        // Empty basis: Δ(μ) = ‖f(μ)‖_X' / α_LB(μ), from the loads' Gram matrix alone.
+        // Empty basis: Δ(μ) = ‖f(μ)‖_X' / α_LB(μ).
         var next = 0
         do {
-            let xf = loadRiesz.map { x.apply($0) }
-            let gram = loadRiesz.map { a in xf.map { b in zip(a, b).reduce(0) { $0 + $1.0 * $1.1 } } }
             var best = -1.0
             for (k, mu) in training.enumerated() {
-                let phi = problem.loadCoefficients(mu)
-                var r2 = 0.0
-                for i in phi.indices { for j in phi.indices { r2 += phi[i] * phi[j] * gram[i][j] } }
-                let alpha = zip(problem.operatorCoefficients(mu), model.referenceCoefficients).map { $0 / $1 }.min() ?? 1
-                let bound = max(r2, 0).squareRoot() / alpha
+                let bound = try model.solveReduced(mu).bound
                 if bound > best { best = bound; next = k }
             }
         }
-        let truth = try CholeskyFactorization(try problem.matrix(training[next]))
+        let truth = truthSolve == nil ? try CholeskyFactorization(try problem.matrix(training[next])) : nil
         // Aᵀ_q once: the new row of V ᵀA_q V is (A_qᵀ ζ)ᵀ V, one product per term and vector.
         let transposed = problem.operators.map { $0.transposed() }
         while true {
             // Truth solve at the chosen parameter (refactor: same pattern for every μ).
-            let a = try problem.matrix(training[next])
-            try truth.refactor(values: a.values)
-            var u = truth.solve(problem.load(training[next]))
+            var u: [Double]
+            if let truthSolve { u = try truthSolve(next) } else {
+                try truth!.refactor(values: try problem.matrix(training[next]).values)
+                u = truth!.solve(try problem.load(training[next]))
+            }
             let snapshotNorm = zip(u, x.apply(u)).reduce(0) { $0 + $1.0 * $1.1 }.squareRoot()
             // X-orthonormalise against the basis, twice (classical Gram–Schmidt with reorthogonalisation).
             for _ in 0..<2 {
@@ -125,8 +136,7 @@ public struct ReducedBasisModel: Sendable {
             }
             let norm = zip(u, x.apply(u)).reduce(0) { $0 + $1.0 * $1.1 }.squareRoot()
             guard norm > 1e-10 * snapshotNorm else { stop = "the next snapshot is already in the span (‖u − Πu‖_X ≈ 0)"; break }
-            model.append(u.map { $0 / norm }, problem: problem, transposed: transposed, x: x, loadRiesz: loadRiesz,
-                         operatorRiesz: &operatorRiesz, riesz: riesz)
+            try model.append(u.map { $0 / norm }, problem: problem, transposed: transposed, space: &space, riesz: riesz)
             // Bounds over the training set, one reduced solve each: the greedy picks by `measure`;
             // the stopping test always uses the largest relative bound.
             var pick = (index: 0, value: -1.0)
@@ -148,38 +158,53 @@ public struct ReducedBasisModel: Sendable {
     }
 
     /// A model from its stored parts (what `reduced_model` problems load).
-    public init(basis: DenseMatrix, reducedOperators: [DenseMatrix], reducedLoads: [[Double]], rieszGram: (ff: DenseMatrix, fl: DenseMatrix, ll: DenseMatrix),
-                reference: [Double], operatorCoefficients: @escaping @Sendable ([Double]) -> [Double],
-                loadCoefficients: @escaping @Sendable ([Double]) -> [Double]) {
+    public init(basis: DenseMatrix, reducedOperators: [DenseMatrix], reducedLoads: [[Double]], residual: DenseMatrix,
+                reference: [Double], operatorCoefficients: @escaping AffineProblem.Coefficients,
+                loadCoefficients: @escaping AffineProblem.Coefficients, coercivityLowerBound: CoercivityLowerBound? = nil) throws {
         self.basis = basis; self.reducedOperators = reducedOperators; self.reducedLoads = reducedLoads
-        (ff, fl, ll) = rieszGram
+        self.residual = residual
         referenceParameter = reference
-        referenceCoefficients = operatorCoefficients(reference)
+        referenceCoefficients = coercivityLowerBound == nil ? try operatorCoefficients(reference) : []
         self.operatorCoefficients = operatorCoefficients; self.loadCoefficients = loadCoefficients
+        self.coercivityLowerBound = coercivityLowerBound
     }
 
-    /// The Gram matrices of the Riesz representers, for saving the model.
-    public var rieszGram: (ff: DenseMatrix, fl: DenseMatrix, ll: DenseMatrix) { (ff, fl, ll) }
+    /// The Riesz representers' coefficients in an X-orthonormal basis (see `residual`), for
+    /// saving the model.
+    public var residualCoefficients: DenseMatrix { residual }
 
-    init(problem: AffineProblem, reference: [Double], n: Int) {
+    /// Vectors of different lengths as the columns of a rows × count matrix, zero-padded.
+    static func columns(_ vectors: [[Double]], rows: Int) -> DenseMatrix {
+        var m = DenseMatrix(rows: rows, columns: vectors.count)
+        for (j, v) in vectors.enumerated() { for (i, x) in v.enumerated() { m[i, j] = x } }
+        return m
+    }
+
+    init(problem: AffineProblem, reference: [Double], n: Int) throws {
         basis = DenseMatrix(rows: n, columns: 0)
         reducedOperators = problem.operators.map { _ in DenseMatrix(rows: 0, columns: 0) }
         reducedLoads = problem.loads.map { _ in [] }
-        let qf = problem.loads.count
-        ff = DenseMatrix(rows: qf, columns: qf); fl = DenseMatrix(rows: qf, columns: 0); ll = DenseMatrix(rows: 0, columns: 0)
+        residual = DenseMatrix(rows: 0, columns: problem.loads.count)
         referenceParameter = reference
-        referenceCoefficients = problem.operatorCoefficients(reference)
+        referenceCoefficients = problem.coercivityLowerBound == nil ? try problem.operatorCoefficients(reference) : []
         operatorCoefficients = problem.operatorCoefficients
         loadCoefficients = problem.loadCoefficients
+        coercivityLowerBound = problem.coercivityLowerBound
+    }
+
+    /// α_LB(μ): the problem's own lower bound, or min-θ (then −∞ … 0 when a θ_q ≤ 0: no bound).
+    func coercivity(_ mu: [Double], theta: [Double]) throws -> Double {
+        if let coercivityLowerBound { return try coercivityLowerBound.value(mu) }
+        return zip(theta, referenceCoefficients).map { $0 / $1 }.min() ?? 1
     }
 
     func column(_ j: Int) -> [Double] { Array(basis.values[(j * basis.rows)..<((j + 1) * basis.rows)]) }
 
     /// Adds the X-normalised vector ζ and updates every reduced quantity: the reduced operators
-    /// and loads, the new Riesz representers L_{q,N} = −X⁻¹ A_q ζ and their X-inner products with
-    /// every representer so far (one CHOLMOD solve and one product with X per term).
-    mutating func append(_ zeta: [Double], problem: AffineProblem, transposed: [CSRMatrix], x: CSRMatrix, loadRiesz: [[Double]],
-                         operatorRiesz: inout [[[Double]]], riesz: CholeskyFactorization) {
+    /// and loads, and the new Riesz representers L_{q,N} = −X⁻¹ A_q ζ (one CHOLMOD solve per
+    /// term) in the residual space's basis.
+    mutating func append(_ zeta: [Double], problem: AffineProblem, transposed: [CSRMatrix], space: inout RieszBasis,
+                         riesz: CholeskyFactorization) throws {
         let n = basis.rows, old = basis.columns, new = old + 1
         basis = DenseMatrix(rows: n, columns: new, values: basis.values + zeta)
         func dot(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { $0 + $1.0 * $1.1 } }
@@ -196,30 +221,12 @@ public struct ReducedBasisModel: Sendable {
             reducedOperators[q] = m
         }
         for (q, fq) in problem.loads.enumerated() { reducedLoads[q].append(dot(zeta, fq)) }
-        let newRiesz = azeta.map { riesz.solve($0).map { -$0 } }
-        operatorRiesz.append(newRiesz)
-        // X applied to the new representers: ⟨a, b⟩_X = aᵀ (X b).
-        let xNew = newRiesz.map { x.apply($0) }
-        let qa = problem.operators.count, qf = problem.loads.count
-        if old == 0 {
-            let xf = loadRiesz.map { x.apply($0) }
-            for i in 0..<qf { for j in 0..<qf { ff[i, j] = dot(loadRiesz[i], xf[j]) } }
-        }
-        // Index of (q, n) in the L blocks: n · Qa + q.
-        var newFL = DenseMatrix(rows: qf, columns: new * qa)
-        for j in 0..<(old * qa) { for i in 0..<qf { newFL[i, j] = fl[i, j] } }
-        for q in 0..<qa { for i in 0..<qf { newFL[i, old * qa + q] = dot(loadRiesz[i], xNew[q]) } }
-        fl = newFL
-        var newLL = DenseMatrix(rows: new * qa, columns: new * qa)
-        for j in 0..<(old * qa) { for i in 0..<(old * qa) { newLL[i, j] = ll[i, j] } }
-        for q in 0..<qa {
-            let a = old * qa + q
-            for b in 0..<(new * qa) {
-                let v = dot(operatorRiesz[b / qa][b % qa], xNew[q])
-                newLL[a, b] = v; newLL[b, a] = v
-            }
-        }
-        ll = newLL
+        let added = try space.add(azeta.map { riesz.solve($0).map { -$0 } })
+        // Earlier columns keep their coefficients (zero in the rows just added).
+        var r = DenseMatrix(rows: space.size, columns: residual.columns + added.count)
+        for j in 0..<residual.columns { for i in 0..<residual.rows { r[i, j] = residual[i, j] } }
+        for (k, v) in added.enumerated() { for (i, x) in v.enumerated() { r[i, residual.columns + k] = x } }
+        residual = r
     }
 
     /// The reduced coefficients c(μ) (u_N = V c) and the bound Δ(μ) on ‖u − u_N‖_X.
@@ -234,24 +241,36 @@ public struct ReducedBasisModel: Sendable {
     /// s − s_N = a(e, e; μ) = r(e) ≤ ‖r‖_X' ‖e‖_X ≤ ‖r‖²_X' / α_LB: a one-sided bound,
     /// 0 ≤ s − s_N ≤ Δ_s (Rozza, Huynh and Patera 2008, §4.3).
     public func solveWithCompliance(_ mu: [Double]) throws -> (coefficients: [Double], bound: Double, compliance: Double, complianceBound: Double) {
-        let theta = operatorCoefficients(mu), phi = loadCoefficients(mu)
+        // Everything here is small (N, Q ≲ 100, and a nonintrusive family's M × M EIM solves):
+        // OpenBLAS's threads would only spin (sched_yield) around it.
+        try Parallel.withSerialBLAS(true) { try solveSerial(mu) }
+    }
+
+    private func solveSerial(_ mu: [Double]) throws -> (coefficients: [Double], bound: Double, compliance: Double, complianceBound: Double) {
+        let theta = try operatorCoefficients(mu), phi = try loadCoefficients(mu)
         let n = size
         var a = DenseMatrix(rows: n, columns: n)
         for (t, aq) in zip(theta, reducedOperators) { for i in a.values.indices { a.values[i] += t * aq.values[i] } }
         var f = [Double](repeating: 0, count: n)
         for (p, fq) in zip(phi, reducedLoads) { for i in 0..<n { f[i] += p * fq[i] } }
-        // N × N with N ~ 10–100: OpenBLAS's threads would only spin (sched_yield) around it.
-        let c = n > 0 ? try Parallel.withSerialBLAS(true) { try a.solve(f) } : []
+        let c = n > 0 ? try a.solve(f) : []
         // ‖r‖²_X' = φᵀ FF φ + 2 φᵀ FL w + wᵀ LL w with w_{(n, q)} = θ_q c_n.
         let qa = theta.count
         var w = [Double](repeating: 0, count: n * qa)
         for j in 0..<n { for q in 0..<qa { w[j * qa + q] = theta[q] * c[j] } }
-        var r2 = 0.0
-        for i in phi.indices { for j in phi.indices { r2 += phi[i] * ff[i, j] * phi[j] } }
-        for i in phi.indices { for j in w.indices { r2 += 2 * phi[i] * fl[i, j] * w[j] } }
-        for i in w.indices { var s = 0.0; for j in w.indices { s += ll[i, j] * w[j] }; r2 += w[i] * s }
+        // The residual's representer in the orthonormal basis, r̂ = Σ φ_q F̂_q + Σ w_j L̂_j, summed
+        // as a vector (R × (Q_f + N·Q_a) multiply-adds, the online cost's bulk); ‖r‖_X' = ‖r̂‖₂.
+        let coefficients = phi + w
+        let r2: Double = residual.values.withUnsafeBufferPointer { v in
+            var rhat = [Double](repeating: 0, count: residual.rows)
+            for (j, cj) in coefficients.enumerated() where cj != 0 {
+                let column = j * residual.rows
+                for i in 0..<residual.rows { rhat[i] += cj * v[column + i] }
+            }
+            return rhat.reduce(0) { $0 + $1 * $1 }
+        }
         // min-θ needs θ_q(μ) > 0 for every term; otherwise no bound is known.
-        let alpha = zip(theta, referenceCoefficients).map { $0 / $1 }.min() ?? 1
+        let alpha = try coercivity(mu, theta: theta)
         let compliance = zip(f, c).reduce(0) { $0 + $1.0 * $1.1 }
         return (c, alpha > 0 ? max(r2, 0).squareRoot() / alpha : .infinity, compliance, alpha > 0 ? max(r2, 0) / alpha : .infinity)
     }
@@ -269,12 +288,8 @@ public struct ReducedBasisModel: Sendable {
             return t
         }
         m.reducedLoads = reducedLoads.map { Array($0.prefix(n)) }
-        let qa = reducedOperators.count
-        var f = DenseMatrix(rows: fl.rows, columns: n * qa)
-        for j in 0..<(n * qa) { for i in 0..<fl.rows { f[i, j] = fl[i, j] } }
-        var l = DenseMatrix(rows: n * qa, columns: n * qa)
-        for j in 0..<(n * qa) { for i in 0..<(n * qa) { l[i, j] = ll[i, j] } }
-        m.fl = f; m.ll = l
+        let columns = reducedLoads.count + n * reducedOperators.count
+        m.residual = DenseMatrix(rows: residual.rows, columns: columns, values: Array(residual.values[0..<(residual.rows * columns)]))
         return m
     }
 

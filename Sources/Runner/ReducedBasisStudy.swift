@@ -5,13 +5,16 @@ import ReducedBasis
 import Spectral
 import Storage
 
-/// `kind = "reduced_basis"`: the offline stage. Builds the family (the thermal block), runs the
-/// weak greedy with the min-θ residual bound, checks the model on random test parameters against
-/// truth solves (error, bound, effectivity), and writes the reduced model as NPY arrays that a
-/// `reduced_model` problem loads: rb_manifest.npy ([format 1, family 1 = thermal block, bx, by,
-/// grid, N, Q_a, Q_f]), rb_reference.npy, rb_basis.npy (N × grid × grid), rb_operators.npy
-/// (Q_a × N × N), rb_loads.npy (Q_f × N) and the Riesz Gram matrices rb_ff.npy, rb_fl.npy,
-/// rb_ll.npy; test_parameters.npy, test_errors.npy, test_bounds.npy; history.csv (the greedy).
+/// `kind = "reduced_basis"`: the offline stage. Builds the family (`ReducedBasisFamilies`: the
+/// thermal block, or a `[pde]` made affine by nonintrusive EIM), runs the weak greedy with the
+/// residual bound, checks the model on random test parameters against truth solves (error,
+/// bound, effectivity), and writes the reduced model as NPY arrays that a `reduced_model`
+/// problem loads: rb_manifest.npy ([format 2, family (1 thermal block: bx, by, grid; 2 pde:
+/// parameters, dimension, unknowns), N, Q_a, Q_f]), rb_reference.npy, rb_basis.npy (N × grid
+/// shape), rb_operators.npy (Q_a × N × N), rb_loads.npy (Q_f × N), rb_residual.npy (the Riesz
+/// representers in an X-orthonormal basis, R × (Q_f + N·Q_a)); a pde family adds
+/// rb_matrix_eim.npy and rb_load_eim.npy (the EIM entries and Q[P, :]); test_parameters.npy,
+/// test_errors.npy, test_bounds.npy; history.csv (the greedy).
 public struct ReducedBasisStudy: Study {
     public init() {}
     public var kinds: [String] { ["reduced_basis"] }
@@ -31,52 +34,62 @@ public struct ReducedBasisStudy: Study {
     public func solve(_ spec: ProblemSpec, _ context: StudyContext) throws -> StudyOutcome {
         guard let r = spec.physics as? ReducedBasisSpec else { throw RunError(.internal, "\(spec.document.path): not a reduced_basis problem") }
         let start = Date()
-        let problem = try ThermalBlock.problem(m: r.grid, blocksX: r.blocks[0], blocksY: r.blocks[1])
+        var family = try ReducedBasisFamilies.build(r)
+        let problem = family.problem
         let (model, history, stop) = try ReducedBasisModel.weakGreedy(problem, training: r.training, reference: r.reference, tolerance: r.tolerance,
-                                                                     maxSize: r.maxSize, measure: r.measure == .absolute ? .absolute : .relative)
+                                                                     maxSize: r.maxSize, measure: r.measure == .absolute ? .absolute : .relative,
+                                                                     innerProduct: family.innerProduct, truth: family.trainingTruth)
         let offline = Date().timeIntervalSince(start)
         // Test set: uniform in the training set's box.
         let q = r.reference.count
         let lo = (0..<q).map { k in r.training.map { $0[k] }.min()! }, hi = (0..<q).map { k in r.training.map { $0[k] }.max()! }
         var rng = Xoshiro256StarStar(seed: UInt64(r.testSeed))
         let tests = (0..<r.testSamples).map { _ in (0..<q).map { lo[$0] + (hi[$0] - lo[$0]) * rng.uniform() } }
-        let x = try problem.matrix(r.reference)
-        var errors: [Double] = [], bounds: [Double] = [], onlineSeconds = 0.0, truthSeconds = 0.0
-        if !tests.isEmpty {
-            let truth = try CholeskyFactorization(try problem.matrix(tests[0]))
-            func energy(_ v: [Double]) -> Double { zip(v, x.apply(v)).reduce(0) { $0 + $1.0 * $1.1 }.squareRoot() }
-            for mu in tests {
-                let t0 = Date()
-                try truth.refactor(values: try problem.matrix(mu).values)
-                let u = truth.solve(problem.load(mu))
-                let t1 = Date()
-                let (c, bound) = try model.solveReduced(mu)
-                onlineSeconds += Date().timeIntervalSince(t1); truthSeconds += t1.timeIntervalSince(t0)
-                let e = zip(u, model.reconstruct(c)).map { $0 - $1 }
-                let unorm = energy(u)
-                errors.append(energy(e) / unorm); bounds.append(bound / unorm)
+        let x = family.innerProduct
+        // A nonintrusive family's reduced basis approximates (and bounds the error of) the EIM
+        // model's solution u_M; its distance to the truth u is the EIM's share, reported apart.
+        var errors: [Double] = [], bounds: [Double] = [], affineErrors: [Double] = [], modelErrors: [Double] = [], eimErrors: [Double] = []
+        var onlineSeconds = 0.0, truthSeconds = 0.0
+        func energy(_ v: [Double]) -> Double { zip(v, x.apply(v)).reduce(0) { $0 + $1.0 * $1.1 }.squareRoot() }
+        for mu in tests {
+            let t0 = Date()
+            let (u, a) = try family.truth(mu)
+            let t1 = Date()
+            let (c, bound) = try model.solveReduced(mu)
+            onlineSeconds += Date().timeIntervalSince(t1); truthSeconds += t1.timeIntervalSince(t0)
+            let un = model.reconstruct(c)
+            let unorm = energy(u)
+            errors.append(energy(zip(u, un).map { $0 - $1 }) / unorm); bounds.append(bound / unorm)
+            if let affineError = family.affineError { affineErrors.append(try affineError(a)) }
+            if let affineSolution = family.affineSolution {
+                let um = try affineSolution(mu)
+                modelErrors.append(energy(zip(um, un).map { $0 - $1 }) / unorm)
+                eimErrors.append(energy(zip(u, um).map { $0 - $1 }) / unorm)
             }
         }
-        let effectivities = zip(bounds, errors).compactMap { $1 > 0 ? $0 / $1 : nil }
+        // Effectivity: the bound over the error it bounds (the EIM model's for a pde family).
+        let effectivities = zip(bounds, modelErrors.isEmpty ? errors : modelErrors).compactMap { $1 > 0 ? $0 / $1 : nil }
         let minEffectivity = effectivities.min() ?? .nan
         let maxError = errors.max() ?? .nan
-        let n = model.size, m = r.grid
+        let n = model.size
         var arrays: [NamedArray] = []
-        let (ff, fl, ll) = model.rieszGram
-        arrays.append(NamedArray(name: "rb_manifest", shape: [8], values: [1, 1, Double(r.blocks[0]), Double(r.blocks[1]), Double(m), Double(n),
-                                                                           Double(problem.operators.count), Double(problem.loads.count)]))
+        let residual = model.residualCoefficients
+        arrays.append(NamedArray(name: "rb_manifest", shape: [8], values: family.manifest(n)))
         arrays.append(NamedArray(name: "rb_reference", shape: [q], values: r.reference))
         // Basis vectors as rows: vector j is rb_basis[j] on the grid.
-        arrays.append(NamedArray(name: "rb_basis", shape: [n, m, m], values: model.basis.values))
+        arrays.append(NamedArray(name: "rb_basis", shape: [n] + family.shape, values: model.basis.values))
         arrays.append(NamedArray(name: "rb_operators", shape: [problem.operators.count, n, n], values: model.reducedOperators.flatMap(Self.rowMajor)))
         arrays.append(NamedArray(name: "rb_loads", shape: [problem.loads.count, n], values: model.reducedLoads.flatMap { $0 }))
-        arrays.append(NamedArray(name: "rb_ff", shape: [ff.rows, ff.columns], values: Self.rowMajor(ff)))
-        arrays.append(NamedArray(name: "rb_fl", shape: [fl.rows, fl.columns], values: Self.rowMajor(fl)))
-        arrays.append(NamedArray(name: "rb_ll", shape: [ll.rows, ll.columns], values: Self.rowMajor(ll)))
+        arrays.append(NamedArray(name: "rb_residual", shape: [residual.rows, residual.columns], values: Self.rowMajor(residual)))
+        arrays += family.arrays
         if !tests.isEmpty {
             arrays.append(NamedArray(name: "test_parameters", shape: [tests.count, q], values: tests.flatMap { $0 }))
             arrays.append(NamedArray(name: "test_errors", shape: [tests.count], values: errors))
             arrays.append(NamedArray(name: "test_bounds", shape: [tests.count], values: bounds))
+            if !eimErrors.isEmpty {
+                arrays.append(NamedArray(name: "test_model_errors", shape: [tests.count], values: modelErrors))
+                arrays.append(NamedArray(name: "test_eim_errors", shape: [tests.count], values: eimErrors))
+            }
         }
         var table = CSVTable(header: ["basis_size", "chosen_parameter_index", "max_bound", "max_relative_bound"] + r.parameterNames)
         for h in history {
@@ -86,9 +99,10 @@ public struct ReducedBasisStudy: Study {
         result["basis_size"] = .integer(n)
         result["greedy_stop"] = .string(stop)
         result["training_size"] = .integer(r.training.count)
-        result["unknowns"] = .integer(m * m)
+        result["unknowns"] = .integer(problem.size)
         result["max_relative_bound_training"] = .double(history.last?.maxRelativeBound ?? .nan)
         result["offline_seconds"] = .double(offline)
+        for k in family.result.keys { result[k] = family.result[k] }
         if !tests.isEmpty {
             result["test_size"] = .integer(tests.count)
             result["max_test_error"] = .double(maxError)
@@ -96,10 +110,14 @@ public struct ReducedBasisStudy: Study {
             result["min_effectivity"] = .double(minEffectivity)
             result["online_seconds_per_solve"] = .double(onlineSeconds / Double(tests.count))
             result["truth_seconds_per_solve"] = .double(truthSeconds / Double(tests.count))
+            if let worst = affineErrors.max() { result["eim_matrix_test_error"] = .double(worst) }
+            if let worst = modelErrors.max() { result["max_test_model_error"] = .double(worst) }
+            if let worst = eimErrors.max() { result["max_test_eim_error"] = .double(worst) }
         }
         var details = ConfigTable()
         details["error_norm"] = .string("energy norm at the reference parameter, relative to the truth's")
-        details["bound"] = .string("residual dual norm over the min-theta coercivity lower bound")
+        details["bound"] = .string(r.pde == nil ? "residual dual norm over the min-theta coercivity lower bound"
+            : "residual dual norm of the EIM-affine model over the nodal-ratio coercivity lower bound: it bounds the reduced solution's distance to the EIM model's solution (max_test_model_error; min_effectivity is against it); the EIM model differs from the truth by max_test_eim_error, which the bound does not see")
         let reachedTolerance = (history.last?.maxRelativeBound ?? .infinity) <= r.tolerance
         // Converged when the greedy reached its tolerance; a bound below an error would be a defect.
         let reason: ConvergenceReason = (!effectivities.isEmpty && minEffectivity < 1 - 1e-6) ? .diverged_breakdown
@@ -126,10 +144,10 @@ public struct ReducedModelStudy: Study {
     public func check(_ spec: ProblemSpec) throws {
         guard let r = spec.physics as? ReducedModelSpec else { throw RunError(.internal, "\(spec.document.path): not a reduced_model problem") }
         let loaded = try Self.load(r, spec)
-        _ = try Self.parameters(r, names: loaded.names, spec)
+        _ = try Self.parameters(r, loaded: loaded, spec)
     }
 
-    struct Loaded: Sendable { var model: ReducedBasisModel; var grid: Int; var names: [String] }
+    struct Loaded: Sendable { var model: ReducedBasisModel; var shape: [Int]; var names: [String]; var positive: Bool }
     nonisolated(unsafe) static var cache: [String: Loaded] = [:]
     static let lock = NSLock()
 
@@ -137,44 +155,112 @@ public struct ReducedModelStudy: Study {
         let key = r.modelURL.standardizedFileURL.path
         lock.lock(); let hit = cache[key]; lock.unlock()
         if let hit { return hit }
+        func fail(_ message: String) -> ProblemError { spec.document.error(["reduced_model", "model"], "\(r.model): \(message)") }
         func read(_ name: String) throws -> NPYArray {
             do { return try NPY.read(r.modelURL.appendingPathComponent(name + ".npy")) } catch {
-                throw spec.document.error(["reduced_model", "model"], "\(r.model): \(name).npy: \(oneLine(String(describing: error)))")
+                throw fail("\(name).npy: \(oneLine(String(describing: error)))")
             }
         }
         let manifest = try read("rb_manifest")
         // Every entry a small whole number before any conversion or allocation (a damaged
         // manifest must be an error, not a trap or a huge allocation).
-        let limits: [Double] = [1, 1, 4, 4, 2001, 500, 16, 16]
-        guard manifest.values.count == 8, manifest.values[0] == 1, manifest.values[1] == 1,
+        let family = manifest.values.count == 8 ? manifest.values[1] : 0
+        if manifest.values.first == 1 {
+            throw fail("a model of an earlier pdekit (format 1, Gram matrices of the residual); build it again with pdekit run on its problem file")
+        }
+        let limits: [Double] = family == 2 ? [2, 2, 64, 3, Double(Int32.max), 500, 500, 500] : [2, 1, 4, 4, 2001, 500, 16, 16]
+        guard manifest.values.count == 8, manifest.values[0] == 2, family == 1 || family == 2,
               zip(manifest.values, limits).allSatisfy({ $0.isFinite && $0 >= 1 && $0 <= $1 && $0.rounded() == $0 }) else {
-            throw spec.document.error(["reduced_model", "model"], "\(r.model): rb_manifest.npy is not a format-1 thermal-block model (8 whole numbers within their ranges)")
+            throw fail("rb_manifest.npy is not a format-2 reduced model (8 whole numbers within their ranges)")
         }
         let v = manifest.values.map { Int($0) }
-        let (bx, by, m, n, qa, qf) = (v[2], v[3], v[4], v[5], v[6], v[7])
+        let (n, qa, qf) = (v[5], v[6], v[7])
         let basis = try read("rb_basis"), ops = try read("rb_operators"), loads = try read("rb_loads")
-        let ff = try read("rb_ff"), fl = try read("rb_fl"), ll = try read("rb_ll"), reference = try read("rb_reference")
-        guard basis.values.count == n * m * m, ops.values.count == qa * n * n, loads.values.count == qf * n, qa == bx * by,
-              reference.values.count == qa, ff.values.count == qf * qf, fl.values.count == qf * n * qa, ll.values.count == n * qa * n * qa else {
-            throw spec.document.error(["reduced_model", "model"], "\(r.model): the model's arrays do not match its manifest (\(n) vectors, \(qa) terms)")
+        let residual = try read("rb_residual"), reference = try read("rb_reference")
+        let unknowns = family == 1 ? v[4] * v[4] : v[4]
+        let parameters = family == 1 ? v[2] * v[3] : v[2]
+        guard basis.values.count == n * unknowns, ops.values.count == qa * n * n, loads.values.count == qf * n,
+              family == 2 || qa == parameters, reference.values.count == parameters, residual.shape.count == 2,
+              residual.shape[1] == qf + n * qa, residual.shape[0] <= qf + n * qa, residual.values.allSatisfy(\.isFinite) else {
+            throw fail("the model's arrays do not match its manifest (\(n) vectors, \(qa) terms)")
         }
         func matrix(_ a: [Double], _ rows: Int, _ columns: Int) -> DenseMatrix {
             var d = DenseMatrix(rows: rows, columns: columns)
             for i in 0..<rows { for j in 0..<columns { d[i, j] = a[i * columns + j] } }
             return d
         }
-        let model = ReducedBasisModel(
-            basis: DenseMatrix(rows: m * m, columns: n, values: basis.values),
-            reducedOperators: (0..<qa).map { matrix(Array(ops.values[($0 * n * n)..<(($0 + 1) * n * n)]), n, n) },
-            reducedLoads: (0..<qf).map { Array(loads.values[($0 * n)..<(($0 + 1) * n)]) },
-            rieszGram: (matrix(ff.values, qf, qf), matrix(fl.values, qf, n * qa), matrix(ll.values, n * qa, n * qa)),
-            reference: reference.values, operatorCoefficients: { $0 }, loadCoefficients: { _ in [1] })
-        let loaded = Loaded(model: model, grid: m, names: (1...qa).map { "mu\($0)" })
+        let parts = (basis: DenseMatrix(rows: unknowns, columns: n, values: basis.values),
+                     operators: (0..<qa).map { matrix(Array(ops.values[($0 * n * n)..<(($0 + 1) * n * n)]), n, n) },
+                     loads: (0..<qf).map { Array(loads.values[($0 * n)..<(($0 + 1) * n)]) },
+                     residual: matrix(residual.values, residual.shape[0], qf + n * qa))
+        let loaded: Loaded
+        if family == 1 {
+            let model = try ReducedBasisModel(basis: parts.basis, reducedOperators: parts.operators, reducedLoads: parts.loads, residual: parts.residual,
+                                              reference: reference.values, operatorCoefficients: { $0 }, loadCoefficients: { _ in [1] })
+            loaded = Loaded(model: model, shape: [v[4], v[4]], names: (1...qa).map { "mu\($0)" }, positive: true)
+        } else {
+            loaded = try loadPDEFamily(r, spec, parts: parts, reference: reference.values, unknowns: unknowns, parameters: parameters,
+                                       eimA: try read("rb_matrix_eim"), eimF: try read("rb_load_eim"), fail: fail)
+        }
         lock.lock(); cache[key] = loaded; lock.unlock()
         return loaded
     }
 
-    static func parameters(_ r: ReducedModelSpec, names: [String], _ spec: ProblemSpec) throws -> [Double] {
+    /// A pde family's online half: its [reduced_basis.pde] table from the model's run.toml, the
+    /// EIM entries and points with their matrices Q[P, :]; θ(μ) and φ(μ) from the rows at
+    /// those entries only, α_LB(μ) by the nodal ratio.
+    static func loadPDEFamily(_ r: ReducedModelSpec, _ spec: ProblemSpec,
+                              parts: (basis: DenseMatrix, operators: [DenseMatrix], loads: [[Double]], residual: DenseMatrix),
+                              reference: [Double], unknowns: Int, parameters: Int, eimA: NPYArray, eimF: NPYArray,
+                              fail: (String) -> ProblemError) throws -> Loaded {
+        let record = r.modelURL.appendingPathComponent("run.toml").path
+        let offline: ReducedBasisSpec
+        do {
+            guard let o = try ProblemSpec(path: record).physics as? ReducedBasisSpec, o.pde != nil else { throw fail("run.toml is not a pde family's record") }
+            offline = o
+        } catch let e as ProblemError { throw fail("run.toml: \(oneLine(e.description))") }
+        guard let template = offline.pde, template.grid.count == unknowns, offline.parameterNames.count == parameters else {
+            throw fail("run.toml does not describe the model's grid and parameters")
+        }
+        let qa = parts.operators.count, qf = parts.loads.count
+        guard eimA.values.count == qa * (2 + qa), eimF.values.count == qf * (1 + qf),
+              eimA.values.allSatisfy(\.isFinite), eimF.values.allSatisfy(\.isFinite) else {
+            throw fail("rb_matrix_eim.npy / rb_load_eim.npy do not match the model's \(qa) and \(qf) terms")
+        }
+        func index(_ x: Double, below limit: Int) throws -> Int {
+            guard x >= 0, x < Double(limit), x.rounded() == x else { throw fail("an EIM index \(x) is outside the grid's \(limit) unknowns") }
+            return Int(x)
+        }
+        var entries: [(Int, Int)] = [], qA = DenseMatrix(rows: qa, columns: qa)
+        for i in 0..<qa {
+            let rowStart = i * (2 + qa)
+            entries.append((try index(eimA.values[rowStart], below: unknowns), try index(eimA.values[rowStart + 1], below: unknowns)))
+            for j in 0..<qa { qA[i, j] = eimA.values[rowStart + 2 + j] }
+        }
+        var points: [Int] = [], qF = DenseMatrix(rows: qf, columns: qf)
+        for i in 0..<qf {
+            points.append(try index(eimF.values[i * (1 + qf)], below: unknowns))
+            for j in 0..<qf { qF[i, j] = eimF.values[i * (1 + qf) + 1 + j] }
+        }
+        let rows = Array(Set(entries.map(\.0) + points)).sorted()
+        let (ea, pf, ma, mf) = (entries, points, qA, qF)
+        let coefficients: @Sendable ([Double]) throws -> (beta: [Double], gamma: [Double]) = { mu in
+            let a = try DiffusionAssembly.assemble(try offline.pde(at: mu), rows: rows)
+            let values = try ea.map { e -> Double in
+                guard let k = a.matrix.entryIndex(row: e.0, column: e.1) else { throw LinearAlgebraError.invalidArgument("no entry (\(e.0), \(e.1)) in the assembled rows") }
+                return a.matrix.values[k]
+            }
+            return (try ma.solve(values), try mf.solve(pf.map { a.rhs[$0] }))
+        }
+        let bound = try ReducedBasisFamilies.coercivityBound(offline, reference: try offline.pde(at: reference))
+        let model = try ReducedBasisModel(basis: parts.basis, reducedOperators: parts.operators, reducedLoads: parts.loads, residual: parts.residual,
+                                          reference: reference, operatorCoefficients: { try coefficients($0).beta },
+                                          loadCoefficients: { try coefficients($0).gamma }, coercivityLowerBound: bound)
+        return Loaded(model: model, shape: template.grid.shape, names: offline.parameterNames, positive: false)
+    }
+
+    static func parameters(_ r: ReducedModelSpec, loaded: Loaded, _ spec: ProblemSpec) throws -> [Double] {
+        let names = loaded.names
         for k in r.parameters.keys where !names.contains(k) {
             throw spec.document.error(["reduced_model", "parameters", k], "not a parameter of this model (\(names.joined(separator: ", ")))")
         }
@@ -182,7 +268,7 @@ public struct ReducedModelStudy: Study {
             guard let v = r.parameters[name] else {
                 throw spec.document.error(["reduced_model", "parameters"], "missing \(name): this model has parameters \(names.joined(separator: ", "))")
             }
-            guard v > 0 else { throw spec.document.error(["reduced_model", "parameters", name], "a conductivity must be positive, got \(v)") }
+            guard !loaded.positive || v > 0 else { throw spec.document.error(["reduced_model", "parameters", name], "a conductivity must be positive, got \(v)") }
             return v
         }
     }
@@ -190,7 +276,7 @@ public struct ReducedModelStudy: Study {
     public func solve(_ spec: ProblemSpec, _ context: StudyContext) throws -> StudyOutcome {
         guard let r = spec.physics as? ReducedModelSpec else { throw RunError(.internal, "\(spec.document.path): not a reduced_model problem") }
         let loaded = try Self.load(r, spec)
-        let mu = try Self.parameters(r, names: loaded.names, spec)
+        let mu = try Self.parameters(r, loaded: loaded, spec)
         let t0 = Date()
         let (c, bound, compliance, complianceBound) = try loaded.model.solveWithCompliance(mu)
         let online = Date().timeIntervalSince(t0)
@@ -211,7 +297,7 @@ public struct ReducedModelStudy: Study {
         var p = ConfigTable()
         for (k, v) in zip(loaded.names, mu) { p[k] = .double(v) }
         return StudyOutcome(reason: bound.isFinite ? .converged_direct : .diverged_nan,
-                            arrays: (context.writesArrays ? [NamedArray(name: "solution", shape: [loaded.grid, loaded.grid], values: u)] : [])
+                            arrays: (context.writesArrays ? [NamedArray(name: "solution", shape: loaded.shape, values: u)] : [])
                                 + [NamedArray(name: "coefficients", shape: [c.count], values: c)],
                             result: result, tables: [("parameters", p)],
                             summary: "N = \(loaded.model.size), relative error bound \(String(format: "%.2e", relative)), online \(String(format: "%.1f", online * 1e6)) µs",

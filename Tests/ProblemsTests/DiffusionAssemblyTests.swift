@@ -32,6 +32,37 @@ final class DiffusionAssemblyTests: XCTestCase {
         XCTAssertEqual(p, 2, accuracy: 0.15, file: file, line: line)
     }
 
+    /// `assemble(spec, rows:)` — what a nonintrusive reduced model assembles online — gives
+    /// exactly the full assembly's rows (entries and right-hand side) and nothing else, with an
+    /// expression coefficient (evaluated at the rows' nodes only), a reaction, an inhomogeneous
+    /// Dirichlet side and a Neumann side; also with an NPY-free constant coefficient.
+    func testPartialAssemblyGivesExactlyTheFullRows() throws {
+        for pde in ["grid = [9, 7]\ncoefficient = \"1 + x*y + exp(-x)\"\nreaction = \"2 + y\"\nrhs = \"sin(3*x)\"\nboundary = { y_max = { type = \"neumann\", value = \"x\" }, x_min = { type = \"dirichlet\", value = \"1 + y\" } }",
+                    "grid = [6, 5, 4]\ncoefficient = 3\nrhs = 1"] {
+            let spec = try spec(pde)
+            let full = try DiffusionAssembly.assemble(spec)
+            let n = full.matrix.rows
+            let rows = [0, 5, n / 2, n / 2 + 1, n - 1, 5]
+            let part = try DiffusionAssembly.assemble(spec, rows: rows)
+            XCTAssertEqual(part.matrix.rows, n)
+            for i in 0..<n {
+                let range = Int(part.matrix.rowPointers[i])..<Int(part.matrix.rowPointers[i + 1])
+                if rows.contains(i) {
+                    let fullRange = Int(full.matrix.rowPointers[i])..<Int(full.matrix.rowPointers[i + 1])
+                    XCTAssertEqual(Array(part.matrix.columnIndices[range]), Array(full.matrix.columnIndices[fullRange]), "row \(i)")
+                    XCTAssertEqual(Array(part.matrix.values[range]), Array(full.matrix.values[fullRange]), "row \(i)")
+                    XCTAssertEqual(part.rhs[i], full.rhs[i], "row \(i)")
+                } else {
+                    XCTAssertTrue(range.isEmpty, "row \(i) should be empty")
+                    XCTAssertEqual(part.rhs[i], 0)
+                }
+            }
+        }
+        // A coefficient that is not positive at a row's node is still found.
+        let bad = try spec("grid = [9]\ncoefficient = \"x - 0.5\"\nrhs = 1")
+        XCTAssertThrowsError(try DiffusionAssembly.assemble(bad, rows: [4]))
+    }
+
     func testDirichlet1D() throws {
         assertSecondOrder(try order("[31]", "[63]", """
             rhs = "pi^2*sin(pi*x)"

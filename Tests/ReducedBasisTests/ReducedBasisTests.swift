@@ -107,18 +107,46 @@ final class ReducedBasisTests: XCTestCase {
         var worst = 0.0
         for mu in Fixtures.parameters(20, seed: 7) {
             try truth.refactor(values: try problem.matrix(mu).values)
-            let u = truth.solve(problem.load(mu))
+            let u = truth.solve(try problem.load(mu))
             let (c, bound) = try model.solveReduced(mu)
             let e = zip(u, model.reconstruct(c)).map { $0 - $1 }
             let error = zip(e, x.apply(e)).reduce(0) { $0 + $1.0 * $1.1 }.squareRoot()
             let unorm = zip(u, x.apply(u)).reduce(0) { $0 + $1.0 * $1.1 }.squareRoot()
-            // Rigorous up to the rounding floor of the dual-norm expansion (√ε ‖u‖ ≈ 1e-8 ‖u‖).
-            XCTAssertGreaterThanOrEqual(bound + 1e-8 * unorm, error, "μ = \(mu)")
+            // Rigorous up to the residual basis's drop tolerance (1e-10 of the representers' norms).
+            XCTAssertGreaterThanOrEqual(bound + 1e-9 * unorm, error, "μ = \(mu)")
             worst = max(worst, error / unorm)
         }
         // Parameters outside the training set are no worse than 3× the training set's largest
         // relative bound (64 points cover [0.1, 1]⁴ coarsely; pyMOR's demo uses 256).
         XCTAssertLessThan(worst, 3 * history.last!.maxRelativeBound)
+    }
+
+    /// The bound's residual norm, summed as a short vector in an X-orthonormal basis of the
+    /// Riesz representers (`RieszBasis`), equals ‖f − A u_N‖_X' computed with full vectors at
+    /// every basis size. The basis drops vectors in the span to 1e-10 of their norm and the
+    /// coefficients here are O(10), so 1e-9 of the norm bounds the difference. (The thermal
+    /// block's representers are exactly dependent at every step — Σ_q μ_q A_q u(μ) = f — which
+    /// once left rounding-made directions in the basis and the norm 30 % off at N = 11.)
+    func testResidualNormIsTheTrueDualNormAtEverySize() throws {
+        let problem = try Fixtures.thermalBlock(31)
+        let reference = [1.0, 1, 1, 1]
+        let (model, _, _) = try ReducedBasisModel.weakGreedy(problem, training: Fixtures.parameters(64, seed: 6), reference: reference,
+                                                             tolerance: 1e-12, maxSize: 25)
+        XCTAssertEqual(model.size, 25)
+        let x = try problem.matrix(reference)
+        let riesz = try CholeskyFactorization(x)
+        for mu in Fixtures.parameters(3, seed: 9) {
+            let truth = try CholeskyFactorization(try problem.matrix(mu)).solve(try problem.load(mu))
+            let unorm = zip(truth, x.apply(truth)).reduce(0) { $0 + $1.0 * $1.1 }.squareRoot()
+            for n in 1...model.size {
+                let m = model.truncated(to: n)
+                let (c, bound) = try m.solveReduced(mu)
+                let r = zip(try problem.load(mu), try problem.matrix(mu).apply(m.reconstruct(c))).map { $0 - $1 }
+                let dual = zip(r, riesz.solve(r)).reduce(0) { $0 + $1.0 * $1.1 }.squareRoot()
+                // min-θ: α_LB = min μ_q (θ = μ, θ(μ̄) = 1).
+                XCTAssertEqual(bound * mu.min()!, dual, accuracy: 1e-9 * unorm, "N = \(n), μ = \(mu)")
+            }
+        }
     }
 
     /// The compliance output s = f(u): the reduced value approaches the truth from below and
@@ -133,7 +161,7 @@ final class ReducedBasisTests: XCTestCase {
         for reduced in [model.truncated(to: 4), model] {
             for mu in Fixtures.parameters(20, seed: 8) {
                 try truth.refactor(values: try problem.matrix(mu).values)
-                let f = problem.load(mu)
+                let f = try problem.load(mu)
                 let s = zip(f, truth.solve(f)).reduce(0) { $0 + $1.0 * $1.1 }
                 let r = try reduced.solveWithCompliance(mu)
                 // Rounding: the truth's s carries about 1e-12 relative (a 961-unknown

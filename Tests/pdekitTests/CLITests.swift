@@ -19,15 +19,19 @@ final class CLITests: CLITestCase {
             if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("grid") }),
                let open = line.firstIndex(of: "["), let close = line.firstIndex(of: "]") {
                 let axes = line[open...close].filter { $0 == "," }.count
-                args += ["--set", "pde.grid=[" + Array(repeating: "12", count: axes + 1).joined(separator: ",") + "]"]
+                let table = text.contains("[reduced_basis.pde]") ? "reduced_basis.pde" : "pde"
+                args += ["--set", "\(table).grid=[" + Array(repeating: "12", count: axes + 1).joined(separator: ",") + "]"]
             }
             // Tensor problems: a coarser tolerance (the adaptive degree is what costs).
             if text.contains("[tensor]") { args += ["--set", "tensor.tolerance=1e-3"] }
-            // Reduced basis: a 31 × 31 grid; the online example loads the model just written
-            // (thermal_block.toml sorts before thermal_block_online.toml).
-            if text.contains("[reduced_basis]") { args += ["--set", "reduced_basis.grid=31"] }
-            if text.contains("[reduced_model]") {
-                args += ["--set", "reduced_model.model=\"\(work.appendingPathComponent("thermal_block.toml").path)\""]
+            // Reduced basis: a 31 × 31 thermal block (a pde family's grid is shrunk above); an
+            // online example loads the model its offline example just wrote (X.toml sorts
+            // before X_online.toml).
+            if text.contains("[reduced_basis]") && !text.contains("[reduced_basis.pde]") { args += ["--set", "reduced_basis.grid=31"] }
+            if text.contains("[reduced_model]"),
+               let line = text.split(separator: "\n").first(where: { $0.hasPrefix("model") }),
+               let model = line.split(separator: "\"").dropFirst().first?.split(separator: "/").last {
+                args += ["--set", "reduced_model.model=\"\(work.appendingPathComponent("\(model).toml").path)\""]
             }
             let r = try pdekit(args)
             XCTAssertEqual(r.status, 0, "\(file): \(r.stderr)")
