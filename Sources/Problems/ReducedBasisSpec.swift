@@ -19,17 +19,28 @@ import Storage
 /// parameters = { mu1 = [0.1, 0.4, 0.7, 1.0], mu2 = [0.1, 0.4, 0.7, 1.0], ... }
 /// ```
 ///
-/// and `family = "pde"`: any diffusion–reaction `[pde]` (the same table, as
+/// `family = "pde"`: any diffusion–reaction `[pde]` (the same table, as
 /// `[reduced_basis.pde]`) whose expressions use named `parameters`, affine in them or not. The
 /// training set varies those parameters; the family is made affine nonintrusively, by EIM of
-/// the assembled matrices and right-hand sides (`eim = { tolerance, max_terms, selection }`).
+/// the assembled matrices and right-hand sides (`eim = { tolerance, max_terms, selection }`);
+/// and `family = "matrices"`: the assembled A(μᵢ), f(μᵢ) from another code, Matrix Market and
+/// NPY files listed in a CSV file per parameter (`[reduced_basis.matrices]`), the same EIM.
 public struct ReducedBasisSpec: PhysicsSection, Equatable {
     public static let kind = "reduced_basis"
     public static let help = "reduced basis (weak greedy, residual error bound) for a parametrised family — the thermal block, or any diffusion–reaction [pde] through nonintrusive EIM: basis, reduced model, errors on a test set"
     public static let table = "reduced_basis"
     public static var usesSolver: Bool { false }
     public enum Measure: String, Sendable, CaseIterable { case absolute, relative }
-    public static let families = ["thermal_block", "pde"]
+    public static let families = ["thermal_block", "pde", "matrices"]
+
+    /// One member of a matrices family: its parameters and files (resolved), as listed.
+    public struct MatrixCase: Sendable, Equatable {
+        public var parameters: [Double]
+        public var matrix: URL
+        public var rhs: URL
+        /// The row of the listing (1 = the first after the header), for messages.
+        public var line: Int
+    }
 
     public var family: String
     public var blocks: [Int]
@@ -50,7 +61,14 @@ public struct ReducedBasisSpec: PhysicsSection, Equatable {
     public var eimTolerance: Double
     public var eimMaxTerms: Int
     public var eimSelection: String
-    public var dataFiles: [String] { pde?.dataFiles ?? [] }
+    /// Family "matrices": the training and test members, and α_LB(μ) as an expression of the
+    /// parameters (pyMOR's coercivity estimator: the user knows the family; pdekit cannot).
+    public var matrixTraining: [MatrixCase] = []
+    public var matrixTests: [MatrixCase] = []
+    public var coercivity: Expression?
+    var listings: [String] = []
+    var listedFiles: [String] = []
+    public var dataFiles: [String] { (pde?.dataFiles ?? []) + listings + listedFiles }
     /// The training table as written (for the record).
     var trainingTable: ConfigValue
     var pdeTable: ConfigTable?
@@ -63,10 +81,10 @@ public struct ReducedBasisSpec: PhysicsSection, Equatable {
     public init(_ r: TableReader) throws {
         document = r.document
         family = try r.string("family", default: "thermal_block", oneOf: Self.families)
-        let isPDE = family == "pde"
-        if isPDE {
+        let isPDE = family == "pde", isMatrices = family == "matrices"
+        if isPDE || isMatrices {
             for key in ["blocks", "grid"] where r.has(key) {
-                throw r.error(key, "only for family = \"thermal_block\"; a pde family's grid is [reduced_basis.pde] grid")
+                throw r.error(key, "only for family = \"thermal_block\"" + (isPDE ? "; a pde family's grid is [reduced_basis.pde] grid" : ""))
             }
             blocks = []; grid = 0
         } else {
@@ -103,12 +121,25 @@ public struct ReducedBasisSpec: PhysicsSection, Equatable {
             try t.finish()
         } else { testSamples = 20; testSeed = 0 }
         if let e = try r.table("eim") {
-            guard isPDE else { throw r.error("eim", "only for family = \"pde\" (the thermal block is affine as it is)") }
+            guard isPDE || isMatrices else { throw r.error("eim", "only for family = \"pde\" (the thermal block is affine as it is)") }
             eimTolerance = try e.double("tolerance", default: 1e-10, minimum: 0)
             eimMaxTerms = try e.int("max_terms", default: 100, minimum: 1, maximum: 500)
             eimSelection = try e.string("selection", default: "eim", oneOf: ["eim", "deim", "qdeim"])
             try e.finish()
         } else { eimTolerance = 1e-10; eimMaxTerms = 100; eimSelection = "eim" }
+        if isMatrices {
+            guard let m = try r.table("matrices") else {
+                throw r.error("matrices", "missing: family = \"matrices\" needs [reduced_basis.matrices] with training = \"listing.csv\" (columns: the parameters, then matrix and rhs files) and coercivity = \"expression\"")
+            }
+            for key in ["training", "test"] where r.has(key) {
+                throw r.error(key, "not for family = \"matrices\": its training and test members are the rows of [reduced_basis.matrices] training and test")
+            }
+            trainingTable = .table(m.table)
+            training = []; parameterNames = []; reference = []
+            try readMatrices(m, r)
+            try r.finish()
+            return
+        }
         guard let t = try r.table("training") else {
             throw r.error("training", "missing: [reduced_basis.training] with parameters in the [sweep] syntax, e.g. parameters = { mu1 = [0.1, 1], ... }")
         }
@@ -185,7 +216,12 @@ public struct ReducedBasisSpec: PhysicsSection, Equatable {
     public var resolved: ConfigTable {
         var t = ConfigTable()
         t["family"] = .string(family)
-        if let pde {
+        if family == "matrices" {
+            t["matrices"] = trainingTable
+            var e = ConfigTable()
+            e["tolerance"] = .double(eimTolerance); e["max_terms"] = .integer(eimMaxTerms); e["selection"] = .string(eimSelection)
+            t["eim"] = .table(e)
+        } else if let pde {
             t["pde"] = .table(pde.resolved)
             var e = ConfigTable()
             e["tolerance"] = .double(eimTolerance); e["max_terms"] = .integer(eimMaxTerms); e["selection"] = .string(eimSelection)
@@ -198,10 +234,12 @@ public struct ReducedBasisSpec: PhysicsSection, Equatable {
         t["tolerance"] = .double(tolerance)
         t["max_size"] = .integer(maxSize)
         t["measure"] = .string(measure.rawValue)
-        var test = ConfigTable()
-        test["samples"] = .integer(testSamples); test["seed"] = .integer(testSeed)
-        t["test"] = .table(test)
-        t["training"] = trainingTable
+        if family != "matrices" {
+            var test = ConfigTable()
+            test["samples"] = .integer(testSamples); test["seed"] = .integer(testSeed)
+            t["test"] = .table(test)
+            t["training"] = trainingTable
+        }
         return t
     }
 }
@@ -223,9 +261,16 @@ public struct ReducedModelSpec: PhysicsSection, Equatable {
     public var model: String
     public var modelURL: URL
     public var parameters: [String: Double]
+    /// A matrices family's new member: its matrix and right-hand side files (the EIM needs a few
+    /// of their entries; pdekit cannot assemble them), as written and resolved.
+    public var matrix: String?
+    public var rhs: String?
+    public var matrixURL: URL? { matrix.map { document.resolve($0) } }
+    public var rhsURL: URL? { rhs.map { document.resolve($0) } }
+    let document: ProblemDocument
     /// The model's arrays (so a sweep's fingerprint changes when the model is rebuilt, and no
     /// output may replace them).
-    public var dataFiles: [String] { Self.modelArrays.map { (model as NSString).appendingPathComponent($0 + ".npy") } }
+    public var dataFiles: [String] { Self.modelArrays.map { (model as NSString).appendingPathComponent($0 + ".npy") } + [matrix, rhs].compactMap { $0 } }
     public static let modelArrays = ["rb_manifest", "rb_reference", "rb_basis", "rb_operators", "rb_loads", "rb_residual"]
 
     public static func == (a: Self, b: Self) -> Bool { a.resolved == b.resolved }
@@ -240,6 +285,9 @@ public struct ReducedModelSpec: PhysicsSection, Equatable {
             throw r.error("model", "\(m) is not the output folder of a reduced_basis run (no run.toml there)")
         }
         parameters = try r.parameters()
+        document = r.document
+        matrix = try r.string("matrix"); rhs = try r.string("rhs")
+        guard (matrix == nil) == (rhs == nil) else { throw r.error(matrix == nil ? "matrix" : "rhs", "a matrices family's member needs both matrix and rhs") }
         guard !parameters.isEmpty else { throw r.error("parameters", "missing: parameters = { mu1 = …, … }") }
         try r.finish()
     }
@@ -250,6 +298,7 @@ public struct ReducedModelSpec: PhysicsSection, Equatable {
         var p = ConfigTable()
         for k in parameters.keys.sorted() { p[k] = .double(parameters[k]!) }
         t["parameters"] = .table(p)
+        if let matrix, let rhs { t["matrix"] = .string(matrix); t["rhs"] = .string(rhs) }
         return t
     }
 }
@@ -261,6 +310,15 @@ extension ReducedBasisSpec {
     /// of them (K × (nonzeros + n), twice) and has up to `eim.max_terms` terms.
     public func memoryEstimate(_ solver: SolverSpec) -> MemoryEstimate? {
         let f = MemoryEstimate.format
+        if family == "matrices" {
+            // The members are held as CSR (12 bytes per entry) and the EIM copies their values
+            // twice (16 more); a Matrix Market line is at most ~70 bytes, so each byte of the
+            // files is at least 0.4 bytes in memory.
+            let bytes = (matrixTraining + matrixTests).reduce(0.0) { total, c in
+                total + ((try? FileManager.default.attributesOfItem(atPath: c.matrix.path)[.size] as? NSNumber)?.doubleValue ?? 0)
+            }
+            return MemoryEstimate(bytes: 0.4 * bytes, detail: "the members' matrices and their EIM \(f(0.4 * bytes))", key: ["reduced_basis", "matrices", "training"])
+        }
         if let pde {
             let n = Double(pde.grid.count), nnz = n * Double(2 * pde.grid.dimension + 1), k = Double(training.count)
             let q = Double(eimMaxTerms)
@@ -275,5 +333,86 @@ extension ReducedBasisSpec {
         return MemoryEstimate(bytes: matrices + factors + vectors,
                               detail: "matrices \(f(matrices)), factors \(f(factors)), basis and Riesz representers \(f(vectors))",
                               key: ["reduced_basis", "grid"])
+    }
+}
+
+extension ReducedBasisSpec {
+    /// The rest of `init` for family "matrices": the listings, the parameters they name, μ̄
+    /// (a training member: X = A(μ̄) must be a matrix pdekit has), and the coercivity expression.
+    mutating func readMatrices(_ m: TableReader, _ r: TableReader) throws {
+        guard let training = try m.string("training") else {
+            throw m.error("training", "missing: a CSV file with a header row (the parameters, then matrix and rhs) and one row per training member")
+        }
+        let (names, members) = try Self.listing(m, "training", training)
+        var tests: [MatrixCase] = []
+        if let test = try m.string("test") {
+            let (testNames, rows) = try Self.listing(m, "test", test)
+            guard testNames == names else { throw m.error("test", "\(test) lists the parameters \(testNames), the training listing \(names)") }
+            tests = rows
+            listings.append(test)
+        }
+        listings.insert(training, at: 0)
+        guard let source = try m.string("coercivity") else {
+            throw m.error("coercivity", "missing: a lower bound of the coercivity constant relative to X = A(μ̄), as an expression of \(names.joined(separator: ", ")) (e.g. \"min(\(names.joined(separator: ", ")))\" for a min-θ family); pdekit cannot derive it from matrices alone")
+        }
+        do { coercivity = try Expression(source, variables: names) } catch let e as ExpressionError { throw m.error("coercivity", e.description) }
+        try m.finish()
+        parameterNames = names
+        matrixTraining = members; matrixTests = tests
+        self.training = members.map(\.parameters)
+        for c in members + tests {
+            for url in [c.matrix, c.rhs] {
+                let relative = url.path.hasPrefix(document.directory.path + "/") ? String(url.path.dropFirst(document.directory.path.count + 1)) : url.path
+                if !listedFiles.contains(relative) { listedFiles.append(relative) }
+            }
+        }
+        if let v = r.value("reference") {
+            let mu: [Double]
+            switch v {
+            case .table(let byName):
+                mu = try names.map { name -> Double in
+                    guard let x = byName[name]?.number else { throw r.error("reference", "missing \(name)") }
+                    return x
+                }
+            case .array(let a) where a.count == names.count && a.allSatisfy({ $0.number != nil }):
+                mu = a.compactMap(\.number)   // the record's form: one value per parameter, in order
+            default:
+                throw r.error("reference", "expected a table of the parameters, e.g. reference = { \(names[0]) = … }, matching a training member")
+            }
+            guard self.training.contains(mu) else { throw r.error("reference", "\(mu) is not a training member: X = A(μ̄) must be one of the listed matrices") }
+            reference = mu
+        } else { reference = self.training[0] }
+    }
+
+    /// Reads a family listing: header (parameter names, then `matrix` and `rhs`), one row per
+    /// member; the file names are relative to the listing's folder.
+    static func listing(_ m: TableReader, _ key: String, _ path: String) throws -> ([String], [MatrixCase]) {
+        let url = m.document.resolve(path)
+        let records: [[String]]
+        do { records = try CSV.read(url).records } catch let e as StorageError { throw m.error(key, "\(path): \(e.description)") }
+        guard let header = records.first?.map({ $0.trimmingCharacters(in: .whitespaces) }), header.count >= 3,
+              header.suffix(2) == ["matrix", "rhs"] else {
+            throw m.error(key, "\(path): the header must name the parameters, then matrix and rhs (e.g. mu1,mu2,matrix,rhs)")
+        }
+        let names = Array(header.dropLast(2))
+        guard Set(names).count == names.count, names.allSatisfy({ n in !n.isEmpty && (n.first!.isLetter || n.first == "_") && n.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" } }) else {
+            throw m.error(key, "\(path): parameter names must be distinct identifiers, got \(names)")
+        }
+        let folder = url.deletingLastPathComponent()
+        var members: [MatrixCase] = []
+        for (i, row) in records.dropFirst().enumerated() where !(row.count == 1 && row[0].trimmingCharacters(in: .whitespaces).isEmpty) {
+            guard row.count == header.count else { throw m.error(key, "\(path): row \(i + 1) has \(row.count) fields, the header \(header.count)") }
+            let values = try names.indices.map { j -> Double in
+                guard let x = Double(row[j].trimmingCharacters(in: .whitespaces)), x.isFinite else {
+                    throw m.error(key, "\(path): row \(i + 1): \(names[j]) = '\(row[j])' is not a finite number")
+                }
+                return x
+            }
+            let files = row.suffix(2).map { folder.appendingPathComponent($0.trimmingCharacters(in: .whitespaces)).standardizedFileURL }
+            members.append(MatrixCase(parameters: values, matrix: files[0], rhs: files[1], line: i + 1))
+        }
+        guard !members.isEmpty else { throw m.error(key, "\(path): no members listed") }
+        guard members.count <= 10_000 else { throw m.error(key, "\(path): \(members.count) members; at most 10⁴") }
+        return (names, members)
     }
 }

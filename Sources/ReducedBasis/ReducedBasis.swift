@@ -246,8 +246,24 @@ public struct ReducedBasisModel: Sendable {
         try Parallel.withSerialBLAS(true) { try solveSerial(mu) }
     }
 
+    /// The same with θ(μ), φ(μ) and α_LB(μ) given: a family known only through its members'
+    /// files has them from the member, not from μ.
+    public func solveWithCompliance(theta: [Double], phi: [Double], alpha: Double) throws
+        -> (coefficients: [Double], bound: Double, compliance: Double, complianceBound: Double) {
+        try Parallel.withSerialBLAS(true) { try solveSerial(theta: theta, phi: phi, alpha: alpha) }
+    }
+
     private func solveSerial(_ mu: [Double]) throws -> (coefficients: [Double], bound: Double, compliance: Double, complianceBound: Double) {
         let theta = try operatorCoefficients(mu), phi = try loadCoefficients(mu)
+        // min-θ needs θ_q(μ) > 0 for every term; otherwise no bound is known.
+        return try solveSerial(theta: theta, phi: phi, alpha: try coercivity(mu, theta: theta))
+    }
+
+    private func solveSerial(theta: [Double], phi: [Double], alpha: Double) throws
+        -> (coefficients: [Double], bound: Double, compliance: Double, complianceBound: Double) {
+        guard theta.count == reducedOperators.count, phi.count == reducedLoads.count else {
+            throw LinearAlgebraError.invalidArgument("\(theta.count) operator and \(phi.count) load coefficients for a model of \(reducedOperators.count) and \(reducedLoads.count) terms")
+        }
         let n = size
         var a = DenseMatrix(rows: n, columns: n)
         for (t, aq) in zip(theta, reducedOperators) { for i in a.values.indices { a.values[i] += t * aq.values[i] } }
@@ -269,8 +285,6 @@ public struct ReducedBasisModel: Sendable {
             }
             return rhat.reduce(0) { $0 + $1 * $1 }
         }
-        // min-θ needs θ_q(μ) > 0 for every term; otherwise no bound is known.
-        let alpha = try coercivity(mu, theta: theta)
         let compliance = zip(f, c).reduce(0) { $0 + $1.0 * $1.1 }
         return (c, alpha > 0 ? max(r2, 0).squareRoot() / alpha : .infinity, compliance, alpha > 0 ? max(r2, 0) / alpha : .infinity)
     }

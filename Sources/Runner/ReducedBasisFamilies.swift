@@ -2,6 +2,7 @@ import Foundation
 import LinearAlgebra
 import Problems
 import ReducedBasis
+import Storage
 
 /// What the offline study needs of a parametrised family, whichever it is: the affine problem
 /// the greedy reduces, the inner product X, truth solves, and what the model folder records so
@@ -21,6 +22,9 @@ struct ReducedBasisFamily {
     var affineSolution: (([Double]) throws -> [Double])?
     /// The solution's shape on the grid.
     var shape: [Int]
+    /// The test parameters when the family fixes them (a matrices family's test listing); nil:
+    /// random in the training box.
+    var tests: [[Double]]? = nil
     /// rb_manifest.npy: [format 2, family (1 thermal block, 2 pde), …, N, Q_a, Q_f] with N filled in later.
     var manifest: (Int) -> [Double]
     var arrays: [NamedArray] = []
@@ -52,7 +56,103 @@ private final class BoundCache: @unchecked Sendable {
 
 enum ReducedBasisFamilies {
     static func build(_ r: ReducedBasisSpec) throws -> ReducedBasisFamily {
-        r.pde == nil ? try thermalBlock(r) : try pdeFamily(r)
+        switch r.family {
+        case "pde": try pdeFamily(r)
+        case "matrices": try matrixFamily(r)
+        default: try thermalBlock(r)
+        }
+    }
+
+    /// Assembled matrices from another code (`family = "matrices"`): the training and test
+    /// members' Matrix Market matrices and right-hand sides, EIM as for a pde family; A(μ) is
+    /// known only at listed parameters (online, `reduced_model` reads the new member's files and
+    /// uses the EIM entries of them); α_LB is the user's expression (`coercivity`).
+    static func matrixFamily(_ r: ReducedBasisSpec) throws -> ReducedBasisFamily {
+        func load(_ c: ReducedBasisSpec.MatrixCase, _ key: String) throws -> (CSRMatrix, [Double]) {
+            do {
+                let (a, f) = try FamilyFiles.read(c)
+                guard a.asymmetry() <= 1e-12 else {
+                    throw FamilyFiles.Failure(message: "\(c.matrix.lastPathComponent) is not symmetric (relative asymmetry \(a.asymmetry())); the reduced basis needs a symmetric coercive family")
+                }
+                return (a, f)
+            } catch let e as FamilyFiles.Failure {
+                throw ProblemError(file: r.filePath, key: "reduced_basis.matrices.\(key)", message: "row \(c.line): \(e.message)")
+            }
+        }
+        var matrices: [CSRMatrix] = [], loads: [[Double]] = []
+        for c in r.matrixTraining { let (a, f) = try load(c, "training"); matrices.append(a); loads.append(f) }
+        var known: [[Double]: (CSRMatrix, [Double])] = [:]
+        for (k, c) in r.matrixTraining.enumerated() where known[c.parameters] == nil { known[c.parameters] = (matrices[k], loads[k]) }
+        for c in r.matrixTests where known[c.parameters] == nil { known[c.parameters] = try load(c, "test") }
+        let n = matrices[0].rows
+        if let bad = known.values.first(where: { $0.0.rows != n || $0.1.count != n }) {
+            throw ProblemError(file: r.filePath, key: "reduced_basis.matrices", message: "the members have different sizes (\(n) and \(bad.0.rows) rows, or a right-hand side of another length)")
+        }
+        let selection = EmpiricalInterpolation.Selection(rawValue: r.eimSelection) ?? .eim
+        let form: NonintrusiveAffineForm
+        do {
+            form = try NonintrusiveAffineForm(matrices: matrices, loads: loads, tolerance: r.eimTolerance, maxTerms: r.eimMaxTerms, selection: selection)
+        } catch let e as LinearAlgebraError {
+            throw ProblemError(file: r.filePath, key: "reduced_basis.matrices.training", message: "the training matrices cannot be interpolated: \(e)")
+        }
+        let members = known
+        let problemAt: @Sendable ([Double]) throws -> (matrix: CSRMatrix, load: [Double]) = { mu in
+            guard let m = members[mu] else { throw LinearAlgebraError.invalidArgument("no listed member at \(mu)") }
+            return (m.0, m.1)
+        }
+        guard let expression = r.coercivity else { throw RunError(.internal, "\(r.filePath): a matrices family without coercivity") }
+        let bound = CoercivityLowerBound(name: "the file's coercivity = \"\(expression.source)\"") { mu in
+            mu.withUnsafeBufferPointer { expression.evaluate($0) }
+        }
+        let affine = form.problem(assembleRows: problemAt, coercivityLowerBound: bound)
+        let truth = TruthSolver(), affineTruth = TruthSolver()
+        let referenceIndex = r.training.firstIndex(of: r.reference) ?? 0
+        var family = ReducedBasisFamily(
+            problem: affine, innerProduct: matrices[referenceIndex],
+            trainingTruth: { k in try truth.solve(matrices[k], loads[k]) },
+            truth: { mu in
+                guard let m = members[mu] else { throw LinearAlgebraError.invalidArgument("no listed member at \(mu)") }
+                return (try truth.solve(m.0, m.1), m.0)
+            },
+            affineError: { a in
+                let approx = try form.matrixInterpolation.approximate(a)
+                let d = zip(a.values, approx.values).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
+                return (d / max(a.values.reduce(0) { $0 + $1 * $1 }, 1e-300)).squareRoot()
+            },
+            affineSolution: { mu in try affineTruth.solve(try affine.matrix(mu), try affine.load(mu)) },
+            shape: [n],
+            manifest: { size in [2, 3, Double(r.parameterNames.count), 0, Double(n), Double(size),
+                                 Double(form.matrixInterpolation.terms), Double(form.loadInterpolation.terms)] })
+        family.tests = r.matrixTests.map(\.parameters)
+        family.arrays = eimArrays(form)
+        family.result = eimResult(form)
+        return family
+    }
+
+    /// The online half of a nonintrusive family: per matrix entry its row, column and row of
+    /// Q[P, :]; per right-hand-side point its index and row; the EIM's error histories.
+    static func eimArrays(_ form: NonintrusiveAffineForm) -> [NamedArray] {
+        let ma = form.matrixInterpolation, mf = form.loadInterpolation
+        let qa = ma.terms, qf = mf.terms
+        var eimA = [Double](), eimF = [Double]()
+        for i in 0..<qa { eimA += [Double(ma.entries[i].row), Double(ma.entries[i].column)] + (0..<qa).map { ma.interpolation.interpolationMatrix[i, $0] } }
+        for i in 0..<qf { eimF += [Double(mf.points[i])] + (0..<qf).map { mf.interpolationMatrix[i, $0] } }
+        return [NamedArray(name: "rb_matrix_eim", shape: [qa, 2 + qa], values: eimA),
+                NamedArray(name: "rb_load_eim", shape: [qf, 1 + qf], values: eimF),
+                NamedArray(name: "eim_matrix_errors", shape: [ma.interpolation.errors.count], values: ma.interpolation.errors),
+                NamedArray(name: "eim_load_errors", shape: [mf.errors.count], values: mf.errors)]
+    }
+
+    static func eimResult(_ form: NonintrusiveAffineForm) -> ConfigTable {
+        let ma = form.matrixInterpolation, mf = form.loadInterpolation
+        var t = ConfigTable()
+        t["eim_matrix_terms"] = .integer(ma.terms)
+        t["eim_load_terms"] = .integer(mf.terms)
+        t["eim_matrix_training_error"] = .double(ma.interpolation.errors.last ?? .nan)
+        t["eim_load_training_error"] = .double(mf.errors.last ?? .nan)
+        t["eim_matrix_stop"] = .string(ma.interpolation.stopReason)
+        t["eim_online_rows"] = .integer(form.rows.count)
+        return t
     }
 
     /// The thermal block: affine as it is (A(μ) = Σ μ_q A_q), min-θ bound.
@@ -119,22 +219,8 @@ enum ReducedBasisFamilies {
             shape: reference.grid.shape,
             manifest: { n in [2, 2, Double(r.parameterNames.count), Double(reference.grid.dimension), Double(reference.grid.count), Double(n),
                               Double(form.matrixInterpolation.terms), Double(form.loadInterpolation.terms)] })
-        // The online half: the interpolation entries and points with their matrices Q[P, :].
-        let ma = form.matrixInterpolation, mf = form.loadInterpolation
-        let qa = ma.terms, qf = mf.terms
-        var eimA = [Double](), eimF = [Double]()
-        for i in 0..<qa { eimA += [Double(ma.entries[i].row), Double(ma.entries[i].column)] + (0..<qa).map { ma.interpolation.interpolationMatrix[i, $0] } }
-        for i in 0..<qf { eimF += [Double(mf.points[i])] + (0..<qf).map { mf.interpolationMatrix[i, $0] } }
-        family.arrays = [NamedArray(name: "rb_matrix_eim", shape: [qa, 2 + qa], values: eimA),
-                         NamedArray(name: "rb_load_eim", shape: [qf, 1 + qf], values: eimF),
-                         NamedArray(name: "eim_matrix_errors", shape: [ma.interpolation.errors.count], values: ma.interpolation.errors),
-                         NamedArray(name: "eim_load_errors", shape: [mf.errors.count], values: mf.errors)]
-        family.result["eim_matrix_terms"] = .integer(qa)
-        family.result["eim_load_terms"] = .integer(qf)
-        family.result["eim_matrix_training_error"] = .double(ma.interpolation.errors.last ?? .nan)
-        family.result["eim_load_training_error"] = .double(mf.errors.last ?? .nan)
-        family.result["eim_matrix_stop"] = .string(ma.interpolation.stopReason)
-        family.result["eim_online_rows"] = .integer(rows.count)
+        family.arrays = eimArrays(form)
+        family.result = eimResult(form)
         return family
     }
 
@@ -177,5 +263,55 @@ enum ReducedBasisFamilies {
 
     static func describe(_ r: ReducedBasisSpec, _ mu: [Double]) -> String {
         zip(r.parameterNames, mu).map { "\($0) = \($1)" }.joined(separator: ", ")
+    }
+}
+
+/// Reading a matrices family's member files: a Matrix Market matrix (coordinate, square) and a
+/// right-hand side (NPY or Matrix Market vector). Errors carry the file's name.
+enum FamilyFiles {
+    struct Failure: Error { var message: String }
+
+    static func read(_ c: ReducedBasisSpec.MatrixCase) throws -> (CSRMatrix, [Double]) {
+        (try matrix(c.matrix), try vector(c.rhs))
+    }
+
+    static func matrix(_ url: URL) throws -> CSRMatrix {
+        let name = url.lastPathComponent
+        do {
+            switch try MatrixMarket.read(url) {
+            case .coordinate(let c):
+                guard c.rows == c.columns else { throw Failure(message: "\(name) is \(c.rows)×\(c.columns); a square matrix is needed") }
+                guard c.values.allSatisfy(\.isFinite) else { throw Failure(message: "\(name) holds a value that is not finite") }
+                return try CSRMatrix(rows: c.rows, columns: c.columns, rowIndices: c.rowIndices, columnIndices: c.columnIndices, values: c.values)
+            case .array:
+                throw Failure(message: "\(name) is a dense (array) Matrix Market file; give the matrix in coordinate format")
+            }
+        } catch let e as StorageError { throw Failure(message: "\(name): \(e.description)") }
+        catch let e as LinearAlgebraError { throw Failure(message: "\(name): \(e)") }
+    }
+
+    static func vector(_ url: URL) throws -> [Double] {
+        let name = url.lastPathComponent
+        let values: [Double]
+        do {
+            if name.lowercased().hasSuffix(".mtx") {
+                switch try MatrixMarket.read(url) {
+                case .array(let rows, let columns, let v):
+                    guard columns == 1 || rows == 1 else { throw Failure(message: "\(name) is \(rows)×\(columns); a vector is needed") }
+                    values = v
+                case .coordinate(let c):
+                    guard c.columns == 1 else { throw Failure(message: "\(name) is \(c.rows)×\(c.columns); a vector is needed") }
+                    var v = [Double](repeating: 0, count: c.rows)
+                    for (i, x) in zip(c.rowIndices, c.values) { v[Int(i)] += x }
+                    values = v
+                }
+            } else {
+                let a = try NPY.read(url)
+                guard a.shape.count == 1 || (a.shape.count == 2 && a.shape.contains(1)) else { throw Failure(message: "\(name) has shape \(a.shape); a vector is needed") }
+                values = a.values
+            }
+        } catch let e as StorageError { throw Failure(message: "\(name): \(e.description)") }
+        guard values.allSatisfy(\.isFinite) else { throw Failure(message: "\(name) holds a value that is not finite") }
+        return values
     }
 }

@@ -34,7 +34,7 @@ public struct ReducedBasisStudy: Study {
     public func solve(_ spec: ProblemSpec, _ context: StudyContext) throws -> StudyOutcome {
         guard let r = spec.physics as? ReducedBasisSpec else { throw RunError(.internal, "\(spec.document.path): not a reduced_basis problem") }
         let start = Date()
-        var family = try ReducedBasisFamilies.build(r)
+        let family = try ReducedBasisFamilies.build(r)
         let problem = family.problem
         let (model, history, stop) = try ReducedBasisModel.weakGreedy(problem, training: r.training, reference: r.reference, tolerance: r.tolerance,
                                                                      maxSize: r.maxSize, measure: r.measure == .absolute ? .absolute : .relative,
@@ -44,7 +44,7 @@ public struct ReducedBasisStudy: Study {
         let q = r.reference.count
         let lo = (0..<q).map { k in r.training.map { $0[k] }.min()! }, hi = (0..<q).map { k in r.training.map { $0[k] }.max()! }
         var rng = Xoshiro256StarStar(seed: UInt64(r.testSeed))
-        let tests = (0..<r.testSamples).map { _ in (0..<q).map { lo[$0] + (hi[$0] - lo[$0]) * rng.uniform() } }
+        let tests = family.tests ?? (0..<r.testSamples).map { _ in (0..<q).map { lo[$0] + (hi[$0] - lo[$0]) * rng.uniform() } }
         let x = family.innerProduct
         // A nonintrusive family's reduced basis approximates (and bounds the error of) the EIM
         // model's solution u_M; its distance to the truth u is the EIM's share, reported apart.
@@ -116,8 +116,8 @@ public struct ReducedBasisStudy: Study {
         }
         var details = ConfigTable()
         details["error_norm"] = .string("energy norm at the reference parameter, relative to the truth's")
-        details["bound"] = .string(r.pde == nil ? "residual dual norm over the min-theta coercivity lower bound"
-            : "residual dual norm of the EIM-affine model over the nodal-ratio coercivity lower bound: it bounds the reduced solution's distance to the EIM model's solution (max_test_model_error; min_effectivity is against it); the EIM model differs from the truth by max_test_eim_error, which the bound does not see")
+        details["bound"] = .string(r.family == "thermal_block" ? "residual dual norm over the min-theta coercivity lower bound"
+            : "residual dual norm of the EIM-affine model over the coercivity lower bound (a pde family: the nodal ratio; a matrices family: the file's coercivity expression): it bounds the reduced solution's distance to the EIM model's solution (max_test_model_error; min_effectivity is against it); the EIM model differs from the truth by max_test_eim_error, which the bound does not see")
         let reachedTolerance = (history.last?.maxRelativeBound ?? .infinity) <= r.tolerance
         // Converged when the greedy reached its tolerance; a bound below an error would be a defect.
         let reason: ConvergenceReason = (!effectivities.isEmpty && minEffectivity < 1 - 1e-6) ? .diverged_breakdown
@@ -147,7 +147,28 @@ public struct ReducedModelStudy: Study {
         _ = try Self.parameters(r, loaded: loaded, spec)
     }
 
-    struct Loaded: Sendable { var model: ReducedBasisModel; var shape: [Int]; var names: [String]; var positive: Bool }
+    struct Loaded: Sendable {
+        var model: ReducedBasisModel; var shape: [Int]; var names: [String]; var positive: Bool
+        /// A matrices family: θ, φ and α_LB from the new member's files and the coercivity expression.
+        var members: MemberCoefficients?
+    }
+
+    /// A matrices family's online half: the EIM entries and points with Q[P, :], and α_LB.
+    struct MemberCoefficients: Sendable {
+        var entries: [(Int, Int)]; var matrix: DenseMatrix
+        var points: [Int]; var loadMatrix: DenseMatrix
+        var coercivity: Problems.Expression
+        func coefficients(_ a: CSRMatrix, _ f: [Double]) throws -> (theta: [Double], phi: [Double]) {
+            let values = try entries.map { e -> Double in
+                guard e.0 < a.rows, e.1 < a.columns, let k = a.entryIndex(row: e.0, column: e.1) else {
+                    throw FamilyFiles.Failure(message: "the matrix has no stored entry (\(e.0 + 1), \(e.1 + 1)), an interpolation entry of the model's training matrices")
+                }
+                return a.values[k]
+            }
+            guard points.allSatisfy({ $0 < f.count }) else { throw FamilyFiles.Failure(message: "the right-hand side is shorter than the model's") }
+            return (try matrix.solve(values), try loadMatrix.solve(points.map { f[$0] }))
+        }
+    }
     nonisolated(unsafe) static var cache: [String: Loaded] = [:]
     static let lock = NSLock()
 
@@ -168,9 +189,10 @@ public struct ReducedModelStudy: Study {
         if manifest.values.first == 1 {
             throw fail("a model of an earlier pdekit (format 1, Gram matrices of the residual); build it again with pdekit run on its problem file")
         }
-        let limits: [Double] = family == 2 ? [2, 2, 64, 3, Double(Int32.max), 500, 500, 500] : [2, 1, 4, 4, 2001, 500, 16, 16]
-        guard manifest.values.count == 8, manifest.values[0] == 2, family == 1 || family == 2,
-              zip(manifest.values, limits).allSatisfy({ $0.isFinite && $0 >= 1 && $0 <= $1 && $0.rounded() == $0 }) else {
+        let limits: [Double] = family == 1 ? [2, 1, 4, 4, 2001, 500, 16, 16] : [2, 3, 64, 3, Double(Int32.max), 500, 500, 500]
+        guard manifest.values.count == 8, manifest.values[0] == 2, family >= 1, family <= 3, family != 3 || manifest.values[3] == 0,
+              family != 2 || manifest.values[3] >= 1,
+              zip(manifest.values, limits).enumerated().allSatisfy({ i, p in p.0.isFinite && (p.0 >= 1 || (i == 3 && family == 3)) && p.0 <= p.1 && p.0.rounded() == p.0 }) else {
             throw fail("rb_manifest.npy is not a format-2 reduced model (8 whole numbers within their ranges)")
         }
         let v = manifest.values.map { Int($0) }
@@ -180,7 +202,7 @@ public struct ReducedModelStudy: Study {
         let unknowns = family == 1 ? v[4] * v[4] : v[4]
         let parameters = family == 1 ? v[2] * v[3] : v[2]
         guard basis.values.count == n * unknowns, ops.values.count == qa * n * n, loads.values.count == qf * n,
-              family == 2 || qa == parameters, reference.values.count == parameters, residual.shape.count == 2,
+              family != 1 || qa == parameters, reference.values.count == parameters, residual.shape.count == 2,
               residual.shape[1] == qf + n * qa, residual.shape[0] <= qf + n * qa, residual.values.allSatisfy(\.isFinite) else {
             throw fail("the model's arrays do not match its manifest (\(n) vectors, \(qa) terms)")
         }
@@ -199,27 +221,30 @@ public struct ReducedModelStudy: Study {
                                               reference: reference.values, operatorCoefficients: { $0 }, loadCoefficients: { _ in [1] })
             loaded = Loaded(model: model, shape: [v[4], v[4]], names: (1...qa).map { "mu\($0)" }, positive: true)
         } else {
-            loaded = try loadPDEFamily(r, spec, parts: parts, reference: reference.values, unknowns: unknowns, parameters: parameters,
-                                       eimA: try read("rb_matrix_eim"), eimF: try read("rb_load_eim"), fail: fail)
+            loaded = try loadNonintrusive(r, spec, family: Int(family), parts: parts, reference: reference.values, unknowns: unknowns, parameters: parameters,
+                                          eimA: try read("rb_matrix_eim"), eimF: try read("rb_load_eim"), fail: fail)
         }
         lock.lock(); cache[key] = loaded; lock.unlock()
         return loaded
     }
 
-    /// A pde family's online half: its [reduced_basis.pde] table from the model's run.toml, the
-    /// EIM entries and points with their matrices Q[P, :]; θ(μ) and φ(μ) from the rows at
-    /// those entries only, α_LB(μ) by the nodal ratio.
-    static func loadPDEFamily(_ r: ReducedModelSpec, _ spec: ProblemSpec,
+    /// A nonintrusive family's online half: its [reduced_basis] table from the model's run.toml,
+    /// the EIM entries and points with their matrices Q[P, :]. A pde family's θ(μ) and φ(μ) come
+    /// from the rows at those entries only and α_LB(μ) from the nodal ratio; a matrices
+    /// family's from the new member's files and the coercivity expression (`members`).
+    static func loadNonintrusive(_ r: ReducedModelSpec, _ spec: ProblemSpec, family: Int,
                               parts: (basis: DenseMatrix, operators: [DenseMatrix], loads: [[Double]], residual: DenseMatrix),
                               reference: [Double], unknowns: Int, parameters: Int, eimA: NPYArray, eimF: NPYArray,
                               fail: (String) -> ProblemError) throws -> Loaded {
         let record = r.modelURL.appendingPathComponent("run.toml").path
         let offline: ReducedBasisSpec
         do {
-            guard let o = try ProblemSpec(path: record).physics as? ReducedBasisSpec, o.pde != nil else { throw fail("run.toml is not a pde family's record") }
+            guard let o = try ProblemSpec(path: record).physics as? ReducedBasisSpec, o.family == (family == 2 ? "pde" : "matrices") else {
+                throw fail("run.toml is not the record of this model's family")
+            }
             offline = o
         } catch let e as ProblemError { throw fail("run.toml: \(oneLine(e.description))") }
-        guard let template = offline.pde, template.grid.count == unknowns, offline.parameterNames.count == parameters else {
+        guard offline.pde.map({ $0.grid.count == unknowns }) ?? true, offline.parameterNames.count == parameters else {
             throw fail("run.toml does not describe the model's grid and parameters")
         }
         let qa = parts.operators.count, qf = parts.loads.count
@@ -242,6 +267,16 @@ public struct ReducedModelStudy: Study {
             points.append(try index(eimF.values[i * (1 + qf)], below: unknowns))
             for j in 0..<qf { qF[i, j] = eimF.values[i * (1 + qf) + 1 + j] }
         }
+        if family == 3, let coercivity = offline.coercivity {
+            let model = try ReducedBasisModel(basis: parts.basis, reducedOperators: parts.operators, reducedLoads: parts.loads, residual: parts.residual,
+                                              reference: reference,
+                                              operatorCoefficients: { _ in throw LinearAlgebraError.invalidArgument("a matrices family's coefficients come from its member's files") },
+                                              loadCoefficients: { _ in throw LinearAlgebraError.invalidArgument("a matrices family's coefficients come from its member's files") },
+                                              coercivityLowerBound: CoercivityLowerBound(name: coercivity.source) { mu in mu.withUnsafeBufferPointer { coercivity.evaluate($0) } })
+            return Loaded(model: model, shape: [unknowns], names: offline.parameterNames, positive: false,
+                          members: MemberCoefficients(entries: entries, matrix: qA, points: points, loadMatrix: qF, coercivity: coercivity))
+        }
+        guard let template = offline.pde else { throw fail("run.toml has no [reduced_basis.pde] table") }
         let rows = Array(Set(entries.map(\.0) + points)).sorted()
         let (ea, pf, ma, mf) = (entries, points, qA, qF)
         let coefficients: @Sendable ([Double]) throws -> (beta: [Double], gamma: [Double]) = { mu in
@@ -277,8 +312,23 @@ public struct ReducedModelStudy: Study {
         guard let r = spec.physics as? ReducedModelSpec else { throw RunError(.internal, "\(spec.document.path): not a reduced_model problem") }
         let loaded = try Self.load(r, spec)
         let mu = try Self.parameters(r, loaded: loaded, spec)
+        // A matrices family reads its new member's files (before the clock: pdekit does not
+        // assemble them, the other code does).
+        var member: (theta: [Double], phi: [Double])?
+        if let members = loaded.members {
+            guard let m = r.matrixURL, let f = r.rhsURL else {
+                throw spec.document.error(["reduced_model", "matrix"], "missing: this model is of a matrices family; give the new member's matrix and rhs files")
+            }
+            do { member = try members.coefficients(try FamilyFiles.matrix(m), try FamilyFiles.vector(f)) } catch let e as FamilyFiles.Failure {
+                throw spec.document.error(["reduced_model", "matrix"], e.message)
+            }
+        } else if r.matrix != nil {
+            throw spec.document.error(["reduced_model", "matrix"], "only for a model of a matrices family; this model evaluates its family at the parameters")
+        }
         let t0 = Date()
-        let (c, bound, compliance, complianceBound) = try loaded.model.solveWithCompliance(mu)
+        let (c, bound, compliance, complianceBound) = try member.map { m in
+            try loaded.model.solveWithCompliance(theta: m.theta, phi: m.phi, alpha: mu.withUnsafeBufferPointer { loaded.members!.coercivity.evaluate($0) })
+        } ?? loaded.model.solveWithCompliance(mu)
         let online = Date().timeIntervalSince(t0)
         // One matrix–vector product: OpenBLAS's threads would spin between sweep cases. It
         // reads the whole basis (n × N, 6.6 MB at n = 51,529, N = 16), 80 % of a case's time,
