@@ -29,7 +29,7 @@ func runReducedBasisBench(m: Int, size: Int, test: String) throws {
         let a = try problem.matrix(mu)
         let t = Date()
         try chol.refactor(values: a.values)
-        truths.append(chol.solve(problem.load(mu)))
+        truths.append(chol.solve(try problem.load(mu)))
         fullSeconds.append(Date().timeIntervalSince(t))
     }
     func energy(_ v: [Double]) -> Double { zip(v, x.apply(v)).reduce(0) { $0 + $1.0 * $1.1 }.squareRoot() }
