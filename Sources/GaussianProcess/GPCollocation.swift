@@ -126,6 +126,7 @@ public struct GPCollocation: Sendable {
         let m = axes[0].count, d = derivativeOperators[0]
         var u = try solvePoisson(f: f, boundary: g)
         guard m >= 3 else { return (u, 0, true) }
+        var previous = Double.infinity
         for iteration in 1...maxIterations {
             let du = d.apply(u)
             var jac = DenseMatrix(rows: m - 2, columns: m - 2)
@@ -140,6 +141,10 @@ public struct GPCollocation: Sendable {
             let size = step.reduce(0) { max($0, abs($1)) }, scale = u.reduce(0) { max($0, abs($1)) }
             if !size.isFinite { return (u, iteration, false) }
             if size <= tolerance * max(scale, 1e-300) { return (u, iteration, true) }
+            // Quadratic convergence ended in rounding: the steps no longer shrink, and they are
+            // at the LU's accuracy (a tolerance below it, as kernel learning asks, is reached).
+            if size >= previous && size <= 1e-9 * max(scale, 1e-300) { return (u, iteration, true) }
+            previous = size
         }
         return (u, maxIterations, false)
     }

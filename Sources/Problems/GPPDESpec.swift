@@ -19,6 +19,7 @@ import Foundation
 /// lengthscale = 1                 # matern52 / squared_exponential
 /// jitter = 1e-10
 /// test_points = 300               # per axis, for the prediction and its error
+/// learn = { optimizer = "lbfgs", iterations = 50, prune = 1e-3 }   # learn the kernels (GP-HM's objective)
 /// ```
 public struct GPPDESpec: PhysicsSection, Equatable {
     public static let kind = "gp_pde"
@@ -46,6 +47,14 @@ public struct GPPDESpec: PhysicsSection, Equatable {
     public var jitter: Double
     public var testPoints: Int
     public var parameters: [String: Double]
+    /// GP-HM's kernel learning (`CollocationKernelLearning`).
+    public struct Learning: Sendable, Equatable {
+        public var optimizer: String
+        public var iterations: Int
+        public var learningRate: Double
+        public var prune: Double
+    }
+    public var learning: Learning?
     public var dataFiles: [String] { [] }
 
     public static func == (a: Self, b: Self) -> Bool { a.resolved == b.resolved }
@@ -114,6 +123,15 @@ public struct GPPDESpec: PhysicsSection, Equatable {
         jitter = try r.double("jitter", default: 1e-10, minimum: 0, exclusiveMinimum: true)
         testPoints = try r.int("test_points", default: 300, minimum: 2)
         guard testPoints <= 4000 else { throw r.error("test_points", "at most 4000 per axis") }
+        if let l = try r.table("learn") {
+            let optimizer = try l.string("optimizer", default: "lbfgs", oneOf: ["lbfgs", "adam"])
+            learning = Learning(optimizer: optimizer,
+                                iterations: try l.int("iterations", default: optimizer == "adam" ? 500 : 50, minimum: 0, maximum: 100_000),
+                                learningRate: try l.double("learning_rate", default: 0.01, minimum: 0, exclusiveMinimum: true),
+                                prune: try l.double("prune", default: 1e-3, minimum: 0))
+            guard learning!.prune < 1 else { throw l.error("prune", "a fraction of the largest weight below 1, got \(learning!.prune)") }
+            try l.finish()
+        } else { learning = nil }
         try r.finish()
     }
 
@@ -141,6 +159,13 @@ public struct GPPDESpec: PhysicsSection, Equatable {
         }
         t["jitter"] = .double(jitter)
         t["test_points"] = .integer(testPoints)
+        if let learning {
+            var l = ConfigTable()
+            l["optimizer"] = .string(learning.optimizer); l["iterations"] = .integer(learning.iterations)
+            if learning.optimizer == "adam" { l["learning_rate"] = .double(learning.learningRate) }
+            l["prune"] = .double(learning.prune)
+            t["learn"] = .table(l)
+        }
         return t
     }
 }

@@ -32,7 +32,7 @@ public struct GPPDEStudy: Study {
         for (key, values) in [("source", f), ("boundary", boundary)] where !values.allSatisfy(\.isFinite) {
             throw spec.document.error(["gp_pde", key], "is not finite at every collocation point")
         }
-        let kernels: [Kernel1D]
+        var kernels: [Kernel1D]
         switch g.kernel {
         case "matern52": kernels = axes.map { _ in Kernel1D(.matern52, parameters: [g.lengthscale]) }
         case "squared_exponential": kernels = axes.map { _ in Kernel1D(.squaredExponential, parameters: [g.lengthscale]) }
@@ -47,6 +47,28 @@ public struct GPPDEStudy: Study {
                 kernels = GPCollocation.spectralKernels(f: g.equation == .advection ? boundary : f, axes: axes, components: g.components,
                                                         family: family, scale: g.scale)
             }
+        }
+        // GP-HM's learned kernels: J(θ) with the grid values profiled out, from the kernels above.
+        var learned: CollocationKernelLearning.Learned?
+        let initialKernels = kernels
+        if let l = g.learning {
+            let optimizer: HyperparameterOptimizer = l.optimizer == "adam" ? .adam(Adam(iterations: l.iterations, learningRate: l.learningRate))
+                : .lbfgs(LBFGS(maxIterations: l.iterations))
+            do {
+                let equation: CollocationKernelLearning.Equation = switch g.equation {
+                case .poisson: .poisson
+                case .allenCahn: .allenCahn
+                case .advection: .advection(velocity: g.velocity!)
+                }
+                learned = try CollocationKernelLearning.learn(axes: axes, kernels: kernels, jitter: g.jitter, equation: equation, f: f, boundary: boundary,
+                                                              optimizer: optimizer, prune: l.prune)
+            } catch let e as LinearAlgebraError {
+                throw RunError(.badInput, "\(spec.document.path): gp_pde.learn: the kernel-learning objective cannot be evaluated at the start (\(e.description)); try a larger jitter or other frequencies")
+            }
+            guard learned!.result.history.first?.value.isFinite == true else {
+                throw spec.document.error(["gp_pde", "learn"], "the learning objective cannot be evaluated at the starting kernels (the collocation system has no solution there); start from other frequencies or a larger jitter")
+            }
+            kernels = learned!.kernels
         }
         var iterations = 0
         var reason: ConvergenceReason = .converged_direct
@@ -86,13 +108,36 @@ public struct GPPDEStudy: Study {
         var kernelTable = ConfigTable()
         for (k, kernel) in kernels.enumerated() {
             kernelTable["axis_\(k + 1)_\(kernel.family.rawValue)"] = .array(kernel.parameters.map { .double($0) })
+            if kernel.family.isMixture {
+                let per = kernel.perComponent
+                kernelTable["axis_\(k + 1)_weights"] = .array((0..<kernel.componentCount).map { .double(kernel.parameters[$0 * per]) })
+                kernelTable["axis_\(k + 1)_frequencies"] = .array((0..<kernel.componentCount).map { .double(kernel.parameters[$0 * per + 2]) })
+            }
+        }
+        var tables: [(name: String, table: ConfigTable)] = [("kernels", kernelTable)]
+        var history: CSVTable?
+        if let learned {
+            var t = ConfigTable()
+            t["objective"] = .string("J = 1/2 u*' K^-1 u* + 1/2 log|K| + sum log w (Jeffreys), u* the exact collocation solution for the kernels")
+            t["initial_objective"] = .double(learned.result.history.first?.value ?? .nan)
+            t["final_objective"] = .double(learned.result.value)
+            t["iterations"] = .integer(learned.result.iterations)
+            t["evaluations"] = .integer(learned.result.evaluations)
+            t["stop"] = .string(learned.result.stopReason)
+            t["pruned_components"] = .array(learned.pruned.map { .integer($0) })
+            tables.append(("kernel_learning", t))
+            // The loss history: objective, projected gradient norm, every axis's raw parameters.
+            let names = initialKernels.enumerated().flatMap { k, kernel in kernel.parameterNames.map { "axis\(k + 1)_\($0)" } }
+            var csv = CSVTable(header: ["iteration", "objective", "gradient_norm"] + names)
+            for h in learned.result.history { csv.append(["\(h.iteration)", CSV.format(h.value), CSV.format(h.gradientNorm)] + h.point.map(CSV.format)) }
+            history = csv
         }
         var arrays = [NamedArray(name: "solution", shape: g.points, values: solution),
                       NamedArray(name: "test_solution", shape: Array(repeating: g.testPoints, count: g.box.count), values: test)]
         let names = g.equation == .advection ? ["x", "t"] : GPPDESpec.variables
         for (k, a) in axes.enumerated() { arrays.append(NamedArray(name: names[k], shape: [a.count], values: a)) }
         let summary = (error.isFinite ? "relative L2 error \(String(format: "%.2e", error)) on the test grid, " : "") + "\(String(format: "%.3f", seconds)) s"
-        return StudyOutcome(reason: reason, arrays: arrays, result: result, tables: [("kernels", kernelTable)], summary: summary,
+        return StudyOutcome(reason: reason, arrays: arrays, history: history, result: result, tables: tables, summary: summary,
                             notConvergedDetail: "Newton's method on the Allen–Cahn collocation system did not converge in 50 iterations",
                             sweepValues: ["relative_l2_error": CSV.format(error), "seconds": CSV.format(seconds)])
     }
