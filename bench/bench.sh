@@ -97,6 +97,9 @@ python3 -c "import numpy as np; np.savetxt('bench/work/rb_test.csv', np.random.d
 "$BIN/pdekit-bench" rb --m 227 --size 16 --test bench/work/rb_test.csv > bench/work/rb_pdekit.jsonl
 "$BIN/pdekit-bench" rb --m 319 --size 16 --test bench/work/rb_test.csv --suffix _n1e5 | grep '"rb_thermalblock_n1e5"' > bench/work/rb_pdekit_n1e5.jsonl
 python3 bench/peers/rb.py --size 16 --test bench/work/rb_test.csv > bench/work/rb_pymor.jsonl 2> bench/work/rb_pymor.log
+# pdekit's method on pyMOR's greedy path (the two greedies break ties between mirror-image
+# parameters differently): errors per basis size on the same snapshots.
+"$BIN/pdekit-bench" rb --m 227 --size 16 --test bench/work/rb_test.csv --path-from bench/work/rb_pymor.jsonl --suffix _pymorpath | grep '_N[0-9]*_pymorpath' > bench/work/rb_pdekit_pymorpath.jsonl
 say "rb: many-query sweep over the saved reduced model (10^4 parameters, --jobs 2; with and without case folders)"
 "$BIN/pdekit" run problems/thermal_block.toml -o bench/work/rb_model --quiet
 python3 - "$BIN/pdekit" > bench/work/rb_sweep_pdekit.jsonl <<'PY'

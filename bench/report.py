@@ -53,7 +53,7 @@ def write_csv(name, records):
     os.replace(tmp, path)
 
 
-def metrics(benchmark, skip=("tool", "version", "case", "reason")):
+def metrics(benchmark, skip=("tool", "version", "case", "reason", "path")):
     """Every measured field of every row, as CSV records of `benchmark` (callers filter by case)."""
     out = []
     for r in rows:
@@ -377,6 +377,11 @@ if ours and peer:
             rb_records.append(ratio(f"rb_thermalblock_N{n}_error_vs_pymor", o["max_energy_error"], q["max_energy_error"], 1.0, "pdekit/pyMOR",
                                     f"Thermal block, largest relative energy-norm error on 20 random parameters at N = {n} (pdekit FD vs {pv} P1, each against its own truth)",
                                     f"{o['max_energy_error']:.1e}", f"{q['max_energy_error']:.1e}"))
+        p = by.get(("pdekit", f"rb_thermalblock_N{n}_pymorpath"))
+        if p and q:
+            rb_records.append(ratio(f"rb_thermalblock_N{n}_pymorpath_error_vs_pymor", p["max_energy_error"], q["max_energy_error"], 1.0, "pdekit/pyMOR",
+                                    f"Thermal block at N = {n} with pdekit's basis built on pyMOR's greedy path (the same snapshots' parameters): largest relative energy-norm error (pdekit FD vs {pv} P1)",
+                                    f"{p['max_energy_error']:.1e}", f"{q['max_energy_error']:.1e}"))
 sw = by.get(("pdekit", "rb_online_sweep"))
 if sw:
     rb_records.append(ratio("rb_online_sweep_cases_per_s", sw["cases_per_s_lean"], 1000, 1.0, "cases/s / 1000",

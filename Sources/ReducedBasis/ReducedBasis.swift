@@ -93,9 +93,11 @@ public struct ReducedBasisModel: Sendable {
     /// `innerProduct` is X (default A(μ̄) of the affine form; a nonintrusive family passes the
     /// truth's A(μ̄), of which the affine form is an approximation); `truth` solves at a training
     /// parameter (default: CHOLMOD on the affine form's A(μ), refactorised on one pattern).
+    /// `path` (training indices) replaces the greedy's choices while it lasts: the basis of
+    /// another tool's greedy rebuilt here, to compare two methods on one sequence of snapshots.
     public static func weakGreedy(_ problem: AffineProblem, training: [[Double]], reference: [Double], tolerance: Double,
                                   maxSize: Int, measure: GreedyMeasure = .absolute, innerProduct: CSRMatrix? = nil,
-                                  truth truthSolve: ((_ index: Int) throws -> [Double])? = nil) throws
+                                  truth truthSolve: ((_ index: Int) throws -> [Double])? = nil, path: [Int]? = nil) throws
         -> (model: ReducedBasisModel, history: [GreedyStep], stopReason: String) {
         let x = try innerProduct ?? problem.matrix(reference)
         let riesz = try CholeskyFactorization(x)
@@ -107,7 +109,7 @@ public struct ReducedBasisModel: Sendable {
         var stop = "reached max_size = \(maxSize)"
         // Empty basis: Δ(μ) = ‖f(μ)‖_X' / α_LB(μ).
         var next = 0
-        do {
+        if let first = path?.first { next = first } else {
             var best = -1.0
             for (k, mu) in training.enumerated() {
                 let bound = try model.solveReduced(mu).bound
@@ -152,7 +154,7 @@ public struct ReducedBasisModel: Sendable {
             history.append(GreedyStep(size: model.size, parameterIndex: next, maxBound: worst.bound, maxRelativeBound: worst.relative))
             if worst.relative <= tolerance { stop = "largest relative error bound \(worst.relative) ≤ tolerance \(tolerance)"; break }
             if model.size >= maxSize { break }
-            next = worst.index
+            next = path.flatMap { model.size < $0.count ? $0[model.size] : nil } ?? worst.index
         }
         return (model, history, stop)
     }

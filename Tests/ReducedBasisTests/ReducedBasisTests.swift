@@ -149,6 +149,19 @@ final class ReducedBasisTests: XCTestCase {
         }
     }
 
+    /// A given path replaces the greedy's picks while it lasts (to rebuild another tool's basis),
+    /// then the greedy goes on by its bound.
+    func testGivenPathIsFollowedThenTheGreedyTakesOver() throws {
+        let problem = try Fixtures.thermalBlock(15)
+        let training = Fixtures.parameters(32, seed: 6)
+        let path = [7, 3, 19]
+        let (_, history, _) = try ReducedBasisModel.weakGreedy(problem, training: training, reference: [1, 1, 1, 1], tolerance: 0, maxSize: 5, path: path)
+        XCTAssertEqual(history.prefix(3).map(\.parameterIndex), path)
+        let (_, own, _) = try ReducedBasisModel.weakGreedy(problem, training: training, reference: [1, 1, 1, 1], tolerance: 0, maxSize: 5)
+        XCTAssertNotEqual(own.prefix(3).map(\.parameterIndex), path)
+        XCTAssertEqual(history.count, 5)
+    }
+
     /// The compliance output s = f(u): the reduced value approaches the truth from below and
     /// the gap never exceeds its bound, 0 ≤ s − s_N ≤ Δ_s, on parameters outside the training
     /// set; checked at N = 4 (gaps large enough to test) and at the final size.

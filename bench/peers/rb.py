@@ -47,8 +47,10 @@ def main():
         for mu in tests:
             rom.solve(mu)
         times.append((time.perf_counter() - t) / len(tests))
+    # The greedy's parameters in order (pdekit-bench rb --path-from rebuilds its basis from them).
+    path = [[float(v) for v in mu["diffusion"]] for mu in greedy["max_err_mus"]]
     print(json.dumps({"tool": "pymor", "version": version, "case": "rb_thermalblock", "n": fom.solution_space.dim, "basis": n_basis,
-                      "offline_s": offline, "online_s": statistics.median(times), "full_solve_s": statistics.median(full)}))
+                      "offline_s": offline, "online_s": statistics.median(times), "full_solve_s": statistics.median(full), "path": path}))
 
 
 if __name__ == "__main__":

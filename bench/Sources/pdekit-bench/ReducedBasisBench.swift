@@ -8,7 +8,11 @@ import LinearAlgebra
 import ReducedBasis
 import Spectral
 
-func runReducedBasisBench(m: Int, size: Int, test: String) throws {
+/// With `pathFrom` (pyMOR's JSON lines, which carry its greedy's parameters), the basis is built
+/// from pyMOR's sequence of parameters instead of pdekit's own picks — in pdekit's block
+/// numbering, which transposes pyMOR's 2 × 2 layout (mu2 ↔ mu3, a symmetry of the problem) —
+/// and the rows are `rb_thermalblock_pymorpath_N{n}`: the same method on the same snapshots.
+func runReducedBasisBench(m: Int, size: Int, test: String, pathFrom: String? = nil) throws {
     let problem = try ThermalBlock.problem(m: m)
     let levels = [0.1, 0.4, 0.7, 1.0]
     var training: [[Double]] = []
@@ -16,7 +20,21 @@ func runReducedBasisBench(m: Int, size: Int, test: String) throws {
     let testSet = try String(contentsOfFile: test, encoding: .utf8).split(separator: "\n")
         .map { $0.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces))! } }
     let t0 = Date()
-    let (model, history, stop) = try ReducedBasisModel.weakGreedy(problem, training: training, reference: [1, 1, 1, 1], tolerance: 0, maxSize: size)
+    var path: [Int]?
+    if let pathFrom {
+        for line in try String(contentsOfFile: pathFrom, encoding: .utf8).split(separator: "\n") {
+            guard let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], let mus = object["path"] as? [[Double]] else { continue }
+            path = try mus.map { mu in
+                let ours = [mu[0], mu[2], mu[1], mu[3]]
+                guard let k = training.firstIndex(where: { zip($0, ours).allSatisfy { abs($0 - $1) < 1e-9 } }) else {
+                    throw LinearAlgebraError.invalidArgument("pyMOR's parameter \(mu) is not in the training set")
+                }
+                return k
+            }
+        }
+        guard path != nil else { throw LinearAlgebraError.invalidArgument("\(pathFrom) holds no greedy path") }
+    }
+    let (model, history, stop) = try ReducedBasisModel.weakGreedy(problem, training: training, reference: [1, 1, 1, 1], tolerance: 0, maxSize: size, path: path)
     let offline = Date().timeIntervalSince(t0)
     log("rb: \(model.size) vectors, \(stop), offline \(offline) s")
     log("rb: greedy picks \(history.map { training[$0.parameterIndex] }), largest bounds after each \(history.map { String(format: "%.3g", $0.maxBound) })")

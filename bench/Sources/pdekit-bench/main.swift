@@ -4,7 +4,7 @@
 //   pdekit-bench core --rhs RHS.npy --n N [--repeats R]
 //   pdekit-bench export-sweep --problem P --out DIR [--set key=value ...]
 //   pdekit-bench rb-eim
-//   pdekit-bench rb [--m 227 --size 16 --test TEST.csv]
+//   pdekit-bench rb [--m 227 --size 16 --test TEST.csv] [--path-from PYMOR.jsonl --suffix _pymorpath]
 //   pdekit-bench gp --data Y.npy [--l1 L --l2 L --noise S --repeats R --label L]
 //   pdekit-bench multigrid --rhs RHS.npy --n N [--dim 3] [--coefficient grf] [--label L] [--profile] [--cases amg_cg,sa_cg,gmg_cg,gmg]
 //
@@ -66,7 +66,7 @@ func wanted(_ name: String) -> Bool { only?.contains(name) ?? true }
 if mode == "rb-eim" { try runMatrixEIMBench(); exit(0) }
 if mode == "rb" {
     try runReducedBasisBench(m: option("--m").flatMap(Int.init) ?? 227, size: option("--size").flatMap(Int.init) ?? 16,
-                             test: option("--test") ?? "bench/work/rb_test.csv")
+                             test: option("--test") ?? "bench/work/rb_test.csv", pathFrom: option("--path-from"))
     exit(0)
 }
 if mode == "gp" {
