@@ -88,13 +88,7 @@ enum ReducedBasisFamilies {
         if let bad = known.values.first(where: { $0.0.rows != n || $0.1.count != n }) {
             throw ProblemError(file: r.filePath, key: "reduced_basis.matrices", message: "the members have different sizes (\(n) and \(bad.0.rows) rows, or a right-hand side of another length)")
         }
-        let selection = EmpiricalInterpolation.Selection(rawValue: r.eimSelection) ?? .eim
-        let form: NonintrusiveAffineForm
-        do {
-            form = try NonintrusiveAffineForm(matrices: matrices, loads: loads, tolerance: r.eimTolerance, maxTerms: r.eimMaxTerms, selection: selection)
-        } catch let e as LinearAlgebraError {
-            throw ProblemError(file: r.filePath, key: "reduced_basis.matrices.training", message: "the training matrices cannot be interpolated: \(e)")
-        }
+        let form = try affineForm(r, matrices, loads, key: "reduced_basis.matrices.training")
         let members = known
         let problemAt: @Sendable ([Double]) throws -> (matrix: CSRMatrix, load: [Double]) = { mu in
             guard let m = members[mu] else { throw LinearAlgebraError.invalidArgument("no listed member at \(mu)") }
@@ -114,11 +108,7 @@ enum ReducedBasisFamilies {
                 guard let m = members[mu] else { throw LinearAlgebraError.invalidArgument("no listed member at \(mu)") }
                 return (try truth.solve(m.0, m.1), m.0)
             },
-            affineError: { a in
-                let approx = try form.matrixInterpolation.approximate(a)
-                let d = zip(a.values, approx.values).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
-                return (d / max(a.values.reduce(0) { $0 + $1 * $1 }, 1e-300)).squareRoot()
-            },
+            affineError: { a in try frobeniusError(form, a) },
             affineSolution: { mu in try affineTruth.solve(try affine.matrix(mu), try affine.load(mu)) },
             shape: [n],
             manifest: { size in [2, 3, Double(r.parameterNames.count), 0, Double(n), Double(size),
@@ -127,6 +117,23 @@ enum ReducedBasisFamilies {
         family.arrays = eimArrays(form)
         family.result = eimResult(form)
         return family
+    }
+
+    /// EIM of the training matrices and right-hand sides, errors at `key`.
+    static func affineForm(_ r: ReducedBasisSpec, _ matrices: [CSRMatrix], _ loads: [[Double]], key: String) throws -> NonintrusiveAffineForm {
+        do {
+            return try NonintrusiveAffineForm(matrices: matrices, loads: loads, tolerance: r.eimTolerance, maxTerms: r.eimMaxTerms,
+                                              selection: EmpiricalInterpolation.Selection(rawValue: r.eimSelection) ?? .eim)
+        } catch let e as LinearAlgebraError {
+            throw ProblemError(file: r.filePath, key: key, message: "the training matrices cannot be interpolated: \(e)")
+        }
+    }
+
+    /// ‖A − Σ β_m Q_m‖_F / ‖A‖_F for a truth matrix A with the training pattern.
+    static func frobeniusError(_ form: NonintrusiveAffineForm, _ a: CSRMatrix) throws -> Double {
+        let approx = try form.matrixInterpolation.approximate(a)
+        let d = zip(a.values, approx.values).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
+        return (d / max(a.values.reduce(0) { $0 + $1 * $1 }, 1e-300)).squareRoot()
     }
 
     /// The online half of a nonintrusive family: per matrix entry its row, column and row of
@@ -184,13 +191,7 @@ enum ReducedBasisFamilies {
             }
             matrices.append(a.problem.matrix); loads.append(a.problem.rhs)
         }
-        let selection = EmpiricalInterpolation.Selection(rawValue: r.eimSelection) ?? .eim
-        let form: NonintrusiveAffineForm
-        do {
-            form = try NonintrusiveAffineForm(matrices: matrices, loads: loads, tolerance: r.eimTolerance, maxTerms: r.eimMaxTerms, selection: selection)
-        } catch let e as LinearAlgebraError {
-            throw ProblemError(file: r.filePath, key: "reduced_basis.pde", message: "the training matrices cannot be interpolated: \(e)")
-        }
+        let form = try affineForm(r, matrices, loads, key: "reduced_basis.pde")
         // Training parameters answer from the matrices already assembled; others assemble the
         // EIM rows only (what the online stage does).
         var trainingIndex: [[Double]: Int] = [:]
@@ -210,11 +211,7 @@ enum ReducedBasisFamilies {
             problem: affine, innerProduct: x,
             trainingTruth: { k in try truth.solve(held.0[k], held.1[k]) },
             truth: { mu in let a = try assemble(r, mu).problem; return (try truth.solve(a.matrix, a.rhs), a.matrix) },
-            affineError: { a in
-                let approx = try form.matrixInterpolation.approximate(a)
-                let d = zip(a.values, approx.values).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
-                return (d / max(a.values.reduce(0) { $0 + $1 * $1 }, 1e-300)).squareRoot()
-            },
+            affineError: { a in try frobeniusError(form, a) },
             affineSolution: { mu in try affineTruth.solve(try affine.matrix(mu), try affine.load(mu)) },
             shape: reference.grid.shape,
             manifest: { n in [2, 2, Double(r.parameterNames.count), Double(reference.grid.dimension), Double(reference.grid.count), Double(n),
