@@ -241,7 +241,8 @@ public struct GPCollocation: Sendable {
                 peaks.append(pa > pb ? (a, pa) : (b, pb))
             }
             peaks.sort { $0.power > $1.power }
-            let chosen = Array(peaks.prefix(max(components, 1)))
+            // No peak at all (a degenerate spectrum): one component at frequency 0.
+            let chosen = peaks.isEmpty ? [(mu: 0.0, power: 1.0)] : Array(peaks.prefix(max(components, 1)))
             let top = max(chosen.first?.power ?? 1, 1e-300)
             var parameters: [Double] = []
             for c in chosen { parameters += [max(c.power / top, 1e-12), scale, c.mu] }

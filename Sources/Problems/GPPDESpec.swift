@@ -70,6 +70,10 @@ public struct GPPDESpec: PhysicsSection, Equatable {
             guard case .array(let pair) = v, pair.count == 2, let lo = pair[0].number, let hi = pair[1].number, lo.isFinite, hi.isFinite, lo < hi else {
                 throw r.error("box", "entry \(d + 1) must be [lower, upper] with finite lower < upper")
             }
+            // A width at rounding level of the ends (or subnormal) leaves no grid to speak of.
+            guard hi - lo >= 1e-10 * max(abs(lo), abs(hi), 1e-300), hi - lo >= 1e-200, (hi - lo).isFinite else {
+                throw r.error("box", "entry \(d + 1) [\(lo), \(hi)] is too narrow (or too wide) for a collocation grid")
+            }
             return (lo, hi)
         }
         guard let p = try r.array("points") else { throw r.error("points", "missing: collocation points per axis, e.g. points = [400]") }
@@ -121,6 +125,7 @@ public struct GPPDESpec: PhysicsSection, Equatable {
             throw r.error(key, "between 1e-8 and 1e8, got \(v)")
         }
         jitter = try r.double("jitter", default: 1e-10, minimum: 0, exclusiveMinimum: true)
+        guard jitter <= 1e-2 else { throw r.error("jitter", "at most 1e-2 (it is added to a kernel matrix with unit-scale entries), got \(jitter)") }
         testPoints = try r.int("test_points", default: 300, minimum: 2)
         guard testPoints <= 4000 else { throw r.error("test_points", "at most 4000 per axis") }
         if let l = try r.table("learn") {

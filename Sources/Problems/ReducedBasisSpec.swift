@@ -166,8 +166,8 @@ public struct ReducedBasisSpec: PhysicsSection, Equatable {
         parameterNames = names
         training = try design.cases.map { c in
             try names.map { name in
-                guard let v = c.first(where: { $0.key == name })?.value.number, v.isFinite, isPDE || v > 0 else {
-                    throw t.error(dotted: "parameters.\(name)", isPDE ? "training values must be finite numbers" : "conductivities must be positive finite numbers")
+                guard let v = c.first(where: { $0.key == name })?.value.number, v.isFinite, isPDE || (1e-8...1e8).contains(v) else {
+                    throw t.error(dotted: "parameters.\(name)", isPDE ? "training values must be finite numbers" : "conductivities must lie in [1e-8, 1e8]")
                 }
                 return v
             }
@@ -196,8 +196,8 @@ public struct ReducedBasisSpec: PhysicsSection, Equatable {
         } else {
             reference = pde.map { p in names.map { p.parameters[$0]! } } ?? Array(repeating: 1, count: q)
         }
-        guard reference.allSatisfy({ $0.isFinite && (isPDE || $0 > 0) }) else {
-            throw r.error("reference", isPDE ? "every value must be finite" : "every conductivity must be positive and finite")
+        guard reference.allSatisfy({ $0.isFinite && (isPDE || (1e-8...1e8).contains($0)) }) else {
+            throw r.error("reference", isPDE ? "every value must be finite" : "every conductivity must lie in [1e-8, 1e8]")
         }
         try r.finish()
     }
@@ -408,7 +408,10 @@ extension ReducedBasisSpec {
                 }
                 return x
             }
-            let files = row.suffix(2).map { folder.appendingPathComponent($0.trimmingCharacters(in: .whitespaces)).standardizedFileURL }
+            let files = row.suffix(2).map { field -> URL in
+                let name = field.trimmingCharacters(in: .whitespaces)
+                return (name.hasPrefix("/") ? URL(fileURLWithPath: name) : folder.appendingPathComponent(name)).standardizedFileURL
+            }
             members.append(MatrixCase(parameters: values, matrix: files[0], rhs: files[1], line: i + 1))
         }
         guard !members.isEmpty else { throw m.error(key, "\(path): no members listed") }

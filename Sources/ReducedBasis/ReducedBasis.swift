@@ -126,7 +126,13 @@ public struct ReducedBasisModel: Sendable {
                 try truth!.refactor(values: try problem.matrix(training[next]).values)
                 u = truth!.solve(try problem.load(training[next]))
             }
+            guard u.allSatisfy(\.isFinite) else {
+                throw LinearAlgebraError.invalidArgument("the truth solution at training parameter \(next + 1) (\(training[next])) is not finite")
+            }
             let snapshotNorm = zip(u, x.apply(u)).reduce(0) { $0 + $1.0 * $1.1 }.squareRoot()
+            guard snapshotNorm.isFinite else {
+                throw LinearAlgebraError.invalidArgument("the truth solution at training parameter \(next + 1) (\(training[next])) overflows the energy norm")
+            }
             // X-orthonormalise against the basis, twice (classical Gram–Schmidt with reorthogonalisation).
             for _ in 0..<2 {
                 let xu = x.apply(u)

@@ -68,11 +68,25 @@ enum ReducedBasisFamilies {
     /// known only at listed parameters (online, `reduced_model` reads the new member's files and
     /// uses the EIM entries of them); α_LB is the user's expression (`coercivity`).
     static func matrixFamily(_ r: ReducedBasisSpec) throws -> ReducedBasisFamily {
+        // Every member is checked where it is read, and errors name its listing and row.
+        var first: CSRMatrix?
         func load(_ c: ReducedBasisSpec.MatrixCase, _ key: String) throws -> (CSRMatrix, [Double]) {
             do {
                 let (a, f) = try FamilyFiles.read(c)
+                let name = c.matrix.lastPathComponent
                 guard a.asymmetry() <= 1e-12 else {
-                    throw FamilyFiles.Failure(message: "\(c.matrix.lastPathComponent) is not symmetric (relative asymmetry \(a.asymmetry())); the reduced basis needs a symmetric coercive family")
+                    throw FamilyFiles.Failure(message: "\(name) is not symmetric (relative asymmetry \(a.asymmetry())); the reduced basis needs a symmetric coercive family")
+                }
+                if let first {
+                    guard a.rows == first.rows, a.rowPointers == first.rowPointers, a.columnIndices == first.columnIndices else {
+                        throw FamilyFiles.Failure(message: "\(name) is \(a.rows) × \(a.rows) with \(a.nonzeros) stored entries, another size or sparsity pattern than the first training member's (\(first.rows) × \(first.rows), \(first.nonzeros)); the family needs one pattern")
+                    }
+                } else { first = a }
+                guard f.count == a.rows else { throw FamilyFiles.Failure(message: "\(c.rhs.lastPathComponent) has \(f.count) entries, the matrix \(a.rows) rows") }
+                let alpha = c.parameters.withUnsafeBufferPointer { r.coercivity!.evaluate($0) }
+                guard alpha > 0, alpha.isFinite else {
+                    throw ProblemError(file: r.filePath, key: "reduced_basis.matrices.coercivity",
+                                       message: "is \(alpha) at row \(c.line) of the \(key) listing (\(describe(r, c.parameters))); a coercivity lower bound must be positive and finite")
                 }
                 return (a, f)
             } catch let e as FamilyFiles.Failure {
@@ -81,12 +95,20 @@ enum ReducedBasisFamilies {
         }
         var matrices: [CSRMatrix] = [], loads: [[Double]] = []
         for c in r.matrixTraining { let (a, f) = try load(c, "training"); matrices.append(a); loads.append(f) }
-        var known: [[Double]: (CSRMatrix, [Double])] = [:]
-        for (k, c) in r.matrixTraining.enumerated() where known[c.parameters] == nil { known[c.parameters] = (matrices[k], loads[k]) }
-        for c in r.matrixTests where known[c.parameters] == nil { known[c.parameters] = try load(c, "test") }
+        var known: [[Double]: (CSRMatrix, [Double])] = [:], rowOf: [[Double]: (key: String, line: Int, file: String)] = [:]
+        for (k, c) in r.matrixTraining.enumerated() where known[c.parameters] == nil {
+            known[c.parameters] = (matrices[k], loads[k]); rowOf[c.parameters] = ("training", c.line, c.matrix.lastPathComponent)
+        }
+        for c in r.matrixTests where known[c.parameters] == nil {
+            known[c.parameters] = try load(c, "test"); rowOf[c.parameters] = ("test", c.line, c.matrix.lastPathComponent)
+        }
         let n = matrices[0].rows
-        if let bad = known.values.first(where: { $0.0.rows != n || $0.1.count != n }) {
-            throw ProblemError(file: r.filePath, key: "reduced_basis.matrices", message: "the members have different sizes (\(n) and \(bad.0.rows) rows, or a right-hand side of another length)")
+        /// A truth solve whose failure (not positive definite) names the member.
+        func solveMember(_ mu: [Double], _ solver: TruthSolver, _ m: (CSRMatrix, [Double])) throws -> [Double] {
+            do { return try solver.solve(m.0, m.1) } catch let e as LinearAlgebraError {
+                let at = rowOf[mu]
+                throw ProblemError(file: r.filePath, key: "reduced_basis.matrices.\(at?.key ?? "training")", message: "row \(at?.line ?? 0): \(at?.file ?? ""): \(e)")
+            }
         }
         let form = try affineForm(r, matrices, loads, key: "reduced_basis.matrices.training")
         let members = known
@@ -103,10 +125,10 @@ enum ReducedBasisFamilies {
         let referenceIndex = r.training.firstIndex(of: r.reference) ?? 0
         var family = ReducedBasisFamily(
             problem: affine, innerProduct: matrices[referenceIndex],
-            trainingTruth: { k in try truth.solve(matrices[k], loads[k]) },
+            trainingTruth: { k in try solveMember(r.matrixTraining[k].parameters, truth, (matrices[k], loads[k])) },
             truth: { mu in
                 guard let m = members[mu] else { throw LinearAlgebraError.invalidArgument("no listed member at \(mu)") }
-                return (try truth.solve(m.0, m.1), m.0)
+                return (try solveMember(mu, truth, m), m.0)
             },
             affineError: { a in try frobeniusError(form, a) },
             affineSolution: { mu in try affineTruth.solve(try affine.matrix(mu), try affine.load(mu)) },

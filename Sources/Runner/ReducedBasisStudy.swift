@@ -68,7 +68,9 @@ public struct ReducedBasisStudy: Study {
             }
         }
         // Effectivity: the bound over the error it bounds (the EIM model's for a pde family).
-        let effectivities = zip(bounds, modelErrors.isEmpty ? errors : modelErrors).compactMap { $1 > 0 ? $0 / $1 : nil }
+        // Below 1e-9 of ‖u‖ the bound is at the rounding floor of its residual basis (vectors in
+        // the span to 1e-10 are dropped): a ratio there measures rounding, not the bound.
+        let effectivities = zip(bounds, modelErrors.isEmpty ? errors : modelErrors).compactMap { $1 > 1e-9 ? $0 / $1 : nil }
         let minEffectivity = effectivities.min() ?? .nan
         let maxError = errors.max() ?? .nan
         let n = model.size
@@ -199,6 +201,13 @@ public struct ReducedModelStudy: Study {
         let (n, qa, qf) = (v[5], v[6], v[7])
         let basis = try read("rb_basis"), ops = try read("rb_operators"), loads = try read("rb_loads")
         let residual = try read("rb_residual"), reference = try read("rb_reference")
+        // Every stored number finite, and the reduced quantities far from overflow (their
+        // products and the N × N solve would otherwise turn them into NaN inside LAPACK).
+        for (name, array, limit) in [("rb_basis", basis, Double.greatestFiniteMagnitude), ("rb_operators", ops, 1e150), ("rb_loads", loads, 1e150),
+                                     ("rb_residual", residual, 1e150), ("rb_reference", reference, 1e150)]
+            where !array.values.allSatisfy({ $0.isFinite && abs($0) <= limit }) {
+            throw fail("\(name).npy holds a value that is not finite\(limit < .greatestFiniteMagnitude ? " or beyond 1e150" : ""): a damaged model; build it again")
+        }
         let unknowns = family == 1 ? v[4] * v[4] : v[4]
         let parameters = family == 1 ? v[2] * v[3] : v[2]
         guard basis.values.count == n * unknowns, ops.values.count == qa * n * n, loads.values.count == qf * n,
@@ -346,7 +355,7 @@ public struct ReducedModelStudy: Study {
         result["online_seconds"] = .double(online)
         var p = ConfigTable()
         for (k, v) in zip(loaded.names, mu) { p[k] = .double(v) }
-        return StudyOutcome(reason: bound.isFinite ? .converged_direct : .diverged_nan,
+        return StudyOutcome(reason: bound.isFinite && c.allSatisfy(\.isFinite) ? .converged_direct : .diverged_nan,
                             arrays: (context.writesArrays ? [NamedArray(name: "solution", shape: loaded.shape, values: u)] : [])
                                 + [NamedArray(name: "coefficients", shape: [c.count], values: c)],
                             result: result, tables: [("parameters", p)],

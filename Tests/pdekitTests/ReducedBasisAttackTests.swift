@@ -1,0 +1,88 @@
+import Foundation
+import Storage
+import XCTest
+
+/// Defects an attack on the gp_pde and reduced-basis kinds found (2026-12-03), one check each.
+final class ReducedBasisAttackTests: CLITestCase {
+    let block = """
+        [problem]
+        name = "tb"
+        kind = "reduced_basis"
+        [reduced_basis]
+        grid = 7
+        tolerance = 1e-8
+        max_size = 10
+        test = { samples = 4, seed = 1 }
+        [reduced_basis.training]
+        parameters = { mu1 = [0.1, 1.0], mu2 = [0.1, 1.0], mu3 = [0.1, 1.0], mu4 = [0.1, 1.0] }
+        """
+
+    func testDamagedModelArraysAreBadInputNotAnInternalError() throws {
+        let path = try write("tb.toml", block)
+        XCTAssertEqual(try pdekit(["run", path, "-o", "tb"]).status, 0)
+        let online = try write("o.toml", "[problem]\nkind = \"reduced_model\"\n[reduced_model]\nmodel = \"tb\"\nparameters = { mu1 = 0.3, mu2 = 0.5, mu3 = 0.7, mu4 = 0.9 }\n")
+        XCTAssertEqual(try pdekit(["run", online, "-o", "o"]).status, 0)
+        for (name, value) in [("rb_loads", Double.nan), ("rb_operators", 1e308), ("rb_basis", -Double.infinity)] {
+            let folder = work.appendingPathComponent("tb_\(name)")
+            try FileManager.default.copyItem(at: work.appendingPathComponent("tb"), to: folder)
+            let original = try NPY.read(folder.appendingPathComponent("\(name).npy"))
+            var values = original.values; values[0] = value
+            try NPY.write(values, shape: original.shape, to: folder.appendingPathComponent("\(name).npy"))
+            let r = try pdekit(["run", online, "-o", "bad", "--set", "reduced_model.model=\"tb_\(name)\""])
+            XCTAssertEqual(r.status, 2, "\(name): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains("reduced_model.model") && r.stderr.contains(name), r.stderr)
+        }
+    }
+
+    /// An exact basis (a tiny grid) leaves errors at rounding level, where bound / error means
+    /// nothing: not reported as a breakdown.
+    func testRoundingLevelErrorsAreNotABreakdown() throws {
+        let path = try write("tb.toml", block.replacingOccurrences(of: "grid = 7", with: "grid = 3"))
+        let r = try pdekit(["run", path, "-o", "tb3"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let record = try String(contentsOf: work.appendingPathComponent("tb3/run.toml"), encoding: .utf8)
+        XCTAssertFalse(record.contains("diverged_breakdown"), record)
+    }
+
+    func testOutOfRangeValuesAreRefused() throws {
+        let path = try write("tb.toml", block)
+        for (args, key) in [(["--set", "reduced_basis.reference=5e-324"], "reduced_basis.reference"),
+                            (["--set", "reduced_basis.training.parameters.mu1=[1e308]"], "mu1")] {
+            let r = try pdekit(["check", path] + args)
+            XCTAssertEqual(r.status, 2, "\(args): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains(key), r.stderr)
+        }
+        let gp = try write("g.toml", "[problem]\nkind = \"gp_pde\"\n[gp_pde]\nbox = [[0, 5e-324]]\npoints = [20]\nsource = \"1\"\nexact = \"0\"\n")
+        let g = try pdekit(["run", gp, "-o", "g"])
+        XCTAssertEqual(g.status, 2, g.stderr)
+        XCTAssertTrue(g.stderr.contains("gp_pde.box"), g.stderr)
+        let j = try pdekit(["check", gp, "--set", "gp_pde.box=[[0, 1]]", "--set", "gp_pde.jitter=1e308"])
+        XCTAssertEqual(j.status, 2, j.stderr)
+        XCTAssertTrue(j.stderr.contains("gp_pde.jitter"), j.stderr)
+    }
+
+    /// A listing with absolute paths, and a coercivity bound that is not positive at a member.
+    func testMatrixListingsTakeAbsolutePathsAndCheckTheCoercivityBound() throws {
+        let data = Self.packageRoot.appendingPathComponent("problems/data/rb_family").path
+        let listing = try String(contentsOfFile: data + "/training.csv", encoding: .utf8).split(separator: "\n").enumerated().map { i, line in
+            i == 0 ? String(line) : line.split(separator: ",").enumerated().map { j, f in j == 0 ? String(f) : data + "/" + f }.joined(separator: ",")
+        }.joined(separator: "\n") + "\n"
+        try Data(listing.utf8).write(to: work.appendingPathComponent("abs.csv"))
+        let path = try write("m.toml", """
+            [problem]
+            name = "m"
+            kind = "reduced_basis"
+            [reduced_basis]
+            family = "matrices"
+            tolerance = 1e-8
+            [reduced_basis.matrices]
+            training = "abs.csv"
+            coercivity = "1"
+            """)
+        let r = try pdekit(["run", path, "-o", "m"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let bad = try pdekit(["run", path, "-o", "m2", "--set", "reduced_basis.matrices.coercivity=\"mu\""])
+        XCTAssertEqual(bad.status, 2, bad.stderr)
+        XCTAssertTrue(bad.stderr.contains("reduced_basis.matrices.coercivity") && bad.stderr.contains("positive"), bad.stderr)
+    }
+}
