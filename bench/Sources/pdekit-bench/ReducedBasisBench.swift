@@ -9,9 +9,9 @@ import ReducedBasis
 import Spectral
 
 /// With `pathFrom` (pyMOR's JSON lines, which carry its greedy's parameters), the basis is built
-/// from pyMOR's sequence of parameters instead of pdekit's own picks — in pdekit's block
-/// numbering, which transposes pyMOR's 2 × 2 layout (mu2 ↔ mu3, a symmetry of the problem) —
-/// and the rows are `rb_thermalblock_pymorpath_N{n}`: the same method on the same snapshots.
+/// from pyMOR's sequence of parameters instead of pdekit's own picks (both number the blocks
+/// x-index first from the lower left: pyMOR's diffusion index ix + iy·nx is pdekit's block q),
+/// and the rows are `rb_thermalblock_N{n}_pymorpath`: the same method on the same snapshots.
 func runReducedBasisBench(m: Int, size: Int, test: String, pathFrom: String? = nil) throws {
     let problem = try ThermalBlock.problem(m: m)
     let levels = [0.1, 0.4, 0.7, 1.0]
@@ -25,8 +25,7 @@ func runReducedBasisBench(m: Int, size: Int, test: String, pathFrom: String? = n
         for line in try String(contentsOfFile: pathFrom, encoding: .utf8).split(separator: "\n") {
             guard let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], let mus = object["path"] as? [[Double]] else { continue }
             path = try mus.map { mu in
-                let ours = [mu[0], mu[2], mu[1], mu[3]]
-                guard let k = training.firstIndex(where: { zip($0, ours).allSatisfy { abs($0 - $1) < 1e-9 } }) else {
+                guard let k = training.firstIndex(where: { zip($0, mu).allSatisfy { abs($0 - $1) < 1e-9 } }) else {
                     throw LinearAlgebraError.invalidArgument("pyMOR's parameter \(mu) is not in the training set")
                 }
                 return k
