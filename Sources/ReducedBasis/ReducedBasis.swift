@@ -113,7 +113,7 @@ public struct ReducedBasisModel: Sendable {
             var best = -1.0
             for (k, mu) in training.enumerated() {
                 let bound = try model.solveReduced(mu).bound
-                if bound > best { best = bound; next = k }
+                if bound > best * (1 + 1e-9) { best = bound; next = k }
             }
         }
         let truth = truthSolve == nil ? try CholeskyFactorization(try problem.matrix(training[next])) : nil
@@ -154,7 +154,10 @@ public struct ReducedBasisModel: Sendable {
                 let rel = bound / max(c.reduce(0) { $0 + $1 * $1 }.squareRoot(), 1e-300)
                 largestBound = max(largestBound, bound); largestRelative = max(largestRelative, rel)
                 let value = measure == .absolute ? bound : rel
-                if value > pick.value { pick = (k, value) }
+                // Ties by the training order: a bound within 1e-9 of the largest so far does not
+                // displace it (mirror-image parameters of a symmetric family have equal bounds
+                // up to rounding, which would otherwise decide).
+                if value > pick.value * (1 + 1e-9) { pick = (k, value) }
             }
             let worst = (index: pick.index, bound: largestBound, relative: largestRelative)
             history.append(GreedyStep(size: model.size, parameterIndex: next, maxBound: worst.bound, maxRelativeBound: worst.relative))

