@@ -37,6 +37,8 @@ public struct GPPDESpec: PhysicsSection, Equatable {
     public var points: [Int]
     public var sourceText: String, source: Expression
     public var boundaryText: String, boundary: Expression
+    /// No `boundary` key: the boundary values come from `exact`.
+    public var boundaryFromExact: Bool
     public var exactText: String?, exact: Expression?
     public var kernel: String
     public var components: Int
@@ -101,7 +103,9 @@ public struct GPPDESpec: PhysicsSection, Equatable {
         sourceText = s; source = try expression("source", s)
         exactText = try r.string("exact")
         exact = try exactText.map { try expression("exact", $0) }
-        guard let b = try r.string("boundary") ?? exactText else { throw r.error("boundary", "missing: u on the boundary (or give exact)") }
+        let given = try r.string("boundary")
+        boundaryFromExact = given == nil
+        guard let b = given ?? exactText else { throw r.error("boundary", "missing: u on the boundary (or give exact)") }
         boundaryText = b; boundary = try expression("boundary", b)
         kernel = try r.string("kernel", default: "matern_cosine_mixture", oneOf: Self.kernels)
         components = try r.int("components", default: 1, minimum: 1)

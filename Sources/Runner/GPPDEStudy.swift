@@ -13,7 +13,20 @@ public struct GPPDEStudy: Study {
     public var sweepColumns: [String] { ["relative_l2_error", "seconds"] }
 
     public func check(_ spec: ProblemSpec) throws {
-        guard spec.physics is GPPDESpec else { throw RunError(.internal, "\(spec.document.path): not a gp_pde problem") }
+        guard let g = spec.physics as? GPPDESpec else { throw RunError(.internal, "\(spec.document.path): not a gp_pde problem") }
+        _ = try Self.fields(g, spec)
+    }
+
+    /// f and the boundary values on the collocation grid, checked finite (the error names the
+    /// key the values come from: `exact` when there is no `boundary`).
+    static func fields(_ g: GPPDESpec, _ spec: ProblemSpec) throws -> (axes: [[Double]], f: [Double], boundary: [Double]) {
+        let axes = zip(g.points, g.box).map { grid($0, $1) }
+        let f = evaluate(g.source, on: axes), boundary = evaluate(g.boundary, on: axes)
+        let boundaryKey = g.boundaryFromExact ? "exact" : "boundary"
+        for (key, values) in [("source", f), (boundaryKey, boundary)] where !values.allSatisfy(\.isFinite) {
+            throw spec.document.error(["gp_pde", key], "is not finite at every collocation point" + (key == "exact" ? " (it gives the boundary values: there is no boundary key)" : ""))
+        }
+        return (axes, f, boundary)
     }
 
     static func grid(_ n: Int, _ b: (Double, Double)) -> [Double] { (0..<n).map { b.0 + (b.1 - b.0) * Double($0) / Double(n - 1) } }
@@ -27,11 +40,7 @@ public struct GPPDEStudy: Study {
     public func solve(_ spec: ProblemSpec, _ context: StudyContext) throws -> StudyOutcome {
         guard let g = spec.physics as? GPPDESpec else { throw RunError(.internal, "\(spec.document.path): not a gp_pde problem") }
         let start = Date()
-        let axes = zip(g.points, g.box).map { Self.grid($0, $1) }
-        let f = Self.evaluate(g.source, on: axes), boundary = Self.evaluate(g.boundary, on: axes)
-        for (key, values) in [("source", f), ("boundary", boundary)] where !values.allSatisfy(\.isFinite) {
-            throw spec.document.error(["gp_pde", key], "is not finite at every collocation point")
-        }
+        let (axes, f, boundary) = try Self.fields(g, spec)
         var kernels: [Kernel1D]
         switch g.kernel {
         case "matern52": kernels = axes.map { _ in Kernel1D(.matern52, parameters: [g.lengthscale]) }

@@ -226,6 +226,12 @@ public struct ReducedModelStudy: Study {
                      residual: matrix(residual.values, residual.shape[0], qf + n * qa))
         let loaded: Loaded
         if family == 1 {
+            // Each term A_q is positive semidefinite, so V ᵀA_q V has a nonnegative diagonal: a
+            // model whose operators break that was damaged (a negated array is finite and
+            // would give a negative compliance).
+            for (q, a) in parts.operators.enumerated() where (0..<n).contains(where: { a[$0, $0] < 0 }) {
+                throw fail("rb_operators.npy term \(q + 1) has a negative diagonal entry; the thermal block's terms are positive semidefinite: a damaged model")
+            }
             let model = try ReducedBasisModel(basis: parts.basis, reducedOperators: parts.operators, reducedLoads: parts.loads, residual: parts.residual,
                                               reference: reference.values, operatorCoefficients: { $0 }, loadCoefficients: { _ in [1] })
             loaded = Loaded(model: model, shape: [v[4], v[4]], names: (1...qa).map { "mu\($0)" }, positive: true)

@@ -22,13 +22,16 @@ final class ReducedBasisAttackTests: CLITestCase {
         XCTAssertEqual(try pdekit(["run", path, "-o", "tb"]).status, 0)
         let online = try write("o.toml", "[problem]\nkind = \"reduced_model\"\n[reduced_model]\nmodel = \"tb\"\nparameters = { mu1 = 0.3, mu2 = 0.5, mu3 = 0.7, mu4 = 0.9 }\n")
         XCTAssertEqual(try pdekit(["run", online, "-o", "o"]).status, 0)
-        for (name, value) in [("rb_loads", Double.nan), ("rb_operators", 1e308), ("rb_basis", -Double.infinity)] {
-            let folder = work.appendingPathComponent("tb_\(name)")
+        // The last: the operators negated (finite and plausible, but not the PSD terms the model
+        // needs; the compliance came out negative).
+        for (name, value) in [("rb_loads", Double.nan), ("rb_operators", 1e308), ("rb_basis", -Double.infinity), ("rb_operators", -1)] {
+            let folder = work.appendingPathComponent("tb_\(name)_\(value)")
             try FileManager.default.copyItem(at: work.appendingPathComponent("tb"), to: folder)
             let original = try NPY.read(folder.appendingPathComponent("\(name).npy"))
-            var values = original.values; values[0] = value
+            var values = original.values
+            if value == -1 { values = values.map { -$0 } } else { values[0] = value }
             try NPY.write(values, shape: original.shape, to: folder.appendingPathComponent("\(name).npy"))
-            let r = try pdekit(["run", online, "-o", "bad", "--set", "reduced_model.model=\"tb_\(name)\""])
+            let r = try pdekit(["run", online, "-o", "bad", "--set", "reduced_model.model=\"tb_\(name)_\(value)\""])
             XCTAssertEqual(r.status, 2, "\(name): \(r.stderr)")
             XCTAssertTrue(r.stderr.contains("reduced_model.model") && r.stderr.contains(name), r.stderr)
         }
@@ -56,6 +59,10 @@ final class ReducedBasisAttackTests: CLITestCase {
         let g = try pdekit(["run", gp, "-o", "g"])
         XCTAssertEqual(g.status, 2, g.stderr)
         XCTAssertTrue(g.stderr.contains("gp_pde.box"), g.stderr)
+        // Boundary values taken from exact: a non-finite exact is named, by check as well.
+        let e = try pdekit(["check", gp, "--set", "gp_pde.box=[[0, 1]]", "--set", "gp_pde.exact=\"1/x\""])
+        XCTAssertEqual(e.status, 2, e.stderr)
+        XCTAssertTrue(e.stderr.contains("gp_pde.exact") && e.stderr.contains("boundary values"), e.stderr)
         let j = try pdekit(["check", gp, "--set", "gp_pde.box=[[0, 1]]", "--set", "gp_pde.jitter=1e308"])
         XCTAssertEqual(j.status, 2, j.stderr)
         XCTAssertTrue(j.stderr.contains("gp_pde.jitter"), j.stderr)
