@@ -27,20 +27,15 @@ public struct NonintrusiveAffineForm: Sendable {
                                                        tolerance: tolerance, maxTerms: maxTerms, selection: selection)
     }
 
+    /// What the online stage needs: the entries and points with their Q[P, :].
+    public var online: InterpolationEntries {
+        InterpolationEntries(entries: matrixInterpolation.entries, matrixQ: matrixInterpolation.interpolation.interpolationMatrix,
+                             points: loadInterpolation.points, loadQ: loadInterpolation.interpolationMatrix)
+    }
+
     /// The rows the black box must assemble online: those of the matrix entries and the
     /// right-hand side's points, sorted.
-    public var rows: [Int] { Array(Set(matrixInterpolation.entries.map(\.row) + loadInterpolation.points)).sorted() }
-
-    /// β(μ) and γ(μ) from a matrix and right-hand side of which at least `rows` are assembled.
-    public func coefficients(matrix: CSRMatrix, load: [Double]) throws -> (beta: [Double], gamma: [Double]) {
-        let values = try matrixInterpolation.entries.map { e -> Double in
-            guard let k = matrix.entryIndex(row: e.row, column: e.column) else {
-                throw LinearAlgebraError.invalidArgument("the matrix has no entry (\(e.row), \(e.column)), an interpolation entry of the training matrices")
-            }
-            return matrix.values[k]
-        }
-        return (try matrixInterpolation.coefficients(entries: values), try loadInterpolation.coefficients(loadInterpolation.points.map { load[$0] }))
-    }
+    public var rows: [Int] { online.rows }
 
     /// The affine problem: Q_m and g_k as terms, coefficients from `assembleRows(μ)` (the black
     /// box asked for `rows` only).
@@ -50,12 +45,12 @@ public struct NonintrusiveAffineForm: Sendable {
             Array(loadInterpolation.basis.values[(k * size)..<((k + 1) * size)])
         }
         // Both coefficient vectors come from one assembly: the last one is kept for the load's call.
-        let form = self
+        let online = self.online
         let cache = CoefficientCache()
         @Sendable func both(_ mu: [Double]) throws -> (beta: [Double], gamma: [Double]) {
             if let hit = cache.get(mu) { return hit }
             let (a, f) = try assembleRows(mu)
-            let c = try form.coefficients(matrix: a, load: f)
+            let c = try online.coefficients(matrix: a, load: f)
             cache.set(mu, c)
             return c
         }

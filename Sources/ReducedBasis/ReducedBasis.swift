@@ -10,7 +10,7 @@ public struct AffineProblem: Sendable {
     public var loads: [[Double]]
     public var operatorCoefficients: Coefficients
     public var loadCoefficients: Coefficients
-    /// A lower bound of the coercivity constant α(μ) relative to X = A(μ̄) (`LowerBound`); nil
+    /// A lower bound of the coercivity constant α(μ) relative to X = A(μ̄); nil
     /// for the min-θ bound min_q θ_q(μ)/θ_q(μ̄), valid only when every A_q is symmetric positive
     /// semidefinite and every θ_q > 0.
     public var coercivityLowerBound: CoercivityLowerBound?

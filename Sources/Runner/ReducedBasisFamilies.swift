@@ -163,11 +163,8 @@ enum ReducedBasisFamilies {
     static func eimArrays(_ form: NonintrusiveAffineForm) -> [NamedArray] {
         let ma = form.matrixInterpolation, mf = form.loadInterpolation
         let qa = ma.terms, qf = mf.terms
-        var eimA = [Double](), eimF = [Double]()
-        for i in 0..<qa { eimA += [Double(ma.entries[i].row), Double(ma.entries[i].column)] + (0..<qa).map { ma.interpolation.interpolationMatrix[i, $0] } }
-        for i in 0..<qf { eimF += [Double(mf.points[i])] + (0..<qf).map { mf.interpolationMatrix[i, $0] } }
-        return [NamedArray(name: "rb_matrix_eim", shape: [qa, 2 + qa], values: eimA),
-                NamedArray(name: "rb_load_eim", shape: [qf, 1 + qf], values: eimF),
+        return [NamedArray(name: "rb_matrix_eim", shape: [qa, 2 + qa], values: form.online.matrixArray),
+                NamedArray(name: "rb_load_eim", shape: [qf, 1 + qf], values: form.online.loadArray),
                 NamedArray(name: "eim_matrix_errors", shape: [ma.interpolation.errors.count], values: ma.interpolation.errors),
                 NamedArray(name: "eim_load_errors", shape: [mf.errors.count], values: mf.errors)]
     }

@@ -155,21 +155,11 @@ public struct ReducedModelStudy: Study {
         var members: MemberCoefficients?
     }
 
-    /// A matrices family's online half: the EIM entries and points with Q[P, :], and α_LB.
+    /// A matrices family's online half: θ and φ from the new member's files at the EIM entries,
+    /// α_LB from the file's coercivity expression.
     struct MemberCoefficients: Sendable {
-        var entries: [(Int, Int)]; var matrix: DenseMatrix
-        var points: [Int]; var loadMatrix: DenseMatrix
+        var interpolation: InterpolationEntries
         var coercivity: Problems.Expression
-        func coefficients(_ a: CSRMatrix, _ f: [Double]) throws -> (theta: [Double], phi: [Double]) {
-            let values = try entries.map { e -> Double in
-                guard e.0 < a.rows, e.1 < a.columns, let k = a.entryIndex(row: e.0, column: e.1) else {
-                    throw FamilyFiles.Failure(message: "the matrix has no stored entry (\(e.0 + 1), \(e.1 + 1)), an interpolation entry of the model's training matrices")
-                }
-                return a.values[k]
-            }
-            guard points.allSatisfy({ $0 < f.count }) else { throw FamilyFiles.Failure(message: "the right-hand side is shorter than the model's") }
-            return (try matrix.solve(values), try loadMatrix.solve(points.map { f[$0] }))
-        }
     }
     nonisolated(unsafe) static var cache: [String: Loaded] = [:]
     static let lock = NSLock()
@@ -262,25 +252,9 @@ public struct ReducedModelStudy: Study {
         guard offline.pde.map({ $0.grid.count == unknowns }) ?? true, offline.parameterNames.count == parameters else {
             throw fail("run.toml does not describe the model's grid and parameters")
         }
-        let qa = parts.operators.count, qf = parts.loads.count
-        guard eimA.values.count == qa * (2 + qa), eimF.values.count == qf * (1 + qf),
-              eimA.values.allSatisfy(\.isFinite), eimF.values.allSatisfy(\.isFinite) else {
-            throw fail("rb_matrix_eim.npy / rb_load_eim.npy do not match the model's \(qa) and \(qf) terms")
-        }
-        func index(_ x: Double, below limit: Int) throws -> Int {
-            guard x >= 0, x < Double(limit), x.rounded() == x else { throw fail("an EIM index \(x) is outside the grid's \(limit) unknowns") }
-            return Int(x)
-        }
-        var entries: [(Int, Int)] = [], qA = DenseMatrix(rows: qa, columns: qa)
-        for i in 0..<qa {
-            let rowStart = i * (2 + qa)
-            entries.append((try index(eimA.values[rowStart], below: unknowns), try index(eimA.values[rowStart + 1], below: unknowns)))
-            for j in 0..<qa { qA[i, j] = eimA.values[rowStart + 2 + j] }
-        }
-        var points: [Int] = [], qF = DenseMatrix(rows: qf, columns: qf)
-        for i in 0..<qf {
-            points.append(try index(eimF.values[i * (1 + qf)], below: unknowns))
-            for j in 0..<qf { qF[i, j] = eimF.values[i * (1 + qf) + 1 + j] }
+        guard let interpolation = InterpolationEntries(matrixArray: eimA.values, loadArray: eimF.values, terms: parts.operators.count,
+                                                       loadTerms: parts.loads.count, size: unknowns) else {
+            throw fail("rb_matrix_eim.npy / rb_load_eim.npy do not match the model's \(parts.operators.count) and \(parts.loads.count) terms and \(unknowns) unknowns")
         }
         if family == 3, let coercivity = offline.coercivity {
             let model = try ReducedBasisModel(basis: parts.basis, reducedOperators: parts.operators, reducedLoads: parts.loads, residual: parts.residual,
@@ -289,18 +263,13 @@ public struct ReducedModelStudy: Study {
                                               loadCoefficients: { _ in throw LinearAlgebraError.invalidArgument("a matrices family's coefficients come from its member's files") },
                                               coercivityLowerBound: CoercivityLowerBound(name: coercivity.source) { mu in mu.withUnsafeBufferPointer { coercivity.evaluate($0) } })
             return Loaded(model: model, shape: [unknowns], names: offline.parameterNames, positive: false,
-                          members: MemberCoefficients(entries: entries, matrix: qA, points: points, loadMatrix: qF, coercivity: coercivity))
+                          members: MemberCoefficients(interpolation: interpolation, coercivity: coercivity))
         }
         guard let template = offline.pde else { throw fail("run.toml has no [reduced_basis.pde] table") }
-        let rows = Array(Set(entries.map(\.0) + points)).sorted()
-        let (ea, pf, ma, mf) = (entries, points, qA, qF)
+        let rows = interpolation.rows
         let coefficients: @Sendable ([Double]) throws -> (beta: [Double], gamma: [Double]) = { mu in
             let a = try DiffusionAssembly.assemble(try offline.pde(at: mu), rows: rows)
-            let values = try ea.map { e -> Double in
-                guard let k = a.matrix.entryIndex(row: e.0, column: e.1) else { throw LinearAlgebraError.invalidArgument("no entry (\(e.0), \(e.1)) in the assembled rows") }
-                return a.matrix.values[k]
-            }
-            return (try ma.solve(values), try mf.solve(pf.map { a.rhs[$0] }))
+            return try interpolation.coefficients(matrix: a.matrix, load: a.rhs)
         }
         let bound = try ReducedBasisFamilies.coercivityBound(offline, reference: try offline.pde(at: reference))
         let model = try ReducedBasisModel(basis: parts.basis, reducedOperators: parts.operators, reducedLoads: parts.loads, residual: parts.residual,
@@ -334,8 +303,13 @@ public struct ReducedModelStudy: Study {
             guard let m = r.matrixURL, let f = r.rhsURL else {
                 throw spec.document.error(["reduced_model", "matrix"], "missing: this model is of a matrices family; give the new member's matrix and rhs files")
             }
-            do { member = try members.coefficients(try FamilyFiles.matrix(m), try FamilyFiles.vector(f)) } catch let e as FamilyFiles.Failure {
+            do {
+                let c = try members.interpolation.coefficients(matrix: try FamilyFiles.matrix(m), load: try FamilyFiles.vector(f))
+                member = (c.beta, c.gamma)
+            } catch let e as FamilyFiles.Failure {
                 throw spec.document.error(["reduced_model", "matrix"], e.message)
+            } catch let e as LinearAlgebraError {
+                throw spec.document.error(["reduced_model", "matrix"], "\(m.lastPathComponent): \(e.description)")
             }
         } else if r.matrix != nil {
             throw spec.document.error(["reduced_model", "matrix"], "only for a model of a matrices family; this model evaluates its family at the parameters")

@@ -55,6 +55,27 @@ final class EmpiricalInterpolationTests: XCTestCase {
         }
     }
 
+    /// The online half a saved model stores reads back to the same coefficients, and arrays
+    /// that do not fit (an index off the grid, a NaN, a wrong length) are refused.
+    func testInterpolationEntriesRoundTrip() throws {
+        let tb = try Fixtures.thermalBlock(9)
+        let mus = Fixtures.parameters(12, seed: 4)
+        let form = try NonintrusiveAffineForm(matrices: try mus.map { try tb.matrix($0) }, loads: try mus.map { try tb.load($0) },
+                                              tolerance: 1e-12, maxTerms: 10)
+        let online = form.online
+        let (qa, qf) = (online.entries.count, online.points.count)
+        let back = try XCTUnwrap(InterpolationEntries(matrixArray: online.matrixArray, loadArray: online.loadArray, terms: qa, loadTerms: qf, size: 81))
+        let fresh = try tb.matrix([0.3, 0.7, 0.2, 0.9])
+        let a = try online.coefficients(matrix: fresh, load: try tb.load([0.3, 0.7, 0.2, 0.9]))
+        let b = try back.coefficients(matrix: fresh, load: try tb.load([0.3, 0.7, 0.2, 0.9]))
+        XCTAssertEqual(a.beta, b.beta); XCTAssertEqual(a.gamma, b.gamma)
+        var off = online.matrixArray; off[0] = 81
+        XCTAssertNil(InterpolationEntries(matrixArray: off, loadArray: online.loadArray, terms: qa, loadTerms: qf, size: 81))
+        var nan = online.loadArray; nan[nan.count - 1] = .nan
+        XCTAssertNil(InterpolationEntries(matrixArray: online.matrixArray, loadArray: nan, terms: qa, loadTerms: qf, size: 81))
+        XCTAssertNil(InterpolationEntries(matrixArray: Array(online.matrixArray.dropLast()), loadArray: online.loadArray, terms: qa, loadTerms: qf, size: 81))
+    }
+
     func testMatrixEIMOfAnAffineFamilyIsExactAndOfANonlinearFamilyConverges() throws {
         // Affine: the thermal block's A(μ) = Σ μ_q A_q needs exactly 4 terms.
         let tb = try Fixtures.thermalBlock(15)
