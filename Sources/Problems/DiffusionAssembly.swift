@@ -71,19 +71,12 @@ public enum DiffusionAssembly {
             let nodeShape = grid.axes.map(\.nodes)
             var nodeStrides = [Int](repeating: 1, count: dim)
             for d in stride(from: dim - 2, through: 0, by: -1) { nodeStrides[d] = nodeStrides[d + 1] * nodeShape[d + 1] }
-            var failure: AssemblyError?
             var node = [Int](repeating: 0, count: dim)
             r = try assembleRows(spec, rows: rows) { flat in
                 var rem = flat
                 for d in 0..<dim { node[d] = rem / nodeStrides[d]; rem %= nodeStrides[d] }
-                let v = e(coordinate(grid, node, 0), coordinate(grid, node, 1), coordinate(grid, node, 2))
-                if !(v > 0 && v.isNormal) && failure == nil {
-                    let where_ = (0..<dim).map { String(coordinate(grid, node, $0)) }.joined(separator: ", ")
-                    failure = AssemblyError(key: "coefficient", message: "must be positive and finite (and not below 2.2e-308); it is \(shown(v)) at (\(where_))")
-                }
-                return v
+                return try checkedCoefficient(e(coordinate(grid, node, 0), coordinate(grid, node, 1), coordinate(grid, node, 2)), grid, node)
             }
-            if let failure { throw failure }
         } else {
             let a = try nodeCoefficients(spec)
             r = try assembleRows(spec, rows: rows) { a[$0] }
@@ -94,7 +87,7 @@ public enum DiffusionAssembly {
     /// The finite-volume rows (all when `rows` is nil, else those, sorted): matrix, right-hand
     /// side, exact solution and the largest cell Péclet number. `a` gives the coefficient at a
     /// node (flat index over the grid's nodes, C order).
-    private static func assembleRows(_ spec: PDESpec, rows: [Int]?, coefficient a: (Int) -> Double) throws
+    private static func assembleRows(_ spec: PDESpec, rows: [Int]?, coefficient a: (Int) throws -> Double) throws
         -> (CSRMatrix, [Double], [Double]?, Double) {
         let grid = spec.grid
         let dim = grid.dimension
@@ -129,7 +122,7 @@ public enum DiffusionAssembly {
             for d in 0..<dim { nodeIndex[d] = grid.axes[d].node(ofUnknown: index[d]) }
             var volume = 1.0
             for d in 0..<dim { widths[d] = grid.axes[d].cellWidth(ofUnknown: index[d]); volume *= widths[d] }
-            let here = a(flatNode(nodeIndex, nodeStrides))
+            let here = try a(flatNode(nodeIndex, nodeStrides))
             let (x, y, z) = grid.coordinates(of: index)
             var b: Double
             switch spec.rhs {
@@ -158,7 +151,7 @@ public enum DiffusionAssembly {
                     let wrapped = axis.periodic ? (k + shape[d]) % shape[d] : k
                     let savedNode = nodeIndex[d]
                     nodeIndex[d] = axis.periodic ? wrapped : nodeIndex[d] + step
-                    let there = a(flatNode(nodeIndex, nodeStrides))
+                    let there = try a(flatNode(nodeIndex, nodeStrides))
                     nodeIndex[d] = savedNode
                     // Harmonic mean as 2/(1/a + 1/b): 2ab/(a + b) overflows for a, b above 1e154.
                     let t = 2 / (1 / here + 1 / there) * area / h[d]
@@ -292,11 +285,7 @@ public enum DiffusionAssembly {
             case .random:
                 value = randomCoefficient![flat]
             }
-            guard value > 0, value.isNormal else {
-                let where_ = (0..<dim).map { String(coordinate(grid, node, $0)) }.joined(separator: ", ")
-                throw AssemblyError(key: "coefficient", message: "must be positive and finite (and not below 2.2e-308); it is \(shown(value)) at (\(where_))")
-            }
-            a[flat] = value
+            a[flat] = try checkedCoefficient(value, grid, node)
         }
 
         return a
@@ -307,6 +296,16 @@ public enum DiffusionAssembly {
         var f = 0
         for d in 0..<node.count { f += node[d] * strides[d] }
         return f
+    }
+
+    /// The coefficient at a node, refused unless positive, finite and normal (one message for
+    /// the whole assembly and for the rows a reduced model assembles online).
+    private static func checkedCoefficient(_ value: Double, _ grid: Grid, _ node: [Int]) throws -> Double {
+        guard value > 0, value.isNormal else {
+            let where_ = (0..<grid.dimension).map { String(coordinate(grid, node, $0)) }.joined(separator: ", ")
+            throw AssemblyError(key: "coefficient", message: "must be positive and finite (and not below 2.2e-308); it is \(shown(value)) at (\(where_))")
+        }
+        return value
     }
 
     /// A value for messages: NaN without the sign x86 gives sqrt(-1).
