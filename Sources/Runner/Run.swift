@@ -60,8 +60,7 @@ public enum Run {
                         write: @escaping @Sendable (String) -> Void) throws -> Report {
         // Output folder first: --output, then [output] directory, then outputs/<name>. A folder
         // that pdekit may not replace is refused before any work is done.
-        let (dirPath, option) = options.outputDirectory.map { ($0, options.outputOption) }
-            ?? spec.output.directory.map { ($0, "\(path): [output] directory") } ?? ("outputs/\(spec.name)", "output folder")
+        let (dirPath, option) = folder(spec, path: path, outputDirectory: options.outputDirectory, option: options.outputOption)
         if options.writeFolder { try OutputGuard.check(dirPath, kind: .run, option: option, inputs: spec.inputFiles) }
         let study = try Studies.study(for: spec)
         try MemoryBudget.check(spec)
@@ -87,11 +86,17 @@ public enum Run {
         return Report(name: spec.name, outputDirectory: folder.destination, outcome: outcome)
     }
 
+    /// A run's output folder and how it was named (for messages): --output (or a sweep's case
+    /// folder), then [output] directory, then outputs/<name>.
+    static func folder(_ spec: ProblemSpec, path: String, outputDirectory: String?, option: String = "--output") -> (path: String, option: String) {
+        outputDirectory.map { ($0, option) } ?? spec.output.directory.map { ($0, "\(path): [output] directory") } ?? ("outputs/\(spec.name)", "output folder")
+    }
+
     /// The `[solver.<name>]` tables that no case of a sweep uses (a swept preconditioner may use
-    /// `[solver.ssor]` in some cases only), in the first case's order.
-    static func unusedByEveryCase(_ specs: [ProblemSpec]) -> [String] {
-        guard let first = specs.first else { return [] }
-        return first.solver.unusedOptions.filter { name in specs.allSatisfy { $0.solver.unusedOptions.contains(name) } }
+    /// `[solver.ssor]` in some cases only), in the first case's order; one list per case.
+    static func unusedByEveryCase(_ lists: [[String]]) -> [String] {
+        guard let first = lists.first else { return [] }
+        return first.filter { name in lists.allSatisfy { $0.contains(name) } }
     }
 
     /// PETSc's -options_left: an options table for a component the run does not use is named,
@@ -119,7 +124,7 @@ public enum Run {
             if !spec.hasSweep {
                 try checkAll(spec)
                 // The folder run would write: refused now if run would refuse it.
-                let (dirPath, option) = spec.output.directory.map { ($0, "\(path): [output] directory") } ?? ("outputs/\(spec.name)", "output folder")
+                let (dirPath, option) = folder(spec, path: path, outputDirectory: nil)
                 try OutputGuard.check(dirPath, kind: .run, option: option, inputs: spec.inputFiles)
             }
             return spec
@@ -134,14 +139,14 @@ public enum Run {
         do {
             let document = try ProblemDocument(path: path, overrides: overrides)
             let sweep = try SweepSpec(document)
-            var unused: [String]?
+            var unused: [[String]] = []
             var shapes: [[Int]?] = []
             for (i, c) in sweep.cases.enumerated() {
                 do {
                     let spec = try ProblemSpec(try document.sweepCase(c))
                     try checkAll(spec)
                     shapes.append(spec.pde?.grid.shape)
-                    unused = unused.map { u in u.filter(spec.solver.unusedOptions.contains) } ?? spec.solver.unusedOptions
+                    unused.append(spec.solver.unusedOptions)
                 } catch let e as ProblemError {
                     var e = e
                     e.message = "sweep case \(i): " + e.message
@@ -152,9 +157,9 @@ public enum Run {
             // stack, a folder it may not write.
             let base = try ProblemSpec(try document.sweepCase([]))
             try Sweep.checkStackGrids(base, shapes, path: path)
-            let (dirPath, option) = Sweep.folder(base, path: path, outputDirectory: nil)
+            let (dirPath, option) = folder(base, path: path, outputDirectory: nil)
             try OutputGuard.check(dirPath, kind: .sweep, option: option, inputs: Sweep.inputFiles([base]).all)
-            return (sweep.cases.count, unused ?? [])
+            return (sweep.cases.count, unusedByEveryCase(unused))
         } catch { throw RunError.classify(error, file: path) }
     }
 }

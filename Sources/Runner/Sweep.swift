@@ -45,12 +45,6 @@ public enum Sweep {
         throw RunError(.badInput, "\(path): [output] stack needs every case on one grid; case \(other) has \(shapes[other] ?? []), case 0 \(first)")
     }
 
-    /// The sweep's folder and how it was named (for messages): --output, [output] directory, or
-    /// outputs/<name>.
-    static func folder(_ base: ProblemSpec, path: String, outputDirectory: String?) -> (path: String, option: String) {
-        (outputDirectory ?? base.output.directory ?? "outputs/\(base.name)",
-         outputDirectory != nil ? "--output" : (base.output.directory != nil ? "\(path): [output] directory" : "output folder"))
-    }
 
     private static func runUnclassified(path: String, options: Options, write: @escaping @Sendable (String) -> Void) throws -> Summary {
         let document = try ProblemDocument(path: path, overrides: options.overrides)
@@ -59,7 +53,7 @@ public enum Sweep {
         // Validate every case before running any: a bad value in case 180 is found now.
         let specs = try sweep.cases.map { try ProblemSpec(try document.sweepCase($0)) }
 
-        let (dirPath, option) = folder(base, path: path, outputDirectory: options.outputDirectory)
+        let (dirPath, option) = Run.folder(base, path: path, outputDirectory: options.outputDirectory)
         let dir = OutputGuard.url(dirPath)
         let table = dir.appendingPathComponent(options.shard.tableName)
         let study = try Studies.study(for: base)
@@ -136,7 +130,7 @@ public enum Sweep {
         }
         let pending = mine.filter { !done.contains($0) }
         // Warn only about tables no case uses (a swept preconditioner may use [solver.ssor] in some).
-        Run.warnUnusedOptions(Run.unusedByEveryCase(specs), uses: nil, path: path)
+        Run.warnUnusedOptions(Run.unusedByEveryCase(specs.map(\.solver.unusedOptions)), uses: nil, path: path)
 
         let jobs = max(1, min(options.jobs, pending.count))
         let savedThreads = Parallel.threadCount
