@@ -40,20 +40,6 @@ final class TruthSolver {
     }
 }
 
-/// α_LB(μ) per parameter vector, computed once per μ (the greedy asks for every training
-/// parameter at every step).
-private final class BoundCache: @unchecked Sendable {
-    private let lock = NSLock()
-    private var values: [[Double]: Double] = [:]
-    func value(_ mu: [Double], _ compute: () throws -> Double) rethrows -> Double {
-        lock.lock(); let hit = values[mu]; lock.unlock()
-        if let hit { return hit }
-        let v = try compute()
-        lock.lock(); values[mu] = v; lock.unlock()
-        return v
-    }
-}
-
 enum ReducedBasisFamilies {
     static func build(_ r: ReducedBasisSpec) throws -> ReducedBasisFamily {
         switch r.family {
@@ -200,15 +186,22 @@ enum ReducedBasisFamilies {
     /// operator; the greedy's snapshots are truth solves.
     static func pdeFamily(_ r: ReducedBasisSpec) throws -> ReducedBasisFamily {
         let reference = try r.pde(at: r.reference)
+        // μ̄'s assembly gives X and the fields the coercivity bound compares with.
+        let referenceAssembly = try assemble(r, r.reference)
+        let referenceFields = referenceAssembly.fields
         var matrices: [CSRMatrix] = [], loads: [[Double]] = []
         matrices.reserveCapacity(r.training.count); loads.reserveCapacity(r.training.count)
+        // α_LB at the training parameters from the fields read for the assembly anyway: the
+        // greedy asks for every one of them at every step.
+        var alphas: [[Double]: Double] = [:]
         for mu in r.training {
             let a = try assemble(r, mu)
-            if let c = a.reaction, let i = c.firstIndex(where: { $0 < 0 }) {
+            if let c = a.fields.c, let i = c.firstIndex(where: { $0 < 0 }) {
                 throw ProblemError(file: r.filePath, key: "reduced_basis.pde.reaction",
                                    message: "is \(c[i]) at a training parameter (\(describe(r, mu))); a reduced-basis family needs a nonnegative reaction (coercivity)")
             }
             matrices.append(a.problem.matrix); loads.append(a.problem.rhs)
+            alphas[mu] = nodalRatio(a.fields, referenceFields)
         }
         let form = try affineForm(r, matrices, loads, key: "reduced_basis.pde")
         // Training parameters answer from the matrices already assembled; others assemble the
@@ -222,8 +215,8 @@ enum ReducedBasisFamilies {
             let a = try DiffusionAssembly.assemble(try r.pde(at: mu), rows: rows)
             return (a.matrix, a.rhs)
         }
-        let bound = try coercivityBound(r, reference: reference)
-        let x = try DiffusionAssembly.assemble(reference).matrix
+        let bound = coercivityBound(r, referenceFields: referenceFields, known: alphas)
+        let x = referenceAssembly.problem.matrix
         let truth = TruthSolver(), affineTruth = TruthSolver()
         let affine = form.problem(assembleRows: problemAt, coercivityLowerBound: bound)
         var family = ReducedBasisFamily(
@@ -240,16 +233,18 @@ enum ReducedBasisFamilies {
         return family
     }
 
-    /// The nodal-ratio coercivity bound against μ̄, cached per parameter.
-    static func coercivityBound(_ r: ReducedBasisSpec, reference: PDESpec) throws -> CoercivityLowerBound {
-        let ref = try nodalFields(reference)
-        let cache = BoundCache()
+    /// The nodal-ratio coercivity bound against μ̄: `known` values (the training set's), else
+    /// one evaluation of the fields at μ (O(n); a sweep's parameters are not kept).
+    static func coercivityBound(_ r: ReducedBasisSpec, referenceFields ref: (a: [Double], c: [Double]?),
+                                known: [[Double]: Double] = [:]) -> CoercivityLowerBound {
         return CoercivityLowerBound(name: "nodal ratio min_x a(x; mu)/a(x; mu_ref) (and of the reaction)") { mu in
-            try cache.value(mu) {
-                let f = try nodalFields(try r.pde(at: mu))
-                return CoercivityLowerBound.nodalRatio(coefficient: f.a, referenceCoefficient: ref.a, reaction: f.c, referenceReaction: ref.c)
-            }
+            if let alpha = known[mu] { return alpha }
+            return nodalRatio(try nodalFields(try r.pde(at: mu)), ref)
         }
+    }
+
+    static func nodalRatio(_ f: (a: [Double], c: [Double]?), _ ref: (a: [Double], c: [Double]?)) -> Double {
+        CoercivityLowerBound.nodalRatio(coefficient: f.a, referenceCoefficient: ref.a, reaction: f.c, referenceReaction: ref.c)
     }
 
     /// The coefficient at every node and the reaction at every unknown (nil without one).
@@ -267,11 +262,12 @@ enum ReducedBasisFamilies {
         return (a, c)
     }
 
-    /// The full assembly at μ (errors name the parameters) and the reaction at the unknowns.
-    static func assemble(_ r: ReducedBasisSpec, _ mu: [Double]) throws -> (problem: AssembledProblem, reaction: [Double]?) {
+    /// The full assembly at μ (errors name the parameters) and the nodal fields (coefficient at
+    /// the nodes, reaction at the unknowns).
+    static func assemble(_ r: ReducedBasisSpec, _ mu: [Double]) throws -> (problem: AssembledProblem, fields: (a: [Double], c: [Double]?)) {
         do {
             let spec = try r.pde(at: mu)
-            return (try DiffusionAssembly.assemble(spec), try nodalFields(spec).c)
+            return (try DiffusionAssembly.assemble(spec), try nodalFields(spec))
         } catch let e as AssemblyError {
             throw ProblemError(file: r.filePath, key: "reduced_basis.pde.\(e.key)", message: "at \(describe(r, mu)): \(e.message)")
         }

@@ -271,7 +271,7 @@ public struct ReducedModelStudy: Study {
             let a = try DiffusionAssembly.assemble(try offline.pde(at: mu), rows: rows)
             return try interpolation.coefficients(matrix: a.matrix, load: a.rhs)
         }
-        let bound = try ReducedBasisFamilies.coercivityBound(offline, reference: try offline.pde(at: reference))
+        let bound = ReducedBasisFamilies.coercivityBound(offline, referenceFields: try ReducedBasisFamilies.nodalFields(try offline.pde(at: reference)))
         let model = try ReducedBasisModel(basis: parts.basis, reducedOperators: parts.operators, reducedLoads: parts.loads, residual: parts.residual,
                                           reference: reference, operatorCoefficients: { try coefficients($0).beta },
                                           loadCoefficients: { try coefficients($0).gamma }, coercivityLowerBound: bound)
