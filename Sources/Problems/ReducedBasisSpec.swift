@@ -27,7 +27,7 @@ import Storage
 /// NPY files listed in a CSV file per parameter (`[reduced_basis.matrices]`), the same EIM.
 public struct ReducedBasisSpec: PhysicsSection, Equatable {
     public static let kind = "reduced_basis"
-    public static let help = "reduced basis (weak greedy, residual error bound) for a parametrised family — the thermal block, or any diffusion–reaction [pde] through nonintrusive EIM: basis, reduced model, errors on a test set"
+    public static let help = "reduced basis (weak greedy, residual error bound) for a parametrised family — the thermal block, any diffusion–reaction [pde], or another code's matrices, the last two through nonintrusive EIM: basis, reduced model, errors on a test set"
     public static let table = "reduced_basis"
     public static var usesSolver: Bool { false }
     public enum Measure: String, Sendable, CaseIterable { case absolute, relative }
@@ -53,11 +53,12 @@ public struct ReducedBasisSpec: PhysicsSection, Equatable {
     public var testSeed: Int
     /// Training parameter vectors (in the order of `parameterNames`).
     public var training: [[Double]]
-    /// mu1 … for the thermal block; the training set's parameters, in file order, for a pde family.
+    /// mu1 … for the thermal block; the training set's parameters, in file order, for a pde
+    /// family; the listing's header for a matrices family.
     public var parameterNames: [String]
     /// Family "pde": the problem at the reference parameters.
     public var pde: PDESpec?
-    /// Family "pde": EIM of the matrices and right-hand sides.
+    /// Families "pde" and "matrices": EIM of the matrices and right-hand sides.
     public var eimTolerance: Double
     public var eimMaxTerms: Int
     public var eimSelection: String
