@@ -14,6 +14,10 @@ public enum ConvergenceReason: Int32, Sendable, CaseIterable, CustomStringConver
     /// The right-hand side is zero, so x = 0 solves the system exactly.
     case converged_zero_rhs = 9
     case iterating = 0
+    /// The right-hand side has a component in the null space of a singular operator beyond the
+    /// tolerance: A x = b has no solution, and the least-squares one was computed (PETSc's
+    /// KSP_DIVERGED_NULL).
+    case diverged_null = -2
     case diverged_max_iterations = -3
     case diverged_breakdown = -5
     case diverged_indefinite_preconditioner = -8
@@ -37,6 +41,7 @@ public enum ConvergenceReason: Int32, Sendable, CaseIterable, CustomStringConver
         case .converged_direct: "converged_direct"
         case .converged_zero_rhs: "converged_zero_rhs"
         case .iterating: "iterating"
+        case .diverged_null: "diverged_null"
         case .diverged_max_iterations: "diverged_max_iterations"
         case .diverged_breakdown: "diverged_breakdown"
         case .diverged_indefinite_preconditioner: "diverged_indefinite_preconditioner"

@@ -75,6 +75,10 @@ public struct GPRegressionSpec: PhysicsSection, Equatable {
 
     public static func == (a: Self, b: Self) -> Bool { a.resolved == b.resolved }
 
+    /// Coordinates and values beyond this magnitude are refused: the kernel and the likelihood
+    /// square them (1e150² = 1e300 leaves room for sums over 10⁷ points).
+    static let magnitudeLimit = 1e150
+
     public init(_ r: TableReader) throws {
         guard let boxValues = try r.array("box") else {
             throw r.error("box", "missing: one [lower, upper] interval per axis, e.g. box = [[0, 1], [0, 1]]")
@@ -85,6 +89,11 @@ public struct GPRegressionSpec: PhysicsSection, Equatable {
                 throw r.error("box", "entry \(d + 1) must be [lower, upper] with finite numbers")
             }
             guard lo < hi else { throw r.error("box", "entry \(d + 1): lower \(lo) must be below upper \(hi)") }
+            // Kernels square scaled distances: |x| ≤ 1e150 keeps (x − x')² finite, and a width
+            // above 1e-150 keeps the default lengthscale (a fifth of it) and its square normal.
+            guard max(abs(lo), abs(hi)) <= Self.magnitudeLimit, hi - lo >= 1 / Self.magnitudeLimit else {
+                throw r.error("box", "entry \(d + 1): [\(lo), \(hi)] must lie within ±1e150 and be wider than 1e-150 (the kernel squares distances); rescale the coordinates")
+            }
             return (lo, hi)
         }
         let d = box.count
@@ -113,6 +122,11 @@ public struct GPRegressionSpec: PhysicsSection, Equatable {
         guard grid.allSatisfy({ $0 <= 8192 }) else { throw r.error("grid", "at most 8192 nodes per axis (dense n × n factors), got \(grid)") }
         guard grid.reduce(1.0, { $0 * Double($1) }) <= 2e7 else { throw r.error("grid", "\(grid) has more than 2·10⁷ points") }
         guard values.contains(where: { !$0.isNaN }) else { throw r.error("data", "\(path): every value is missing (NaN)") }
+        // The likelihood sums squares of the values: beyond 1e150 they overflow to inf and the
+        // posterior is NaN everywhere.
+        if let i = values.firstIndex(where: { abs($0) > Self.magnitudeLimit }) {
+            throw r.error("data", "\(path): value \(i) (C order) is \(values[i]); values beyond ±1e150 overflow the likelihood's squares; rescale the data")
+        }
 
         if let kernelValues = try r.array("kernel") {
             guard kernelValues.count == d else {
@@ -217,6 +231,8 @@ public struct GPRegressionSpec: PhysicsSection, Equatable {
                 guard (1...200).contains(c) else { throw r.error("components", "1 to 200 components, got \(c)") }
                 q = c
             } else if let w = try r.array("weights") {
+                // An empty mixture is a zero kernel: a constant mean reported as a fit.
+                guard (1...200).contains(w.count) else { throw r.error("weights", "1 to 200 components, got \(w.count)") }
                 q = w.count
             } else {
                 throw r.error("components", "missing: components = Q, or weights, scales and frequencies arrays")

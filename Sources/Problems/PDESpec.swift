@@ -170,6 +170,19 @@ public struct PDESpec: PhysicsSection {
         if noDirichlet && (velocity != nil || reaction != nil) {
             throw r.error("boundary", "no side is Dirichlet: with a velocity or reaction term pdekit cannot tell whether the problem is well posed; make at least one side Dirichlet")
         }
+        // A coordinate the grid does not have would silently read as 0 (rhs = "z" in 2D).
+        let absent = Set(["x", "y", "z"].dropFirst(sizes.count))
+        var expressions: [(String, Expression)] = []
+        for (key, field) in [("coefficient", coefficient), ("rhs", rhs)] { if case .expression(let e) = field { expressions.append((key, e)) } }
+        if let exact { expressions.append(("exact", exact)) }
+        if let reaction { expressions.append(("reaction", reaction)) }
+        for v in velocity ?? [] { expressions.append(("velocity", v)) }
+        for d in 0..<sizes.count { for s in 0..<2 { expressions.append(("boundary.\(Self.sideNames[d][s])", boundaries[d][s].value)) } }
+        for (key, e) in expressions {
+            if let name = e.usedVariables.intersection(absent).sorted().first {
+                throw r.error(key, "\"\(e.source)\" reads \(name), but the grid has \(sizes.count) axis(es) (\(["x", "y", "z"].prefix(sizes.count).joined(separator: ", ")))")
+            }
+        }
         try r.finish()
     }
 

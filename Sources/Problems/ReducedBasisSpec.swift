@@ -375,6 +375,9 @@ extension ReducedBasisSpec {
                     guard let x = byName[name]?.number else { throw r.error("reference", "missing \(name)") }
                     return x
                 }
+                if let extra = byName.keys.first(where: { !names.contains($0) }) {
+                    throw r.error("reference", "\(extra) is not a parameter of the listing (\(names.joined(separator: ", ")))")
+                }
             case .array(let a) where a.count == names.count && a.allSatisfy({ $0.number != nil }):
                 mu = a.compactMap(\.number)   // the record's form: one value per parameter, in order
             default:

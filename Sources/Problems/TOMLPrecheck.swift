@@ -16,6 +16,12 @@ enum TOMLPrecheck {
     /// recursively, and ten thousand levels would overflow the stack.
     static let maxKeyDepth = 64
     static let tooDeep = "TOML syntax error: a dotted key or table name with more than \(maxKeyDepth) levels"
+    /// Arrays and inline tables nested deeper than this are refused before parsing: each level
+    /// costs a recursion in toml++ and in the conversion to ConfigValue, and the key paths built
+    /// on the way grow with the depth (10,000 levels took 1.7 GB). No problem file needs more
+    /// than a few (a box is an array of arrays).
+    static let maxNesting = 64
+    static let tooNested = "TOML syntax error: arrays or inline tables nested more than \(maxNesting) deep"
 
     /// The first such problem, as (1-based line, message); nil when none.
     static func unsafeHeader(in text: String) -> (line: Int, message: String)? {
@@ -113,7 +119,10 @@ enum TOMLPrecheck {
                 }
                 if c == "=" { inKey = false }
                 if c == "{" || (c == "," && open.last == "{") { inKey = true; dots = 0 }
-                if c == "[" || c == "{" { open.append(c) }
+                if c == "[" || c == "{" {
+                    open.append(c)
+                    if open.count > maxNesting { return (line, tooNested) }
+                }
                 if c == "]" || c == "}" { _ = open.popLast() }
                 if (c == "[" || c == ",") && open.last == "[", let bad = arrayElementProblem(after: i) {
                     return (line + bad.newlines, bad.message)

@@ -12,6 +12,8 @@ public struct GPPDEStudy: Study {
     public var kinds: [String] { ["gp_pde"] }
     public var sweepColumns: [String] { ["relative_l2_error", "seconds"] }
 
+    public func stackShape(_ spec: ProblemSpec) throws -> [Int]? { (spec.physics as? GPPDESpec)?.points }
+
     public func check(_ spec: ProblemSpec) throws {
         guard let g = spec.physics as? GPPDESpec else { throw RunError(.internal, "\(spec.document.path): not a gp_pde problem") }
         _ = try Self.fields(g, spec)

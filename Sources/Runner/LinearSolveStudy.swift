@@ -10,12 +10,14 @@ import Storage
 public struct LinearSolveStudy: Study {
     public init() {}
     public let kinds = ["pde", "linear_system"]
-    public let sweepColumns = ["reason", "iterations", "relative_residual", "relative_l2_error", "max_abs_error", "h",
+    public let sweepColumns = ["reason", "iterations", "relative_residual", "rhs_mean_removed", "relative_l2_error", "max_abs_error", "h",
                                "observed_order", "assemble_seconds", "setup_seconds", "solve_seconds"]
 
     public func check(_ spec: ProblemSpec) throws { _ = try Self.prepare(spec) }
     /// `--view` prints the solver as built, from inside `solve` (`viewText`).
     public func view(_ spec: ProblemSpec) -> String? { nil }
+    public func writesVTK(_ spec: ProblemSpec) -> Bool { spec.pde != nil }
+    public func stackShape(_ spec: ProblemSpec) throws -> [Int]? { spec.pde?.grid.shape ?? spec.system.map { [$0.matrix.rows] } }
 
     /// `[sweep] order = "nearest"`: cases ordered by the distance between their coefficient
     /// fields (`CaseOrdering`). Linear systems, and sweeps whose grids differ between cases,
@@ -60,9 +62,6 @@ public struct LinearSolveStudy: Study {
             throw RunError(.internal, "\(spec.document.path): the linear solve does not take kind '\(spec.kind)'")
         }
         p.assembleSeconds = Date().timeIntervalSince(t0)
-        if spec.output.vtk && spec.pde == nil {
-            throw spec.document.error(["output", "vtk"], "VTK ImageData needs a grid: kind = \"pde\" (a linear system's solution is a plain vector; use solution.npy)")
-        }
         try SolverFactory.validate(spec.solver, matrix: p.matrix, structure: p.structure) { key, message in
             spec.document.error(["solver", key], message)
         }
@@ -90,10 +89,11 @@ public struct LinearSolveStudy: Study {
         // removal: b loses its mean (its size reported, relative to ‖b‖ — the discrete
         // compatibility defect), the solution and the exact one are compared at zero mean.
         let singular = system.structure?.isSingular == true
-        var rhsMeanRemoved = 0.0
+        var rhsMeanRemoved = 0.0, givenNorm = 0.0
         if singular {
             let n = Double(system.rhs.count), norm = system.rhs.norm2
             let mean = system.rhs.reduce(0, +) / n
+            givenNorm = norm
             rhsMeanRemoved = norm > 0 ? abs(mean) * n.squareRoot() / norm : 0
             system.rhs = system.rhs.map { $0 - mean }
             system.exact = system.exact.map { e in let m = e.reduce(0, +) / n; return e.map { $0 - m } }
@@ -115,6 +115,13 @@ public struct LinearSolveStudy: Study {
         var (x, result, description) = solved
         reporter.finish()
         if singular { let m = x.reduce(0, +) / Double(x.count); x = x.map { $0 - m } }
+        // The stopping rule is about the system given: A x is mean-free, so ‖b − A x‖² is the
+        // removed part's square plus the projected residual's. A removed mean above the
+        // tolerance means A x = b has no solution to it (the right-hand side violates the
+        // compatibility condition): the least-squares solution is written, but not converged.
+        let incompatible = singular && result.reason.converged
+            && rhsMeanRemoved * givenNorm > max(spec.solver.rtol * givenNorm, spec.solver.atol)
+        if incompatible { result.reason = .diverged_null }
         switch result.reason {
         case .diverged_indefinite_matrix:
             throw spec.document.error(["solver", "method"], "the matrix is not positive definite (CG found pᵀAp ≤ 0 at iteration \(result.iterations + 1)); use method = \"lu\"")
@@ -164,6 +171,7 @@ public struct LinearSolveStudy: Study {
         func f(_ x: Double?) -> String { x.map(CSV.format) ?? "" }
         let values: [String: String] = [
             "reason": result.reason.name, "iterations": "\(result.iterations)", "relative_residual": f(result.relativeResidual),
+            "rhs_mean_removed": singular ? f(rhsMeanRemoved) : "",
             "relative_l2_error": f(exact?.relativeL2 ?? reference?.relativeL2), "max_abs_error": f(exact?.maxAbs ?? reference?.maxAbs),
             "h": f(spec.pde?.grid.axes.map(\.spacing).max()), "assemble_seconds": f(system.assembleSeconds),
             "setup_seconds": f(result.setupSeconds), "solve_seconds": f(result.solveSeconds),
@@ -200,7 +208,9 @@ public struct LinearSolveStudy: Study {
         }
         return StudyOutcome(reason: result.reason, arrays: arrays,
                             history: history, result: res, tables: tables, summary: summary,
-                            notConvergedDetail: "after \(result.iterations) iterations (relative residual \(String(format: "%.3e", result.relativeResidual)))",
+                            notConvergedDetail: incompatible
+                                ? String(format: "the right-hand side violates the compatibility condition of a problem without a Dirichlet side: its mean, %.3g of ‖b‖, was removed (above rtol %.3g); the least-squares solution at zero mean is written", rhsMeanRemoved, spec.solver.rtol)
+                                : "after \(result.iterations) iterations (relative residual \(String(format: "%.3e", result.relativeResidual)))",
                             sweepValues: values)
     }
 

@@ -8,8 +8,14 @@ import Storage
 /// configuration, `[result]`, the study's tables, `[versions]`, `[provenance]`.
 enum OutcomeWriter {
     static func write(_ outcome: StudyOutcome, spec: ProblemSpec, to folder: OutputFolder, durable: Bool) throws {
+        var checksums = ""
         for a in outcome.arrays {
-            try NPY.write(a.values, shape: a.shape, to: folder.url("\(a.name).npy"), durable: durable)
+            let bytes = NPY.encode(a.values, shape: a.shape)
+            try AtomicFile.write(bytes, to: folder.url("\(a.name).npy"), durable: durable)
+            if outcome.checksummed.contains(a.name) { checksums += "\(SHA256.hex(Array(bytes)))  \(a.name).npy\n" }
+        }
+        if !checksums.isEmpty {
+            try AtomicFile.write(Data(checksums.utf8), to: folder.url(ModelChecksums.fileName), durable: durable)
         }
         if spec.output.history, let history = outcome.history {
             try history.write(to: folder.url("history.csv"), durable: durable)

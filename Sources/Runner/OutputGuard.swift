@@ -65,28 +65,41 @@ public enum OutputGuard {
         }
     }
 
+    /// The lock file of a sweep folder (`SweepLock`): created once, never removed.
+    public static let lockName = ".pdekit-lock"
+
     /// Names a sweep folder may hold besides its manifest's files: case folders, shard tables,
-    /// and the hidden staging names of files and folders being written.
-    static func isSweepEntry(_ name: String) -> Bool {
-        if name.hasPrefix("case-"), name.dropFirst(5).allSatisfy(\.isNumber), name.count > 5 { return true }
-        if name == "sweep.csv" || (name.hasPrefix("sweep-shard-") && name.hasSuffix(".csv")) { return true }
-        return isStagingName(name)
+    /// the lock, and the staging names of those (`stagedName`) that a running or killed pdekit
+    /// leaves while it writes them.
+    /// `manifestFiles` are the files the manifest lists (stack arrays, cases.pvd): their staging
+    /// names are the sweep's too.
+    static func isSweepEntry(_ name: String, manifestFiles: Set<String> = []) -> Bool {
+        func own(_ n: String) -> Bool {
+            if n.hasPrefix("case-"), n.dropFirst(5).allSatisfy(\.isNumber), n.count > 5 { return true }
+            if n == "sweep.csv" || (n.hasPrefix("sweep-shard-") && n.hasSuffix(".csv")) { return true }
+            return n == manifestName || n == lockName
+        }
+        if own(name) { return true }
+        return stagedName(name).map { own($0) || manifestFiles.contains($0) } ?? false
     }
 
-    /// `.NAME.tmp-PID-RANDOM` / `.NAME.old-PID-RANDOM`: what AtomicFile and OutputFolder leave
-    /// behind when pdekit is killed mid-write.
-    /// Exactly that shape — a dot, a name, `.tmp-` or `.old-`, then the decimal process id and a
-    /// random number (decimal or hexadecimal, as AtomicFile writes it) — so a
-    /// user's `.notes.old-2023` or `.photos.tmp-backup` is not taken for pdekit's and kept.
-    static func isStagingName(_ name: String) -> Bool {
-        guard name.hasPrefix("."), name.count > 1 else { return false }
+    /// NAME of `.NAME.tmp-PID-RANDOM` / `.NAME.old-PID-RANDOM`, the shape AtomicFile and
+    /// OutputFolder give what they are writing; nil for any other name.
+    ///
+    /// The shape alone never makes an entry pdekit's: a user's `.notes.old-2023-12` has it too.
+    /// Only a sweep folder tolerates staging names, and only those whose NAME is an entry pdekit
+    /// writes there (`isSweepEntry`); they are kept, never deleted. A run folder never holds
+    /// one (its files are staged in a sibling folder that is renamed whole), so there every
+    /// such name is a stranger that makes the folder the user's.
+    static func stagedName(_ name: String) -> String? {
+        guard name.hasPrefix("."), name.count > 1 else { return nil }
         for marker in [".tmp-", ".old-"] {
             guard let r = name.range(of: marker, options: .backwards), r.lowerBound > name.index(after: name.startIndex) else { continue }
             let numbers = name[r.upperBound...].split(separator: "-", omittingEmptySubsequences: false)
             if numbers.count == 2, numbers.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isHexDigit) }),
-               numbers[0].allSatisfy(\.isNumber) { return true }
+               numbers[0].allSatisfy(\.isNumber) { return String(name[name.index(after: name.startIndex) ..< r.lowerBound]) }
         }
-        return false
+        return nil
     }
 
     /// What a path is, in words, for refusals.
@@ -188,12 +201,14 @@ public enum OutputGuard {
             throw refuse("is a mount point")
         }
         if mountPoints().contains(target) { throw refuse("is a mount point") }
-        // Hidden staging names (`.NAME.tmp-PID-RANDOM`) are pdekit's own files in flight — another
-        // shard writing the manifest at this moment, or a write killed mid-way — never a user's.
-        let entries: [String]
-        do { entries = try FileManager.default.contentsOfDirectory(atPath: url.path).filter { !isStagingName($0) } } catch {
+        // In a sweep folder, staging names of the sweep's own entries are pdekit's files in
+        // flight (another shard writing the manifest at this moment) or left by a killed write;
+        // they do not make the folder a user's. Any other entry does (`stagedName`).
+        let all: [String]
+        do { all = try FileManager.default.contentsOfDirectory(atPath: url.path) } catch {
             throw refuse("cannot be listed (\(error.localizedDescription))")
         }
+        let entries = kind == .sweep ? all.filter { stagedName($0).map { isSweepEntry($0) } != true && $0 != lockName } : all
         if entries.isEmpty { return url }
         guard let manifest = Manifest.read(in: url) else {
             let shown = entries.sorted().prefix(3).joined(separator: ", ")
@@ -209,7 +224,7 @@ public enum OutputGuard {
             var e = stat()
             return lstat(url.appendingPathComponent(name).path, &e) == 0 && e.st_mode & S_IFMT == S_IFREG
         }
-        let strangers = entries.filter { !listed.contains($0) && !(kind == .sweep && isSweepEntry($0)) }.sorted()
+        let strangers = entries.filter { !listed.contains($0) && !(kind == .sweep && isSweepEntry($0, manifestFiles: Set(manifest.files))) }.sorted()
         guard strangers.isEmpty else {
             throw refuse("holds files pdekit did not write (\(strangers.prefix(3).joined(separator: ", ")))",
                          "move them away or choose a new folder")

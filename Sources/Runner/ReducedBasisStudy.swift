@@ -128,10 +128,13 @@ public struct ReducedBasisStudy: Study {
             ", test max error \(String(format: "%.2e", maxError)), min effectivity \(String(format: "%.2f", minEffectivity)), online \(String(format: "%.1f", onlineSeconds / Double(tests.count) * 1e6)) µs vs truth \(String(format: "%.1f", truthSeconds / Double(tests.count) * 1e3)) ms")
         let detail = reason == .diverged_breakdown ? "the error bound fell below the true error (effectivity \(minEffectivity))"
             : "the greedy stopped at max_size = \(r.maxSize) with a relative bound of \(history.last?.maxRelativeBound ?? .nan) > tolerance \(r.tolerance)"
-        return StudyOutcome(reason: reason, arrays: arrays, history: table, result: result, tables: [("reduced_basis_details", details)],
-                            summary: summary, notConvergedDetail: detail,
-                            sweepValues: ["basis_size": "\(n)", "max_test_error": CSV.format(maxError), "min_effectivity": CSV.format(minEffectivity),
-                                          "offline_seconds": CSV.format(offline)])
+        var outcome = StudyOutcome(reason: reason, arrays: arrays, history: table, result: result, tables: [("reduced_basis_details", details)],
+                                   summary: summary, notConvergedDetail: detail,
+                                   sweepValues: ["basis_size": "\(n)", "max_test_error": CSV.format(maxError), "min_effectivity": CSV.format(minEffectivity),
+                                                 "offline_seconds": CSV.format(offline)])
+        // The model a reduced_model run loads, each array with its digest.
+        outcome.checksummed = arrays.map(\.name).filter { $0.hasPrefix("rb_") }
+        return outcome
     }
 }
 
@@ -142,6 +145,11 @@ public struct ReducedModelStudy: Study {
     public init() {}
     public var kinds: [String] { ["reduced_model"] }
     public var sweepColumns: [String] { ["compliance", "compliance_bound", "bound", "relative_bound", "online_seconds"] }
+
+    public func stackShape(_ spec: ProblemSpec) throws -> [Int]? {
+        guard let r = spec.physics as? ReducedModelSpec else { return nil }
+        return try Self.load(r, spec).shape
+    }
 
     public func check(_ spec: ProblemSpec) throws {
         guard let r = spec.physics as? ReducedModelSpec else { throw RunError(.internal, "\(spec.document.path): not a reduced_model problem") }
@@ -169,9 +177,20 @@ public struct ReducedModelStudy: Study {
         lock.lock(); let hit = cache[key]; lock.unlock()
         if let hit { return hit }
         func fail(_ message: String) -> ProblemError { spec.document.error(["reduced_model", "model"], "\(r.model): \(message)") }
+        // Every array against its digest in checksums.sha256: a changed array (zeroed,
+        // transposed, a row dropped) passes the shape and range checks below.
+        let digests: [String: String]?
+        do { digests = try ModelChecksums.read(in: r.modelURL) } catch {
+            throw fail("\(ModelChecksums.fileName): \(oneLine(String(describing: error)))")
+        }
         func read(_ name: String) throws -> NPYArray {
-            do { return try NPY.read(r.modelURL.appendingPathComponent(name + ".npy")) } catch {
+            let outcome: Result<NPYArray, ModelChecksums.Mismatch>
+            do { outcome = try ModelChecksums.readVerified(name + ".npy", in: r.modelURL, digests: digests) } catch {
                 throw fail("\(name).npy: \(oneLine(String(describing: error)))")
+            }
+            switch outcome {
+            case .success(let array): return array
+            case .failure(let mismatch): throw fail("\(mismatch.message); build the model again with pdekit run on its problem file")
             }
         }
         let manifest = try read("rb_manifest")

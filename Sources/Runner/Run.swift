@@ -54,6 +54,22 @@ public enum Run {
         return try execute(spec, path: path, options: options, write: write)
     }
 
+    /// No study may call a result converged while an array it writes holds NaN or ±inf (data
+    /// of 1e308 gave a NaN posterior reported as `converged_direct`): such an outcome becomes
+    /// `diverged_nan`, naming the array, so the run exits as not converged under
+    /// `--error-if-not-converged` and a sweep lists the case as not converged.
+    static func refuseNonFiniteResults(_ outcome: inout StudyOutcome) {
+        guard outcome.reason.converged else { return }
+        for a in outcome.arrays {
+            let bad = a.values.reduce(0) { $1.isFinite ? $0 : $0 + 1 }
+            guard bad > 0 else { continue }
+            outcome.reason = .diverged_nan
+            outcome.notConvergedDetail = "\(a.name).npy holds \(bad) non-finite value\(bad == 1 ? "" : "s") of \(a.values.count)"
+            outcome.summary = "diverged_nan (\(outcome.notConvergedDetail)); " + outcome.summary
+            return
+        }
+    }
+
     /// Validates, solves and writes one problem's output folder (also the body of every sweep
     /// case): output folder checked → study → the one writer.
     static func execute(_ spec: ProblemSpec, path: String, options: Options, carry: CarriedState? = nil,
@@ -67,7 +83,8 @@ public enum Run {
         let context = StudyContext(path: path, view: options.view, monitor: options.monitor, progress: options.progress,
                                    write: write, carry: carry, writesArrays: options.writeFolder)
         if options.view, let text = study.view(spec) { write(text.hasSuffix("\n") ? text : text + "\n") }
-        let outcome = try study.solve(spec, context)
+        var outcome = try study.solve(spec, context)
+        Self.refuseNonFiniteResults(&outcome)
         guard options.writeFolder else {
             return Report(name: spec.name, outputDirectory: URL(fileURLWithPath: dirPath), outcome: outcome)
         }
@@ -140,12 +157,12 @@ public enum Run {
             let document = try ProblemDocument(path: path, overrides: overrides)
             let sweep = try SweepSpec(document)
             var unused: [[String]] = []
-            var shapes: [[Int]?] = []
+            var specs: [ProblemSpec] = []
             for (i, c) in sweep.cases.enumerated() {
                 do {
                     let spec = try ProblemSpec(try document.sweepCase(c))
                     try checkAll(spec)
-                    shapes.append(spec.pde?.grid.shape)
+                    specs.append(spec)
                     unused.append(spec.solver.unusedOptions)
                 } catch let e as ProblemError {
                     var e = e
@@ -156,7 +173,7 @@ public enum Run {
             // What sweep refuses before its first case: cases on several grids under [output]
             // stack, a folder it may not write.
             let base = try ProblemSpec(try document.sweepCase([]))
-            try Sweep.checkStackGrids(base, shapes, path: path)
+            try Sweep.checkStackGrids(base, try Studies.study(for: base), specs, path: path)
             let (dirPath, option) = folder(base, path: path, outputDirectory: nil)
             try OutputGuard.check(dirPath, kind: .sweep, option: option, inputs: Sweep.inputFiles([base]).all)
             return (sweep.cases.count, unusedByEveryCase(unused))

@@ -1,4 +1,5 @@
 import Foundation
+import Storage
 
 /// Which part of a sweep this process runs: the i-th of N contiguous blocks of the cases, so
 /// that each shard's workers run chains of neighbouring cases and can carry state (a
@@ -21,7 +22,12 @@ public struct Shard: Sendable, Equatable, CustomStringConvertible {
     public var description: String { "\(index)/\(count)" }
 
     /// The block of `total` cases this shard runs: [i·total/N, (i+1)·total/N).
-    public func range(of total: Int) -> Range<Int> { index * total / count ..< (index + 1) * total / count }
+    /// The products are taken in full width: i·total overflows Int for a shard count near
+    /// Int.max, while the quotient always fits (it is at most total).
+    public func range(of total: Int) -> Range<Int> {
+        func bound(_ i: Int) -> Int { count.dividingFullWidth(i.multipliedFullWidth(by: total)).quotient }
+        return bound(index) ..< (index == count - 1 ? total : bound(index + 1))
+    }
 
     /// `--shard i/N` (0-based i).
     public static func parse(_ text: String) throws -> Shard {
@@ -37,13 +43,32 @@ public struct Shard: Sendable, Equatable, CustomStringConvertible {
     /// job array (SLURM_ARRAY_TASK_ID − SLURM_ARRAY_TASK_MIN of SLURM_ARRAY_TASK_COUNT), or
     /// srun tasks (SLURM_PROCID/SLURM_NTASKS).
     public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws -> Shard? {
-        func int(_ k: String) -> Int? { env[k].flatMap { Int($0) } }
-        if let r = int("OMPI_COMM_WORLD_RANK"), let n = int("OMPI_COMM_WORLD_SIZE") { return try Shard(index: r, count: n, source: "OpenMPI") }
-        if let r = int("PMI_RANK"), let n = int("PMI_SIZE") { return try Shard(index: r, count: n, source: "MPICH") }
-        if let id = int("SLURM_ARRAY_TASK_ID"), let n = int("SLURM_ARRAY_TASK_COUNT") {
-            return try Shard(index: id - (int("SLURM_ARRAY_TASK_MIN") ?? 0), count: n, source: "Slurm array")
+        // A launcher's variable that is set must be a whole number: falling back to 0/1 would
+        // make every rank run the whole sweep into one folder.
+        func int(_ k: String) throws -> Int? {
+            guard let text = env[k] else { return nil }
+            guard let v = Int(text.trimmingCharacters(in: .whitespaces)) else {
+                throw RunError(.badInput, "environment variable \(k)=\(excerpt(text)) is not a whole number; fix the launcher's environment or pass --shard i/N")
+            }
+            return v
         }
-        if let r = int("SLURM_PROCID"), let n = int("SLURM_NTASKS"), n > 1 { return try Shard(index: r, count: n, source: "srun") }
+        /// Both variables of a pair, or neither.
+        func pair(_ a: String, _ b: String) throws -> (Int, Int)? {
+            let (x, y) = (try int(a), try int(b))
+            switch (x, y) {
+            case let (x?, y?): return (x, y)
+            case (nil, nil): return nil
+            default: throw RunError(.badInput, "environment variable \(x == nil ? a : b) is not set while \(x == nil ? b : a) is; fix the launcher's environment or pass --shard i/N")
+            }
+        }
+        if let (r, n) = try pair("OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE") { return try Shard(index: r, count: n, source: "OpenMPI") }
+        if let (r, n) = try pair("PMI_RANK", "PMI_SIZE") { return try Shard(index: r, count: n, source: "MPICH") }
+        if let (id, n) = try pair("SLURM_ARRAY_TASK_ID", "SLURM_ARRAY_TASK_COUNT") {
+            let (i, overflow) = id.subtractingReportingOverflow(try int("SLURM_ARRAY_TASK_MIN") ?? 0)
+            guard !overflow else { throw RunError(.badInput, "Slurm array: task id \(id) minus SLURM_ARRAY_TASK_MIN overflows") }
+            return try Shard(index: i, count: n, source: "Slurm array")
+        }
+        if let (r, n) = try pair("SLURM_PROCID", "SLURM_NTASKS"), n > 1 { return try Shard(index: r, count: n, source: "srun") }
         return nil
     }
 

@@ -28,9 +28,18 @@ public protocol Study: Sendable {
     /// The default shows the kind's table with every default explicit; the linear solve returns
     /// nil and prints the solver it built from inside `solve`.
     func view(_ spec: ProblemSpec) -> String?
+    /// Whether `[output] vtk` (or `--vtk`) gives this problem a `solution.vti`: its outcome has
+    /// a `solution` on a uniform grid with coordinate arrays. Where not, `vtk = true` is refused
+    /// by `check` and `run` rather than recorded and silently not written. (Default: no.)
+    func writesVTK(_ spec: ProblemSpec) -> Bool
+    /// The shape of the `solution.npy` a case writes, which `[output] stack` stacks; nil when
+    /// the kind writes none (a sweep with `stack = true` is then refused before any case).
+    func stackShape(_ spec: ProblemSpec) throws -> [Int]?
 }
 
 extension Study {
+    public func writesVTK(_ spec: ProblemSpec) -> Bool { false }
+    public func stackShape(_ spec: ProblemSpec) throws -> [Int]? { nil }
     public func order(_ specs: [ProblemSpec]) -> [Int] { Array(specs.indices) }
     public func view(_ spec: ProblemSpec) -> String? {
         var t = ConfigTable()
@@ -80,6 +89,10 @@ public struct StudyOutcome: Sendable {
     public var notConvergedDetail: String
     /// Values of `Study.sweepColumns`, by column.
     public var sweepValues: [String: String]
+    /// Arrays whose NPY files are listed with their SHA-256 in `checksums.sha256` (the
+    /// `sha256sum` format): the ones a later run loads (a reduced model), so that a changed
+    /// file is found before it gives an answer.
+    public var checksummed: [String] = []
 
     public init(reason: ConvergenceReason, arrays: [NamedArray], history: CSVTable? = nil, result: ConfigTable,
                 tables: [(name: String, table: ConfigTable)] = [], summary: String, notConvergedDetail: String = "",
@@ -100,11 +113,14 @@ public enum Studies {
         registered.append(study)
     }
 
-    /// The study for `spec`'s kind.
+    /// The study for `spec`'s kind; refuses `[output] vtk` where the study writes no VTK.
     public static func study(for spec: ProblemSpec) throws -> any Study {
         lock.lock(); defer { lock.unlock() }
         guard let s = registered.first(where: { $0.kinds.contains(spec.kind) }) else {
             throw RunError(.internal, "\(spec.document.path): no study solves kind '\(spec.kind)'")
+        }
+        if spec.output.vtk && !s.writesVTK(spec) {
+            throw spec.document.error(["output", "vtk"], "kind '\(spec.kind)' has no solution on a grid to write as VTK ImageData (solution.vti is written for kind = \"pde\"); use the NPY arrays")
         }
         return s
     }

@@ -40,8 +40,13 @@ public enum Sweep {
 
     /// `[output] stack` stacks the cases' arrays: they must share one grid, found before any
     /// solve (and by `check`).
-    static func checkStackGrids(_ base: ProblemSpec, _ shapes: [[Int]?], path: String) throws {
-        guard base.output.stack, let first = shapes.first ?? nil, let other = shapes.firstIndex(where: { $0 != first }) else { return }
+    static func checkStackGrids(_ base: ProblemSpec, _ study: any Study, _ specs: [ProblemSpec], path: String) throws {
+        guard base.output.stack else { return }
+        let shapes = try specs.map { try study.stackShape($0) }
+        guard let first = shapes.first ?? nil else {
+            throw base.document.error(["output", "stack"], "kind '\(base.kind)' writes no solution.npy to stack; its cases' arrays are in their folders (case-*/)")
+        }
+        guard let other = shapes.firstIndex(where: { $0 != first }) else { return }
         throw RunError(.badInput, "\(path): [output] stack needs every case on one grid; case \(other) has \(shapes[other] ?? []), case 0 \(first)")
     }
 
@@ -60,7 +65,7 @@ public enum Sweep {
         if let other = specs.first(where: { $0.kind != base.kind }) {
             throw RunError(.badInput, "\(path): every case of a sweep must be of one kind; a case has kind '\(other.kind)', the file '\(base.kind)'")
         }
-        try checkStackGrids(base, specs.map { $0.pde?.grid.shape }, path: path)
+        try checkStackGrids(base, study, specs, path: path)
         // File order, or with `order = "nearest"` the study's order of similar neighbours; this
         // shard's block of it.
         let order = sweep.order == .nearest ? study.order(specs) : Array(specs.indices)
@@ -83,50 +88,20 @@ public enum Sweep {
         let inputs = Self.inputFiles(specs)
         let fingerprint = Self.fingerprint(specs, dataFiles: inputs.data)
         try OutputGuard.check(dirPath, kind: .sweep, option: option, inputs: inputs.all)
-        if let manifest = OutputGuard.Manifest.read(in: dir) {
-            guard manifest.fingerprint == fingerprint else {
-                throw RunError(.badInput, "\(option) \(dirPath): holds a sweep with other cases (a parameter, the grid or another setting differs from \(path)); run this sweep in a new folder, or restore the file to continue that one")
-            }
-        } else {
-            do {
-                try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-                try OutputGuard.Manifest(kind: .sweep, fingerprint: fingerprint).write(in: dir)
-            } catch {
-                throw RunError(.badInput, "\(option) \(dirPath): cannot create the sweep folder: \(oneLine(error.localizedDescription))")
-            }
+        do { try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true) } catch {
+            throw RunError(.badInput, "\(option) \(dirPath): cannot create the sweep folder: \(oneLine(error.localizedDescription))")
         }
-
-        // One shard layout per folder: tables of another shard count mean another split of the
-        // cases, whose case folders this run would overwrite.
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
-        let shardCounts = Set(entries.compactMap { name -> Int? in
-            guard name.hasPrefix("sweep-shard-"), name.hasSuffix(".csv") else { return nil }
-            return name.dropLast(4).split(separator: "-").last.flatMap { Int($0) }
-        })
-        let layouts = shardCounts.isEmpty && entries.contains("sweep.csv") ? [1] : shardCounts
-        if let other = layouts.first(where: { $0 != options.shard.count }) {
-            throw RunError(.badInput, "\(option) \(dirPath): holds this sweep split into \(other == 1 ? "one table" : "\(other) shards"), not \(options.shard.count); continue it with the same --shard count, or use a new folder")
-        }
-
-        // Finished cases from an earlier, interrupted run.
-        var done = Set<Int>()
-        if FileManager.default.fileExists(atPath: table.path) {
-            guard options.resume else {
-                throw RunError(.badInput, "\(table.path) exists: continue it with --resume, or move it away to start again")
+        // This shard's lock, held until the sweep returns; the folder's shared files are read and
+        // created under the folder lock, so two sweeps started at once cannot both find the
+        // folder new (SweepLock).
+        let lock = try SweepLock(directory: dir)
+        let done = try lock.withFolderLock { () throws -> Set<Int> in
+            guard try lock.lock(byte: SweepLock.shardByte(options.shard.index), wait: false) else {
+                let which = options.shard.count == 1 ? "this sweep" : "shard \(options.shard) of this sweep"
+                throw RunError(.badInput, "\(option) \(dirPath): another pdekit sweep is running \(which) in this folder; wait for it to finish, or use a new folder")
             }
-            let (records, torn) = try CSV.read(table)
-            guard records.first == header else {
-                throw RunError(.badInput, "\(table.path): its columns do not match this sweep's parameters; it belongs to another sweep")
-            }
-            if torn { try SweepTable.finalize(records, to: table) }  // drop a torn last line before appending
-            for r in records.dropFirst() { if let i = Int(r[0]) { done.insert(i) } }
-        } else {
-            // Without a table, this shard has not run here: a case folder of its own would be
-            // from a run whose table was removed; say so rather than replace it silently.
-            if let existing = mine.first(where: { entries.contains(caseFolder($0)) }), !options.resume {
-                throw RunError(.badInput, "\(option) \(dirPath): \(caseFolder(existing)) exists but \(options.shard.tableName) does not; continue with --resume (which reruns the cases without a row), or use a new folder")
-            }
-            try AtomicFile.write(Data(CSV.line(header).utf8), to: table)
+            return try Self.prepareFolder(dir, dirPath: dirPath, option: option, fingerprint: fingerprint, table: table,
+                                          header: header, mine: mine, total: specs.count, options: options, path: path)
         }
         let pending = mine.filter { !done.contains($0) }
         // Warn only about tables no case uses (a swept preconditioner may use [solver.ssor] in some).
@@ -180,9 +155,64 @@ public enum Sweep {
             try SweepTable.finalize(records, to: table)
             try SweepStack.writeIfRequested(directory: dir, table: table)
         }
+        withExtendedLifetime(lock) {}
         let s = state.counts
         return Summary(directory: dir, table: table, total: mine.count, skipped: done.count, ok: s.ok,
                        notConverged: s.notConverged, failed: s.failed, seconds: Date().timeIntervalSince(start))
+    }
+
+    /// The sweep folder's manifest, shard layout and this shard's table, checked or created under
+    /// the folder lock; returns the cases an earlier run finished (`--resume`).
+    private static func prepareFolder(_ dir: URL, dirPath: String, option: String, fingerprint: String, table: URL,
+                                      header: [String], mine: [Int], total: Int, options: Options, path: String) throws -> Set<Int> {
+        // The folder must be new, empty, or this same sweep's (its manifest's fingerprint).
+        if let manifest = OutputGuard.Manifest.read(in: dir) {
+            guard manifest.fingerprint == fingerprint else {
+                throw RunError(.badInput, "\(option) \(dirPath): holds a sweep with other cases (a parameter, the grid or another setting differs from \(path)); run this sweep in a new folder, or restore the file to continue that one")
+            }
+        } else {
+            do { try OutputGuard.Manifest(kind: .sweep, fingerprint: fingerprint).write(in: dir) } catch {
+                throw RunError(.badInput, "\(option) \(dirPath): cannot create the sweep folder: \(oneLine(error.localizedDescription))")
+            }
+        }
+
+        // One shard layout per folder: tables of another shard count mean another split of the
+        // cases, whose case folders this run would overwrite.
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
+        let shardCounts = Set(entries.compactMap { name -> Int? in
+            guard name.hasPrefix("sweep-shard-"), name.hasSuffix(".csv") else { return nil }
+            return name.dropLast(4).split(separator: "-").last.flatMap { Int($0) }
+        })
+        let layouts = shardCounts.isEmpty && entries.contains("sweep.csv") ? [1] : shardCounts
+        if let other = layouts.first(where: { $0 != options.shard.count }) {
+            throw RunError(.badInput, "\(option) \(dirPath): holds this sweep split into \(other == 1 ? "one table" : "\(other) shards"), not \(options.shard.count); continue it with the same --shard count, or use a new folder")
+        }
+
+        // Finished cases from an earlier, interrupted run.
+        var done = Set<Int>()
+        if FileManager.default.fileExists(atPath: table.path) {
+            guard options.resume else {
+                throw RunError(.badInput, "\(table.path) exists: continue it with --resume, or move it away to start again")
+            }
+            let (records, torn) = try CSV.read(table)
+            guard records.first == header else {
+                throw RunError(.badInput, "\(table.path): its columns do not match this sweep's parameters; it belongs to another sweep")
+            }
+            let indices = try SweepTable.caseIndices(records, table: table.path, cases: 0 ..< total)
+            if let repeated = Dictionary(grouping: indices, by: { $0 }).first(where: { $0.value.count > 1 })?.key {
+                throw RunError(.badInput, "\(table.path): case \(repeated) has more than one row; the table was changed outside pdekit — remove the extra row, or use a new folder")
+            }
+            if torn { try SweepTable.finalize(records, to: table) }  // drop a torn last line before appending
+            done = Set(indices)
+        } else {
+            // Without a table, this shard has not run here: a case folder of its own would be
+            // from a run whose table was removed; say so rather than replace it silently.
+            if let existing = mine.first(where: { entries.contains(caseFolder($0)) }), !options.resume {
+                throw RunError(.badInput, "\(option) \(dirPath): \(caseFolder(existing)) exists but \(options.shard.tableName) does not; continue with --resume (which reruns the cases without a row), or use a new folder")
+            }
+            try AtomicFile.write(Data(CSV.line(header).utf8), to: table)
+        }
+        return done
     }
 
     /// Runs `body` on `count` threads at once and waits for all of them. The threads start
@@ -265,9 +295,12 @@ public enum Sweep {
         }
         // The fingerprint ends in the number of cases: every one must be in exactly one row.
         let total = m.fingerprint?.split(separator: "-").last.flatMap { Int($0) }
-        let r = try SweepTable.merge(directory: dir, expectedCases: total)
-        try SweepStack.writeIfRequested(directory: dir, table: dir.appendingPathComponent("sweep.csv"))
-        return (r.cases, r.shards, dir.appendingPathComponent("sweep.csv"))
+        // Shards finishing at once each try to merge: one at a time.
+        return try SweepLock(directory: dir).withFolderLock {
+            let r = try SweepTable.merge(directory: dir, expectedCases: total)
+            try SweepStack.writeIfRequested(directory: dir, table: dir.appendingPathComponent("sweep.csv"))
+            return (r.cases, r.shards, dir.appendingPathComponent("sweep.csv"))
+        }
     }
 }
 

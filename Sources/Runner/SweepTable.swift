@@ -72,6 +72,28 @@ enum SweepTable {
         return out
     }
 
+    /// The case index of every row, after checking that each row is one pdekit writes: as many
+    /// fields as the header, a case number among `cases`, a status pdekit writes. A row that is
+    /// not (an edit, another sweep's table, case 99 of a 4-case sweep) is refused naming its
+    /// line, never kept or dropped silently. Lines count from 1, the header being line 1.
+    static func caseIndices(_ records: [[String]], table: String, cases: Range<Int>) throws -> [Int] {
+        guard let header = records.first else { return [] }
+        let status = header.firstIndex(of: "status")
+        return try records.dropFirst().enumerated().map { k, r in
+            let line = k + 2
+            guard r.count == header.count else {
+                throw RunError(.badInput, "\(table) line \(line): \(r.count) fields where the header has \(header.count); the table was changed outside pdekit — fix or remove the line, or use a new folder")
+            }
+            guard let i = Int(r[0]), cases.contains(i) else {
+                throw RunError(.badInput, "\(table) line \(line): '\(excerpt(r[0], limit: 40))' is not a case of this sweep (0 to \(cases.upperBound - 1)); the table was changed outside pdekit — fix or remove the line, or use a new folder")
+            }
+            if let status, !["ok", "not_converged", "failed"].contains(r[status]) {
+                throw RunError(.badInput, "\(table) line \(line): status '\(excerpt(r[status], limit: 40))' is not one pdekit writes (ok, not_converged, failed)")
+            }
+            return i
+        }
+    }
+
     /// Rewrites a table atomically (header + rows sorted by case, observed order filled in).
     static func finalize(_ records: [[String]], to url: URL) throws {
         guard let header = records.first else { return }
@@ -98,18 +120,20 @@ enum SweepTable {
         }
         var header: [String]?
         var rows: [[String]] = []
+        var count: [Int: Int] = [:]
         for f in shardFiles {
             let (records, _) = try CSV.read(directory.appendingPathComponent(f))
             guard let h = records.first else { continue }
             if let header, header != h { throw RunError(.badInput, "\(f): its columns differ from the other shards'") }
             header = h
             rows += records.dropFirst()
+            for i in try caseIndices(records, table: directory.appendingPathComponent(f).path, cases: 0 ..< (expectedCases ?? Int.max)) {
+                count[i, default: 0] += 1
+            }
         }
         guard let header else { throw RunError(.badInput, "\(directory.path): the shard tables are empty") }
         // Every case exactly once: a shard still running (or killed) leaves cases out, an
         // edited table may repeat one; neither is merged silently.
-        var count: [Int: Int] = [:]
-        for r in rows { if let i = Int(r[0]) { count[i, default: 0] += 1 } }
         let repeated = count.filter { $0.value > 1 }.keys.sorted()
         guard repeated.isEmpty else {
             throw RunError(.badInput, "\(directory.path): case(s) \(repeated.prefix(5).map(String.init).joined(separator: ", ")) appear in more than one row; the shard tables were edited or mixed")

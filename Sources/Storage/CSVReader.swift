@@ -34,11 +34,12 @@ extension CSV {
     }
 
     /// Reads a CSV file; `StorageError` names the file when it cannot be read.
+    /// Through `FileBytes`, so a folder, a device or a FIFO gets its own message (not "no such
+    /// file"); a UTF-8 byte-order mark (as Excel writes) is not part of the first column's name.
     public static func read(_ url: URL) throws -> (records: [[String]], tornTail: Bool) {
-        guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw StorageError(.notFound, path: url.path, message: "no such file")
-        }
-        return parse(String(decoding: data, as: UTF8.self))
+        var bytes = try FileBytes.read(url)[...]
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
+        return parse(String(decoding: bytes, as: UTF8.self))
     }
 
     /// Appends one complete line with a single write(2) on an O_APPEND descriptor: a process

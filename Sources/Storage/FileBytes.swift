@@ -15,13 +15,17 @@ import Foundation
 public enum FileBytes {
     public static func read(_ url: URL, appendingZero: Bool = false) throws -> [UInt8] {
         let path = url.path
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        // O_NONBLOCK: opening a named pipe (FIFO) that no process writes would block forever.
+        // Non-blocking, it opens at once; a pipe without a writer then reads as empty, and the
+        // flag is cleared so that a pipe with a writer is read to its end as before.
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else {
             let code = errno
             if code == ENOENT { throw StorageError(.notFound, path: path, message: "no such file") }
             throw StorageError(.unreadable, path: path, message: "cannot open: \(String(cString: strerror(code)))")
         }
         defer { close(fd) }
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
         var info = stat()
         guard fstat(fd, &info) == 0 else {
             throw StorageError(.unreadable, path: path, message: "cannot read: \(String(cString: strerror(errno)))")

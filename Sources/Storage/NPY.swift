@@ -31,6 +31,11 @@ public enum NPY {
         return try bytes.withUnsafeBytes { try decode($0, path: url.path) }
     }
 
+    /// Decodes the bytes of an NPY file already read (to check a digest of them first).
+    public static func decode(_ bytes: [UInt8], path: String) throws -> NPYArray {
+        try bytes.withUnsafeBytes { try decode($0, path: path) }
+    }
+
     /// Decodes the bytes of an NPY file; `path` is only used to name the file in errors.
     public static func decode(_ data: Data, path: String) throws -> NPYArray {
         try data.withUnsafeBytes { try decode($0, path: path) }

@@ -19,3 +19,13 @@ public func oneLine(_ s: String) -> String {
     }
     return out
 }
+
+/// A value quoted in a one-line message: `oneLine`, and at most `limit` characters, its middle
+/// elided with the count of what was left out, so that a 100 kB value in a file does not become
+/// a 100 kB error line.
+public func excerpt(_ s: String, limit: Int = 120) -> String {
+    let line = oneLine(s)
+    guard line.count > limit else { return line }
+    let keep = max(1, (limit - 20) / 2)
+    return "\(line.prefix(keep))…(\(line.count - 2 * keep) characters)…\(line.suffix(keep))"
+}

@@ -262,8 +262,11 @@ public struct ChebyshevTucker: Sendable {
         guard a1 > 0, a2 > 0, a2 < a1, target > 0 else { return doubled }
         let rate = (log(a1) - log(a2)) / Double(m2 - m1)          // decay per index
         let needed = Double(m2) + (log(a2) - log(target)) / rate    // where the envelope meets the target
-        let count = Int((needed * 1.15 * 4 / 3).rounded(.up)) + 1   // the checked tail is the last quarter
-        return min(doubled, smooth(max(n + 8, count)))
+        let wanted = (needed * 1.15 * 4 / 3).rounded(.up) + 1       // the checked tail is the last quarter
+        // A slow decay (a sharp peak) extrapolates to astronomically many points, or to inf:
+        // clamp before converting and before `smooth`, whose walk upward is O(count).
+        let count = wanted.isFinite && wanted < Double(doubled) ? Int(wanted) : doubled
+        return smooth(min(doubled, max(n + 8, count)))
     }
 
     /// The smallest count ≥ n whose interval count n − 1 has no prime factor above 5: FFTW's

@@ -11,8 +11,10 @@ import Storage
 
 @Sendable func writeStdout(_ s: String) { FileHandle.standardOutput.write(Data(s.utf8)) }
 
+/// The one error line, at most 2,000 characters: a 100 kB value quoted from the input is cut in
+/// the middle (the file, line and key come first, the advice last, and both are kept).
 func fail(_ message: String, status: Int32) -> Never {
-    FileHandle.standardError.write(Data("pdekit: error: \(oneLine(message))\n".utf8))
+    FileHandle.standardError.write(Data("pdekit: error: \(excerpt(message, limit: 2000))\n".utf8))
     exit(status)
 }
 
@@ -75,7 +77,8 @@ struct RunCommand: ParsableCommand {
         try reportingErrors {
             let report = try Run.run(path: problem.file, options: options, write: writeStdout)
             if !report.reason.converged {
-                FileHandle.standardError.write(Data("pdekit: warning: \(problem.file): not converged (\(report.reason.name))\n".utf8))
+                let detail = report.outcome.notConvergedDetail
+                FileHandle.standardError.write(Data("pdekit: warning: \(problem.file): not converged (\(report.reason.name)\(detail.isEmpty ? "" : ": " + detail))\n".utf8))
             }
         }
     }

@@ -100,3 +100,23 @@ final class SolverFactoryTests: XCTestCase {
         }
     }
 }
+
+/// No outcome is reported converged while an array it writes holds NaN or ±inf.
+final class NonFiniteResultTests: XCTestCase {
+    func testNonFiniteArraysMakeTheOutcomeDiverged() {
+        var outcome = StudyOutcome(reason: .converged_direct, arrays: [NamedArray(name: "x", shape: [2], values: [0, 1]),
+                                                                        NamedArray(name: "mean", shape: [3], values: [1, .nan, -.infinity])],
+                                   result: ConfigTable(), summary: "s")
+        Run.refuseNonFiniteResults(&outcome)
+        XCTAssertEqual(outcome.reason, .diverged_nan)
+        XCTAssertTrue(outcome.notConvergedDetail.contains("mean.npy holds 2 non-finite values of 3"), outcome.notConvergedDetail)
+        // Finite arrays, or an outcome already not converged, are left as they are.
+        var fine = StudyOutcome(reason: .converged_rtol, arrays: [NamedArray(name: "x", shape: [1], values: [1])], result: ConfigTable(), summary: "s")
+        Run.refuseNonFiniteResults(&fine)
+        XCTAssertEqual(fine.reason, .converged_rtol)
+        var stopped = StudyOutcome(reason: .diverged_max_iterations, arrays: [NamedArray(name: "x", shape: [1], values: [.nan])],
+                                   result: ConfigTable(), summary: "s")
+        Run.refuseNonFiniteResults(&stopped)
+        XCTAssertEqual(stopped.reason, .diverged_max_iterations)
+    }
+}

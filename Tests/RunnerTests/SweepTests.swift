@@ -25,6 +25,22 @@ final class ShardTests: XCTestCase {
             XCTAssertLessThanOrEqual(ranges.map(\.count).max()! - ranges.map(\.count).min()!, 1)
         }
     }
+
+    /// i·total overflows Int for a shard count near Int.max; the blocks must still tile the cases.
+    func testShardBlocksNearIntMax() throws {
+        let n = Int.max
+        for total in [1, 2, 1_000_000] {
+            var covered = 0
+            for i in [0, 1, n / 2, n - 3, n - 2, n - 1] {
+                let r = try Shard(index: i, count: n, source: "t").range(of: total)
+                XCTAssertTrue(r.lowerBound >= 0 && r.upperBound <= total)
+                covered += r.count
+            }
+            XCTAssertLessThanOrEqual(covered, total)
+            XCTAssertEqual(try Shard(index: n - 1, count: n, source: "t").range(of: total).upperBound, total)
+            XCTAssertEqual(try Shard(index: 0, count: n, source: "t").range(of: total).lowerBound, 0)
+        }
+    }
 }
 
 final class SweepTableTests: XCTestCase {

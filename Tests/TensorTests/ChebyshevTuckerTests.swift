@@ -87,6 +87,22 @@ final class ChebyshevTuckerTests: XCTestCase {
         XCTAssertLessThanOrEqual((error2 / norm2).squareRoot(), 3 * tolerance, "probe cut-offs \(probed), degrees \(t.degrees), ranks \(t.ranks)")
     }
 
+    /// A peak too sharp for 257 points (Runge's function with a = 1e6 and 1e10): the growth
+    /// rule extrapolates the slow decay to astronomically many points (or inf), which the
+    /// 5-smooth search walked up from forever. It must stop at the cap and say it is capped.
+    func testSharpPeakStopsAtTheCap() throws {
+        for a in [1e6, 1e10] {
+            let t = try ChebyshevTucker.adaptive(box: [(-1, 1)], tolerance: 1e-10) { 1 / (1 + a * $0[0] * $0[0]) }
+            XCTAssertFalse(t.degreesResolved, "a = \(a)")
+            XCTAssertLessThanOrEqual(t.degrees[0], 256, "a = \(a)")
+        }
+        // The next count stays within the doubling the rule starts from, whatever the decay.
+        var c = DenseTensor(shape: [65], values: (0..<65).map { 1 - 1e-12 * Double($0) })
+        XCTAssertLessThanOrEqual(ChebyshevTucker.nextPointCount(c, axis: 0, target: 1e-300), 129)
+        c = DenseTensor(shape: [65], values: (0..<65).map { pow(0.999_999_999, Double($0)) })
+        XCTAssertLessThanOrEqual(ChebyshevTucker.nextPointCount(c, axis: 0, target: 1e-300), 129)
+    }
+
     func testRejectsBadBoxesAndHugeGrids() {
         XCTAssertThrowsError(try ChebyshevTucker(box: [(1, 0)], points: [5], tolerance: 1e-8) { $0[0] })
         XCTAssertThrowsError(try ChebyshevTucker(box: [(0, 1), (0, 1), (0, 1), (0, 1)], points: [200, 200, 200, 200], tolerance: 1e-8) { $0[0] })

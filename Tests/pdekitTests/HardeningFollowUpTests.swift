@@ -21,10 +21,49 @@ final class HardeningFollowUpTests: CLITestCase {
         try Data("precious".utf8).write(to: keep.appendingPathComponent(".notes.old-2023"))
         try assertRefused(["run", problem, "-o", "keep"], ["did not write"])
         XCTAssertEqual(try listing("keep"), [".notes.old-2023", ".photos.tmp-backup"])
-        // A real staging name left by a killed pdekit (.NAME.tmp-PID-RANDOM) is still recognised.
+    }
+
+    /// Names shaped exactly like pdekit's staging names (`.NAME.old-PID-RANDOM`) are still a
+    /// user's: a folder holding only such entries is not empty, a run folder holding one is not
+    /// pdekit's to replace, and a sweep keeps one in a case folder.
+    func testStagingShapedUserEntriesAreNeverRemoved() throws {
+        func plant(_ folder: String) throws {
+            let dir = work.appendingPathComponent(folder)
+            try FileManager.default.createDirectory(at: dir.appendingPathComponent(".photos.tmp-2023-1"), withIntermediateDirectories: true)
+            try Data("img".utf8).write(to: dir.appendingPathComponent(".photos.tmp-2023-1/img1.jpg"))
+            try Data("notes".utf8).write(to: dir.appendingPathComponent(".notes.old-2023-12"))
+        }
+        func intact(_ folder: String, file: StaticString = #filePath, line: UInt = #line) throws {
+            let dir = work.appendingPathComponent(folder)
+            XCTAssertEqual(try Data(contentsOf: dir.appendingPathComponent(".photos.tmp-2023-1/img1.jpg")), Data("img".utf8), file: file, line: line)
+            XCTAssertEqual(try Data(contentsOf: dir.appendingPathComponent(".notes.old-2023-12")), Data("notes".utf8), file: file, line: line)
+        }
+        // A folder of such entries only.
+        try plant("only")
+        try assertRefused(["run", problem, "-o", "only"], ["did not write", ".notes.old-2023-12"])
+        try intact("only")
+        // Inside pdekit's own run folder, on a rerun (even a pid-shaped name: a committed run
+        // folder never holds a staging file, its files are staged in a sibling folder).
         XCTAssertEqual(try pdekit(["run", problem, "-o", "mine"]).status, 0)
+        try plant("mine")
         try Data().write(to: work.appendingPathComponent("mine/.solution.npy.tmp-4242-123456"))
-        XCTAssertEqual(try pdekit(["run", problem, "-o", "mine"]).status, 0)
+        try assertRefused(["run", problem, "-o", "mine"], ["did not write"])
+        try intact("mine")
+        // In a sweep's case folder on --resume: the case fails, its folder is kept as it is.
+        _ = try write("s.toml", "[problem]\nname = \"s\"\nkind = \"pde\"\n[pde]\ngrid = [9]\nrhs = \"k\"\nparameters = { k = 1 }\n[sweep.parameters]\n\"pde.parameters.k\" = [1, 2]\n")
+        XCTAssertEqual(try pdekit(["sweep", "s.toml", "-o", "sw"]).status, 0)
+        let table = work.appendingPathComponent("sw/sweep.csv")
+        let rows = try CSV.read(table).records
+        try Data(rows.dropLast().map(CSV.line).joined().utf8).write(to: table)  // case 1 to be rerun
+        try plant("sw/case-0001")
+        let resumed = try pdekit(["sweep", "s.toml", "-o", "sw", "--resume"])
+        XCTAssertTrue(resumed.stdout.contains("1 failed"), resumed.stdout)  // a failed case is a row, the sweep exits 0
+        try intact("sw/case-0001")
+        XCTAssertTrue(try CSV.read(table).records.last?.contains { $0.contains("did not write") } == true)
+        // At the sweep folder's top, such a name is a stranger too.
+        try plant("sw")
+        try assertRefused(["sweep", "s.toml", "-o", "sw", "--resume"], ["did not write"])
+        try intact("sw")
     }
 
     func testHugeIntegerOptionsAreRefusedNotTrapped() throws {

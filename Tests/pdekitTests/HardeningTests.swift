@@ -369,6 +369,11 @@ final class HardeningTests: CLITestCase {
         try assertRefused(["check", "d.toml"], ["d.toml:1", "levels"])
         _ = try write("e.toml", "[" + String(repeating: "a.", count: 10_000) + "b]\n")
         try assertRefused(["check", "e.toml"], ["e.toml:1", "levels"])
+        // Inline tables and arrays nested 10,000 deep (a 40 kB file) took 1.7 GB before parsing.
+        _ = try write("f.toml", "a = " + String(repeating: "{b=", count: 10_000) + "1" + String(repeating: "}", count: 10_000) + "\n")
+        try assertRefused(["check", "f.toml"], ["f.toml:1", "nested more than 64"])
+        _ = try write("g.toml", "[problem]\nkind = \"pde\"\n[pde]\ngrid = " + String(repeating: "[", count: 5_000) + String(repeating: "]", count: 5_000) + "\n")
+        try assertRefused(["check", "g.toml"], ["g.toml:4", "nested more than 64"])
         _ = try write("s.toml", """
             [problem]
             kind = "pde"
@@ -501,6 +506,41 @@ final class SpineAttackTests: CLITestCase {
         let repeated = try pdekit(["merge", "m"])
         XCTAssertEqual(repeated.status, 2)
         XCTAssertTrue(repeated.stderr.contains("more than one row"), repeated.stderr)
+    }
+
+    /// Rows pdekit does not write — garbage, a case the sweep does not have (99 of 4), a status
+    /// it never writes — were kept by --resume and merge; now each is refused naming its line.
+    func testResumeAndMergeRefuseRowsThatAreNotTheSweeps() throws {
+        let path = try sweepFile("g", cases: 4)
+        XCTAssertEqual(try pdekit(["sweep", path, "-o", "g"]).status, 0)
+        let table = work.appendingPathComponent("g/sweep.csv")
+        let original = try String(contentsOf: table, encoding: .utf8)
+        let row = String(original.split(separator: "\n")[1])
+        let fields = row.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        let foreign = (["99"] + fields.dropFirst()).joined(separator: ",")
+        let status = fields.firstIndex(of: "ok")!
+        var odd = fields; odd[status] = "great"
+        for (bad, words) in [("garbage", ["line 6", "fields"]), (foreign, ["line 6", "'99' is not a case"]),
+                             (odd.joined(separator: ","), ["line 6", "status 'great'"]), (row, ["case 0 has more than one row"])] {
+            try (original + bad + "\n").write(to: table, atomically: true, encoding: .utf8)
+            try assertRefused(["sweep", path, "-o", "g", "--resume"], words)
+        }
+        // merge reads shard tables the same way.
+        let shards = try sweepFile("h", cases: 4)
+        for i in 0..<2 { XCTAssertEqual(try pdekit(["sweep", shards, "-o", "h", "--shard", "\(i)/2"]).status, 0) }
+        let shard = work.appendingPathComponent("h/sweep-shard-1-of-2.csv")
+        let text = try String(contentsOf: shard, encoding: .utf8)
+        try (text + foreign.replacingOccurrences(of: "99,", with: "7,", options: .anchored) + "\n").write(to: shard, atomically: true, encoding: .utf8)
+        try assertRefused(["merge", "h"], ["sweep-shard-1-of-2.csv line 4", "'7' is not a case"])
+    }
+
+    /// `plot --x/--y/--log-x/--log-y` on a run folder were ignored.
+    func testPlotColumnOptionsOnARunFolderAreRefused() throws {
+        let path = try sweepFile("r", cases: 1)
+        XCTAssertEqual(try pdekit(["run", path, "-o", "r"]).status, 0)
+        for option in [["--x", "h"], ["--y", "iterations"], ["--log-y"], ["--no-log-x"]] {
+            try assertRefused(["plot", "r"] + option, [option[0].hasPrefix("--no") ? "--log-x" : option[0], "run folder"])
+        }
     }
 
     func testCheckJudgesTheCasesOfASweepNotItsBase() throws {

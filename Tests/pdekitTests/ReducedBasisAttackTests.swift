@@ -33,8 +33,62 @@ final class ReducedBasisAttackTests: CLITestCase {
             try NPY.write(values, shape: original.shape, to: folder.appendingPathComponent("\(name).npy"))
             let r = try pdekit(["run", online, "-o", "bad", "--set", "reduced_model.model=\"tb_\(name)_\(value)\""])
             XCTAssertEqual(r.status, 2, "\(name): \(r.stderr)")
-            XCTAssertTrue(r.stderr.contains("reduced_model.model") && r.stderr.contains(name), r.stderr)
+            XCTAssertTrue(r.stderr.contains("reduced_model.model") && r.stderr.contains(name) && r.stderr.contains("SHA-256"), r.stderr)
+            // With its digest rewritten to match (as `sha256sum` would), the range checks behind
+            // the digest still refuse it.
+            try rehash(folder, "\(name).npy")
+            let again = try pdekit(["run", online, "-o", "bad", "--set", "reduced_model.model=\"tb_\(name)_\(value)\""])
+            XCTAssertEqual(again.status, 2, "\(name): \(again.stderr)")
+            XCTAssertTrue(again.stderr.contains(name) && !again.stderr.contains("SHA-256"), again.stderr)
         }
+    }
+
+    /// Replaces the digest of `file` in `folder`'s checksums.sha256 with the file's own.
+    func rehash(_ folder: URL, _ file: String) throws {
+        let sums = folder.appendingPathComponent("checksums.sha256")
+        let digest = SHA256.hex(Array(try Data(contentsOf: folder.appendingPathComponent(file))))
+        let lines = try String(contentsOf: sums, encoding: .utf8).split(separator: "\n").map { line in
+            line.hasSuffix("  " + file) ? "\(digest)  \(file)" : String(line)
+        }
+        try (lines.joined(separator: "\n") + "\n").write(to: sums, atomically: true, encoding: .utf8)
+    }
+
+    /// Damage that every shape and range check passes — a zeroed basis (the answer was all
+    /// zeros with a bound of 5.7e-6), a zeroed residual ("bound 0"), the basis's axes permuted,
+    /// a residual row dropped or repeated — is found by the digests, and `sha256sum -c` agrees
+    /// that the written files match them.
+    func testChangedModelArraysAreFoundByTheirDigests() throws {
+        let path = try write("tb.toml", block)
+        XCTAssertEqual(try pdekit(["run", path, "-o", "tb"]).status, 0)
+        let check = Process()
+        check.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
+        check.arguments = ["--quiet", "-c", "checksums.sha256"]
+        check.currentDirectoryURL = work.appendingPathComponent("tb")
+        try check.run(); check.waitUntilExit()
+        XCTAssertEqual(check.terminationStatus, 0)
+        let online = try write("o.toml", "[problem]\nkind = \"reduced_model\"\n[reduced_model]\nmodel = \"tb\"\nparameters = { mu1 = 0.3, mu2 = 0.5, mu3 = 0.7, mu4 = 0.9 }\n")
+        XCTAssertEqual(try pdekit(["run", online, "-o", "o"]).status, 0)
+        let damages: [(String, String, (NPYArray) -> NPYArray)] = [
+            ("zeroed basis", "rb_basis", { NPYArray(shape: $0.shape, values: $0.values.map { _ in 0 }) }),
+            ("zeroed residual", "rb_residual", { NPYArray(shape: $0.shape, values: $0.values.map { _ in 0 }) }),
+            ("basis axes permuted", "rb_basis", { NPYArray(shape: [$0.shape[1], $0.shape[0], $0.shape[2]], values: $0.values) }),
+            ("residual row dropped", "rb_residual", { NPYArray(shape: [$0.shape[0] - 1, $0.shape[1]], values: Array($0.values.dropLast($0.shape[1]))) }),
+            ("residual row repeated", "rb_residual", { NPYArray(shape: [$0.shape[0] + 1, $0.shape[1]], values: $0.values + $0.values.suffix($0.shape[1])) }),
+        ]
+        for (i, (what, name, damage)) in damages.enumerated() {
+            let folder = work.appendingPathComponent("tb\(i)")
+            try FileManager.default.copyItem(at: work.appendingPathComponent("tb"), to: folder)
+            let changed = damage(try NPY.read(folder.appendingPathComponent("\(name).npy")))
+            try NPY.write(changed.values, shape: changed.shape, to: folder.appendingPathComponent("\(name).npy"))
+            let r = try pdekit(["run", online, "-o", "bad", "--set", "reduced_model.model=\"tb\(i)\""])
+            XCTAssertEqual(r.status, 2, "\(what): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains("\(name).npy does not match its SHA-256"), "\(what): \(r.stderr)")
+        }
+        // A model without its checksums file is refused, saying why.
+        try FileManager.default.removeItem(at: work.appendingPathComponent("tb/checksums.sha256"))
+        let r = try pdekit(["run", online, "-o", "bad"])
+        XCTAssertEqual(r.status, 2, r.stderr)
+        XCTAssertTrue(r.stderr.contains("no checksums.sha256"), r.stderr)
     }
 
     /// An exact basis (a tiny grid) leaves errors at rounding level, where bound / error means

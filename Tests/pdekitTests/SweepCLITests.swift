@@ -135,7 +135,7 @@ final class SweepCLITests: CLITestCase {
         XCTAssertTrue(t.dropFirst().allSatisfy { $0[status] == "ok" }, file: file, line: line)
         // No staging folders left from the killed cases.
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: work.appendingPathComponent(name).path).filter { $0.hasPrefix(".") }
-        XCTAssertTrue(leftovers.allSatisfy { $0.contains(".tmp-") || $0 == ".pdekit-output" }, "\(leftovers)", file: file, line: line)
+        XCTAssertTrue(leftovers.allSatisfy { $0.contains(".tmp-") || $0 == ".pdekit-output" || $0 == ".pdekit-lock" }, "\(leftovers)", file: file, line: line)
     }
 
     func testShardsMergeToTheUnshardedTable() throws {
@@ -164,6 +164,52 @@ final class SweepCLITests: CLITestCase {
         XCTAssertTrue(r.stdout.contains("in shard 0/2") && r.stdout.contains("in shard 1/2"), r.stdout)
         XCTAssertEqual(try pdekit(["merge", "m"]).status, 0)
         XCTAssertEqual(try table("m").dropFirst().map { $0[0] }, ["0", "1", "2", "3", "4", "5"])
+    }
+
+    /// Two sweeps of one file started at once into one new folder: one runs, the other is
+    /// refused (exit 2) without writing a row; before the lock both ran every case and the table
+    /// held each case twice.
+    func testTwoSweepsIntoOneFolderDoNotBothRun() throws {
+        let path = try darcySweep("two", count: 12, grid: 63)
+        let launched: [Process] = try (0..<2).map { _ in
+            let p = Process()
+            p.executableURL = Self.executable
+            p.arguments = ["sweep", path, "-o", "two"]
+            p.currentDirectoryURL = work
+            p.standardOutput = FileHandle.nullDevice; p.standardError = FileHandle.nullDevice
+            try p.run()
+            return p
+        }
+        launched.forEach { $0.waitUntilExit() }
+        XCTAssertEqual(launched.map(\.terminationStatus).sorted(), [0, 2])
+        XCTAssertEqual(try table("two").dropFirst().map { $0[0] }, (0..<12).map(String.init))
+        // The lock is released with its process: the folder resumes.
+        XCTAssertEqual(try pdekit(["sweep", path, "-o", "two", "--resume"]).status, 0)
+    }
+
+    /// A launcher variable that is set but malformed is refused: falling back to shard 0/1 would
+    /// make every rank run the whole sweep into one folder. Shard arithmetic near Int.max does
+    /// not overflow.
+    func testLauncherVariablesAreCheckedAndShardsNearIntMaxWork() throws {
+        let path = try darcySweep("env", count: 2, grid: 7)
+        for (env, word) in [(["OMPI_COMM_WORLD_RANK": "x", "OMPI_COMM_WORLD_SIZE": "2"], "OMPI_COMM_WORLD_RANK"),
+                            (["PMI_RANK": "1"], "PMI_SIZE"),
+                            (["SLURM_ARRAY_TASK_ID": "3", "SLURM_ARRAY_TASK_COUNT": "four"], "SLURM_ARRAY_TASK_COUNT"),
+                            (["SLURM_ARRAY_TASK_ID": "1", "SLURM_ARRAY_TASK_COUNT": "2", "SLURM_ARRAY_TASK_MIN": "-9223372036854775808"], "overflows")] {
+            let r = try pdekit(["sweep", path, "-o", "env", "--dry-run"], environment: env)
+            XCTAssertEqual(r.status, 2, "\(env): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains(word), "\(env): \(r.stderr)")
+        }
+        // Of 2 cases in Int.max − 1 shards, the last shard runs case 1 and the one before none.
+        let last = try pdekit(["sweep", path, "-o", "env", "--dry-run", "--shard", "9223372036854775806/9223372036854775807"])
+        XCTAssertEqual(last.status, 0, last.stderr)
+        XCTAssertTrue(last.stdout.hasSuffix("case,pde.coefficient.grf.seed\n1,1\n"), last.stdout)
+        let before = try pdekit(["sweep", path, "-o", "env", "--dry-run", "--shard", "9223372036854775805/9223372036854775807"])
+        XCTAssertEqual(before.status, 0, before.stderr)
+        XCTAssertTrue(before.stdout.hasSuffix("case,pde.coefficient.grf.seed\n"), before.stdout)
+        let env = try pdekit(["sweep", path, "-o", "env", "--dry-run"],
+                             environment: ["OMPI_COMM_WORLD_RANK": "9223372036854775806", "OMPI_COMM_WORLD_SIZE": "9223372036854775807"])
+        XCTAssertEqual(env.status, 0, env.stderr)
     }
 
     func testCompareArraysRunsAndSweeps() throws {

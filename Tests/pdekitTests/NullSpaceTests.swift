@@ -1,0 +1,61 @@
+import Foundation
+import Storage
+import XCTest
+
+/// Singular problems: a right-hand side with a null-space component (an all-Neumann problem
+/// whose f violates the compatibility condition) has no solution, and no run may call it
+/// converged.
+final class NullSpaceTests: CLITestCase {
+    func neumann(rhs: String, rtol: String = "1e-8") throws -> String {
+        try write("n.toml", """
+            [problem]
+            name = "n"
+            kind = "pde"
+            [pde]
+            grid = [33, 33]
+            rhs = "\(rhs)"
+            parameters = { c = 0 }
+            boundary = { all = { type = "neumann" } }
+            [solver]
+            method = "cg"
+            preconditioner = "gmg"
+            rtol = \(rtol)
+            [sweep.parameters]
+            "pde.parameters.c" = [0, 1]
+            """)
+    }
+
+    func testIncompatibleRightHandSideIsNotConverged() throws {
+        // f = 1 + c integrates to 1 + c over the unit square, never 0.
+        let path = try neumann(rhs: "1 + c")
+        let r = try pdekit(["run", path, "-o", "a"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("diverged_null") && r.stderr.contains("compatibility"), r.stderr)
+        let record = try String(contentsOf: work.appendingPathComponent("a/run.toml"), encoding: .utf8)
+        XCTAssertTrue(record.contains("reason = \"diverged_null\""), record)
+        // b = f·(cell volume / h²): 1 at the 31² interior nodes, 1/2 on the 4·31 side nodes, 1/4
+        // at the corners. Its mean's share of ‖b‖ is Σb / (√n ‖b‖) = 1024 / (33 · √992.25).
+        let share = 1024 / (33 * 992.25.squareRoot())
+        XCTAssertEqual(recordNumber(record, "rhs_mean_removed") ?? 0, share, accuracy: 1e-12)
+        let strict = try pdekit(["run", path, "-o", "b", "--error-if-not-converged"])
+        XCTAssertEqual(strict.status, 3, strict.stderr)
+        XCTAssertTrue(strict.stderr.contains("diverged_null"), strict.stderr)
+        // A sweep lists both cases as not converged, with the removed share in its own column.
+        XCTAssertEqual(try pdekit(["sweep", path, "-o", "s"]).status, 0)
+        let t = try CSV.read(work.appendingPathComponent("s/sweep.csv")).records
+        let status = t[0].firstIndex(of: "status")!, removed = t[0].firstIndex(of: "rhs_mean_removed")!
+        XCTAssertEqual(t.dropFirst().map { $0[status] }, ["not_converged", "not_converged"], "\(t)")
+        for row in t.dropFirst() { XCTAssertEqual(Double(row[removed])!, share, accuracy: 1e-12) }
+    }
+
+    func testCompatibleRightHandSideConverges() throws {
+        // cos(πx)cos(πy) integrates to zero, and the half cells at the Neumann sides make the
+        // discrete sum exact to rounding (measured 2e-18 of ‖b‖).
+        let path = try neumann(rhs: "cos(pi*x)*cos(pi*y)")
+        let r = try pdekit(["run", path, "-o", "a", "--error-if-not-converged"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let record = try String(contentsOf: work.appendingPathComponent("a/run.toml"), encoding: .utf8)
+        XCTAssertTrue(record.contains("reason = \"converged_rtol\""), record)
+        XCTAssertLessThan(recordNumber(record, "rhs_mean_removed") ?? 1, 1e-12)
+    }
+}
