@@ -70,6 +70,24 @@ public final class CholeskyFactorization: Preconditioner, @unchecked Sendable {
         analyzeSeconds = Date().timeIntervalSince(t0)
         try checkStatus("cholmod_analyze")
         try factorize()
+        try allocateSolveWorkspace()
+    }
+
+    /// One solve of a zero right-hand side, so that cholmod_solve2 allocates its solution and
+    /// workspace now, where running out of memory can be thrown; `apply` (a LinearOperator,
+    /// which cannot throw) then reuses them and allocates nothing.
+    private func allocateSolveWorkspace() throws {
+        let zero = UnsafeMutablePointer<Double>.allocate(capacity: max(rows, 1))
+        defer { zero.deallocate() }
+        zero.initialize(repeating: 0, count: max(rows, 1))
+        var b = cholmod_dense(nrow: rows, ncol: 1, nzmax: rows, d: rows, x: UnsafeMutableRawPointer(zero), z: nil,
+                              xtype: CHOLMOD_REAL, dtype: CHOLMOD_DOUBLE)
+        if cholmod_solve2(CHOLMOD_A, factor, &b, nil, &solution, nil, &workY, &workE, &common) == 0 || common.status < CHOLMOD_OK {
+            if common.status == CHOLMOD_OUT_OF_MEMORY {
+                throw LinearAlgebraError.outOfMemory("cholmod_solve2 could not allocate its workspace for \(rows) unknowns")
+            }
+            throw LinearAlgebraError.library("cholmod_solve2 failed with CHOLMOD status \(common.status)")
+        }
     }
 
     /// True when `a` has exactly the sparsity pattern this factor was analysed for.
@@ -107,6 +125,9 @@ public final class CholeskyFactorization: Preconditioner, @unchecked Sendable {
     }
 
     private func checkStatus(_ call: String) throws {
+        if common.status == CHOLMOD_OUT_OF_MEMORY {
+            throw LinearAlgebraError.outOfMemory("\(call) could not allocate the Cholesky factor of a \(rows) × \(rows) matrix")
+        }
         if common.status < CHOLMOD_OK {
             throw LinearAlgebraError.library("\(call) failed with CHOLMOD status \(common.status)")
         }

@@ -7,6 +7,9 @@ public enum LinearAlgebraError: Error, CustomStringConvertible, Equatable {
     case notSymmetric(relativeAsymmetry: Double)
     case singular(String)
     case library(String)
+    /// A C library could not allocate (CHOLMOD_OUT_OF_MEMORY, UMFPACK's out_of_memory): the
+    /// input is too large for the memory this process may use, not a defect.
+    case outOfMemory(String)
 
     public var description: String {
         switch self {
@@ -17,6 +20,7 @@ public enum LinearAlgebraError: Error, CustomStringConvertible, Equatable {
             "matrix is not symmetric (largest |A-Aᵀ| is \(r) of the largest |A| entry)"
         case .singular(let m): "matrix is singular: \(m)"
         case .library(let m): m
+        case .outOfMemory(let m): "out of memory: \(m)"
         }
     }
 }

@@ -20,6 +20,11 @@ public final class LUFactorization: Preconditioner, @unchecked Sendable {
     private var symbolic: UnsafeMutableRawPointer?
     private var numeric: UnsafeMutableRawPointer?
     private var control = [Double](repeating: 0, count: Int(UMFPACK_CONTROL))
+    /// umfpack_di_wsolve's workspace (n ints, 5n doubles with iterative refinement), allocated
+    /// with the factor so that a solve allocates nothing: `apply` cannot throw, and
+    /// umfpack_di_solve's own allocation failing would have been a trap.
+    private var workIndices: [Int32]
+    private var work: [Double]
     private let lock = NSLock()
 
     public init(_ a: CSRMatrix) throws {
@@ -28,6 +33,8 @@ public final class LUFactorization: Preconditioner, @unchecked Sendable {
         }
         guard a.allFinite else { throw LinearAlgebraError.invalidArgument("matrix has NaN or infinite entries") }
         rows = a.rows; p = a.rowPointers; i = a.columnIndices; x = a.values
+        workIndices = [Int32](repeating: 0, count: max(rows, 1))
+        work = [Double](repeating: 0, count: max(5 * rows, 1))
         umfpack_di_defaults(&control)
         let t0 = Date()
         let status = umfpack_di_symbolic(Int32(rows), Int32(rows), p, i, x, &symbolic, control, nil)
@@ -65,13 +72,20 @@ public final class LUFactorization: Preconditioner, @unchecked Sendable {
     }
 
     private static func error(_ call: String, _ status: Int32) -> LinearAlgebraError {
-        .library("\(call) failed with UMFPACK status \(status)")
+        if status == UMFPACK_ERROR_out_of_memory {
+            return .outOfMemory("\(call) could not allocate the LU factors")
+        }
+        return .library("\(call) failed with UMFPACK status \(status)")
     }
 
     public func apply(_ b: UnsafeBufferPointer<Double>, into y: UnsafeMutableBufferPointer<Double>) {
         lock.lock(); defer { lock.unlock() }
-        let status = umfpack_di_solve(UMFPACK_At, p, i, x, y.baseAddress, b.baseAddress, numeric, control, nil)
-        precondition(status == UMFPACK_OK, "umfpack_di_solve failed with status \(status)")
+        let status = workIndices.withUnsafeMutableBufferPointer { wi in
+            work.withUnsafeMutableBufferPointer { w in
+                umfpack_di_wsolve(UMFPACK_At, p, i, x, y.baseAddress, b.baseAddress, numeric, control, nil, wi.baseAddress, w.baseAddress)
+            }
+        }
+        precondition(status == UMFPACK_OK, "umfpack_di_wsolve failed with status \(status)")
     }
 
     public func solve(_ b: [Double]) -> [Double] { apply(b) }

@@ -104,7 +104,7 @@ public final class AlgebraicMultigrid: Preconditioner, @unchecked Sendable {
         if let b = options.nearNullspace, b.count != a.rows * k {
             throw LinearAlgebraError.invalidArgument("near-nullspace has \(b.count) values, expected \(a.rows) × \(k)")
         }
-        guard options.blockSize >= 1, a.rows % options.blockSize == 0 else {
+        guard options.blockSize >= 1, options.algorithm == .classical || a.rows % options.blockSize == 0 else {
             throw LinearAlgebraError.invalidArgument("block_size \(options.blockSize) does not divide the \(a.rows) rows")
         }
         let reuse = previous.flatMap { $0.options.algorithm == options.algorithm && $0.matrices[0].rows == a.rows ? $0.coarsenings : nil }

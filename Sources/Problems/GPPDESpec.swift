@@ -89,6 +89,9 @@ public struct GPPDESpec: PhysicsSection, Equatable {
             guard let v = try r.double("velocity"), v.isFinite, v != 0 else {
                 throw r.error("velocity", "advection needs a nonzero finite velocity (u_t + velocity u_x = f)")
             }
+            // velocity × the kernel's x-derivatives enters the collocation matrix: beyond 1e8
+            // (the frequencies' bound) it overflowed and LAPACK's Schur iteration spun to its limit.
+            guard abs(v) <= 1e8 else { throw r.error("velocity", "|velocity| at most 1e8, got \(v); rescale t") }
             velocity = v
         } else if r.has("velocity") {
             throw r.error("velocity", "applies to equation = \"advection\" only")
@@ -121,6 +124,8 @@ public struct GPPDESpec: PhysicsSection, Equatable {
             guard x.count == a.count, x.count == mus?.count, x.allSatisfy({ $0 > 0 && $0.isFinite }) else {
                 throw r.error("weights", "one positive weight per frequency")
             }
+            // Times (2π·frequency)⁴ in K'': beyond 1e8 (the other kernel bounds) it overflowed.
+            guard x.allSatisfy({ (1e-8...1e8).contains($0) }) else { throw r.error("weights", "between 1e-8 and 1e8, got \(x)") }
             return x
         }
         scale = try r.double("scale", default: 0.1, minimum: 0, exclusiveMinimum: true)

@@ -130,6 +130,17 @@ public struct PDESpec: PhysicsSection {
                       dirichletLow: kinds[d][0] == .dirichlet, dirichletHigh: kinds[d][1] == .dirichlet,
                       periodic: kinds[d][0] == .periodic)
         })
+        // The stencil divides by h² and the cell volume is the product of the spacings: a
+        // domain whose h, 1/h² or cell volume leaves the normal doubles makes the matrix inf or
+        // NaN whatever the coefficient is (the assembly check used to blame the coefficient).
+        let spacings = grid.axes.map(\.spacing)
+        for (d, h) in spacings.enumerated() where !(h.isNormal && (1 / (h * h)).isNormal) {
+            throw r.error("domain", "interval \(d + 1) gives the spacing h = \(h), and 1/h² = \(1 / (h * h)) is beyond the range of doubles; rescale the domain")
+        }
+        let volume = spacings.reduce(1, *)
+        if !(volume.isNormal && (1 / volume).isNormal) {
+            throw r.error("domain", "the cell volume \(volume) (the product of the spacings \(spacings)) is beyond the range of doubles; rescale the domain")
+        }
 
         coefficient = try FieldSpec.read(r, "coefficient", parameters: parameters) ?? .expression(try Expression("1"))
         guard let f = try FieldSpec.read(r, "rhs", parameters: parameters) else {

@@ -98,6 +98,20 @@ public struct TensorSpec: PhysicsSection, Equatable {
         try r.finish()
     }
 
+    /// The sampled tensor, its Chebyshev coefficients (or, for `tucker`, the reconstruction at
+    /// the test points' grid) and one unfolding the HOSVD copies: three arrays of the samples'
+    /// size, 8 bytes each, plus the test points and their values. The adaptive build's size is
+    /// not known before it runs; its first stage (17 points per axis) is the lower bound.
+    public func memoryEstimate(_ solver: SolverSpec) -> MemoryEstimate? {
+        let perAxis = method == .tucker ? grid : (points > 0 ? points : 17)
+        let samples = pow(Double(perAxis), Double(box.count))
+        let tensors = 3 * 8 * samples
+        let tests = 8 * Double(testPoints) * Double(box.count + 2)
+        let f = MemoryEstimate.format
+        return MemoryEstimate(bytes: tensors + tests, detail: "sampled tensor, coefficients and an unfolding \(f(tensors)), test points \(f(tests))",
+                              key: ["tensor", method == .tucker ? "grid" : "points"])
+    }
+
     public var resolved: ConfigTable {
         var t = ConfigTable()
         if let particles, let particlesPath {

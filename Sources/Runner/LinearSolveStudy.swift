@@ -63,7 +63,7 @@ public struct LinearSolveStudy: Study {
         }
         p.assembleSeconds = Date().timeIntervalSince(t0)
         try SolverFactory.validate(spec.solver, matrix: p.matrix, structure: p.structure) { key, message in
-            spec.document.error(["solver", key], message)
+            spec.document.error(["solver"] + key.split(separator: ".").map(String.init), message)
         }
         // [output] reference: the same figures against a stored solution.
         if let ref = spec.output.reference {
@@ -108,9 +108,9 @@ public struct LinearSolveStudy: Study {
         } catch let e as LinearAlgebraError {
             // A factorisation that fails (a pivot, a zero diagonal) is the input meeting the
             // method: name the key that chose it. A C library's own failure stays internal.
-            if case .library = e { throw e }
+            switch e { case .library, .outOfMemory: throw e; default: break }
             let key = spec.solver.methodEntry?.usesPreconditioner == true ? "preconditioner" : "method"
-            throw spec.document.error(["solver", key], e.description)
+            throw spec.document.error(["solver", key], e.description + Self.singularAdvice(e, spec))
         }
         var (x, result, description) = solved
         reporter.finish()
@@ -124,7 +124,8 @@ public struct LinearSolveStudy: Study {
         if incompatible { result.reason = .diverged_null }
         switch result.reason {
         case .diverged_indefinite_matrix:
-            throw spec.document.error(["solver", "method"], "the matrix is not positive definite (CG found pᵀAp ≤ 0 at iteration \(result.iterations + 1)); use method = \"lu\"")
+            throw spec.document.error(["solver", "method"], "the matrix is not positive definite (CG found pᵀAp ≤ 0 at iteration \(result.iterations + 1))"
+                                      + Self.singularAdvice(.notPositiveDefinite(column: 0, size: 0), spec))
         case .diverged_indefinite_preconditioner:
             throw spec.document.error(["solver", "preconditioner"], "'\(spec.solver.preconditioner)' is not positive definite for this matrix (is A SPD?)")
         default: break
@@ -212,6 +213,21 @@ public struct LinearSolveStudy: Study {
                                 ? String(format: "the right-hand side violates the compatibility condition of a problem without a Dirichlet side: its mean, %.3g of ‖b‖, was removed (above rtol %.3g); the least-squares solution at zero mean is written", rhsMeanRemoved, spec.solver.rtol)
                                 : "after \(result.iterations) iterations (relative residual \(String(format: "%.3e", result.relativeResidual)))",
                             sweepValues: values)
+    }
+
+    /// What to do when a factorisation or CG finds the matrix not positive definite or
+    /// singular. "Use lu" was the only advice, and for a singular matrix (PyAMG's Neumann
+    /// `unit_square`) LU fails too: a singular A x = b has no unique solution, so the advice
+    /// says where pdekit handles the null space and leaves LU for the indefinite case.
+    static func singularAdvice(_ e: LinearAlgebraError, _ spec: ProblemSpec) -> String {
+        switch e {
+        case .notPositiveDefinite, .singular:
+            let where_ = spec.pde == nil
+                ? "a singular matrix (a Laplacian without a Dirichlet condition has the constants as null space) has no unique solution for any method; pose it as kind = \"pde\" with no Dirichlet side, where pdekit removes the null space"
+                : "a singular operator here means a reaction or velocity term cancels the diffusion"
+            return "; if A is indefinite but nonsingular, use method = \"lu\" or \"gmres\"; \(where_)"
+        default: return ""
+        }
     }
 
     /// `--view`: the resolved solver configuration, PETSc `-ksp_view` style.

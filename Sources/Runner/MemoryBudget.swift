@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Foundation
+import LinearAlgebra
 import Problems
 
 /// Refuses a run that cannot fit in memory before it allocates, instead of letting the
@@ -36,7 +37,7 @@ enum MemoryBudget {
         let status = keyValues("/proc/self/status")
         var rl = rlimit()
         if getrlimit(Int32(RLIMIT_AS.rawValue), &rl) == 0, rl.rlim_cur != rlim_t.max {
-            limits.append(Limit(bytes: Double(rl.rlim_cur) - (status["VmSize"] ?? 0), source: "the address-space limit (ulimit -v)"))
+            limits.append(Limit(bytes: Double(rl.rlim_cur) - (status["VmSize"] ?? 0) - threadReserve, source: "the address-space limit (ulimit -v)"))
         }
         if getrlimit(Int32(RLIMIT_DATA.rawValue), &rl) == 0, rl.rlim_cur != rlim_t.max {
             limits.append(Limit(bytes: Double(rl.rlim_cur) - (status["VmData"] ?? 0), source: "the data-segment limit (ulimit -d)"))
@@ -45,6 +46,17 @@ enum MemoryBudget {
             limits.append(Limit(bytes: b, source: "PDEKIT_MEMORY_LIMIT"))
         }
         return limits.min { $0.bytes < $1.bytes }
+    }
+
+    /// Address space the threads a run starts take besides the data it allocates, which the
+    /// `ulimit -v` limit counts in full: per thread (the kernels' and OpenBLAS's workers, one per
+    /// core, and one more) an 8 MB stack and a 64 MB glibc malloc arena, whose creation maps
+    /// 128 MB for a moment to align it (strace of a run: one 134,217,728-byte mmap per new
+    /// thread). Without it, a run at the largest grid `check` accepted aborted in the allocator,
+    /// and an OpenBLAS worker that could not map its arena spun forever at exit.
+    static var threadReserve: Double {
+        let mb = 1024.0 * 1024
+        return Double(Parallel.cores + 1) * (64 + 8) * mb + 64 * mb
     }
 
     /// Throws a bad-input error when the kind's estimate (`PhysicsSection.memoryEstimate`)
@@ -71,7 +83,8 @@ enum MemoryBudget {
         for line in text.split(separator: "\n") {
             let parts = line.split(separator: ":", maxSplits: 1)
             guard parts.count == 2 else { continue }
-            let fields = parts[1].split(separator: " ")
+            // /proc/self/status separates with a tab ("VmSize:\t  3896 kB"), meminfo with spaces.
+            let fields = parts[1].split(whereSeparator: { $0 == " " || $0 == "\t" })
             guard let v = fields.first.flatMap({ Double($0) }) else { continue }
             out[String(parts[0])] = fields.count > 1 && fields[1] == "kB" ? v * 1024 : v
         }

@@ -196,12 +196,8 @@ enum ReducedBasisFamilies {
         var alphas: [[Double]: Double] = [:]
         for mu in r.training {
             let a = try assemble(r, mu)
-            if let c = a.fields.c, let i = c.firstIndex(where: { $0 < 0 }) {
-                throw ProblemError(file: r.filePath, key: "reduced_basis.pde.reaction",
-                                   message: "is \(c[i]) at a training parameter (\(describe(r, mu))); a reduced-basis family needs a nonnegative reaction (coercivity)")
-            }
+            alphas[mu] = try checkedFields(r, mu, a.fields, reference: referenceFields)
             matrices.append(a.problem.matrix); loads.append(a.problem.rhs)
-            alphas[mu] = nodalRatio(a.fields, referenceFields)
         }
         let form = try affineForm(r, matrices, loads, key: "reduced_basis.pde")
         // Training parameters answer from the matrices already assembled; others assemble the
@@ -241,6 +237,38 @@ enum ReducedBasisFamilies {
             if let alpha = known[mu] { return alpha }
             return nodalRatio(try nodalFields(try r.pde(at: mu)), ref)
         }
+    }
+
+    /// What the offline stage needs of the fields at a training parameter, checked: a
+    /// nonnegative reaction (coercivity), and a coercivity ratio α_LB(μ) against μ̄ within
+    /// [1e-100, 1e100]. The basis is normalised in X = A(μ̄), so the reduced operator at μ is of
+    /// the size of α_LB(μ): at 1e-350 it underflowed to an exact zero and the greedy's first
+    /// reduced solve failed in dgesv ("U(1,1) is exactly zero"), naming no key. Returns α_LB(μ).
+    static func checkedFields(_ r: ReducedBasisSpec, _ mu: [Double], _ fields: (a: [Double], c: [Double]?),
+                              reference: (a: [Double], c: [Double]?)) throws -> Double {
+        if let c = fields.c, let i = c.firstIndex(where: { $0 < 0 }) {
+            throw ProblemError(file: r.filePath, key: "reduced_basis.pde.reaction",
+                               message: "is \(c[i]) at a training parameter (\(describe(r, mu))); a reduced-basis family needs a nonnegative reaction (coercivity)")
+        }
+        let alpha = nodalRatio(fields, reference)
+        guard (1e-100...1e100).contains(alpha) else {
+            throw ProblemError(file: r.filePath, key: "reduced_basis.reference",
+                               message: "the coefficient at \(describe(r, mu)) is \(alpha) times that at the reference (the coercivity ratio); beyond [1e-100, 1e100] the reduced operators under- or overflow: choose a reference inside the training range, or a narrower range")
+        }
+        return alpha
+    }
+
+    /// `check` of a pde family: every training parameter's fields (coefficient positive and
+    /// finite at every node, reaction, coercivity ratio) as the offline stage will find them,
+    /// without assembling a matrix.
+    static func checkTraining(_ r: ReducedBasisSpec) throws {
+        func fields(_ mu: [Double]) throws -> (a: [Double], c: [Double]?) {
+            do { return try nodalFields(try r.pde(at: mu)) } catch let e as AssemblyError {
+                throw ProblemError(file: r.filePath, key: "reduced_basis.pde.\(e.key)", message: "at \(describe(r, mu)): \(e.message)")
+            }
+        }
+        let reference = try fields(r.reference)
+        for mu in r.training { _ = try checkedFields(r, mu, try fields(mu), reference: reference) }
     }
 
     static func nodalRatio(_ f: (a: [Double], c: [Double]?), _ ref: (a: [Double], c: [Double]?)) -> Double {

@@ -21,7 +21,8 @@ public struct ReducedBasisStudy: Study {
     public var sweepColumns: [String] { ["basis_size", "max_test_error", "min_effectivity", "offline_seconds"] }
 
     public func check(_ spec: ProblemSpec) throws {
-        guard spec.physics is ReducedBasisSpec else { throw RunError(.internal, "\(spec.document.path): not a reduced_basis problem") }
+        guard let r = spec.physics as? ReducedBasisSpec else { throw RunError(.internal, "\(spec.document.path): not a reduced_basis problem") }
+        if r.family == "pde" { try ReducedBasisFamilies.checkTraining(r) }
     }
 
     /// NumPy's C order for a column-major matrix.
@@ -36,9 +37,17 @@ public struct ReducedBasisStudy: Study {
         let start = Date()
         let family = try ReducedBasisFamilies.build(r)
         let problem = family.problem
-        let (model, history, stop) = try ReducedBasisModel.weakGreedy(problem, training: r.training, reference: r.reference, tolerance: r.tolerance,
-                                                                     maxSize: r.maxSize, measure: r.measure == .absolute ? .absolute : .relative,
-                                                                     innerProduct: family.innerProduct, truth: family.trainingTruth)
+        let greedy: (model: ReducedBasisModel, history: [ReducedBasisModel.GreedyStep], stopReason: String)
+        do {
+            greedy = try ReducedBasisModel.weakGreedy(problem, training: r.training, reference: r.reference, tolerance: r.tolerance,
+                                                      maxSize: r.maxSize, measure: r.measure == .absolute ? .absolute : .relative,
+                                                      innerProduct: family.innerProduct, truth: family.trainingTruth)
+        } catch LinearAlgebraError.singular(let what) {
+            // A reduced operator that is singular in double precision: the training set's
+            // operators differ by more than the reference's norm can represent.
+            throw spec.document.error(["reduced_basis", "training"], "a reduced system of the greedy is singular (\(what)): the training parameters make the operator vanish against the reference's norm; narrow the range or move the reference into it")
+        }
+        let (model, history, stop) = greedy
         let offline = Date().timeIntervalSince(start)
         // Test set: uniform in the training set's box.
         let q = r.reference.count
@@ -154,7 +163,20 @@ public struct ReducedModelStudy: Study {
     public func check(_ spec: ProblemSpec) throws {
         guard let r = spec.physics as? ReducedModelSpec else { throw RunError(.internal, "\(spec.document.path): not a reduced_model problem") }
         let loaded = try Self.load(r, spec)
-        _ = try Self.parameters(r, loaded: loaded, spec)
+        let mu = try Self.parameters(r, loaded: loaded, spec)
+        // A family evaluated at the parameters (θ, φ and α_LB from the rows at the EIM entries)
+        // fails there as run would (an inclusion of width 0 has no coefficient); N × N, cheap.
+        if loaded.members == nil { _ = try Self.solveFamily(loaded, mu, spec) }
+    }
+
+    /// The reduced solve of a family model at μ; the family's own assembly failing at μ is the
+    /// parameters' fault and says so (it named a `coefficient` key the file does not have).
+    static func solveFamily(_ loaded: Loaded, _ mu: [Double], _ spec: ProblemSpec) throws
+        -> (coefficients: [Double], bound: Double, compliance: Double, complianceBound: Double) {
+        do { return try loaded.model.solveWithCompliance(mu) } catch let e as AssemblyError {
+            let at = zip(loaded.names, mu).map { "\($0) = \($1)" }.joined(separator: ", ")
+            throw spec.document.error(["reduced_model", "parameters"], "at \(at) the model's family is not defined: its \(e.key) \(e.message)")
+        }
     }
 
     struct Loaded: Sendable {
@@ -336,7 +358,7 @@ public struct ReducedModelStudy: Study {
         let t0 = Date()
         let (c, bound, compliance, complianceBound) = try member.map { m in
             try loaded.model.solveWithCompliance(theta: m.theta, phi: m.phi, alpha: mu.withUnsafeBufferPointer { loaded.members!.coercivity.evaluate($0) })
-        } ?? loaded.model.solveWithCompliance(mu)
+        } ?? Self.solveFamily(loaded, mu, spec)
         let online = Date().timeIntervalSince(t0)
         // One matrix–vector product: OpenBLAS's threads would spin between sweep cases. It
         // reads the whole basis (n × N, 6.6 MB at n = 51,529, N = 16), 80 % of a case's time,

@@ -49,6 +49,9 @@ public enum Run {
     private static func runUnclassified(path: String, options: Options, write: @escaping @Sendable (String) -> Void) throws -> Report {
         let spec = try ProblemSpec(path: path, overrides: options.overrides)
         if spec.hasSweep {
+            // The file is one whole: a [sweep] table check refuses is refused here too, though
+            // run solves the base problem only (it was ignored, so check and run disagreed).
+            _ = try SweepSpec(spec.document)
             FileHandle.standardError.write(Data("pdekit: note: \(path) has a [sweep] table; run solves the base problem only (use pdekit sweep for the cases)\n".utf8))
         }
         return try execute(spec, path: path, options: options, write: write)
@@ -146,6 +149,19 @@ public enum Run {
             }
             return spec
         } catch { throw RunError.classify(error, file: path) }
+    }
+
+    /// A sweep file's base problem, which only `pdekit run FILE` solves (the cases replace what
+    /// they sweep): the reason `run` would refuse it, or nil. `check` of a sweep file judges the
+    /// cases and reports this as a warning, so that it neither refuses a valid sweep nor lets a
+    /// `run` refusal pass unsaid.
+    public static func baseRefusal(_ spec: ProblemSpec, path: String) -> String? {
+        do {
+            try checkAll(spec)
+            let (dirPath, option) = folder(spec, path: path, outputDirectory: nil)
+            try OutputGuard.check(dirPath, kind: .run, option: option, inputs: spec.inputFiles)
+            return nil
+        } catch { return RunError.classify(error, file: path).message }
     }
 
     /// `pdekit check` on a sweep file: every case is built and validated as `check` does;

@@ -10,10 +10,17 @@ public enum SolverFactory {
 
     /// Method and preconditioner against the matrix, before any setup (symmetry for CG and
     /// CHOLMOD, a grid and a constant coefficient for the FFT solver). `error(key, message)`
-    /// locates a failure at `[solver] key`.
+    /// locates a failure at `[solver] key` (a dotted key, `amg.block_size`, for a component's
+    /// own table).
     public static func validate(_ spec: SolverSpec, matrix: CSRMatrix, structure: GridStructure?,
                                 error: (String, String) -> Error) throws {
         guard let method = spec.methodEntry else { throw error("method", "unknown method '\(spec.method)'") }
+        // Each component's own options against the matrix, named by their key in its table.
+        for name in spec.componentsInUse {
+            if let options = spec.options[name], let problem = options.problem(for: matrix) {
+                throw error("\(name).\(problem.key)", problem.message)
+            }
+        }
         if let problem = method.validate(matrix, structure, spec) { throw error("method", problem) }
         let singular = structure?.isSingular == true
         let singularAdvice = "no side is Dirichlet, so A is singular (u is determined up to a constant); use method = \"cg\" (preconditioner none, jacobi, ssor, gmg, amg or fft), \"gmg\", \"amg\" or \"fft\", or make a side Dirichlet"

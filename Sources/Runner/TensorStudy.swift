@@ -83,7 +83,14 @@ public struct TensorStudy: Study {
                 let full = tucker.reconstruct()
                 approximate = points.map { multilinear(full, axes: axes, at: $0) }
                 evalSeconds = Date().timeIntervalSince(t0)
-                let gridError = zip(full.values, x.values).map { ($0 - $1) * ($0 - $1) }.reduce(0, +).squareRoot() / x.frobeniusNorm
+                // Relative to the largest |x| before squaring: values near 1e307 overflowed the sums.
+                let s = max(x.values.map(abs).max() ?? 1, .leastNormalMagnitude)
+                var difference2 = 0.0, norm2 = 0.0
+                for (a, b) in zip(full.values, x.values) {
+                    let e: Double = a / s - b / s, v: Double = b / s
+                    difference2 += e * e; norm2 += v * v
+                }
+                let gridError = (difference2 / norm2).squareRoot()
                 result["grid_relative_error"] = .double(gridError)
                 ranks = tucker.ranks; storage = tucker.storage
                 arrays.append(NamedArray(name: "core", shape: tucker.core.shape, values: tucker.core.values))
@@ -93,10 +100,11 @@ public struct TensorStudy: Study {
             // Sizes were checked with the file; what fails here is the function on the grid.
             throw spec.document.error(["tensor", t.particles == nil ? "function" : "particles"], e.description)
         }
-        let errors = zip(approximate, exact).map { abs($0 - $1) }
-        let scale = exact.map(abs).max() ?? 1
-        let maxError = (errors.max() ?? 0) / max(scale, .leastNormalMagnitude)
-        let rmsError = (errors.map { $0 * $0 }.reduce(0, +) / Double(errors.count)).squareRoot() / max(scale, .leastNormalMagnitude)
+        // Each error over max |f| before squaring (values near 1e307 overflowed the squares).
+        let scale = max(exact.map(abs).max() ?? 1, .leastNormalMagnitude)
+        let errors = zip(approximate, exact).map { abs($0 - $1) / scale }
+        let maxError = errors.max() ?? 0
+        let rmsError = (errors.map { $0 * $0 }.reduce(0, +) / Double(errors.count)).squareRoot()
         if let particles = t.particles { result["particles"] = .integer(particles.charges.count) }
         result["ranks"] = .array(ranks.map { .integer($0) })
         result["storage"] = .integer(storage)
@@ -111,7 +119,8 @@ public struct TensorStudy: Study {
         // Not to tolerance: the adaptive degree hit its cap with coefficients still above it.
         let reason: ConvergenceReason = !maxError.isFinite ? .diverged_nan : (degreesResolved ? .converged_direct : .diverged_max_iterations)
         let summary = "ranks \(ranks), \(storage) numbers stored, max error \(String(format: "%.2e", maxError)) (relative, \(t.testPoints) random points), build \(String(format: "%.3f", buildSeconds)) s, \(String(format: "%.2f", perEval)) µs per evaluation"
-        let detail = !capped && lineError > Self.lineErrorFactor * t.tolerance
+        let detail = !maxError.isFinite ? "the approximation is not finite at the test points (values beyond the range of doubles); rescale the function"
+            : !capped && lineError > Self.lineErrorFactor * t.tolerance
             ? String(format: "on lines through the particles and the largest values of f the error reaches %.2e of max |f|, above %g × the tolerance (a cusp the coefficients and the random points do not see); the result is not to tolerance", lineError, Self.lineErrorFactor)
             : "the Chebyshev coefficients did not fall below the tolerance within 257 points per axis (a cusp or near-singularity of the function); the result is not to tolerance"
         return StudyOutcome(reason: reason, arrays: arrays, result: result, tables: tables, summary: summary,

@@ -47,6 +47,11 @@ public struct ChebyshevTucker: Sendable {
         // ST-HOSVD of the smaller block gets the rest (ε√0.99). Coefficients decay
         // geometrically, so even this small share cuts 109³ to about 80³ at 1e-7.
         let d = coefficients.order, shape = coefficients.shape
+        // Energies square the coefficients: scaled by a power of two (exact) near the largest,
+        // so that |c| above 1e154 does not overflow them (1e160·cos(9x) gave rank 1, error 1.09).
+        let scale = powerOfTwoScale(coefficients.values)
+        var coefficients = coefficients
+        if scale != 1 { for i in coefficients.values.indices { coefficients.values[i] /= scale } }
         // The slab energies of every axis in one pass over the tensor (C order, last index fastest).
         var slabs = shape.map { [Double](repeating: 0, count: $0) }
         coefficients.values.withUnsafeBufferPointer { c in
@@ -71,6 +76,7 @@ public struct ChebyshevTucker: Sendable {
         let t = try TuckerTensor.sthosvd(trimmed, .tolerance(tolerance * 0.99.squareRoot()))
         lower = box.map(\.0); upper = box.map(\.1)
         core = t.core; factors = t.factors
+        if scale != 1 { for i in core.values.indices { core.values[i] *= scale } }
     }
 
     /// f on the tensor Lobatto grid of the box (C order; point j of axis k is the j-th Lobatto
@@ -122,15 +128,29 @@ public struct ChebyshevTucker: Sendable {
     /// weights folded in): 2n flops per entry and axis at BLAS-3 speed beat FFTW's REDFT00 there
     /// (measured on 3 axes: 109³ 38 ms vs 76 ms, 129³ 75 vs 105 ms); below, the small per-block
     /// products lose to FFTW (65³: 32 vs 10 ms), and above, the n⁴ flops do.
+    ///
+    /// The values are divided by a power of two near their largest magnitude first and the
+    /// coefficients multiplied back (exact in binary floating point): the transforms' sums of
+    /// up to Πn terms overflowed to inf for |f| near 1e306, which reached LAPACK as NaN.
     public static func coefficients(_ values: DenseTensor, points: [Int]) throws -> DenseTensor {
+        let scale = powerOfTwoScale(values.values)
+        var scaled = values
+        if scale != 1 { for i in scaled.values.indices { scaled.values[i] /= scale } }
+        var c: DenseTensor
         if points.allSatisfy({ denseTransformRange.contains($0) }) {
-            var t = values
-            for (k, n) in points.enumerated() { t = t.modeProduct(dctMatrix(n), mode: k) }
-            return t
+            c = scaled
+            for (k, n) in points.enumerated() { c = c.modeProduct(dctMatrix(n), mode: k) }
+        } else {
+            let transform = try ChebyshevTransform(points: points)
+            c = DenseTensor(shape: points, values: transform.coefficients(fromValues: scaled.values))
         }
-        let transform = try ChebyshevTransform(points: points)
-        return DenseTensor(shape: points, values: transform.coefficients(fromValues: values.values))
+        if scale != 1 { for i in c.values.indices { c.values[i] *= scale } }
+        if let bad = c.values.first(where: { !$0.isFinite }) {
+            throw LinearAlgebraError.invalidArgument("the function's Chebyshev coefficients are not finite (\(bad)): its values, up to \(scale) in magnitude, are beyond what the transform can represent; rescale the function")
+        }
+        return c
     }
+
 
     /// Point counts whose DCT-I runs as a dense matrix (`coefficients`).
     static let denseTransformRange = 97...160

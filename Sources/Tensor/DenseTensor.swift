@@ -82,3 +82,12 @@ public struct DenseTensor: Sendable, Equatable {
         return out
     }
 }
+
+/// 2^e with 2^e ≤ max |v| < 2^(e+1) (1 for zero or non-finite data). Dividing by it is exact in
+/// binary floating point; the Chebyshev transforms and the Tucker energies (sums of squares)
+/// work on data scaled by it, so values near 1e306 or coefficients above 1e154 do not overflow.
+func powerOfTwoScale(_ v: [Double]) -> Double {
+    let largest = v.reduce(0.0) { max($0, abs($1)) }
+    guard largest.isNormal else { return 1 }
+    return Double(sign: .plus, exponent: largest.exponent, significand: 1)
+}

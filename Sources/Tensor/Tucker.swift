@@ -49,6 +49,18 @@ public struct TuckerTensor: Sendable {
     /// Comput. 34, 2012): mode k's SVD is taken of the core already compressed in modes < k,
     /// which is cheaper and never less accurate in practice; same error budget per mode.
     public static func sthosvd(_ x: DenseTensor, _ truncation: Truncation) throws -> TuckerTensor {
+        // On x scaled by a power of two (exact), so that the squared norms of the truncation
+        // budget cannot overflow; the core takes the scale back.
+        let scale = powerOfTwoScale(x.values)
+        guard scale != 1 else { return try sthosvdUnscaled(x, truncation) }
+        var scaled = x
+        for i in scaled.values.indices { scaled.values[i] /= scale }
+        var t = try sthosvdUnscaled(scaled, truncation)
+        for i in t.core.values.indices { t.core.values[i] *= scale }
+        return t
+    }
+
+    static func sthosvdUnscaled(_ x: DenseTensor, _ truncation: Truncation) throws -> TuckerTensor {
         let budget = tailBudget(x, truncation)
         var core = x
         var factors: [DenseMatrix] = []

@@ -15,7 +15,17 @@ import Storage
 /// the middle (the file, line and key come first, the advice last, and both are kept).
 func fail(_ message: String, status: Int32) -> Never {
     FileHandle.standardError.write(Data("pdekit: error: \(excerpt(message, limit: 2000))\n".utf8))
-    exit(status)
+    quit(status)
+}
+
+/// Ends the process without running the C libraries' exit handlers. Under a tight address-space
+/// limit (`ulimit -v`) an OpenBLAS worker thread that could not map its buffer at start-up
+/// spins, and OpenBLAS's own exit handler joins it: the process never ended, after its output
+/// was complete. Every output pdekit writes is complete and synced before this point (writes go
+/// through write(2), not stdio buffers; stdout is flushed in case a library printed).
+func quit(_ status: Int32) -> Never {
+    fflush(nil)  // every stdio output stream
+    _exit(status)
 }
 
 /// Runs a command body; a `RunError` becomes its one-line message and exit status.
@@ -156,7 +166,7 @@ struct CompareCommand: ParsableCommand {
         try reportingErrors {
             let o = try Compare.run(a, b, rtol: rtol, atol: atol)
             writeStdout(o.text)
-            if !o.withinTolerance { Foundation.exit(Compare.outsideTolerance) }
+            if !o.withinTolerance { quit(Compare.outsideTolerance) }
         }
     }
 }
@@ -195,6 +205,9 @@ struct CheckCommand: ParsableCommand {
                 unused = sweep.unusedOptions
             }
             writeStdout(line + ")\n")
+            if spec.hasSweep, let refusal = Run.baseRefusal(spec, path: problem.file) {
+                FileHandle.standardError.write(Data("pdekit: warning: \(problem.file): pdekit run (which solves the base problem, not the cases) would refuse it: \(oneLine(refusal))\n".utf8))
+            }
             // As `run` and `sweep` do: a table for a component no run uses is named, not dropped.
             Run.warnUnusedOptions(unused, uses: spec.hasSweep ? nil : spec.solver.componentsInUse, path: problem.file)
         }
@@ -210,11 +223,12 @@ struct ListCommand: ParsableCommand {
 do {
     var command = try PDEKit.parseAsRoot()
     try command.run()
+    quit(0)
 } catch {
     let code = PDEKit.exitCode(for: error)
     if code == .success {
         writeStdout(PDEKit.fullMessage(for: error) + "\n")  // --help, --version
-        exit(0)
+        quit(0)
     }
     // Usage errors are bad input: exit status 2, one line.
     let message = PDEKit.message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid arguments"

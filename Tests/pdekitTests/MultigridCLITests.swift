@@ -54,7 +54,7 @@ final class MultigridCLITests: CLITestCase {
     func testNearNullspaceOfTheWrongSizeOrNaNIsRefused() throws {
         try NPY.write([1.0, 2, 3], shape: [3], to: work.appendingPathComponent("short.npy"))
         try assertRefused("method = \"amg\"\n[solver.amg]\nalgorithm = \"aggregation\"\nnear_nullspace = \"short.npy\"",
-                          mentions: ["near-nullspace", "1089"])
+                          mentions: ["solver.amg.near_nullspace", "1089"])
         try NPY.write([Double.nan, 1], shape: [2], to: work.appendingPathComponent("nan.npy"))
         try assertRefused("method = \"amg\"\n[solver.amg]\nalgorithm = \"aggregation\"\nnear_nullspace = \"nan.npy\"",
                           mentions: ["near_nullspace", "NaN"])

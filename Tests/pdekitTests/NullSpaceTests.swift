@@ -58,4 +58,36 @@ final class NullSpaceTests: CLITestCase {
         XCTAssertTrue(record.contains("reason = \"converged_rtol\""), record)
         XCTAssertLessThan(recordNumber(record, "rhs_mean_removed") ?? 1, 1e-12)
     }
+
+    /// A singular matrix from another tool (SciPy's graph Laplacian of a grid: the constants are
+    /// its null space, as in PyAMG's Neumann `unit_square`) with an inconsistent right-hand
+    /// side: no method may call it solved, and the advice no longer sends the user to LU, which
+    /// fails on it too.
+    func testSingularMatrixFromAnotherToolIsNeverCalledSolved() throws {
+        let script = """
+            import numpy as np, scipy.sparse as sp, scipy.io as sio, sys
+            n = 12
+            grid = sp.diags([1, 1], [-1, 1], shape=(n, n))
+            adjacency = sp.kron(grid, sp.eye(n)) + sp.kron(sp.eye(n), grid)
+            laplacian = sp.csgraph.laplacian(adjacency.tocsr()).tocoo()
+            sio.mmwrite(sys.argv[1] + '/L.mtx', laplacian)
+            np.save(sys.argv[1] + '/b.npy', np.ones(n * n))
+            print('ok')
+            """
+        let (status, text) = try python(script, work.path)
+        XCTAssertEqual(status, 0, text)
+        func system(_ method: String, _ preconditioner: String = "none") throws -> String {
+            try write("\(method).toml", "[problem]\nkind = \"linear_system\"\n[system]\nmatrix = \"L.mtx\"\nrhs = \"b.npy\"\n[solver]\nmethod = \"\(method)\"\npreconditioner = \"\(preconditioner)\"\nmax_iterations = 500\n")
+        }
+        // CHOLMOD meets the zero pivot: refused, with advice that works.
+        let r = try pdekit(["run", try system("direct"), "-o", "direct"])
+        XCTAssertEqual(r.status, 2, r.stderr)
+        XCTAssertTrue(r.stderr.contains("no unique solution") && r.stderr.contains("kind = \"pde\""), r.stderr)
+        // UMFPACK's pivots are rounding-sized, not zero: its refined residual stays at 12 ‖b‖,
+        // diverged_direct_residual; the iterative methods stop without converging.
+        for (method, preconditioner) in [("lu", "none"), ("cg", "jacobi"), ("gmres", "jacobi"), ("gcrodr", "none")] {
+            let r = try pdekit(["run", try system(method, preconditioner), "-o", method, "--error-if-not-converged"])
+            XCTAssertNotEqual(r.status, 0, "\(method) called the singular, inconsistent system solved: \(r.stderr)")
+        }
+    }
 }

@@ -68,6 +68,18 @@ public struct AlgebraicMultigridSettings: ComponentOptions, Equatable {
         return AlgebraicMultigridSettings(options: o, nearNullspaceFile: file)
     }
 
+    /// Aggregation's blocks and near-nullspace against the matrix (classical AMG uses neither).
+    public func problem(for matrix: CSRMatrix) -> (key: String, message: String)? {
+        guard options.algorithm == .aggregation else { return nil }
+        if matrix.rows % options.blockSize != 0 {
+            return ("block_size", "\(options.blockSize) does not divide the matrix's \(matrix.rows) rows (the unknowns per node of a block system)")
+        }
+        if let b = options.nearNullspace, b.count != matrix.rows * options.nearNullspaceVectors {
+            return ("near_nullspace", "\(nearNullspaceFile ?? "it") has \(b.count) values; the matrix needs \(matrix.rows) × \(options.nearNullspaceVectors) (one column per vector, a row per unknown)")
+        }
+        return nil
+    }
+
     /// Smoothed aggregation's coarse levels have the aggregates' √size vectors, not the
     /// constants, as null space, which the pinned coarse solve assumes: classical only.
     static func singularProblem(_ structure: GridStructure?, _ spec: SolverSpec) -> String? {

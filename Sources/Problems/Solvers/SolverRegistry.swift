@@ -10,10 +10,16 @@ public protocol ComponentOptions: Sendable {
     /// Files the options read (relative to the problem file): inputs pdekit must not overwrite
     /// and that a sweep's fingerprint covers.
     var dataFiles: [String] { get }
+
+    /// A reason these options cannot serve `matrix` (a block size that does not divide its
+    /// rows), as the key inside the component's table and a message; found before any setup,
+    /// so that the error names `[solver.<name>] key`, not the method that chose the component.
+    func problem(for matrix: CSRMatrix) -> (key: String, message: String)?
 }
 
 extension ComponentOptions {
     public var dataFiles: [String] { [] }
+    public func problem(for matrix: CSRMatrix) -> (key: String, message: String)? { nil }
 }
 
 /// What a solve built, for `--view` and the run record's `[solver_details]`.

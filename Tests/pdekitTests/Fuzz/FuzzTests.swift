@@ -46,7 +46,20 @@ final class FuzzTests: CLITestCase {
                 let axes = line[open...close].filter { $0 == "," }.count + 1
                 return "grid = [" + Array(repeating: "12", count: axes).joined(separator: ", ") + "]"
             }
-            return Array(lines.joined(separator: "\n").utf8)
+            // reduced_model seeds load the models the fuzz tests build in work/models.
+            return Array(lines.joined(separator: "\n").replacingOccurrences(of: "model = \"../outputs/", with: "model = \"models/").utf8)
+        }
+    }
+
+    /// Builds, from the shrunk seeds, the reduced models the reduced_model seeds load, so that
+    /// mutated reduced_model files reach the model loader and the online solve.
+    func buildSeedModels(_ seeds: [[UInt8]]) throws {
+        let names = try FileManager.default.contentsOfDirectory(atPath: Self.packageRoot.appendingPathComponent("problems").path)
+            .filter { $0.hasSuffix(".toml") }.sorted()
+        for (name, bytes) in zip(names, seeds) where ["thermal_block.toml", "rb_inclusion.toml"].contains(name) {
+            try Data(bytes).write(to: work.appendingPathComponent(name))
+            let (r, _) = try pdekit(["run", name, "-o", "models/" + name.dropLast(5)], timeout: 120)
+            XCTAssertEqual(r.status, 0, "\(name): \(r.stderr)")
         }
     }
 
@@ -180,6 +193,7 @@ final class FuzzTests: CLITestCase {
 
     func testCheckAndRunOnMutatedProblemFiles() throws {
         let seeds = try seedProblems()
+        try buildSeedModels(seeds)
         var m = Mutator(seed: Self.seed &+ 2)
         for i in 0..<Self.count(200) {
             let bytes = m.mutate(m.pick(seeds), others: seeds)
@@ -188,6 +202,55 @@ final class FuzzTests: CLITestCase {
             if try assertSurvives(["run", "m.toml", "-o", "out"], input: bytes, name: "run-\(i).toml", outputs: ["out"]) {
                 try FileManager.default.removeItem(at: work.appendingPathComponent("out"))
             }
+        }
+    }
+
+    /// Sweep files (the examples' and the newer kinds' as sweeps), mutated, through `check`,
+    /// `sweep`, `--resume`, `--resume` after a damaged table, and a two-shard run with `merge`:
+    /// exit 0 or 2 only, one error line, never a crash or a hang. Sweeps of more than 24 cases
+    /// are skipped (their count comes from `--dry-run`, itself fuzzed).
+    func testSweepResumeAndMergeOnMutatedSweepFiles() throws {
+        let problems = try seedProblems()
+        let extra: [String: String] = [
+            "tensor_runge3d": "\n[sweep.parameters]\n\"tensor.tolerance\" = [1e-2, 1e-3, 1e-4]\n",
+            "gp_regression2d": "\n[sweep.parameters]\n\"gp.signal_variance\" = [0.5, 1, 2]\n",
+            "gp_poisson1d": "\n[sweep.parameters]\n\"gp_pde.jitter\" = [1e-10, 1e-8]\n",
+            "thermal_block": "\n[sweep.parameters]\n\"reduced_basis.max_size\" = [2, 4]\n",
+        ]
+        let names = try FileManager.default.contentsOfDirectory(atPath: Self.packageRoot.appendingPathComponent("problems").path)
+            .filter { $0.hasSuffix(".toml") }.sorted()
+        var seeds: [[UInt8]] = []
+        for (name, bytes) in zip(names, problems) {
+            let stem = String(name.dropLast(5))
+            let text = String(decoding: bytes, as: UTF8.self)
+            if let table = extra[stem] { seeds.append(Array((text + table).utf8)) } else if text.contains("[sweep") { seeds.append(bytes) }
+        }
+        XCTAssertGreaterThan(seeds.count, 8)
+        var m = Mutator(seed: Self.seed &+ 4)
+        let fm = FileManager.default
+        var swept = 0
+        defer { XCTAssertGreaterThanOrEqual(swept, Self.count(24) / 4, "too few inputs reached a full sweep; the test exercises nothing") }
+        for i in 0..<Self.count(24) {
+            let bytes = i < seeds.count ? seeds[i] : m.mutate(m.pick(seeds), others: seeds)  // every seed once unmutated
+            try Data(bytes).write(to: work.appendingPathComponent("s.toml"))
+            for folder in ["sw", "sh"] { try? fm.removeItem(at: work.appendingPathComponent(folder)) }
+            guard try assertSurvives(["check", "s.toml"], input: bytes, name: "sweep-check-\(i).toml", outputs: []) else { continue }
+            let (listing, _) = try pdekit(["sweep", "s.toml", "-o", "sw", "--dry-run"], timeout: 60)
+            guard listing.status == 0, listing.stdout.split(separator: "\n").count <= 26 else { continue }
+            guard try assertSurvives(["sweep", "s.toml", "-o", "sw", "--jobs", "2"], input: bytes, name: "sweep-\(i).toml", outputs: ["sw"]) else { continue }
+            swept += 1
+            _ = try assertSurvives(["sweep", "s.toml", "-o", "sw", "--resume"], input: bytes, name: "sweep-resume-\(i).toml", outputs: [])
+            // A damaged table: a mutated copy of its own last line appended.
+            let table = work.appendingPathComponent("sw/sweep.csv")
+            if let text = try? Data(contentsOf: table), let last = String(decoding: text, as: UTF8.self).split(separator: "\n").last {
+                let damaged = m.mutate(Array(last.utf8))
+                try (text + Data(damaged) + Data("\n".utf8)).write(to: table)
+                _ = try assertSurvives(["sweep", "s.toml", "-o", "sw", "--resume"], input: bytes, name: "sweep-damaged-\(i).toml", outputs: [])
+            }
+            for k in 0..<2 {
+                _ = try assertSurvives(["sweep", "s.toml", "-o", "sh", "--shard", "\(k)/2"], input: bytes, name: "sweep-shard-\(i).toml", outputs: [])
+            }
+            _ = try assertSurvives(["merge", "sh"], input: bytes, name: "sweep-merge-\(i).toml", outputs: [])
         }
     }
 
