@@ -16,6 +16,11 @@ public struct SystemSpec: PhysicsSection {
     public var matrix: CSRMatrix
     public var rhs: [Double]
     public var exact: [Double]?
+    /// `nullspace = "constants"`: A is singular with the constant vector as its null space (a
+    /// Laplacian without a Dirichlet condition, PyAMG's Neumann `unit_square`), as PETSc's
+    /// MatSetNullSpace with MatNullSpaceCreate(…, PETSC_TRUE, 0, …): the study removes b's
+    /// mean and the solution's, and reports b's incompatible share (`diverged_null`).
+    public var constantNullspace: Bool
 
     public init(_ r: TableReader) throws {
         guard let m = try r.string("matrix") else {
@@ -26,6 +31,7 @@ public struct SystemSpec: PhysicsSection {
         }
         matrixPath = m; rhsPath = b
         exactPath = try r.string("exact")
+        constantNullspace = try r.string("nullspace", default: "none", oneOf: ["none", "constants"]) == "constants"
         try r.finish()
 
         matrix = try Self.loadMatrix(r, "matrix", m)
@@ -38,6 +44,25 @@ public struct SystemSpec: PhysicsSection {
         }
         guard rhs.count == matrix.rows else {
             throw r.error("rhs", "\(b) has \(rhs.count) entries, the matrix has \(matrix.rows) rows")
+        }
+        if constantNullspace {
+            // A·1 = 0 and Aᵀ·1 = 0 (the left null space too, or removing b's mean would not
+            // make the system consistent), to rounding: row and column sums against the
+            // largest entry times the longest row.
+            var rowSums = [Double](repeating: 0, count: matrix.rows), columnSums = rowSums
+            var largest = 0.0, longest = 0
+            for i in 0..<matrix.rows {
+                let range = Int(matrix.rowPointers[i])..<Int(matrix.rowPointers[i + 1])
+                longest = max(longest, range.count)
+                for k in range {
+                    let v = matrix.values[k]
+                    rowSums[i] += v; columnSums[Int(matrix.columnIndices[k])] += v; largest = max(largest, abs(v))
+                }
+            }
+            let tolerance = 64 * Double.ulpOfOne * largest * Double(max(longest, 1))
+            if let i = rowSums.indices.first(where: { abs(rowSums[$0]) > tolerance || abs(columnSums[$0]) > tolerance }) {
+                throw r.error("nullspace", "\"constants\" needs every row and column of \(m) to sum to zero; row or column \(i + 1) sums to \(abs(rowSums[i]) > tolerance ? rowSums[i] : columnSums[i])")
+            }
         }
         if let e = exactPath {
             let x = try Self.loadVector(r, "exact", e)
@@ -94,6 +119,7 @@ public struct SystemSpec: PhysicsSection {
         var t = ConfigTable()
         t["matrix"] = .string(matrixPath); t["rhs"] = .string(rhsPath)
         if let exactPath { t["exact"] = .string(exactPath) }
+        t["nullspace"] = .string(constantNullspace ? "constants" : "none")
         // Configuration only (the size is in [solver_details]), so a record replays.
         return t
     }

@@ -39,6 +39,8 @@ public struct LinearSolveStudy: Study {
         var exact: [Double]?
         var shape: [Int]
         var structure: GridStructure?
+        /// A has the constants as null space: no Dirichlet side, or `[system] nullspace`.
+        var singular: Bool
         var assembleSeconds: Double
         var reference: [Double]?
     }
@@ -54,15 +56,15 @@ public struct LinearSolveStudy: Study {
                 throw spec.document.error(["pde", e.key], e.message)
             }
             p = Prepared(matrix: a.matrix, rhs: a.rhs, exact: a.exact, shape: a.shape, structure: a.structure,
-                         assembleSeconds: 0, reference: nil)
+                         singular: a.structure.isSingular, assembleSeconds: 0, reference: nil)
         } else if let s = spec.system {
             p = Prepared(matrix: s.matrix, rhs: s.rhs, exact: s.exact, shape: [s.matrix.rows], structure: nil,
-                         assembleSeconds: 0, reference: nil)
+                         singular: s.constantNullspace, assembleSeconds: 0, reference: nil)
         } else {
             throw RunError(.internal, "\(spec.document.path): the linear solve does not take kind '\(spec.kind)'")
         }
         p.assembleSeconds = Date().timeIntervalSince(t0)
-        try SolverFactory.validate(spec.solver, matrix: p.matrix, structure: p.structure) { key, message in
+        try SolverFactory.validate(spec.solver, matrix: p.matrix, structure: p.structure, singular: p.singular) { key, message in
             spec.document.error(["solver"] + key.split(separator: ".").map(String.init), message)
         }
         // [output] reference: the same figures against a stored solution.
@@ -88,7 +90,7 @@ public struct LinearSolveStudy: Study {
         // solvable for zero-mean b and u is unique up to a constant. As PETSc's null-space
         // removal: b loses its mean (its size reported, relative to ‖b‖ — the discrete
         // compatibility defect), the solution and the exact one are compared at zero mean.
-        let singular = system.structure?.isSingular == true
+        let singular = system.singular
         var rhsMeanRemoved = 0.0, givenNorm = 0.0
         if singular {
             let n = Double(system.rhs.count), norm = system.rhs.norm2
@@ -149,7 +151,7 @@ public struct LinearSolveStudy: Study {
             res["max_abs_error"] = .double(exact.maxAbs)
         }
         if singular {
-            res["nullspace"] = .string("constants (no Dirichlet side): solution and exact solution at zero mean")
+            res["nullspace"] = .string("constants (\(spec.pde == nil ? "[system] nullspace" : "no Dirichlet side")): solution and exact solution at zero mean")
             res["rhs_mean_removed"] = .double(rhsMeanRemoved)
         }
         var tables: [(name: String, table: ConfigTable)] = []
@@ -167,7 +169,7 @@ public struct LinearSolveStudy: Study {
             + String(format: ", setup %.3f s, solve %.3f s", result.setupSeconds, result.solveSeconds)
         if let exact { summary += String(format: "; error vs exact: relative L2 %.3e, max %.3e", exact.relativeL2, exact.maxAbs) }
         if let c = reference { summary += String(format: "; vs reference: relative L2 %.3e, max %.3e", c.relativeL2, c.maxAbs) }
-        if singular { summary += String(format: "; singular (no Dirichlet side): right-hand side mean removed (%.2e of its norm), solution at zero mean", rhsMeanRemoved) }
+        if singular { summary += String(format: "; singular (constant null space): right-hand side mean removed (%.2e of its norm), solution at zero mean", rhsMeanRemoved) }
 
         func f(_ x: Double?) -> String { x.map(CSV.format) ?? "" }
         let values: [String: String] = [
@@ -210,7 +212,7 @@ public struct LinearSolveStudy: Study {
         return StudyOutcome(reason: result.reason, arrays: arrays,
                             history: history, result: res, tables: tables, summary: summary,
                             notConvergedDetail: incompatible
-                                ? String(format: "the right-hand side violates the compatibility condition of a problem without a Dirichlet side: its mean, %.3g of ‖b‖, was removed (above rtol %.3g); the least-squares solution at zero mean is written", rhsMeanRemoved, spec.solver.rtol)
+                                ? String(format: "the right-hand side is not in the range of the singular operator (the compatibility condition of a constant null space): its mean, %.3g of ‖b‖, was removed (above rtol %.3g); the least-squares solution at zero mean is written", rhsMeanRemoved, spec.solver.rtol)
                                 : "after \(result.iterations) iterations (relative residual \(String(format: "%.3e", result.relativeResidual)))",
                             sweepValues: values)
     }
@@ -223,7 +225,7 @@ public struct LinearSolveStudy: Study {
         switch e {
         case .notPositiveDefinite, .singular:
             let where_ = spec.pde == nil
-                ? "a singular matrix (a Laplacian without a Dirichlet condition has the constants as null space) has no unique solution for any method; pose it as kind = \"pde\" with no Dirichlet side, where pdekit removes the null space"
+                ? "a singular matrix has no unique solution for any method; if its null space is the constants (a Laplacian without a Dirichlet condition), set [system] nullspace = \"constants\" and method = \"cg\""
                 : "a singular operator here means a reaction or velocity term cancels the diffusion"
             return "; if A is indefinite but nonsingular, use method = \"lu\" or \"gmres\"; \(where_)"
         default: return ""

@@ -199,6 +199,12 @@ enum ReducedBasisFamilies {
             alphas[mu] = try checkedFields(r, mu, a.fields, reference: referenceFields)
             matrices.append(a.problem.matrix); loads.append(a.problem.rhs)
         }
+        // A load that is zero at every training parameter makes every solution zero: the greedy
+        // found no vector and the test errors were 0/0, which passed as a model.
+        guard loads.contains(where: { $0.contains { $0 != 0 } }) else {
+            throw ProblemError(file: r.filePath, key: "reduced_basis.pde.rhs",
+                               message: "the right-hand side (with the boundary values) is zero at every training parameter, so every solution is zero: there is nothing to reduce")
+        }
         let form = try affineForm(r, matrices, loads, key: "reduced_basis.pde")
         // Training parameters answer from the matrices already assembled; others assemble the
         // EIM rows only (what the online stage does).

@@ -12,7 +12,9 @@ public enum SolverFactory {
     /// CHOLMOD, a grid and a constant coefficient for the FFT solver). `error(key, message)`
     /// locates a failure at `[solver] key` (a dotted key, `amg.block_size`, for a component's
     /// own table).
-    public static func validate(_ spec: SolverSpec, matrix: CSRMatrix, structure: GridStructure?,
+    /// `singular`: A has the constants as null space (a grid without a Dirichlet side, or a
+    /// linear system with `nullspace = "constants"`).
+    public static func validate(_ spec: SolverSpec, matrix: CSRMatrix, structure: GridStructure?, singular: Bool,
                                 error: (String, String) -> Error) throws {
         guard let method = spec.methodEntry else { throw error("method", "unknown method '\(spec.method)'") }
         // Each component's own options against the matrix, named by their key in its table.
@@ -22,9 +24,15 @@ public enum SolverFactory {
             }
         }
         if let problem = method.validate(matrix, structure, spec) { throw error("method", problem) }
-        let singular = structure?.isSingular == true
-        let singularAdvice = "no side is Dirichlet, so A is singular (u is determined up to a constant); use method = \"cg\" (preconditioner none, jacobi, ssor, gmg, amg or fft), \"gmg\", \"amg\" or \"fft\", or make a side Dirichlet"
+        let singularAdvice = structure != nil
+            ? "no side is Dirichlet, so A is singular (u is determined up to a constant); use method = \"cg\" (preconditioner none, jacobi, ssor, gmg, amg or fft), \"gmg\", \"amg\" or \"fft\", or make a side Dirichlet"
+            : "[system] nullspace = \"constants\" makes A singular; use method = \"cg\" with preconditioner none, jacobi or ssor"
         if singular && !method.solvesSingular { throw error("method", "'\(spec.method)' cannot solve this system: " + singularAdvice) }
+        // Algebraic multigrid pins the constants on its coarsest level from the grid's
+        // description; a linear system's declared null space does not reach it yet.
+        if singular && structure == nil, spec.componentsInUse.contains("amg") {
+            throw error(method.usesPreconditioner ? "preconditioner" : "method", "'amg' cannot serve this system yet: " + singularAdvice)
+        }
         if spec.operatorForm == .stencil, structure == nil || structure!.lowerOrderTerms {
             throw error("operator", "\"stencil\" applies the grid's -div(a grad u) stencil: it needs a kind = \"pde\" problem without velocity or reaction terms")
         }

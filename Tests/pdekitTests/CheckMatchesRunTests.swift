@@ -84,6 +84,12 @@ final class CheckMatchesRunTests: CLITestCase {
             parameters = { contrast = [1e-200, 1] }
             """
         try assertBothRefuse("s.toml", scaled, "reduced_basis.reference", ["coercivity ratio"])
+        // rhs = 0: zero basis vectors and test errors 0/0 = NaN, saved as a model that a later
+        // reduced_model refused as damaged. Run refuses it (check does not assemble the loads).
+        let zero = try write("z.toml", family.replacingOccurrences(of: "rhs = 1", with: "rhs = 0").replacingOccurrences(of: "[-2, 5]", with: "[2, 5]"))
+        let r = try pdekit(["run", zero, "-o", "z"])
+        XCTAssertEqual(r.status, 2, r.stderr)
+        XCTAssertTrue(r.stderr.contains("reduced_basis.pde.rhs") && r.stderr.contains("nothing to reduce"), r.stderr)
     }
 
     func testReducedModelParametersOutsideTheFamilyAreRefusedByCheck() throws {

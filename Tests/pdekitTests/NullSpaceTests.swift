@@ -82,12 +82,57 @@ final class NullSpaceTests: CLITestCase {
         // CHOLMOD meets the zero pivot: refused, with advice that works.
         let r = try pdekit(["run", try system("direct"), "-o", "direct"])
         XCTAssertEqual(r.status, 2, r.stderr)
-        XCTAssertTrue(r.stderr.contains("no unique solution") && r.stderr.contains("kind = \"pde\""), r.stderr)
+        XCTAssertTrue(r.stderr.contains("no unique solution") && r.stderr.contains("nullspace = \"constants\""), r.stderr)
         // UMFPACK's pivots are rounding-sized, not zero: its refined residual stays at 12 ‖b‖,
         // diverged_direct_residual; the iterative methods stop without converging.
         for (method, preconditioner) in [("lu", "none"), ("cg", "jacobi"), ("gmres", "jacobi"), ("gcrodr", "none")] {
             let r = try pdekit(["run", try system(method, preconditioner), "-o", method, "--error-if-not-converged"])
             XCTAssertNotEqual(r.status, 0, "\(method) called the singular, inconsistent system solved: \(r.stderr)")
         }
+    }
+
+    /// `[system] nullspace = "constants"` (PETSc's MatSetNullSpace with the constants): CG
+    /// solves the consistent system to the zero-mean solution, which NumPy checks from the
+    /// written files; an inconsistent b is diverged_null; a matrix whose rows do not sum to
+    /// zero is refused naming the key.
+    func testDeclaredConstantNullSpaceOfALinearSystem() throws {
+        let script = """
+            import numpy as np, scipy.sparse as sp, scipy.io as sio, sys
+            n = 12
+            grid = sp.diags([1, 1], [-1, 1], shape=(n, n))
+            adjacency = sp.kron(grid, sp.eye(n)) + sp.kron(sp.eye(n), grid)
+            L = sp.csgraph.laplacian(adjacency.tocsr()).tocsr()
+            sio.mmwrite(sys.argv[1] + '/L.mtx', L.tocoo())
+            x = np.random.default_rng(0).standard_normal(n * n)
+            np.save(sys.argv[1] + '/x.npy', x - x.mean())
+            np.save(sys.argv[1] + '/b.npy', L @ x)
+            np.save(sys.argv[1] + '/ones.npy', np.ones(n * n))
+            M = L.tolil(); M[0, 0] += 1
+            sio.mmwrite(sys.argv[1] + '/M.mtx', M.tocoo())
+            print('ok')
+            """
+        let (status, text) = try python(script, work.path)
+        XCTAssertEqual(status, 0, text)
+        func system(_ matrix: String, _ rhs: String, method: String = "cg", preconditioner: String = "jacobi") throws -> String {
+            try write("s.toml", "[problem]\nkind = \"linear_system\"\n[system]\nmatrix = \"\(matrix)\"\nrhs = \"\(rhs)\"\nnullspace = \"constants\"\n[solver]\nmethod = \"\(method)\"\npreconditioner = \"\(preconditioner)\"\nrtol = 1e-10\n")
+        }
+        try assertBadInput(["check", try system("M.mtx", "b.npy")], ["system.nullspace", "row or column 1"])
+        try assertBadInput(["check", try system("L.mtx", "b.npy", method: "direct")], ["solver.method", "nullspace"])
+        try assertBadInput(["check", try system("L.mtx", "b.npy", preconditioner: "amg")], ["solver.preconditioner", "amg"])
+        let r = try pdekit(["run", try system("L.mtx", "b.npy"), "-o", "ok", "--error-if-not-converged"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        // ‖x − x̂‖ ≤ κ_eff · rtol · ‖x‖ with κ_eff = λ_max/λ_2 of the 12×12 grid Laplacian
+        // (8 / (2 − 2cos(π/12)) ≈ 117): 1e-10 · 117 < 1e-7.
+        let check = try python("""
+            import numpy as np, sys
+            u = np.load(sys.argv[1] + '/ok/solution.npy'); x = np.load(sys.argv[1] + '/x.npy')
+            e = np.linalg.norm(u - x) / np.linalg.norm(x)
+            assert abs(u.mean()) < 1e-12 and e < 1e-7, (u.mean(), e)
+            print('ok')
+            """, work.path)
+        XCTAssertEqual(check.status, 0, check.output)
+        let inconsistent = try pdekit(["run", try system("L.mtx", "ones.npy"), "-o", "no", "--error-if-not-converged"])
+        XCTAssertEqual(inconsistent.status, 3, inconsistent.stderr)
+        XCTAssertTrue(inconsistent.stderr.contains("diverged_null"), inconsistent.stderr)
     }
 }
