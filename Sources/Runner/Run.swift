@@ -164,6 +164,41 @@ public enum Run {
         } catch { return RunError.classify(error, file: path).message }
     }
 
+    /// Every case of a sweep built and checked as `check` does one problem, on all cores in
+    /// contiguous blocks (a sweep runs its cases on threads the same way, so the path is
+    /// thread-safe). The error reported is the first failing case's, as a serial loop gives.
+    static func checkCases(_ document: ProblemDocument, _ sweep: SweepSpec) throws -> [ProblemSpec] {
+        let count = sweep.cases.count
+        let results = CaseResults(count)
+        let blocks = max(1, min(Parallel.cores, count))
+        let savedThreads = Parallel.threadCount
+        Parallel.setThreadCount(1)  // each block's kernels on its own core
+        defer { Parallel.setThreadCount(savedThreads) }
+        DispatchQueue.concurrentPerform(iterations: blocks) { b in
+            for i in (b * count / blocks) ..< ((b + 1) * count / blocks) {
+                guard results.firstFailure.map({ $0 > i }) ?? true else { return }  // an earlier case failed already
+                do {
+                    let spec = try ProblemSpec(try document.sweepCase(sweep.cases[i]))
+                    try checkAll(spec)
+                    results.set(i, .success(spec))
+                } catch { results.set(i, .failure(error)); return }
+            }
+        }
+        var specs: [ProblemSpec] = []
+        specs.reserveCapacity(count)
+        for i in 0..<count {
+            switch results.get(i) {
+            case .success(let spec)?: specs.append(spec)
+            case .failure(let error)?:
+                guard var e = error as? ProblemError else { throw error }
+                e.message = "sweep case \(i): " + e.message
+                throw e
+            case nil: throw RunError(.internal, "sweep case \(i) was not checked")
+            }
+        }
+        return specs
+    }
+
     /// `pdekit check` on a sweep file: every case is built and validated as `check` does;
     /// returns the count.
     /// Checks every case of a sweep file; returns the number of cases and the `[solver.<name>]`
@@ -172,20 +207,8 @@ public enum Run {
         do {
             let document = try ProblemDocument(path: path, overrides: overrides)
             let sweep = try SweepSpec(document)
-            var unused: [[String]] = []
-            var specs: [ProblemSpec] = []
-            for (i, c) in sweep.cases.enumerated() {
-                do {
-                    let spec = try ProblemSpec(try document.sweepCase(c))
-                    try checkAll(spec)
-                    specs.append(spec)
-                    unused.append(spec.solver.unusedOptions)
-                } catch let e as ProblemError {
-                    var e = e
-                    e.message = "sweep case \(i): " + e.message
-                    throw e
-                }
-            }
+            let specs = try checkCases(document, sweep)
+            let unused = specs.map(\.solver.unusedOptions)
             // What sweep refuses before its first case: cases on several grids under [output]
             // stack, a folder it may not write.
             let base = try ProblemSpec(try document.sweepCase([]))
@@ -195,4 +218,19 @@ public enum Run {
             return (sweep.cases.count, unusedByEveryCase(unused))
         } catch { throw RunError.classify(error, file: path) }
     }
+}
+
+/// Per-case outcomes of `Run.checkCases`, written by the worker blocks under a lock.
+final class CaseResults: @unchecked Sendable {
+    private let lock = NSLock()
+    private var results: [Result<ProblemSpec, Error>?]
+    private var failure: Int?
+    init(_ count: Int) { results = Array(repeating: nil, count: count) }
+    var firstFailure: Int? { lock.lock(); defer { lock.unlock() }; return failure }
+    func set(_ i: Int, _ r: Result<ProblemSpec, Error>) {
+        lock.lock(); defer { lock.unlock() }
+        results[i] = r
+        if case .failure = r, failure.map({ i < $0 }) ?? true { failure = i }
+    }
+    func get(_ i: Int) -> Result<ProblemSpec, Error>? { lock.lock(); defer { lock.unlock() }; return results[i] }
 }
