@@ -41,7 +41,7 @@ let package = Package(
                 swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
         .target(name: "Storage"),
         .target(name: "Problems", dependencies: ["LinearAlgebra", "Krylov", "Spectral", "Multigrid", "Storage", "TOMLKit"]),
-        .target(name: "Runner", dependencies: ["Problems", "Krylov", "Spectral", "Tensor", "GaussianProcess", "ReducedBasis", "LinearAlgebra", "Storage"]),
+        .target(name: "Runner", dependencies: ["Problems", "Spectral", "Tensor", "GaussianProcess", "ReducedBasis", "LinearAlgebra", "Storage"]),
         .executableTarget(name: "pdekit", dependencies: [
             "Runner", "Problems", "Storage",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

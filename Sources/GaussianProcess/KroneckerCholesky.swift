@@ -1,4 +1,3 @@
-import COpenBLAS
 import Foundation
 import LinearAlgebra
 
@@ -27,25 +26,13 @@ public struct KroneckerCholesky: Sendable {
         for (k, c) in factors.enumerated() {
             let (outer, n, inner) = ModeProduct.split(shape, k)
             guard n > 0, outer > 0, inner > 0 else { continue }
-            c.factor.values.withUnsafeBufferPointer { l in
-                y.withUnsafeMutableBufferPointer { yp in
-                    // L is column-major lower (ld n), which read row-major is Lᵀ (upper).
-                    if inner == 1 {
-                        // Rows of the (outer × n) row-major Y are fibres: Y ← Y K⁻¹ = Y L⁻ᵀ L⁻¹.
-                        cblas_dtrsm(CblasRowMajor, CblasRight, CblasUpper, CblasNoTrans, CblasNonUnit,
-                                    Int32(outer), Int32(n), 1, l.baseAddress, Int32(n), yp.baseAddress, Int32(n))
-                        cblas_dtrsm(CblasRowMajor, CblasRight, CblasUpper, CblasTrans, CblasNonUnit,
-                                    Int32(outer), Int32(n), 1, l.baseAddress, Int32(n), yp.baseAddress, Int32(n))
-                    } else {
-                        // Block a is n × inner row-major with fibres as columns: Y_a ← L⁻ᵀ L⁻¹ Y_a.
-                        for a in 0..<outer {
-                            let b = yp.baseAddress! + a * n * inner
-                            cblas_dtrsm(CblasRowMajor, CblasLeft, CblasUpper, CblasTrans, CblasNonUnit,
-                                        Int32(n), Int32(inner), 1, l.baseAddress, Int32(n), b, Int32(inner))
-                            cblas_dtrsm(CblasRowMajor, CblasLeft, CblasUpper, CblasNoTrans, CblasNonUnit,
-                                        Int32(n), Int32(inner), 1, l.baseAddress, Int32(n), b, Int32(inner))
-                        }
-                    }
+            y.withUnsafeMutableBufferPointer { yp in
+                if inner == 1 {
+                    // Rows of the (outer × n) row-major Y are fibres: Y ← Y K_k⁻¹.
+                    c.solveRows(yp.baseAddress!, rows: outer)
+                } else {
+                    // Block a is n × inner row-major with fibres as columns: Y_a ← K_k⁻¹ Y_a.
+                    for a in 0..<outer { c.solveColumns(yp.baseAddress! + a * n * inner, columns: inner) }
                 }
             }
         }

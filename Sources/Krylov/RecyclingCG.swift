@@ -17,13 +17,6 @@
 import Foundation
 import LinearAlgebra
 
-/// The deflation space one solve hands to the next: k vectors of length n.
-public final class RecycleSpace {
-    public let vectors: [[Double]]
-    public init(vectors: [[Double]]) { self.vectors = vectors }
-    public var count: Int { vectors.count }
-}
-
 public final class RecyclingCG {
     public let matrix: any LinearOperator
     public let preconditioner: any Preconditioner

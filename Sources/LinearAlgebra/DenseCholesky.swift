@@ -26,6 +26,31 @@ public struct DenseCholesky: Sendable {
 
     public var size: Int { factor.rows }
 
+    /// Y ← Y A⁻¹ = Y L⁻ᵀ L⁻¹ for `rows` row-major rows of length n at `y` (each row a fibre):
+    /// two `dtrsm`s on the factor, which read row-major is Lᵀ.
+    public func solveRows(_ y: UnsafeMutablePointer<Double>, rows: Int) {
+        let n = size
+        guard n > 0, rows > 0 else { return }
+        factor.values.withUnsafeBufferPointer { l in
+            cblas_dtrsm(CblasRowMajor, CblasRight, CblasUpper, CblasNoTrans, CblasNonUnit,
+                        Int32(rows), Int32(n), 1, l.baseAddress, Int32(n), y, Int32(n))
+            cblas_dtrsm(CblasRowMajor, CblasRight, CblasUpper, CblasTrans, CblasNonUnit,
+                        Int32(rows), Int32(n), 1, l.baseAddress, Int32(n), y, Int32(n))
+        }
+    }
+
+    /// Y ← A⁻¹ Y = L⁻ᵀ L⁻¹ Y for an n × `columns` row-major block at `y` (fibres as columns).
+    public func solveColumns(_ y: UnsafeMutablePointer<Double>, columns: Int) {
+        let n = size
+        guard n > 0, columns > 0 else { return }
+        factor.values.withUnsafeBufferPointer { l in
+            cblas_dtrsm(CblasRowMajor, CblasLeft, CblasUpper, CblasTrans, CblasNonUnit,
+                        Int32(n), Int32(columns), 1, l.baseAddress, Int32(n), y, Int32(columns))
+            cblas_dtrsm(CblasRowMajor, CblasLeft, CblasUpper, CblasNoTrans, CblasNonUnit,
+                        Int32(n), Int32(columns), 1, l.baseAddress, Int32(n), y, Int32(columns))
+        }
+    }
+
     /// log det A = 2 Σ log Lᵢᵢ (no overflow for large n, unlike det A itself).
     public var logDeterminant: Double {
         (0..<size).reduce(0) { $0 + 2 * log(factor[$1, $1]) }

@@ -1,5 +1,4 @@
 import Foundation
-import Krylov
 import LinearAlgebra
 import Problems
 import Storage
