@@ -1,9 +1,36 @@
 import Foundation
 import LinearAlgebra
 
-/// The part every direct method shares: x = F⁻¹b with a factor F, checked against the
-/// tolerance and improved by iterative refinement, as SuiteSparse users expect.
+/// A sparse factorisation that can be redone for new values on the same pattern, reusing its
+/// symbolic analysis (CHOLMOD, UMFPACK).
+protocol PatternFactorization: Preconditioner, AnyObject {
+    init(_ a: CSRMatrix) throws
+    func hasPattern(of a: CSRMatrix) -> Bool
+    func refactor(values: [Double]) throws
+}
+
+extension CholeskyFactorization: PatternFactorization {}
+extension LUFactorization: PatternFactorization {}
+
+/// The part every direct method shares: the factor (a sweep's previous one refactored when
+/// the pattern is the same), then x = F⁻¹b checked against the tolerance and improved by
+/// iterative refinement, as SuiteSparse users expect.
 enum DirectSolve {
+    /// The factor of the request's matrix: the carried one (under `key`) refactored when the
+    /// pattern is the same, skipping the analysis, else a new one, which is carried on.
+    static func factor<F: PatternFactorization>(_ request: SolveRequest, key: String, _ d: inout SolverDescription) throws -> F {
+        if let kept = request.carry?.value(key, as: F.self), kept.hasPattern(of: request.matrix) {
+            do { try kept.refactor(values: request.matrix.values) } catch { request.carry?.set(key, nil); throw error }
+            d.add("analysis_reused", true)
+            return kept
+        }
+        request.carry?.set(key, nil)  // free the old factor before making a new one
+        let f = try F(request.matrix)
+        request.carry?.set(key, f)
+        d.add("analysis_reused", false)
+        return f
+    }
+
     /// At most this many steps of iterative refinement follow a direct solve (UMFPACK's own
     /// default is 2; one more lets a nearly singular system show whether refinement still helps).
     static let maxRefinementSteps = 3

@@ -9,17 +9,7 @@ extension MethodEntry {
         workspace: { n, d, _ in Workspace.factor(n, d) + 16 * n },
         solve: { request, d in
             let t0 = Date()
-            let lu: LUFactorization
-            if let kept = request.carry?.value("umfpack", as: LUFactorization.self), kept.hasPattern(of: request.matrix) {
-                do { try kept.refactor(values: request.matrix.values) } catch { request.carry?.set("umfpack", nil); throw error }
-                lu = kept
-                d.add("analysis_reused", true)
-            } else {
-                request.carry?.set("umfpack", nil)
-                lu = try LUFactorization(request.matrix)
-                request.carry?.set("umfpack", lu)
-                d.add("analysis_reused", false)
-            }
+            let lu: LUFactorization = try DirectSolve.factor(request, key: "umfpack", &d)
             d.add("umfpack_analyze_seconds", lu.analyzeSeconds); d.add("umfpack_factor_seconds", lu.factorSeconds)
             return DirectSolve.solve(request, factor: lu, setupSeconds: Date().timeIntervalSince(t0), &d)
         })
