@@ -80,37 +80,25 @@ public final class ConjugateGradient {
     private func iterate(b: UnsafeBufferPointer<Double>, x: UnsafeMutableBufferPointer<Double>,
                          r: UnsafeMutableBufferPointer<Double>, p: UnsafeMutableBufferPointer<Double>,
                          q: UnsafeMutableBufferPointer<Double>, z: UnsafeMutableBufferPointer<Double>) -> SolveResult {
-        let start = Date()
         let identity = preconditioner.isIdentity
         let bnorm = Vec.norm(b)
-        var history: [ResidualRecord] = []
-        if options.recordHistory { history.reserveCapacity(min(options.maxIterations, 100_000) + 1) }
-        func finish(_ reason: ConvergenceReason, _ iterations: Int, _ rnorm: Double) -> SolveResult {
-            SolveResult(reason: reason, iterations: iterations, residualNorm: rnorm, rhsNorm: bnorm, history: history,
-                        setupSeconds: preconditioner.setupSeconds, solveSeconds: Date().timeIntervalSince(start))
-        }
-        func record(_ k: Int, _ rnorm: Double) {
-            let rec = ResidualRecord(iteration: k, residualNorm: rnorm,
-                                     relativeResidual: bnorm > 0 ? rnorm / bnorm : rnorm,
-                                     seconds: Date().timeIntervalSince(start))
-            if options.recordHistory { history.append(rec) }
-            options.monitor?(rec)
-        }
+        // History, monitor and timing as every iterative method records them.
+        var log = IterationLog(options: options, rhsNorm: bnorm, setupSeconds: preconditioner.setupSeconds)
 
         if bnorm == 0 {
             Vec.fill(x, 0)
-            record(0, 0)
-            return finish(.converged_zero_rhs, 0, 0)
+            log.record(0, 0)
+            return log.finish(.converged_zero_rhs, 0, 0)
         }
         let threshold = options.threshold(rhsNorm: bnorm)
         var rnorm = trueResidual(b: b, x: x, r: r)
-        guard rnorm.isFinite else { record(0, rnorm); return finish(.diverged_nan, 0, rnorm) }
-        record(0, rnorm)
-        if rnorm <= threshold { return finish(rnorm <= options.atol ? .converged_atol : .converged_rtol, 0, rnorm) }
+        guard rnorm.isFinite else { log.record(0, rnorm); return log.finish(.diverged_nan, 0, rnorm) }
+        log.record(0, rnorm)
+        if rnorm <= threshold { return log.finish(rnorm <= options.atol ? .converged_atol : .converged_rtol, 0, rnorm) }
 
         // Start (or restart from the true residual): p = z = M⁻¹ r.
         var rz = identity ? rnorm * rnorm : preconditioner.applyAndDotWithInput(UnsafeBufferPointer(r), into: z)
-        if !identity && !(rz > 0) { return finish(rz.isNaN ? .diverged_nan : .diverged_indefinite_preconditioner, 0, rnorm) }
+        if !identity && !(rz > 0) { return log.finish(rz.isNaN ? .diverged_nan : .diverged_indefinite_preconditioner, 0, rnorm) }
         Vec.copy(UnsafeBufferPointer(z), into: p)
 
         // Stagnation: each restart from the true residual should leave it well below the last
@@ -119,43 +107,43 @@ public final class ConjugateGradient {
         var lastRestartNorm = Double.infinity, stalledRestarts = 0
         var k = 0
         while k < options.maxIterations {
-            if let limit = options.timeLimit, Date().timeIntervalSince(start) > limit {
-                return finish(.diverged_time_limit, k, trueResidual(b: b, x: x, r: r))
+            if let limit = options.timeLimit, Date().timeIntervalSince(log.start) > limit {
+                return log.finish(.diverged_time_limit, k, trueResidual(b: b, x: x, r: r))
             }
             let pq = matrix.applyAndDot(UnsafeBufferPointer(p), into: q)
-            guard pq.isFinite else { return finish(.diverged_nan, k, rnorm) }
-            guard pq > 0 else { return finish(.diverged_indefinite_matrix, k, rnorm) }
+            guard pq.isFinite else { return log.finish(.diverged_nan, k, rnorm) }
+            guard pq > 0 else { return log.finish(.diverged_indefinite_matrix, k, rnorm) }
             let alpha = rz / pq
             let rr = Vec.cgUpdate(alpha: alpha, p: UnsafeBufferPointer(p), q: UnsafeBufferPointer(q), x: x, r: r)
             k += 1
             rnorm = rr.squareRoot()
-            guard rnorm.isFinite else { record(k, rnorm); return finish(.diverged_nan, k, rnorm) }
+            guard rnorm.isFinite else { log.record(k, rnorm); return log.finish(.diverged_nan, k, rnorm) }
 
             if rnorm <= threshold {
                 // Recurrence says converged: the true residual decides.
                 let trueNorm = trueResidual(b: b, x: x, r: r)
-                record(k, trueNorm)
+                log.record(k, trueNorm)
                 if trueNorm <= threshold {
-                    return finish(trueNorm <= options.atol ? .converged_atol : .converged_rtol, k, trueNorm)
+                    return log.finish(trueNorm <= options.atol ? .converged_atol : .converged_rtol, k, trueNorm)
                 }
                 rnorm = trueNorm
                 stalledRestarts = trueNorm > 0.5 * lastRestartNorm ? stalledRestarts + 1 : 0
                 lastRestartNorm = min(lastRestartNorm, trueNorm)
-                if stalledRestarts >= 2 { return finish(.diverged_stagnation, k, trueNorm) }
+                if stalledRestarts >= 2 { return log.finish(.diverged_stagnation, k, trueNorm) }
                 rz = identity ? rnorm * rnorm : preconditioner.applyAndDotWithInput(UnsafeBufferPointer(r), into: z)
-                if !identity && !(rz > 0) { return finish(.diverged_indefinite_preconditioner, k, rnorm) }
+                if !identity && !(rz > 0) { return log.finish(.diverged_indefinite_preconditioner, k, rnorm) }
                 Vec.copy(UnsafeBufferPointer(z), into: p)
                 continue
             }
-            record(k, rnorm)
+            log.record(k, rnorm)
 
             let rzNew = identity ? rr : preconditioner.applyAndDotWithInput(UnsafeBufferPointer(r), into: z)
-            guard rzNew.isFinite else { return finish(.diverged_nan, k, rnorm) }
-            guard rzNew > 0 else { return finish(.diverged_indefinite_preconditioner, k, rnorm) }
+            guard rzNew.isFinite else { return log.finish(.diverged_nan, k, rnorm) }
+            guard rzNew > 0 else { return log.finish(.diverged_indefinite_preconditioner, k, rnorm) }
             let beta = rzNew / rz
             rz = rzNew
             Vec.xpby(UnsafeBufferPointer(z), beta, p)
         }
-        return finish(.diverged_max_iterations, k, trueResidual(b: b, x: x, r: r))
+        return log.finish(.diverged_max_iterations, k, trueResidual(b: b, x: x, r: r))
     }
 }
