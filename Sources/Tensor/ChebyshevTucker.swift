@@ -2,8 +2,8 @@ import Foundation
 import LinearAlgebra
 import Spectral
 
-/// The hybrid Chebyshev–Tucker format (Benner, Khoromskij, Khoromskaia and Sun, 2025;
-/// ../shared/reference/PAPERS.md §3) of a function on a box in d = 1…4 variables:
+/// The hybrid Chebyshev–Tucker format (Benner, Khoromskij, Khoromskaia and Sun, 2025) of a
+/// function on a box in d = 1…4 variables:
 ///
 ///     f(x) ≈ Σ_{j} G[j₁, …, j_d] Π_k u_{k, j_k}(x_k),   u_{k, j}(t) = Σ_m C_k[m, j] T_m(t̂),
 ///

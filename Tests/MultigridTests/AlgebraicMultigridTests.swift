@@ -9,9 +9,13 @@ import Storage
 /// elasticity gallery with its rigid-body modes, a scikit-fem P1 Laplacian on a disk).
 final class AlgebraicMultigridTests: XCTestCase {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+    /// PyAMG's elasticity matrix and rigid-body modes are also the example problem's data: one
+    /// copy, in problems/data.
+    static let exampleData = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("problems/data")
 
-    func readMatrix(_ name: String) throws -> CSRMatrix {
-        let m = try MatrixMarket.read(Self.fixtures.appendingPathComponent(name))
+    func readMatrix(_ url: URL) throws -> CSRMatrix {
+        let m = try MatrixMarket.read(url)
         guard case .coordinate(let c) = m else { struct NotCoordinate: Error {}; throw NotCoordinate() }
         return try CSRMatrix(rows: c.rows, columns: c.columns, rowIndices: c.rowIndices, columnIndices: c.columnIndices, values: c.values)
     }
@@ -52,7 +56,7 @@ final class AlgebraicMultigridTests: XCTestCase {
     /// every level (an empty row of P leaves that point's error to smoothing alone). The first
     /// pass alone left 6 and 3 such points on the 2,330- and 559-row levels of 2D Poisson 1024².
     func testEveryStronglyConnectedFPointHasACoarseNeighbour() throws {
-        for a in [try Fixture.poisson([255, 255]).matrix, try readMatrix("skfem_p1_disk.mtx")] {
+        for a in [try Fixture.poisson([255, 255]).matrix, try readMatrix(Self.fixtures.appendingPathComponent("skfem_p1_disk.mtx"))] {
             let amg = try AlgebraicMultigrid(a, options: AlgebraicMultigridOptions(coarseSize: 10))
             for (level, split) in amg.coarsenings.enumerated() {
                 let s = StrengthGraph.classical(amg.matrices[level], theta: 0.25)
@@ -115,8 +119,8 @@ final class AlgebraicMultigridTests: XCTestCase {
     /// on nodes with the three modes as near-nullspace converges much faster than with the
     /// constant vector alone, which cannot represent rotations.
     func testElasticityWithRigidBodyModes() throws {
-        let a = try readMatrix("elasticity24.mtx")
-        let modes = try NPY.read(Self.fixtures.appendingPathComponent("elasticity24_rigid_body_modes.npy"))
+        let a = try readMatrix(Self.exampleData.appendingPathComponent("elasticity24.mtx"))
+        let modes = try NPY.read(Self.exampleData.appendingPathComponent("elasticity24_rigid_body_modes.npy"))
         XCTAssertEqual(modes.shape, [a.rows, 3])
         var o = AlgebraicMultigridOptions(algorithm: .aggregation, coarseSize: 20, blockSize: 2,
                                           nearNullspace: modes.values, nearNullspaceVectors: 3)
@@ -132,7 +136,7 @@ final class AlgebraicMultigridTests: XCTestCase {
     /// to 1e-8 in a handful of iterations where plain CG needs 149: budgets 15 (classical,
     /// measured 10) and 20 (aggregation, measured 16; SA trades iterations for sparser levels).
     func testUnstructuredFiniteElementMatrix() throws {
-        let a = try readMatrix("skfem_p1_disk.mtx")
+        let a = try readMatrix(Self.fixtures.appendingPathComponent("skfem_p1_disk.mtx"))
         for algorithm in AlgebraicMultigridOptions.Algorithm.allCases {
             let amg = try AlgebraicMultigrid(a, options: AlgebraicMultigridOptions(algorithm: algorithm, coarseSize: 20))
             XCTAssertGreaterThanOrEqual(amg.levelRows.count, 3, "\(algorithm)")
@@ -192,7 +196,7 @@ final class BlockGaussSeidelTests: XCTestCase {
     /// after 200 symmetric sweeps what is left is the slowest mode, and the ratio of energy norms
     /// of the last sweep estimates the smoother's spectral radius, which must stay below 1.
     func testEnergyNormContractionAcrossBlocks() throws {
-        let m = try MatrixMarket.read(AlgebraicMultigridTests.fixtures.appendingPathComponent("elasticity24.mtx"))
+        let m = try MatrixMarket.read(AlgebraicMultigridTests.exampleData.appendingPathComponent("elasticity24.mtx"))
         guard case .coordinate(let c) = m else { return XCTFail() }
         let a = try CSRMatrix(rows: c.rows, columns: c.columns, rowIndices: c.rowIndices, columnIndices: c.columnIndices, values: c.values)
         let smoother = BlockGaussSeidel(a, blockRows: 4)
