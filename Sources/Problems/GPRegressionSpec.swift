@@ -92,7 +92,8 @@ public struct GPRegressionSpec: PhysicsSection, Equatable {
             // Kernels square scaled distances: |x| ≤ 1e150 keeps (x − x')² finite, and a width
             // above 1e-150 keeps the default lengthscale (a fifth of it) and its square normal.
             guard max(abs(lo), abs(hi)) <= Self.magnitudeLimit, hi - lo >= 1 / Self.magnitudeLimit else {
-                throw r.error("box", "entry \(d + 1): [\(lo), \(hi)] must lie within ±1e150 and be wider than 1e-150 (the kernel squares distances); rescale the coordinates")
+                throw r.error("box", "entry \(d + 1): [\(lo), \(hi)] must lie within ±1e150 and be wider than 1e-150 (the kernel squares "
+                    + "distances); rescale the coordinates")
             }
             return (lo, hi)
         }
@@ -125,7 +126,8 @@ public struct GPRegressionSpec: PhysicsSection, Equatable {
         // The likelihood sums squares of the values: beyond 1e150 they overflow to inf and the
         // posterior is NaN everywhere.
         if let i = values.firstIndex(where: { abs($0) > Self.magnitudeLimit }) {
-            throw r.error("data", "\(path): value \(i) (C order) is \(values[i]); values beyond ±1e150 overflow the likelihood's squares; rescale the data")
+            throw r.error("data", "\(path): value \(i) (C order) is \(values[i]); values beyond ±1e150 overflow the likelihood's squares; rescale "
+                + "the data")
         }
 
         if let kernelValues = try r.array("kernel") {

@@ -135,11 +135,13 @@ public struct PDESpec: PhysicsSection {
         // NaN whatever the coefficient is (the assembly check used to blame the coefficient).
         let spacings = grid.axes.map(\.spacing)
         for (d, h) in spacings.enumerated() where !(h.isNormal && (1 / (h * h)).isNormal) {
-            throw r.error("domain", "interval \(d + 1) gives the spacing h = \(h), and 1/h² = \(1 / (h * h)) is beyond the range of doubles; rescale the domain")
+            throw r.error("domain", "interval \(d + 1) gives the spacing h = \(h), and 1/h² = \(1 / (h * h)) is beyond the range of doubles; "
+                + "rescale the domain")
         }
         let volume = spacings.reduce(1, *)
         if !(volume.isNormal && (1 / volume).isNormal) {
-            throw r.error("domain", "the cell volume \(volume) (the product of the spacings \(spacings)) is beyond the range of doubles; rescale the domain")
+            throw r.error("domain", "the cell volume \(volume) (the product of the spacings \(spacings)) is beyond the range of doubles; rescale "
+                + "the domain")
         }
 
         coefficient = try FieldSpec.read(r, "coefficient", parameters: parameters) ?? .expression(try Expression("1"))
@@ -191,7 +193,8 @@ public struct PDESpec: PhysicsSection {
         for d in 0..<sizes.count { for s in 0..<2 { expressions.append(("boundary.\(Self.sideNames[d][s])", boundaries[d][s].value)) } }
         for (key, e) in expressions {
             if let name = e.usedVariables.intersection(absent).sorted().first {
-                throw r.error(key, "\"\(e.source)\" reads \(name), but the grid has \(sizes.count) axis(es) (\(["x", "y", "z"].prefix(sizes.count).joined(separator: ", ")))")
+                throw r.error(key, "\"\(e.source)\" reads \(name), but the grid has \(sizes.count) axis(es) "
+                    + "(\(["x", "y", "z"].prefix(sizes.count).joined(separator: ", ")))")
             }
         }
         try r.finish()

@@ -61,7 +61,8 @@ public struct SystemSpec: PhysicsSection {
             }
             let tolerance = 64 * Double.ulpOfOne * largest * Double(max(longest, 1))
             if let i = rowSums.indices.first(where: { abs(rowSums[$0]) > tolerance || abs(columnSums[$0]) > tolerance }) {
-                throw r.error("nullspace", "\"constants\" needs every row and column of \(m) to sum to zero; row or column \(i + 1) sums to \(abs(rowSums[i]) > tolerance ? rowSums[i] : columnSums[i])")
+                throw r.error("nullspace", "\"constants\" needs every row and column of \(m) to sum to zero; row or column \(i + 1) sums to "
+                    + "\(abs(rowSums[i]) > tolerance ? rowSums[i] : columnSums[i])")
             }
         }
         if let e = exactPath {

@@ -125,7 +125,8 @@ public struct LinearSolveStudy: Study {
         if incompatible { result.reason = .diverged_null }
         switch result.reason {
         case .diverged_indefinite_matrix:
-            throw spec.document.error(["solver", "method"], "the matrix is not positive definite (CG found pᵀAp ≤ 0 at iteration \(result.iterations + 1))"
+            throw spec.document.error(["solver", "method"], "the matrix is not positive definite (CG found pᵀAp ≤ 0 at iteration "
+                + "\(result.iterations + 1))"
                                       + Self.singularAdvice(.notPositiveDefinite(column: 0, size: 0), spec))
         case .diverged_indefinite_preconditioner:
             throw spec.document.error(["solver", "preconditioner"], "'\(spec.solver.preconditioner)' is not positive definite for this matrix (is A SPD?)")
@@ -150,7 +151,8 @@ public struct LinearSolveStudy: Study {
             res["max_abs_error"] = .double(exact.maxAbs)
         }
         if singular {
-            res["nullspace"] = .string("constants (\(spec.pde == nil ? "[system] nullspace" : "no Dirichlet side")): solution and exact solution at zero mean")
+            res["nullspace"] = .string("constants (\(spec.pde == nil ? "[system] nullspace" : "no Dirichlet side")): solution and exact solution "
+                + "at zero mean")
             res["rhs_mean_removed"] = .double(rhsMeanRemoved)
         }
         var tables: [(name: String, table: ConfigTable)] = []
@@ -168,7 +170,8 @@ public struct LinearSolveStudy: Study {
             + String(format: ", setup %.3f s, solve %.3f s", result.setupSeconds, result.solveSeconds)
         if let exact { summary += String(format: "; error vs exact: relative L2 %.3e, max %.3e", exact.relativeL2, exact.maxAbs) }
         if let c = reference { summary += String(format: "; vs reference: relative L2 %.3e, max %.3e", c.relativeL2, c.maxAbs) }
-        if singular { summary += String(format: "; singular (constant null space): right-hand side mean removed (%.2e of its norm), solution at zero mean", rhsMeanRemoved) }
+        if singular { summary += String(format: "; singular (constant null space): right-hand side mean removed (%.2e of its norm), solution at "
+            + "zero mean", rhsMeanRemoved) }
 
         func f(_ x: Double?) -> String { x.map(CSV.format) ?? "" }
         let values: [String: String] = [
@@ -211,7 +214,9 @@ public struct LinearSolveStudy: Study {
         return StudyOutcome(reason: result.reason, arrays: arrays,
                             history: history, result: res, tables: tables, summary: summary,
                             notConvergedDetail: incompatible
-                                ? String(format: "the right-hand side is not in the range of the singular operator (the compatibility condition of a constant null space): its mean, %.3g of ‖b‖, was removed (above rtol %.3g); the least-squares solution at zero mean is written", rhsMeanRemoved, spec.solver.rtol)
+                                ? String(format: "the right-hand side is not in the range of the singular operator (the compatibility condition "
+                                    + "of a constant null space): its mean, %.3g of ‖b‖, was removed (above rtol %.3g); the least-squares "
+                                    + "solution at zero mean is written", rhsMeanRemoved, spec.solver.rtol)
                                 : "after \(result.iterations) iterations (relative residual \(String(format: "%.3e", result.relativeResidual)))",
                             sweepValues: values)
     }
@@ -224,7 +229,8 @@ public struct LinearSolveStudy: Study {
         switch e {
         case .notPositiveDefinite, .singular:
             let where_ = spec.pde == nil
-                ? "a singular matrix has no unique solution for any method; if its null space is the constants (a Laplacian without a Dirichlet condition), set [system] nullspace = \"constants\" and method = \"cg\""
+                ? "a singular matrix has no unique solution for any method; if its null space is the constants (a Laplacian without a Dirichlet "
+                    + "condition), set [system] nullspace = \"constants\" and method = \"cg\""
                 : "a singular operator here means a reaction or velocity term cancels the diffusion"
             return "; if A is indefinite but nonsingular, use method = \"lu\" or \"gmres\"; \(where_)"
         default: return ""

@@ -48,7 +48,8 @@ public enum Plot {
         // The column options choose a sweep table's columns; a run folder's pictures have none.
         let given = [("--x", x != nil), ("--y", y != nil), ("--log-x/--no-log-x", logX != nil), ("--log-y/--no-log-y", logY != nil)]
         if let option = given.first(where: { $0.1 })?.0 {
-            throw RunError(.badInput, "\(option): names a column of a sweep table (sweep.csv), but \(path) is a run folder, whose history and solution pictures have fixed axes")
+            throw RunError(.badInput, "\(option): names a column of a sweep table (sweep.csv), but \(path) is a run folder, whose history and "
+                + "solution pictures have fixed axes")
         }
         let history = dir.appendingPathComponent("history.csv")
         let solution = dir.appendingPathComponent("solution.npy")

@@ -203,7 +203,8 @@ enum ReducedBasisFamilies {
         // found no vector and the test errors were 0/0, which passed as a model.
         guard loads.contains(where: { $0.contains { $0 != 0 } }) else {
             throw ProblemError(file: r.filePath, key: "reduced_basis.pde.rhs",
-                               message: "the right-hand side (with the boundary values) is zero at every training parameter, so every solution is zero: there is nothing to reduce")
+                               message: "the right-hand side (with the boundary values) is zero at every training parameter, so every solution is "
+                                   + "zero: there is nothing to reduce")
         }
         let form = try affineForm(r, matrices, loads, key: "reduced_basis.pde")
         // Training parameters answer from the matrices already assembled; others assemble the
@@ -254,12 +255,15 @@ enum ReducedBasisFamilies {
                               reference: (a: [Double], c: [Double]?)) throws -> Double {
         if let c = fields.c, let i = c.firstIndex(where: { $0 < 0 }) {
             throw ProblemError(file: r.filePath, key: "reduced_basis.pde.reaction",
-                               message: "is \(c[i]) at a training parameter (\(describe(r, mu))); a reduced-basis family needs a nonnegative reaction (coercivity)")
+                               message: "is \(c[i]) at a training parameter (\(describe(r, mu))); a reduced-basis family needs a nonnegative "
+                                   + "reaction (coercivity)")
         }
         let alpha = nodalRatio(fields, reference)
         guard (1e-100...1e100).contains(alpha) else {
             throw ProblemError(file: r.filePath, key: "reduced_basis.reference",
-                               message: "the coefficient at \(describe(r, mu)) is \(alpha) times that at the reference (the coercivity ratio); beyond [1e-100, 1e100] the reduced operators under- or overflow: choose a reference inside the training range, or a narrower range")
+                               message: "the coefficient at \(describe(r, mu)) is \(alpha) times that at the reference (the coercivity ratio); "
+                                   + "beyond [1e-100, 1e100] the reduced operators under- or overflow: choose a reference inside the training "
+                                   + "range, or a narrower range")
         }
         return alpha
     }

@@ -45,7 +45,8 @@ public struct ReducedBasisStudy: Study {
         } catch LinearAlgebraError.singular(let what) {
             // A reduced operator that is singular in double precision: the training set's
             // operators differ by more than the reference's norm can represent.
-            throw spec.document.error(["reduced_basis", "training"], "a reduced system of the greedy is singular (\(what)): the training parameters make the operator vanish against the reference's norm; narrow the range or move the reference into it")
+            throw spec.document.error(["reduced_basis", "training"], "a reduced system of the greedy is singular (\(what)): the training "
+                + "parameters make the operator vanish against the reference's norm; narrow the range or move the reference into it")
         }
         let (model, history, stop) = greedy
         let offline = Date().timeIntervalSince(start)
@@ -137,10 +138,10 @@ public struct ReducedBasisStudy: Study {
             ", test max error \(String(format: "%.2e", maxError)), min effectivity \(String(format: "%.2f", minEffectivity)), online \(String(format: "%.1f", onlineSeconds / Double(tests.count) * 1e6)) µs vs truth \(String(format: "%.1f", truthSeconds / Double(tests.count) * 1e3)) ms")
         let detail = reason == .diverged_breakdown ? "the error bound fell below the true error (effectivity \(minEffectivity))"
             : "the greedy stopped at max_size = \(r.maxSize) with a relative bound of \(history.last?.maxRelativeBound ?? .nan) > tolerance \(r.tolerance)"
-        var outcome = StudyOutcome(reason: reason, arrays: arrays, history: table, result: result, tables: [("reduced_basis_details", details)],
-                                   summary: summary, notConvergedDetail: detail,
-                                   sweepValues: ["basis_size": "\(n)", "max_test_error": CSV.format(maxError), "min_effectivity": CSV.format(minEffectivity),
-                                                 "offline_seconds": CSV.format(offline)])
+        var outcome = StudyOutcome(reason: reason, arrays: arrays, history: table, result: result,
+                                   tables: [("reduced_basis_details", details)], summary: summary, notConvergedDetail: detail,
+                                   sweepValues: ["basis_size": "\(n)", "max_test_error": CSV.format(maxError),
+                                                 "min_effectivity": CSV.format(minEffectivity), "offline_seconds": CSV.format(offline)])
         // The model a reduced_model run loads, each array with its digest.
         outcome.checksummed = arrays.map(\.name).filter { $0.hasPrefix("rb_") }
         return outcome

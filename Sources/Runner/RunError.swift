@@ -25,7 +25,8 @@ public struct RunError: Error, CustomStringConvertible {
         case let e as LinearAlgebraError:
             switch e {
             case .library: return RunError(.internal, "\(file): \(e.description)")
-            case .outOfMemory: return RunError(.badInput, "\(file): \(e.description); the run needs more memory than this process may use (see docs/cli.md, Memory): use a smaller problem or a machine with more memory")
+            case .outOfMemory: return RunError(.badInput, "\(file): \(e.description); the run needs more memory than this process may use (see "
+                + "docs/cli.md, Memory): use a smaller problem or a machine with more memory")
             default: return RunError(.badInput, "\(file): \(e.description)")
             }
         default: return RunError(.internal, "\(file): \(error)")

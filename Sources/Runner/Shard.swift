@@ -48,7 +48,8 @@ public struct Shard: Sendable, Equatable, CustomStringConvertible {
         func int(_ k: String) throws -> Int? {
             guard let text = env[k] else { return nil }
             guard let v = Int(text.trimmingCharacters(in: .whitespaces)) else {
-                throw RunError(.badInput, "environment variable \(k)=\(excerpt(text)) is not a whole number; fix the launcher's environment or pass --shard i/N")
+                throw RunError(.badInput, "environment variable \(k)=\(excerpt(text)) is not a whole number; fix the launcher's environment or "
+                    + "pass --shard i/N")
             }
             return v
         }
@@ -58,7 +59,8 @@ public struct Shard: Sendable, Equatable, CustomStringConvertible {
             switch (x, y) {
             case let (x?, y?): return (x, y)
             case (nil, nil): return nil
-            default: throw RunError(.badInput, "environment variable \(x == nil ? a : b) is not set while \(x == nil ? b : a) is; fix the launcher's environment or pass --shard i/N")
+            default: throw RunError(.badInput, "environment variable \(x == nil ? a : b) is not set while \(x == nil ? b : a) is; fix the "
+                + "launcher's environment or pass --shard i/N")
             }
         }
         if let (r, n) = try pair("OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE") { return try Shard(index: r, count: n, source: "OpenMPI") }

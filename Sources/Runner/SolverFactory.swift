@@ -25,7 +25,8 @@ public enum SolverFactory {
         }
         if let problem = method.validate(matrix, structure, spec) { throw error("method", problem) }
         let singularAdvice = structure != nil
-            ? "no side is Dirichlet, so A is singular (u is determined up to a constant); use method = \"cg\" (preconditioner none, jacobi, ssor, gmg, amg or fft), \"gmg\", \"amg\" or \"fft\", or make a side Dirichlet"
+            ? "no side is Dirichlet, so A is singular (u is determined up to a constant); use method = \"cg\" (preconditioner none, jacobi, ssor, "
+                + "gmg, amg or fft), \"gmg\", \"amg\" or \"fft\", or make a side Dirichlet"
             : "[system] nullspace = \"constants\" makes A singular; use method = \"cg\" with preconditioner none, jacobi or ssor"
         if singular && !method.solvesSingular { throw error("method", "'\(spec.method)' cannot solve this system: " + singularAdvice) }
         // Algebraic multigrid pins the constants on its coarsest level from the grid's

@@ -120,7 +120,8 @@ public enum Studies {
             throw RunError(.internal, "\(spec.document.path): no study solves kind '\(spec.kind)'")
         }
         if spec.output.vtk && !s.writesVTK(spec) {
-            throw spec.document.error(["output", "vtk"], "kind '\(spec.kind)' has no solution on a grid to write as VTK ImageData (solution.vti is written for kind = \"pde\"); use the NPY arrays")
+            throw spec.document.error(["output", "vtk"], "kind '\(spec.kind)' has no solution on a grid to write as VTK ImageData (solution.vti "
+                + "is written for kind = \"pde\"); use the NPY arrays")
         }
         return s
     }

@@ -44,7 +44,8 @@ public enum Sweep {
         guard base.output.stack else { return }
         let shapes = try specs.map { try study.stackShape($0) }
         guard let first = shapes.first ?? nil else {
-            throw base.document.error(["output", "stack"], "kind '\(base.kind)' writes no solution.npy to stack; its cases' arrays are in their folders (case-*/)")
+            throw base.document.error(["output", "stack"], "kind '\(base.kind)' writes no solution.npy to stack; its cases' arrays are in their "
+                + "folders (case-*/)")
         }
         guard let other = shapes.firstIndex(where: { $0 != first }) else { return }
         throw RunError(.badInput, "\(path): [output] stack needs every case on one grid; case \(other) has \(shapes[other] ?? []), case 0 \(first)")
@@ -98,7 +99,8 @@ public enum Sweep {
         let done = try lock.withFolderLock { () throws -> Set<Int> in
             guard try lock.lock(byte: SweepLock.shardByte(options.shard.index), wait: false) else {
                 let which = options.shard.count == 1 ? "this sweep" : "shard \(options.shard) of this sweep"
-                throw RunError(.badInput, "\(option) \(dirPath): another pdekit sweep is running \(which) in this folder; wait for it to finish, or use a new folder")
+                throw RunError(.badInput, "\(option) \(dirPath): another pdekit sweep is running \(which) in this folder; wait for it to finish, "
+                    + "or use a new folder")
             }
             return try Self.prepareFolder(dir, dirPath: dirPath, option: option, fingerprint: fingerprint, table: table,
                                           header: header, mine: mine, total: specs.count, options: options, path: path)
@@ -168,7 +170,8 @@ public enum Sweep {
         // The folder must be new, empty, or this same sweep's (its manifest's fingerprint).
         if let manifest = OutputGuard.Manifest.read(in: dir) {
             guard manifest.fingerprint == fingerprint else {
-                throw RunError(.badInput, "\(option) \(dirPath): holds a sweep with other cases (a parameter, the grid or another setting differs from \(path)); run this sweep in a new folder, or restore the file to continue that one")
+                throw RunError(.badInput, "\(option) \(dirPath): holds a sweep with other cases (a parameter, the grid or another setting differs "
+                    + "from \(path)); run this sweep in a new folder, or restore the file to continue that one")
             }
         } else {
             do { try OutputGuard.Manifest(kind: .sweep, fingerprint: fingerprint).write(in: dir) } catch {
@@ -185,7 +188,8 @@ public enum Sweep {
         })
         let layouts = shardCounts.isEmpty && entries.contains("sweep.csv") ? [1] : shardCounts
         if let other = layouts.first(where: { $0 != options.shard.count }) {
-            throw RunError(.badInput, "\(option) \(dirPath): holds this sweep split into \(other == 1 ? "one table" : "\(other) shards"), not \(options.shard.count); continue it with the same --shard count, or use a new folder")
+            throw RunError(.badInput, "\(option) \(dirPath): holds this sweep split into \(other == 1 ? "one table" : "\(other) shards"), not "
+                + "\(options.shard.count); continue it with the same --shard count, or use a new folder")
         }
 
         // Finished cases from an earlier, interrupted run.
@@ -200,7 +204,8 @@ public enum Sweep {
             }
             let indices = try SweepTable.caseIndices(records, table: table.path, cases: 0 ..< total)
             if let repeated = Dictionary(grouping: indices, by: { $0 }).first(where: { $0.value.count > 1 })?.key {
-                throw RunError(.badInput, "\(table.path): case \(repeated) has more than one row; the table was changed outside pdekit — remove the extra row, or use a new folder")
+                throw RunError(.badInput, "\(table.path): case \(repeated) has more than one row; the table was changed outside pdekit — remove "
+                    + "the extra row, or use a new folder")
             }
             if torn { try SweepTable.finalize(records, to: table) }  // drop a torn last line before appending
             done = Set(indices)
@@ -208,7 +213,8 @@ public enum Sweep {
             // Without a table, this shard has not run here: a case folder of its own would be
             // from a run whose table was removed; say so rather than replace it silently.
             if let existing = mine.first(where: { entries.contains(caseFolder($0)) }), !options.resume {
-                throw RunError(.badInput, "\(option) \(dirPath): \(caseFolder(existing)) exists but \(options.shard.tableName) does not; continue with --resume (which reruns the cases without a row), or use a new folder")
+                throw RunError(.badInput, "\(option) \(dirPath): \(caseFolder(existing)) exists but \(options.shard.tableName) does not; continue "
+                    + "with --resume (which reruns the cases without a row), or use a new folder")
             }
             try AtomicFile.write(Data(CSV.line(header).utf8), to: table)
         }

@@ -27,7 +27,8 @@ final class SweepLock {
         path = directory.appendingPathComponent(OutputGuard.lockName).path
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
         guard fd >= 0 else {
-            throw RunError(.badInput, "\(directory.path): cannot open the sweep's lock file \(OutputGuard.lockName): \(String(cString: strerror(errno)))")
+            throw RunError(.badInput, "\(directory.path): cannot open the sweep's lock file \(OutputGuard.lockName): "
+                + "\(String(cString: strerror(errno)))")
         }
     }
 

@@ -82,13 +82,16 @@ enum SweepTable {
         return try records.dropFirst().enumerated().map { k, r in
             let line = k + 2
             guard r.count == header.count else {
-                throw RunError(.badInput, "\(table) line \(line): \(r.count) fields where the header has \(header.count); the table was changed outside pdekit — fix or remove the line, or use a new folder")
+                throw RunError(.badInput, "\(table) line \(line): \(r.count) fields where the header has \(header.count); the table was changed "
+                    + "outside pdekit — fix or remove the line, or use a new folder")
             }
             guard let i = Int(r[0]), cases.contains(i) else {
-                throw RunError(.badInput, "\(table) line \(line): '\(excerpt(r[0], limit: 40))' is not a case of this sweep (0 to \(cases.upperBound - 1)); the table was changed outside pdekit — fix or remove the line, or use a new folder")
+                throw RunError(.badInput, "\(table) line \(line): '\(excerpt(r[0], limit: 40))' is not a case of this sweep (0 to "
+                    + "\(cases.upperBound - 1)); the table was changed outside pdekit — fix or remove the line, or use a new folder")
             }
             if let status, !["ok", "not_converged", "failed"].contains(r[status]) {
-                throw RunError(.badInput, "\(table) line \(line): status '\(excerpt(r[status], limit: 40))' is not one pdekit writes (ok, not_converged, failed)")
+                throw RunError(.badInput, "\(table) line \(line): status '\(excerpt(r[status], limit: 40))' is not one pdekit writes (ok, "
+                    + "not_converged, failed)")
             }
             return i
         }

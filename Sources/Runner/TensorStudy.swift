@@ -119,10 +119,14 @@ public struct TensorStudy: Study {
         // Not to tolerance: the adaptive degree hit its cap with coefficients still above it.
         let reason: ConvergenceReason = !maxError.isFinite ? .diverged_nan : (degreesResolved ? .converged_direct : .diverged_max_iterations)
         let summary = "ranks \(ranks), \(storage) numbers stored, max error \(String(format: "%.2e", maxError)) (relative, \(t.testPoints) random points), build \(String(format: "%.3f", buildSeconds)) s, \(String(format: "%.2f", perEval)) µs per evaluation"
-        let detail = !maxError.isFinite ? "the approximation is not finite at the test points (values beyond the range of doubles); rescale the function"
+        let detail = !maxError.isFinite ? "the approximation is not finite at the test points (values beyond the range of doubles); rescale the "
+            + "function"
             : !capped && lineError > Self.lineErrorFactor * t.tolerance
-            ? String(format: "on lines through the particles and the largest values of f the error reaches %.2e of max |f|, above %g × the tolerance (a cusp the coefficients and the random points do not see); the result is not to tolerance", lineError, Self.lineErrorFactor)
-            : "the Chebyshev coefficients did not fall below the tolerance within 257 points per axis (a cusp or near-singularity of the function); the result is not to tolerance"
+            ? String(format: "on lines through the particles and the largest values of f the error reaches %.2e of max |f|, above %g × the "
+                + "tolerance (a cusp the coefficients and the random points do not see); the result is not to "
+                + "tolerance", lineError, Self.lineErrorFactor)
+            : "the Chebyshev coefficients did not fall below the tolerance within 257 points per axis (a cusp or near-singularity of the "
+                + "function); the result is not to tolerance"
         return StudyOutcome(reason: reason, arrays: arrays, result: result, tables: tables, summary: summary,
                             notConvergedDetail: detail,
                             sweepValues: ["ranks": ranks.map(String.init).joined(separator: "x"), "storage": "\(storage)",

@@ -146,7 +146,8 @@ public struct ChebyshevTucker: Sendable {
         }
         if scale != 1 { for i in c.values.indices { c.values[i] *= scale } }
         if let bad = c.values.first(where: { !$0.isFinite }) {
-            throw LinearAlgebraError.invalidArgument("the function's Chebyshev coefficients are not finite (\(bad)): its values, up to \(scale) in magnitude, are beyond what the transform can represent; rescale the function")
+            throw LinearAlgebraError.invalidArgument("the function's Chebyshev coefficients are not finite (\(bad)): its values, up to \(scale) "
+                + "in magnitude, are beyond what the transform can represent; rescale the function")
         }
         return c
     }

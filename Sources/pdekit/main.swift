@@ -88,7 +88,8 @@ struct RunCommand: ParsableCommand {
             let report = try Run.run(path: problem.file, options: options, write: writeStdout)
             if !report.reason.converged {
                 let detail = report.outcome.notConvergedDetail
-                FileHandle.standardError.write(Data("pdekit: warning: \(problem.file): not converged (\(report.reason.name)\(detail.isEmpty ? "" : ": " + detail))\n".utf8))
+                let reason = report.reason.name + (detail.isEmpty ? "" : ": " + detail)
+                FileHandle.standardError.write(Data("pdekit: warning: \(problem.file): not converged (\(reason))\n".utf8))
             }
         }
     }
@@ -206,7 +207,9 @@ struct CheckCommand: ParsableCommand {
             }
             writeStdout(line + ")\n")
             if spec.hasSweep, let refusal = Run.baseRefusal(spec, path: problem.file) {
-                FileHandle.standardError.write(Data("pdekit: warning: \(problem.file): pdekit run (which solves the base problem, not the cases) would refuse it: \(oneLine(refusal))\n".utf8))
+                let warning = "pdekit: warning: \(problem.file): pdekit run (which solves the base problem, not the cases) "
+                    + "would refuse it: \(oneLine(refusal))\n"
+                FileHandle.standardError.write(Data(warning.utf8))
             }
             // As `run` and `sweep` do: a table for a component no run uses is named, not dropped.
             Run.warnUnusedOptions(unused, uses: spec.hasSweep ? nil : spec.solver.componentsInUse, path: problem.file)

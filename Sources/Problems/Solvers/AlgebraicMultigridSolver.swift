@@ -75,7 +75,8 @@ public struct AlgebraicMultigridSettings: ComponentOptions, Equatable {
             return ("block_size", "\(options.blockSize) does not divide the matrix's \(matrix.rows) rows (the unknowns per node of a block system)")
         }
         if let b = options.nearNullspace, b.count != matrix.rows * options.nearNullspaceVectors {
-            return ("near_nullspace", "\(nearNullspaceFile ?? "it") has \(b.count) values; the matrix needs \(matrix.rows) × \(options.nearNullspaceVectors) (one column per vector, a row per unknown)")
+            return ("near_nullspace", "\(nearNullspaceFile ?? "it") has \(b.count) values; the matrix needs \(matrix.rows) × "
+                + "\(options.nearNullspaceVectors) (one column per vector, a row per unknown)")
         }
         return nil
     }
