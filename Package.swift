@@ -5,7 +5,7 @@ import PackageDescription
 //   LinearAlgebra <- Krylov, Spectral, Multigrid <- Problems <- Runner <- pdekit
 //   LinearAlgebra, Spectral <- Tensor (Chebyshev–Tucker)
 //   LinearAlgebra, Krylov <- GaussianProcess (Kronecker GPs)
-//   LinearAlgebra <- ReducedBasis (EIM, nonintrusive matrix EIM, reduced basis)
+//   LinearAlgebra, Storage <- ReducedBasis (EIM, nonintrusive matrix EIM, reduced basis, the model archive)
 //   Storage depends on nothing numerical.
 let package = Package(
     name: "pdekit",
@@ -37,7 +37,7 @@ let package = Package(
                 swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
         .target(name: "GaussianProcess", dependencies: ["LinearAlgebra", "Krylov"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
-        .target(name: "ReducedBasis", dependencies: ["LinearAlgebra"],
+        .target(name: "ReducedBasis", dependencies: ["LinearAlgebra", "Storage"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
         .target(name: "Storage"),
         .target(name: "Problems", dependencies: ["LinearAlgebra", "Krylov", "Spectral", "Multigrid", "Storage", "TOMLKit"]),
@@ -54,7 +54,7 @@ let package = Package(
         .testTarget(name: "MultigridTests", dependencies: ["Multigrid", "LinearAlgebra", "Krylov", "Problems", "Storage"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "GaussianProcessTests", dependencies: ["GaussianProcess", "LinearAlgebra", "Krylov", "Spectral"]),
-        .testTarget(name: "ReducedBasisTests", dependencies: ["ReducedBasis", "LinearAlgebra", "Spectral"]),
+        .testTarget(name: "ReducedBasisTests", dependencies: ["ReducedBasis", "LinearAlgebra", "Spectral", "Storage"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "LinearAlgebra", "Spectral"]),
         .testTarget(name: "SpectralTests", dependencies: ["Spectral", "LinearAlgebra", "Problems"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage"], resources: [.copy("Fixtures")]),

@@ -1,6 +1,6 @@
 import Foundation
 
-/// A problem kind: the physics section of a problem file (`[pde]`, `[system]`, later `[gp]`,
+/// A problem kind: the physics section of a problem file (`[pde]`, `[system]`, `[gp]`,
 /// `[tensor]`, `[reduced_basis]`). One type per kind, listed once in `ProblemKinds`; `pdekit
 /// list`, `check` and `run` all read that list, and a Runner study (keyed by the same name)
 /// turns a validated section into results.

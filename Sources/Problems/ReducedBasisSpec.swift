@@ -31,7 +31,12 @@ public struct ReducedBasisSpec: PhysicsSection, Equatable {
     public static let table = "reduced_basis"
     public static var usesSolver: Bool { false }
     public enum Measure: String, Sendable, CaseIterable { case absolute, relative }
-    public static let families = ["thermal_block", "pde", "matrices"]
+    /// The families a reduced basis is built for (`family`); the Runner registers one builder per case.
+    public enum Family: String, Sendable, CaseIterable {
+        case thermalBlock = "thermal_block", pde, matrices
+    }
+    /// How EIM picks its points (`eim.selection`): greedy EIM, DEIM, or Q-DEIM's pivoted QR.
+    public enum Selection: String, Sendable, CaseIterable { case eim, deim, qdeim }
 
     /// One member of a matrices family: its parameters and files (resolved), as listed.
     public struct MatrixCase: Sendable, Equatable {
@@ -42,7 +47,7 @@ public struct ReducedBasisSpec: PhysicsSection, Equatable {
         public var line: Int
     }
 
-    public var family: String
+    public var family: Family
     public var blocks: [Int]
     public var grid: Int
     public var reference: [Double]
@@ -61,7 +66,7 @@ public struct ReducedBasisSpec: PhysicsSection, Equatable {
     /// Families "pde" and "matrices": EIM of the matrices and right-hand sides.
     public var eimTolerance: Double
     public var eimMaxTerms: Int
-    public var eimSelection: String
+    public var eimSelection: Selection
     /// Family "matrices": the training and test members, and α_LB(μ) as an expression of the
     /// parameters (pyMOR's coercivity estimator: the user knows the family; pdekit cannot).
     public var matrixTraining: [MatrixCase] = []
@@ -81,8 +86,8 @@ public struct ReducedBasisSpec: PhysicsSection, Equatable {
 
     public init(_ r: TableReader) throws {
         document = r.document
-        family = try r.string("family", default: "thermal_block", oneOf: Self.families)
-        let isPDE = family == "pde", isMatrices = family == "matrices"
+        family = Family(rawValue: try r.string("family", default: "thermal_block", oneOf: Family.allCases.map(\.rawValue)))!
+        let isPDE = family == .pde, isMatrices = family == .matrices
         if isPDE || isMatrices {
             for key in ["blocks", "grid"] where r.has(key) {
                 throw r.error(key, "only for family = \"thermal_block\"" + (isPDE ? "; a pde family's grid is [reduced_basis.pde] grid" : ""))
@@ -125,9 +130,9 @@ public struct ReducedBasisSpec: PhysicsSection, Equatable {
             guard isPDE || isMatrices else { throw r.error("eim", "only for family = \"pde\" (the thermal block is affine as it is)") }
             eimTolerance = try e.double("tolerance", default: 1e-10, minimum: 0)
             eimMaxTerms = try e.int("max_terms", default: 100, minimum: 1, maximum: 500)
-            eimSelection = try e.string("selection", default: "eim", oneOf: ["eim", "deim", "qdeim"])
+            eimSelection = Selection(rawValue: try e.string("selection", default: "eim", oneOf: Selection.allCases.map(\.rawValue)))!
             try e.finish()
-        } else { eimTolerance = 1e-10; eimMaxTerms = 100; eimSelection = "eim" }
+        } else { eimTolerance = 1e-10; eimMaxTerms = 100; eimSelection = .eim }
         if isMatrices {
             guard let m = try r.table("matrices") else {
                 throw r.error("matrices", "missing: family = \"matrices\" needs [reduced_basis.matrices] with training = \"listing.csv\" (columns: the parameters, then matrix and rhs files) and coercivity = \"expression\"")
@@ -216,16 +221,16 @@ public struct ReducedBasisSpec: PhysicsSection, Equatable {
 
     public var resolved: ConfigTable {
         var t = ConfigTable()
-        t["family"] = .string(family)
-        if family == "matrices" {
+        t["family"] = .string(family.rawValue)
+        if family == .matrices {
             t["matrices"] = trainingTable
             var e = ConfigTable()
-            e["tolerance"] = .double(eimTolerance); e["max_terms"] = .integer(eimMaxTerms); e["selection"] = .string(eimSelection)
+            e["tolerance"] = .double(eimTolerance); e["max_terms"] = .integer(eimMaxTerms); e["selection"] = .string(eimSelection.rawValue)
             t["eim"] = .table(e)
         } else if let pde {
             t["pde"] = .table(pde.resolved)
             var e = ConfigTable()
-            e["tolerance"] = .double(eimTolerance); e["max_terms"] = .integer(eimMaxTerms); e["selection"] = .string(eimSelection)
+            e["tolerance"] = .double(eimTolerance); e["max_terms"] = .integer(eimMaxTerms); e["selection"] = .string(eimSelection.rawValue)
             t["eim"] = .table(e)
         } else {
             t["blocks"] = .array(blocks.map { .integer($0) })
@@ -235,7 +240,7 @@ public struct ReducedBasisSpec: PhysicsSection, Equatable {
         t["tolerance"] = .double(tolerance)
         t["max_size"] = .integer(maxSize)
         t["measure"] = .string(measure.rawValue)
-        if family != "matrices" {
+        if family != .matrices {
             var test = ConfigTable()
             test["samples"] = .integer(testSamples); test["seed"] = .integer(testSeed)
             t["test"] = .table(test)
@@ -311,7 +316,7 @@ extension ReducedBasisSpec {
     /// of them (K × (nonzeros + n), twice) and has up to `eim.max_terms` terms.
     public func memoryEstimate(_ solver: SolverSpec) -> MemoryEstimate? {
         let f = MemoryEstimate.format
-        if family == "matrices" {
+        if family == .matrices {
             // The members are held as CSR (12 bytes per entry) and the EIM copies their values
             // twice (16 more); a Matrix Market line is at most ~70 bytes, so each byte of the
             // files is at least 0.4 bytes in memory.

@@ -68,3 +68,13 @@ private final class CoefficientCache: @unchecked Sendable {
     func get(_ mu: [Double]) -> (beta: [Double], gamma: [Double])? { lock.lock(); defer { lock.unlock() }; return key == mu ? value : nil }
     func set(_ mu: [Double], _ v: (beta: [Double], gamma: [Double])) { lock.lock(); key = mu; value = v; lock.unlock() }
 }
+
+extension NonintrusiveAffineForm {
+    /// ‖A − Σ β_m Q_m‖_F / ‖A‖_F for a matrix A with the training pattern: how far the affine
+    /// form is from a truth matrix (β from A's entries at the interpolation points).
+    public func relativeFrobeniusError(_ a: CSRMatrix) throws -> Double {
+        let approx = try matrixInterpolation.approximate(a)
+        let d = zip(a.values, approx.values).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
+        return (d / max(a.values.reduce(0) { $0 + $1 * $1 }, 1e-300)).squareRoot()
+    }
+}

@@ -12,9 +12,9 @@ public struct GPPDEStudy: Study {
     public var kinds: [String] { ["gp_pde"] }
     public var sweepColumns: [String] { ["relative_l2_error", "seconds"] }
 
-    public func stackShape(_ spec: ProblemSpec) throws -> [Int]? { (spec.physics as? GPPDESpec)?.points }
+    public func stackShape(_ spec: ProblemSpec, carry: CarriedState?) throws -> [Int]? { (spec.physics as? GPPDESpec)?.points }
 
-    public func check(_ spec: ProblemSpec) throws {
+    public func check(_ spec: ProblemSpec, carry: CarriedState?) throws {
         guard let g = spec.physics as? GPPDESpec else { throw RunError(.internal, "\(spec.document.path): not a gp_pde problem") }
         _ = try Self.fields(g, spec)
     }

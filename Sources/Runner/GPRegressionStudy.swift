@@ -16,7 +16,7 @@ public struct GPRegressionStudy: Study {
     public var kinds: [String] { ["gp_regression"] }
     public var sweepColumns: [String] { ["log_likelihood", "signal_variance", "noise_variance", "iterations", "seconds"] }
 
-    public func check(_ spec: ProblemSpec) throws {
+    public func check(_ spec: ProblemSpec, carry: CarriedState?) throws {
         guard spec.physics is GPRegressionSpec else { throw RunError(.internal, "\(spec.document.path): not a gp_regression problem") }
     }
 

@@ -12,11 +12,13 @@ public struct LinearSolveStudy: Study {
     public let sweepColumns = ["reason", "iterations", "relative_residual", "rhs_mean_removed", "relative_l2_error", "max_abs_error", "h",
                                "observed_order", "assemble_seconds", "setup_seconds", "solve_seconds"]
 
-    public func check(_ spec: ProblemSpec) throws { _ = try Self.prepare(spec) }
+    public func check(_ spec: ProblemSpec, carry: CarriedState?) throws { _ = try Self.prepare(spec) }
     /// `--view` prints the solver as built, from inside `solve` (`viewText`).
     public func view(_ spec: ProblemSpec) -> String? { nil }
     public func writesVTK(_ spec: ProblemSpec) -> Bool { spec.pde != nil }
-    public func stackShape(_ spec: ProblemSpec) throws -> [Int]? { spec.pde?.grid.shape ?? spec.system.map { [$0.matrix.rows] } }
+    public func stackShape(_ spec: ProblemSpec, carry: CarriedState?) throws -> [Int]? {
+        spec.pde?.grid.shape ?? spec.system.map { [$0.matrix.rows] }
+    }
 
     /// `[sweep] order = "nearest"`: cases ordered by the distance between their coefficient
     /// fields (`CaseOrdering`). Linear systems, and sweeps whose grids differ between cases,

@@ -128,9 +128,9 @@ public enum Run {
     }
 
     /// What `check` runs for one problem: the memory it needs, then its study's checks.
-    static func checkAll(_ spec: ProblemSpec) throws {
+    static func checkAll(_ spec: ProblemSpec, carry: CarriedState? = nil) throws {
         try MemoryBudget.check(spec)
-        try Studies.study(for: spec).check(spec)
+        try Studies.study(for: spec).check(spec, carry: carry)
     }
 
     /// `pdekit check`: every validation `run` makes short of solving — the file, its data
@@ -174,11 +174,12 @@ public enum Run {
         Parallel.setThreadCount(1)  // each block's kernels on its own core
         defer { Parallel.setThreadCount(savedThreads) }
         DispatchQueue.concurrentPerform(iterations: blocks) { b in
+            let carry = CarriedState()  // each block's own, as a sweep worker's
             for i in (b * count / blocks) ..< ((b + 1) * count / blocks) {
                 guard results.firstFailure.map({ $0 > i }) ?? true else { return }  // an earlier case failed already
                 do {
                     let spec = try ProblemSpec(try document.sweepCase(sweep.cases[i]))
-                    try checkAll(spec)
+                    try checkAll(spec, carry: carry)
                     results.set(i, .success(spec))
                 } catch { results.set(i, .failure(error)); return }
             }

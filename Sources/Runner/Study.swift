@@ -15,8 +15,10 @@ public protocol Study: Sendable {
     /// The columns it adds to `sweep.csv`, after `status` (values come from
     /// `StudyOutcome.sweepValues`).
     var sweepColumns: [String] { get }
-    /// Every check `run` would make short of solving (`pdekit check` runs this).
-    func check(_ spec: ProblemSpec) throws
+    /// Every check `run` would make short of solving (`pdekit check` runs this). `carry` is the
+    /// checking worker's state, as a sweep worker's in `StudyContext`: what one case loaded
+    /// (a reduced model) serves the next.
+    func check(_ spec: ProblemSpec, carry: CarriedState?) throws
     /// Solves the problem. Not converging is an outcome with a negative reason, not an error.
     func solve(_ spec: ProblemSpec, _ context: StudyContext) throws -> StudyOutcome
     /// The order in which a sweep with `[sweep] order = "nearest"` runs its cases: a permutation
@@ -34,12 +36,12 @@ public protocol Study: Sendable {
     func writesVTK(_ spec: ProblemSpec) -> Bool
     /// The shape of the `solution.npy` a case writes, which `[output] stack` stacks; nil when
     /// the kind writes none (a sweep with `stack = true` is then refused before any case).
-    func stackShape(_ spec: ProblemSpec) throws -> [Int]?
+    func stackShape(_ spec: ProblemSpec, carry: CarriedState?) throws -> [Int]?
 }
 
 extension Study {
     public func writesVTK(_ spec: ProblemSpec) -> Bool { false }
-    public func stackShape(_ spec: ProblemSpec) throws -> [Int]? { nil }
+    public func stackShape(_ spec: ProblemSpec, carry: CarriedState?) throws -> [Int]? { nil }
     public func order(_ specs: [ProblemSpec]) -> [Int] { Array(specs.indices) }
     public func view(_ spec: ProblemSpec) -> String? {
         var t = ConfigTable()
@@ -62,14 +64,6 @@ public struct StudyContext {
     /// False when nothing will be written (a sweep case with `[output] case_folders = false`):
     /// a study may skip arrays that only the output folder would hold.
     public var writesArrays = true
-}
-
-/// A named array of results, written as `<name>.npy`.
-public struct NamedArray: Sendable {
-    public var name: String
-    public var shape: [Int]
-    public var values: [Double]
-    public init(name: String, shape: [Int], values: [Double]) { self.name = name; self.shape = shape; self.values = values }
 }
 
 /// Everything a study produced, for the writer, the summary line and the sweep table.

@@ -42,7 +42,8 @@ public enum Sweep {
     /// solve (and by `check`).
     static func checkStackGrids(_ base: ProblemSpec, _ study: any Study, _ specs: [ProblemSpec], path: String) throws {
         guard base.output.stack else { return }
-        let shapes = try specs.map { try study.stackShape($0) }
+        let carry = CarriedState()
+        let shapes = try specs.map { try study.stackShape($0, carry: carry) }
         guard let first = shapes.first ?? nil else {
             throw base.document.error(["output", "stack"], "kind '\(base.kind)' writes no solution.npy to stack; its cases' arrays are in their "
                 + "folders (case-*/)")

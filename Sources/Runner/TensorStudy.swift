@@ -15,7 +15,7 @@ public struct TensorStudy: Study {
     public var kinds: [String] { ["tensor"] }
     public var sweepColumns: [String] { ["ranks", "storage", "max_error", "rms_error", "build_seconds", "evaluation_microseconds"] }
 
-    public func check(_ spec: ProblemSpec) throws {
+    public func check(_ spec: ProblemSpec, carry: CarriedState?) throws {
         guard spec.physics is TensorSpec else { throw RunError(.internal, "\(spec.document.path): not a tensor problem") }
     }
 

@@ -29,7 +29,7 @@ final class CoercivityBoundTests: XCTestCase {
             """
         let spec = try ProblemSpec(ProblemDocument(text: text, path: "c.toml", directory: URL(fileURLWithPath: "/tmp")))
         let r = try XCTUnwrap(spec.physics as? ReducedBasisSpec)
-        let bound = ReducedBasisFamilies.coercivityBound(r, referenceFields: try ReducedBasisFamilies.nodalFields(try r.pde(at: r.reference)))
+        let bound = PDEFamily.coercivityBound(r, referenceFields: try PDEFamily.nodalFields(try r.pde(at: r.reference)))
         let x = try DiffusionAssembly.assemble(try r.pde(at: r.reference)).matrix.denseMatrix()
         var seed: UInt64 = 12345
         func uniform() -> Double { seed = seed &* 6364136223846793005 &+ 1442695040888963407; return Double(seed >> 11) / Double(1 << 53) }

@@ -33,7 +33,7 @@ struct SquaresStudy: Study {
     let kinds = ["squares"]
     let sweepColumns = ["total"]
 
-    func check(_ spec: ProblemSpec) throws {
+    func check(_ spec: ProblemSpec, carry: CarriedState?) throws {
         guard spec.physics is SquaresSection else { throw RunError(.internal, "not squares") }
     }
 

@@ -4,6 +4,7 @@ import Problems
 import LinearAlgebra
 import Spectral
 @testable import Runner
+import Storage
 
 final class RecordWriterTests: XCTestCase {
     func table() -> ConfigTable {

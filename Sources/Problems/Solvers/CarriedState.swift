@@ -1,5 +1,5 @@
 /// What one sweep worker keeps from a case for the next case it runs: an analysed CHOLMOD or
-/// UMFPACK pattern today; AMG hierarchies, recycle spaces and reduced models as they land.
+/// UMFPACK pattern, an AMG hierarchy, a recycle space, a loaded reduced model.
 ///
 /// Each worker owns one and hands it to every case of its chain in order, so it never crosses
 /// threads (it is deliberately not Sendable). Entries are keyed by the component that wrote

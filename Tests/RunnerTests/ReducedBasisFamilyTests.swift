@@ -1,0 +1,78 @@
+import Foundation
+import XCTest
+import Problems
+import ReducedBasis
+import Storage
+@testable import Runner
+
+/// The reduced-basis families as plug-ins: each `[reduced_basis] family` has exactly one entry,
+/// an archive's family finds the same entry, and a worker's carried model follows the model's
+/// content, not its path.
+final class ReducedBasisFamilyTests: XCTestCase {
+    func testEveryFamilyHasExactlyOneEntry() throws {
+        for family in ReducedBasisSpec.Family.allCases {
+            XCTAssertEqual(ReducedBasisFamilies.all.filter { $0.name == family }.count, 1, family.rawValue)
+        }
+        XCTAssertEqual(ReducedBasisFamilies.all.count, ReducedBasisSpec.Family.allCases.count)
+        let archived: [ReducedModelArchive.Family] = [.thermalBlock(blocksX: 1, blocksY: 1, grid: 3), .pde(parameters: 1, dimension: 1, unknowns: 3),
+                                                      .matrices(parameters: 1, unknowns: 3)]
+        for a in archived { XCTAssertEqual(try ReducedBasisFamilies.entry(a).name.rawValue, a.name) }
+    }
+
+    func work() throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rbfamily-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
+        return dir
+    }
+
+    /// Builds a 1 × 2 thermal block model of `maxSize` vectors into `dir/model`.
+    func build(_ dir: URL, maxSize: Int) throws {
+        let file = dir.appendingPathComponent("tb.toml")
+        try """
+        [problem]
+        kind = "reduced_basis"
+        name = "model"
+        [reduced_basis]
+        blocks = [1, 2]
+        grid = 11
+        max_size = \(maxSize)
+        tolerance = 0
+        test = { samples = 0 }
+        [reduced_basis.training]
+        parameters = { mu1 = [0.1, 0.5, 1.0], mu2 = [0.1, 0.5, 1.0] }
+        """.write(to: file, atomically: true, encoding: .utf8)
+        var options = Run.Options()
+        options.outputDirectory = dir.appendingPathComponent("model").path
+        options.quiet = true
+        _ = try Run.run(path: file.path, options: options, write: { _ in })
+    }
+
+    /// A worker loads a model once and keeps it while the model is unchanged; rebuilt in place
+    /// (same path, other content), it is read again: a path-keyed cache gave the old model.
+    func testCarriedModelFollowsTheModelsContent() throws {
+        let dir = try work()
+        try build(dir, maxSize: 2)
+        let online = dir.appendingPathComponent("online.toml")
+        try """
+        [problem]
+        kind = "reduced_model"
+        [reduced_model]
+        model = "model"
+        parameters = { mu1 = 0.3, mu2 = 0.7 }
+        """.write(to: online, atomically: true, encoding: .utf8)
+        let spec = try ProblemSpec(path: online.path)
+        let r = try XCTUnwrap(spec.physics as? ReducedModelSpec)
+        let carry = CarriedState()
+        let first = try ReducedModelStudy.load(r, spec, carry: carry)
+        XCTAssertEqual(first.model.size, 2)
+        XCTAssertNotNil(carry.value(ReducedModelStudy.carryKey, as: ReducedModelStudy.Cached.self))
+        let hash = try XCTUnwrap(ReducedModelStudy.contentHash(r.modelURL))
+        XCTAssertEqual(try ReducedModelStudy.load(r, spec, carry: carry).model.size, 2)
+        try build(dir, maxSize: 3)
+        XCTAssertNotEqual(ReducedModelStudy.contentHash(r.modelURL), hash)
+        XCTAssertEqual(try ReducedModelStudy.load(r, spec, carry: carry).model.size, 3)
+        // Without a carried state (a single run) nothing is kept.
+        XCTAssertEqual(try ReducedModelStudy.load(r, spec, carry: nil).model.size, 3)
+    }
+}
