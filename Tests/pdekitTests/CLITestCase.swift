@@ -83,3 +83,19 @@ class CLITestCase: XCTestCase {
         return (p.terminationStatus, text)
     }
 }
+
+extension CLITestCase {
+    func listing(_ path: String = "") throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: work.appendingPathComponent(path).path).sorted()
+    }
+
+    /// Refused with exit 2, one line containing `words`, and the work folder exactly as before.
+    func assertRefused(_ args: [String], _ words: [String], file: StaticString = #filePath, line: UInt = #line) throws {
+        let before = try listing()
+        let r = try pdekit(args)
+        XCTAssertEqual(r.status, 2, r.stderr, file: file, line: line)
+        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, "not one line: \(r.stderr)", file: file, line: line)
+        for w in words { XCTAssertTrue(r.stderr.contains(w), "'\(w)' missing from: \(r.stderr)", file: file, line: line) }
+        XCTAssertEqual(try listing(), before, "the work folder changed", file: file, line: line)
+    }
+}

@@ -28,7 +28,7 @@ extension ReducedBasisFamilyEntry {
 
 /// The registry of families, and what the nonintrusive (EIM) families share.
 enum ReducedBasisFamilies {
-    static let all: [any ReducedBasisFamilyEntry.Type] = [ThermalBlockFamily.self, PDEFamily.self, MatrixFamily.self]
+    static var all: [any ReducedBasisFamilyEntry.Type] { [ThermalBlockFamily.self, PDEFamily.self, MatrixFamily.self] }
 
     static func entry(_ name: ReducedBasisSpec.Family) throws -> any ReducedBasisFamilyEntry.Type {
         guard let e = all.first(where: { $0.name == name }) else { throw RunError(.internal, "no reduced-basis family '\(name.rawValue)' is registered") }

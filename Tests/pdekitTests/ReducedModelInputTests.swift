@@ -2,8 +2,10 @@ import Foundation
 import Storage
 import XCTest
 
-/// Defects an attack on the gp_pde and reduced-basis kinds found (2026-12-03), one check each.
-final class ReducedBasisAttackTests: CLITestCase {
+/// Reduced-basis input that must be refused or reported honestly: damaged or changed model
+/// arrays, out-of-range values, listings with absolute paths and a coercivity bound, errors at
+/// rounding level that are not a breakdown.
+final class ReducedModelInputTests: CLITestCase {
     let block = """
         [problem]
         name = "tb"
