@@ -3,6 +3,7 @@ import PackageDescription
 
 // Dependency direction (docs/architecture.md):
 //   LinearAlgebra <- Krylov, Spectral, Multigrid <- Problems <- Runner <- pdekit
+//   LinearAlgebra, Spectral, Storage <- Discretisation (grids, expressions, FD assembly, random fields) <- Problems
 //   LinearAlgebra, Spectral <- Tensor (Chebyshev–Tucker)
 //   LinearAlgebra, Krylov <- GaussianProcess (Kronecker GPs)
 //   LinearAlgebra, Storage <- ReducedBasis (EIM, nonintrusive matrix EIM, reduced basis, the model archive)
@@ -12,7 +13,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "pdekit", targets: ["pdekit"]),
-        .library(name: "PDEKit", targets: ["LinearAlgebra", "Krylov", "Spectral", "Multigrid", "Tensor", "GaussianProcess", "ReducedBasis", "Problems", "Storage", "Runner"]),
+        .library(name: "PDEKit", targets: ["LinearAlgebra", "Krylov", "Spectral", "Multigrid", "Tensor", "GaussianProcess", "ReducedBasis", "Discretisation", "Problems", "Storage", "Runner"]),
     ],
     dependencies: [
         .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
@@ -40,26 +41,28 @@ let package = Package(
         .target(name: "ReducedBasis", dependencies: ["LinearAlgebra", "Storage"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
         .target(name: "Storage"),
-        .target(name: "Problems", dependencies: ["LinearAlgebra", "Krylov", "Spectral", "Multigrid", "Storage", "TOMLKit"]),
-        .target(name: "Runner", dependencies: ["Problems", "Spectral", "Tensor", "GaussianProcess", "ReducedBasis", "LinearAlgebra", "Storage"]),
+        .target(name: "Discretisation", dependencies: ["LinearAlgebra", "Spectral", "Storage"]),
+        .target(name: "Problems", dependencies: ["Discretisation", "LinearAlgebra", "Krylov", "Spectral", "Multigrid", "Storage", "TOMLKit"]),
+        .target(name: "Runner", dependencies: ["Problems", "Discretisation", "Spectral", "Tensor", "GaussianProcess", "ReducedBasis", "LinearAlgebra", "Storage"]),
         .executableTarget(name: "pdekit", dependencies: [
             "Runner", "Problems", "Storage",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "pdekit-bench", dependencies: ["Runner", "Problems", "Krylov", "Spectral", "Multigrid", "GaussianProcess", "ReducedBasis", "LinearAlgebra", "Storage"],
+        .executableTarget(name: "pdekit-bench", dependencies: ["Runner", "Problems", "Discretisation", "Krylov", "Spectral", "Multigrid", "GaussianProcess", "ReducedBasis", "LinearAlgebra", "Storage"],
                           path: "bench/Sources/pdekit-bench"),
 
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(name: "KrylovTests", dependencies: ["Krylov", "LinearAlgebra"]),
-        .testTarget(name: "MultigridTests", dependencies: ["Multigrid", "LinearAlgebra", "Krylov", "Problems", "Storage"],
+        .testTarget(name: "MultigridTests", dependencies: ["Multigrid", "LinearAlgebra", "Krylov", "Discretisation", "Storage"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "GaussianProcessTests", dependencies: ["GaussianProcess", "LinearAlgebra", "Krylov", "Spectral"]),
         .testTarget(name: "ReducedBasisTests", dependencies: ["ReducedBasis", "LinearAlgebra", "Spectral", "Storage"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "LinearAlgebra", "Spectral"]),
-        .testTarget(name: "SpectralTests", dependencies: ["Spectral", "LinearAlgebra", "Problems"]),
+        .testTarget(name: "SpectralTests", dependencies: ["Spectral", "LinearAlgebra", "Discretisation"]),
+        .testTarget(name: "DiscretisationTests", dependencies: ["Discretisation", "LinearAlgebra", "Spectral"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ProblemsTests", dependencies: ["Problems", "Krylov", "LinearAlgebra", "Storage"]),
-        .testTarget(name: "RunnerTests", dependencies: ["Runner", "Problems", "Storage", "LinearAlgebra", "ReducedBasis"]),
-        .testTarget(name: "pdekitTests", dependencies: ["Storage", "Problems", "Spectral"]),
+        .testTarget(name: "ProblemsTests", dependencies: ["Problems", "Discretisation", "Krylov", "LinearAlgebra", "Storage"]),
+        .testTarget(name: "RunnerTests", dependencies: ["Runner", "Problems", "Discretisation", "Storage", "LinearAlgebra", "ReducedBasis"]),
+        .testTarget(name: "pdekitTests", dependencies: ["Storage", "Problems", "Discretisation", "Spectral"]),
     ]
 )

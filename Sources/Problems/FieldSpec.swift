@@ -1,3 +1,4 @@
+import Discretisation
 import Foundation
 import Storage
 
@@ -7,7 +8,7 @@ public enum FieldSpec: Sendable {
     case expression(Expression)
     case npy(path: String, array: NPYArray)
     /// A seeded Gaussian random field (`{ grf = {...} }` or `{ matern = {...} }`).
-    case random(RandomFieldSpec)
+    case random(RandomField)
 
     /// Reads `key` of `reader`; `nil` if absent. `allowNPY` is false for fields that live on the
     /// boundary (an NPY of interior values would not apply there).
@@ -26,7 +27,7 @@ public enum FieldSpec: Sendable {
             for kind in ["grf", "matern"] {
                 if let g = try sub.table(kind) {
                     try sub.finish()
-                    do { return .random(try RandomFieldSpec(g, kind: kind)) }
+                    do { return .random(try RandomField(g, kind: kind)) }
                 }
             }
             guard let file = try sub.string("npy") else {
@@ -39,6 +40,15 @@ public enum FieldSpec: Sendable {
         default:
             throw reader.error(key, allowNPY ? "expected a number, an expression string, or { npy = \"file.npy\" }, found \(v.typeName)"
                                              : "expected a number or an expression string, found \(v.typeName)")
+        }
+    }
+
+    /// The field with its data, as the discretisation takes it.
+    public var field: DiffusionProblem.Field {
+        switch self {
+        case .expression(let e): .expression(e)
+        case .npy(_, let array): .values(array.values)
+        case .random(let r): .random(r)
         }
     }
 

@@ -1,3 +1,4 @@
+import Discretisation
 import Foundation
 
 /// `kind = "gp_pde"`: GP-HM's collocation solver for high-frequency PDEs with fixed kernels

@@ -1,3 +1,4 @@
+import Discretisation
 import Foundation
 import Storage
 
@@ -28,15 +29,19 @@ public struct PDESpec: PhysicsSection {
     public var reaction: Expression?
     /// b(x) of the convection term b·∇u, one expression per axis (nil: none).
     public var velocity: [Expression]?
-    /// How b·∇u is differenced: first-order upwind (stable for any cell Péclet number) or
-    /// second-order central (oscillates once |b|h/(2a) > 1).
-    public enum Convection: String, Sendable, CaseIterable { case upwind, central }
-    public var convection: Convection = .upwind
+    /// How b·∇u is differenced (`DiffusionProblem.Convection`).
+    public var convection: DiffusionProblem.Convection = .upwind
     public var parameters: [String: Double]
     /// boundaries[axis][0] is the low side, [1] the high side.
     public var boundaries: [[Boundary]]
 
     public static let sideNames = [["x_min", "x_max"], ["y_min", "y_max"], ["z_min", "z_max"]]
+
+    /// The problem as `DiffusionAssembly` takes it: the fields with their data, no file names.
+    public var discretisation: DiffusionProblem {
+        DiffusionProblem(grid: grid, coefficient: coefficient.field, rhs: rhs.field, exact: exact, reaction: reaction, velocity: velocity,
+                         convection: convection, boundaryValues: boundaries.map { $0.map(\.value) })
+    }
 
     public init(_ r: TableReader) throws {
         // Parameters first: every expression may use them.
@@ -178,7 +183,8 @@ public struct PDESpec: PhysicsSection {
                 }
             }
         }
-        convection = Convection(rawValue: try r.string("convection", default: "upwind", oneOf: Convection.allCases.map(\.rawValue)))!
+        convection = DiffusionProblem.Convection(rawValue: try r.string("convection", default: "upwind",
+                                                                        oneOf: DiffusionProblem.Convection.allCases.map(\.rawValue)))!
         if r.has("convection") && velocity == nil { throw r.error("convection", "applies only with a velocity") }
         if noDirichlet && (velocity != nil || reaction != nil) {
             throw r.error("boundary", "no side is Dirichlet: with a velocity or reaction term pdekit cannot tell whether the problem is well posed; make at least one side Dirichlet")

@@ -1,3 +1,4 @@
+import Discretisation
 import Foundation
 import Storage
 

@@ -1,3 +1,5 @@
+import Storage
+
 /// Typed, tracked access to one table of a problem file.
 ///
 /// Every key the schema knows is asked for through this reader, present or not; `finish()`

@@ -1,3 +1,4 @@
+import Discretisation
 import Foundation
 import Storage
 
@@ -135,28 +136,18 @@ public struct TensorSpec: PhysicsSection, Equatable {
     }
 }
 
-/// Σ_ν q_ν p(|x − x_ν|) over a particle set read from CSV (x, y, z, charge).
-public struct ParticlePotential: Sendable {
-    public enum Kernel: String, Sendable, CaseIterable {
-        case newtonLongRange = "newton_long_range", slater, slaterLongRange = "slater_long_range", yukawaLongRange = "yukawa_long_range"
-    }
-    public var kernel: Kernel
-    public var sigma: Double
-    public var lambda: Double
-    public var kappa: Double
-    /// x, y, z, charge per particle.
-    public var positions: [(Double, Double, Double)]
-    public var charges: [Double]
-
+/// `particles = "file.csv"` of a tensor problem: the CSV (x, y, z, charge per row, an optional
+/// header) and the kernel's keys.
+extension ParticlePotential {
     init(_ r: TableReader, path: String) throws {
-        kernel = Kernel(rawValue: try r.string("kernel", default: "newton_long_range", oneOf: Kernel.allCases.map(\.rawValue)))!
-        sigma = try r.double("sigma", default: 0.1, minimum: 0, exclusiveMinimum: true)
-        lambda = try r.double("lambda", default: 1, minimum: 0, exclusiveMinimum: true)
-        kappa = try r.double("kappa", default: 1, minimum: 0)
+        let kernel = Kernel(rawValue: try r.string("kernel", default: "newton_long_range", oneOf: Kernel.allCases.map(\.rawValue)))!
+        let sigma = try r.double("sigma", default: 0.1, minimum: 0, exclusiveMinimum: true)
+        let lambda = try r.double("lambda", default: 1, minimum: 0, exclusiveMinimum: true)
+        let kappa = try r.double("kappa", default: 1, minimum: 0)
         let url = r.document.resolve(path)
         let records: [[String]]
         do { records = try CSV.read(url).records } catch let e as StorageError { throw r.error("particles", "\(path): \(e.description)") }
-        positions = []; charges = []
+        var positions: [(Double, Double, Double)] = [], charges: [Double] = []
         for (line, row) in records.enumerated() {
             let numbers = row.map { Double($0.trimmingCharacters(in: .whitespaces)) }
             if line == 0 && numbers.contains(where: { $0 == nil }) { continue }  // a header
@@ -167,46 +158,7 @@ public struct ParticlePotential: Sendable {
         }
         guard !charges.isEmpty else { throw r.error("particles", "\(path): no particles") }
         guard charges.count <= 100_000 else { throw r.error("particles", "\(path): \(charges.count) particles; at most 10⁵") }
-    }
-
-    /// p(r). The long-range parts are the range separation of Benner, Khoromskaia and
-    /// Khoromskij (SISC 2018): write the kernel as a superposition of Gaussians e^{−r²t} and keep
-    /// the wide ones, t ≤ 1/σ². That leaves an entire function of r² — smooth at the particles,
-    /// so the Chebyshev series converge geometrically — which is what the Chebyshev–Tucker format
-    /// approximates; the short-range rest is local. With 1/r = (2/√π)∫₀^∞ e^{−r²s²} ds the cut
-    /// gives erf(r/σ)/r. With e^{−λr} = (λ/(2√π))∫₀^∞ t^{−3/2} e^{−λ²/(4t)} e^{−r²t} dt it gives
-    ///
-    ///     ½ [e^{−λr} erfc(λσ/2 − r/σ) + e^{λr} erfc(λσ/2 + r/σ)],
-    ///
-    /// and with e^{−κr}/r = (2/√π)∫₀^∞ e^{−r²s² − κ²/(4s²)} ds
-    ///
-    ///     [e^{−κr} erfc(κσ/2 − r/σ) − e^{κr} erfc(κσ/2 + r/σ)] / (2r),
-    ///
-    /// whose limit at r = 0 is 2e^{−(κσ/2)²}/(σ√π) − κ erfc(κσ/2) (erf(r/σ)/r at κ = 0). (The
-    /// product erf(r/σ) e^{−κr}/r would keep e^{−κr}'s cusp at every particle.)
-    public func kernelValue(_ r: Double) -> Double {
-        let smallR = 1e-5 * sigma  // below it the cancellation in the Yukawa bracket exceeds the O(r²) of the limit
-        switch kernel {
-        case .newtonLongRange: return r < 1e-8 * sigma ? 2 / (sigma * Double.pi.squareRoot()) : erf(r / sigma) / r
-        case .slater: return exp(-lambda * r)
-        case .slaterLongRange:
-            let a = lambda * sigma / 2
-            return 0.5 * (exp(-lambda * r) * erfc(a - r / sigma) + exp(lambda * r) * erfc(a + r / sigma))
-        case .yukawaLongRange:
-            let a = kappa * sigma / 2
-            if r < smallR { return 2 * exp(-a * a) / (sigma * Double.pi.squareRoot()) - kappa * erfc(a) }
-            return (exp(-kappa * r) * erfc(a - r / sigma) - exp(kappa * r) * erfc(a + r / sigma)) / (2 * r)
-        }
-    }
-
-    /// The potential at x (direct summation).
-    public func value(_ x: [Double]) -> Double {
-        var s = 0.0
-        for (p, q) in zip(positions, charges) {
-            let dx = x[0] - p.0, dy = x[1] - p.1, dz = x[2] - p.2
-            s += q * kernelValue((dx * dx + dy * dy + dz * dz).squareRoot())
-        }
-        return s
+        self.init(kernel: kernel, sigma: sigma, lambda: lambda, kappa: kappa, positions: positions, charges: charges)
     }
 
     var resolved: [(String, ConfigValue)] {

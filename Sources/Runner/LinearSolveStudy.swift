@@ -1,3 +1,4 @@
+import Discretisation
 import Foundation
 import LinearAlgebra
 import Problems
@@ -26,7 +27,7 @@ public struct LinearSolveStudy: Study {
     public func order(_ specs: [ProblemSpec]) -> [Int] {
         var features: [[Double]] = []
         for spec in specs {
-            guard let pde = spec.pde, let a = try? DiffusionAssembly.nodeCoefficients(pde) else { return Array(specs.indices) }
+            guard let pde = spec.pde, let a = try? DiffusionAssembly.nodeCoefficients(pde.discretisation) else { return Array(specs.indices) }
             features.append(CaseOrdering.subsample(a))
         }
         guard let length = features.first?.count, features.allSatisfy({ $0.count == length }) else { return Array(specs.indices) }
@@ -53,7 +54,7 @@ public struct LinearSolveStudy: Study {
         var p: Prepared
         if let pde = spec.pde {
             let a: AssembledProblem
-            do { a = try DiffusionAssembly.assemble(pde) } catch let e as AssemblyError {
+            do { a = try DiffusionAssembly.assemble(pde.discretisation) } catch let e as AssemblyError {
                 throw spec.document.error(["pde", e.key], e.message)
             }
             p = Prepared(matrix: a.matrix, rhs: a.rhs, exact: a.exact, shape: a.shape, structure: a.structure,

@@ -1,3 +1,4 @@
+import Discretisation
 import LinearAlgebra
 import Problems
 import Storage

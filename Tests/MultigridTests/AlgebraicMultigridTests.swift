@@ -3,7 +3,6 @@ import Krylov
 import LinearAlgebra
 import Storage
 @testable import Multigrid
-@testable import Problems
 
 /// Algebraic multigrid on pdekit's own matrices and on matrices made by other tools (PyAMG's
 /// elasticity gallery with its rigid-body modes, a scikit-fem P1 Laplacian on a disk).
@@ -149,13 +148,11 @@ final class AlgebraicMultigridTests: XCTestCase {
     /// Jumps of 10⁴ and log-normal Darcy: AMG sees the coefficient through the matrix, so
     /// classical AMG + CG stays within 15 iterations (budget stated in docs/multigrid.md).
     func testJumpingAndLogNormalCoefficients() throws {
-        let jump = "1 + 9999*(1 + sign(0.25 - max(abs(x - 0.5), abs(y - 0.5))))/2"
-        let grf = "{ grf = { alpha = 2.5, tau = 7, seed = 3, scale = 5.5, transform = \"exp\" } }"
-        for coefficient in ["\"\(jump)\"", grf] {
-            let a = try Fixture.assemble("grid = [127, 127]\nrhs = 1\ncoefficient = \(coefficient)").matrix
+        for (name, a) in [("jump", try Fixture.assemble([127, 127], coefficient: Fixture.jump).matrix),
+                          ("log-normal", try Fixture.assemble([127, 127], random: Fixture.logNormal).matrix)] {
             let (its, reason) = try cgIterations(a, try AlgebraicMultigrid(a, options: AlgebraicMultigridOptions(coarseSize: 50)))
-            XCTAssertTrue(reason.converged, coefficient)
-            XCTAssertLessThanOrEqual(its, 15, coefficient)
+            XCTAssertTrue(reason.converged, name)
+            XCTAssertLessThanOrEqual(its, 15, name)
         }
     }
 
@@ -163,7 +160,7 @@ final class AlgebraicMultigridTests: XCTestCase {
     /// couplings, so coarsening follows them (semicoarsening found algebraically) and the
     /// factor stays within the isotropic budget.
     func testAnisotropyIsCoarsenedAlongStrongCouplings() throws {
-        let a = try Fixture.assemble("grid = [127, 127]\nrhs = 1\ndomain = [[0, 1], [0, 31.6227766]]").matrix
+        let a = try Fixture.assemble([127, 127], domain: [(0, 1), (0, 31.6227766)]).matrix
         XCTAssertLessThanOrEqual(try factor(a, AlgebraicMultigridOptions(coarseSize: 50)), 0.2)
     }
 
@@ -172,7 +169,7 @@ final class AlgebraicMultigridTests: XCTestCase {
     /// symmetric and indefinite, so the coarse solve falls back from Cholesky to LU — and GMRES
     /// must reach the tolerance on the true residual.
     func testIndefiniteHelmholtzPreconditionsGMRES() throws {
-        let a = try Fixture.assemble("grid = [63, 63]\nrhs = 1\nreaction = \"-110\"").matrix
+        let a = try Fixture.assemble([63, 63], reaction: "-110").matrix
         let amg = try AlgebraicMultigrid(a)
         let b = Fixture.random(a.rows)
         let gmres = try GMRES(matrix: a, preconditioner: amg, restart: 40, options: IterativeOptions(rtol: 1e-8, maxIterations: 2000))

@@ -1,8 +1,8 @@
 import XCTest
 import Krylov
 import LinearAlgebra
+import Discretisation
 @testable import Multigrid
-@testable import Problems
 
 /// Convergence budgets of geometric multigrid, on problems assembled by pdekit and right-hand
 /// sides from a fixed hash (random, so every error mode is present).
@@ -43,14 +43,7 @@ final class GeometricMultigridTests: XCTestCase {
 
     func testThreeDimensionsAndBoundaryKinds() throws {
         XCTAssertLessThanOrEqual(try factor(try Fixture.poisson([31, 31, 31]), MultigridOptions()), 0.2)
-        let neumann = try Fixture.assemble("""
-            grid = [65, 64]
-            rhs = 1
-            coefficient = "1 + x*y"
-            [pde.boundary]
-            x_min = { type = "neumann", value = 0 }
-            x_max = { type = "neumann", value = 0 }
-            """)
+        let neumann = try Fixture.assemble([65, 64], coefficient: "1 + x*y", sides: [(.neumann, .neumann), (.dirichlet, .dirichlet)])
         XCTAssertLessThanOrEqual(try factor(neumann, MultigridOptions()), 0.15)
     }
 
@@ -60,7 +53,7 @@ final class GeometricMultigridTests: XCTestCase {
         // Problem files refuse a singular problem; the library takes it (as PETSc does with a
         // null space attached): the grid with the Dirichlet sides made Neumann or periodic.
         for sides in [GridStructure.Boundary.neumann, .periodic] {
-            let p = try Fixture.assemble("grid = [64, 64]\nrhs = 1\ncoefficient = \"1 + x*y\"")
+            let p = try Fixture.assemble([64, 64], coefficient: "1 + x*y")
             var structure = p.structure
             structure.axes = [GridStructure.Axis(unknowns: 64, spacing: 1.0 / 63, low: sides, high: sides),
                               GridStructure.Axis(unknowns: 64, spacing: 1.0 / 63, low: sides, high: sides)]
@@ -82,12 +75,8 @@ final class GeometricMultigridTests: XCTestCase {
     /// (u the exact solution, u_h the exact discrete solution).
     func testFullMultigridReachesDiscretisationError() throws {
         for n in [63, 127, 255] {
-            let p = try Fixture.assemble("""
-                grid = [\(n), \(n)]
-                rhs = "2*pi^2*sin(pi*x)*sin(pi*y)*(1 + x*y) - pi*(y*cos(pi*x)*sin(pi*y) + x*sin(pi*x)*cos(pi*y))"
-                coefficient = "1 + x*y"
-                exact = "sin(pi*x)*sin(pi*y)"
-                """)
+            let p = try Fixture.assemble([n, n], rhs: "2*pi^2*sin(pi*x)*sin(pi*y)*(1 + x*y) - pi*(y*cos(pi*x)*sin(pi*y) + x*sin(pi*x)*cos(pi*y))",
+                                         coefficient: "1 + x*y", exact: "sin(pi*x)*sin(pi*y)")
             let exact = p.exact!
             let uh = try CholeskyFactorization(p.matrix).solve(p.rhs)
             let discretisation = zip(uh, exact).map { abs($0 - $1) }.max()!
@@ -104,10 +93,8 @@ final class GeometricMultigridTests: XCTestCase {
     /// Galerkin one, and the stated budget for CG + V(1,1) to 1e-8 on 127² is 15 iterations
     /// (measured 11 and 8; docs/multigrid.md).
     func testJumpingAndLogNormalCoefficientsWithCG() throws {
-        let jump = "1 + 9999*(1 + sign(0.25 - max(abs(x - 0.5), abs(y - 0.5))))/2"
-        let grf = "{ grf = { alpha = 2.5, tau = 7, seed = 3, scale = 5.5, transform = \"exp\" } }"
-        for coefficient in ["\"\(jump)\"", grf] {
-            let p = try Fixture.assemble("grid = [127, 127]\nrhs = 1\ncoefficient = \(coefficient)")
+        for (coefficient, p) in [("jump", try Fixture.assemble([127, 127], coefficient: Fixture.jump)),
+                                 ("log-normal", try Fixture.assemble([127, 127], random: Fixture.logNormal))] {
             let mg = try GeometricMultigrid(structure: p.structure, options: MultigridOptions())
             let cg = try ConjugateGradient(matrix: p.matrix, preconditioner: mg, options: IterativeOptions(rtol: 1e-8, maxIterations: 200))
             let (_, r) = cg.solve(Fixture.random(p.matrix.rows))
@@ -120,7 +107,7 @@ final class GeometricMultigridTests: XCTestCase {
     /// y-coupling is 10⁻³ of the x-coupling. Semicoarsening (only x, until the cells are
     /// square) keeps point smoothers effective: the V(1,1) factor stays at the isotropic budget.
     func testAnisotropicGridIsSemicoarsened() throws {
-        let p = try Fixture.assemble("grid = [127, 127]\nrhs = 1\ndomain = [[0, 1], [0, 31.6227766]]")
+        let p = try Fixture.assemble([127, 127], domain: [(0, 1), (0, 31.6227766)])
         let mg = try GeometricMultigrid(structure: p.structure, options: MultigridOptions())
         XCTAssertEqual(mg.levelShapes[1], [63, 127], "x (fine spacing, strong coupling) coarsens first")
         XCTAssertLessThanOrEqual(try factor(p, MultigridOptions()), 0.15)
@@ -152,8 +139,7 @@ final class MultigridThreadingTests: XCTestCase {
         let saved = Parallel.threadCount
         defer { Parallel.setThreadCount(saved) }
         // At least 2 × 32768 unknowns, so that two threads get a block each.
-        for pde in ["grid = [256, 257]\nrhs = 1", "grid = [40, 41, 42]\nrhs = 1\ncoefficient = \"1 + x*y*z\""] {
-            let p = try Fixture.assemble(pde)
+        for p in [try Fixture.assemble([256, 257]), try Fixture.assemble([40, 41, 42], coefficient: "1 + x*y*z")] {
             let op = try StencilOperator(axes: p.structure.axes, nodeCoefficients: p.structure.nodeCoefficients)
             var results: [[Double]] = []
             for threads in [1, 2] {
@@ -165,7 +151,7 @@ final class MultigridThreadingTests: XCTestCase {
                 }
                 results.append(x)
             }
-            XCTAssertTrue(results[0] == results[1], pde)
+            XCTAssertTrue(results[0] == results[1], "\(p.shape)")
             // And the fused pass is red–black Gauss–Seidel: plain sweeps over the assembled
             // matrix (red, black, red, black) agree to rounding.
             let a = p.matrix, shape = p.shape
@@ -186,7 +172,7 @@ final class MultigridThreadingTests: XCTestCase {
                 }
             }
             let scale = x.map(abs).max()!
-            XCTAssertLessThanOrEqual(zip(x, results[0]).map { abs($0 - $1) }.max()!, 1e-12 * scale, pde)
+            XCTAssertLessThanOrEqual(zip(x, results[0]).map { abs($0 - $1) }.max()!, 1e-12 * scale, "\(p.shape)")
         }
     }
 }
@@ -203,8 +189,7 @@ final class GalerkinCoarseOperatorTests: XCTestCase {
             let g = try Fixture.factor(p, MultigridOptions(coarseOperator: .galerkin))
             XCTAssertLessThanOrEqual(g, max(r, 0.15), "n = \(n): Galerkin \(g), rediscretised \(r)")
         }
-        let jump = "1 + 9999*(1 + sign(0.25 - max(abs(x - 0.5), abs(y - 0.5))))/2"
-        let p = try Fixture.assemble("grid = [127, 127]\nrhs = 1\ncoefficient = \"\(jump)\"")
+        let p = try Fixture.assemble([127, 127], coefficient: Fixture.jump)
         var iterations: [Int] = []
         for kind in MultigridOptions.CoarseOperator.allCases {
             let mg = try GeometricMultigrid(structure: p.structure, options: MultigridOptions(coarseOperator: kind))

@@ -1,20 +1,41 @@
 import Foundation
+import Discretisation
 import LinearAlgebra
 @testable import Multigrid
-@testable import Problems
 
-/// Problems assembled by pdekit's own `DiffusionAssembly` from problem-file text.
+/// Problems assembled by pdekit's own `DiffusionAssembly` from a plain description.
 enum Fixture {
-    static func assemble(_ pde: String) throws -> AssembledProblem {
-        let text = "[problem]\nkind = \"pde\"\nname = \"t\"\n[pde]\n" + pde
-        let s = try ProblemSpec(ProblemDocument(text: text, path: "test.toml", directory: URL(fileURLWithPath: "/tmp")))
-        return try DiffusionAssembly.assemble(s.pde!)
+    typealias Expression = Discretisation.Expression
+    enum Side { case dirichlet, neumann, periodic }
+
+    /// −div(a∇u) + c u = f on `domain` (default the unit box) with `sides[d]` = (low, high)
+    /// (default Dirichlet; boundary values 0 unless `boundaryValues` gives them).
+    static func assemble(_ grid: [Int], rhs: String = "1", coefficient: String = "1", random: RandomField? = nil,
+                         domain: [(Double, Double)]? = nil, reaction: String? = nil, exact: String? = nil,
+                         sides: [(Side, Side)]? = nil, boundaryValues: [[String]]? = nil) throws -> AssembledProblem {
+        let axes = grid.indices.map { d in
+            let (lo, hi) = domain?[d] ?? (0, 1)
+            let (low, high) = sides?[d] ?? (.dirichlet, .dirichlet)
+            return Grid.Axis(unknowns: grid[d], lower: lo, upper: hi, dirichletLow: low == .dirichlet, dirichletHigh: high == .dirichlet,
+                             periodic: low == .periodic)
+        }
+        let problem = DiffusionProblem(grid: Grid(axes: axes),
+                                       coefficient: try random.map { .random($0) } ?? .expression(try Expression(coefficient)),
+                                       rhs: .expression(try Expression(rhs)), exact: try exact.map { try Expression($0) },
+                                       reaction: try reaction.map { try Expression($0) },
+                                       boundaryValues: try boundaryValues.map { try $0.map { try $0.map { try Expression($0) } } })
+        return try DiffusionAssembly.assemble(problem)
     }
 
-    /// 2D Poisson, homogeneous Dirichlet, n × n interior unknowns, random right-hand side.
-    static func poisson(_ sizes: [Int], extra: String = "") throws -> AssembledProblem {
-        try assemble("grid = \(sizes)\nrhs = 1\n" + extra)
-    }
+    /// Poisson, homogeneous Dirichlet, a right-hand side of ones.
+    static func poisson(_ sizes: [Int]) throws -> AssembledProblem { try assemble(sizes) }
+
+    /// The log-normal Darcy coefficient of the multigrid budgets (docs/multigrid.md): exp of a
+    /// GRF (α = 2.5, τ = 7, seed 3) scaled by 5.5.
+    static let logNormal = RandomField(covariance: .grf(alpha: 2.5, tau: 7), seed: 3, scale: 5.5, transform: .exp)
+
+    /// A square inclusion 10⁴ times more conductive than its surroundings.
+    static let jump = "1 + 9999*(1 + sign(0.25 - max(abs(x - 0.5), abs(y - 0.5))))/2"
 
     /// The asymptotic convergence factor: the geometric mean of the residual reductions over
     /// cycles 3…k (the first cycles are faster while the rough part of a random start dies).

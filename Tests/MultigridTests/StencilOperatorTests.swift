@@ -1,14 +1,13 @@
 import XCTest
 import LinearAlgebra
 @testable import Multigrid
-@testable import Problems
+import Discretisation
 
 /// The matrix-free operator is the assembled matrix: every entry agrees to rounding (the two
 /// sum the same face weights in a different order, so a few ulps of the diagonal, 1e-13
 /// relative to the largest entry).
 final class StencilOperatorTests: XCTestCase {
-    func assertConforms(_ pde: String, file: StaticString = #filePath, line: UInt = #line) throws {
-        let p = try Fixture.assemble(pde)
+    func assertConforms(_ p: AssembledProblem, file: StaticString = #filePath, line: UInt = #line) throws {
         let op = try StencilOperator(axes: p.structure.axes, nodeCoefficients: p.structure.nodeCoefficients)
         let a = try op.assembled()
         let scale = p.matrix.values.map(abs).max()!
@@ -25,55 +24,29 @@ final class StencilOperatorTests: XCTestCase {
     }
 
     func testDirichletConstant() throws {
-        try assertConforms("grid = [9]\nrhs = 1")
-        try assertConforms("grid = [7, 6]\nrhs = 1\ncoefficient = 3")
-        try assertConforms("grid = [4, 5, 3]\nrhs = 1\ndomain = [[0, 1], [0, 2], [0, 0.5]]")
+        try assertConforms(try Fixture.assemble([9]))
+        try assertConforms(try Fixture.assemble([7, 6], coefficient: "3"))
+        try assertConforms(try Fixture.assemble([4, 5, 3], domain: [(0, 1), (0, 2), (0, 0.5)]))
     }
 
     func testVariableCoefficient() throws {
-        try assertConforms("grid = [7, 6]\nrhs = 1\ncoefficient = \"1 + x*x + exp(y)\"")
-        try assertConforms("grid = [4, 3, 5]\nrhs = 1\ncoefficient = \"exp(x - y + z)\"")
+        try assertConforms(try Fixture.assemble([7, 6], coefficient: "1 + x*x + exp(y)"))
+        try assertConforms(try Fixture.assemble([4, 3, 5], coefficient: "exp(x - y + z)"))
     }
 
     func testNeumannAndMixedSides() throws {
-        try assertConforms("""
-            grid = [6, 5]
-            rhs = 1
-            coefficient = "1 + x + y*y"
-            [pde.boundary]
-            x_min = { type = "neumann", value = 0 }
-            y_max = { type = "neumann", value = 1 }
-            """)
-        try assertConforms("""
-            grid = [4, 4, 3]
-            rhs = 1
-            coefficient = "1 + x*y + z"
-            [pde.boundary]
-            all = { type = "neumann", value = 0 }
-            z_min = { type = "dirichlet", value = 0 }
-            """)
+        try assertConforms(try Fixture.assemble([6, 5], coefficient: "1 + x + y*y", sides: [(.neumann, .dirichlet), (.dirichlet, .neumann)],
+                                                boundaryValues: [["0", "0"], ["0", "1"]]))
+        try assertConforms(try Fixture.assemble([4, 4, 3], coefficient: "1 + x*y + z",
+                                                sides: [(.neumann, .neumann), (.neumann, .neumann), (.dirichlet, .neumann)]))
     }
 
     func testPeriodic() throws {
         for n in [3, 4, 7] {
-            try assertConforms("""
-                grid = [\(n), 5]
-                rhs = 1
-                coefficient = "2 + cos(x)"
-                [pde.boundary]
-                all = { type = "dirichlet", value = 0 }
-                x_min = { type = "periodic" }
-                x_max = { type = "periodic" }
-                """)
+            try assertConforms(try Fixture.assemble([n, 5], coefficient: "2 + cos(x)", sides: [(.periodic, .periodic), (.dirichlet, .dirichlet)]))
         }
-        try assertConforms("""
-            grid = [4, 5, 6]
-            rhs = 1
-            coefficient = "2 + sin(x + y + z)"
-            [pde.boundary]
-            all = { type = "periodic" }
-            z_max = { type = "neumann", value = 1 }
-            z_min = { type = "dirichlet", value = 1 }
-            """)
+        try assertConforms(try Fixture.assemble([4, 5, 6], coefficient: "2 + sin(x + y + z)",
+                                                sides: [(.periodic, .periodic), (.periodic, .periodic), (.dirichlet, .neumann)],
+                                                boundaryValues: [["0", "0"], ["0", "0"], ["1", "1"]]))
     }
 }

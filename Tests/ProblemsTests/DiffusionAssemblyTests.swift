@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import LinearAlgebra
+import Discretisation
 @testable import Problems
 
 /// Manufactured solutions: the observed order log2(e_h / e_{h/2}) of the max-norm error.
@@ -18,7 +19,7 @@ final class DiffusionAssemblyTests: XCTestCase {
     }
 
     func maxError(_ pde: String) throws -> Double {
-        let p = try DiffusionAssembly.assemble(try spec(pde))
+        let p = try DiffusionAssembly.assemble(try spec(pde).discretisation)
         let x = try CholeskyFactorization(p.matrix).solve(p.rhs)
         return zip(x, p.exact!).map { abs($0 - $1) }.max()!
     }
@@ -40,10 +41,10 @@ final class DiffusionAssemblyTests: XCTestCase {
         for pde in ["grid = [9, 7]\ncoefficient = \"1 + x*y + exp(-x)\"\nreaction = \"2 + y\"\nrhs = \"sin(3*x)\"\nboundary = { y_max = { type = \"neumann\", value = \"x\" }, x_min = { type = \"dirichlet\", value = \"1 + y\" } }",
                     "grid = [6, 5, 4]\ncoefficient = 3\nrhs = 1"] {
             let spec = try spec(pde)
-            let full = try DiffusionAssembly.assemble(spec)
+            let full = try DiffusionAssembly.assemble(spec.discretisation)
             let n = full.matrix.rows
             let rows = [0, 5, n / 2, n / 2 + 1, n - 1, 5]
-            let part = try DiffusionAssembly.assemble(spec, rows: rows)
+            let part = try DiffusionAssembly.assemble(spec.discretisation, rows: rows)
             XCTAssertEqual(part.matrix.rows, n)
             for i in 0..<n {
                 let range = Int(part.matrix.rowPointers[i])..<Int(part.matrix.rowPointers[i + 1])
@@ -60,7 +61,7 @@ final class DiffusionAssemblyTests: XCTestCase {
         }
         // A coefficient that is not positive at a row's node is still found.
         let bad = try spec("grid = [9]\ncoefficient = \"x - 0.5\"\nrhs = 1")
-        XCTAssertThrowsError(try DiffusionAssembly.assemble(bad, rows: [4]))
+        XCTAssertThrowsError(try DiffusionAssembly.assemble(bad.discretisation, rows: [4]))
     }
 
     func testDirichlet1D() throws {
@@ -141,14 +142,14 @@ final class DiffusionAssemblyTests: XCTestCase {
     }
 
     func testPeriodicRowsWrapAndStaySymmetric() throws {
-        let p = try DiffusionAssembly.assemble(try spec("grid = [4, 2]\nrhs = 1\ncoefficient = \"1 + x\"\nboundary = { x_min = { type = \"periodic\" }, x_max = { type = \"periodic\" } }"))
+        let p = try DiffusionAssembly.assemble(try spec("grid = [4, 2]\nrhs = 1\ncoefficient = \"1 + x\"\nboundary = { x_min = { type = \"periodic\" }, x_max = { type = \"periodic\" } }").discretisation)
         XCTAssertEqual(p.matrix.asymmetry(), 0)
         // Unknown (0, 0) couples to (0, 1) = 1, (1, 0) = 2 and, wrapped, (3, 0) = 6.
         XCTAssertEqual(Array(p.matrix.columnIndices[0..<4]), [0, 1, 2, 6])
     }
 
     func testInteriorRowsAreTheTextbookStencil() throws {
-        let p = try DiffusionAssembly.assemble(try spec("grid = [3, 3]\nrhs = 1"))
+        let p = try DiffusionAssembly.assemble(try spec("grid = [3, 3]\nrhs = 1").discretisation)
         let h2 = 1.0 / 16  // h = 1/4
         // Centre unknown (1,1) = row 4: 4/h² on the diagonal, −1/h² to its four neighbours.
         let row = (Int(p.matrix.rowPointers[4])..<Int(p.matrix.rowPointers[5]))
@@ -159,7 +160,7 @@ final class DiffusionAssemblyTests: XCTestCase {
     }
 
     func testSolutionLayoutIsCOrderLastAxisFastest() throws {
-        let p = try DiffusionAssembly.assemble(try spec("grid = [3, 2]\nrhs = 0\nexact = \"10*x + y\""))
+        let p = try DiffusionAssembly.assemble(try spec("grid = [3, 2]\nrhs = 0\nexact = \"10*x + y\"").discretisation)
         // x_i = i/4, y_j = j/3: exact[i*2 + j].
         XCTAssertEqual(p.shape, [3, 2])
         XCTAssertEqual(p.exact![1], 10 * 0.25 + 2.0 / 3.0, accuracy: 1e-14)
@@ -167,7 +168,7 @@ final class DiffusionAssemblyTests: XCTestCase {
     }
 
     func testNonPositiveCoefficientIsReportedWithItsLocation() throws {
-        XCTAssertThrowsError(try DiffusionAssembly.assemble(try spec("grid = [3]\nrhs = 1\ncoefficient = \"x - 0.5\""))) {
+        XCTAssertThrowsError(try DiffusionAssembly.assemble(try spec("grid = [3]\nrhs = 1\ncoefficient = \"x - 0.5\"").discretisation)) {
             XCTAssertTrue("\($0)".contains("coefficient: must be positive"), "\($0)")
         }
     }
@@ -180,7 +181,7 @@ final class LowerOrderTermsTests: XCTestCase {
     func maxError(_ pde: String) throws -> Double {
         let text = "[problem]\nkind = \"pde\"\nname = \"t\"\n[pde]\n" + pde
         let s = try ProblemSpec(ProblemDocument(text: text, path: "test.toml", directory: URL(fileURLWithPath: "/tmp")))
-        let p = try DiffusionAssembly.assemble(s.pde!)
+        let p = try DiffusionAssembly.assemble(s.pde!.discretisation)
         let x = try LUFactorization(p.matrix).solve(p.rhs)
         return zip(x, p.exact!).map { abs($0 - $1) }.max()!
     }
@@ -239,7 +240,7 @@ final class LowerOrderTermsTests: XCTestCase {
             let text = "[problem]\nkind = \"pde\"\nname = \"t\"\n[pde]\ngrid = [8, 8]\nrhs = 1\n" + pde
             do {
                 let s = try ProblemSpec(ProblemDocument(text: text, path: "t.toml", directory: URL(fileURLWithPath: "/tmp")))
-                _ = try DiffusionAssembly.assemble(s.pde!)
+                _ = try DiffusionAssembly.assemble(s.pde!.discretisation)
                 return ""
             } catch { return "\(error)" }
         }

@@ -1,5 +1,6 @@
 import Foundation
 import LinearAlgebra
+import Discretisation
 import Problems
 import ReducedBasis
 import XCTest
@@ -30,12 +31,12 @@ final class CoercivityBoundTests: XCTestCase {
         let spec = try ProblemSpec(ProblemDocument(text: text, path: "c.toml", directory: URL(fileURLWithPath: "/tmp")))
         let r = try XCTUnwrap(spec.physics as? ReducedBasisSpec)
         let bound = PDEFamily.coercivityBound(r, referenceFields: try PDEFamily.nodalFields(try r.pde(at: r.reference)))
-        let x = try DiffusionAssembly.assemble(try r.pde(at: r.reference)).matrix.denseMatrix()
+        let x = try DiffusionAssembly.assemble(try r.pde(at: r.reference).discretisation).matrix.denseMatrix()
         var seed: UInt64 = 12345
         func uniform() -> Double { seed = seed &* 6364136223846793005 &+ 1442695040888963407; return Double(seed >> 11) / Double(1 << 53) }
         for _ in 0..<12 {
             let mu = [1 + 9 * uniform(), 0.05 + 0.25 * uniform(), 5 * uniform()]
-            let a = try DiffusionAssembly.assemble(try r.pde(at: mu)).matrix.denseMatrix()
+            let a = try DiffusionAssembly.assemble(try r.pde(at: mu).discretisation).matrix.denseMatrix()
             let qz = try GeneralizedEigenproblem(a, x)
             let alpha = zip(qz.alphaReal, qz.beta).map { $0 / $1 }.min()!
             let lower = try bound.value(mu)

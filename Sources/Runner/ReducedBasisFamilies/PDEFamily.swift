@@ -1,3 +1,4 @@
+import Discretisation
 import Foundation
 import LinearAlgebra
 import Problems
@@ -50,7 +51,7 @@ final class PDEFamily: ReducedBasisFamily {
         let known = trainingIndex, held = (matrices, loads)
         let problemAt: @Sendable ([Double]) throws -> (matrix: CSRMatrix, load: [Double]) = { mu in
             if let k = known[mu] { return (held.0[k], held.1[k]) }
-            let a = try DiffusionAssembly.assemble(try r.pde(at: mu), rows: rows)
+            let a = try DiffusionAssembly.assemble(try r.pde(at: mu).discretisation, rows: rows)
             return (a.matrix, a.rhs)
         }
         let bound = Self.coercivityBound(r, referenceFields: referenceFields, known: alphas)
@@ -124,7 +125,7 @@ final class PDEFamily: ReducedBasisFamily {
 
     /// The coefficient at every node and the reaction at every unknown (nil without one).
     static func nodalFields(_ spec: PDESpec) throws -> (a: [Double], c: [Double]?) {
-        let a = try DiffusionAssembly.nodeCoefficients(spec)
+        let a = try DiffusionAssembly.nodeCoefficients(spec.discretisation)
         guard let reaction = spec.reaction else { return (a, nil) }
         let grid = spec.grid, strides = grid.strides
         var index = [Int](repeating: 0, count: grid.dimension)
@@ -142,7 +143,7 @@ final class PDEFamily: ReducedBasisFamily {
     static func assemble(_ r: ReducedBasisSpec, _ mu: [Double]) throws -> (problem: AssembledProblem, fields: (a: [Double], c: [Double]?)) {
         do {
             let spec = try r.pde(at: mu)
-            return (try DiffusionAssembly.assemble(spec), try nodalFields(spec))
+            return (try DiffusionAssembly.assemble(spec.discretisation), try nodalFields(spec))
         } catch let e as AssemblyError {
             throw ProblemError(file: r.filePath, key: "reduced_basis.pde.\(e.key)",
                                message: "at \(ReducedBasisFamilies.describe(r, mu)): \(e.message)")
@@ -165,7 +166,7 @@ extension PDEFamily: ReducedBasisFamilyEntry {
         }
         let rows = interpolation.rows
         let coefficients: @Sendable ([Double]) throws -> (beta: [Double], gamma: [Double]) = { mu in
-            let a = try DiffusionAssembly.assemble(try offline.pde(at: mu), rows: rows)
+            let a = try DiffusionAssembly.assemble(try offline.pde(at: mu).discretisation, rows: rows)
             return try interpolation.coefficients(matrix: a.matrix, load: a.rhs)
         }
         let bound = coercivityBound(offline, referenceFields: try nodalFields(try offline.pde(at: contents.reference)))

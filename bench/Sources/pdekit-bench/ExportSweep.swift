@@ -1,5 +1,6 @@
 import Foundation
 import LinearAlgebra
+import Discretisation
 import Problems
 import Runner
 import Storage
@@ -17,7 +18,7 @@ func exportSweep(problem path: String, out: String, overrides: [String]) throws 
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     for (position, i) in order.enumerated() {
         guard let pde = specs[i].pde else { throw LinearAlgebraError.invalidArgument("export-sweep: case \(i) is not a pde problem") }
-        let p = try DiffusionAssembly.assemble(pde)
+        let p = try DiffusionAssembly.assemble(pde.discretisation)
         let a = p.matrix
         let name = String(format: "case_%04d", position)
         try NPY.write(a.rowPointers.map(Double.init), shape: [a.rows + 1], to: dir.appendingPathComponent("\(name)_indptr.npy"), durable: false)

@@ -2,6 +2,7 @@ import Foundation
 import Krylov
 import LinearAlgebra
 import Multigrid
+import Discretisation
 import Problems
 import Storage
 

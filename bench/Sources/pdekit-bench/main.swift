@@ -13,6 +13,7 @@
 import Foundation
 import Krylov
 import LinearAlgebra
+import Discretisation
 import Problems
 import Spectral
 import Storage
@@ -105,7 +106,7 @@ rhs = { npy = "\(rhsURL.path)" }
 let spec = try ProblemSpec(ProblemDocument(text: text, path: "bench", directory: rhsURL.deletingLastPathComponent()))
 guard let pde = spec.pde else { fatalError() }
 var t0 = Date()
-let problem = try DiffusionAssembly.assemble(pde)
+let problem = try DiffusionAssembly.assemble(pde.discretisation)
 log("assembled \(problem.matrix.rows) unknowns, \(problem.matrix.nonzeros) nonzeros in \(Date().timeIntervalSince(t0)) s")
 let a = problem.matrix, b = problem.rhs
 func trueRelativeResidual(_ x: [Double]) -> Double { zip(b, a.apply(x)).map { $0 - $1 }.norm2 / b.norm2 }

@@ -1,4 +1,5 @@
 import Foundation
+import Storage
 
 /// A syntax-tree node. Its height is kept so that absurdly deep input is refused while parsing,
 /// before the recursive compiler (or the tree's own destruction) could exhaust a thread's stack.

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import Problems
+@testable import Discretisation
 
 /// Values are compared exactly wherever the expression performs the same floating-point
 /// operations, in the same order, as the Swift code giving the expected value: IEEE arithmetic

@@ -20,6 +20,14 @@ public struct Grid: Sendable, Equatable {
         /// Periodic axis: node n is node 0 again, so n unknowns span the period, h = (b − a)/n.
         public var periodic: Bool = false
 
+        /// `unknowns` on [lower, upper]; a side is Dirichlet (its node is not an unknown), else
+        /// Neumann, unless the axis is periodic.
+        public init(unknowns: Int, lower: Double = 0, upper: Double = 1, dirichletLow: Bool = true, dirichletHigh: Bool = true,
+                    periodic: Bool = false) {
+            self.unknowns = unknowns; self.lower = lower; self.upper = upper
+            self.dirichletLow = dirichletLow && !periodic; self.dirichletHigh = dirichletHigh && !periodic; self.periodic = periodic
+        }
+
         public var nodes: Int { unknowns + (dirichletLow ? 1 : 0) + (dirichletHigh ? 1 : 0) }
         public var spacing: Double { (upper - lower) / Double(periodic ? unknowns : nodes - 1) }
         /// Node index of unknown k.

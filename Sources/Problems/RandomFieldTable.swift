@@ -1,5 +1,5 @@
 import Foundation
-import Spectral
+import Discretisation
 
 /// A random coefficient field in a problem file:
 ///   `{ grf = { alpha = 2.5, tau = 7, seed = 3, transform = "exp" } }` or
@@ -8,30 +8,9 @@ import Spectral
 /// `transform = "threshold"`, `values = [low, high]` (low where u < 0, high where u ≥ 0).
 /// `perturbation = ε, perturbation_seed = s` adds ε times the field of seed s to u (before the
 /// transform): a family of fields each a little away from one base field, for sweeps.
-public struct RandomFieldSpec: Sendable, Equatable {
-    public enum Covariance: Sendable, Equatable {
-        case grf(alpha: Double, tau: Double)
-        case matern(nu: Double, lengthScale: Double, variance: Double)
-    }
-    public enum Transform: String, Sendable { case none, exp, threshold }
-
-    public var covariance: Covariance
-    public var seed: UInt64
-    public var scale: Double
-    public var mean: Double
-    public var transform: Transform
-    public var thresholdValues: (low: Double, high: Double)
-    /// ε and the seed of the field added as ε·u(seed) (ε = 0: none).
-    public var perturbation: Double = 0
-    public var perturbationSeed: UInt64 = 0
-
-    public static func == (a: Self, b: Self) -> Bool {
-        a.covariance == b.covariance && a.seed == b.seed && a.scale == b.scale && a.mean == b.mean
-            && a.transform == b.transform && a.thresholdValues == b.thresholdValues
-            && a.perturbation == b.perturbation && a.perturbationSeed == b.perturbationSeed
-    }
-
+extension RandomField {
     init(_ r: TableReader, kind: String) throws {
+        let covariance: Covariance
         if kind == "grf" {
             let alpha = try r.double("alpha", default: 2.5, minimum: 0, exclusiveMinimum: true)
             let tau = try r.double("tau", default: 7, minimum: 0)
@@ -44,12 +23,12 @@ public struct RandomFieldSpec: Sendable, Equatable {
         }
         guard let s = try r.int("seed") else { throw r.error("seed", "missing: an integer seed (the same seed gives the same field)") }
         guard s >= 0 else { throw r.error("seed", "must be ≥ 0, got \(s)") }
-        seed = UInt64(s)
-        scale = try r.double("scale", default: 1)
-        mean = try r.double("mean", default: 0)
-        transform = Transform(rawValue: try r.string("transform", default: "none", oneOf: ["none", "exp", "threshold"]))!
-        thresholdValues = (0, 1)
-        perturbation = try r.double("perturbation", default: 0)
+        let scale = try r.double("scale", default: 1)
+        let mean = try r.double("mean", default: 0)
+        let transform = Transform(rawValue: try r.string("transform", default: "none", oneOf: ["none", "exp", "threshold"]))!
+        var thresholdValues = (low: 0.0, high: 1.0)
+        let perturbation = try r.double("perturbation", default: 0)
+        var perturbationSeed: UInt64 = 0
         if let ps = try r.int("perturbation_seed") {
             guard ps >= 0 else { throw r.error("perturbation_seed", "must be ≥ 0, got \(ps)") }
             perturbationSeed = UInt64(ps)
@@ -66,29 +45,8 @@ public struct RandomFieldSpec: Sendable, Equatable {
             throw r.error("values", "transform = \"threshold\" needs values = [low, high]")
         }
         try r.finish()
-    }
-
-    /// The field at every node of `grid` (C order over the node grid, boundary nodes included).
-    public func nodeValues(on grid: Grid) throws -> [Double] {
-        let axes = grid.axes.map {
-            GaussianRandomField.Axis(nodes: $0.periodic ? $0.unknowns : $0.nodes, length: $0.upper - $0.lower, periodic: $0.periodic)
-        }
-        let field: GaussianRandomField
-        switch covariance {
-        case .grf(let alpha, let tau): field = try GaussianRandomField(axes: axes, alpha: alpha, tau: tau)
-        case .matern(let nu, let ell, let variance):
-            field = try GaussianRandomField(maternAxes: axes, nu: nu, lengthScale: ell, variance: variance)
-        }
-        var u = field.sample(seed: seed)
-        if perturbation != 0 {
-            let e = field.sample(seed: perturbationSeed)
-            for i in u.indices { u[i] += perturbation * e[i] }
-        }
-        switch transform {
-        case .none: return u.map { mean + scale * $0 }
-        case .exp: return u.map { exp(mean + scale * $0) }
-        case .threshold: return u.map { mean + scale * $0 >= 0 ? thresholdValues.high : thresholdValues.low }
-        }
+        self.init(covariance: covariance, seed: UInt64(s), scale: scale, mean: mean, transform: transform, thresholdValues: thresholdValues,
+                  perturbation: perturbation, perturbationSeed: perturbationSeed)
     }
 
     var resolved: ConfigValue {

@@ -1,8 +1,7 @@
 import Foundation
 import LinearAlgebra
-import Spectral
 
-/// The assembled linear system of a `[pde]` problem.
+/// The assembled linear system of a `DiffusionProblem`.
 public struct AssembledProblem: Sendable {
     public var matrix: CSRMatrix
     public var rhs: [Double]
@@ -33,7 +32,7 @@ public struct AssembledProblem: Sendable {
 /// a and u (the half-box boundary rows have O(h) truncation error on an O(h) volume, which is
 /// still O(h²) globally); the tests measure the order.
 public enum DiffusionAssembly {
-    public static func assemble(_ spec: PDESpec) throws -> AssembledProblem {
+    public static func assemble(_ spec: DiffusionProblem) throws -> AssembledProblem {
         let grid = spec.grid
         // Coefficient at every node, boundary nodes included (they enter the face averages).
         let a = try nodeCoefficients(spec)
@@ -59,7 +58,7 @@ public enum DiffusionAssembly {
     /// right-hand side zero): what a nonintrusive reduced model needs online, the few entries
     /// at its interpolation points, without the O(n) work of a whole assembly when the
     /// coefficient is an expression (it is evaluated at the rows' neighbouring nodes only).
-    public static func assemble(_ spec: PDESpec, rows: [Int]) throws -> (matrix: CSRMatrix, rhs: [Double]) {
+    public static func assemble(_ spec: DiffusionProblem, rows: [Int]) throws -> (matrix: CSRMatrix, rhs: [Double]) {
         let rows = Array(Set(rows)).sorted()
         guard rows.allSatisfy({ $0 >= 0 && $0 < spec.grid.count }) else {
             throw AssemblyError(key: "grid", message: "row out of range for \(spec.grid.count) unknowns")
@@ -87,7 +86,7 @@ public enum DiffusionAssembly {
     /// The finite-volume rows (all when `rows` is nil, else those, sorted): matrix, right-hand
     /// side, exact solution and the largest cell Péclet number. `a` gives the coefficient at a
     /// node (flat index over the grid's nodes, C order).
-    private static func assembleRows(_ spec: PDESpec, rows: [Int]?, coefficient a: (Int) throws -> Double) throws
+    private static func assembleRows(_ spec: DiffusionProblem, rows: [Int]?, coefficient a: (Int) throws -> Double) throws
         -> (CSRMatrix, [Double], [Double]?, Double) {
         let grid = spec.grid
         let dim = grid.dimension
@@ -127,7 +126,7 @@ public enum DiffusionAssembly {
             var b: Double
             switch spec.rhs {
             case .expression(let e): b = volume * e(x, y, z)
-            case .npy(_, let array): b = volume * array.values[row]
+            case .values(let values): b = volume * values[row]
             case .random: b = volume * randomRHS![flatNode(nodeIndex, nodeStrides)]
             }
             if let e = spec.exact { exact![row] = e(x, y, z) }
@@ -143,7 +142,7 @@ public enum DiffusionAssembly {
                                                                     : (index[d] == shape[d] - 1 && !axis.dirichletHigh))
                     if isBoundaryNode {
                         // Neumann side: prescribed outward flux a·∂u/∂n through the boundary face.
-                        let g = spec.boundaries[d][side].value(x, y, z)
+                        let g = spec.boundaryValues[d][side](x, y, z)
                         b += here * g * area
                         continue
                     }
@@ -161,7 +160,7 @@ public enum DiffusionAssembly {
                     } else {
                         // Dirichlet neighbour: known value moves to the right-hand side.
                         let xb = axis.coordinate(node: savedNode + step)
-                        b += t * spec.boundaries[d][side].value(d == 0 ? xb : x, d == 1 ? xb : y, d == 2 ? xb : z)
+                        b += t * spec.boundaryValues[d][side](d == 0 ? xb : x, d == 1 ? xb : y, d == 2 ? xb : z)
                     }
                 }
             }
@@ -210,7 +209,7 @@ public enum DiffusionAssembly {
                             entries.append((Int32(row + (wrapped - index[d]) * strides[d]), coefficient / cellVolume))
                         } else {
                             let xb = axis.coordinate(node: nodeIndex[d] + step)
-                            b -= coefficient * spec.boundaries[d][side].value(d == 0 ? xb : x, d == 1 ? xb : y, d == 2 ? xb : z)
+                            b -= coefficient * spec.boundaryValues[d][side](d == 0 ? xb : x, d == 1 ? xb : y, d == 2 ? xb : z)
                         }
                     }
                 }
@@ -253,7 +252,7 @@ public enum DiffusionAssembly {
     /// The coefficient at every node of the grid (C order over the axes' nodes, Dirichlet end
     /// nodes included), checked positive and finite: what the assembly averages onto faces,
     /// and what a sweep compares to order its cases.
-    public static func nodeCoefficients(_ spec: PDESpec) throws -> [Double] {
+    public static func nodeCoefficients(_ spec: DiffusionProblem) throws -> [Double] {
         let grid = spec.grid
         let dim = grid.dimension
         let shape = grid.shape
@@ -274,14 +273,14 @@ public enum DiffusionAssembly {
             case .expression(let e):
                 let x = coordinate(grid, node, 0), y = coordinate(grid, node, 1), z = coordinate(grid, node, 2)
                 value = e(x, y, z)
-            case .npy(_, let array):
+            case .values(let values):
                 // Values are given at unknowns; a Dirichlet boundary node takes its neighbour's.
                 var index = 0
                 for d in 0..<dim {
                     let k = min(max(node[d] - (grid.axes[d].dirichletLow ? 1 : 0), 0), shape[d] - 1)
                     index += k * strides[d]
                 }
-                value = array.values[index]
+                value = values[index]
             case .random:
                 value = randomCoefficient![flat]
             }

@@ -1,21 +1,11 @@
 import Foundation
 import XCTest
-@testable import Problems
+@testable import Discretisation
 
 /// The long-range kernels against their definition: the Gaussian superposition of the full
 /// kernel cut at exponents t ≤ 1/σ², integrated numerically here (composite Gauss–Legendre on
 /// the finite range), not through the closed forms the code uses.
 final class ParticleKernelTests: XCTestCase {
-    func potential(_ kernel: String, _ extra: String) throws -> ParticlePotential {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kernels-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        try "0,0,0,1\n".write(to: dir.appendingPathComponent("one.csv"), atomically: true, encoding: .utf8)
-        let text = "[problem]\nkind = \"tensor\"\n[tensor]\nparticles = \"one.csv\"\nbox = [[-1, 1], [-1, 1], [-1, 1]]\nkernel = \"\(kernel)\"\n\(extra)\n"
-        let spec = try ProblemSpec(ProblemDocument(text: text, path: "k.toml", directory: dir))
-        return try XCTUnwrap((spec.physics as? TensorSpec)?.particles)
-    }
-
     /// ∫_a^b g by 400 panels of 8-point Gauss–Legendre: the integrands below are smooth on
     /// the cut range (the substitution removes the endpoint behaviour), so this is exact to
     /// rounding.
@@ -33,9 +23,10 @@ final class ParticleKernelTests: XCTestCase {
 
     func testLongRangePartsAreTheCutGaussianSuperpositions() throws {
         let sigma = 0.3, lambda = 1.3, kappa = 0.8
-        let slater = try potential("slater_long_range", "sigma = \(sigma)\nlambda = \(lambda)")
-        let yukawa = try potential("yukawa_long_range", "sigma = \(sigma)\nkappa = \(kappa)")
-        let newton = try potential("newton_long_range", "sigma = \(sigma)")
+        let one = (positions: [(0.0, 0.0, 0.0)], charges: [1.0])
+        let slater = ParticlePotential(kernel: .slaterLongRange, sigma: sigma, lambda: lambda, positions: one.positions, charges: one.charges)
+        let yukawa = ParticlePotential(kernel: .yukawaLongRange, sigma: sigma, kappa: kappa, positions: one.positions, charges: one.charges)
+        let newton = ParticlePotential(kernel: .newtonLongRange, sigma: sigma, positions: one.positions, charges: one.charges)
         for r in [0.0, 1e-7, 1e-3, 0.1, 0.5, 2.0] {
             // e^{−λr} = (λ/(2√π)) ∫ t^{−3/2} e^{−λ²/(4t) − r²t} dt, t ≤ 1/σ²; with t = 1/u²:
             // (λ/√π) ∫_{σ}^{∞} e^{−λ²u²/4 − r²/u²} du, cut at u = 40/λ (e^{−400} beyond).
