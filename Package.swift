@@ -2,8 +2,9 @@
 import PackageDescription
 
 // Dependency direction (docs/architecture.md):
-//   LinearAlgebra <- Krylov, Spectral, Multigrid <- Problems <- Runner <- pdekit
+//   LinearAlgebra <- Krylov, Spectral, Multigrid <- Solvers (the method/preconditioner registry) <- Problems <- Runner <- pdekit
 //   LinearAlgebra, Spectral, Storage <- Discretisation (grids, expressions, FD assembly, random fields) <- Problems
+//   Storage, TOMLKit <- Configuration (problem documents, table readers) <- Solvers, Problems
 //   LinearAlgebra, Spectral <- Tensor (Chebyshev–Tucker)
 //   LinearAlgebra, Krylov <- GaussianProcess (Kronecker GPs)
 //   LinearAlgebra, Storage <- ReducedBasis (EIM, nonintrusive matrix EIM, reduced basis, the model archive)
@@ -13,7 +14,8 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "pdekit", targets: ["pdekit"]),
-        .library(name: "PDEKit", targets: ["LinearAlgebra", "Krylov", "Spectral", "Multigrid", "Tensor", "GaussianProcess", "ReducedBasis", "Discretisation", "Problems", "Storage", "Runner"]),
+        .library(name: "PDEKit", targets: ["LinearAlgebra", "Krylov", "Spectral", "Multigrid", "Tensor", "GaussianProcess", "ReducedBasis",
+                                           "Discretisation", "Configuration", "Solvers", "Problems", "Storage", "Runner"]),
     ],
     dependencies: [
         .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
@@ -42,13 +44,17 @@ let package = Package(
                 swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
         .target(name: "Storage"),
         .target(name: "Discretisation", dependencies: ["LinearAlgebra", "Spectral", "Storage"]),
-        .target(name: "Problems", dependencies: ["Discretisation", "LinearAlgebra", "Krylov", "Spectral", "Multigrid", "Storage", "TOMLKit"]),
-        .target(name: "Runner", dependencies: ["Problems", "Discretisation", "Spectral", "Tensor", "GaussianProcess", "ReducedBasis", "LinearAlgebra", "Storage"]),
+        .target(name: "Configuration", dependencies: ["Storage", "TOMLKit"]),
+        .target(name: "Solvers", dependencies: ["Configuration", "LinearAlgebra", "Krylov", "Multigrid", "Spectral", "Storage"]),
+        .target(name: "Problems", dependencies: ["Configuration", "Discretisation", "Solvers", "LinearAlgebra", "Storage"]),
+        .target(name: "Runner", dependencies: ["Problems", "Configuration", "Discretisation", "Solvers", "Spectral", "Tensor", "GaussianProcess",
+                                               "ReducedBasis", "LinearAlgebra", "Storage"]),
         .executableTarget(name: "pdekit", dependencies: [
-            "Runner", "Problems", "Storage",
+            "Runner", "Problems", "Configuration", "Solvers", "Storage",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "pdekit-bench", dependencies: ["Runner", "Problems", "Discretisation", "Krylov", "Spectral", "Multigrid", "GaussianProcess", "ReducedBasis", "LinearAlgebra", "Storage"],
+        .executableTarget(name: "pdekit-bench", dependencies: ["Runner", "Problems", "Configuration", "Discretisation", "Solvers", "Krylov",
+                                                               "Spectral", "Multigrid", "GaussianProcess", "ReducedBasis", "LinearAlgebra", "Storage"],
                           path: "bench/Sources/pdekit-bench"),
 
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
@@ -61,8 +67,10 @@ let package = Package(
         .testTarget(name: "SpectralTests", dependencies: ["Spectral", "LinearAlgebra", "Discretisation"]),
         .testTarget(name: "DiscretisationTests", dependencies: ["Discretisation", "LinearAlgebra", "Spectral"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ProblemsTests", dependencies: ["Problems", "Discretisation", "Krylov", "LinearAlgebra", "Storage"]),
-        .testTarget(name: "RunnerTests", dependencies: ["Runner", "Problems", "Discretisation", "Storage", "LinearAlgebra", "ReducedBasis"]),
-        .testTarget(name: "pdekitTests", dependencies: ["Storage", "Problems", "Discretisation", "Spectral"]),
+        .testTarget(name: "ProblemsTests", dependencies: ["Problems", "Configuration", "Discretisation", "Solvers", "Krylov", "LinearAlgebra",
+                                                          "Storage"]),
+        .testTarget(name: "RunnerTests", dependencies: ["Runner", "Problems", "Configuration", "Discretisation", "Solvers", "Storage", "LinearAlgebra",
+                                                        "ReducedBasis"]),
+        .testTarget(name: "pdekitTests", dependencies: ["Storage", "Problems", "Configuration", "Discretisation", "Spectral"]),
     ]
 )

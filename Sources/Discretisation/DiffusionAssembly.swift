@@ -179,7 +179,8 @@ public enum DiffusionAssembly {
                 for d in 0..<dim {
                     let v = velocity[d](x, y, z)
                     guard v.isFinite else {
-                        throw AssemblyError(key: "velocity", message: "component \(d + 1) is \(shown(v)) at \(point(grid, row)); it must be finite on the grid")
+                        throw AssemblyError(key: "velocity", message: "component \(d + 1) is \(shown(v)) at \(point(grid, row)); "
+                            + "it must be finite on the grid")
                     }
                     if v == 0 { continue }
                     let axis = grid.axes[d], hd = h[d]
@@ -237,10 +238,12 @@ public enum DiffusionAssembly {
             let (key, term) = spec.velocity != nil ? ("velocity", "the velocity over the grid spacing (or the coefficient over its square)")
                 : spec.reaction != nil ? ("reaction", "the reaction (or the coefficient over the grid spacing squared)")
                 : ("coefficient", "the coefficient over the grid spacing squared")
-            throw AssemblyError(key: key, message: "the assembled matrix has the entry \(shown(values[k])) in the row of \(point(grid, row)): \(term) is beyond the range of doubles")
+            throw AssemblyError(key: key, message: "the assembled matrix has the entry \(shown(values[k])) in the row of \(point(grid, row)): "
+                + "\(term) is beyond the range of doubles")
         }
         if let i = rhs.firstIndex(where: { !$0.isFinite }) {
-            throw AssemblyError(key: "rhs", message: "the right-hand side (or a boundary value next to it) is \(shown(rhs[i])) at \(point(grid, i)); it must be finite on the grid")
+            throw AssemblyError(key: "rhs", message: "the right-hand side (or a boundary value next to it) is \(shown(rhs[i])) "
+                + "at \(point(grid, i)); it must be finite on the grid")
         }
         if let exact, let i = exact.firstIndex(where: { !$0.isFinite }) {
             throw AssemblyError(key: "exact", message: "the exact solution is \(shown(exact[i])) at \(point(grid, i)); it must be finite on the grid")
@@ -302,7 +305,8 @@ public enum DiffusionAssembly {
     private static func checkedCoefficient(_ value: Double, _ grid: Grid, _ node: [Int]) throws -> Double {
         guard value > 0, value.isNormal else {
             let where_ = (0..<grid.dimension).map { String(coordinate(grid, node, $0)) }.joined(separator: ", ")
-            throw AssemblyError(key: "coefficient", message: "must be positive and finite (and not below 2.2e-308); it is \(shown(value)) at (\(where_))")
+            throw AssemblyError(key: "coefficient", message: "must be positive and finite (and not below 2.2e-308); it is \(shown(value)) "
+                + "at (\(where_))")
         }
         return value
     }

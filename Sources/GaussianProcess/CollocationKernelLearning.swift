@@ -141,14 +141,17 @@ public enum CollocationKernelLearning {
             // Sylvester solve of the linear part, as Newton's own steps are.
             let (m, n) = (rows0.count, rows1.count)
             var reaction = [Double](repeating: 0, count: m * n), rhs = reaction
-            for (p, i) in rows0.enumerated() { for (q, j) in rows1.enumerated() { let v = u[i * n1 + j]; reaction[p * n + q] = 3 * v * v - 1; rhs[p * n + q] = r[p, q] } }
+            for (p, i) in rows0.enumerated() {
+                for (q, j) in rows1.enumerated() { let v = u[i * n1 + j]; reaction[p * n + q] = 3 * v * v - 1; rhs[p * n + q] = r[p, q] }
+            }
             let op = CollocationNewtonKrylov.Laplacian(a: at, b: bt, reaction: reaction)
             let pre = CollocationNewtonKrylov.SylvesterPreconditioner(solver: try SylvesterSolver(at, bt), m: m, n: n)
             let gmres = try GMRES(matrix: op, preconditioner: pre, restart: 30,
                                   options: IterativeOptions(rtol: 1e-12, atol: 0, maxIterations: 300, recordHistory: false))
             let (x, result) = gmres.solve(rhs)
             guard result.reason.converged || result.relativeResidual < 1e-8 else {
-                throw LinearAlgebraError.invalidArgument("the adjoint of the Allen–Cahn system did not converge (relative residual \(result.relativeResidual))")
+                throw LinearAlgebraError.invalidArgument("the adjoint of the Allen–Cahn system did not converge "
+                    + "(relative residual \(result.relativeResidual))")
             }
             var l = DenseMatrix(rows: m, columns: n)
             for p in 0..<m { for q in 0..<n { l[p, q] = x[p * n + q] } }

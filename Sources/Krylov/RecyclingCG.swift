@@ -102,7 +102,9 @@ public final class RecyclingCG {
             }
         }
         var rz = applyPreconditioner()
-        guard rz > 0 else { return (x, log.finish(rz.isNaN ? .diverged_nan : .diverged_indefinite_preconditioner, 0, rnorm), space, deflationProducts) }
+        guard rz > 0 else {
+            return (x, log.finish(rz.isNaN ? .diverged_nan : .diverged_indefinite_preconditioner, 0, rnorm), space, deflationProducts)
+        }
         var p = z
         removeDeflated(from: &p)
         var directions: [[Double]] = [], products: [[Double]] = []
@@ -120,7 +122,9 @@ public final class RecyclingCG {
             if directions.count < collect { directions.append(p); products.append(q) }
             let alpha = rz / pq
             let rr = p.withUnsafeBufferPointer { pp in q.withUnsafeBufferPointer { qp in
-                x.withUnsafeMutableBufferPointer { xp in r.withUnsafeMutableBufferPointer { Vec.cgUpdate(alpha: alpha, p: pp, q: qp, x: xp, r: $0) } } } }
+                x.withUnsafeMutableBufferPointer { xp in r.withUnsafeMutableBufferPointer {
+                    Vec.cgUpdate(alpha: alpha, p: pp, q: qp, x: xp, r: $0)
+                } } } }
             k += 1
             rnorm = rr.squareRoot()
             guard rnorm.isFinite else { log.record(k, rnorm); return done(.diverged_nan, rnorm) }

@@ -56,6 +56,10 @@ public protocol Preconditioner: LinearOperator {
     var setupSeconds: Double { get }
     /// z = M⁻¹ r and returns rᵀz (the PCG inner product), fused where the preconditioner can.
     func applyAndDotWithInput(_ r: UnsafeBufferPointer<Double>, into z: UnsafeMutableBufferPointer<Double>) -> Double
+    /// A matrix-free form of A itself that the preconditioner already holds (geometric
+    /// multigrid's finest stencil), for a Krylov method asked to apply A without the matrix;
+    /// nil when it holds none (the default).
+    var matrixFreeOperator: (any LinearOperator)? { get }
 }
 
 extension Preconditioner {
@@ -67,6 +71,7 @@ extension Preconditioner {
 
 extension Preconditioner {
     public var isIdentity: Bool { false }
+    public var matrixFreeOperator: (any LinearOperator)? { nil }
 }
 
 /// M⁻¹ = I: plain (unpreconditioned) Krylov.

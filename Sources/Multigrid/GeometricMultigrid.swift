@@ -35,6 +35,7 @@ public final class GeometricMultigrid: Preconditioner, @unchecked Sendable {
 
     /// The finest operator (usable by any Krylov method in place of the assembled matrix).
     public var finestOperator: StencilOperator { operators[0] }
+    public var matrixFreeOperator: (any LinearOperator)? { finestOperator }
     /// Unknowns per axis on each level, finest first.
     public var levelShapes: [[Int]] { operators.map { $0.axes.map(\.unknowns) } }
     /// Σ unknowns over the levels / unknowns of the finest (PyAMG's grid complexity).

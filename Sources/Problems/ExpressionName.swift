@@ -1,3 +1,4 @@
+import Configuration
 import Discretisation
 
 /// Foundation has a generic `Expression` of its own; in problem schemas (and for their users)

@@ -1,3 +1,5 @@
+import Solvers
+import Configuration
 import Discretisation
 import Foundation
 
@@ -24,11 +26,19 @@ import Foundation
 /// ```
 public struct GPPDESpec: PhysicsSection, Equatable {
     public static let kind = "gp_pde"
-    public static let help = "GP-HM's Gaussian-process collocation solver for high-frequency Poisson and Allen–Cahn equations (1D, 2D) and advection"
+    public static let help = "GP-HM's Gaussian-process collocation solver for high-frequency Poisson and Allen–Cahn equations (1D, 2D) "
+        + "and advection"
     public static let table = "gp_pde"
     public static var usesSolver: Bool { false }
     public enum Equation: String, Sendable, CaseIterable { case poisson, allenCahn = "allen_cahn", advection }
-    public static let kernels = ["matern_cosine_mixture", "spectral_mixture", "matern52", "squared_exponential"]
+    /// `kernel`: a mixture whose components sit at frequencies (GP-HM's Matérn–cosine, or the
+    /// spectral mixture), or one stationary kernel with a length scale.
+    public enum Kernel: String, Sendable, CaseIterable {
+        case maternCosineMixture = "matern_cosine_mixture", spectralMixture = "spectral_mixture", matern52, squaredExponential = "squared_exponential"
+        public var isMixture: Bool { self == .maternCosineMixture || self == .spectralMixture }
+    }
+    /// `learn.optimizer`.
+    public enum Optimizer: String, Sendable, CaseIterable { case lbfgs, adam }
     public static let variables = ["x", "y"]
 
     public var equation: Equation
@@ -41,7 +51,7 @@ public struct GPPDESpec: PhysicsSection, Equatable {
     /// No `boundary` key: the boundary values come from `exact`.
     public var boundaryFromExact: Bool
     public var exactText: String?, exact: Expression?
-    public var kernel: String
+    public var kernel: Kernel
     public var components: Int
     public var frequencies: [Double]?
     public var weights: [Double]?
@@ -52,7 +62,7 @@ public struct GPPDESpec: PhysicsSection, Equatable {
     public var parameters: [String: Double]
     /// GP-HM's kernel learning (`CollocationKernelLearning`).
     public struct Learning: Sendable, Equatable {
-        public var optimizer: String
+        public var optimizer: Optimizer
         public var iterations: Int
         public var learningRate: Double
         public var prune: Double
@@ -70,7 +80,8 @@ public struct GPPDESpec: PhysicsSection, Equatable {
             throw r.error("box", "missing or wrong: one or two [lower, upper] intervals, e.g. box = [[0, 6.283185307179586]]")
         }
         box = try boxValues.enumerated().map { d, v in
-            guard case .array(let pair) = v, pair.count == 2, let lo = pair[0].number, let hi = pair[1].number, lo.isFinite, hi.isFinite, lo < hi else {
+            guard case .array(let pair) = v, pair.count == 2,
+                  let lo = pair[0].number, let hi = pair[1].number, lo.isFinite, hi.isFinite, lo < hi else {
                 throw r.error("box", "entry \(d + 1) must be [lower, upper] with finite lower < upper")
             }
             // A width at rounding level of the ends (or subnormal) leaves no grid to speak of.
@@ -111,12 +122,14 @@ public struct GPPDESpec: PhysicsSection, Equatable {
         boundaryFromExact = given == nil
         guard let b = given ?? exactText else { throw r.error("boundary", "missing: u on the boundary (or give exact)") }
         boundaryText = b; boundary = try expression("boundary", b)
-        kernel = try r.string("kernel", default: "matern_cosine_mixture", oneOf: Self.kernels)
+        kernel = Kernel(rawValue: try r.string("kernel", default: Kernel.maternCosineMixture.rawValue, oneOf: Kernel.allCases.map(\.rawValue)))!
         components = try r.int("components", default: 1, minimum: 1)
         guard components <= 50 else { throw r.error("components", "at most 50, got \(components)") }
         let mus = try r.array("frequencies").map { a in
             let x = a.compactMap(\.number)
-            guard x.count == a.count, !x.isEmpty, x.allSatisfy({ $0 >= 0 && $0 <= 1e8 }) else { throw r.error("frequencies", "numbers from 0 to 1e8") }
+            guard x.count == a.count, !x.isEmpty, x.allSatisfy({ $0 >= 0 && $0 <= 1e8 }) else {
+                throw r.error("frequencies", "numbers from 0 to 1e8")
+            }
             return x
         }
         frequencies = mus
@@ -139,9 +152,10 @@ public struct GPPDESpec: PhysicsSection, Equatable {
         testPoints = try r.int("test_points", default: 300, minimum: 2)
         guard testPoints <= 4000 else { throw r.error("test_points", "at most 4000 per axis") }
         if let l = try r.table("learn") {
-            let optimizer = try l.string("optimizer", default: "lbfgs", oneOf: ["lbfgs", "adam"])
+            let optimizer = Optimizer(rawValue: try l.string("optimizer", default: Optimizer.lbfgs.rawValue,
+                                                             oneOf: Optimizer.allCases.map(\.rawValue)))!
             learning = Learning(optimizer: optimizer,
-                                iterations: try l.int("iterations", default: optimizer == "adam" ? 500 : 50, minimum: 0, maximum: 100_000),
+                                iterations: try l.int("iterations", default: optimizer == .adam ? 500 : 50, minimum: 0, maximum: 100_000),
                                 learningRate: try l.double("learning_rate", default: 0.01, minimum: 0, exclusiveMinimum: true),
                                 prune: try l.double("prune", default: 1e-3, minimum: 0))
             guard learning!.prune < 1 else { throw l.error("prune", "a fraction of the largest weight below 1, got \(learning!.prune)") }
@@ -164,8 +178,8 @@ public struct GPPDESpec: PhysicsSection, Equatable {
             for k in parameters.keys.sorted() { p[k] = .double(parameters[k]!) }
             t["parameters"] = .table(p)
         }
-        t["kernel"] = .string(kernel)
-        if kernel.hasSuffix("mixture") {
+        t["kernel"] = .string(kernel.rawValue)
+        if kernel.isMixture {
             if let frequencies { t["frequencies"] = .array(frequencies.map { .double($0) }) } else { t["components"] = .integer(components) }
             if let weights { t["weights"] = .array(weights.map { .double($0) }) }
             t["scale"] = .double(scale)
@@ -176,8 +190,8 @@ public struct GPPDESpec: PhysicsSection, Equatable {
         t["test_points"] = .integer(testPoints)
         if let learning {
             var l = ConfigTable()
-            l["optimizer"] = .string(learning.optimizer); l["iterations"] = .integer(learning.iterations)
-            if learning.optimizer == "adam" { l["learning_rate"] = .double(learning.learningRate) }
+            l["optimizer"] = .string(learning.optimizer.rawValue); l["iterations"] = .integer(learning.iterations)
+            if learning.optimizer == .adam { l["learning_rate"] = .double(learning.learningRate) }
             l["prune"] = .double(learning.prune)
             t["learn"] = .table(l)
         }
@@ -188,7 +202,7 @@ public struct GPPDESpec: PhysicsSection, Equatable {
 extension GPPDESpec {
     /// Per axis: K, K'', D and their Schur forms (n² each, ~8 of them); on the grid: f, g, u and
     /// the Sylvester right-hand side and its transforms (~8 N); the test grid.
-    public func memoryEstimate(_ solver: SolverSpec) -> MemoryEstimate? {
+    public func memoryEstimate(_ solver: SolverSpec) throws -> MemoryEstimate? {
         let n = points.reduce(0.0) { $0 + Double($1) * Double($1) }, grid = points.reduce(1.0) { $0 * Double($1) }
         let test = pow(Double(testPoints), Double(points.count))
         let matrices = 8 * 8 * n, fields = 8 * 8 * grid + 8 * 3 * test

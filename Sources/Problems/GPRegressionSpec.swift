@@ -1,3 +1,5 @@
+import Solvers
+import Configuration
 import Foundation
 import Storage
 
@@ -27,7 +29,8 @@ import Storage
 /// `periodic` takes `lengthscale` and `period`.
 public struct GPRegressionSpec: PhysicsSection, Equatable {
     public static let kind = "gp_regression"
-    public static let help = "exact Gaussian-process regression on a grid with a Kronecker (product) kernel: posterior mean and variance, learned hyperparameters"
+    public static let help = "exact Gaussian-process regression on a grid with a Kronecker (product) kernel: posterior mean and variance, "
+        + "learned hyperparameters"
     public static let table = "gp"
     public static var usesSolver: Bool { false }
 
@@ -51,7 +54,8 @@ public struct GPRegressionSpec: PhysicsSection, Equatable {
         }
     }
 
-    public static let kernelTypes = ["squared_exponential", "matern12", "matern32", "matern52", "periodic", "spectral_mixture", "matern_cosine_mixture"]
+    public static let kernelTypes = ["squared_exponential", "matern12", "matern32", "matern52", "periodic", "spectral_mixture",
+                                     "matern_cosine_mixture"]
     public static let variables = ["x", "y", "z", "w"]
 
     public var dataPath: String
@@ -99,7 +103,9 @@ public struct GPRegressionSpec: PhysicsSection, Equatable {
         }
         let d = box.count
         let givenGrid = try Self.counts(r, "grid", d)
-        guard let path = try r.string("data") else { throw r.error("data", "missing: an NPY file with the grid's values, or a CSV of coordinates and a value") }
+        guard let path = try r.string("data") else {
+            throw r.error("data", "missing: an NPY file with the grid's values, or a CSV of coordinates and a value")
+        }
         dataPath = path
         let url = r.document.resolve(path)
         if path.lowercased().hasSuffix(".csv") {
@@ -160,7 +166,9 @@ public struct GPRegressionSpec: PhysicsSection, Equatable {
         // With missing points the exact likelihood is a dense |O| × |O| Cholesky per evaluation
         // (GridGaussianProcess.observedFit, at most 6000 observed points).
         if observedCount < values.count && optimizer != .none && observedCount > 6000 {
-            throw r.error("optimizer", "\(values.count - observedCount) of \(values.count) points are missing (NaN) and \(observedCount) are observed: the exact likelihood of incomplete data takes a dense Cholesky of the observed points' covariance, at most 6000; learn the hyperparameters on a complete or smaller grid, or set optimizer = \"none\" with fixed values")
+            throw r.error("optimizer", "\(values.count - observedCount) of \(values.count) points are missing (NaN) and \(observedCount) are "
+                + "observed: the exact likelihood of incomplete data takes a dense Cholesky of the observed points' covariance, at most 6000; "
+                + "learn the hyperparameters on a complete or smaller grid, or set optimizer = \"none\" with fixed values")
         }
         try r.finish()
     }
@@ -204,7 +212,9 @@ public struct GPRegressionSpec: PhysicsSection, Equatable {
             guard let v = sub.value("value") else { throw sub.error("value", "missing: the starting value") }
             values = try numbers(v)
             if let b = try sub.array("bounds") {
-                guard b.count == 2, let lo = b[0].number, let hi = b[1].number, lo < hi else { throw sub.error("bounds", "expected [lower, upper] with lower < upper") }
+                guard b.count == 2, let lo = b[0].number, let hi = b[1].number, lo < hi else {
+                    throw sub.error("bounds", "expected [lower, upper] with lower < upper")
+                }
                 lower = lo; upper = hi
             }
             fixed = try sub.bool("fixed", default: false)
@@ -240,9 +250,11 @@ public struct GPRegressionSpec: PhysicsSection, Equatable {
                 throw r.error("components", "missing: components = Q, or weights, scales and frequencies arrays")
             }
             let scale = try r.double("frequency_scale", default: 1, minimum: 0, exclusiveMinimum: true)
-            parameters.append(("weights", try hyperparameter(r, "weights", default: Array(repeating: 1 / Double(q), count: q), components: q, positive: true)))
+            parameters.append(("weights", try hyperparameter(r, "weights", default: Array(repeating: 1 / Double(q), count: q),
+                                                             components: q, positive: true)))
             parameters.append(("scales", try hyperparameter(r, "scales", default: Array(repeating: 1, count: q), components: q, positive: true)))
-            parameters.append(("frequencies", try hyperparameter(r, "frequencies", default: (0..<q).map { q == 1 ? 0 : scale * Double($0) / Double(q - 1) },
+            parameters.append(("frequencies", try hyperparameter(r, "frequencies",
+                                                                 default: (0..<q).map { q == 1 ? 0 : scale * Double($0) / Double(q - 1) },
                                                                  components: q, positive: false)))
         case "periodic":
             parameters.append(("lengthscale", try hyperparameter(r, "lengthscale", default: [1], components: 1, positive: true)))
@@ -264,14 +276,16 @@ public struct GPRegressionSpec: PhysicsSection, Equatable {
             let numbers = row.map { Double($0.trimmingCharacters(in: .whitespaces)) }
             if line == 0 && numbers.contains(where: { $0 == nil }) { continue }  // a header
             guard row.count == d + 1, numbers.allSatisfy({ $0?.isFinite == true }) else {
-                throw r.error("data", "\(path) line \(line + 1): expected \(d + 1) finite numbers (\(variables.prefix(d).joined(separator: ", ")), value)")
+                throw r.error("data", "\(path) line \(line + 1): expected \(d + 1) finite numbers "
+                    + "(\(variables.prefix(d).joined(separator: ", ")), value)")
             }
             var flat = 0
             for k in 0..<d {
                 let t = (numbers[k]! - box[k].0) / (box[k].1 - box[k].0) * Double(grid[k] - 1)
                 let i = Int(t.rounded())
                 guard (0..<grid[k]).contains(i), abs(t - Double(i)) <= 1e-6 else {
-                    throw r.error("data", "\(path) line \(line + 1): \(variables[k]) = \(numbers[k]!) is not a node of the \(grid[k])-point grid on [\(box[k].0), \(box[k].1)]")
+                    throw r.error("data", "\(path) line \(line + 1): \(variables[k]) = \(numbers[k]!) is not a node of the \(grid[k])-point grid "
+                        + "on [\(box[k].0), \(box[k].1)]")
                 }
                 flat = flat * grid[k] + i
             }
@@ -317,7 +331,7 @@ extension GPRegressionSpec {
     /// data grid: data, rotated data, α, mean, variance, CG vectors for missing points (~12 N);
     /// on the prediction grid: mean, variance and the per-axis maps' intermediates (~4 P); when
     /// learning from an incomplete grid, C, its factor and C⁻¹ on the observed points.
-    public func memoryEstimate(_ solver: SolverSpec) -> MemoryEstimate? {
+    public func memoryEstimate(_ solver: SolverSpec) throws -> MemoryEstimate? {
         let n = grid.reduce(0.0) { $0 + Double($1) * Double($1) }, points = grid.reduce(1.0) { $0 * Double($1) }
         let predicted = 4 * 8 * (predict.map { $0.reduce(1.0) { $0 * Double($1) } } ?? 0)
         let matrices = 6 * 8 * n, fields = 12 * 8 * points

@@ -1,3 +1,5 @@
+import Solvers
+import Configuration
 import Discretisation
 import Foundation
 import Storage
@@ -65,12 +67,14 @@ public struct PDESpec: PhysicsSection {
         for n in sizes {
             let (t, overflow) = total.multipliedReportingOverflow(by: n)
             guard !overflow, t <= Int(Int32.max) else {
-                throw r.error("grid", "\(sizes) has more unknowns than the 32-bit sparse index range holds (at most \(Int32.max / Int32(2 * sizes.count + 1)) for \(sizes.count) axes)")
+                throw r.error("grid", "\(sizes) has more unknowns than the 32-bit sparse index range holds "
+                    + "(at most \(Int32.max / Int32(2 * sizes.count + 1)) for \(sizes.count) axes)")
             }
             total = t
         }
         guard total * (2 * sizes.count + 1) < Int(Int32.max) else {
-            throw r.error("grid", "\(total) unknowns exceed the 32-bit sparse index range (at most \(Int32.max / Int32(2 * sizes.count + 1)) for \(sizes.count) axes)")
+            throw r.error("grid", "\(total) unknowns exceed the 32-bit sparse index range "
+                + "(at most \(Int32.max / Int32(2 * sizes.count + 1)) for \(sizes.count) axes)")
         }
 
         var bounds = [[Double]](repeating: [0, 1], count: sizes.count)
@@ -137,7 +141,7 @@ public struct PDESpec: PhysicsSection {
         })
         // The stencil divides by h² and the cell volume is the product of the spacings: a
         // domain whose h, 1/h² or cell volume leaves the normal doubles makes the matrix inf or
-        // NaN whatever the coefficient is (the assembly check used to blame the coefficient).
+        // NaN whatever the coefficient is: the domain is refused here, not the coefficient.
         let spacings = grid.axes.map(\.spacing)
         for (d, h) in spacings.enumerated() where !(h.isNormal && (1 / (h * h)).isNormal) {
             throw r.error("domain", "interval \(d + 1) gives the spacing h = \(h), and 1/h² = \(1 / (h * h)) is beyond the range of doubles; "
@@ -187,7 +191,8 @@ public struct PDESpec: PhysicsSection {
                                                                         oneOf: DiffusionProblem.Convection.allCases.map(\.rawValue)))!
         if r.has("convection") && velocity == nil { throw r.error("convection", "applies only with a velocity") }
         if noDirichlet && (velocity != nil || reaction != nil) {
-            throw r.error("boundary", "no side is Dirichlet: with a velocity or reaction term pdekit cannot tell whether the problem is well posed; make at least one side Dirichlet")
+            throw r.error("boundary", "no side is Dirichlet: with a velocity or reaction term pdekit cannot tell whether the problem is "
+                + "well posed; make at least one side Dirichlet")
         }
         // A coordinate the grid does not have would silently read as 0 (rhs = "z" in 2D).
         let absent = Set(["x", "y", "z"].dropFirst(sizes.count))
@@ -236,31 +241,21 @@ public struct PDESpec: PhysicsSection {
     }
 }
 
-extension ConfigValue {
-    var number: Double? {
-        switch self {
-        case .double(let d): d
-        case .integer(let i): Double(i)
-        default: nil
-        }
-    }
-}
-
 extension PDESpec {
     /// The coefficient at the nodes (and the FFT work arrays of a random field), the CSR matrix
     /// (12 bytes per entry: a Double and a 32-bit column), the right-hand side, solution and
     /// exact arrays, and the method's and preconditioner's workspace as their registry entries
     /// model it (for factorisations, the fill measured for nested-dissection orderings).
-    public func memoryEstimate(_ solver: SolverSpec) -> MemoryEstimate? {
+    public func memoryEstimate(_ solver: SolverSpec) throws -> MemoryEstimate? {
         let n = Double(grid.count), d = Double(grid.dimension)
         let nodes = grid.axes.reduce(1.0) { $0 * Double($1.nodes) }
         var fields = 8 * nodes
         for f in [coefficient, rhs] { if case .random = f { fields += 32 * nodes } }  // complex FFT work arrays
         let matrix = 12 * (2 * d + 1) * n + 4 * n
         let vectors = 8 * n * (exact == nil ? 2 : 3)
-        var method = solver.methodEntry?.workspace(n, grid.dimension, solver.options[solver.method]) ?? 40 * n
+        var method = try solver.methodEntry?.workspace(n, grid.dimension, solver.options[solver.method]) ?? 40 * n
         if solver.methodEntry?.usesPreconditioner == true, let entry = SolverRegistry.preconditioner(solver.preconditioner) {
-            method += entry.workspace(n, grid.dimension, solver.options[solver.preconditioner])
+            method += try entry.workspace(n, grid.dimension, solver.options[solver.preconditioner])
         }
         let f = MemoryEstimate.format
         return MemoryEstimate(bytes: fields + matrix + vectors + method,

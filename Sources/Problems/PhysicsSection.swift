@@ -1,3 +1,5 @@
+import Solvers
+import Configuration
 import Foundation
 
 /// A problem kind: the physics section of a problem file (`[pde]`, `[system]`, `[gp]`,
@@ -22,7 +24,7 @@ public protocol PhysicsSection: Sendable {
     static var usesSolver: Bool { get }
     /// The least memory a run needs at its peak, so that `run` and `check` refuse a run that
     /// cannot fit before it allocates; nil when the kind allocates nothing beyond its input.
-    func memoryEstimate(_ solver: SolverSpec) -> MemoryEstimate?
+    func memoryEstimate(_ solver: SolverSpec) throws -> MemoryEstimate?
 }
 
 /// A lower bound of what a run allocates (bytes), what it is made of (for the message), and the
@@ -43,7 +45,7 @@ extension PhysicsSection {
     /// calling `init` on such an existential crashes Swift 6.3's SILGen; a static method does not.
     public static func read(_ reader: TableReader) throws -> any PhysicsSection { try Self(reader) }
     public static var usesSolver: Bool { true }
-    public func memoryEstimate(_ solver: SolverSpec) -> MemoryEstimate? { nil }
+    public func memoryEstimate(_ solver: SolverSpec) throws -> MemoryEstimate? { nil }
 }
 
 /// The problem kinds pdekit knows, in the order `pdekit list` prints them. A kind lands as one

@@ -1,3 +1,5 @@
+import Solvers
+import Configuration
 import Foundation
 import Storage
 
@@ -19,9 +21,6 @@ public struct ProblemSpec: Sendable {
     public let document: ProblemDocument
     /// The file has a `[sweep]` table (read by `SweepSpec`; `run` solves the base problem).
     public let hasSweep: Bool
-
-    public var pde: PDESpec? { physics as? PDESpec }
-    public var system: SystemSpec? { physics as? SystemSpec }
 
     public init(_ document: ProblemDocument) throws {
         self.document = document

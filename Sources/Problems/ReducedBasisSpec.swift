@@ -1,3 +1,5 @@
+import Solvers
+import Configuration
 import Discretisation
 import Foundation
 import Storage
@@ -28,7 +30,9 @@ import Storage
 /// NPY files listed in a CSV file per parameter (`[reduced_basis.matrices]`), the same EIM.
 public struct ReducedBasisSpec: PhysicsSection, Equatable {
     public static let kind = "reduced_basis"
-    public static let help = "reduced basis (weak greedy, residual error bound) for a parametrised family — the thermal block, any diffusion–reaction [pde], or another code's matrices, the last two through nonintrusive EIM: basis, reduced model, errors on a test set"
+    public static let help = "reduced basis (weak greedy, residual error bound) for a parametrised family — the thermal block, "
+        + "any diffusion–reaction [pde], or another code's matrices, the last two through nonintrusive EIM: basis, reduced model, "
+        + "errors on a test set"
     public static let table = "reduced_basis"
     public static var usesSolver: Bool { false }
     public enum Measure: String, Sendable, CaseIterable { case absolute, relative }
@@ -97,26 +101,33 @@ public struct ReducedBasisSpec: PhysicsSection, Equatable {
         } else {
             if let b = try r.array("blocks") {
                 let n = b.compactMap { v -> Int? in if case .integer(let i) = v { return i } else { return nil } }
-                guard n.count == 2, n.allSatisfy({ (1...4).contains($0) }) else { throw r.error("blocks", "expected [bx, by] with 1 to 4 blocks per axis") }
+                guard n.count == 2, n.allSatisfy({ (1...4).contains($0) }) else {
+                    throw r.error("blocks", "expected [bx, by] with 1 to 4 blocks per axis")
+                }
                 blocks = n
             } else { blocks = [2, 2] }
             grid = try r.int("grid", default: 227, minimum: 3, maximum: 2001)  // 4·10⁶ unknowns
             for b in blocks where (grid + 1) % (2 * b) != 0 {
-                throw r.error("grid", "\(grid) interior nodes put face midpoints on block edges: grid + 1 must be divisible by \(2 * b) (e.g. \(((grid + 1) / (2 * b) + 1) * 2 * b - 1))")
+                throw r.error("grid", "\(grid) interior nodes put face midpoints on block edges: grid + 1 must be divisible by \(2 * b) "
+                    + "(e.g. \(((grid + 1) / (2 * b) + 1) * 2 * b - 1))")
             }
         }
         if isPDE {
             guard let p = try r.table("pde") else {
-                throw r.error("pde", "missing: family = \"pde\" needs a [reduced_basis.pde] table (the [pde] syntax) whose parameters the training set varies")
+                throw r.error("pde", "missing: family = \"pde\" needs a [reduced_basis.pde] table (the [pde] syntax) whose parameters "
+                    + "the training set varies")
             }
             let template = try PDESpec(p)
             guard template.velocity == nil else {
-                throw p.error("velocity", "a reduced-basis family must be symmetric and coercive (diffusion and a nonnegative reaction): convection is not supported")
+                throw p.error("velocity", "a reduced-basis family must be symmetric and coercive (diffusion and a nonnegative reaction): "
+                    + "convection is not supported")
             }
             guard template.grid.axes.contains(where: { $0.dirichletLow || $0.dirichletHigh }) else {
                 throw p.error("boundary", "a reduced-basis family needs a Dirichlet side (an all-Neumann or periodic problem is singular)")
             }
-            if case .random = template.coefficient { throw p.error("coefficient", "a reduced-basis family's coefficient is an expression or an NPY file, not a random field") }
+            if case .random = template.coefficient {
+                throw p.error("coefficient", "a reduced-basis family's coefficient is an expression or an NPY file, not a random field")
+            }
             pde = template; pdeTable = p.table
         } else { pde = nil; pdeTable = nil }
         tolerance = try r.double("tolerance", default: 1e-6, minimum: 0)
@@ -136,10 +147,12 @@ public struct ReducedBasisSpec: PhysicsSection, Equatable {
         } else { eimTolerance = 1e-10; eimMaxTerms = 100; eimSelection = .eim }
         if isMatrices {
             guard let m = try r.table("matrices") else {
-                throw r.error("matrices", "missing: family = \"matrices\" needs [reduced_basis.matrices] with training = \"listing.csv\" (columns: the parameters, then matrix and rhs files) and coercivity = \"expression\"")
+                throw r.error("matrices", "missing: family = \"matrices\" needs [reduced_basis.matrices] with training = \"listing.csv\" "
+                    + "(columns: the parameters, then matrix and rhs files) and coercivity = \"expression\"")
             }
             for key in ["training", "test"] where r.has(key) {
-                throw r.error(key, "not for family = \"matrices\": its training and test members are the rows of [reduced_basis.matrices] training and test")
+                throw r.error(key, "not for family = \"matrices\": its training and test members are the rows of "
+                    + "[reduced_basis.matrices] training and test")
             }
             trainingTable = .table(m.table)
             training = []; parameterNames = []; reference = []
@@ -148,7 +161,8 @@ public struct ReducedBasisSpec: PhysicsSection, Equatable {
             return
         }
         guard let t = try r.table("training") else {
-            throw r.error("training", "missing: [reduced_basis.training] with parameters in the [sweep] syntax, e.g. parameters = { mu1 = [0.1, 1], ... }")
+            throw r.error("training", "missing: [reduced_basis.training] with parameters in the [sweep] syntax, "
+                + "e.g. parameters = { mu1 = [0.1, 1], ... }")
         }
         trainingTable = .table(t.table)
         let design = try SweepSpec(design: t)
@@ -156,7 +170,8 @@ public struct ReducedBasisSpec: PhysicsSection, Equatable {
         let names: [String]
         if let pde {
             for key in keys where pde.parameters[key] == nil {
-                throw t.error(dotted: "parameters.\(key)", "not a parameter of [reduced_basis.pde]: name it there, e.g. parameters = { \(key) = 1 }, and use it in an expression")
+                throw t.error(dotted: "parameters.\(key)", "not a parameter of [reduced_basis.pde]: name it there, "
+                    + "e.g. parameters = { \(key) = 1 }, and use it in an expression")
             }
             guard !keys.isEmpty else { throw t.error("parameters", "missing: the [reduced_basis.pde] parameters the family varies") }
             names = keys
@@ -164,17 +179,20 @@ public struct ReducedBasisSpec: PhysicsSection, Equatable {
             names = (1...(blocks[0] * blocks[1])).map { "mu\($0)" }
             let given = Set(keys)
             for name in names where !given.contains(name) {
-                throw t.error("parameters", "missing \(name): the \(blocks[0])×\(blocks[1]) thermal block has parameters \(names.joined(separator: ", "))")
+                throw t.error("parameters", "missing \(name): the \(blocks[0])×\(blocks[1]) thermal block has parameters "
+                    + "\(names.joined(separator: ", "))")
             }
             if let extra = given.subtracting(names).sorted().first {
-                throw t.error(dotted: "parameters.\(extra)", "not a parameter of the \(blocks[0])×\(blocks[1]) thermal block (\(names.joined(separator: ", ")))")
+                throw t.error(dotted: "parameters.\(extra)",
+                              "not a parameter of the \(blocks[0])×\(blocks[1]) thermal block (\(names.joined(separator: ", ")))")
             }
         }
         parameterNames = names
         training = try design.cases.map { c in
             try names.map { name in
                 guard let v = c.first(where: { $0.key == name })?.value.number, v.isFinite, isPDE || (1e-8...1e8).contains(v) else {
-                    throw t.error(dotted: "parameters.\(name)", isPDE ? "training values must be finite numbers" : "conductivities must lie in [1e-8, 1e8]")
+                    throw t.error(dotted: "parameters.\(name)",
+                                  isPDE ? "training values must be finite numbers" : "conductivities must lie in [1e-8, 1e8]")
                 }
                 return v
             }
@@ -188,10 +206,14 @@ public struct ReducedBasisSpec: PhysicsSection, Equatable {
             case .table(let byName):
                 guard isPDE else { throw r.error("reference", "expected a number or an array") }
                 reference = try names.map { name in
-                    guard let x = byName[name]?.number else { throw r.error("reference", "missing \(name) (reference = { \(names.map { "\($0) = …" }.joined(separator: ", ")) })") }
+                    guard let x = byName[name]?.number else {
+                        throw r.error("reference", "missing \(name) (reference = { \(names.map { "\($0) = …" }.joined(separator: ", ")) })")
+                    }
                     return x
                 }
-                if let extra = byName.keys.first(where: { !names.contains($0) }) { throw r.error("reference", "\(extra) is not a trained parameter (\(names.joined(separator: ", ")))") }
+                if let extra = byName.keys.first(where: { !names.contains($0) }) {
+                    throw r.error("reference", "\(extra) is not a trained parameter (\(names.joined(separator: ", ")))")
+                }
             case .array(let a):
                 let x = a.compactMap(\.number)
                 guard x.count == q, x.count == a.count else { throw r.error("reference", "expected \(q) numbers (one per parameter) or one number") }
@@ -277,7 +299,9 @@ public struct ReducedModelSpec: PhysicsSection, Equatable {
     let document: ProblemDocument
     /// The model's arrays (so a sweep's fingerprint changes when the model is rebuilt, and no
     /// output may replace them).
-    public var dataFiles: [String] { Self.modelArrays.map { (model as NSString).appendingPathComponent($0 + ".npy") } + [matrix, rhs].compactMap { $0 } }
+    public var dataFiles: [String] {
+        Self.modelArrays.map { (model as NSString).appendingPathComponent($0 + ".npy") } + [matrix, rhs].compactMap { $0 }
+    }
     public static let modelArrays = ["rb_manifest", "rb_reference", "rb_basis", "rb_operators", "rb_loads", "rb_residual"]
 
     public static func == (a: Self, b: Self) -> Bool { a.resolved == b.resolved }
@@ -294,7 +318,9 @@ public struct ReducedModelSpec: PhysicsSection, Equatable {
         parameters = try r.parameters()
         document = r.document
         matrix = try r.string("matrix"); rhs = try r.string("rhs")
-        guard (matrix == nil) == (rhs == nil) else { throw r.error(matrix == nil ? "matrix" : "rhs", "a matrices family's member needs both matrix and rhs") }
+        guard (matrix == nil) == (rhs == nil) else {
+            throw r.error(matrix == nil ? "matrix" : "rhs", "a matrices family's member needs both matrix and rhs")
+        }
         guard !parameters.isEmpty else { throw r.error("parameters", "missing: parameters = { mu1 = …, … }") }
         try r.finish()
     }
@@ -315,7 +341,7 @@ extension ReducedBasisSpec {
     /// least 20 entries per row on a 2D grid), the basis and the Q Riesz representers per
     /// vector. A pde family adds the training matrices and right-hand sides and the EIM's copy
     /// of them (K × (nonzeros + n), twice) and has up to `eim.max_terms` terms.
-    public func memoryEstimate(_ solver: SolverSpec) -> MemoryEstimate? {
+    public func memoryEstimate(_ solver: SolverSpec) throws -> MemoryEstimate? {
         let f = MemoryEstimate.format
         if family == .matrices {
             // The members are held as CSR (12 bytes per entry) and the EIM copies their values
@@ -324,7 +350,8 @@ extension ReducedBasisSpec {
             let bytes = (matrixTraining + matrixTests).reduce(0.0) { total, c in
                 total + ((try? FileManager.default.attributesOfItem(atPath: c.matrix.path)[.size] as? NSNumber)?.doubleValue ?? 0)
             }
-            return MemoryEstimate(bytes: 0.4 * bytes, detail: "the members' matrices and their EIM \(f(0.4 * bytes))", key: ["reduced_basis", "matrices", "training"])
+            return MemoryEstimate(bytes: 0.4 * bytes, detail: "the members' matrices and their EIM \(f(0.4 * bytes))",
+                                  key: ["reduced_basis", "matrices", "training"])
         }
         if let pde {
             let n = Double(pde.grid.count), nnz = n * Double(2 * pde.grid.dimension + 1), k = Double(training.count)
@@ -332,7 +359,8 @@ extension ReducedBasisSpec {
             let training = k * (12 * nnz + 8 * n) + 2 * 8 * k * (nnz + n)
             let terms = q * 12 * nnz, factors = 2 * 12 * 20 * n, vectors = (q + 1) * 8 * n * Double(maxSize)
             return MemoryEstimate(bytes: training + terms + factors + vectors,
-                                  detail: "training matrices and their EIM \(f(training)), EIM terms \(f(terms)), factors \(f(factors)), basis and Riesz representers \(f(vectors))",
+                                  detail: "training matrices and their EIM \(f(training)), EIM terms \(f(terms)), factors \(f(factors)), "
+                                      + "basis and Riesz representers \(f(vectors))",
                                   key: ["reduced_basis", "training"])
         }
         let n = Double(grid * grid), q = Double(blocks[0] * blocks[1])
@@ -360,7 +388,9 @@ extension ReducedBasisSpec {
         }
         listings.insert(training, at: 0)
         guard let source = try m.string("coercivity") else {
-            throw m.error("coercivity", "missing: a lower bound of the coercivity constant relative to X = A(μ̄), as an expression of \(names.joined(separator: ", ")) (e.g. \"min(\(names.joined(separator: ", ")))\" for a min-θ family); pdekit cannot derive it from matrices alone")
+            throw m.error("coercivity", "missing: a lower bound of the coercivity constant relative to X = A(μ̄), as an expression of "
+                + "\(names.joined(separator: ", ")) (e.g. \"min(\(names.joined(separator: ", ")))\" for a min-θ family); "
+                + "pdekit cannot derive it from matrices alone")
         }
         do { coercivity = try Expression(source, variables: names) } catch let e as ExpressionError { throw m.error("coercivity", e.description) }
         try m.finish()
@@ -369,7 +399,8 @@ extension ReducedBasisSpec {
         self.training = members.map(\.parameters)
         for c in members + tests {
             for url in [c.matrix, c.rhs] {
-                let relative = url.path.hasPrefix(document.directory.path + "/") ? String(url.path.dropFirst(document.directory.path.count + 1)) : url.path
+                let relative = url.path.hasPrefix(document.directory.path + "/")
+                    ? String(url.path.dropFirst(document.directory.path.count + 1)) : url.path
                 if !listedFiles.contains(relative) { listedFiles.append(relative) }
             }
         }
@@ -389,7 +420,9 @@ extension ReducedBasisSpec {
             default:
                 throw r.error("reference", "expected a table of the parameters, e.g. reference = { \(names[0]) = … }, matching a training member")
             }
-            guard self.training.contains(mu) else { throw r.error("reference", "\(mu) is not a training member: X = A(μ̄) must be one of the listed matrices") }
+            guard self.training.contains(mu) else {
+                throw r.error("reference", "\(mu) is not a training member: X = A(μ̄) must be one of the listed matrices")
+            }
             reference = mu
         } else { reference = self.training[0] }
     }
@@ -405,7 +438,10 @@ extension ReducedBasisSpec {
             throw m.error(key, "\(path): the header must name the parameters, then matrix and rhs (e.g. mu1,mu2,matrix,rhs)")
         }
         let names = Array(header.dropLast(2))
-        guard Set(names).count == names.count, names.allSatisfy({ n in !n.isEmpty && (n.first!.isLetter || n.first == "_") && n.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" } }) else {
+        guard Set(names).count == names.count,
+              names.allSatisfy({ n in
+                  !n.isEmpty && (n.first!.isLetter || n.first == "_") && n.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" }
+              }) else {
             throw m.error(key, "\(path): parameter names must be distinct identifiers, got \(names)")
         }
         let folder = url.deletingLastPathComponent()

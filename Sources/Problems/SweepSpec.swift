@@ -1,3 +1,4 @@
+import Configuration
 import Foundation
 
 /// The `[sweep]` table: a family of problems made by overriding values of the base file.
@@ -84,7 +85,8 @@ public struct SweepSpec: Sendable {
                 let integer = try sub.bool("integer", default: false)
                 try sub.finish()
                 guard lo.isFinite, hi.isFinite, !integer || (abs(lo) <= Self.maxExactInteger && abs(hi) <= Self.maxExactInteger) else {
-                    throw p.error(dotted: key, "interval ends must be finite\(integer ? " and within ±2^53 for integer = true" : ""), got [\(lo), \(hi)]")
+                    throw p.error(dotted: key, "interval ends must be finite\(integer ? " and within ±2^53 for integer = true" : ""), "
+                        + "got [\(lo), \(hi)]")
                 }
                 intervals.append((key, lo, hi, log, integer))
             } else {
@@ -108,7 +110,9 @@ public struct SweepSpec: Sendable {
         case .random, .latin_hypercube: caseCount = samples
         }
         guard caseCount <= Self.maxCases else {
-            throw r.error(sampled ? "samples" : "parameters", "the sweep has \(caseCount == Int.max ? "more than \(Int.max)" : "\(caseCount)") cases; at most \(Self.maxCases) are supported")
+            throw r.error(sampled ? "samples" : "parameters",
+                          "the sweep has \(caseCount == Int.max ? "more than \(Int.max)" : "\(caseCount)") cases; "
+                              + "at most \(Self.maxCases) are supported")
         }
 
         switch mode {
@@ -121,7 +125,8 @@ public struct SweepSpec: Sendable {
         case .zip:
             let n = parameters[0].values.count
             if let bad = parameters.first(where: { $0.values.count != n }) {
-                throw p.error(dotted: bad.key, "mode = \"zip\" needs lists of one length: \(parameters[0].key) has \(n) values, \(bad.key) has \(bad.values.count)")
+                throw p.error(dotted: bad.key, "mode = \"zip\" needs lists of one length: \(parameters[0].key) has \(n) values, "
+                    + "\(bad.key) has \(bad.values.count)")
             }
             cases = (0..<n).map { i in parameters.map { ($0.key, $0.values[i]) } }
         case .random, .latin_hypercube:
@@ -176,7 +181,8 @@ public struct SweepSpec: Sendable {
         case .table(let t):
             let sub = TableReader(table: t, path: p.path + key.split(separator: ".").map(String.init), document: p.document)
             let log = sub.has("log")
-            guard let ab = try sub.array(log ? "log" : "linear"), ab.count == 2, let a = ab[0].number, let b = ab[1].number, a.isFinite, b.isFinite else {
+            guard let ab = try sub.array(log ? "log" : "linear"), ab.count == 2,
+                  let a = ab[0].number, let b = ab[1].number, a.isFinite, b.isFinite else {
                 throw p.error(dotted: key, "expected a list, { linear = [a, b], count = n } or { log = [a, b], count = n }")
             }
             let count = try sub.int("count", default: 0, minimum: 1, maximum: Int.max)
@@ -214,15 +220,4 @@ struct SweepRandom {
 
 extension Double {
     func clamped(_ lo: Double, _ hi: Double) -> Double { Swift.min(Swift.max(self, lo), hi) }
-}
-
-extension ProblemDocument {
-    /// A copy of the document with `[sweep]` removed and the case's values set; errors in those
-    /// values name the sweep parameter instead of a line.
-    public func sweepCase(_ values: [(key: String, value: ConfigValue)]) throws -> ProblemDocument {
-        var d = self
-        d.removeSweep()
-        for (key, value) in values { try d.set(key: key, value: value, label: "[sweep] parameter") }
-        return d
-    }
 }

@@ -1,3 +1,5 @@
+import Solvers
+import Configuration
 import Discretisation
 import Foundation
 import Storage
@@ -24,7 +26,8 @@ import Storage
 /// long-range parts are defined in `ParticlePotential`.
 public struct TensorSpec: PhysicsSection, Equatable {
     public static let kind = "tensor"
-    public static let help = "a function of 1–4 variables in the Chebyshev–Tucker format (or Tucker of a sampled grid): ranks, error, evaluation time"
+    public static let help = "a function of 1–4 variables in the Chebyshev–Tucker format (or Tucker of a sampled grid): ranks, error, "
+        + "evaluation time"
     public static let table = "tensor"
     public static var usesSolver: Bool { false }
     public enum Method: String, Sendable, CaseIterable { case chebyshevTucker = "chebyshev_tucker", tucker }
@@ -73,11 +76,14 @@ public struct TensorSpec: PhysicsSection, Equatable {
             particles = try ParticlePotential(r, path: path)
         } else {
             guard let source = try r.string("function") else {
-                throw r.error("function", "missing: an expression in \(Self.variables.prefix(box.count).joined(separator: ", ")), or particles = \"file.csv\"")
+                throw r.error("function", "missing: an expression in \(Self.variables.prefix(box.count).joined(separator: ", ")), "
+                    + "or particles = \"file.csv\"")
             }
             functionSource = source
             particles = nil
-            do { function = try Expression(source, variables: Array(Self.variables.prefix(box.count)), parameters: parameters) } catch let e as ExpressionError {
+            do {
+                function = try Expression(source, variables: Array(Self.variables.prefix(box.count)), parameters: parameters)
+            } catch let e as ExpressionError {
                 throw r.error("function", "\(e)")
             }
         }
@@ -103,7 +109,7 @@ public struct TensorSpec: PhysicsSection, Equatable {
     /// the test points' grid) and one unfolding the HOSVD copies: three arrays of the samples'
     /// size, 8 bytes each, plus the test points and their values. The adaptive build's size is
     /// not known before it runs; its first stage (17 points per axis) is the lower bound.
-    public func memoryEstimate(_ solver: SolverSpec) -> MemoryEstimate? {
+    public func memoryEstimate(_ solver: SolverSpec) throws -> MemoryEstimate? {
         let perAxis = method == .tucker ? grid : (points > 0 ? points : 17)
         let samples = pow(Double(perAxis), Double(box.count))
         let tensors = 3 * 8 * samples

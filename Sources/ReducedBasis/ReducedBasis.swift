@@ -131,7 +131,8 @@ public struct ReducedBasisModel: Sendable {
             }
             let snapshotNorm = zip(u, x.apply(u)).reduce(0) { $0 + $1.0 * $1.1 }.squareRoot()
             guard snapshotNorm.isFinite else {
-                throw LinearAlgebraError.invalidArgument("the truth solution at training parameter \(next + 1) (\(training[next])) overflows the energy norm")
+                throw LinearAlgebraError.invalidArgument("the truth solution at training parameter \(next + 1) (\(training[next])) "
+                    + "overflows the energy norm")
             }
             // X-orthonormalise against the basis, twice (classical Gram–Schmidt with reorthogonalisation).
             for _ in 0..<2 {
@@ -273,7 +274,8 @@ public struct ReducedBasisModel: Sendable {
     private func solveSerial(theta: [Double], phi: [Double], alpha: Double) throws
         -> (coefficients: [Double], bound: Double, compliance: Double, complianceBound: Double) {
         guard theta.count == reducedOperators.count, phi.count == reducedLoads.count else {
-            throw LinearAlgebraError.invalidArgument("\(theta.count) operator and \(phi.count) load coefficients for a model of \(reducedOperators.count) and \(reducedLoads.count) terms")
+            throw LinearAlgebraError.invalidArgument("\(theta.count) operator and \(phi.count) load coefficients for a model of "
+                + "\(reducedOperators.count) and \(reducedLoads.count) terms")
         }
         let n = size
         var a = DenseMatrix(rows: n, columns: n)

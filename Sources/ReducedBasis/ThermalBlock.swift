@@ -36,9 +36,9 @@ public enum ThermalBlock {
     /// between two such nodes run along an edge: their midpoints are on it. Such a face's
     /// control-volume face lies half in each block, so it takes half of each block's
     /// conductivity (the vertex-centred finite-volume flux, which P1 elements on the split
-    /// squares give as well). Taking one side's value instead (the earlier code) is an O(h)
-    /// inconsistency along every edge, and made the snapshots harder to approximate: the
-    /// thermal block's reduced errors at N = 16 were 6–12 times pyMOR's P1 ones.
+    /// squares give as well). Taking one side's value instead is an O(h) inconsistency along
+    /// every edge, and makes the snapshots harder to approximate (reduced errors at N = 16 of
+    /// 6–12 times pyMOR's P1 ones, measured with that variant).
     public static func problem(m: Int, blocksX: Int = 2, blocksY: Int = 2) throws -> AffineProblem {
         func block(_ x: Double, _ y: Double) -> Int {
             min(max(Int(x * Double(blocksX)), 0), blocksX - 1) + blocksX * min(max(Int(y * Double(blocksY)), 0), blocksY - 1)

@@ -1,3 +1,4 @@
+import Solvers
 import Problems
 
 /// `pdekit list`: problem kinds, methods and preconditioners with one line of help each,

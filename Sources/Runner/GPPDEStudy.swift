@@ -1,3 +1,5 @@
+import Solvers
+import Configuration
 import Foundation
 import GaussianProcess
 import LinearAlgebra
@@ -7,15 +9,13 @@ import Storage
 /// `kind = "gp_pde"`: GP collocation with fixed kernels (frequencies from the spectrum of f or
 /// given). Writes solution.npy on the collocation grid, test_solution.npy on the test grid, the
 /// axes, and the kernels, error and time in the record.
-public struct GPPDEStudy: Study {
+public struct GPPDEStudy: SectionStudy {
     public init() {}
-    public var kinds: [String] { ["gp_pde"] }
     public var sweepColumns: [String] { ["relative_l2_error", "seconds"] }
 
-    public func stackShape(_ spec: ProblemSpec, carry: CarriedState?) throws -> [Int]? { (spec.physics as? GPPDESpec)?.points }
+    public func stackShape(_ spec: ProblemSpec, carry: CarriedState?) throws -> [Int]? { try section(of: spec).points }
 
-    public func check(_ spec: ProblemSpec, carry: CarriedState?) throws {
-        guard let g = spec.physics as? GPPDESpec else { throw RunError(.internal, "\(spec.document.path): not a gp_pde problem") }
+    public func check(_ g: GPPDESpec, _ spec: ProblemSpec, carry: CarriedState?) throws {
         _ = try Self.fields(g, spec)
     }
 
@@ -39,16 +39,15 @@ public struct GPPDEStudy: Study {
         return axes[0].flatMap { x in axes[1].map { y in e(x, y) } }
     }
 
-    public func solve(_ spec: ProblemSpec, _ context: StudyContext) throws -> StudyOutcome {
-        guard let g = spec.physics as? GPPDESpec else { throw RunError(.internal, "\(spec.document.path): not a gp_pde problem") }
+    public func solve(_ g: GPPDESpec, _ spec: ProblemSpec, _ context: StudyContext) throws -> StudyOutcome {
         let start = Date()
         let (axes, f, boundary) = try Self.fields(g, spec)
         var kernels: [Kernel1D]
         switch g.kernel {
-        case "matern52": kernels = axes.map { _ in Kernel1D(.matern52, parameters: [g.lengthscale]) }
-        case "squared_exponential": kernels = axes.map { _ in Kernel1D(.squaredExponential, parameters: [g.lengthscale]) }
-        default:
-            let family: Kernel1D.Family = g.kernel == "spectral_mixture" ? .spectralMixture : .maternCosineMixture
+        case .matern52: kernels = axes.map { _ in Kernel1D(.matern52, parameters: [g.lengthscale]) }
+        case .squaredExponential: kernels = axes.map { _ in Kernel1D(.squaredExponential, parameters: [g.lengthscale]) }
+        case .maternCosineMixture, .spectralMixture:
+            let family: Kernel1D.Family = g.kernel == .spectralMixture ? .spectralMixture : .maternCosineMixture
             if let mus = g.frequencies {
                 let w = g.weights ?? Array(repeating: 1, count: mus.count)
                 kernels = axes.map { _ in Kernel1D(family, parameters: zip(w, mus).flatMap { [$0, g.scale, $1] }) }
@@ -63,8 +62,10 @@ public struct GPPDEStudy: Study {
         var learned: CollocationKernelLearning.Learned?
         let initialKernels = kernels
         if let l = g.learning {
-            let optimizer: HyperparameterOptimizer = l.optimizer == "adam" ? .adam(Adam(iterations: l.iterations, learningRate: l.learningRate))
-                : .lbfgs(LBFGS(maxIterations: l.iterations))
+            let optimizer: HyperparameterOptimizer = switch l.optimizer {
+            case .adam: .adam(Adam(iterations: l.iterations, learningRate: l.learningRate))
+            case .lbfgs: .lbfgs(LBFGS(maxIterations: l.iterations))
+            }
             do {
                 let equation: CollocationKernelLearning.Equation = switch g.equation {
                 case .poisson: .poisson

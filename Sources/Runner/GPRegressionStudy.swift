@@ -1,3 +1,5 @@
+import Solvers
+import Configuration
 import Foundation
 import GaussianProcess
 import LinearAlgebra
@@ -11,14 +13,9 @@ import Storage
 /// and the learned hyperparameters and log likelihood in the run record. With missing points
 /// (NaN) the mean comes from CG, and the hyperparameters are learned from the exact likelihood
 /// of the observed points (dense, up to 6000 of them).
-public struct GPRegressionStudy: Study {
+public struct GPRegressionStudy: SectionStudy {
     public init() {}
-    public var kinds: [String] { ["gp_regression"] }
     public var sweepColumns: [String] { ["log_likelihood", "signal_variance", "noise_variance", "iterations", "seconds"] }
-
-    public func check(_ spec: ProblemSpec, carry: CarriedState?) throws {
-        guard spec.physics is GPRegressionSpec else { throw RunError(.internal, "\(spec.document.path): not a gp_regression problem") }
-    }
 
     static func family(_ type: String) -> Kernel1D.Family { Kernel1D.Family(rawValue: type)! }
 
@@ -70,8 +67,7 @@ public struct GPRegressionStudy: Study {
         return (0..<q).flatMap { c in k.parameters.map { $0.value.values[c] } }
     }
 
-    public func solve(_ spec: ProblemSpec, _ context: StudyContext) throws -> StudyOutcome {
-        guard let g = spec.physics as? GPRegressionSpec else { throw RunError(.internal, "\(spec.document.path): not a gp_regression problem") }
+    public func solve(_ g: GPRegressionSpec, _ spec: ProblemSpec, _ context: StudyContext) throws -> StudyOutcome {
         let start = Date()
         var (gp, bounds) = Self.model(g)
         let observed = g.values.indices.filter { !g.values[$0].isNaN }

@@ -1,8 +1,16 @@
+import Solvers
+import Configuration
 import Discretisation
 import Foundation
 import LinearAlgebra
 import Problems
 import Storage
+
+/// The two kinds this study solves, as their sections.
+fileprivate extension ProblemSpec {
+    var pde: PDESpec? { physics as? PDESpec }
+    var system: SystemSpec? { physics as? SystemSpec }
+}
 
 /// The linear solve, the first study: assemble (kind `pde`) or read (kind `linear_system`)
 /// A x = b, solve it with the `[solver]` method, and report the solution, the residual history
@@ -14,6 +22,8 @@ public struct LinearSolveStudy: Study {
                                "observed_order", "assemble_seconds", "setup_seconds", "solve_seconds"]
 
     public func check(_ spec: ProblemSpec, carry: CarriedState?) throws { _ = try Self.prepare(spec) }
+    /// `observed_order` from the rows that differ only in `pde.grid`.
+    public func finishSweepTable(_ records: [[String]]) -> [[String]] { ObservedOrder.fill(records) }
     /// `--view` prints the solver as built, from inside `solve` (`viewText`).
     public func view(_ spec: ProblemSpec) -> String? { nil }
     public func writesVTK(_ spec: ProblemSpec) -> Bool { spec.pde != nil }

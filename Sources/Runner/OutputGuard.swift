@@ -28,15 +28,18 @@ public enum OutputGuard {
         public var files: [String]
         /// A sweep's fingerprint of its cases (`--resume` refuses a changed sweep).
         public var fingerprint: String?
+        /// A sweep's problem kind (`merge` finishes the table with that kind's study).
+        public var problem: String?
 
-        public init(kind: Kind, files: [String] = [], fingerprint: String? = nil) {
-            self.kind = kind; self.files = files; self.fingerprint = fingerprint
+        public init(kind: Kind, files: [String] = [], fingerprint: String? = nil, problem: String? = nil) {
+            self.kind = kind; self.files = files; self.fingerprint = fingerprint; self.problem = problem
         }
 
         var text: String {
             var s = "# written by pdekit: this folder holds pdekit output; pdekit replaces it only while it holds\n"
                 + "# nothing but the files listed here.\nformat = 1\nkind = \(kind.rawValue)\n"
             if let fingerprint { s += "fingerprint = \(fingerprint)\n" }
+            if let problem { s += "problem = \(problem)\n" }
             for f in files { s += "file = \(f)\n" }
             return s
         }
@@ -45,7 +48,7 @@ public enum OutputGuard {
         public static func read(in folder: URL) -> Manifest? {
             guard let data = FileManager.default.contents(atPath: folder.appendingPathComponent(manifestName).path),
                   let text = String(data: data, encoding: .utf8) else { return nil }
-            var kind: Kind?, files: [String] = [], fingerprint: String?
+            var kind: Kind?, files: [String] = [], fingerprint: String?, problem: String?
             for line in text.split(separator: "\n") where !line.hasPrefix("#") {
                 guard let eq = line.firstIndex(of: "=") else { continue }
                 let key = line[..<eq].trimmingCharacters(in: .whitespaces)
@@ -54,10 +57,11 @@ public enum OutputGuard {
                 case "kind": kind = Kind(rawValue: value)
                 case "file": files.append(value)
                 case "fingerprint": fingerprint = value
+                case "problem": problem = value
                 default: break
                 }
             }
-            return kind.map { Manifest(kind: $0, files: files, fingerprint: fingerprint) }
+            return kind.map { Manifest(kind: $0, files: files, fingerprint: fingerprint, problem: problem) }
         }
 
         public func write(in folder: URL, durable: Bool = true) throws {

@@ -1,3 +1,5 @@
+import Solvers
+import Configuration
 import Foundation
 import LinearAlgebra
 import Problems
@@ -10,18 +12,15 @@ import Storage
 /// test parameters against truth solves (error, bound, effectivity), and writes the model as
 /// the arrays of `ReducedModelArchive` that a `reduced_model` problem loads, with
 /// test_parameters.npy, test_errors.npy, test_bounds.npy and history.csv (the greedy).
-public struct ReducedBasisStudy: Study {
+public struct ReducedBasisStudy: SectionStudy {
     public init() {}
-    public var kinds: [String] { ["reduced_basis"] }
     public var sweepColumns: [String] { ["basis_size", "max_test_error", "min_effectivity", "offline_seconds"] }
 
-    public func check(_ spec: ProblemSpec, carry: CarriedState?) throws {
-        guard let r = spec.physics as? ReducedBasisSpec else { throw RunError(.internal, "\(spec.document.path): not a reduced_basis problem") }
+    public func check(_ r: ReducedBasisSpec, _ spec: ProblemSpec, carry: CarriedState?) throws {
         try ReducedBasisFamilies.entry(r.family).check(r)
     }
 
-    public func solve(_ spec: ProblemSpec, _ context: StudyContext) throws -> StudyOutcome {
-        guard let r = spec.physics as? ReducedBasisSpec else { throw RunError(.internal, "\(spec.document.path): not a reduced_basis problem") }
+    public func solve(_ r: ReducedBasisSpec, _ spec: ProblemSpec, _ context: StudyContext) throws -> StudyOutcome {
         let start = Date()
         let entry = try ReducedBasisFamilies.entry(r.family)
         let family = try entry.build(r)

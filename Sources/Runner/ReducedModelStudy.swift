@@ -1,3 +1,5 @@
+import Solvers
+import Configuration
 import Discretisation
 import Foundation
 import LinearAlgebra
@@ -8,18 +10,15 @@ import Storage
 /// `kind = "reduced_model"`: loads the arrays a reduced_basis run wrote (kept in memory for the
 /// next case of a sweep) and solves the N × N reduced system at the given parameters: the
 /// solution on the grid (solution.npy) and the error bound in the record.
-public struct ReducedModelStudy: Study {
+public struct ReducedModelStudy: SectionStudy {
     public init() {}
-    public var kinds: [String] { ["reduced_model"] }
     public var sweepColumns: [String] { ["compliance", "compliance_bound", "bound", "relative_bound", "online_seconds"] }
 
     public func stackShape(_ spec: ProblemSpec, carry: CarriedState?) throws -> [Int]? {
-        guard let r = spec.physics as? ReducedModelSpec else { return nil }
-        return try Self.load(r, spec, carry: carry).shape
+        try Self.load(try section(of: spec), spec, carry: carry).shape
     }
 
-    public func check(_ spec: ProblemSpec, carry: CarriedState?) throws {
-        guard let r = spec.physics as? ReducedModelSpec else { throw RunError(.internal, "\(spec.document.path): not a reduced_model problem") }
+    public func check(_ r: ReducedModelSpec, _ spec: ProblemSpec, carry: CarriedState?) throws {
         let loaded = try Self.load(r, spec, carry: carry)
         let mu = try Self.parameters(r, loaded: loaded, spec)
         // A family evaluated at the parameters (θ, φ and α_LB from the rows at the EIM entries)
@@ -55,7 +54,7 @@ public struct ReducedModelStudy: Study {
         let hash: String, loaded: Loaded
         init(hash: String, loaded: Loaded) { self.hash = hash; self.loaded = loaded }
     }
-    static let carryKey = "reduced_model.model"
+    static let carryKey = CarriedState.Key<Cached>("reduced_model.model")
 
     /// The model's content hash: SHA-256 over its checksums file (the digest of every array) and
     /// its run.toml; nil without a checksums file (loading then refuses the model).
@@ -69,7 +68,7 @@ public struct ReducedModelStudy: Study {
     /// verified against its checksums and rebuilt by its family's entry (and carried on).
     static func load(_ r: ReducedModelSpec, _ spec: ProblemSpec, carry: CarriedState?) throws -> Loaded {
         let hash = carry == nil ? nil : contentHash(r.modelURL)
-        if let hash, let hit = carry?.value(carryKey, as: Cached.self), hit.hash == hash { return hit.loaded }
+        if let hash, let hit = carry?.value(carryKey), hit.hash == hash { return hit.loaded }
         let loaded = try read(r, spec)
         if let hash { carry?.set(carryKey, Cached(hash: hash, loaded: loaded)) }
         return loaded
@@ -128,8 +127,7 @@ public struct ReducedModelStudy: Study {
         }
     }
 
-    public func solve(_ spec: ProblemSpec, _ context: StudyContext) throws -> StudyOutcome {
-        guard let r = spec.physics as? ReducedModelSpec else { throw RunError(.internal, "\(spec.document.path): not a reduced_model problem") }
+    public func solve(_ r: ReducedModelSpec, _ spec: ProblemSpec, _ context: StudyContext) throws -> StudyOutcome {
         let loaded = try Self.load(r, spec, carry: context.carry)
         let mu = try Self.parameters(r, loaded: loaded, spec)
         // A matrices family reads its new member's files (before the clock: pdekit does not

@@ -1,3 +1,4 @@
+import Configuration
 import Discretisation
 import LinearAlgebra
 import Problems

@@ -1,8 +1,9 @@
+import Solvers
 import Foundation
 import LinearAlgebra
 import Problems
 
-/// The runner's door to the solver registry (`Problems/Solvers`): validates a `[solver]` choice
+/// The runner's door to the solver registry (the `Solvers` target): validates a `[solver]` choice
 /// against an assembled system and runs the chosen method. Names map to types only in the
 /// registry entries, one file each.
 public enum SolverFactory {
@@ -24,15 +25,12 @@ public enum SolverFactory {
             }
         }
         if let problem = method.validate(matrix, structure, spec) { throw error("method", problem) }
-        let singularAdvice = structure != nil
-            ? "no side is Dirichlet, so A is singular (u is determined up to a constant); use method = \"cg\" (preconditioner none, jacobi, ssor, "
-                + "gmg, amg or fft), \"gmg\", \"amg\" or \"fft\", or make a side Dirichlet"
-            : "[system] nullspace = \"constants\" makes A singular; use method = \"cg\" with preconditioner none, jacobi or ssor"
+        let singularAdvice = SolverRegistry.singularAdvice(onGrid: structure != nil)
         if singular && !method.solvesSingular { throw error("method", "'\(spec.method)' cannot solve this system: " + singularAdvice) }
-        // Algebraic multigrid pins the constants on its coarsest level from the grid's
-        // description; a linear system's declared null space does not reach it yet.
-        if singular && structure == nil, spec.componentsInUse.contains("amg") {
-            throw error(method.usesPreconditioner ? "preconditioner" : "method", "'amg' cannot serve this system yet: " + singularAdvice)
+        // A component that pins the constants from the grid's description (AMG's coarsest
+        // level) does not see a linear system's declared null space.
+        if singular && structure == nil && method.singularNeedsGrid {
+            throw error("method", "'\(spec.method)' cannot serve this system yet: " + singularAdvice)
         }
         if spec.operatorForm == .stencil, structure == nil || structure!.lowerOrderTerms {
             throw error("operator", "\"stencil\" applies the grid's -div(a grad u) stencil: it needs a kind = \"pde\" problem without velocity or reaction terms")
@@ -43,6 +41,9 @@ public enum SolverFactory {
             }
             if let problem = p.validate(matrix, structure, spec) { throw error("preconditioner", problem) }
             if singular && !p.solvesSingular { throw error("preconditioner", "'\(spec.preconditioner)' cannot serve this system: " + singularAdvice) }
+            if singular && structure == nil && p.singularNeedsGrid {
+                throw error("preconditioner", "'\(spec.preconditioner)' cannot serve this system yet: " + singularAdvice)
+            }
         }
     }
 

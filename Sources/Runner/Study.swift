@@ -1,3 +1,5 @@
+import Solvers
+import Configuration
 import Foundation
 import LinearAlgebra
 import Problems
@@ -37,16 +39,48 @@ public protocol Study: Sendable {
     /// The shape of the `solution.npy` a case writes, which `[output] stack` stacks; nil when
     /// the kind writes none (a sweep with `stack = true` is then refused before any case).
     func stackShape(_ spec: ProblemSpec, carry: CarriedState?) throws -> [Int]?
+    /// The complete `sweep.csv` (header first, rows in case order) with the columns that need
+    /// every case filled in (the linear solve's observed order of a refinement study). Runs
+    /// when a sweep's single table or a merge is complete. (Default: unchanged.)
+    func finishSweepTable(_ records: [[String]]) -> [[String]]
 }
 
 extension Study {
     public func writesVTK(_ spec: ProblemSpec) -> Bool { false }
     public func stackShape(_ spec: ProblemSpec, carry: CarriedState?) throws -> [Int]? { nil }
+    public func finishSweepTable(_ records: [[String]]) -> [[String]] { records }
     public func order(_ specs: [ProblemSpec]) -> [Int] { Array(specs.indices) }
     public func view(_ spec: ProblemSpec) -> String? {
         var t = ConfigTable()
         t[ProblemKinds.tableName(of: spec.kind)] = .table(spec.physics.resolved)
         return "\(spec.kind) '\(spec.name)', resolved:\n" + RecordWriter.toml(t).split(separator: "\n").map { "  " + $0 }.joined(separator: "\n") + "\n"
+    }
+}
+
+/// A study of one problem kind, typed by the kind's section: `kinds` is `Section.kind`, and
+/// `check` and `solve` receive the section itself. The erased `Study` requirements cast the
+/// problem's section once, here; a problem of another kind reaching the study is an internal
+/// error naming both kinds.
+public protocol SectionStudy: Study {
+    associatedtype Section: PhysicsSection
+    func check(_ section: Section, _ spec: ProblemSpec, carry: CarriedState?) throws
+    func solve(_ section: Section, _ spec: ProblemSpec, _ context: StudyContext) throws -> StudyOutcome
+}
+
+extension SectionStudy {
+    public var kinds: [String] { [Section.kind] }
+    public func check(_ section: Section, _ spec: ProblemSpec, carry: CarriedState?) throws {}
+    public func check(_ spec: ProblemSpec, carry: CarriedState?) throws { try check(try section(of: spec), spec, carry: carry) }
+    public func solve(_ spec: ProblemSpec, _ context: StudyContext) throws -> StudyOutcome {
+        try solve(try section(of: spec), spec, context)
+    }
+
+    /// The problem's section as this study's type.
+    func section(of spec: ProblemSpec) throws -> Section {
+        guard let s = spec.physics as? Section else {
+            throw RunError(.internal, "\(spec.document.path): a kind '\(spec.kind)' problem reached the \(Section.kind) study")
+        }
+        return s
     }
 }
 
@@ -105,6 +139,12 @@ public enum Studies {
         lock.lock(); defer { lock.unlock() }
         registered.removeAll { !Set($0.kinds).isDisjoint(with: study.kinds) }
         registered.append(study)
+    }
+
+    /// The study registered for `kind`, if any.
+    public static func study(forKind kind: String) -> (any Study)? {
+        lock.lock(); defer { lock.unlock() }
+        return registered.first { $0.kinds.contains(kind) }
     }
 
     /// The study for `spec`'s kind; refuses `[output] vtk` where the study writes no VTK.

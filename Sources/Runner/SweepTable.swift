@@ -1,3 +1,4 @@
+import Configuration
 import Foundation
 import Problems
 import Storage
@@ -46,32 +47,6 @@ enum SweepTable {
         return r
     }
 
-    /// Fills `observed_order` for grid-refinement studies: rows that differ only in `pde.grid`
-    /// are sorted by h and each gets log(e_prev / e) / log(h_prev / h), which is
-    /// log2(e_h / e_{h/2}) when h halves.
-    static func withObservedOrder(_ records: [[String]]) -> [[String]] {
-        guard let header = records.first, let gridColumn = header.firstIndex(of: "pde.grid"),
-              let hColumn = header.firstIndex(of: "h"), let eColumn = header.firstIndex(of: "relative_l2_error"),
-              let oColumn = header.firstIndex(of: "observed_order"), let sColumn = header.firstIndex(of: "status") else { return records }
-        let parameterColumns = (1..<header.firstIndex(of: "status")!).filter { $0 != gridColumn }
-        var out = records
-        var groups: [[String]: [Int]] = [:]
-        for i in 1..<records.count where records[i].count == header.count && records[i][sColumn] != "failed" {
-            groups[parameterColumns.map { records[i][$0] }, default: []].append(i)
-        }
-        for (_, rows) in groups {
-            let sorted = rows.compactMap { i -> (Int, Double, Double)? in
-                guard let h = Double(records[i][hColumn]), let e = Double(records[i][eColumn]) else { return nil }
-                return (i, h, e)
-            }.sorted { $0.1 > $1.1 }
-            for k in 1..<max(sorted.count, 1) {
-                let (i, h, e) = sorted[k], (_, hp, ep) = sorted[k - 1]
-                if e > 0, ep > 0, hp > h { out[i][oColumn] = CSV.format(log(ep / e) / log(hp / h)) }
-            }
-        }
-        return out
-    }
-
     /// The case index of every row, after checking that each row is one pdekit writes: as many
     /// fields as the header, a case number among `cases`, a status pdekit writes. A row that is
     /// not (an edit, another sweep's table, case 99 of a 4-case sweep) is refused naming its
@@ -97,16 +72,17 @@ enum SweepTable {
         }
     }
 
-    /// Rewrites a table atomically (header + rows sorted by case, observed order filled in).
-    static func finalize(_ records: [[String]], to url: URL) throws {
+    /// Rewrites a table atomically (header + rows sorted by case); a complete one is finished
+    /// by its study (`Study.finishSweepTable`).
+    static func finalize(_ records: [[String]], to url: URL, finishingWith study: (any Study)? = nil) throws {
         guard let header = records.first else { return }
         let rows = records.dropFirst().sorted { (Int($0[0]) ?? 0) < (Int($1[0]) ?? 0) }
-        let complete = withObservedOrder([header] + rows)
+        let complete = study?.finishSweepTable([header] + rows) ?? [header] + rows
         try AtomicFile.write(Data(complete.map(CSV.line).joined().utf8), to: url)
     }
 
     /// `pdekit merge DIR`: joins every shard's table into DIR/sweep.csv.
-    static func merge(directory: URL, expectedCases: Int? = nil) throws -> (cases: Int, shards: Int) {
+    static func merge(directory: URL, expectedCases: Int? = nil, study: (any Study)? = nil) throws -> (cases: Int, shards: Int) {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
         let shardFiles = files.filter { $0.hasPrefix("sweep-shard-") && $0.hasSuffix(".csv") }.sorted()
         guard !shardFiles.isEmpty else {
@@ -147,7 +123,7 @@ enum SweepTable {
                 throw IncompleteSweep(message: "\(directory.path): \(missing.count) of \(expectedCases) cases have no row yet (\(missing.prefix(5).map(String.init).joined(separator: ", "))\(missing.count > 5 ? ", …" : "")); finish the shards (--resume) before merging")
             }
         }
-        try finalize([header] + rows, to: directory.appendingPathComponent("sweep.csv"))
+        try finalize([header] + rows, to: directory.appendingPathComponent("sweep.csv"), finishingWith: study)
         return (rows.count, n)
     }
 }

@@ -1,3 +1,5 @@
+import Solvers
+import Configuration
 import Foundation
 import LinearAlgebra
 import Problems
@@ -10,17 +12,11 @@ import Tensor
 /// comparison a TensorLy user would make) and reports ranks, storage, the error against direct
 /// evaluation and the time per evaluation. Outputs: core.npy and factor_1.npy … (Chebyshev
 /// coefficients of the factor functions, or the grid factors for `tucker`).
-public struct TensorStudy: Study {
+public struct TensorStudy: SectionStudy {
     public init() {}
-    public var kinds: [String] { ["tensor"] }
     public var sweepColumns: [String] { ["ranks", "storage", "max_error", "rms_error", "build_seconds", "evaluation_microseconds"] }
 
-    public func check(_ spec: ProblemSpec, carry: CarriedState?) throws {
-        guard spec.physics is TensorSpec else { throw RunError(.internal, "\(spec.document.path): not a tensor problem") }
-    }
-
-    public func solve(_ spec: ProblemSpec, _ context: StudyContext) throws -> StudyOutcome {
-        guard let t = spec.physics as? TensorSpec else { throw RunError(.internal, "\(spec.document.path): not a tensor problem") }
+    public func solve(_ t: TensorSpec, _ spec: ProblemSpec, _ context: StudyContext) throws -> StudyOutcome {
         let d = t.box.count
         let f: ([Double]) -> Double
         if let particles = t.particles {

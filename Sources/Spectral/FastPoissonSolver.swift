@@ -126,7 +126,8 @@ public final class FastPoissonSolver: Preconditioner, @unchecked Sendable {
             let rest = Array(shape.dropFirst())
             let modes = rest.reduce(1, *), n0 = shape[0]
             forward = try R2RPlanPool.shared.checkout(shape: rest, kinds: Array(fwdKinds.dropFirst()), howMany: n0, effort: effort, threads: nThreads)
-            backward = try R2RPlanPool.shared.checkout(shape: rest, kinds: Array(bwdKinds.dropFirst()), howMany: n0, effort: effort, threads: nThreads)
+            backward = try R2RPlanPool.shared.checkout(shape: rest, kinds: Array(bwdKinds.dropFirst()), howMany: n0, effort: effort,
+                                                       threads: nThreads)
             let mu = Self.modeSums(Array(lambdas.dropFirst()), shape: rest)
             let h2 = axes[0].spacing * axes[0].spacing
             var sub = [Double](repeating: -1 / h2, count: n0), sup = sub

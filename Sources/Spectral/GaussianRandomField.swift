@@ -47,7 +47,8 @@ public final class GaussianRandomField: @unchecked Sendable {
             throw LinearAlgebraError.invalidArgument("random field: 1 to 3 axes with at least 2 nodes and positive length")
         }
         guard alpha > Double(axes.count) / 2, tau >= 0, alpha.isFinite, tau.isFinite else {
-            throw LinearAlgebraError.invalidArgument("random field: need alpha > d/2 = \(Double(axes.count) / 2) (finite variance) and tau ≥ 0, got alpha \(alpha), tau \(tau)")
+            throw LinearAlgebraError.invalidArgument("random field: need alpha > d/2 = \(Double(axes.count) / 2) (finite variance) and tau ≥ 0, "
+                + "got alpha \(alpha), tau \(tau)")
         }
         self.axes = axes; self.alpha = alpha; self.tau = tau
         let shape = axes.map(\.nodes)

@@ -88,7 +88,8 @@ struct MatrixMarketParser {
             var token: Range<Int>? = first
             while let t = token {
                 guard let n = line.integer(t), n >= 0 else {
-                    throw error(.malformed, line: lines.number, "bad size line: '\(line.text(t))' is not a non-negative integer; expected \(expected)")
+                    throw error(.malformed, line: lines.number, "bad size line: '\(line.text(t))' is not a non-negative integer; "
+                        + "expected \(expected)")
                 }
                 dims.append(n)
                 token = line.nextToken()
@@ -176,10 +177,12 @@ struct MatrixMarketParser {
             if symmetry != .general {
                 // Storing the upper triangle too would double every off-diagonal entry on expansion.
                 guard i >= j else {
-                    throw error(.malformed, line: lines.number, "entry (\(i + 1), \(j + 1)) lies above the diagonal; a symmetric file stores only the lower triangle")
+                    throw error(.malformed, line: lines.number, "entry (\(i + 1), \(j + 1)) lies above the diagonal; "
+                        + "a symmetric file stores only the lower triangle")
                 }
                 if symmetry == .skewSymmetric && i == j {
-                    throw error(.malformed, line: lines.number, "entry (\(i + 1), \(j + 1)) lies on the diagonal, which is zero in a skew-symmetric matrix")
+                    throw error(.malformed, line: lines.number, "entry (\(i + 1), \(j + 1)) lies on the diagonal, "
+                        + "which is zero in a skew-symmetric matrix")
                 }
             }
             m.rowIndices.append(i); m.columnIndices.append(j); m.values.append(v)

@@ -33,7 +33,8 @@ public enum VTKImageData {
             """
         var offset = 0
         for f in fields {
-            xml += "        <DataArray type=\"Float64\" Name=\"\(escape(f.name))\" NumberOfComponents=\"1\" format=\"appended\" offset=\"\(offset)\"/>\n"
+            xml += "        <DataArray type=\"Float64\" Name=\"\(escape(f.name))\" NumberOfComponents=\"1\" format=\"appended\" "
+                + "offset=\"\(offset)\"/>\n"
             offset += 8 + 8 * count
         }
         xml += """

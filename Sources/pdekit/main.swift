@@ -44,14 +44,16 @@ struct PDEKit: ParsableCommand {
             4 compare outside tolerance. Documentation: docs/cli.md.
             """,
         version: Run.version,
-        subcommands: [RunCommand.self, SweepCommand.self, MergeCommand.self, CompareCommand.self, PlotCommand.self, CheckCommand.self, ListCommand.self])
+        subcommands: [RunCommand.self, SweepCommand.self, MergeCommand.self, CompareCommand.self, PlotCommand.self, CheckCommand.self,
+                      ListCommand.self])
 }
 
 struct ProblemOptions: ParsableArguments {
     @Argument(help: "The problem file (TOML).")
     var file: String
 
-    @Option(name: .customLong("set"), help: ArgumentHelp("Override a value: KEY=VALUE, e.g. --set pde.grid=[33,33] (repeatable).", valueName: "key=value"))
+    @Option(name: .customLong("set"),
+            help: ArgumentHelp("Override a value: KEY=VALUE, e.g. --set pde.grid=[33,33] (repeatable).", valueName: "key=value"))
     var setValues: [String] = []
     @Flag(help: "Also write ParaView/VisIt files (as [output] vtk = true): solution.vti per run, cases.pvd per sweep.")
     var vtk = false
@@ -108,7 +110,8 @@ struct SweepCommand: ParsableCommand {
     var resume = false
     @Flag(help: "List the cases (of this shard) and exit.")
     var dryRun = false
-    @Option(help: ArgumentHelp("Run the i-th of N contiguous blocks of the cases (0-based; default: from mpirun / Slurm, else all).", valueName: "i/N"))
+    @Option(help: ArgumentHelp("Run the i-th of N contiguous blocks of the cases (0-based; default: from mpirun / Slurm, else all).",
+                               valueName: "i/N"))
     var shard: String?
     @Flag(help: "After running, join the shards' tables (as pdekit merge DIR).")
     var merge = false

@@ -66,13 +66,17 @@ final class CollocationKernelLearningTests: XCTestCase {
         // terms: central differences at δ = 1e-5 scatter by ~2e-4 of the derivative (measured:
         // 14,686 / 14,668 at δ = 1e-5 / 1e-6 against 14,683.8 at 1e-4); a step of 1e-4 keeps
         // the noise at ~2e-5 and the truncation (4e-4 at δ = 1e-3, ∝ δ²) at 4e-6.
-        try assertGradient(axes: [xs, ys], kernels: [Kernel1D(.spectralMixture, parameters: [1, 2, 0.3]), Kernel1D(.spectralMixture, parameters: [1, 2, 0.45])],
+        try assertGradient(axes: [xs, ys],
+                           kernels: [Kernel1D(.spectralMixture, parameters: [1, 2, 0.3]), Kernel1D(.spectralMixture, parameters: [1, 2, 0.45])],
                            equation: .allenCahn, f: f2, g: xs.flatMap { a in ys.map { b in u2(a, b) } }, step: 1e-4)
         // u_t + 2 u_x = 0: u = sin(2π(x − 2t)).
         let xa = grid(14, 0, 1), ta = grid(12, 0, 0.5)
         let ua: (Double, Double) -> Double = { sin(2 * Double.pi * ($0 - 2 * $1)) }
-        try assertGradient(axes: [xa, ta], kernels: [Kernel1D(.maternCosineMixture, parameters: [1, 2, 0.9]), Kernel1D(.maternCosineMixture, parameters: [1, 2, 1.8])],
-                           equation: .advection(velocity: 2), f: [Double](repeating: 0, count: 14 * 12), g: xa.flatMap { a in ta.map { b in ua(a, b) } })
+        try assertGradient(axes: [xa, ta],
+                           kernels: [Kernel1D(.maternCosineMixture, parameters: [1, 2, 0.9]),
+                                     Kernel1D(.maternCosineMixture, parameters: [1, 2, 1.8])],
+                           equation: .advection(velocity: 2), f: [Double](repeating: 0, count: 14 * 12),
+                           g: xa.flatMap { a in ta.map { b in ua(a, b) } })
     }
 
     /// From a frequency 20 % off u's, learning lowers J and moves the frequency towards u's
@@ -92,6 +96,7 @@ final class CollocationKernelLearningTests: XCTestCase {
             return zip(u, x).map { abs($0 - sin(20 * $1)) }.max()!
         }
         XCTAssertLessThanOrEqual(try error(learned.kernels[0]), try error(start) * 1.0001)
-        print("learned", learned.kernels[0].parameters, "error", try error(learned.kernels[0]), "start error", try error(start), learned.result.stopReason, learned.result.iterations)
+        print("learned", learned.kernels[0].parameters, "error", try error(learned.kernels[0]), "start error", try error(start),
+              learned.result.stopReason, learned.result.iterations)
     }
 }

@@ -94,7 +94,9 @@ final class GPCollocationTests: XCTestCase {
         func error(_ solution: [Double]) throws -> Double {
             let predicted = try gp.predict(solution, at: [test, test])
             var num = 0.0, den = 0.0
-            for i in 0..<61 { for j in 0..<61 { let e = sin(k * test[i]) * sin(k * test[j]); num += pow(predicted[i * 61 + j] - e, 2); den += e * e } }
+            for i in 0..<61 {
+                for j in 0..<61 { let e = sin(k * test[i]) * sin(k * test[j]); num += pow(predicted[i * 61 + j] - e, 2); den += e * e }
+            }
             return (num / den).squareRoot()
         }
         let e = try error(ac.u)

@@ -27,10 +27,12 @@ final class GridRegressionTests: XCTestCase {
     }
 
     static let models: [GridGaussianProcess] = [
-        GridGaussianProcess(axes: [axis(7), axis(6, -1, 2)], kernels: [Kernel1D(.squaredExponential, parameters: [0.3]), Kernel1D(.matern52, parameters: [0.9])],
+        GridGaussianProcess(axes: [axis(7), axis(6, -1, 2)],
+                            kernels: [Kernel1D(.squaredExponential, parameters: [0.3]), Kernel1D(.matern52, parameters: [0.9])],
                             signalVariance: 1.3, noiseVariance: 0.05),
-        GridGaussianProcess(axes: [axis(5), axis(4), axis(6, 0, 3)], kernels: [Kernel1D(.periodic, parameters: [0.8, 0.7]), Kernel1D(.matern32, parameters: [0.4]),
-                                                                              Kernel1D(.spectralMixture, parameters: [0.6, 1.2, 0.2, 0.4, 0.5, 0.6])],
+        GridGaussianProcess(axes: [axis(5), axis(4), axis(6, 0, 3)],
+                            kernels: [Kernel1D(.periodic, parameters: [0.8, 0.7]), Kernel1D(.matern32, parameters: [0.4]),
+                                      Kernel1D(.spectralMixture, parameters: [0.6, 1.2, 0.2, 0.4, 0.5, 0.6])],
                             signalVariance: 0.8, noiseVariance: 0.1),
     ]
 
@@ -39,7 +41,8 @@ final class GridRegressionTests: XCTestCase {
             let y = try Self.sample(gp, seed: 5)
             let chol = try DenseCholesky(Self.denseCovariance(gp))
             let alpha = try chol.solve(y)
-            let expected = -0.5 * zip(y, alpha).reduce(0) { $0 + $1.0 * $1.1 } - 0.5 * chol.logDeterminant - 0.5 * Double(y.count) * log(2 * Double.pi)
+            let expected = -0.5 * zip(y, alpha).reduce(0) { $0 + $1.0 * $1.1 } - 0.5 * chol.logDeterminant
+                - 0.5 * Double(y.count) * log(2 * Double.pi)
             let fit = try gp.fit(y, gradient: false)
             XCTAssertEqual(fit.logLikelihood, expected, accuracy: 1e-10 * abs(expected))
         }
@@ -94,7 +97,8 @@ final class GridRegressionTests: XCTestCase {
     }
 
     func testMissingPointsByPreconditionedCGMatchDenseSubsetSolve() throws {
-        let gp = GridGaussianProcess(axes: [Self.axis(12), Self.axis(10)], kernels: [Kernel1D(.matern52, parameters: [0.3]), Kernel1D(.squaredExponential, parameters: [0.2])],
+        let gp = GridGaussianProcess(axes: [Self.axis(12), Self.axis(10)],
+                                     kernels: [Kernel1D(.matern52, parameters: [0.3]), Kernel1D(.squaredExponential, parameters: [0.2])],
                                      signalVariance: 1, noiseVariance: 0.01)
         let y = try Self.sample(gp, seed: 8)
         let observed = (0..<gp.count).filter { $0 % 7 != 3 && !(30..<45).contains($0) }
@@ -151,7 +155,8 @@ final class GridRegressionTests: XCTestCase {
         var start = truth
         start.hyperparameters = [0.5, 0.2, 0.5, 0.5]
         let bounds = HyperparameterBounds(lower: [1e-3, 1e-4, 1e-2, 1e-2], upper: [10, 10, 10, 10], fixed: [false, false, false, false])
-        let (learned, run) = try start.learn(values, observed: observed, bounds: bounds, optimizer: .lbfgs(LBFGS(maxIterations: 200, gradientTolerance: 1e-6)))
+        let (learned, run) = try start.learn(values, observed: observed, bounds: bounds,
+                                             optimizer: .lbfgs(LBFGS(maxIterations: 200, gradientTolerance: 1e-6)))
         XCTAssertTrue(run.converged, run.stopReason)
         let before = try start.observedFit(observed: observed, values: values).logLikelihood
         let after = try learned.observedFit(observed: observed, values: values).logLikelihood
@@ -163,7 +168,8 @@ final class GridRegressionTests: XCTestCase {
     /// within the estimator's own uncertainty: 4 standard errors from the observed information
     /// (the curvature of log p in log ℓ at the optimum, by differences of the exact gradient).
     func testRegressionRecoversLengthScalesFromAPriorSample() throws {
-        let truth = GridGaussianProcess(axes: [Self.axis(48), Self.axis(40)], kernels: [Kernel1D(.squaredExponential, parameters: [0.15]), Kernel1D(.matern52, parameters: [0.3])],
+        let truth = GridGaussianProcess(axes: [Self.axis(48), Self.axis(40)],
+                                        kernels: [Kernel1D(.squaredExponential, parameters: [0.15]), Kernel1D(.matern52, parameters: [0.3])],
                                         signalVariance: 1, noiseVariance: 0.01)
         let y = try Self.sample(truth, seed: 11)
         var start = truth

@@ -8,7 +8,8 @@ final class OptimizerTests: XCTestCase {
     }
 
     func testLBFGSFindsTheRosenbrockMinimum() throws {
-        let r = try LBFGS(maxIterations: 200, gradientTolerance: 1e-8).minimize(Self.rosenbrock, from: [-1.2, 1], bounds: Bounds(lower: [-5, -5], upper: [5, 5]))
+        let r = try LBFGS(maxIterations: 200, gradientTolerance: 1e-8).minimize(Self.rosenbrock, from: [-1.2, 1],
+                                                                                bounds: Bounds(lower: [-5, -5], upper: [5, 5]))
         XCTAssertTrue(r.converged, r.stopReason)
         XCTAssertEqual(r.point[0], 1, accuracy: 1e-6); XCTAssertEqual(r.point[1], 1, accuracy: 1e-6)
         // Monotone: every accepted step decreased the objective.
@@ -18,7 +19,8 @@ final class OptimizerTests: XCTestCase {
     func testLBFGSStopsAtAnActiveBound() throws {
         // Minimum of the unconstrained problem at (1, 1); the box caps x₀ ≤ 0.5, where the
         // constrained minimum is x₁ = x₀² = 0.25.
-        let r = try LBFGS(maxIterations: 200, gradientTolerance: 1e-8).minimize(Self.rosenbrock, from: [-1.2, 1], bounds: Bounds(lower: [-5, -5], upper: [0.5, 5]))
+        let r = try LBFGS(maxIterations: 200, gradientTolerance: 1e-8).minimize(Self.rosenbrock, from: [-1.2, 1],
+                                                                                bounds: Bounds(lower: [-5, -5], upper: [0.5, 5]))
         XCTAssertEqual(r.point[0], 0.5, accuracy: 1e-12); XCTAssertEqual(r.point[1], 0.25, accuracy: 1e-6)
     }
 

@@ -67,7 +67,8 @@ final class GCRODRTests: XCTestCase {
     /// with A (iterations + the k products that re-derive C + one residual per cycle are not
     /// counted for either: both recompute the residual once per cycle).
     func sequence(_ matrices: [CSRMatrix], rhs: (Int) -> [Double], preconditioner: (CSRMatrix) -> (any Preconditioner)?,
-                  restart: Int = 30, recycle: Int = 10, rtol: Double = 1e-8) throws -> (recycled: Int, recycledIterations: Int, plain: Int, fresh: Int) {
+                  restart: Int = 30, recycle: Int = 10, rtol: Double = 1e-8) throws
+        -> (recycled: Int, recycledIterations: Int, plain: Int, fresh: Int) {
         var space: RecycleSpace?
         var recycled = 0, recycledIterations = 0, plain = 0, fresh = 0
         let options = IterativeOptions(rtol: rtol, maxIterations: 20_000)
@@ -82,7 +83,8 @@ final class GCRODRTests: XCTestCase {
             recycled += out.result.iterations + out.recycleProducts
             recycledIterations += out.result.iterations
             space = out.next
-            let alone = try GCRODR(matrix: a, preconditioner: preconditioner(a), restart: restart, recycle: recycle, options: options).solve(b, space: nil)
+            let alone = try GCRODR(matrix: a, preconditioner: preconditioner(a), restart: restart, recycle: recycle,
+                                   options: options).solve(b, space: nil)
             fresh += alone.result.iterations
             let gm = try GMRES(matrix: a, preconditioner: preconditioner(a), restart: restart, options: options).solve(b)
             XCTAssertTrue(gm.result.reason.converged)
@@ -104,7 +106,8 @@ final class GCRODRTests: XCTestCase {
         for jacobi in [false, true] {
             let t = try sequence(matrices, rhs: { _ in self.rhs(900) }, preconditioner: { jacobi ? try! JacobiPreconditioner($0) : nil })
             XCTAssertLessThan(t.recycled, t.plain, "jacobi \(jacobi): recycled \(t.recycled), GMRES(30) \(t.plain)")
-            XCTAssertLessThan(t.recycledIterations, t.fresh, "jacobi \(jacobi): carried \(t.recycledIterations) iterations, without a carried space \(t.fresh)")
+            XCTAssertLessThan(t.recycledIterations, t.fresh,
+                              "jacobi \(jacobi): carried \(t.recycledIterations) iterations, without a carried space \(t.fresh)")
         }
     }
 

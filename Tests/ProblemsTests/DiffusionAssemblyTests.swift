@@ -1,3 +1,4 @@
+import Configuration
 import Foundation
 import XCTest
 import LinearAlgebra
@@ -14,7 +15,7 @@ final class DiffusionAssemblyTests: XCTestCase {
     func spec(_ pde: String) throws -> PDESpec {
         let text = "[problem]\nkind = \"pde\"\nname = \"t\"\n[pde]\n" + pde
         let s = try ProblemSpec(ProblemDocument(text: text, path: "test.toml", directory: URL(fileURLWithPath: "/tmp")))
-        guard let p = s.pde else { struct NotPDE: Error {}; throw NotPDE() }
+        guard let p = s.physics as? PDESpec else { struct NotPDE: Error {}; throw NotPDE() }
         return p
     }
 
@@ -181,7 +182,7 @@ final class LowerOrderTermsTests: XCTestCase {
     func maxError(_ pde: String) throws -> Double {
         let text = "[problem]\nkind = \"pde\"\nname = \"t\"\n[pde]\n" + pde
         let s = try ProblemSpec(ProblemDocument(text: text, path: "test.toml", directory: URL(fileURLWithPath: "/tmp")))
-        let p = try DiffusionAssembly.assemble(s.pde!.discretisation)
+        let p = try DiffusionAssembly.assemble((s.physics as! PDESpec).discretisation)
         let x = try LUFactorization(p.matrix).solve(p.rhs)
         return zip(x, p.exact!).map { abs($0 - $1) }.max()!
     }
@@ -240,7 +241,7 @@ final class LowerOrderTermsTests: XCTestCase {
             let text = "[problem]\nkind = \"pde\"\nname = \"t\"\n[pde]\ngrid = [8, 8]\nrhs = 1\n" + pde
             do {
                 let s = try ProblemSpec(ProblemDocument(text: text, path: "t.toml", directory: URL(fileURLWithPath: "/tmp")))
-                _ = try DiffusionAssembly.assemble(s.pde!.discretisation)
+                _ = try DiffusionAssembly.assemble((s.physics as! PDESpec).discretisation)
                 return ""
             } catch { return "\(error)" }
         }

@@ -1,3 +1,5 @@
+import Solvers
+import Configuration
 import Foundation
 import XCTest
 @testable import Problems
@@ -31,7 +33,7 @@ final class ProblemSpecTests: XCTestCase {
         let s = try load(valid)
         XCTAssertEqual(s.name, "p")
         XCTAssertEqual(s.solver, SolverSpec())
-        guard let p = s.pde else { return XCTFail() }
+        guard let p = s.physics as? PDESpec else { return XCTFail() }
         XCTAssertEqual(p.grid.shape, [8, 8])
         XCTAssertEqual(p.grid.axes[0].spacing, 1.0 / 9.0, accuracy: 1e-16)
     }
@@ -87,7 +89,7 @@ final class ProblemSpecTests: XCTestCase {
 
     func testOverridesApplyAndAreNamedInErrors() throws {
         let s = try load(valid, overrides: ["pde.grid=[5,6]", "solver.preconditioner=jacobi", "solver.rtol=1e-6"])
-        guard let p = s.pde else { return XCTFail() }
+        guard let p = s.physics as? PDESpec else { return XCTFail() }
         XCTAssertEqual(p.grid.shape, [5, 6])
         XCTAssertEqual(s.solver.preconditioner, "jacobi")
         XCTAssertEqual(s.solver.rtol, 1e-6)

@@ -1,3 +1,4 @@
+import Configuration
 import Foundation
 import XCTest
 @testable import Problems
@@ -88,7 +89,7 @@ final class SweepSpecTests: XCTestCase {
         let doc = try ProblemDocument(text: base + "[sweep.parameters]\n\"pde.grid\" = [[4], [1]]\n", path: "s.toml", directory: URL(fileURLWithPath: "/tmp"))
         let s = try SweepSpec(doc)
         let first = try ProblemSpec(try doc.sweepCase(s.cases[0]))
-        guard let p = first.pde else { return XCTFail() }
+        guard let p = first.physics as? PDESpec else { return XCTFail() }
         XCTAssertEqual(p.grid.shape, [4])
         XCTAssertFalse(first.hasSweep)
         XCTAssertThrowsError(try ProblemSpec(try doc.sweepCase(s.cases[1]))) {

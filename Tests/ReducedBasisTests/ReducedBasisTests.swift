@@ -64,7 +64,8 @@ final class EmpiricalInterpolationTests: XCTestCase {
                                               tolerance: 1e-12, maxTerms: 10)
         let online = form.online
         let (qa, qf) = (online.entries.count, online.points.count)
-        let back = try XCTUnwrap(InterpolationEntries(matrixArray: online.matrixArray, loadArray: online.loadArray, terms: qa, loadTerms: qf, size: 81))
+        let back = try XCTUnwrap(InterpolationEntries(matrixArray: online.matrixArray, loadArray: online.loadArray,
+                                                      terms: qa, loadTerms: qf, size: 81))
         let fresh = try tb.matrix([0.3, 0.7, 0.2, 0.9])
         let a = try online.coefficients(matrix: fresh, load: try tb.load([0.3, 0.7, 0.2, 0.9]))
         let b = try back.coefficients(matrix: fresh, load: try tb.load([0.3, 0.7, 0.2, 0.9]))
@@ -73,7 +74,8 @@ final class EmpiricalInterpolationTests: XCTestCase {
         XCTAssertNil(InterpolationEntries(matrixArray: off, loadArray: online.loadArray, terms: qa, loadTerms: qf, size: 81))
         var nan = online.loadArray; nan[nan.count - 1] = .nan
         XCTAssertNil(InterpolationEntries(matrixArray: online.matrixArray, loadArray: nan, terms: qa, loadTerms: qf, size: 81))
-        XCTAssertNil(InterpolationEntries(matrixArray: Array(online.matrixArray.dropLast()), loadArray: online.loadArray, terms: qa, loadTerms: qf, size: 81))
+        XCTAssertNil(InterpolationEntries(matrixArray: Array(online.matrixArray.dropLast()), loadArray: online.loadArray,
+                                          terms: qa, loadTerms: qf, size: 81))
     }
 
     func testMatrixEIMOfAnAffineFamilyIsExactAndOfANonlinearFamilyConverges() throws {
@@ -176,7 +178,8 @@ final class ReducedBasisTests: XCTestCase {
         let problem = try Fixtures.thermalBlock(15)
         let training = Fixtures.parameters(32, seed: 6)
         let path = [7, 3, 19]
-        let (_, history, _) = try ReducedBasisModel.weakGreedy(problem, training: training, reference: [1, 1, 1, 1], tolerance: 0, maxSize: 5, path: path)
+        let (_, history, _) = try ReducedBasisModel.weakGreedy(problem, training: training, reference: [1, 1, 1, 1], tolerance: 0,
+                                                               maxSize: 5, path: path)
         XCTAssertEqual(history.prefix(3).map(\.parameterIndex), path)
         let (_, own, _) = try ReducedBasisModel.weakGreedy(problem, training: training, reference: [1, 1, 1, 1], tolerance: 0, maxSize: 5)
         XCTAssertNotEqual(own.prefix(3).map(\.parameterIndex), path)

@@ -1,3 +1,5 @@
+import Solvers
+import Configuration
 import Foundation
 import LinearAlgebra
 import Problems
@@ -29,16 +31,10 @@ struct SquaresSection: PhysicsSection {
     var dataFiles: [String] { [] }
 }
 
-struct SquaresStudy: Study {
-    let kinds = ["squares"]
+struct SquaresStudy: SectionStudy {
     let sweepColumns = ["total"]
 
-    func check(_ spec: ProblemSpec, carry: CarriedState?) throws {
-        guard spec.physics is SquaresSection else { throw RunError(.internal, "not squares") }
-    }
-
-    func solve(_ spec: ProblemSpec, _ context: StudyContext) throws -> StudyOutcome {
-        let s = spec.physics as! SquaresSection
+    func solve(_ s: SquaresSection, _ spec: ProblemSpec, _ context: StudyContext) throws -> StudyOutcome {
         let u = (0..<s.n).map { s.scale * Double($0 * $0) }
         let total = u.reduce(0, +)
         var result = ConfigTable()
@@ -98,5 +94,24 @@ final class PluggedKindTests: XCTestCase {
         // With order = "nearest" the study's order ran case 1 first, so case 0 followed it.
         XCTAssertEqual(rows.map { $0[5] }, ["1", ""])
         XCTAssertEqual(try NPY.read(dir.appendingPathComponent("sweep/case-0001/u.npy")).values, [0, 10, 40, 90])
+    }
+
+    /// Every kind pdekit lists has a study, and a study typed by its section serves exactly that
+    /// section's kind; a problem of another kind reaching it is an internal error, not a cast
+    /// that falls through.
+    func testEveryKindHasAStudyOfItsSection() throws {
+        for kind in ProblemKinds.names {
+            let study = try XCTUnwrap(Studies.study(forKind: kind), kind)
+            XCTAssertTrue(study.kinds.contains(kind), kind)
+        }
+        XCTAssertEqual(TensorStudy().kinds, [TensorSpec.kind])
+        XCTAssertEqual(ReducedModelStudy().kinds, [ReducedModelSpec.kind])
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kinds-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let pde = try ProblemSpec(ProblemDocument(text: "[problem]\nkind = \"pde\"\n[pde]\ngrid = [4]\nrhs = 1\n", path: "p.toml", directory: dir))
+        XCTAssertThrowsError(try TensorStudy().check(pde, carry: nil)) { e in
+            XCTAssertTrue("\(e)".contains("a kind 'pde' problem reached the tensor study"), "\(e)")
+        }
     }
 }

@@ -1,3 +1,4 @@
+import Solvers
 import Foundation
 import XCTest
 import Problems
@@ -66,7 +67,7 @@ final class ReducedBasisFamilyTests: XCTestCase {
         let carry = CarriedState()
         let first = try ReducedModelStudy.load(r, spec, carry: carry)
         XCTAssertEqual(first.model.size, 2)
-        XCTAssertNotNil(carry.value(ReducedModelStudy.carryKey, as: ReducedModelStudy.Cached.self))
+        XCTAssertNotNil(carry.value(ReducedModelStudy.carryKey))
         let hash = try XCTUnwrap(ReducedModelStudy.contentHash(r.modelURL))
         XCTAssertEqual(try ReducedModelStudy.load(r, spec, carry: carry).model.size, 2)
         try build(dir, maxSize: 3)

@@ -1,3 +1,5 @@
+import Solvers
+import Configuration
 import Foundation
 import XCTest
 import Problems

@@ -53,7 +53,7 @@ final class SweepTableTests: XCTestCase {
             r[header.firstIndex(of: "h")!] = "\(h)"; r[header.firstIndex(of: "relative_l2_error")!] = "\(e)"
             return r
         }
-        let out = SweepTable.withObservedOrder([header,
+        let out = ObservedOrder.fill([header,
             row(0, "[7]", "1", h: 0.125, e: 1e-2), row(1, "[15]", "1", h: 0.0625, e: 2.5e-3),
             row(2, "[7]", "2", h: 0.125, e: 4e-2), row(3, "[15]", "2", h: 0.0625, e: 2e-2)])
         let o = header.firstIndex(of: "observed_order")!

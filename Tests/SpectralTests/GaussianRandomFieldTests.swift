@@ -101,8 +101,10 @@ final class GaussianRandomFieldTests: XCTestCase {
     func testCoarseGridSamplesTheSameField() throws {
         for periodic in [false, true] {
             let coarseNodes = periodic ? 32 : 33, fineNodes = periodic ? 64 : 65
-            let coarse = try GaussianRandomField(axes: [.init(nodes: coarseNodes, length: 1, periodic: periodic), .init(nodes: coarseNodes, length: 1, periodic: periodic)], alpha: 2.5, tau: 7)
-            let fine = try GaussianRandomField(axes: [.init(nodes: fineNodes, length: 1, periodic: periodic), .init(nodes: fineNodes, length: 1, periodic: periodic)], alpha: 2.5, tau: 7)
+            let coarse = try GaussianRandomField(axes: [.init(nodes: coarseNodes, length: 1, periodic: periodic),
+                                                        .init(nodes: coarseNodes, length: 1, periodic: periodic)], alpha: 2.5, tau: 7)
+            let fine = try GaussianRandomField(axes: [.init(nodes: fineNodes, length: 1, periodic: periodic),
+                                                      .init(nodes: fineNodes, length: 1, periodic: periodic)], alpha: 2.5, tau: 7)
             // Modes per axis the coarse grid holds: wavenumbers below coarseNodes (DCT-I) or up
             // to coarseNodes/2 (real Fourier).
             let limit = periodic ? coarseNodes / 2 : coarseNodes - 1

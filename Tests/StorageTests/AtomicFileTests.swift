@@ -39,7 +39,8 @@ final class AtomicFileTests: XCTestCase {
         let url = dir.appendingPathComponent("missing/out.npy")
         XCTAssertThrowsError(try AtomicFile.write(Data([1]), to: url)) { error in
             XCTAssertEqual(error as? StorageError, StorageError(.writeFailed, path: url.path,
-                                                                message: "cannot write: folder \(self.dir.appendingPathComponent("missing").path) does not exist"))
+                                                                message: "cannot write: folder \(self.dir.appendingPathComponent("missing").path) "
+                                                                    + "does not exist"))
         }
         XCTAssertEqual(try listing(), [])
     }

@@ -89,7 +89,9 @@ final class NPYTests: XCTestCase {
     func testHeaderFaultsNameTheFile() {
         let bad = message { try NPY.decode(file(header: "{'descr': '<f8', 'fortran_order': False}"), path: "m.npy") }
         XCTAssertTrue(bad.hasPrefix("m.npy: malformed NPY header (no 'shape' key)"), bad)
-        let huge = message { try NPY.decode(file(header: "{'descr': '<f8', 'fortran_order': False, 'shape': (4294967296, 4294967296)}"), path: "m.npy") }
+        let huge = message {
+            try NPY.decode(file(header: "{'descr': '<f8', 'fortran_order': False, 'shape': (4294967296, 4294967296)}"), path: "m.npy")
+        }
         XCTAssertEqual(huge, "m.npy: shape (4294967296, 4294967296) is too large")
     }
 
@@ -167,7 +169,8 @@ final class NPYTests: XCTestCase {
         for (shape, values) in cases {
             let url = dir.appendingPathComponent("a.npy")
             try NPY.write(values, shape: shape, to: url)
-            let script = "import numpy as np, sys; a = np.load(sys.argv[1]); print(a.shape, a.dtype, a.flags['C_CONTIGUOUS'], repr(a.ravel().tolist()))"
+            let script = "import numpy as np, sys; a = np.load(sys.argv[1]); "
+                + "print(a.shape, a.dtype, a.flags['C_CONTIGUOUS'], repr(a.ravel().tolist()))"
             let output = try runPython(script, modules: ["numpy"], url.path)
             let list = "[" + values.map { "\($0)" }.joined(separator: ", ") + "]"
             XCTAssertEqual(output, "\(NPYHeader.tuple(shape)) float64 True \(list)")
@@ -181,7 +184,8 @@ final class NPYTests: XCTestCase {
         let rewritten = dir.appendingPathComponent("c.npy")
         let a = try NPY.read(original)
         try NPY.write(a.values, shape: a.shape, to: rewritten)
-        let script = "import numpy as np, sys; a, b = np.load(sys.argv[1]), np.load(sys.argv[2]); print(a.flags['F_CONTIGUOUS'], b.flags['C_CONTIGUOUS'], np.array_equal(a, b), b[1, 2, 3])"
+        let script = "import numpy as np, sys; a, b = np.load(sys.argv[1]), np.load(sys.argv[2]); "
+            + "print(a.flags['F_CONTIGUOUS'], b.flags['C_CONTIGUOUS'], np.array_equal(a, b), b[1, 2, 3])"
         XCTAssertEqual(try runPython(script, modules: ["numpy"], original.path, rewritten.path), "True True True 23.0")
     }
 

@@ -16,7 +16,8 @@ final class SHA256Tests: XCTestCase {
     func testAgainstHashlib() throws {
         let lengths = [1, 55, 56, 63, 64, 65, 119, 120, 1000, 100_003]
         let messages = lengths.map { n in (0..<n).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) } }
-        let script = "import hashlib, sys\nfor n in map(int, sys.argv[1:]): print(hashlib.sha256(bytes((i * 31 + 7) % 256 for i in range(n))).hexdigest())"
+        let script = "import hashlib, sys\nfor n in map(int, sys.argv[1:]): "
+            + "print(hashlib.sha256(bytes((i * 31 + 7) % 256 for i in range(n))).hexdigest())"
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = ["python3", "-c", script] + lengths.map(String.init)

@@ -86,7 +86,8 @@ final class TuckerTests: XCTestCase {
         let h = try TuckerTensor.hosvd(x, .ranks(ranks))
         let hosvdError = (pow(x.frobeniusNorm, 2) - pow(h.core.frobeniusNorm, 2)).squareRoot()
         let reconstructionError = zip(h.reconstruct().values, x.values).map { ($0 - $1) * ($0 - $1) }.reduce(0, +).squareRoot()
-        XCTAssertEqual(hosvdError, reconstructionError, accuracy: 1e-10 * x.frobeniusNorm, "orthonormal factors: error = √(‖X‖² − ‖G‖²)")
+        XCTAssertEqual(hosvdError, reconstructionError, accuracy: 1e-10 * x.frobeniusNorm,
+                       "orthonormal factors: error = √(‖X‖² − ‖G‖²)")
         var bound = 0.0
         for mode in 0..<3 {
             let s = try SingularValueDecomposition(x.unfolding(mode)).singularValues

@@ -152,6 +152,41 @@ final class SweepCLITests: CLITestCase {
         XCTAssertTrue(bad.stderr.contains("missing shard table(s) 1/2"), bad.stderr)
     }
 
+    /// A refinement study's observed order, by the linear solve's table hook, both in a
+    /// one-table sweep and in a merge of shards (the sweep manifest names the kind, so `merge`
+    /// knows whose columns to finish). Second order: 2 ± 0.15 (the order's own error at these
+    /// grids, as in docs/sweeps.md).
+    func testObservedOrderInSweepsAndMerges() throws {
+        let path = try write("r.toml", """
+            [problem]
+            name = "r"
+            kind = "pde"
+            [pde]
+            grid = [15, 15]
+            coefficient = "1 + x^2"
+            rhs = "-2*x*pi*cos(pi*x)*sin(pi*y) + 2*pi^2*(1 + x^2)*sin(pi*x)*sin(pi*y)"
+            exact = "sin(pi*x)*sin(pi*y)"
+            [solver]
+            method = "direct"
+            [sweep.parameters]
+            "pde.grid" = [[15, 15], [31, 31], [63, 63]]
+            """)
+        XCTAssertEqual(try pdekit(["sweep", path, "-o", "one"]).status, 0)
+        for i in 0..<2 { XCTAssertEqual(try pdekit(["sweep", path, "-o", "sh", "--shard", "\(i)/2"]).status, 0) }
+        let manifest = try String(contentsOf: work.appendingPathComponent("sh/.pdekit-output"), encoding: .utf8)
+        XCTAssertTrue(manifest.contains("problem = pde"), manifest)
+        XCTAssertEqual(try pdekit(["merge", "sh"]).status, 0)
+        for folder in ["one", "sh"] {
+            let rows = try table(folder)
+            let o = try XCTUnwrap(rows[0].firstIndex(of: "observed_order"))
+            XCTAssertEqual(rows[1][o], "", "\(folder): the coarsest grid has no order")
+            for row in rows.dropFirst(2) {
+                let order = try XCTUnwrap(Double(row[o]), "\(folder): \(row)")
+                XCTAssertEqual(order, 2, accuracy: 0.15, folder)
+            }
+        }
+    }
+
     /// Real MPI: OpenMPI's mpirun (installed by make deps) starts two ranks that split the cases.
     func testMpirunSplitsTheCases() throws {
         let mpirun = URL(fileURLWithPath: "/usr/bin/mpirun")

@@ -1,3 +1,4 @@
+import Configuration
 import Foundation
 import LinearAlgebra
 import Discretisation
@@ -17,7 +18,7 @@ func exportSweep(problem path: String, out: String, overrides: [String]) throws 
     let dir = URL(fileURLWithPath: out)
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     for (position, i) in order.enumerated() {
-        guard let pde = specs[i].pde else { throw LinearAlgebraError.invalidArgument("export-sweep: case \(i) is not a pde problem") }
+        guard let pde = specs[i].physics as? PDESpec else { throw LinearAlgebraError.invalidArgument("export-sweep: case \(i) is not a pde problem") }
         let p = try DiffusionAssembly.assemble(pde.discretisation)
         let a = p.matrix
         let name = String(format: "case_%04d", position)

@@ -62,16 +62,19 @@ func profileCycle(_ problem: AssembledProblem) throws {
 func runAlgebraic(_ a: CSRMatrix, _ b: [Double], label: String, aggregation: AlgebraicMultigridOptions,
                   cases: Set<String>? = nil, profile: Bool = false) throws {
     func trueRelativeResidual(_ x: [Double]) -> Double { zip(b, a.apply(x)).map { $0 - $1 }.norm2 / b.norm2 }
-    for (name, options) in [("amg_cg", AlgebraicMultigridOptions(algorithm: .classical)), ("sa_cg", aggregation)] where cases?.contains(name) ?? true {
+    for (name, options) in [("amg_cg", AlgebraicMultigridOptions(algorithm: .classical)), ("sa_cg", aggregation)]
+        where cases?.contains(name) ?? true {
         var runs: [(setup: Double, solve: Double, its: Int, rel: Double, reason: String, oc: Double, levels: Int)] = []
         for _ in 0..<3 {
             let t0 = Date()
             let amg = try AlgebraicMultigrid(a, options: options)
             let setup = Date().timeIntervalSince(t0)
-            let cg = try ConjugateGradient(matrix: a, preconditioner: amg, options: IterativeOptions(rtol: 1e-8, maxIterations: 1000, recordHistory: false))
+            let cg = try ConjugateGradient(matrix: a, preconditioner: amg,
+                                           options: IterativeOptions(rtol: 1e-8, maxIterations: 1000, recordHistory: false))
             let (x, r) = cg.solve(b)
             runs.append((setup, r.solveSeconds, r.iterations, trueRelativeResidual(x), r.reason.name, amg.operatorComplexity, amg.levelRows.count))
-            log("\(label) \(name): \(r.iterations) its, setup \(setup) s, solve \(r.solveSeconds) s, levels \(amg.levelRows), operator complexity \(amg.operatorComplexity)")
+            log("\(label) \(name): \(r.iterations) its, setup \(setup) s, solve \(r.solveSeconds) s, levels \(amg.levelRows), "
+                + "operator complexity \(amg.operatorComplexity)")
             if profile { log("  setup phases: " + amg.setupPhases.map { String(format: "%@ %.3f s", $0.phase, $0.seconds) }.joined(separator: ", ")) }
         }
         let mid = runs.sorted { $0.setup + $0.solve < $1.setup + $1.solve }[1]

@@ -23,7 +23,8 @@ func runReducedBasisBench(m: Int, size: Int, test: String, pathFrom: String? = n
     var path: [Int]?
     if let pathFrom {
         for line in try String(contentsOfFile: pathFrom, encoding: .utf8).split(separator: "\n") {
-            guard let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], let mus = object["path"] as? [[Double]] else { continue }
+            guard let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                  let mus = object["path"] as? [[Double]] else { continue }
             path = try mus.map { mu in
                 guard let k = training.firstIndex(where: { zip($0, mu).allSatisfy { abs($0 - $1) < 1e-9 } }) else {
                     throw LinearAlgebraError.invalidArgument("pyMOR's parameter \(mu) is not in the training set")
@@ -33,10 +34,12 @@ func runReducedBasisBench(m: Int, size: Int, test: String, pathFrom: String? = n
         }
         guard path != nil else { throw LinearAlgebraError.invalidArgument("\(pathFrom) holds no greedy path") }
     }
-    let (model, history, stop) = try ReducedBasisModel.weakGreedy(problem, training: training, reference: [1, 1, 1, 1], tolerance: 0, maxSize: size, path: path)
+    let (model, history, stop) = try ReducedBasisModel.weakGreedy(problem, training: training, reference: [1, 1, 1, 1], tolerance: 0,
+                                                                  maxSize: size, path: path)
     let offline = Date().timeIntervalSince(t0)
     log("rb: \(model.size) vectors, \(stop), offline \(offline) s")
-    log("rb: greedy picks \(history.map { training[$0.parameterIndex] }), largest bounds after each \(history.map { String(format: "%.3g", $0.maxBound) })")
+    log("rb: greedy picks \(history.map { training[$0.parameterIndex] }), "
+        + "largest bounds after each \(history.map { String(format: "%.3g", $0.maxBound) })")
     // Truth on the test set.
     let x = try problem.matrix([1, 1, 1, 1])
     let chol = try CholeskyFactorization(try problem.matrix(testSet[0]))
@@ -85,7 +88,8 @@ func runMatrixEIMBench() throws {
             return try ThermalBlock.stiffness(100) { x, y in 1 + contrast * exp(-((x - cx) * (x - cx) + (y - cy) * (y - cy)) / (width * width)) }
         }
     }
-    for (label, moving, lo, hi, terms) in [("inclusion", false, [1.0, 0.05], [10.0, 0.2], [8, 20]), ("moving_inclusion", true, [0.3, 0.3], [0.7, 0.7], [20, 40])] {
+    for (label, moving, lo, hi, terms) in [("inclusion", false, [1.0, 0.05], [10.0, 0.2], [8, 20]),
+                                           ("moving_inclusion", true, [0.3, 0.3], [0.7, 0.7], [20, 40])] {
         var g = Xoshiro256StarStar(seed: 11)
         let draw = { (g: inout Xoshiro256StarStar) in (0..<2).map { lo[$0] + (hi[$0] - lo[$0]) * g.uniform() } }
         let a = family(moving)

@@ -10,6 +10,7 @@
 //
 // Problem (issue 2, PEERS.md): 2D Poisson, 5-point, N×N interior unknowns, homogeneous
 // Dirichlet, matrix scaled by 1/h², right-hand side from RHS.npy, rtol 1e-8 on the true residual.
+import Configuration
 import Foundation
 import Krylov
 import LinearAlgebra
@@ -93,7 +94,8 @@ let repeats = option("--repeats").flatMap(Int.init) ?? 10
 // Darcy: −div(K∇h) = 1 with K = exp(4.5·GRF(α = 2.5, τ = 7)), as problems/darcy2d.toml.
 let rhsURL = URL(fileURLWithPath: rhsPath).standardizedFileURL
 let dimension = option("--dim").flatMap(Int.init) ?? 2
-let coefficientLine = mode == "darcy" || option("--coefficient") == "grf" ? "coefficient = { grf = { alpha = 2.5, tau = 7, seed = 3, scale = 4.5, transform = \"exp\" } }" : ""
+let coefficientLine = mode == "darcy" || option("--coefficient") == "grf"
+    ? "coefficient = { grf = { alpha = 2.5, tau = 7, seed = 3, scale = 4.5, transform = \"exp\" } }" : ""
 let text = """
 [problem]
 name = "bench_poisson\(n)"
@@ -104,7 +106,7 @@ rhs = { npy = "\(rhsURL.path)" }
 \(coefficientLine)
 """
 let spec = try ProblemSpec(ProblemDocument(text: text, path: "bench", directory: rhsURL.deletingLastPathComponent()))
-guard let pde = spec.pde else { fatalError() }
+guard let pde = spec.physics as? PDESpec else { fatalError() }
 var t0 = Date()
 let problem = try DiffusionAssembly.assemble(pde.discretisation)
 log("assembled \(problem.matrix.rows) unknowns, \(problem.matrix.nonzeros) nonzeros in \(Date().timeIntervalSince(t0)) s")
@@ -126,7 +128,8 @@ if mode == "darcy" {
         t0 = Date()
         let m = make()
         let setup = Date().timeIntervalSince(t0)
-        let cg = try ConjugateGradient(matrix: a, preconditioner: m, options: IterativeOptions(rtol: 1e-8, maxIterations: 100_000, recordHistory: false))
+        let cg = try ConjugateGradient(matrix: a, preconditioner: m,
+                                       options: IterativeOptions(rtol: 1e-8, maxIterations: 100_000, recordHistory: false))
         let (x, r) = cg.solve(b)
         log("\(name): \(r.iterations) its, setup \(setup) s, solve \(r.solveSeconds) s")
         emit([("tool", "pdekit"), ("version", version), ("case", name), ("contrast", st.coefficientContrast),
@@ -182,7 +185,8 @@ for (name, make) in [("pcg_none", { IdentityPreconditioner(size: a.rows) as any 
         t0 = Date()
         let m = make()
         let setup = Date().timeIntervalSince(t0)
-        let cg = try ConjugateGradient(matrix: a, preconditioner: m, options: IterativeOptions(rtol: 1e-8, maxIterations: 100_000, recordHistory: false))
+        let cg = try ConjugateGradient(matrix: a, preconditioner: m,
+                                       options: IterativeOptions(rtol: 1e-8, maxIterations: 100_000, recordHistory: false))
         let (x, r) = cg.solve(b)
         runs.append((setup, r.solveSeconds, r.iterations, trueRelativeResidual(x), r.reason.name))
         log("\(name): \(r.iterations) its, setup \(setup) s, solve \(r.solveSeconds) s")

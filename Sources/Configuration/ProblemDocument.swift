@@ -15,7 +15,7 @@ public struct ProblemDocument: Sendable {
     public let directory: URL
     public private(set) var root: ConfigTable
     /// Where each key path first appears in the text (file order across dotted groups).
-    let keyOrder: TOMLKeyOrder
+    public let keyOrder: TOMLKeyOrder
     private let lines: [Substring]
     /// Keys set from outside the file, with how to name them in messages ("--set", "[sweep] parameter").
     private var overridden: [String: String] = [:]
@@ -26,7 +26,9 @@ public struct ProblemDocument: Sendable {
     public private(set) var isReplay = false
 
 
-    public init(path: String, overrides: [String] = []) throws {
+    /// `kindTable` names the table that holds a kind's settings (what a replayed run record
+    /// keeps besides [problem], [solver] and [output]); the problem kinds are not known here.
+    public init(path: String, overrides: [String] = [], kindTable: (String) -> String) throws {
         let url = URL(fileURLWithPath: path)
         let bytes: [UInt8]
         do { bytes = try FileBytes.read(url) } catch let e as StorageError {
@@ -36,12 +38,13 @@ public struct ProblemDocument: Sendable {
             throw ProblemError(file: path, message: "not UTF-8 text")
         }
         if url.pathExtension == "json", text.contains("\"provenance\"") {
-            throw ProblemError(file: path, message: "a run.json record cannot be replayed; replay runs from run.toml ([output] format = \"toml\", the default)")
+            throw ProblemError(file: path, message: "a run.json record cannot be replayed; replay runs from run.toml "
+                + "([output] format = \"toml\", the default)")
         }
-        try self.init(text: text, path: path, directory: url.deletingLastPathComponent(), overrides: overrides)
+        try self.init(text: text, path: path, directory: url.deletingLastPathComponent(), overrides: overrides, kindTable: kindTable)
     }
 
-    public init(text: String, path: String, directory: URL, overrides: [String] = []) throws {
+    public init(text: String, path: String, directory: URL, overrides: [String] = [], kindTable: (String) -> String) throws {
         self.path = path
         var directory = directory
         self.lines = text.split(separator: "\n", omittingEmptySubsequences: false)
@@ -50,7 +53,8 @@ public struct ProblemDocument: Sendable {
             throw ProblemError(file: path, line: line, message: "TOML syntax error: a NUL byte in the text")
         }
         if let bad = TOMLPrecheck.unsafeHeader(in: text) {
-            throw ProblemError(file: path, line: bad.line, key: bad.message.contains("NUL") ? Self.key(atLine: bad.line, of: lines) : nil, message: bad.message)
+            throw ProblemError(file: path, line: bad.line, key: bad.message.contains("NUL") ? Self.key(atLine: bad.line, of: lines) : nil,
+                               message: bad.message)
         }
         do {
             keyOrder = TOMLKeyOrder(text)
@@ -67,7 +71,7 @@ public struct ProblemDocument: Sendable {
             // other table of a record is a result (a study may add its own).
             var kind = ""
             if case .table(let problem)? = root["problem"], case .string(let k)? = problem["kind"] { kind = k }
-            let keep: Set<String> = ["problem", "solver", "output", ProblemKinds.tableName(of: kind)]
+            let keep: Set<String> = ["problem", "solver", "output", kindTable(kind)]
             for name in root.keys where !keep.contains(name) { root[name] = nil }
             isReplay = true
         }
@@ -169,12 +173,16 @@ public struct ProblemDocument: Sendable {
                 let inner = line.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
                     .split(separator: "#").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
                 let cut = inner.firstIndex(of: "]").map { String(inner[..<$0]) } ?? inner
-                section = cut.split(separator: ".").map { $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\"'")) }
+                section = cut.split(separator: ".").map {
+                    $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))
+                }
                 if section == keyPath { return index + 1 }
                 continue
             }
             guard let eq = line.firstIndex(of: "=") else { continue }
-            let lhs = line[..<eq].split(separator: ".").map { $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\"'")) }
+            let lhs = line[..<eq].split(separator: ".").map {
+                $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))
+            }
             let full = section + lhs
             if full == keyPath { return index + 1 }
             // An inline table holding the key: `boundary = { x_min = ... }` — remember the line.
@@ -214,5 +222,16 @@ extension ProblemDocument {
                 return String(inner.prefix { $0 != "]" }).trimmingCharacters(in: .whitespaces)
             }
         return header.map { "\($0).\(lhs)" } ?? lhs
+    }
+}
+
+extension ProblemDocument {
+    /// A copy of the document with `[sweep]` removed and the case's values set; errors in those
+    /// values name the sweep parameter instead of a line.
+    public func sweepCase(_ values: [(key: String, value: ConfigValue)]) throws -> ProblemDocument {
+        var d = self
+        d.removeSweep()
+        for (key, value) in values { try d.set(key: key, value: value, label: "[sweep] parameter") }
+        return d
     }
 }

@@ -1,3 +1,4 @@
+import Configuration
 import Foundation
 import LinearAlgebra
 
@@ -12,14 +13,22 @@ protocol PatternFactorization: Preconditioner, AnyObject {
 extension CholeskyFactorization: PatternFactorization {}
 extension LUFactorization: PatternFactorization {}
 
+extension CarriedState.Key where Value == CholeskyFactorization {
+    static var cholmod: Self { Self("cholmod") }
+}
+
+extension CarriedState.Key where Value == LUFactorization {
+    static var umfpack: Self { Self("umfpack") }
+}
+
 /// The part every direct method shares: the factor (a sweep's previous one refactored when
 /// the pattern is the same), then x = F⁻¹b checked against the tolerance and improved by
 /// iterative refinement, as SuiteSparse users expect.
 enum DirectSolve {
     /// The factor of the request's matrix: the carried one (under `key`) refactored when the
     /// pattern is the same, skipping the analysis, else a new one, which is carried on.
-    static func factor<F: PatternFactorization>(_ request: SolveRequest, key: String, _ d: inout SolverDescription) throws -> F {
-        if let kept = request.carry?.value(key, as: F.self), kept.hasPattern(of: request.matrix) {
+    static func factor<F: PatternFactorization>(_ request: SolveRequest, key: CarriedState.Key<F>, _ d: inout SolverDescription) throws -> F {
+        if let kept = request.carry?.value(key), kept.hasPattern(of: request.matrix) {
             do { try kept.refactor(values: request.matrix.values) } catch { request.carry?.set(key, nil); throw error }
             d.add("analysis_reused", true)
             return kept

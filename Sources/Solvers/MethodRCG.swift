@@ -1,3 +1,4 @@
+import Configuration
 import Foundation
 import Krylov
 import LinearAlgebra
@@ -24,27 +25,30 @@ public struct RecyclingCGOptions: ComponentOptions, Equatable {
     }
 }
 
+extension CarriedState.Key where Value == RecycleSpace {
+    /// Recycled CG's deflation space.
+    static var rcg: Self { Self("rcg") }
+}
+
 extension MethodEntry {
     /// Deflated CG whose deflation space (Ritz vectors) a sweep carries from case to case.
     static let rcg = MethodEntry(
         name: "rcg", help: "recycling CG: deflated CG carrying Ritz vectors to a sweep's next case (SPD sequences), [solver.rcg]",
-        usesPreconditioner: true, iterative: true, needsSymmetricPreconditioner: true,
+        usesPreconditioner: true, iterative: true, needsSymmetricPreconditioner: true, appliesOperatorForm: true,
         options: { try RecyclingCGOptions.read($0) },
-        validate: { a, _, _ in SolverRegistry.symmetryProblem(a, "rcg") },
+        validate: { a, _, _, _ in SolverRegistry.symmetryProblem(a, "rcg") },
         workspace: { n, _, o in
-            let r = o as? RecyclingCGOptions ?? RecyclingCGOptions()
-            return 56 * n + Double(2 * (r.recycle + r.collect) + r.recycle) * 8 * n  // W, AW, directions, products
+            56 * n + Double(2 * (o.recycle + o.collect) + o.recycle) * 8 * n  // W, AW, directions, products
         },
-        solve: { request, d in
+        solve: { request, o, d in
             let (m, setup, options, a) = try SolverRegistry.krylovSetup(request, &d)
-            let o = request.spec.options["rcg"] as? RecyclingCGOptions ?? RecyclingCGOptions()
-            let kept = request.carry?.value("rcg", as: RecycleSpace.self)
+            let kept = request.carry?.value(.rcg)
             d.add("rcg_recycled_vectors", kept?.vectors.filter { $0.count == a.rows }.count ?? 0)
             d.add("stopping_rule", "true residual ||b - A x|| <= max(rtol ||b||, atol)")
             request.view?(d)
             let rcg = try RecyclingCG(matrix: a, preconditioner: m, recycle: o.recycle, collect: o.collect, options: options)
             var (x, result, next, extra) = rcg.solve(request.rhs, space: kept)
-            request.carry?.set("rcg", next)
+            request.carry?.set(.rcg, next)
             d.add("rcg_deflation_products", extra)
             result.setupSeconds = setup
             return (x, result)

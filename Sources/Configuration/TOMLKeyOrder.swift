@@ -6,7 +6,7 @@
 /// inline tables), the rank of its first appearance. It runs only on text TOMLKit has already
 /// accepted, so it follows TOML's grammar loosely and never reports errors; a key it cannot
 /// place simply has no rank (and sorts after the ranked ones, alphabetically).
-struct TOMLKeyOrder: Sendable {
+public struct TOMLKeyOrder: Sendable {
     private(set) var rank: [[String]: Int] = [:]
 
     init(_ text: String) {
@@ -15,7 +15,7 @@ struct TOMLKeyOrder: Sendable {
     }
 
     /// The rank of a full key path's first appearance, if the scan placed it.
-    func rank(of path: [String]) -> Int? { rank[path] }
+    public func rank(of path: [String]) -> Int? { rank[path] }
 
     /// `keys` of the table at `path`, in file order.
     func ordered(_ keys: some Sequence<String>, in path: [String]) -> [String] {

@@ -1,3 +1,4 @@
+import Configuration
 import Foundation
 import LinearAlgebra
 import Multigrid
@@ -83,29 +84,28 @@ public struct AlgebraicMultigridSettings: ComponentOptions, Equatable {
 
     /// Smoothed aggregation's coarse levels have the aggregates' √size vectors, not the
     /// constants, as null space, which the pinned coarse solve assumes: classical only.
-    static func singularProblem(_ structure: GridStructure?, _ spec: SolverSpec) -> String? {
-        let o = (spec.options["amg"] as? AlgebraicMultigridSettings)?.options ?? AlgebraicMultigridOptions()
-        guard structure?.isSingular == true, o.algorithm == .aggregation else { return nil }
+    static func singularProblem(_ structure: GridStructure?, _ settings: AlgebraicMultigridSettings) -> String? {
+        guard structure?.isSingular == true, settings.options.algorithm == .aggregation else { return nil }
         return "no side is Dirichlet, so A is singular; [solver.amg] algorithm = \"aggregation\" does not handle its null space: use \"classical\""
     }
 
     /// The hierarchy for `a`, reusing a sweep's previous one as `reuse` allows; on a singular
     /// grid operator (no Dirichlet side) the constants are declared its null space.
-    static func hierarchy(_ a: CSRMatrix, _ structure: GridStructure?, _ options: (any ComponentOptions)?, carry: CarriedState?,
+    static func hierarchy(_ a: CSRMatrix, _ structure: GridStructure?, _ settings: AlgebraicMultigridSettings, carry: CarriedState?,
                           _ d: inout SolverDescription) throws -> AlgebraicMultigrid {
-        var o = (options as? AlgebraicMultigridSettings)?.options ?? AlgebraicMultigridOptions()
+        var o = settings.options
         o.singular = structure?.isSingular == true
-        let kept = carry?.value("amg", as: AlgebraicMultigrid.self)
+        let kept = carry?.value(.amg)
         let samePattern = kept.map { $0.options == o && $0.hasPattern(of: a) } ?? false
         let amg: AlgebraicMultigrid
         var reused = "none"
         if samePattern, let kept, o.reuse == .hierarchy {
             amg = kept; reused = "hierarchy"
         } else {
-            carry?.set("amg", nil)
+            carry?.set(.amg, nil)
             amg = try AlgebraicMultigrid(a, options: o, previous: samePattern && o.reuse == .coarsening ? kept : nil)
             if amg.reusedCoarsening { reused = "coarsening" }
-            carry?.set("amg", amg)
+            carry?.set(.amg, amg)
         }
         d.add("amg_algorithm", o.algorithm.rawValue)
         d.add("amg_levels", amg.levelRows.count)
@@ -118,17 +118,22 @@ public struct AlgebraicMultigridSettings: ComponentOptions, Equatable {
     }
 }
 
+extension CarriedState.Key where Value == AlgebraicMultigrid {
+    /// The last AMG hierarchy (`[solver.amg] reuse`).
+    static var amg: Self { Self("amg") }
+}
+
 extension MethodEntry {
     /// Algebraic multigrid cycles as the solver.
     static let amg = MethodEntry(
         name: "amg", help: "algebraic multigrid cycles (Ruge–Stüben or smoothed aggregation; SPD matrices), [solver.amg]",
-        usesPreconditioner: false, iterative: true, solvesSingular: true,
+        usesPreconditioner: false, iterative: true, solvesSingular: true, singularNeedsGrid: true,
         options: { try AlgebraicMultigridSettings.read($0) },
-        validate: { a, structure, spec in SolverRegistry.symmetryProblem(a, "amg") ?? AlgebraicMultigridSettings.singularProblem(structure, spec) },
+        validate: { a, structure, _, o in SolverRegistry.symmetryProblem(a, "amg") ?? AlgebraicMultigridSettings.singularProblem(structure, o) },
         workspace: { n, d, _ in Workspace.amg(n, d) + 16 * n },
-        solve: { request, d in
+        solve: { request, o, d in
             try SolverRegistry.cycleSolve(request, &d) { d in
-                try AlgebraicMultigridSettings.hierarchy(request.matrix, request.structure, request.spec.options["amg"], carry: request.carry, &d)
+                try AlgebraicMultigridSettings.hierarchy(request.matrix, request.structure, o, carry: request.carry, &d)
             }
         })
 }
@@ -137,13 +142,13 @@ extension PreconditionerEntry {
     /// One algebraic multigrid cycle per application.
     static let amg = PreconditionerEntry(
         name: "amg", help: "one algebraic multigrid V- or W-cycle (Ruge–Stüben or smoothed aggregation), [solver.amg]",
-        solvesSingular: true,
+        solvesSingular: true, singularNeedsGrid: true,
         options: { try AlgebraicMultigridSettings.read($0) },
-        validate: { a, structure, spec in
-            let o = (spec.options["amg"] as? AlgebraicMultigridSettings)?.options ?? AlgebraicMultigridOptions()
+        validate: { a, structure, spec, settings in
+            let o = settings.options
             return SolverRegistry.symmetricCycleProblem(spec, "amg", cycle: o.cycle, preSmooth: o.preSmooth, postSmooth: o.postSmooth)
-                ?? AlgebraicMultigridSettings.singularProblem(structure, spec)
+                ?? AlgebraicMultigridSettings.singularProblem(structure, settings)
         },
         workspace: { n, d, _ in Workspace.amg(n, d) },
-        make: { a, structure, options, carry, d in try AlgebraicMultigridSettings.hierarchy(a, structure, options, carry: carry, &d) })
+        make: { a, structure, o, carry, d in try AlgebraicMultigridSettings.hierarchy(a, structure, o, carry: carry, &d) })
 }

@@ -1,3 +1,4 @@
+import Configuration
 import Foundation
 
 /// The `[solver]` table: which method, which preconditioner, the shared tolerances, and the
@@ -52,7 +53,7 @@ public struct SolverSpec: Sendable, Equatable {
         methodEntry?.usesPreconditioner == true ? [method, preconditioner] : [method]
     }
 
-    init(_ r: TableReader?) throws {
+    public init(_ r: TableReader?) throws {
         self.init()
         guard let r else { return }
         method = try r.string("method", default: "cg", oneOf: SolverRegistry.methods.map(\.name))
@@ -62,8 +63,10 @@ public struct SolverSpec: Sendable, Equatable {
         maxIterations = try r.int("max_iterations", default: 10_000, minimum: 1)
         if r.has("time_limit") { timeLimit = try r.double("time_limit", default: 0, minimum: 0, exclusiveMinimum: true) }
         operatorForm = OperatorForm(rawValue: try r.string("operator", default: "assembled", oneOf: OperatorForm.allCases.map(\.rawValue)))!
-        if operatorForm == .stencil && methodEntry?.iterative != true {
-            throw r.error("operator", "applies to iterative methods; '\(method)' factors the assembled matrix")
+        if operatorForm == .stencil && methodEntry?.appliesOperatorForm != true {
+            let krylov = SolverRegistry.methods.filter(\.appliesOperatorForm).map(\.name).joined(separator: ", ")
+            throw r.error("operator", "applies to the Krylov methods (\(krylov)); '\(method)' "
+                + (methodEntry?.iterative == true ? "builds its own operators" : "factors the assembled matrix"))
         }
         preconditionerReuse = PreconditionerReuse(rawValue: try r.string("preconditioner_reuse", default: "rebuild",
                                                                          oneOf: PreconditionerReuse.allCases.map(\.rawValue)))!
@@ -108,7 +111,7 @@ public struct SolverSpec: Sendable, Equatable {
         }
         t["rtol"] = .double(rtol); t["atol"] = .double(atol)
         if entry?.iterative == true {
-            if method != "gmg" { t["operator"] = .string(operatorForm.rawValue) }
+            if entry?.appliesOperatorForm == true { t["operator"] = .string(operatorForm.rawValue) }
             t["max_iterations"] = .integer(maxIterations)
             if entry?.acceptsInitialGuess == true { t["initial_guess"] = .string(initialGuess.rawValue) }
             if let timeLimit { t["time_limit"] = .double(timeLimit) }
@@ -135,57 +138,4 @@ public enum PreconditionerReuse: String, Sendable, CaseIterable {
 /// How an iterative method applies the matrix (`[solver] operator`).
 public enum OperatorForm: String, Sendable, CaseIterable {
     case assembled, stencil
-}
-
-/// The `[output]` table.
-public struct OutputSpec: Sendable, Equatable {
-    /// Output folder; `nil` means `outputs/<problem name>` under the working directory.
-    public var directory: String?
-    /// Run record format: "toml" (run.toml) or "json" (run.json).
-    public var format: String
-    /// Write history.csv.
-    public var history: Bool
-    /// A reference solution (NPY, relative to the problem file) to report errors against.
-    public var reference: String?
-    /// A sweep also writes its cases' coefficients, solutions and parameters stacked (stack_*.npy).
-    public var stack = false
-    /// Also write VTK XML ImageData (solution.vti; a sweep adds cases.pvd).
-    public var vtk = false
-    /// A sweep writes one folder per case (default); false keeps only sweep.csv's rows — many
-    /// cheap cases (a reduced model's online queries) spend most of their time on the folders.
-    public var caseFolders = true
-
-    public init(directory: String? = nil, format: String = "toml", history: Bool = true, reference: String? = nil) {
-        self.directory = directory; self.format = format; self.history = history; self.reference = reference
-    }
-
-    init(_ r: TableReader?) throws {
-        self.init()
-        guard let r else { return }
-        directory = try r.string("directory")
-        format = try r.string("format", default: "toml", oneOf: ["toml", "json"])
-        history = try r.bool("history", default: true)
-        reference = try r.string("reference")
-        stack = try r.bool("stack", default: false)
-        vtk = try r.bool("vtk", default: false)
-        caseFolders = try r.bool("case_folders", default: true)
-        if !caseFolders && (stack || vtk) {
-            throw r.error("case_folders", "false leaves no case folders for \(stack ? "stack" : "vtk") = true to collect; keep the folders or drop \(stack ? "stack" : "vtk")")
-        }
-        if let reference, !FileManager.default.fileExists(atPath: r.document.resolve(reference).path) {
-            throw r.error("reference", "\(reference): no such file")
-        }
-        try r.finish()
-    }
-
-    public var resolved: ConfigTable {
-        var t = ConfigTable()
-        if let directory { t["directory"] = .string(directory) }
-        t["format"] = .string(format); t["history"] = .bool(history)
-        if let reference { t["reference"] = .string(reference) }
-        if stack { t["stack"] = .bool(true) }
-        if vtk { t["vtk"] = .bool(true) }
-        if !caseFolders { t["case_folders"] = .bool(false) }
-        return t
-    }
 }

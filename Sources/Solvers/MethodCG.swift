@@ -1,3 +1,4 @@
+import Configuration
 import Foundation
 import Krylov
 import LinearAlgebra
@@ -8,7 +9,7 @@ extension MethodEntry {
     static let cg = MethodEntry(
         name: "cg", help: "conjugate gradients, preconditioned by `preconditioner` (SPD matrices)",
         usesPreconditioner: true, iterative: true, needsSymmetricPreconditioner: true, acceptsInitialGuess: true,
-        solvesSingular: true,
+        solvesSingular: true, appliesOperatorForm: true,
         validate: { a, _, _ in SolverRegistry.symmetryProblem(a, "cg") },
         workspace: { n, _, _ in 32 * n },
         solve: { request, d in

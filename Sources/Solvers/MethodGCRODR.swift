@@ -1,3 +1,4 @@
+import Configuration
 import Foundation
 import Krylov
 import LinearAlgebra
@@ -27,21 +28,24 @@ public struct GCRODROptions: ComponentOptions, Equatable {
     }
 }
 
+extension CarriedState.Key where Value == RecycleSpace {
+    /// GCRO-DR's recycled subspace.
+    static var gcrodr: Self { Self("gcrodr") }
+}
+
 extension MethodEntry {
     /// GCRO-DR: GMRES with deflated restarting whose recycle space a sweep carries to its next case.
     static let gcrodr = MethodEntry(
         name: "gcrodr", help: "GCRO-DR(m, k): recycling GMRES carrying harmonic Ritz vectors to a sweep's next case (any nonsingular matrix), [solver.gcrodr]",
-        usesPreconditioner: true, iterative: true, acceptsInitialGuess: true,
+        usesPreconditioner: true, iterative: true, acceptsInitialGuess: true, appliesOperatorForm: true,
         options: { try GCRODROptions.read($0) },
-        workspace: { n, _, o in
-            let g = o as? GCRODROptions ?? GCRODROptions()
+        workspace: { (n: Double, _: Int, o: GCRODROptions) -> Double in
             // V (m + 1), U, C and their next copies (k + 1 each), the carried space, w, z, r.
-            return Double(g.restart + 1 + 5 * (g.recycle + 1)) * 8 * n + 48 * n
+            Double(o.restart + 1 + 5 * (o.recycle + 1)) * 8 * n + 48 * n
         },
-        solve: { request, d in
+        solve: { (request: SolveRequest, o: GCRODROptions, d: inout SolverDescription) throws -> (x: [Double], result: SolveResult) in
             let (m, setup, options, a) = try SolverRegistry.krylovSetup(request, &d)
-            let o = request.spec.options["gcrodr"] as? GCRODROptions ?? GCRODROptions()
-            let kept = request.carry?.value("gcrodr", as: RecycleSpace.self)
+            let kept: RecycleSpace? = request.carry?.value(.gcrodr)
             d.add("gcrodr_restart", o.restart); d.add("gcrodr_recycle", o.recycle)
             d.add("gcrodr_recycled_vectors", kept?.vectors.filter { $0.count == a.rows }.count ?? 0)
             d.add("stopping_rule", "true residual ||b - A x|| <= max(rtol ||b||, atol), recomputed at every restart")
@@ -50,7 +54,7 @@ extension MethodEntry {
             let solver = try GCRODR(matrix: a, preconditioner: m, restart: o.restart, recycle: o.recycle, options: options)
             var (result, next, extra) = solver.solve(request.rhs, x: &x, space: kept)
             SolverRegistry.keepSolution(x, result, request)
-            request.carry?.set("gcrodr", next)
+            request.carry?.set(.gcrodr, next)
             d.add("gcrodr_recycle_products", extra)
             result.setupSeconds = setup
             return (x, result)

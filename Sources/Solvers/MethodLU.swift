@@ -1,3 +1,4 @@
+import Configuration
 import Foundation
 import LinearAlgebra
 
@@ -9,7 +10,7 @@ extension MethodEntry {
         workspace: { n, d, _ in Workspace.factor(n, d) + 16 * n },
         solve: { request, d in
             let t0 = Date()
-            let lu: LUFactorization = try DirectSolve.factor(request, key: "umfpack", &d)
+            let lu: LUFactorization = try DirectSolve.factor(request, key: .umfpack, &d)
             d.add("umfpack_analyze_seconds", lu.analyzeSeconds); d.add("umfpack_factor_seconds", lu.factorSeconds)
             return DirectSolve.solve(request, factor: lu, setupSeconds: Date().timeIntervalSince(t0), &d)
         })

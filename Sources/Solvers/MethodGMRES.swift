@@ -1,3 +1,4 @@
+import Configuration
 import Foundation
 import Krylov
 import LinearAlgebra
@@ -25,12 +26,11 @@ extension MethodEntry {
     /// Restarted GMRES, right-preconditioned by `[solver] preconditioner`.
     static let gmres = MethodEntry(
         name: "gmres", help: "restarted GMRES(m), right-preconditioned (any nonsingular matrix), [solver.gmres] restart",
-        usesPreconditioner: true, iterative: true, acceptsInitialGuess: true,
+        usesPreconditioner: true, iterative: true, acceptsInitialGuess: true, appliesOperatorForm: true,
         options: { try GMRESOptions.read($0) },
-        workspace: { n, _, o in Double((o as? GMRESOptions ?? GMRESOptions()).restart + 1) * 8 * n + 48 * n },
-        solve: { request, d in
+        workspace: { n, _, o in Double(o.restart + 1) * 8 * n + 48 * n },
+        solve: { request, o, d in
             let (m, setup, options, a) = try SolverRegistry.krylovSetup(request, &d)
-            let o = request.spec.options["gmres"] as? GMRESOptions ?? GMRESOptions()
             d.add("gmres_restart", o.restart)
             d.add("stopping_rule", "true residual ||b - A x|| <= max(rtol ||b||, atol), recomputed at every restart")
             var x = SolverRegistry.initialGuess(request, &d)

@@ -1,3 +1,4 @@
+import Configuration
 import Foundation
 import LinearAlgebra
 import Multigrid
@@ -71,14 +72,17 @@ public struct PreconditionerEntry: Sendable {
     public let workspace: WorkspaceModel
     /// It stays well defined on a singular (all-Neumann or periodic) grid operator.
     public let solvesSingular: Bool
+    /// It handles the null space only through the grid (AMG pins the constants from the grid's
+    /// description), not a linear system's declared one.
+    public let singularNeedsGrid: Bool
 
-    init(name: String, help: String, solvesSingular: Bool = false,
+    init(name: String, help: String, solvesSingular: Bool = false, singularNeedsGrid: Bool = false,
          options: @escaping @Sendable (TableReader?) throws -> (any ComponentOptions)? = { _ in nil },
          validate: @escaping @Sendable (CSRMatrix, GridStructure?, SolverSpec) -> String? = { _, _, _ in nil },
          workspace: @escaping WorkspaceModel = { _, _, _ in 0 },
          make: @escaping @Sendable (CSRMatrix, GridStructure?, (any ComponentOptions)?, CarriedState?, inout SolverDescription) throws -> any Preconditioner) {
-        self.name = name; self.help = help; self.solvesSingular = solvesSingular; self.options = options; self.validate = validate
-        self.workspace = workspace; self.make = make
+        self.name = name; self.help = help; self.solvesSingular = solvesSingular; self.singularNeedsGrid = singularNeedsGrid
+        self.options = options; self.validate = validate; self.workspace = workspace; self.make = make
     }
 
     /// Builds the preconditioner with the options `spec` holds for it.
@@ -113,9 +117,14 @@ public struct MethodEntry: Sendable {
     /// It solves a consistent singular system (all-Neumann or periodic grid operator, constant
     /// null space; the study removes the right-hand side's mean and the solution's).
     public let solvesSingular: Bool
+    /// It handles the null space only through the grid, not a linear system's declared one.
+    public let singularNeedsGrid: Bool
+    /// It applies A through `[solver] operator` (the assembled matrix or the grid's stencil);
+    /// the others factor the matrix or carry their own operators.
+    public let appliesOperatorForm: Bool
 
     init(name: String, help: String, usesPreconditioner: Bool, iterative: Bool, needsSymmetricPreconditioner: Bool = false,
-         acceptsInitialGuess: Bool = false, solvesSingular: Bool = false,
+         acceptsInitialGuess: Bool = false, solvesSingular: Bool = false, singularNeedsGrid: Bool = false, appliesOperatorForm: Bool = false,
          options: @escaping @Sendable (TableReader?) throws -> (any ComponentOptions)? = { _ in nil },
          validate: @escaping @Sendable (CSRMatrix, GridStructure?, SolverSpec) -> String? = { _, _, _ in nil },
          workspace: @escaping WorkspaceModel = { n, _, _ in 40 * n },
@@ -123,12 +132,71 @@ public struct MethodEntry: Sendable {
         self.name = name; self.help = help; self.usesPreconditioner = usesPreconditioner; self.iterative = iterative
         self.needsSymmetricPreconditioner = needsSymmetricPreconditioner
         self.acceptsInitialGuess = acceptsInitialGuess; self.solvesSingular = solvesSingular
+        self.singularNeedsGrid = singularNeedsGrid; self.appliesOperatorForm = appliesOperatorForm
         self.options = options; self.validate = validate; self.workspace = workspace; self.solve = solve
     }
 }
 
 /// Bytes a component allocates for n unknowns (as a Double) on d axes, given its options.
-public typealias WorkspaceModel = @Sendable (_ unknowns: Double, _ dimension: Int, _ options: (any ComponentOptions)?) -> Double
+public typealias WorkspaceModel = @Sendable (_ unknowns: Double, _ dimension: Int, _ options: (any ComponentOptions)?) throws -> Double
+
+/// Another component's options (or none) where an entry expected its own: a wiring defect in
+/// the registry, reported as one and never replaced by defaults. `SolverSpec` holds the options
+/// of every component in use, each parsed by that component's own entry.
+public struct ComponentWiringError: Error, CustomStringConvertible {
+    public let description: String
+}
+
+extension ComponentOptions {
+    /// `options` as this type: what the entry of `name` parsed.
+    static func expected(_ options: (any ComponentOptions)?, by name: String) throws -> Self {
+        guard let o = options as? Self else {
+            throw ComponentWiringError(description: "internal: [solver.\(name)] holds \(options.map { "\(type(of: $0))" } ?? "no options"), "
+                + "not \(Self.self)")
+        }
+        return o
+    }
+}
+
+extension MethodEntry {
+    /// A method whose `[solver.<name>]` table parses into `O` (`read(nil)`: the defaults); its
+    /// closures receive the options as `O`, erased here once.
+    init<O: ComponentOptions>(name: String, help: String, usesPreconditioner: Bool, iterative: Bool, needsSymmetricPreconditioner: Bool = false,
+                              acceptsInitialGuess: Bool = false, solvesSingular: Bool = false, singularNeedsGrid: Bool = false,
+                              appliesOperatorForm: Bool = false,
+                              options read: @escaping @Sendable (TableReader?) throws -> O,
+                              validate: @escaping @Sendable (CSRMatrix, GridStructure?, SolverSpec, O) -> String? = { _, _, _, _ in nil },
+                              workspace: @escaping @Sendable (_ unknowns: Double, _ dimension: Int, O) -> Double,
+                              solve: @escaping @Sendable (SolveRequest, O, inout SolverDescription) throws -> (x: [Double], result: SolveResult)) {
+        self.init(name: name, help: help, usesPreconditioner: usesPreconditioner, iterative: iterative,
+                  needsSymmetricPreconditioner: needsSymmetricPreconditioner, acceptsInitialGuess: acceptsInitialGuess,
+                  solvesSingular: solvesSingular, singularNeedsGrid: singularNeedsGrid, appliesOperatorForm: appliesOperatorForm,
+                  options: { try read($0) },
+                  validate: { a, structure, spec in
+                      do { return validate(a, structure, spec, try O.expected(spec.options[name], by: name)) } catch { return "\(error)" }
+                  },
+                  workspace: { n, d, o in workspace(n, d, try O.expected(o, by: name)) },
+                  solve: { request, d in try solve(request, try O.expected(request.spec.options[name], by: name), &d) })
+    }
+}
+
+extension PreconditionerEntry {
+    /// A preconditioner whose `[solver.<name>]` table parses into `O`; its closures receive the
+    /// options as `O`, erased here once.
+    init<O: ComponentOptions>(name: String, help: String, solvesSingular: Bool = false, singularNeedsGrid: Bool = false,
+                              options read: @escaping @Sendable (TableReader?) throws -> O,
+                              validate: @escaping @Sendable (CSRMatrix, GridStructure?, SolverSpec, O) -> String? = { _, _, _, _ in nil },
+                              workspace: @escaping @Sendable (_ unknowns: Double, _ dimension: Int, O) -> Double,
+                              make: @escaping @Sendable (CSRMatrix, GridStructure?, O, CarriedState?, inout SolverDescription) throws
+                                  -> any Preconditioner) {
+        self.init(name: name, help: help, solvesSingular: solvesSingular, singularNeedsGrid: singularNeedsGrid, options: { try read($0) },
+                  validate: { a, structure, spec in
+                      do { return validate(a, structure, spec, try O.expected(spec.options[name], by: name)) } catch { return "\(error)" }
+                  },
+                  workspace: { n, d, o in workspace(n, d, try O.expected(o, by: name)) },
+                  make: { a, structure, o, carry, d in try make(a, structure, try O.expected(o, by: name), carry, &d) })
+    }
+}
 
 /// Memory models shared by the entries.
 enum Workspace {
@@ -158,11 +226,19 @@ final class KeptSolution {
     init(_ x: [Double]) { self.x = x }
 }
 
+extension CarriedState.Key where Value == KeptSolution {
+    static var keptSolution: Self { Self("solution") }
+}
+
 /// A preconditioner a sweep worker keeps for its next cases (`preconditioner_reuse = "keep"`).
 final class KeptPreconditioner {
     let name: String
     let preconditioner: any Preconditioner
     init(name: String, preconditioner: any Preconditioner) { self.name = name; self.preconditioner = preconditioner }
+}
+
+extension CarriedState.Key where Value == KeptPreconditioner {
+    static var keptPreconditioner: Self { Self("preconditioner") }
 }
 
 /// The methods and preconditioners `[solver]` accepts, in the order `pdekit list` prints them.
@@ -172,6 +248,25 @@ public enum SolverRegistry {
     public static let preconditioners: [PreconditionerEntry] = [.none, .jacobi, .ssor, .ic0, .cholmod, .fft, .gmg, .amg]
 
     public static func method(_ name: String) -> MethodEntry? { methods.first { $0.name == name } }
+
+    /// What serves a system with the constants as null space, from the entries' flags: on a
+    /// grid, every method and preconditioner that solves singular systems; without one (a
+    /// linear system's declared null space), only those that need no grid for it.
+    public static func singularAdvice(onGrid: Bool) -> String {
+        func serves(_ solves: Bool, _ needsGrid: Bool) -> Bool { solves && (onGrid || !needsGrid) }
+        let pcs = preconditioners.filter { serves($0.solvesSingular, $0.singularNeedsGrid) }.map(\.name)
+        let choices = methods.filter { serves($0.solvesSingular, $0.singularNeedsGrid) }.map { m in
+            m.usesPreconditioner ? "\"\(m.name)\" (preconditioner \(list(pcs, "or")))" : "\"\(m.name)\""
+        }
+        return onGrid
+            ? "no side is Dirichlet, so A is singular (u is determined up to a constant); use method = \(list(choices, "or")), or make a side Dirichlet"
+            : "[system] nullspace = \"constants\" makes A singular; use method = \(list(choices, "or"))"
+    }
+
+    /// "a, b or c".
+    static func list(_ items: [String], _ last: String) -> String {
+        items.count <= 1 ? items.joined() : items.dropLast().joined(separator: ", ") + " \(last) " + items.last!
+    }
     public static func preconditioner(_ name: String) -> PreconditionerEntry? { preconditioners.first { $0.name == name } }
 
     /// A symmetric matrix is what CG, CHOLMOD and the symmetric preconditioners need.
@@ -195,14 +290,16 @@ public enum SolverRegistry {
         // `preconditioner_reuse = "keep"`: the previous case's preconditioner, when it is the
         // same kind for a matrix of this size (the first case of a chain builds one).
         let m: any Preconditioner
-        if spec.preconditionerReuse == .keep, let kept = request.carry?.value("preconditioner", as: KeptPreconditioner.self),
+        var builtForThisMatrix = true
+        if spec.preconditionerReuse == .keep, let kept = request.carry?.value(.keptPreconditioner),
            kept.name == spec.preconditioner, kept.preconditioner.rows == request.matrix.rows {
             m = kept.preconditioner
+            builtForThisMatrix = false
             d.add("preconditioner_kept", true)
         } else {
             m = try entry.build(request.matrix, request.structure, spec, carry: request.carry, &d)
             if spec.preconditionerReuse == .keep {
-                request.carry?.set("preconditioner", KeptPreconditioner(name: spec.preconditioner, preconditioner: m))
+                request.carry?.set(.keptPreconditioner, KeptPreconditioner(name: spec.preconditioner, preconditioner: m))
                 d.add("preconditioner_kept", false)
             }
         }
@@ -211,7 +308,8 @@ public enum SolverRegistry {
                                        timeLimit: spec.timeLimit, recordHistory: true, monitor: request.monitor)
         let a: any LinearOperator
         if spec.operatorForm == .stencil, let s = request.structure {
-            a = try (m as? GeometricMultigrid)?.finestOperator ?? StencilOperator(axes: s.axes, nodeCoefficients: s.nodeCoefficients)
+            // A kept preconditioner's stencil is the previous case's operator, not this one's.
+            a = try (builtForThisMatrix ? m.matrixFreeOperator : nil) ?? StencilOperator(axes: s.axes, nodeCoefficients: s.nodeCoefficients)
         } else {
             a = request.matrix
         }
@@ -226,7 +324,7 @@ public enum SolverRegistry {
     static func initialGuess(_ request: SolveRequest, _ d: inout SolverDescription) -> [Double] {
         let n = request.rhs.count
         guard request.spec.initialGuess == .previous else { return [Double](repeating: 0, count: n) }
-        if let kept = request.carry?.value("solution", as: KeptSolution.self), kept.x.count == n {
+        if let kept = request.carry?.value(.keptSolution), kept.x.count == n {
             d.add("initial_guess_used", "previous")
             return kept.x
         }
@@ -237,7 +335,7 @@ public enum SolverRegistry {
     /// Keeps a converged solution for the next case's start (`initial_guess = "previous"`).
     static func keepSolution(_ x: [Double], _ result: SolveResult, _ request: SolveRequest) {
         guard request.spec.initialGuess == .previous, result.reason.converged, x.allSatisfy(\.isFinite) else { return }
-        request.carry?.set("solution", KeptSolution(x))
+        request.carry?.set(.keptSolution, KeptSolution(x))
     }
 
     /// A multigrid method: the hierarchy `build` makes (its setup timed), then cycles to the

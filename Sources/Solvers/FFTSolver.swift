@@ -1,3 +1,4 @@
+import Configuration
 import Foundation
 import LinearAlgebra
 import Spectral
@@ -21,10 +22,9 @@ extension FastPoissonSolver.Options: ComponentOptions {
     }
 
     /// The FFT solver for a structured problem with coefficient `c`.
-    static func solver(_ structure: GridStructure?, coefficient c: Double, _ options: (any ComponentOptions)?,
+    static func solver(_ structure: GridStructure?, coefficient c: Double, _ o: FastPoissonSolver.Options,
                        _ d: inout SolverDescription) throws -> FastPoissonSolver {
         guard let structure else { throw LinearAlgebraError.invalidArgument(SolverRegistry.needsGrid(nil, "fft")!) }
-        let o = options as? FastPoissonSolver.Options ?? FastPoissonSolver.Options(effort: .estimate)
         let f = try FastPoissonSolver(axes: structure.axes, coefficient: c, effort: o.effort)
         d.add("fft_coefficient", c)
         d.add("fft_boundaries", structure.axes.map { "\($0.low.rawValue)-\($0.high.rawValue)" }.joined(separator: ", "))
@@ -37,20 +37,20 @@ extension MethodEntry {
     /// The exact FFT fast Poisson solver as a method (constant coefficient only).
     static let fft = MethodEntry(
         name: "fft", help: "fast Poisson solver by FFTW transforms (pde problems with a constant coefficient)",
-        usesPreconditioner: false, iterative: false, solvesSingular: true,
+        usesPreconditioner: false, iterative: false, solvesSingular: true, singularNeedsGrid: true,
         options: { try FastPoissonSolver.Options.read($0) },
-        validate: { _, structure, _ in
+        validate: { _, structure, _, _ in
             if let problem = SolverRegistry.needsGrid(structure, "fft") { return problem }
             return structure?.constantCoefficient == nil
                 ? "'fft' needs a constant coefficient; for a variable one use method = \"cg\" with preconditioner = \"fft\"" : nil
         },
         workspace: { n, _, _ in 40 * n },
-        solve: { request, d in
+        solve: { request, o, d in
             let t0 = Date()
             guard let c = request.structure?.constantCoefficient else {
                 throw LinearAlgebraError.invalidArgument("'fft' needs a constant coefficient")
             }
-            let f = try FastPoissonSolver.Options.solver(request.structure, coefficient: c, request.spec.options["fft"], &d)
+            let f = try FastPoissonSolver.Options.solver(request.structure, coefficient: c, o, &d)
             return DirectSolve.solve(request, factor: f, setupSeconds: Date().timeIntervalSince(t0), &d)
         })
 }
@@ -59,11 +59,11 @@ extension PreconditionerEntry {
     /// The FFT solve of the constant-coefficient operator with the geometric-mean coefficient.
     static let fft = PreconditionerEntry(
         name: "fft", help: "FFT solve of the constant-coefficient operator with the geometric-mean coefficient (pde problems)",
-        solvesSingular: true,
+        solvesSingular: true, singularNeedsGrid: true,
         options: { try FastPoissonSolver.Options.read($0) },
-        validate: { _, structure, _ in SolverRegistry.needsGrid(structure, "fft") },
+        validate: { _, structure, _, _ in SolverRegistry.needsGrid(structure, "fft") },
         workspace: { n, _, _ in 24 * n },
-        make: { _, structure, options, _, d in
-            try FastPoissonSolver.Options.solver(structure, coefficient: structure?.geometricMeanCoefficient ?? 1, options, &d)
+        make: { _, structure, o, _, d in
+            try FastPoissonSolver.Options.solver(structure, coefficient: structure?.geometricMeanCoefficient ?? 1, o, &d)
         })
 }

@@ -11,7 +11,7 @@ public indirect enum ConfigValue: Sendable, Equatable {
     case array([ConfigValue])
     case table(ConfigTable)
 
-    var typeName: String {
+    public var typeName: String {
         switch self {
         case .string: "a string"
         case .integer: "an integer"
@@ -77,3 +77,14 @@ public struct ConfigTable: Sendable, Equatable {
 }
 
 struct ConfigPathError: Error { let key: String; let found: String }
+
+extension ConfigValue {
+    /// An integer or a float as a Double; nil for anything else.
+    public var number: Double? {
+        switch self {
+        case .double(let d): d
+        case .integer(let i): Double(i)
+        default: nil
+        }
+    }
+}

@@ -1,3 +1,4 @@
+import Configuration
 import Foundation
 import Krylov
 import LinearAlgebra
@@ -23,8 +24,7 @@ extension PreconditionerEntry {
             return SSORPreconditioner.Options(omega: omega)
         },
         workspace: { n, _, _ in 8 * n }
-    ) { a, _, options, _, d in
-        let o = options as? SSORPreconditioner.Options ?? SSORPreconditioner.Options()
+    ) { a, _, o, _, d in
         d.add("ssor_omega", o.omega)
         return try SSORPreconditioner(a, omega: o.omega)
     }

@@ -14,7 +14,7 @@ public final class TableReader {
     private var known: [String] = []
     private var knownSet: Set<String> = []
 
-    init(table: ConfigTable, path: [String], document: ProblemDocument) {
+    public init(table: ConfigTable, path: [String], document: ProblemDocument) {
         self.table = table; self.path = path; self.document = document
     }
 

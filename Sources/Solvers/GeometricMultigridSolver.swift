@@ -1,3 +1,4 @@
+import Configuration
 import Foundation
 import LinearAlgebra
 import Multigrid
@@ -42,10 +43,8 @@ extension MultigridOptions: ComponentOptions {
     }
 
     /// Builds the hierarchy and records it for `--view` and `[solver_details]`.
-    static func hierarchy(_ structure: GridStructure?, _ options: (any ComponentOptions)?,
-                          _ d: inout SolverDescription) throws -> GeometricMultigrid {
+    static func hierarchy(_ structure: GridStructure?, _ o: MultigridOptions, _ d: inout SolverDescription) throws -> GeometricMultigrid {
         guard let structure else { throw LinearAlgebraError.invalidArgument(SolverRegistry.needsGrid(nil, "gmg")!) }
-        let o = options as? MultigridOptions ?? MultigridOptions()
         let mg = try GeometricMultigrid(structure: structure, options: o)
         d.add("gmg_levels", mg.levelShapes.count)
         d.add("gmg_level_sizes", mg.levelShapes.map { $0.map(String.init).joined(separator: "x") }.joined(separator: ", "))
@@ -62,16 +61,14 @@ extension MethodEntry {
     /// Geometric multigrid cycles as the solver.
     static let gmg = MethodEntry(
         name: "gmg", help: "geometric multigrid cycles, matrix-free on the grid (pde problems), [solver.gmg]",
-        usesPreconditioner: false, iterative: true, solvesSingular: true,
+        usesPreconditioner: false, iterative: true, solvesSingular: true, singularNeedsGrid: true,
         options: { try MultigridOptions.read($0) },
-        validate: { a, structure, _ in
+        validate: { a, structure, _, _ in
             SolverRegistry.needsGrid(structure, "gmg") ?? SolverRegistry.symmetryProblem(a, "gmg")
         },
         workspace: { n, d, _ in Workspace.gmg(n, d) + 16 * n },
-        solve: { request, d in
-            try SolverRegistry.cycleSolve(request, &d) { d in
-                try MultigridOptions.hierarchy(request.structure, request.spec.options["gmg"], &d)
-            }
+        solve: { request, o, d in
+            try SolverRegistry.cycleSolve(request, &d) { d in try MultigridOptions.hierarchy(request.structure, o, &d) }
         })
 }
 
@@ -79,12 +76,12 @@ extension PreconditionerEntry {
     /// One geometric multigrid cycle per application.
     static let gmg = PreconditionerEntry(
         name: "gmg", help: "one geometric multigrid V- or W-cycle (pde problems), [solver.gmg]", solvesSingular: true,
+        singularNeedsGrid: true,
         options: { try MultigridOptions.read($0) },
-        validate: { _, structure, spec in
+        validate: { _, structure, spec, o in
             if let problem = SolverRegistry.needsGrid(structure, "gmg") { return problem }
-            let o = spec.options["gmg"] as? MultigridOptions ?? MultigridOptions()
             return SolverRegistry.symmetricCycleProblem(spec, "gmg", cycle: o.cycle, preSmooth: o.preSmooth, postSmooth: o.postSmooth)
         },
         workspace: { n, d, _ in Workspace.gmg(n, d) },
-        make: { _, structure, options, _, d in try MultigridOptions.hierarchy(structure, options, &d) })
+        make: { _, structure, o, _, d in try MultigridOptions.hierarchy(structure, o, &d) })
 }

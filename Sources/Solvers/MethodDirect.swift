@@ -1,3 +1,4 @@
+import Configuration
 import Foundation
 import LinearAlgebra
 
@@ -10,7 +11,7 @@ extension MethodEntry {
         workspace: { n, d, _ in Workspace.factor(n, d) + 16 * n },
         solve: { request, d in
             let t0 = Date()
-            let c: CholeskyFactorization = try DirectSolve.factor(request, key: "cholmod", &d)
+            let c: CholeskyFactorization = try DirectSolve.factor(request, key: .cholmod, &d)
             d.add("cholmod_analyze_seconds", c.analyzeSeconds); d.add("cholmod_factor_seconds", c.factorSeconds)
             d.add("cholmod_factor_nonzeros", c.factorNonzeros); d.add("cholmod_supernodal", c.isSupernodal)
             return DirectSolve.solve(request, factor: c, setupSeconds: Date().timeIntervalSince(t0), &d)

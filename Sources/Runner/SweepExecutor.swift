@@ -1,0 +1,170 @@
+import Configuration
+import Foundation
+import LinearAlgebra
+import Problems
+import Solvers
+import Storage
+
+/// Runs a sweep's pending cases on worker threads: contiguous chains of cases, each worker with
+/// its own carried state (never shared between threads), rows appended to the table once their
+/// folders are durable.
+enum SweepExecutor {
+    struct Counts { var ok = 0, notConverged = 0, failed = 0 }
+
+    /// Runs `pending` (indices into `specs`) on `jobs` workers into `folder`; each case is a
+    /// `Run.execute` into its case folder. Returns the tallies; a table that cannot be appended
+    /// to stops the sweep with that error.
+    static func run(_ pending: [Int], specs: [ProblemSpec], cases: [[(key: String, value: ConfigValue)]], columns: [String],
+                    folder: SweepFolder, path: String, jobs: Int, progress: SweepProgress) throws -> Counts {
+        let state = SweepState()
+        let table = folder.table, dir = folder.directory
+        let work = UncheckedBox((specs, cases))
+        let chains = Self.chains(pending, jobs: jobs)
+        // One thread per job (Dispatch's concurrentPerform would cap --jobs at the core count).
+        Self.onThreads(jobs) {
+            let carry = CarriedState()
+            var previous: Int?
+            while let chain = state.nextChain(chains) {
+              for i in chain {
+                guard state.appendError == nil else { break }
+                let (specs, cases) = work.value
+                let t0 = Date()
+                var caseOptions = Run.Options()
+                caseOptions.outputDirectory = dir.appendingPathComponent(Sweep.caseFolder(i)).path
+                caseOptions.outputOption = "case folder"
+                caseOptions.quiet = true
+                caseOptions.suppressUnusedWarning = true
+                caseOptions.durable = false  // made durable in batches by SweepState.flush
+                caseOptions.writeFolder = specs[i].output.caseFolders
+                var report: Run.Report?, failure: RunError?
+                do { report = try Run.execute(specs[i], path: path, options: caseOptions, carry: carry, write: { _ in }) }
+                catch { failure = RunError.classify(error, file: "\(path) case \(i)") }
+                let row = SweepTable.row(index: i, values: cases[i], study: columns, report: report, error: failure, previous: previous,
+                                         wall: Date().timeIntervalSince(t0),
+                                         folder: report == nil || !caseOptions.writeFolder ? "" : Sweep.caseFolder(i))
+                state.record(row: row, table: table, ok: report?.reason.converged, progress: progress)
+                previous = i
+              }
+            }
+        }
+        state.flush(table: table, force: true)
+        progress.finish()
+        if let e = state.appendError { throw e }
+        let c = state.counts
+        return Counts(ok: c.ok, notConverged: c.notConverged, failed: c.failed)
+    }
+
+    /// Runs `body` on `count` threads at once and waits for all of them. The threads start
+    /// together (a gate opens once all exist), so each takes its first chain before any takes
+    /// a second.
+    static func onThreads(_ count: Int, _ body: @escaping @Sendable () -> Void) {
+        let ready = DispatchGroup(), done = DispatchGroup()
+        let gate = DispatchSemaphore(value: 0)
+        for _ in 0..<count {
+            ready.enter(); done.enter()
+            let thread = Thread { ready.leave(); gate.wait(); body(); done.leave() }
+            thread.stackSize = 8 << 20  // as a main thread's: expressions and assembly recurse
+            thread.start()
+        }
+        ready.wait()
+        for _ in 0..<count { gate.signal() }
+        done.wait()
+    }
+
+    /// The pending cases cut into contiguous chains that the workers take in turn: about four
+    /// chains per worker, so that cases of unequal cost still balance (with one fixed chain per
+    /// worker, the one that drew the expensive cases finishes last), but never shorter than the
+    /// cases each worker would get, up to 8, so that short sweeps keep their carried state
+    /// (6 cases on 2 workers: two chains of 3).
+    static func chains(_ pending: [Int], jobs: Int) -> [ArraySlice<Int>] {
+        guard !pending.isEmpty else { return [] }
+        let perWorker = (pending.count + jobs - 1) / jobs
+        let length = max((pending.count + 4 * jobs - 1) / (4 * jobs), min(8, perWorker))
+        return stride(from: 0, to: pending.count, by: length).map { pending[$0 ..< min($0 + length, pending.count)] }
+    }
+}
+
+/// Work queue and tallies shared by the sweep's workers.
+///
+/// Finished rows wait in `pending` and enter the table after one sync(2) has made their case
+/// folders durable (at most once a second): a row in sweep.csv always means data on disk,
+/// while a case without a row is simply run again by --resume.
+final class SweepState: @unchecked Sendable {
+    private let lock = NSLock()
+    private var pending: [[String]] = []
+    private var nextChainIndex = 0
+
+    /// The next chain for a worker that is free, nil when all are taken (or a row could not be
+    /// appended, which stops the sweep).
+    func nextChain(_ chains: [ArraySlice<Int>]) -> ArraySlice<Int>? {
+        lock.lock(); defer { lock.unlock() }
+        guard _appendError == nil, nextChainIndex < chains.count else { return nil }
+        defer { nextChainIndex += 1 }
+        return chains[nextChainIndex]
+    }
+    private var lastFlush = Date()
+    private(set) var counts = (ok: 0, notConverged: 0, failed: 0)
+    private var _appendError: Error?
+    var appendError: Error? { lock.lock(); defer { lock.unlock() }; return _appendError }
+
+    func record(row: [String], table: URL, ok: Bool?, progress: SweepProgress) {
+        lock.lock(); defer { lock.unlock() }
+        pending.append(row)
+        flushLocked(table: table, force: false)
+        switch ok {
+        case true?: counts.ok += 1
+        case false?: counts.notConverged += 1
+        case nil: counts.failed += 1
+        }
+        progress.step(failed: counts.failed)
+    }
+
+    func flush(table: URL, force: Bool) {
+        lock.lock(); defer { lock.unlock() }
+        flushLocked(table: table, force: force)
+    }
+
+    private func flushLocked(table: URL, force: Bool) {
+        guard !pending.isEmpty, force || Date().timeIntervalSince(lastFlush) >= 1 else { return }
+        sync()
+        do { for r in pending { try CSV.appendLine(r, to: table) } } catch { _appendError = error }
+        pending.removeAll()
+        lastFlush = Date()
+    }
+}
+
+/// Progress on stderr: a bar with rate and ETA on a terminal, a plain line every 5 % (at most
+/// one per 10 s) otherwise.
+final class SweepProgress: @unchecked Sendable {
+    let total: Int, skipped: Int, terminal: Bool
+    private var done = 0
+    private let start = Date()
+    private var lastLine = Date.distantPast
+    private var lastPercent = -1
+
+    init(total: Int, skipped: Int, terminal: Bool) { self.total = total; self.skipped = skipped; self.terminal = terminal }
+
+    private func emit(_ s: String) { FileHandle.standardError.write(Data(s.utf8)) }
+
+    func step(failed: Int) {
+        done += 1
+        let elapsed = Date().timeIntervalSince(start)
+        let rate = Double(done) / max(elapsed, 1e-9)
+        let eta = Double(total - done) / max(rate, 1e-9)
+        let failures = failed > 0 ? ", \(failed) failed" : ""
+        if terminal {
+            let width = 30, filled = total > 0 ? width * done / total : width
+            emit(String(format: "\r[%@%@] %d/%d  %.2f cases/s  ETA %.0f s%@ ", String(repeating: "#", count: filled),
+                        String(repeating: "-", count: width - filled), done, total, rate, eta, failures))
+        } else {
+            let percent = total > 0 ? 100 * done / total : 100
+            if done == total || (percent / 5 > lastPercent / 5 && Date().timeIntervalSince(lastLine) >= 10) || lastPercent < 0 {
+                emit(String(format: "sweep: %d/%d cases done (%d resumed), %.2f cases/s, ETA %.0f s%@\n",
+                            done, total, skipped, rate, eta, failures))
+                lastLine = Date(); lastPercent = percent
+            }
+        }
+    }
+
+    func finish() { if terminal && done > 0 { emit("\n") } }
+}
