@@ -236,7 +236,11 @@ public struct GPCollocation: Sendable {
                 var a = hi - r * (hi - lo), b = lo + r * (hi - lo)
                 var pa = power(a), pb = power(b)
                 for _ in 0..<40 {
-                    if pa > pb { hi = b; b = a; pb = pa; a = hi - r * (hi - lo); pa = power(a) } else { lo = a; a = b; pa = pb; b = lo + r * (hi - lo); pb = power(b) }
+                    if pa > pb {
+                        hi = b; b = a; pb = pa; a = hi - r * (hi - lo); pa = power(a)
+                    } else {
+                        lo = a; a = b; pa = pb; b = lo + r * (hi - lo); pb = power(b)
+                    }
                 }
                 peaks.append(pa > pb ? (a, pa) : (b, pb))
             }

@@ -161,7 +161,9 @@ public struct GridGaussianProcess: Sendable {
     public func posterior(_ fit: Fit) -> (mean: [Double], variance: [Double]) {
         let mean = fit.eigen.rotate(zip(fit.spectrum, fit.alphaTilde).map { max($0, 0) * $1 }, inverse: true)
         let shrink = fit.spectrum.map { l in max(l, 0) * noiseVariance / (max(l, 0) + noiseVariance) }
-        let squares = fit.eigen.factors.map { f in DenseMatrix(rows: f.eigenvectors.rows, columns: f.eigenvectors.columns, values: f.eigenvectors.values.map { $0 * $0 }) }
+        let squares = fit.eigen.factors.map { f in
+            DenseMatrix(rows: f.eigenvectors.rows, columns: f.eigenvectors.columns, values: f.eigenvectors.values.map { $0 * $0 })
+        }
         let variance = KroneckerProduct.apply(squares, to: shrink, shape: shape)
         return (mean, variance.map { max($0, 0) })
     }

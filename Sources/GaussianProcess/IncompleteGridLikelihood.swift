@@ -22,7 +22,8 @@ extension GridGaussianProcess {
         precondition(observed.count == y.count, "one value per observed index")
         let m = observed.count
         guard m > 0, m <= Self.maximumObserved else {
-            throw LinearAlgebraError.invalidArgument("the exact likelihood of \(m) observed points needs a dense \(m) × \(m) factor; at most \(Self.maximumObserved)")
+            throw LinearAlgebraError.invalidArgument(
+                "the exact likelihood of \(m) observed points needs a dense \(m) × \(m) factor; at most \(Self.maximumObserved)")
         }
         let d = shape.count, factors = factorMatrices(), s = signalVariance, noise = noiseVariance
         // Each observed point's index along every axis.

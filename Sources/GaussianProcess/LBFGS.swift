@@ -50,7 +50,9 @@ public struct LBFGS: Sendable {
                 t *= 0.5
             }
             iteration += 1
-            guard accepted else { stop = "line search found no decrease (at a minimum to rounding)"; converged = norm(pg) <= 1e3 * gradientTolerance; break }
+            guard accepted else {
+                stop = "line search found no decrease (at a minimum to rounding)"; converged = norm(pg) <= 1e3 * gradientTolerance; break
+            }
             let sk = zip(xNew, x).map { $0 - $1 }, yk = zip(gNew, g).map { $0 - $1 }
             let sy = zip(sk, yk).reduce(0) { $0 + $1.0 * $1.1 }
             if sy > 1e-10 * norm(sk) * norm(yk) {

@@ -137,7 +137,9 @@ public final class GCRODR {
                     }
                     let hn = w.norm2
                     hRaw[j * (steps + 1) + j + 1] = hn
-                    guard hn.isFinite, before.isFinite else { k += 1; log.record(k, .nan); return (log.finish(.diverged_nan, k, .nan), space, products) }
+                    guard hn.isFinite, before.isFinite else {
+                        k += 1; log.record(k, .nan); return (log.finish(.diverged_nan, k, .nan), space, products)
+                    }
                     if hn <= 1e-14 * before {
                         breakdown = true
                     } else {

@@ -20,7 +20,8 @@ public struct CSRMatrix: LinearOperator, Sendable {
         guard rowPointers.count == rows + 1, rowPointers.first == 0,
               Int(rowPointers[rows]) == columnIndices.count, columnIndices.count == values.count else {
             throw LinearAlgebraError.invalidArgument(
-                "CSR arrays inconsistent: \(rows) rows, \(rowPointers.count) row pointers, \(columnIndices.count) column indices, \(values.count) values")
+                "CSR arrays inconsistent: \(rows) rows, \(rowPointers.count) row pointers, "
+                    + "\(columnIndices.count) column indices, \(values.count) values")
         }
         for i in 0..<rows {
             let lo = Int(rowPointers[i]), hi = Int(rowPointers[i + 1])

@@ -46,7 +46,9 @@ public enum ModeProduct {
         let (outer, _, inner) = split(shape, mode)
         let r = transpose ? u.columns : u.rows
         var y = [Double](repeating: 0, count: outer * r * inner)
-        x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { apply(u, transpose: transpose, to: xp, shape: shape, mode: mode, into: $0) } }
+        x.withUnsafeBufferPointer { xp in
+            y.withUnsafeMutableBufferPointer { apply(u, transpose: transpose, to: xp, shape: shape, mode: mode, into: $0) }
+        }
         return y
     }
 

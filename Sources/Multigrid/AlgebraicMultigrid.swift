@@ -64,7 +64,7 @@ public struct AlgebraicMultigridOptions: Sendable, Equatable {
 /// operator A_c = Pᵀ A P by two Gustavson products. Coarsening stops at `coarseSize` rows,
 /// `maxLevels`, or when a level no longer shrinks (below 90 % of the rows); the last level
 /// is factored by CHOLMOD. The cycles are the shared `MultigridCycles` with CSR smoothers.
-public final class AlgebraicMultigrid: Preconditioner, @unchecked Sendable {
+public final class AlgebraicMultigrid: MultigridSolving, @unchecked Sendable {
     public var name: String { "amg" }
     public let options: AlgebraicMultigridOptions
     public var rows: Int { matrices[0].rows }
@@ -77,7 +77,8 @@ public final class AlgebraicMultigrid: Preconditioner, @unchecked Sendable {
     public let matrices: [CSRMatrix]
     /// Per level but the last: true for C points (classical) or the aggregate of each unknown.
     let coarsenings: [[Int]]
-    let cycles: MultigridCycles
+    public let cycles: MultigridCycles
+    public var cycleKind: MultigridOptions.Cycle { options.cycle }
 
     public var levelRows: [Int] { matrices.map(\.rows) }
     /// Σ nnz(A_l) / nnz(A_0): the cost of a cycle relative to a product with A.
@@ -197,16 +198,6 @@ public final class AlgebraicMultigrid: Preconditioner, @unchecked Sendable {
         setupPhases = ["strength", "splitting", "interpolation", "aggregation", "transpose", "galerkin", "smoothers", "coarse"]
             .compactMap { name in phases[name].map { (name, $0) } }
         setupSeconds = Date().timeIntervalSince(t0)
-    }
-
-    public func apply(_ r: UnsafeBufferPointer<Double>, into z: UnsafeMutableBufferPointer<Double>) {
-        cycles.precondition(r, into: z, cycle: options.cycle)
-    }
-
-    public func solve(_ b: [Double], x: inout [Double], options o: IterativeOptions) -> SolveResult {
-        var result = cycles.solve(b, x: &x, options: o, cycle: options.cycle)
-        result.setupSeconds = setupSeconds
-        return result
     }
 
     /// True when `a` has the pattern this hierarchy was built for (a sweep's next case).

@@ -20,7 +20,7 @@ import LinearAlgebra
 ///
 /// As a preconditioner one cycle from a zero guess is applied, with the post-smoother in the
 /// adjoint order; V and W with as many pre- as post-sweeps are then symmetric, as CG needs.
-public final class GeometricMultigrid: Preconditioner, @unchecked Sendable {
+public final class GeometricMultigrid: MultigridSolving, @unchecked Sendable {
     public var name: String { "gmg" }
     public let options: MultigridOptions
     public var rows: Int { operators[0].rows }
@@ -29,7 +29,8 @@ public final class GeometricMultigrid: Preconditioner, @unchecked Sendable {
 
     /// The stencil of every level, finest first.
     let operators: [StencilOperator]
-    let cycles: MultigridCycles
+    public let cycles: MultigridCycles
+    public var cycleKind: MultigridOptions.Cycle { options.cycle }
     var levels: [MultigridLevel] { cycles.levels }
     public var isSingular: Bool { cycles.singular }
 
@@ -110,7 +111,8 @@ public final class GeometricMultigrid: Preconditioner, @unchecked Sendable {
             }
             return MultigridLevel(op: op, smoother: smoother, toCoarse: l < transfers.count ? transfers[l] : nil, finest: l == 0)
         }
-        cycles = MultigridCycles(levels: levels, coarse: try CoarseSolver(galerkin.last ?? (try ops.last!.assembled()), singular: ops.last!.isSingular),
+        let coarse = try CoarseSolver(galerkin.last ?? (try ops.last!.assembled()), singular: ops.last!.isSingular)
+        cycles = MultigridCycles(levels: levels, coarse: coarse,
                                  preSmooth: options.preSmooth, postSmooth: options.postSmooth, singular: ops[0].isSingular)
         setupSeconds = Date().timeIntervalSince(t0)
     }
@@ -126,23 +128,11 @@ public final class GeometricMultigrid: Preconditioner, @unchecked Sendable {
         return plan.contains(true) ? plan : can
     }
 
-    // MARK: Preconditioner and solver (the shared cycles)
+    // MARK: Cycles (apply and solve come from `MultigridSolving`)
 
     /// One cycle of `kind` on level `l` (for tests and the profile).
     func cycle(_ l: Int, _ x: UnsafeMutablePointer<Double>, _ b: UnsafePointer<Double>, _ kind: MultigridOptions.Cycle,
                symmetric: Bool = false) {
         cycles.cycle(l, x, b, kind, symmetric: symmetric)
-    }
-
-    /// z = one cycle applied to r from a zero guess (symmetric for V and W).
-    public func apply(_ r: UnsafeBufferPointer<Double>, into z: UnsafeMutableBufferPointer<Double>) {
-        cycles.precondition(r, into: z, cycle: options.cycle)
-    }
-
-    /// Multigrid as a solver (see `MultigridCycles.solve`).
-    public func solve(_ b: [Double], x: inout [Double], options o: IterativeOptions) -> SolveResult {
-        var result = cycles.solve(b, x: &x, options: o, cycle: options.cycle)
-        result.setupSeconds = setupSeconds
-        return result
     }
 }

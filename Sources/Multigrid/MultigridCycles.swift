@@ -26,14 +26,29 @@ extension CSRMatrix: ResidualOperator {
     }
 }
 
-/// A multigrid hierarchy that also solves by cycling (geometric and algebraic multigrid).
+/// A multigrid hierarchy (geometric or algebraic): its levels' cycles and the cycle its options
+/// choose. Applying it as a preconditioner and cycling it as a solver are written once, here.
 public protocol MultigridSolving: Preconditioner {
-    /// Cycles until the true residual meets the options' tolerance.
-    func solve(_ b: [Double], x: inout [Double], options: IterativeOptions) -> SolveResult
+    /// The hierarchy's cycles over its levels.
+    var cycles: MultigridCycles { get }
+    /// The cycle a preconditioner application or a solver iteration runs.
+    var cycleKind: MultigridOptions.Cycle { get }
 }
 
-extension GeometricMultigrid: MultigridSolving {}
-extension AlgebraicMultigrid: MultigridSolving {}
+extension MultigridSolving {
+    /// z = one cycle applied to r from a zero guess (symmetric for V and W with as many pre- as
+    /// post-sweeps).
+    public func apply(_ r: UnsafeBufferPointer<Double>, into z: UnsafeMutableBufferPointer<Double>) {
+        cycles.precondition(r, into: z, cycle: cycleKind)
+    }
+
+    /// Cycles until the true residual meets the options' tolerance (`MultigridCycles.solve`).
+    public func solve(_ b: [Double], x: inout [Double], options o: IterativeOptions) -> SolveResult {
+        var result = cycles.solve(b, x: &x, options: o, cycle: cycleKind)
+        result.setupSeconds = setupSeconds
+        return result
+    }
+}
 
 /// One level of a multigrid hierarchy: its operator and smoother, the transfer to the next
 /// coarser level, and the vectors of its correction equation (x and b are not used on the
@@ -51,7 +66,7 @@ final class MultigridLevel {
 
 /// The cycles every pdekit multigrid runs, geometric or algebraic: V, W, F and full multigrid
 /// over a list of levels ending in an exact coarse solve, as a preconditioner and as a solver.
-final class MultigridCycles {
+public final class MultigridCycles {
     let levels: [MultigridLevel]
     let coarse: CoarseSolver
     let preSmooth: Int, postSmooth: Int

@@ -26,7 +26,8 @@ enum RugeStubenCoarsening {
         var next = [Int32](repeating: -1, count: n), prev = [Int32](repeating: -1, count: n)
         let top0 = Int(lambda.max() ?? 0)
         lambda.withUnsafeMutableBufferPointer { lam in state.withUnsafeMutableBufferPointer { st8 in
-        head.withUnsafeMutableBufferPointer { hd in tail.withUnsafeMutableBufferPointer { tl in next.withUnsafeMutableBufferPointer { nx in prev.withUnsafeMutableBufferPointer { pv in
+        head.withUnsafeMutableBufferPointer { hd in tail.withUnsafeMutableBufferPointer { tl in
+        next.withUnsafeMutableBufferPointer { nx in prev.withUnsafeMutableBufferPointer { pv in
         s.rowPointers.withUnsafeBufferPointer { srp in s.columns.withUnsafeBufferPointer { sc in
         st.rowPointers.withUnsafeBufferPointer { trp in st.columns.withUnsafeBufferPointer { tc in
             // A point joins the tail of its bucket and the head is taken: among equal λ the

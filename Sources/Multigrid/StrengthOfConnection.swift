@@ -27,7 +27,8 @@ struct StrengthGraph {
     /// Builds the graph row by row in fixed blocks of rows, in parallel, concatenated in order
     /// (the result does not depend on the thread count). `row(i, entries, columns, values, out)`
     /// appends row i's strong columns.
-    static func rowwise(_ a: CSRMatrix, _ row: (Int, Range<Int>, UnsafePointer<Int32>, UnsafePointer<Double>, inout [Int32]) -> Void) -> StrengthGraph {
+    static func rowwise(_ a: CSRMatrix,
+                        _ row: (Int, Range<Int>, UnsafePointer<Int32>, UnsafePointer<Double>, inout [Int32]) -> Void) -> StrengthGraph {
         let n = a.rows, blockRows = 16384
         let blockCount = (n + blockRows - 1) / blockRows
         var parts = [[Int32]](repeating: [], count: blockCount), lengths = [[Int32]](repeating: [], count: blockCount)

@@ -34,7 +34,8 @@ public struct OutputSpec: Sendable, Equatable {
         vtk = try r.bool("vtk", default: false)
         caseFolders = try r.bool("case_folders", default: true)
         if !caseFolders && (stack || vtk) {
-            throw r.error("case_folders", "false leaves no case folders for \(stack ? "stack" : "vtk") = true to collect; keep the folders or drop \(stack ? "stack" : "vtk")")
+            throw r.error("case_folders", "false leaves no case folders for \(stack ? "stack" : "vtk") = true to collect; "
+                + "keep the folders or drop \(stack ? "stack" : "vtk")")
         }
         if let reference, !FileManager.default.fileExists(atPath: r.document.resolve(reference).path) {
             throw r.error("reference", "\(reference): no such file")

@@ -52,7 +52,9 @@ extension PhysicsSection {
 /// type plus one line here; `register` adds one at run time (a test target, a plug-in).
 public enum ProblemKinds {
     private static let lock = NSLock()
-    nonisolated(unsafe) private static var registered: [any PhysicsSection.Type] = [PDESpec.self, SystemSpec.self, TensorSpec.self, GPRegressionSpec.self, GPPDESpec.self, ReducedBasisSpec.self, ReducedModelSpec.self]
+    nonisolated(unsafe) private static var registered: [any PhysicsSection.Type] = [
+        PDESpec.self, SystemSpec.self, TensorSpec.self, GPRegressionSpec.self, GPPDESpec.self, ReducedBasisSpec.self, ReducedModelSpec.self
+    ]
 
     public static var all: [any PhysicsSection.Type] { lock.lock(); defer { lock.unlock() }; return registered }
 

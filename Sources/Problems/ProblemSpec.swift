@@ -51,7 +51,8 @@ public struct ProblemSpec: Sendable {
         // cleanup of a partly initialised struct holding an opened existential).
         let section_ = try ProblemKinds.read(kind, t)
         if !ProblemKinds.usesSolver(kind), root.has("solver") {
-            throw ProblemError(file: document.path, key: "solver", message: "kind = \"\(kind)\" is not solved through [solver]; remove the table (its settings are in [\(tableName)])")
+            throw ProblemError(file: document.path, key: "solver",
+                               message: "kind = \"\(kind)\" is not solved through [solver]; remove the table (its settings are in [\(tableName)])")
         }
         let solver_ = try SolverSpec(try root.table("solver"))
         let output_ = try OutputSpec(try root.table("output"))

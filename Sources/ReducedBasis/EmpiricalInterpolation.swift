@@ -55,7 +55,9 @@ public struct EmpiricalInterpolation: Sendable {
             var worst = maxResidual()
             errors.append(scale > 0 ? worst.value / scale : 0)
             while true {
-                if scale == 0 || worst.value <= tolerance * scale { stop = scale == 0 ? "every training vector is zero" : "tolerance \(tolerance) reached"; break }
+                if scale == 0 || worst.value <= tolerance * scale {
+                    stop = scale == 0 ? "every training vector is zero" : "tolerance \(tolerance) reached"; break
+                }
                 if p.count >= limit { break }
                 let c = worst.column
                 var point = 0, peak = 0.0

@@ -23,7 +23,8 @@ public struct InterpolationEntries: Sendable {
     public func coefficients(matrix: CSRMatrix, load: [Double]) throws -> (beta: [Double], gamma: [Double]) {
         let values = try entries.map { e -> Double in
             guard e.row < matrix.rows, e.column < matrix.columns, let k = matrix.entryIndex(row: e.row, column: e.column) else {
-                throw LinearAlgebraError.invalidArgument("the matrix has no stored entry (\(e.row + 1), \(e.column + 1)), an interpolation entry of the training matrices")
+                throw LinearAlgebraError.invalidArgument(
+                    "the matrix has no stored entry (\(e.row + 1), \(e.column + 1)), an interpolation entry of the training matrices")
             }
             return matrix.values[k]
         }

@@ -23,7 +23,8 @@ public struct MatrixInterpolation: Sendable {
         guard let first = training.first else { throw LinearAlgebraError.invalidArgument("matrix interpolation of no matrices") }
         for (k, a) in training.enumerated() where a.rows != first.rows || a.columns != first.columns
             || a.rowPointers != first.rowPointers || a.columnIndices != first.columnIndices {
-            throw LinearAlgebraError.invalidArgument("training matrix \(k + 1) has another sparsity pattern than the first (same rows, columns and stored entries needed)")
+            throw LinearAlgebraError.invalidArgument(
+                "training matrix \(k + 1) has another sparsity pattern than the first (same rows, columns and stored entries needed)")
         }
         let nnz = first.nonzeros
         let snapshots = DenseMatrix(rows: nnz, columns: training.count, values: training.flatMap(\.values))

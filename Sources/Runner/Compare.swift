@@ -29,7 +29,9 @@ public enum Compare {
         let solution = url.appendingPathComponent("solution.npy")
         if FileManager.default.fileExists(atPath: solution.path) { return .array(try NPY.read(solution), solution.path) }
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
-        let cases = entries.filter { $0.hasPrefix("case-") && FileManager.default.fileExists(atPath: url.appendingPathComponent("\($0)/solution.npy").path) }.sorted()
+        let cases = entries.filter {
+            $0.hasPrefix("case-") && FileManager.default.fileExists(atPath: url.appendingPathComponent("\($0)/solution.npy").path)
+        }.sorted()
         guard !cases.isEmpty else {
             throw RunError(.badInput, "\(path): neither an NPY file, a run folder (solution.npy) nor a sweep folder (case-*/solution.npy)")
         }
@@ -53,12 +55,14 @@ public enum Compare {
             let verdict = c.withinTolerance ? "within" : "OUTSIDE"
             let nonFinite = x.values.filter { !$0.isFinite }.count + y.values.filter { !$0.isFinite }.count
             let note = nonFinite > 0 ? " (\(nonFinite) NaN or infinite entries; NaN never matches)" : ""
-            return Outcome(text: "relative L2 \(Comparison.format(c.relativeL2)), max abs \(Comparison.format(c.maxAbs)), max relative \(Comparison.format(c.maxRelative)): \(verdict) tolerance (rtol \(rtol), atol \(atol))\(note)\n",
+            return Outcome(text: "relative L2 \(Comparison.format(c.relativeL2)), max abs \(Comparison.format(c.maxAbs)), "
+                               + "max relative \(Comparison.format(c.maxRelative)): \(verdict) tolerance (rtol \(rtol), atol \(atol))\(note)\n",
                            withinTolerance: c.withinTolerance)
         case (.sweep(let da, let ca), .sweep(let db, let cb)):
             guard ca == cb else {
                 let onlyA = Set(ca).subtracting(cb).sorted(), onlyB = Set(cb).subtracting(ca).sorted()
-                throw RunError(.badInput, "the sweeps hold different cases: only in \(a): \(onlyA.prefix(5).joined(separator: ", ")); only in \(b): \(onlyB.prefix(5).joined(separator: ", "))")
+                throw RunError(.badInput, "the sweeps hold different cases: only in \(a): \(onlyA.prefix(5).joined(separator: ", ")); "
+                    + "only in \(b): \(onlyB.prefix(5).joined(separator: ", "))")
             }
             var table = CSVTable(header: ["case", "relative_l2_error", "max_abs_error", "max_relative_error", "within_tolerance"])
             var all = true

@@ -26,7 +26,8 @@ public struct GPPDEStudy: SectionStudy {
         let f = evaluate(g.source, on: axes), boundary = evaluate(g.boundary, on: axes)
         let boundaryKey = g.boundaryFromExact ? "exact" : "boundary"
         for (key, values) in [("source", f), (boundaryKey, boundary)] where !values.allSatisfy(\.isFinite) {
-            throw spec.document.error(["gp_pde", key], "is not finite at every collocation point" + (key == "exact" ? " (it gives the boundary values: there is no boundary key)" : ""))
+            throw spec.document.error(["gp_pde", key], "is not finite at every collocation point"
+                + (key == "exact" ? " (it gives the boundary values: there is no boundary key)" : ""))
         }
         return (axes, f, boundary)
     }
@@ -72,13 +73,15 @@ public struct GPPDEStudy: SectionStudy {
                 case .allenCahn: .allenCahn
                 case .advection: .advection(velocity: g.velocity!)
                 }
-                learned = try CollocationKernelLearning.learn(axes: axes, kernels: kernels, jitter: g.jitter, equation: equation, f: f, boundary: boundary,
-                                                              optimizer: optimizer, prune: l.prune)
+                learned = try CollocationKernelLearning.learn(axes: axes, kernels: kernels, jitter: g.jitter, equation: equation, f: f,
+                                                              boundary: boundary, optimizer: optimizer, prune: l.prune)
             } catch let e as LinearAlgebraError {
-                throw RunError(.badInput, "\(spec.document.path): gp_pde.learn: the kernel-learning objective cannot be evaluated at the start (\(e.description)); try a larger jitter or other frequencies")
+                throw RunError(.badInput, "\(spec.document.path): gp_pde.learn: the kernel-learning objective cannot be evaluated "
+                    + "at the start (\(e.description)); try a larger jitter or other frequencies")
             }
             guard learned!.result.history.first?.value.isFinite == true else {
-                throw spec.document.error(["gp_pde", "learn"], "the learning objective cannot be evaluated at the starting kernels (the collocation system has no solution there); start from other frequencies or a larger jitter")
+                throw spec.document.error(["gp_pde", "learn"], "the learning objective cannot be evaluated at the starting kernels "
+                    + "(the collocation system has no solution there); start from other frequencies or a larger jitter")
             }
             kernels = learned!.kernels
         }
@@ -100,7 +103,8 @@ public struct GPPDEStudy: SectionStudy {
             }
             test = try gp.predict(solution, at: testAxes)
         } catch let e as LinearAlgebraError {
-            throw RunError(.badInput, "\(spec.document.path): the collocation system cannot be solved with these kernels (\(e.description)); try a larger jitter or other frequencies")
+            throw RunError(.badInput, "\(spec.document.path): the collocation system cannot be solved with these kernels "
+                + "(\(e.description)); try a larger jitter or other frequencies")
         }
         let seconds = Date().timeIntervalSince(start)
         if !solution.allSatisfy(\.isFinite) { reason = .diverged_nan }
@@ -141,14 +145,17 @@ public struct GPPDEStudy: SectionStudy {
             // The loss history: objective, projected gradient norm, every axis's raw parameters.
             let names = initialKernels.enumerated().flatMap { k, kernel in kernel.parameterNames.map { "axis\(k + 1)_\($0)" } }
             var csv = CSVTable(header: ["iteration", "objective", "gradient_norm"] + names)
-            for h in learned.result.history { csv.append(["\(h.iteration)", CSV.format(h.value), CSV.format(h.gradientNorm)] + h.point.map(CSV.format)) }
+            for h in learned.result.history {
+                csv.append(["\(h.iteration)", CSV.format(h.value), CSV.format(h.gradientNorm)] + h.point.map(CSV.format))
+            }
             history = csv
         }
         var arrays = [NamedArray(name: "solution", shape: g.points, values: solution),
                       NamedArray(name: "test_solution", shape: Array(repeating: g.testPoints, count: g.box.count), values: test)]
         let names = g.equation == .advection ? ["x", "t"] : GPPDESpec.variables
         for (k, a) in axes.enumerated() { arrays.append(NamedArray(name: names[k], shape: [a.count], values: a)) }
-        let summary = (error.isFinite ? "relative L2 error \(String(format: "%.2e", error)) on the test grid, " : "") + "\(String(format: "%.3f", seconds)) s"
+        let summary = (error.isFinite ? "relative L2 error \(String(format: "%.2e", error)) on the test grid, " : "")
+            + "\(String(format: "%.3f", seconds)) s"
         return StudyOutcome(reason: reason, arrays: arrays, history: history, result: result, tables: tables, summary: summary,
                             notConvergedDetail: "Newton's method on the Allen–Cahn collocation system did not converge in 50 iterations",
                             sweepValues: ["relative_l2_error": CSV.format(error), "seconds": CSV.format(seconds)])

@@ -33,7 +33,9 @@ public struct GPRegressionStudy: SectionStudy {
         var reason: ConvergenceReason, detail = ""
         if g.optimizer == .adam {
             reason = finalGradient <= g.tolerance ? .converged_rtol : .diverged_max_iterations
-            if !reason.converged { detail = "Adam ran \(run.iterations) iterations; the gradient norm is \(finalGradient) > tolerance \(g.tolerance)" }
+            if !reason.converged {
+                detail = "Adam ran \(run.iterations) iterations; the gradient norm is \(finalGradient) > tolerance \(g.tolerance)"
+            }
         } else {
             reason = run.converged ? .converged_rtol : .diverged_max_iterations
             if !reason.converged { detail = "L-BFGS stopped: \(run.stopReason)" }
@@ -102,7 +104,9 @@ public struct GPRegressionStudy: SectionStudy {
                     let (pm, pv) = try gp.predict(fit, at: axes)
                     arrays.append(NamedArray(name: "predict_mean", shape: p, values: pm.map { $0 + offset }))
                     arrays.append(NamedArray(name: "predict_variance", shape: p, values: pv))
-                    for (k, a) in axes.enumerated() { arrays.append(NamedArray(name: "predict_\(GPRegressionSpec.variables[k])", shape: [a.count], values: a)) }
+                    for (k, a) in axes.enumerated() {
+                        arrays.append(NamedArray(name: "predict_\(GPRegressionSpec.variables[k])", shape: [a.count], values: a))
+                    }
                 }
             } else {
                 let y = observed.map { g.values[$0] - offset }
@@ -122,7 +126,8 @@ public struct GPRegressionStudy: SectionStudy {
                                                options: IterativeOptions(rtol: g.cgTolerance, maxIterations: 10_000, recordHistory: false))
                 if !fit.solve.reason.converged {
                     reason = fit.solve.reason
-                    notConverged = "CG on the observed points stopped after \(fit.solve.iterations) iterations at relative residual \(fit.solve.relativeResidual)"
+                    notConverged = "CG on the observed points stopped after \(fit.solve.iterations) iterations "
+                        + "at relative residual \(fit.solve.relativeResidual)"
                 }
                 if g.optimizer == .none { iterations = fit.solve.iterations }
                 arrays.append(NamedArray(name: "mean", shape: shape, values: fit.mean.map { $0 + offset }))
@@ -148,6 +153,7 @@ public struct GPRegressionStudy: SectionStudy {
         return StudyOutcome(reason: reason, arrays: arrays, history: history, result: result, tables: [("hyperparameters", learned)],
                             summary: summary, notConvergedDetail: notConverged,
                             sweepValues: ["log_likelihood": CSV.format(logLikelihood), "signal_variance": CSV.format(gp.signalVariance),
-                                          "noise_variance": CSV.format(gp.noiseVariance), "iterations": "\(iterations)", "seconds": CSV.format(seconds)])
+                                          "noise_variance": CSV.format(gp.noiseVariance), "iterations": "\(iterations)",
+                                          "seconds": CSV.format(seconds)])
     }
 }

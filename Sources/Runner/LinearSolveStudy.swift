@@ -142,7 +142,8 @@ public struct LinearSolveStudy: Study {
                 + "\(result.iterations + 1))"
                                       + Self.singularAdvice(.notPositiveDefinite(column: 0, size: 0), spec))
         case .diverged_indefinite_preconditioner:
-            throw spec.document.error(["solver", "preconditioner"], "'\(spec.solver.preconditioner)' is not positive definite for this matrix (is A SPD?)")
+            throw spec.document.error(["solver", "preconditioner"],
+                                      "'\(spec.solver.preconditioner)' is not positive definite for this matrix (is A SPD?)")
         default: break
         }
 

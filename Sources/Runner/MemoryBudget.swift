@@ -76,7 +76,8 @@ enum MemoryBudget {
     /// exceeds what is available.
     static func check(_ spec: ProblemSpec) throws {
         guard let need = try spec.physics.memoryEstimate(spec.solver), let limit = available(), need.bytes > limit.bytes else { return }
-        throw spec.document.error(need.key, "this run needs at least \(format(need.bytes)) of memory (\(need.detail)) but \(format(max(limit.bytes, 0))) is available (\(limit.source)); use a smaller grid or a machine with more memory")
+        throw spec.document.error(need.key, "this run needs at least \(format(need.bytes)) of memory (\(need.detail)) "
+            + "but \(format(max(limit.bytes, 0))) is available (\(limit.source)); use a smaller grid or a machine with more memory")
     }
 
     static func format(_ bytes: Double) -> String { MemoryEstimate.format(bytes) }

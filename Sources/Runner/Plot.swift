@@ -19,7 +19,8 @@ public enum Plot {
             throw RunError(.badInput, "\(path): no such folder; give a run or sweep output folder")
         }
         guard var manifest = OutputGuard.Manifest.read(in: dir) else {
-            throw RunError(.badInput, "\(path): not a folder pdekit wrote (no \(OutputGuard.manifestName)); plot writes only into pdekit's own output folders")
+            throw RunError(.badInput, "\(path): not a folder pdekit wrote (no \(OutputGuard.manifestName)); "
+                + "plot writes only into pdekit's own output folders")
         }
         // Pictures are drawn first and written only when every target may be written: a refusal
         // leaves the folder as it was.
@@ -191,7 +192,8 @@ public enum Plot {
         let png = PNG.encode(width: nx, height: ny, rgb: rgb).base64EncodedString()
         let side = min(width - margin.left - margin.right - 60, height - margin.top - margin.bottom)
         let w = nx >= ny ? side : side * Double(nx) / Double(ny), h = nx >= ny ? side * Double(ny) / Double(nx) : side
-        var b = "<image x=\"\(margin.left)\" y=\"\(margin.top)\" width=\"\(w)\" height=\"\(h)\" preserveAspectRatio=\"none\" style=\"image-rendering:pixelated\" xlink:href=\"data:image/png;base64,\(png)\"/>\n"
+        var b = "<image x=\"\(margin.left)\" y=\"\(margin.top)\" width=\"\(w)\" height=\"\(h)\" preserveAspectRatio=\"none\" "
+            + "style=\"image-rendering:pixelated\" xlink:href=\"data:image/png;base64,\(png)\"/>\n"
         let barX = margin.left + w + 20
         for k in 0..<50 {
             let (r, g, bl) = colour(lo + (hi / 2 - lo / 2) * 2 * Double(k) / 49)
@@ -207,7 +209,8 @@ public enum Plot {
         b += "<text x=\"\(margin.left - 6)\" y=\"\(margin.top + h)\" text-anchor=\"end\">\(g(axes.1.first!))</text>\n"
         b += "<text x=\"\(margin.left - 6)\" y=\"\(margin.top + 10)\" text-anchor=\"end\">\(g(axes.1.last!))</text>\n"
         b += "<text x=\"\(margin.left + w / 2)\" y=\"\(margin.top + h + 32)\" text-anchor=\"middle\">\(esc(labels.0)) (\(nx) points)</text>\n"
-        b += "<text transform=\"translate(\(margin.left - 40) \(margin.top + h / 2)) rotate(-90)\" text-anchor=\"middle\">\(esc(labels.1)) (\(ny) points)</text>\n"
+        b += "<text transform=\"translate(\(margin.left - 40) \(margin.top + h / 2)) rotate(-90)\" text-anchor=\"middle\">"
+            + "\(esc(labels.1)) (\(ny) points)</text>\n"
         return svg(b, title: title)
     }
 

@@ -86,7 +86,8 @@ public struct ReducedBasisStudy: SectionStudy {
         }
         var table = CSVTable(header: ["basis_size", "chosen_parameter_index", "max_bound", "max_relative_bound"] + r.parameterNames)
         for h in history {
-            table.append(["\(h.size)", "\(h.parameterIndex)", CSV.format(h.maxBound), CSV.format(h.maxRelativeBound)] + r.training[h.parameterIndex].map(CSV.format))
+            table.append(["\(h.size)", "\(h.parameterIndex)", CSV.format(h.maxBound), CSV.format(h.maxRelativeBound)]
+                         + r.training[h.parameterIndex].map(CSV.format))
         }
         var result = ConfigTable()
         result["basis_size"] = .integer(n)
@@ -118,9 +119,12 @@ public struct ReducedBasisStudy: SectionStudy {
         let reason: ConvergenceReason = (!effectivities.isEmpty && minEffectivity < 1 - 1e-6) ? .diverged_breakdown
             : (reachedTolerance ? .converged_rtol : .diverged_max_iterations)
         let summary = "\(n) basis vectors (\(stop)), offline \(String(format: "%.2f", offline)) s" + (tests.isEmpty ? "" :
-            ", test max error \(String(format: "%.2e", maxError)), min effectivity \(String(format: "%.2f", minEffectivity)), online \(String(format: "%.1f", onlineSeconds / Double(tests.count) * 1e6)) µs vs truth \(String(format: "%.1f", truthSeconds / Double(tests.count) * 1e3)) ms")
+            ", test max error \(String(format: "%.2e", maxError)), min effectivity \(String(format: "%.2f", minEffectivity)), "
+                + "online \(String(format: "%.1f", onlineSeconds / Double(tests.count) * 1e6)) µs "
+                + "vs truth \(String(format: "%.1f", truthSeconds / Double(tests.count) * 1e3)) ms")
         let detail = reason == .diverged_breakdown ? "the error bound fell below the true error (effectivity \(minEffectivity))"
-            : "the greedy stopped at max_size = \(r.maxSize) with a relative bound of \(history.last?.maxRelativeBound ?? .nan) > tolerance \(r.tolerance)"
+            : "the greedy stopped at max_size = \(r.maxSize) with a relative bound of \(history.last?.maxRelativeBound ?? .nan) "
+                + "> tolerance \(r.tolerance)"
         var outcome = StudyOutcome(reason: reason, arrays: arrays, history: table, result: result,
                                    tables: [("reduced_basis_details", details)], summary: summary, notConvergedDetail: detail,
                                    sweepValues: ["basis_size": "\(n)", "max_test_error": CSV.format(maxError),

@@ -120,9 +120,12 @@ public struct ReducedModelStudy: SectionStudy {
         }
         return try names.map { name in
             guard let v = r.parameters[name] else {
-                throw spec.document.error(["reduced_model", "parameters"], "missing \(name): this model has parameters \(names.joined(separator: ", "))")
+                throw spec.document.error(["reduced_model", "parameters"],
+                                          "missing \(name): this model has parameters \(names.joined(separator: ", "))")
             }
-            guard !loaded.positive || v > 0 else { throw spec.document.error(["reduced_model", "parameters", name], "a conductivity must be positive, got \(v)") }
+            guard !loaded.positive || v > 0 else {
+                throw spec.document.error(["reduced_model", "parameters", name], "a conductivity must be positive, got \(v)")
+            }
             return v
         }
     }
@@ -135,7 +138,8 @@ public struct ReducedModelStudy: SectionStudy {
         var member: (theta: [Double], phi: [Double])?
         if let members = loaded.members {
             guard let m = r.matrixURL, let f = r.rhsURL else {
-                throw spec.document.error(["reduced_model", "matrix"], "missing: this model is of a matrices family; give the new member's matrix and rhs files")
+                throw spec.document.error(["reduced_model", "matrix"],
+                                          "missing: this model is of a matrices family; give the new member's matrix and rhs files")
             }
             do {
                 let c = try members.interpolation.coefficients(matrix: try FamilyFiles.matrix(m), load: try FamilyFiles.vector(f))
@@ -146,11 +150,13 @@ public struct ReducedModelStudy: SectionStudy {
                 throw spec.document.error(["reduced_model", "matrix"], "\(m.lastPathComponent): \(e.description)")
             }
         } else if r.matrix != nil {
-            throw spec.document.error(["reduced_model", "matrix"], "only for a model of a matrices family; this model evaluates its family at the parameters")
+            throw spec.document.error(["reduced_model", "matrix"],
+                                      "only for a model of a matrices family; this model evaluates its family at the parameters")
         }
         let t0 = Date()
         let (c, bound, compliance, complianceBound) = try member.map { m in
-            try loaded.model.solveWithCompliance(theta: m.theta, phi: m.phi, alpha: mu.withUnsafeBufferPointer { loaded.members!.coercivity.evaluate($0) })
+            try loaded.model.solveWithCompliance(theta: m.theta, phi: m.phi,
+                                                 alpha: mu.withUnsafeBufferPointer { loaded.members!.coercivity.evaluate($0) })
         } ?? Self.solveFamily(loaded, mu, spec)
         let online = Date().timeIntervalSince(t0)
         // One matrix–vector product: OpenBLAS's threads would spin between sweep cases. It
@@ -173,7 +179,8 @@ public struct ReducedModelStudy: SectionStudy {
                             arrays: (context.writesArrays ? [NamedArray(name: "solution", shape: loaded.shape, values: u)] : [])
                                 + [NamedArray(name: "coefficients", shape: [c.count], values: c)],
                             result: result, tables: [("parameters", p)],
-                            summary: "N = \(loaded.model.size), relative error bound \(String(format: "%.2e", relative)), online \(String(format: "%.1f", online * 1e6)) µs",
+                            summary: "N = \(loaded.model.size), relative error bound \(String(format: "%.2e", relative)), "
+                                + "online \(String(format: "%.1f", online * 1e6)) µs",
                             notConvergedDetail: "the error bound is not finite (a parameter outside the model's coercive range?)",
                             sweepValues: ["compliance": CSV.format(compliance), "compliance_bound": CSV.format(complianceBound),
                                           "bound": CSV.format(bound), "relative_bound": CSV.format(relative), "online_seconds": CSV.format(online)])

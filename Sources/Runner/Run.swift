@@ -53,7 +53,8 @@ public enum Run {
             // The file is one whole: a [sweep] table check refuses is refused here too, though
             // run solves the base problem only (it was ignored, so check and run disagreed).
             _ = try SweepSpec(spec.document)
-            FileHandle.standardError.write(Data("pdekit: note: \(path) has a [sweep] table; run solves the base problem only (use pdekit sweep for the cases)\n".utf8))
+            FileHandle.standardError.write(
+                Data("pdekit: note: \(path) has a [sweep] table; run solves the base problem only (use pdekit sweep for the cases)\n".utf8))
         }
         return try execute(spec, path: path, options: options, write: write)
     }
@@ -110,7 +111,8 @@ public enum Run {
     /// A run's output folder and how it was named (for messages): --output (or a sweep's case
     /// folder), then [output] directory, then outputs/<name>.
     static func folder(_ spec: ProblemSpec, path: String, outputDirectory: String?, option: String = "--output") -> (path: String, option: String) {
-        outputDirectory.map { ($0, option) } ?? spec.output.directory.map { ($0, "\(path): [output] directory") } ?? ("outputs/\(spec.name)", "output folder")
+        outputDirectory.map { ($0, option) } ?? spec.output.directory.map { ($0, "\(path): [output] directory") } ??
+            ("outputs/\(spec.name)", "output folder")
     }
 
     /// The `[solver.<name>]` tables that no case of a sweep uses (a swept preconditioner may use
@@ -125,7 +127,8 @@ public enum Run {
     public static func warnUnusedOptions(_ unused: [String], uses: [String]?, path: String) {
         for name in unused {
             let used = uses.map { " (it uses " + $0.map { "'\($0)'" }.joined(separator: " with ") + ")" } ?? ""
-            FileHandle.standardError.write(Data("pdekit: warning: \(path): [solver.\(name)] is not used by this run\(used); its options are ignored\n".utf8))
+            FileHandle.standardError.write(
+                Data("pdekit: warning: \(path): [solver.\(name)] is not used by this run\(used); its options are ignored\n".utf8))
         }
     }
 

@@ -33,7 +33,8 @@ public enum SolverFactory {
             throw error("method", "'\(spec.method)' cannot serve this system yet: " + singularAdvice)
         }
         if spec.operatorForm == .stencil, structure == nil || structure!.lowerOrderTerms {
-            throw error("operator", "\"stencil\" applies the grid's -div(a grad u) stencil: it needs a kind = \"pde\" problem without velocity or reaction terms")
+            throw error("operator", "\"stencil\" applies the grid's -div(a grad u) stencil: it needs a kind = \"pde\" problem "
+                + "without velocity or reaction terms")
         }
         if method.usesPreconditioner {
             guard let p = SolverRegistry.preconditioner(spec.preconditioner) else {
@@ -51,7 +52,8 @@ public enum SolverFactory {
     /// a solve that does not converge returns normally with a negative reason.
     public static func solve(_ a: CSRMatrix, _ b: [Double], _ spec: SolverSpec, structure: GridStructure? = nil,
                              monitor: (@Sendable (ResidualRecord) -> Void)?,
-                             view: ((Description) -> Void)? = nil, carry: CarriedState? = nil) throws -> (x: [Double], result: SolveResult, description: Description) {
+                             view: ((Description) -> Void)? = nil,
+                             carry: CarriedState? = nil) throws -> (x: [Double], result: SolveResult, description: Description) {
         guard let method = spec.methodEntry else { throw LinearAlgebraError.invalidArgument("unknown method '\(spec.method)'") }
         var d = Description()
         d.add("method", spec.method)

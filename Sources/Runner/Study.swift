@@ -53,7 +53,8 @@ extension Study {
     public func view(_ spec: ProblemSpec) -> String? {
         var t = ConfigTable()
         t[ProblemKinds.tableName(of: spec.kind)] = .table(spec.physics.resolved)
-        return "\(spec.kind) '\(spec.name)', resolved:\n" + RecordWriter.toml(t).split(separator: "\n").map { "  " + $0 }.joined(separator: "\n") + "\n"
+        return "\(spec.kind) '\(spec.name)', resolved:\n"
+            + RecordWriter.toml(t).split(separator: "\n").map { "  " + $0 }.joined(separator: "\n") + "\n"
     }
 }
 
@@ -133,7 +134,9 @@ public struct StudyOutcome: Sendable {
 /// The studies pdekit knows, by the kinds they solve. `register` adds one at run time.
 public enum Studies {
     private static let lock = NSLock()
-    nonisolated(unsafe) private static var registered: [any Study] = [LinearSolveStudy(), TensorStudy(), GPRegressionStudy(), GPPDEStudy(), ReducedBasisStudy(), ReducedModelStudy()]
+    nonisolated(unsafe) private static var registered: [any Study] = [
+        LinearSolveStudy(), TensorStudy(), GPRegressionStudy(), GPPDEStudy(), ReducedBasisStudy(), ReducedModelStudy()
+    ]
 
     public static func register(_ study: any Study) {
         lock.lock(); defer { lock.unlock() }

@@ -156,7 +156,8 @@ public enum Sweep {
     static func mergeTables(_ directory: String) throws -> (cases: Int, shards: Int, table: URL) {
         let dir = OutputGuard.url(directory)
         guard let m = OutputGuard.Manifest.read(in: dir), m.kind == .sweep else {
-            throw RunError(.badInput, "\(directory): not a sweep folder pdekit wrote (no \(OutputGuard.manifestName) of kind sweep); merge writes only into pdekit's own sweep folders")
+            throw RunError(.badInput, "\(directory): not a sweep folder pdekit wrote (no \(OutputGuard.manifestName) of kind sweep); "
+                + "merge writes only into pdekit's own sweep folders")
         }
         // The fingerprint ends in the number of cases: every one must be in exactly one row.
         let total = m.fingerprint?.split(separator: "-").last.flatMap { Int($0) }

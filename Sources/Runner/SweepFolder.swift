@@ -101,8 +101,8 @@ final class SweepFolder {
             // Without a table, this shard has not run here: a case folder of its own would be
             // from a run whose table was removed; say so rather than replace it silently.
             if let existing = mine.first(where: { entries.contains(Sweep.caseFolder($0)) }), !options.resume {
-                throw RunError(.badInput, "\(option) \(dirPath): \(Sweep.caseFolder(existing)) exists but \(options.shard.tableName) does not; continue "
-                    + "with --resume (which reruns the cases without a row), or use a new folder")
+                throw RunError(.badInput, "\(option) \(dirPath): \(Sweep.caseFolder(existing)) exists but \(options.shard.tableName) does not; "
+                    + "continue with --resume (which reruns the cases without a row), or use a new folder")
             }
             try AtomicFile.write(Data(CSV.line(header).utf8), to: table)
         }

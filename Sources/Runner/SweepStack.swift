@@ -24,8 +24,9 @@ enum SweepStack {
         else { return }
         // [output] vtk: a ParaView collection over the cases, the case index as its time.
         if requested(record, "vtk") {
-            let entries = rows.filter { FileManager.default.fileExists(atPath: dir.appendingPathComponent($0[folder]).appendingPathComponent("solution.vti").path) }
-                .map { (timestep: Double($0[0]) ?? 0, file: $0[folder] + "/solution.vti") }
+            let entries = rows.filter {
+                FileManager.default.fileExists(atPath: dir.appendingPathComponent($0[folder]).appendingPathComponent("solution.vti").path)
+            }.map { (timestep: Double($0[0]) ?? 0, file: $0[folder] + "/solution.vti") }
             try listInManifest(["cases.pvd"], of: dir)
             try AtomicFile.write(VTKImageData.collection(entries), to: dir.appendingPathComponent("cases.pvd"))
         }
@@ -37,7 +38,8 @@ enum SweepStack {
             let caseDir = dir.appendingPathComponent(r[folder])
             let u = try NPY.read(caseDir.appendingPathComponent("solution.npy"))
             if let shape, shape != u.shape {
-                throw RunError(.badInput, "\(dir.path): [output] stack needs cases of one shape; case \(r[0]) has \(u.shape), case \(first[0]) \(shape)")
+                throw RunError(.badInput,
+                               "\(dir.path): [output] stack needs cases of one shape; case \(r[0]) has \(u.shape), case \(first[0]) \(shape)")
             }
             shape = u.shape
             solutions += u.values
@@ -51,7 +53,8 @@ enum SweepStack {
         }
         guard let shape else { return }
         let k = rows.count
-        try listInManifest(["stack_solutions.npy", "stack_parameters.npy", "stack_cases.npy"] + (coefficients == nil ? [] : ["stack_coefficients.npy"]), of: dir)
+        try listInManifest(["stack_solutions.npy", "stack_parameters.npy", "stack_cases.npy"]
+                           + (coefficients == nil ? [] : ["stack_coefficients.npy"]), of: dir)
         try NPY.write(solutions, shape: [k] + shape, to: dir.appendingPathComponent("stack_solutions.npy"))
         if let coefficients { try NPY.write(coefficients, shape: [k] + shape, to: dir.appendingPathComponent("stack_coefficients.npy")) }
         try NPY.write(params, shape: [k, parameters.count], to: dir.appendingPathComponent("stack_parameters.npy"))

@@ -115,12 +115,15 @@ enum SweepTable {
         // edited table may repeat one; neither is merged silently.
         let repeated = count.filter { $0.value > 1 }.keys.sorted()
         guard repeated.isEmpty else {
-            throw RunError(.badInput, "\(directory.path): case(s) \(repeated.prefix(5).map(String.init).joined(separator: ", ")) appear in more than one row; the shard tables were edited or mixed")
+            throw RunError(.badInput, "\(directory.path): case(s) \(repeated.prefix(5).map(String.init).joined(separator: ", ")) "
+                + "appear in more than one row; the shard tables were edited or mixed")
         }
         if let expectedCases {
             let missing = (0..<expectedCases).filter { count[$0] == nil }
             guard missing.isEmpty else {
-                throw IncompleteSweep(message: "\(directory.path): \(missing.count) of \(expectedCases) cases have no row yet (\(missing.prefix(5).map(String.init).joined(separator: ", "))\(missing.count > 5 ? ", …" : "")); finish the shards (--resume) before merging")
+                throw IncompleteSweep(message: "\(directory.path): \(missing.count) of \(expectedCases) cases have no row yet "
+                    + "(\(missing.prefix(5).map(String.init).joined(separator: ", "))\(missing.count > 5 ? ", …" : "")); "
+                    + "finish the shards (--resume) before merging")
             }
         }
         try finalize([header] + rows, to: directory.appendingPathComponent("sweep.csv"), finishingWith: study)

@@ -114,7 +114,9 @@ public struct TensorStudy: SectionStudy {
         tables.append(("tensor_details", details))
         // Not to tolerance: the adaptive degree hit its cap with coefficients still above it.
         let reason: ConvergenceReason = !maxError.isFinite ? .diverged_nan : (degreesResolved ? .converged_direct : .diverged_max_iterations)
-        let summary = "ranks \(ranks), \(storage) numbers stored, max error \(String(format: "%.2e", maxError)) (relative, \(t.testPoints) random points), build \(String(format: "%.3f", buildSeconds)) s, \(String(format: "%.2f", perEval)) µs per evaluation"
+        let summary = "ranks \(ranks), \(storage) numbers stored, max error \(String(format: "%.2e", maxError)) "
+            + "(relative, \(t.testPoints) random points), build \(String(format: "%.3f", buildSeconds)) s, "
+            + "\(String(format: "%.2f", perEval)) µs per evaluation"
         let detail = !maxError.isFinite ? "the approximation is not finite at the test points (values beyond the range of doubles); rescale the "
             + "function"
             : !capped && lineError > Self.lineErrorFactor * t.tolerance

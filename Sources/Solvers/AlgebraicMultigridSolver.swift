@@ -55,7 +55,11 @@ public struct AlgebraicMultigridSettings: ComponentOptions, Equatable {
         if let path = try r.string("near_nullspace") {
             guard o.algorithm == .aggregation else { throw r.error("near_nullspace", "applies to algorithm = \"aggregation\"") }
             let array: NPYArray
-            do { array = try NPY.read(r.document.resolve(path)) } catch { throw r.error("near_nullspace", "\(path): \(oneLine(String(describing: error)))") }
+            do {
+                array = try NPY.read(r.document.resolve(path))
+            } catch {
+                throw r.error("near_nullspace", "\(path): \(oneLine(String(describing: error)))")
+            }
             guard array.shape.count == 1 || array.shape.count == 2, array.values.count > 0 else {
                 throw r.error("near_nullspace", "\(path): expected an array of shape (n,) or (n, k), got \(array.shape)")
             }

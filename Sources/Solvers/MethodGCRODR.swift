@@ -19,7 +19,9 @@ public struct GCRODROptions: ComponentOptions, Equatable {
         guard let r else { return o }
         o.restart = try r.int("restart", default: 40, minimum: 3)
         o.recycle = try r.int("recycle", default: min(20, o.restart - 2), minimum: 1)
-        guard o.restart <= 1000 else { throw r.error("restart", "at most 1000 (each basis vector is a vector of the system's size), got \(o.restart)") }
+        guard o.restart <= 1000 else {
+            throw r.error("restart", "at most 1000 (each basis vector is a vector of the system's size), got \(o.restart)")
+        }
         guard o.recycle <= o.restart - 2 else {
             throw r.error("recycle", "must leave at least two Arnoldi steps per cycle: recycle ≤ restart − 2 = \(o.restart - 2), got \(o.recycle)")
         }
@@ -36,7 +38,8 @@ extension CarriedState.Key where Value == RecycleSpace {
 extension MethodEntry {
     /// GCRO-DR: GMRES with deflated restarting whose recycle space a sweep carries to its next case.
     static let gcrodr = MethodEntry(
-        name: "gcrodr", help: "GCRO-DR(m, k): recycling GMRES carrying harmonic Ritz vectors to a sweep's next case (any nonsingular matrix), [solver.gcrodr]",
+        name: "gcrodr",
+        help: "GCRO-DR(m, k): recycling GMRES carrying harmonic Ritz vectors to a sweep's next case (any nonsingular matrix), [solver.gcrodr]",
         usesPreconditioner: true, iterative: true, acceptsInitialGuess: true, appliesOperatorForm: true,
         options: { try GCRODROptions.read($0) },
         workspace: { (n: Double, _: Int, o: GCRODROptions) -> Double in

@@ -16,7 +16,9 @@ public struct GMRESOptions: ComponentOptions, Equatable {
         var o = GMRESOptions()
         guard let r else { return o }
         o.restart = try r.int("restart", default: 30, minimum: 1)
-        guard o.restart <= 1000 else { throw r.error("restart", "at most 1000 (each basis vector is a vector of the system's size), got \(o.restart)") }
+        guard o.restart <= 1000 else {
+            throw r.error("restart", "at most 1000 (each basis vector is a vector of the system's size), got \(o.restart)")
+        }
         try r.finish()
         return o
     }

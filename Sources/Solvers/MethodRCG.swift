@@ -18,7 +18,8 @@ public struct RecyclingCGOptions: ComponentOptions, Equatable {
         o.recycle = try r.int("recycle", default: 10, minimum: 0)
         o.collect = try r.int("collect", default: 20, minimum: 1)
         guard o.recycle <= 200, o.collect <= 500 else {
-            throw r.error(o.recycle > 200 ? "recycle" : "collect", "too many vectors (recycle ≤ 200, collect ≤ 500): each is a vector of the system's size")
+            throw r.error(o.recycle > 200 ? "recycle" : "collect",
+                          "too many vectors (recycle ≤ 200, collect ≤ 500): each is a vector of the system's size")
         }
         try r.finish()
         return o

@@ -67,7 +67,8 @@ public struct PreconditionerEntry: Sendable {
     /// before any setup.
     public let validate: @Sendable (CSRMatrix, GridStructure?, SolverSpec) -> String?
     /// Builds it; the carried state lets a sweep's next case reuse a setup (AMG hierarchies).
-    public let make: @Sendable (CSRMatrix, GridStructure?, (any ComponentOptions)?, CarriedState?, inout SolverDescription) throws -> any Preconditioner
+    public let make: @Sendable (CSRMatrix, GridStructure?, (any ComponentOptions)?, CarriedState?,
+                                inout SolverDescription) throws -> any Preconditioner
     /// Bytes it allocates for a grid problem of n unknowns on d axes (the memory check).
     public let workspace: WorkspaceModel
     /// It stays well defined on a singular (all-Neumann or periodic) grid operator.
@@ -80,7 +81,8 @@ public struct PreconditionerEntry: Sendable {
          options: @escaping @Sendable (TableReader?) throws -> (any ComponentOptions)? = { _ in nil },
          validate: @escaping @Sendable (CSRMatrix, GridStructure?, SolverSpec) -> String? = { _, _, _ in nil },
          workspace: @escaping WorkspaceModel = { _, _, _ in 0 },
-         make: @escaping @Sendable (CSRMatrix, GridStructure?, (any ComponentOptions)?, CarriedState?, inout SolverDescription) throws -> any Preconditioner) {
+         make: @escaping @Sendable (CSRMatrix, GridStructure?, (any ComponentOptions)?, CarriedState?,
+                                    inout SolverDescription) throws -> any Preconditioner) {
         self.name = name; self.help = help; self.solvesSingular = solvesSingular; self.singularNeedsGrid = singularNeedsGrid
         self.options = options; self.validate = validate; self.workspace = workspace; self.make = make
     }
@@ -259,7 +261,8 @@ public enum SolverRegistry {
             m.usesPreconditioner ? "\"\(m.name)\" (preconditioner \(list(pcs, "or")))" : "\"\(m.name)\""
         }
         return onGrid
-            ? "no side is Dirichlet, so A is singular (u is determined up to a constant); use method = \(list(choices, "or")), or make a side Dirichlet"
+            ? "no side is Dirichlet, so A is singular (u is determined up to a constant); "
+                + "use method = \(list(choices, "or")), or make a side Dirichlet"
             : "[system] nullspace = \"constants\" makes A singular; use method = \(list(choices, "or"))"
     }
 
@@ -273,7 +276,8 @@ public enum SolverRegistry {
     static func symmetryProblem(_ a: CSRMatrix, _ who: String) -> String? {
         let asym = a.asymmetry()
         guard asym > 1e-12 else { return nil }
-        return "'\(who)' needs a symmetric positive definite matrix, but this one is not symmetric (the largest |A - Aᵀ| is \(asym) of the largest |A| entry); use method = \"lu\""
+        return "'\(who)' needs a symmetric positive definite matrix, but this one is not symmetric "
+            + "(the largest |A - Aᵀ| is \(asym) of the largest |A| entry); use method = \"lu\""
     }
 
     /// What a preconditioned Krylov method needs before it iterates: the preconditioner named by
@@ -364,13 +368,16 @@ public enum SolverRegistry {
                                       preSmooth: Int, postSmooth: Int) -> String? {
         guard spec.methodEntry?.needsSymmetricPreconditioner == true,
               !MultigridOptions.isSymmetric(cycle, preSmooth: preSmooth, postSmooth: postSmooth) else { return nil }
-        return "'\(spec.method)' needs a symmetric preconditioner: [solver.\(component)] cycle must be \"v\" or \"w\" with pre_smooth = post_smooth (got cycle = \"\(cycle.rawValue)\", \(preSmooth) and \(postSmooth)); use method = \"\(component)\" or \"gmres\" for the others"
+        return "'\(spec.method)' needs a symmetric preconditioner: [solver.\(component)] cycle must be \"v\" or \"w\" "
+            + "with pre_smooth = post_smooth (got cycle = \"\(cycle.rawValue)\", \(preSmooth) and \(postSmooth)); "
+            + "use method = \"\(component)\" or \"gmres\" for the others"
     }
 
     static func needsGrid(_ structure: GridStructure?, _ who: String) -> String? {
         guard let structure else { return "'\(who)' needs a kind = \"pde\" problem (it uses the grid), not a linear_system" }
         if structure.lowerOrderTerms {
-            return "'\(who)' solves -div(a grad u) only; this problem has a velocity or reaction term (use method = \"gmres\", \"lu\" or preconditioner = \"amg\")"
+            return "'\(who)' solves -div(a grad u) only; this problem has a velocity or reaction term "
+                + "(use method = \"gmres\", \"lu\" or preconditioner = \"amg\")"
         }
         return nil
     }

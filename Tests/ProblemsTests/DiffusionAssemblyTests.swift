@@ -39,7 +39,8 @@ final class DiffusionAssemblyTests: XCTestCase {
     /// expression coefficient (evaluated at the rows' nodes only), a reaction, an inhomogeneous
     /// Dirichlet side and a Neumann side; also with an NPY-free constant coefficient.
     func testPartialAssemblyGivesExactlyTheFullRows() throws {
-        for pde in ["grid = [9, 7]\ncoefficient = \"1 + x*y + exp(-x)\"\nreaction = \"2 + y\"\nrhs = \"sin(3*x)\"\nboundary = { y_max = { type = \"neumann\", value = \"x\" }, x_min = { type = \"dirichlet\", value = \"1 + y\" } }",
+        for pde in ["grid = [9, 7]\ncoefficient = \"1 + x*y + exp(-x)\"\nreaction = \"2 + y\"\nrhs = \"sin(3*x)\"\n"
+                        + "boundary = { y_max = { type = \"neumann\", value = \"x\" }, x_min = { type = \"dirichlet\", value = \"1 + y\" } }",
                     "grid = [6, 5, 4]\ncoefficient = 3\nrhs = 1"] {
             let spec = try spec(pde)
             let full = try DiffusionAssembly.assemble(spec.discretisation)
@@ -143,7 +144,8 @@ final class DiffusionAssemblyTests: XCTestCase {
     }
 
     func testPeriodicRowsWrapAndStaySymmetric() throws {
-        let p = try DiffusionAssembly.assemble(try spec("grid = [4, 2]\nrhs = 1\ncoefficient = \"1 + x\"\nboundary = { x_min = { type = \"periodic\" }, x_max = { type = \"periodic\" } }").discretisation)
+        let p = try DiffusionAssembly.assemble(try spec("grid = [4, 2]\nrhs = 1\ncoefficient = \"1 + x\"\n"
+            + "boundary = { x_min = { type = \"periodic\" }, x_max = { type = \"periodic\" } }").discretisation)
         XCTAssertEqual(p.matrix.asymmetry(), 0)
         // Unknown (0, 0) couples to (0, 1) = 1, (1, 0) = 2 and, wrapped, (3, 0) = 6.
         XCTAssertEqual(Array(p.matrix.columnIndices[0..<4]), [0, 1, 2, 6])

@@ -43,7 +43,8 @@ final class ProblemSpecTests: XCTestCase {
     }
 
     func testUnknownKeyNamesLineAndNearestKey() {
-        assertError(valid + "\n[solver]\nprecondtioner = \"ic0\"\n", contains: ["p.toml:7:", "solver.precondtioner", "unknown key", "did you mean 'preconditioner'"])
+        assertError(valid + "\n[solver]\nprecondtioner = \"ic0\"\n",
+                    contains: ["p.toml:7:", "solver.precondtioner", "unknown key", "did you mean 'preconditioner'"])
     }
 
     func testUnknownSection() {
@@ -67,7 +68,8 @@ final class ProblemSpecTests: XCTestCase {
     }
 
     func testBadExpressionNamesKeyAndColumn() {
-        assertError("[problem]\nkind = \"pde\"\n[pde]\ngrid = [8]\nrhs = \"sinn(x)\"\n", contains: ["p.toml:5:", "pde.rhs", "sinn", "did you mean 'sin'"])
+        assertError("[problem]\nkind = \"pde\"\n[pde]\ngrid = [8]\nrhs = \"sinn(x)\"\n",
+                    contains: ["p.toml:5:", "pde.rhs", "sinn", "did you mean 'sin'"])
     }
 
     func testMissingNPYFile() {

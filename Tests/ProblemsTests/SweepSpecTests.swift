@@ -45,7 +45,8 @@ final class SweepSpecTests: XCTestCase {
         XCTAssertEqual(mixed.parameters.map(\.key), ["pde.grid", "solver.rtol", "pde.parameters.k"])
         XCTAssertEqual(mixed.cases[1][2].value, .double(4.0))
         // Tables and inline tables keep their order too (the resolved run record follows it).
-        let document = try ProblemDocument(text: "[zeta]\nb = 1\na = { y = 1, x = 2 }\n[alpha]\nc = 3\n", path: "o.toml", directory: URL(fileURLWithPath: "/tmp"))
+        let document = try ProblemDocument(text: "[zeta]\nb = 1\na = { y = 1, x = 2 }\n[alpha]\nc = 3\n", path: "o.toml",
+                                           directory: URL(fileURLWithPath: "/tmp"))
         XCTAssertEqual(document.root.keys, ["zeta", "alpha"])
         guard case .table(let zeta)? = document.root["zeta"], case .table(let inline)? = zeta["a"] else { return XCTFail("tables") }
         XCTAssertEqual(zeta.keys, ["b", "a"])
@@ -63,14 +64,16 @@ final class SweepSpecTests: XCTestCase {
     /// equal strata of its interval (the defining property; it fails for plain random sampling
     /// with probability 1 − n!/nⁿ).
     func testLatinHypercubeFillsEveryStratumOnce() throws {
-        let s = try sweep("[sweep]\nmode = \"latin_hypercube\"\nsamples = 16\nseed = 4\n[sweep.parameters]\n\"a.x\" = { uniform = [0, 2] }\n\"a.y\" = { log_uniform = [1e-3, 1e3] }\n")
+        let s = try sweep("[sweep]\nmode = \"latin_hypercube\"\nsamples = 16\nseed = 4\n[sweep.parameters]\n"
+                          + "\"a.x\" = { uniform = [0, 2] }\n\"a.y\" = { log_uniform = [1e-3, 1e3] }\n")
         XCTAssertEqual(s.cases.count, 16)
         let x = s.parameters.first { $0.key == "a.x" }!.values.compactMap(\.number)
         let y = s.parameters.first { $0.key == "a.y" }!.values.compactMap(\.number)
         XCTAssertEqual(Set(x.map { Int($0 / 2 * 16) }), Set(0..<16))
         XCTAssertEqual(Set(y.map { Int((log10($0) + 3) / 6 * 16) }), Set(0..<16))
         // The seed names the design.
-        let again = try sweep("[sweep]\nmode = \"latin_hypercube\"\nsamples = 16\nseed = 4\n[sweep.parameters]\n\"a.x\" = { uniform = [0, 2] }\n\"a.y\" = { log_uniform = [1e-3, 1e3] }\n")
+        let again = try sweep("[sweep]\nmode = \"latin_hypercube\"\nsamples = 16\nseed = 4\n[sweep.parameters]\n"
+                              + "\"a.x\" = { uniform = [0, 2] }\n\"a.y\" = { log_uniform = [1e-3, 1e3] }\n")
         XCTAssertEqual(again.parameters.map(\.values), s.parameters.map(\.values))
     }
 
@@ -86,7 +89,8 @@ final class SweepSpecTests: XCTestCase {
 
     /// A case's value lands in the document; a bad one is named as a sweep parameter.
     func testCaseDocumentsAndTheirErrors() throws {
-        let doc = try ProblemDocument(text: base + "[sweep.parameters]\n\"pde.grid\" = [[4], [1]]\n", path: "s.toml", directory: URL(fileURLWithPath: "/tmp"))
+        let doc = try ProblemDocument(text: base + "[sweep.parameters]\n\"pde.grid\" = [[4], [1]]\n", path: "s.toml",
+                                      directory: URL(fileURLWithPath: "/tmp"))
         let s = try SweepSpec(doc)
         let first = try ProblemSpec(try doc.sweepCase(s.cases[0]))
         guard let p = first.physics as? PDESpec else { return XCTFail() }

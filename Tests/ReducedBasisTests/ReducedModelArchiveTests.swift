@@ -101,7 +101,8 @@ final class ReducedModelArchiveTests: XCTestCase {
             ("rb_operators", { $0.values[0] = -1 }, "rb_operators.npy term 1 has a negative diagonal entry"),
             ("rb_loads", { $0.values.removeLast() }, "do not match its manifest"),
             ("rb_reference", { $0.values.append(1) }, "do not match its manifest"),
-            ("rb_residual", { $0.shape = [$0.shape[0], $0.shape[1] - 1]; $0.values = Array($0.values.prefix($0.shape[0] * $0.shape[1])) }, "manifest"),
+            ("rb_residual", { $0.shape = [$0.shape[0], $0.shape[1] - 1]; $0.values = Array($0.values.prefix($0.shape[0] * $0.shape[1])) },
+             "manifest"),
         ]
         for (name, change, expected) in cases {
             XCTAssertThrowsError(try ReducedModelArchive.read(Self.reader(damaged(name, change))), expected) { e in

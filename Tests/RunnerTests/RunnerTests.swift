@@ -114,7 +114,8 @@ final class NonFiniteResultTests: XCTestCase {
         XCTAssertEqual(outcome.reason, .diverged_nan)
         XCTAssertTrue(outcome.notConvergedDetail.contains("mean.npy holds 2 non-finite values of 3"), outcome.notConvergedDetail)
         // Finite arrays, or an outcome already not converged, are left as they are.
-        var fine = StudyOutcome(reason: .converged_rtol, arrays: [NamedArray(name: "x", shape: [1], values: [1])], result: ConfigTable(), summary: "s")
+        var fine = StudyOutcome(reason: .converged_rtol, arrays: [NamedArray(name: "x", shape: [1], values: [1])],
+                                result: ConfigTable(), summary: "s")
         Run.refuseNonFiniteResults(&fine)
         XCTAssertEqual(fine.reason, .converged_rtol)
         var stopped = StudyOutcome(reason: .diverged_max_iterations, arrays: [NamedArray(name: "x", shape: [1], values: [.nan])],

@@ -7,7 +7,8 @@ final class ShardTests: XCTestCase {
     func testEnvironmentOfEachLauncher() throws {
         XCTAssertEqual(try Shard.fromEnvironment(["OMPI_COMM_WORLD_RANK": "1", "OMPI_COMM_WORLD_SIZE": "4"])?.description, "1/4")
         XCTAssertEqual(try Shard.fromEnvironment(["PMI_RANK": "0", "PMI_SIZE": "2"])?.description, "0/2")
-        XCTAssertEqual(try Shard.fromEnvironment(["SLURM_ARRAY_TASK_ID": "5", "SLURM_ARRAY_TASK_MIN": "3", "SLURM_ARRAY_TASK_COUNT": "4"])?.description, "2/4")
+        XCTAssertEqual(try Shard.fromEnvironment(["SLURM_ARRAY_TASK_ID": "5", "SLURM_ARRAY_TASK_MIN": "3",
+                                                  "SLURM_ARRAY_TASK_COUNT": "4"])?.description, "2/4")
         XCTAssertEqual(try Shard.fromEnvironment(["SLURM_PROCID": "2", "SLURM_NTASKS": "3"])?.description, "2/3")
         XCTAssertNil(try Shard.fromEnvironment(["SLURM_PROCID": "0", "SLURM_NTASKS": "1"]))
         XCTAssertNil(try Shard.fromEnvironment([:]))

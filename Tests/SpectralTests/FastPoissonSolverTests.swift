@@ -21,7 +21,9 @@ final class FastPoissonSolverTests: XCTestCase {
         }
         // Terms in the grid's own coordinates only.
         let rhs = ["sin(3*x) + 1", "cos(2*y)", "x*z"].prefix(grid.count).joined(separator: " + ")
-        let values = try grid.indices.map { _ in [try Discretisation.Expression("0.5 + x"), try Discretisation.Expression(grid.count > 1 ? "-y" : "-x")] }
+        let values = try grid.indices.map { _ in
+            [try Discretisation.Expression("0.5 + x"), try Discretisation.Expression(grid.count > 1 ? "-y" : "-x")]
+        }
         let problem = DiffusionProblem(grid: Grid(axes: axes), coefficient: .expression(try Discretisation.Expression("\(coefficient)")),
                                        rhs: .expression(try Discretisation.Expression(rhs)), boundaryValues: values)
         return try DiffusionAssembly.assemble(problem)

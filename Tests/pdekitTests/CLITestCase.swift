@@ -51,7 +51,9 @@ class CLITestCase: XCTestCase {
 
     /// Folders in the work directory other than the inputs: a failed run must leave none.
     func leftovers() throws -> [String] {
-        try FileManager.default.contentsOfDirectory(atPath: work.path).filter { !$0.hasSuffix(".toml") && !$0.hasSuffix(".npy") && !$0.hasSuffix(".mtx") }
+        try FileManager.default.contentsOfDirectory(atPath: work.path).filter {
+            !$0.hasSuffix(".toml") && !$0.hasSuffix(".npy") && !$0.hasSuffix(".mtx")
+        }
     }
 
     func assertBadInput(_ args: [String], _ words: [String], file: StaticString = #filePath, line: UInt = #line) throws {

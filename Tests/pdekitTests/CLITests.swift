@@ -37,7 +37,8 @@ final class CLITests: CLITestCase {
             XCTAssertEqual(r.status, 0, "\(file): \(r.stderr)")
             let out = work.appendingPathComponent(file)
             // The main array: the solution, a tensor's core, a GP's posterior mean.
-            let main = text.contains("[tensor]") ? "core.npy" : (text.contains("[gp]") ? "mean.npy" : (text.contains("[reduced_basis]") ? "rb_basis.npy" : (text.contains("[gp_pde]") ? "solution.npy" : nil)))
+            let main = text.contains("[tensor]") ? "core.npy" : (text.contains("[gp]") ? "mean.npy"
+                : (text.contains("[reduced_basis]") ? "rb_basis.npy" : (text.contains("[gp_pde]") ? "solution.npy" : nil)))
             let solution = try NPY.read(out.appendingPathComponent(main ?? "solution.npy"))
             XCTAssertTrue(solution.values.allSatisfy(\.isFinite), file)
             let record = try String(contentsOf: out.appendingPathComponent("run.toml"), encoding: .utf8)
@@ -124,7 +125,8 @@ final class CLITests: CLITestCase {
     func testWrongTypeTooSmallGridNegativeTolerance() throws {
         try assertBadInput(["run", try write("a.toml", header + "grid = \"big\"\nrhs = 1\n")], ["a.toml:5:", "pde.grid", "expected an array"])
         try assertBadInput(["run", try write("b.toml", header + "grid = [1, 8]\nrhs = 1\n")], ["b.toml:5:", "grid too small"])
-        try assertBadInput(["run", try write("c.toml", header + "grid = [8, 8]\nrhs = 1\n[solver]\natol = -1\n")], ["c.toml:8:", "solver.atol", "≥ 0"])
+        try assertBadInput(["run", try write("c.toml", header + "grid = [8, 8]\nrhs = 1\n[solver]\natol = -1\n")],
+                           ["c.toml:8:", "solver.atol", "≥ 0"])
     }
 
     func testMissingFiles() throws {
@@ -162,9 +164,12 @@ final class CLITests: CLITestCase {
 
     func testMalformedMatrixMarket() throws {
         try assertBadInput(["run", try systemFile("h", matrix: "%%MatrixMarket matrix banana real general\n2 2 1\n1 1 1\n")], ["h.mtx", "line 1"])
-        try assertBadInput(["run", try systemFile("r", matrix: "%%MatrixMarket matrix coordinate real general\n2 2 2\n1 1 1\n3 1 1\n")], ["r.mtx", "line 4", "out of range"])
-        try assertBadInput(["run", try systemFile("n", matrix: "%%MatrixMarket matrix coordinate real general\n2 2 2\n1 1 nan\n2 2 1\n")], ["n.mtx", "line 3", "NaN"])
-        try assertBadInput(["run", try systemFile("t", matrix: "%%MatrixMarket matrix coordinate real general\n2 2 3\n1 1 1\n2 2 1\n")], ["t.mtx", "expected 3 entries"])
+        try assertBadInput(["run", try systemFile("r", matrix: "%%MatrixMarket matrix coordinate real general\n2 2 2\n1 1 1\n3 1 1\n")],
+                           ["r.mtx", "line 4", "out of range"])
+        try assertBadInput(["run", try systemFile("n", matrix: "%%MatrixMarket matrix coordinate real general\n2 2 2\n1 1 nan\n2 2 1\n")],
+                           ["n.mtx", "line 3", "NaN"])
+        try assertBadInput(["run", try systemFile("t", matrix: "%%MatrixMarket matrix coordinate real general\n2 2 3\n1 1 1\n2 2 1\n")],
+                           ["t.mtx", "expected 3 entries"])
     }
 
     func testMatricesThatAreNotSPD() throws {
@@ -182,7 +187,8 @@ final class CLITests: CLITestCase {
 
     func testFFTNeedsAGridAndAConstantCoefficient() throws {
         let diffusion = Self.packageRoot.appendingPathComponent("problems/diffusion2d.toml").path
-        try assertBadInput(["run", diffusion, "--set", "pde.grid=[15,15]", "--set", "solver.method=fft"], ["constant coefficient", "preconditioner = \"fft\""])
+        try assertBadInput(["run", diffusion, "--set", "pde.grid=[15,15]", "--set", "solver.method=fft"],
+                           ["constant coefficient", "preconditioner = \"fft\""])
         let system = Self.packageRoot.appendingPathComponent("problems/linear_system.toml").path
         try assertBadInput(["run", system, "--set", "solver.method=fft"], ["'fft' needs a kind = \"pde\" problem", "solver.method"])
         // As a preconditioner the variable-coefficient problem converges.
@@ -452,7 +458,8 @@ final class TensorCLITests: CLITestCase {
             """
         let (status, text) = try python(script, work.appendingPathComponent("t").path)
         XCTAssertEqual(status, 0, text)
-        let tucker = try pdekit(["run", path, "-o", "tk", "--set", "tensor.method=tucker", "--set", "tensor.grid=32", "--set", "tensor.tolerance=1e-6"])
+        let tucker = try pdekit(["run", path, "-o", "tk", "--set", "tensor.method=tucker", "--set", "tensor.grid=32",
+                                 "--set", "tensor.tolerance=1e-6"])
         XCTAssertEqual(tucker.status, 0, tucker.stderr)
         let tr = try String(contentsOf: work.appendingPathComponent("tk/run.toml"), encoding: .utf8)
         XCTAssertTrue(tr.contains("grid_relative_error = "), tr)
@@ -566,8 +573,8 @@ final class GPRegressionCLITests: CLITestCase {
             let r = try pdekit(["run", path, "-o", label] + extra)
             XCTAssertEqual(r.status, 0, "\(label): \(r.stderr)")
             for (ours, theirs) in [("mean", "expected_mean"), ("variance", "expected_var")] {
-                let same = try pdekit(["compare", work.appendingPathComponent("\(label)/\(ours).npy").path, work.appendingPathComponent("\(theirs).npy").path,
-                                       "--rtol", "1e-9", "--atol", "1e-12"])
+                let same = try pdekit(["compare", work.appendingPathComponent("\(label)/\(ours).npy").path,
+                                       work.appendingPathComponent("\(theirs).npy").path, "--rtol", "1e-9", "--atol", "1e-12"])
                 XCTAssertEqual(same.status, 0, "\(label) \(ours): \(same.stdout) \(same.stderr)")
             }
             let record = try String(contentsOf: work.appendingPathComponent("\(label)/run.toml"), encoding: .utf8)
@@ -578,7 +585,8 @@ final class GPRegressionCLITests: CLITestCase {
         let learn = try pdekit(["run", path, "-o", "learn", "--set", "gp.optimizer=\"lbfgs\"", "--error-if-not-converged"])
         XCTAssertEqual(learn.status, 0, learn.stderr)
         let history = try String(contentsOf: work.appendingPathComponent("learn/history.csv"), encoding: .utf8).split(separator: "\n")
-        XCTAssertTrue(history[0].hasPrefix("iteration,negative_log_likelihood,gradient_norm,signal_variance,noise_variance,kernel_1.lengthscale"), String(history[0]))
+        XCTAssertTrue(history[0].hasPrefix("iteration,negative_log_likelihood,gradient_norm,signal_variance,noise_variance,kernel_1.lengthscale"),
+                      String(history[0]))
         let first = Double(history[1].split(separator: ",")[1])!, last = Double(history.last!.split(separator: ",")[1])!
         XCTAssertLessThan(last, first)
         XCTAssertEqual(first, -expectedLogLikelihood, accuracy: 1e-9 * abs(expectedLogLikelihood))
@@ -603,7 +611,8 @@ final class GPRegressionCLITests: CLITestCase {
         // Missing points and a learning optimiser: the exact likelihood of the observed points
         // (dense) is optimised, never ending below its start; past 6000 observed points the
         // dense factor is refused up front, with the reason.
-        _ = try python("import numpy as np, sys; z = np.load(sys.argv[1] + '/z.npy'); z[2, 3] = np.nan; np.save(sys.argv[1] + '/holes.npy', z)", work.path)
+        _ = try python("import numpy as np, sys; z = np.load(sys.argv[1] + '/z.npy'); z[2, 3] = np.nan; np.save(sys.argv[1] + '/holes.npy', z)",
+                       work.path)
         let holes = try pdekit(["run", path, "-o", "holes_learn", "--set", "gp.data=\"holes.npy\"", "--set", "gp.optimizer=\"lbfgs\""])
         XCTAssertEqual(holes.status, 0, holes.stderr)
         let holesHistory = try String(contentsOf: work.appendingPathComponent("holes_learn/history.csv"), encoding: .utf8).split(separator: "\n")
@@ -702,7 +711,8 @@ final class ReducedBasisCLITests: CLITestCase {
             XCTAssertTrue(bad.stderr.contains(key), "\(args): \(bad.stderr)")
             XCTAssertFalse(FileManager.default.fileExists(atPath: work.appendingPathComponent("bad").path))
         }
-        let sweep = try pdekit(["sweep", online, "-o", "tbs", "--set", "sweep.parameters.\"reduced_model.parameters.mu1\"={ linear = [0.1, 1], count = 50 }"])
+        let sweep = try pdekit(["sweep", online, "-o", "tbs",
+                                "--set", "sweep.parameters.\"reduced_model.parameters.mu1\"={ linear = [0.1, 1], count = 50 }"])
         XCTAssertEqual(sweep.status, 0, sweep.stderr)
         let table = try String(contentsOf: work.appendingPathComponent("tbs/sweep.csv"), encoding: .utf8)
         XCTAssertEqual(table.split(separator: "\n").count, 51)
@@ -713,7 +723,8 @@ final class ReducedBasisCLITests: CLITestCase {
                                "--set", "sweep.parameters.\"reduced_model.parameters.mu1\"={ linear = [0.1, 1], count = 50 }"])
         XCTAssertEqual(lean.status, 0, lean.stderr)
         let leanTable = try String(contentsOf: work.appendingPathComponent("tbl/sweep.csv"), encoding: .utf8)
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: work.appendingPathComponent("tbl").path).filter { !$0.hasPrefix(".") }, ["sweep.csv"])
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: work.appendingPathComponent("tbl").path).filter { !$0.hasPrefix(".") },
+                       ["sweep.csv"])
         func column(_ t: String, _ name: String) -> [String] {
             let rows = t.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
             let k = rows[0].firstIndex(of: name)!

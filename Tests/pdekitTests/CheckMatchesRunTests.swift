@@ -12,7 +12,8 @@ final class CheckMatchesRunTests: CLITestCase {
             let r = try pdekit([command, path] + extra + (command == "run" ? ["-o", "out"] : []))
             XCTAssertEqual(r.status, 2, "\(command): \(r.stderr)", file: file, line: line)
             for w in [key] + words { XCTAssertTrue(r.stderr.contains(w), "\(command): '\(w)' missing from \(r.stderr)", file: file, line: line) }
-            XCTAssertFalse(r.stderr.contains("argument") || r.stderr.contains("dgees") || r.stderr.contains("dgesv"), r.stderr, file: file, line: line)
+            XCTAssertFalse(r.stderr.contains("argument") || r.stderr.contains("dgees") || r.stderr.contains("dgesv"), r.stderr,
+                           file: file, line: line)
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: work.appendingPathComponent("out").path), file: file, line: line)
     }
@@ -25,7 +26,8 @@ final class CheckMatchesRunTests: CLITestCase {
     }
 
     func testAMGBlockSizeIsNamedNotTheMethod() throws {
-        let text = "[problem]\nkind = \"pde\"\n[pde]\ngrid = [3, 3]\nrhs = \"1\"\n[solver]\nmethod = \"amg\"\n[solver.amg]\nalgorithm = \"aggregation\"\nblock_size = 2\n"
+        let text = "[problem]\nkind = \"pde\"\n[pde]\ngrid = [3, 3]\nrhs = \"1\"\n[solver]\nmethod = \"amg\"\n"
+            + "[solver.amg]\nalgorithm = \"aggregation\"\nblock_size = 2\n"
         try assertBothRefuse("b.toml", text, "solver.amg.block_size", ["does not divide the matrix's 9 rows"])
         // Classical AMG has no blocks: the key is not in its way.
         let classical = try write("c.toml", text.replacingOccurrences(of: "aggregation", with: "classical"))
@@ -47,7 +49,8 @@ final class CheckMatchesRunTests: CLITestCase {
     }
 
     func testGPCollocationBoundsWhatWouldOverflow() throws {
-        let advection = "[problem]\nkind = \"gp_pde\"\n[gp_pde]\nequation = \"advection\"\nvelocity = 1e308\nbox = [[0, 6.283185307179586], [0, 1]]\npoints = [12, 12]\nexact = \"sin(x)\"\n"
+        let advection = "[problem]\nkind = \"gp_pde\"\n[gp_pde]\nequation = \"advection\"\nvelocity = 1e308\n"
+            + "box = [[0, 6.283185307179586], [0, 1]]\npoints = [12, 12]\nexact = \"sin(x)\"\n"
         try assertBothRefuse("a.toml", advection, "gp_pde.velocity", ["at most 1e8"])
     }
 
@@ -86,7 +89,8 @@ final class CheckMatchesRunTests: CLITestCase {
         try assertBothRefuse("s.toml", scaled, "reduced_basis.reference", ["coercivity ratio"])
         // rhs = 0: zero basis vectors and test errors 0/0 = NaN, saved as a model that a later
         // reduced_model refused as damaged. Run refuses it (check does not assemble the loads).
-        let zero = try write("z.toml", family.replacingOccurrences(of: "rhs = 1", with: "rhs = 0").replacingOccurrences(of: "[-2, 5]", with: "[2, 5]"))
+        let zero = try write("z.toml",
+                             family.replacingOccurrences(of: "rhs = 1", with: "rhs = 0").replacingOccurrences(of: "[-2, 5]", with: "[2, 5]"))
         let r = try pdekit(["run", zero, "-o", "z"])
         XCTAssertEqual(r.status, 2, r.stderr)
         XCTAssertTrue(r.stderr.contains("reduced_basis.pde.rhs") && r.stderr.contains("nothing to reduce"), r.stderr)
@@ -114,7 +118,8 @@ final class CheckMatchesRunTests: CLITestCase {
             parameters = { contrast = { uniform = [1, 10] }, width = { uniform = [0.05, 0.2] } }
             """)
         XCTAssertEqual(try pdekit(["run", offline, "-o", "rb"]).status, 0)
-        try assertBothRefuse("o.toml", "[problem]\nkind = \"reduced_model\"\n[reduced_model]\nmodel = \"rb\"\nparameters = { contrast = 7.5, width = 0 }\n",
+        try assertBothRefuse("o.toml",
+                             "[problem]\nkind = \"reduced_model\"\n[reduced_model]\nmodel = \"rb\"\nparameters = { contrast = 7.5, width = 0 }\n",
                              "reduced_model.parameters", ["width = 0.0", "not defined"])
     }
 

@@ -37,7 +37,8 @@ final class GPKernelLearningCLITests: CLITestCase {
         let fixed = try pdekit(["run", path, "-o", "f", "--set", "gp_pde.learn={ iterations = 0 }"])
         XCTAssertEqual(fixed.status, 0, fixed.stderr)
         let learnedError = try XCTUnwrap(recordNumber(record, "relative_l2_error"))
-        let fixedError = try XCTUnwrap(recordNumber(try String(contentsOf: work.appendingPathComponent("f/run.toml"), encoding: .utf8), "relative_l2_error"))
+        let fixedError = try XCTUnwrap(recordNumber(try String(contentsOf: work.appendingPathComponent("f/run.toml"), encoding: .utf8),
+                                                    "relative_l2_error"))
         XCTAssertLessThan(learnedError, fixedError)
 
         for (args, key) in [(["--set", "gp_pde.learn={ optimizer = \"newton\" }"], "gp_pde.learn.optimizer"),

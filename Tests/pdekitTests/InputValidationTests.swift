@@ -75,7 +75,8 @@ final class InputValidationTests: CLITestCase {
         try NPY.write([1, .nan], shape: [2], to: work.appendingPathComponent("b.npy"))
         try Data("%%MatrixMarket matrix coordinate real symmetric\n2 2 2\n1 1 2\n2 2 2\n".utf8).write(to: work.appendingPathComponent("A.mtx"))
         for method in ["direct", "cg", "lu"] {
-            _ = try write("s.toml", "[problem]\nkind = \"linear_system\"\n[system]\nmatrix = \"A.mtx\"\nrhs = \"b.npy\"\n[solver]\nmethod = \"\(method)\"\n")
+            _ = try write("s.toml",
+                          "[problem]\nkind = \"linear_system\"\n[system]\nmatrix = \"A.mtx\"\nrhs = \"b.npy\"\n[solver]\nmethod = \"\(method)\"\n")
             try assertRefused(["run", "s.toml"], ["s.toml:5: system.rhs", "nan"])
         }
     }
@@ -91,7 +92,8 @@ final class InputValidationTests: CLITestCase {
         try assertRefused(["run", problem, "--set", "problem.name=\"a\\nb\""], ["problem.name", "a\\nb"])
         // A Matrix Market integer file holding 2.5 or 0x10.
         for value in ["2.5", "0x10"] {
-            try Data("%%MatrixMarket matrix coordinate integer symmetric\n2 2 2\n1 1 \(value)\n2 2 2\n".utf8).write(to: work.appendingPathComponent("A.mtx"))
+            try Data("%%MatrixMarket matrix coordinate integer symmetric\n2 2 2\n1 1 \(value)\n2 2 2\n".utf8)
+                .write(to: work.appendingPathComponent("A.mtx"))
             try NPY.write([1, 1], shape: [2], to: work.appendingPathComponent("b.npy"))
             _ = try write("s.toml", "[problem]\nkind = \"linear_system\"\n[system]\nmatrix = \"A.mtx\"\nrhs = \"b.npy\"\n")
             try assertRefused(["run", "s.toml"], ["A.mtx", "line 3", "not an integer"])
@@ -112,7 +114,8 @@ final class InputValidationTests: CLITestCase {
         // Inline tables and arrays nested 10,000 deep (a 40 kB file) took 1.7 GB before parsing.
         _ = try write("f.toml", "a = " + String(repeating: "{b=", count: 10_000) + "1" + String(repeating: "}", count: 10_000) + "\n")
         try assertRefused(["check", "f.toml"], ["f.toml:1", "nested more than 64"])
-        _ = try write("g.toml", "[problem]\nkind = \"pde\"\n[pde]\ngrid = " + String(repeating: "[", count: 5_000) + String(repeating: "]", count: 5_000) + "\n")
+        _ = try write("g.toml", "[problem]\nkind = \"pde\"\n[pde]\ngrid = " + String(repeating: "[", count: 5_000)
+            + String(repeating: "]", count: 5_000) + "\n")
         try assertRefused(["check", "g.toml"], ["g.toml:4", "nested more than 64"])
         _ = try write("s.toml", """
             [problem]
@@ -173,7 +176,8 @@ final class InputValidationTests: CLITestCase {
 
     func testUnknownKeysInTablesOfOptionlessComponentsAreErrors() throws {
         for table in ["jacobi", "ic0", "cg", "lu"] {
-            let path = try write("o.toml", "[problem]\nkind = \"pde\"\n[pde]\ngrid = [5]\nrhs = 1\n[solver]\npreconditioner = \"jacobi\"\n[solver.\(table)]\nbogus = 1\n")
+            let path = try write("o.toml", "[problem]\nkind = \"pde\"\n[pde]\ngrid = [5]\nrhs = 1\n[solver]\npreconditioner = \"jacobi\"\n"
+                + "[solver.\(table)]\nbogus = 1\n")
             let r = try pdekit(["check", path])
             XCTAssertEqual(r.status, 2, "\(table): \(r.stderr)")
             XCTAssertTrue(r.stderr.contains("solver.\(table).bogus") && r.stderr.contains("unknown key"), r.stderr)

@@ -80,7 +80,8 @@ final class MemoryLimitTests: CLITestCase {
             while hi - lo > 1 { let mid = (lo + hi) / 2; if try accepted(mid, extra) { lo = mid } else { hi = mid } }
             XCTAssertGreaterThan(lo, 100, extra)
             let r = try pdekitInShell("ulimit -v \(limit); exec timeout 300 \"$0\" run g.toml --set 'pde.grid=[\(lo),\(lo)]' \(extra) -o out\(lo)")
-            XCTAssertTrue(r.status == 0 || (r.status == 2 && r.stderr.contains("memory")), "grid \(lo) \(extra): exit \(r.status): \(r.stderr.prefix(300))")
+            XCTAssertTrue(r.status == 0 || (r.status == 2 && r.stderr.contains("memory")),
+                          "grid \(lo) \(extra): exit \(r.status): \(r.stderr.prefix(300))")
         }
         let start = Date()
         let tight = try pdekitInShell("ulimit -v 250000; exec timeout 60 \"$0\" run g.toml -o tight")

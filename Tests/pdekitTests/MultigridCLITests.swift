@@ -25,13 +25,15 @@ final class MultigridCLITests: CLITestCase {
         try assertRefused("method = \"gmg\"\n[solver.gmg]\npre_smooth = 0\npost_smooth = 0", mentions: ["post_smooth"])
         try assertRefused("method = \"gmg\"\n[solver.gmg]\nomega = 0.5", mentions: ["solver.gmg.omega", "jacobi"])
         try assertRefused("method = \"gmg\"\n[solver.gmg]\ncoarse_size = 0", mentions: ["solver.gmg.coarse_size"])
-        try assertRefused("method = \"cg\"\npreconditioner = \"gmg\"\n[solver.gmg]\ncycle = \"fmg\"", mentions: ["solver.preconditioner", "symmetric"])
+        try assertRefused("method = \"cg\"\npreconditioner = \"gmg\"\n[solver.gmg]\ncycle = \"fmg\"",
+                          mentions: ["solver.preconditioner", "symmetric"])
         try assertRefused("method = \"cg\"\npreconditioner = \"gmg\"\n[solver.gmg]\npre_smooth = 2", mentions: ["symmetric"])
         try assertRefused("method = \"amg\"\n[solver.amg]\nalgorithm = \"magic\"", mentions: ["solver.amg.algorithm"])
         try assertRefused("method = \"amg\"\n[solver.amg]\nstrength_threshold = 1.5", mentions: ["solver.amg.strength_threshold"])
         try assertRefused("method = \"amg\"\n[solver.amg]\ntruncation = nan", mentions: ["solver.amg.truncation"])
         try assertRefused("method = \"amg\"\n[solver.amg]\nnear_nullspace = \"none.npy\"", mentions: ["near_nullspace", "aggregation"])
-        try assertRefused("method = \"amg\"\n[solver.amg]\nalgorithm = \"aggregation\"\nnear_nullspace = \"none.npy\"", mentions: ["near_nullspace", "none.npy"])
+        try assertRefused("method = \"amg\"\n[solver.amg]\nalgorithm = \"aggregation\"\nnear_nullspace = \"none.npy\"",
+                          mentions: ["near_nullspace", "none.npy"])
         try assertRefused("method = \"direct\"\noperator = \"stencil\"", mentions: ["solver.operator"])
     }
 
@@ -115,11 +117,12 @@ final class MultigridCLITests: CLITestCase {
     func testSingularAllNeumannAndPeriodicProblems() throws {
         let cases = [
             ("neumann", "rhs = \"2*pi^2*cos(pi*x)*cos(pi*y)\"\nexact = \"cos(pi*x)*cos(pi*y)\"\nboundary = { all = { type = \"neumann\" } }"),
-            ("periodic", "rhs = \"8*pi^2*sin(2*pi*x)*cos(2*pi*y)\"\nexact = \"sin(2*pi*x)*cos(2*pi*y)\"\nboundary = { all = { type = \"periodic\" } }"),
+            ("periodic",
+             "rhs = \"8*pi^2*sin(2*pi*x)*cos(2*pi*y)\"\nexact = \"sin(2*pi*x)*cos(2*pi*y)\"\nboundary = { all = { type = \"periodic\" } }"),
         ]
         let methods = ["method = \"gmg\"", "method = \"cg\"\npreconditioner = \"gmg\"", "method = \"cg\"\npreconditioner = \"amg\"",
-                       "method = \"cg\"\npreconditioner = \"jacobi\"", "method = \"cg\"\npreconditioner = \"ssor\"", "method = \"amg\"", "method = \"fft\"",
-                       "method = \"cg\"\npreconditioner = \"fft\""]
+                       "method = \"cg\"\npreconditioner = \"jacobi\"", "method = \"cg\"\npreconditioner = \"ssor\"", "method = \"amg\"",
+                       "method = \"fft\"", "method = \"cg\"\npreconditioner = \"fft\""]
         for (name, pde) in cases {
             var errors: [Int: Double] = [:]
             for n in [33, 65] {

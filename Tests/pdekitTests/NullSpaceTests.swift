@@ -77,7 +77,8 @@ final class NullSpaceTests: CLITestCase {
         let (status, text) = try python(script, work.path)
         XCTAssertEqual(status, 0, text)
         func system(_ method: String, _ preconditioner: String = "none") throws -> String {
-            try write("\(method).toml", "[problem]\nkind = \"linear_system\"\n[system]\nmatrix = \"L.mtx\"\nrhs = \"b.npy\"\n[solver]\nmethod = \"\(method)\"\npreconditioner = \"\(preconditioner)\"\nmax_iterations = 500\n")
+            try write("\(method).toml", "[problem]\nkind = \"linear_system\"\n[system]\nmatrix = \"L.mtx\"\nrhs = \"b.npy\"\n[solver]\n"
+                + "method = \"\(method)\"\npreconditioner = \"\(preconditioner)\"\nmax_iterations = 500\n")
         }
         // CHOLMOD meets the zero pivot: refused, with advice that works.
         let r = try pdekit(["run", try system("direct"), "-o", "direct"])
@@ -114,7 +115,8 @@ final class NullSpaceTests: CLITestCase {
         let (status, text) = try python(script, work.path)
         XCTAssertEqual(status, 0, text)
         func system(_ matrix: String, _ rhs: String, method: String = "cg", preconditioner: String = "jacobi") throws -> String {
-            try write("s.toml", "[problem]\nkind = \"linear_system\"\n[system]\nmatrix = \"\(matrix)\"\nrhs = \"\(rhs)\"\nnullspace = \"constants\"\n[solver]\nmethod = \"\(method)\"\npreconditioner = \"\(preconditioner)\"\nrtol = 1e-10\n")
+            try write("s.toml", "[problem]\nkind = \"linear_system\"\n[system]\nmatrix = \"\(matrix)\"\nrhs = \"\(rhs)\"\n"
+                + "nullspace = \"constants\"\n[solver]\nmethod = \"\(method)\"\npreconditioner = \"\(preconditioner)\"\nrtol = 1e-10\n")
         }
         try assertBadInput(["check", try system("M.mtx", "b.npy")], ["system.nullspace", "row or column 1"])
         try assertBadInput(["check", try system("L.mtx", "b.npy", method: "direct")], ["solver.method", "nullspace"])

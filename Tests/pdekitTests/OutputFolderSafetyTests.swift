@@ -172,7 +172,8 @@ final class OutputFolderSafetyTests: CLITestCase {
         try assertRefused(["run", problem, "-o", "mine"], ["did not write"])
         try intact("mine")
         // In a sweep's case folder on --resume: the case fails, its folder is kept as it is.
-        _ = try write("s.toml", "[problem]\nname = \"s\"\nkind = \"pde\"\n[pde]\ngrid = [9]\nrhs = \"k\"\nparameters = { k = 1 }\n[sweep.parameters]\n\"pde.parameters.k\" = [1, 2]\n")
+        _ = try write("s.toml", "[problem]\nname = \"s\"\nkind = \"pde\"\n[pde]\ngrid = [9]\nrhs = \"k\"\nparameters = { k = 1 }\n"
+            + "[sweep.parameters]\n\"pde.parameters.k\" = [1, 2]\n")
         XCTAssertEqual(try pdekit(["sweep", "s.toml", "-o", "sw"]).status, 0)
         let table = work.appendingPathComponent("sw/sweep.csv")
         let rows = try CSV.read(table).records

@@ -78,7 +78,8 @@ final class ReducedBasisPDEFamilyTests: CLITestCase {
         XCTAssertLessThan(abs(s - sN) / s, 1e-4)
 
         // The many-query path: a sweep over the pde model.
-        let sweep = try pdekit(["sweep", online, "-o", "os", "--set", "sweep.parameters.\"reduced_model.parameters.contrast\"={ linear = [1, 10], count = 20 }"])
+        let sweep = try pdekit(["sweep", online, "-o", "os",
+                                "--set", "sweep.parameters.\"reduced_model.parameters.contrast\"={ linear = [1, 10], count = 20 }"])
         XCTAssertEqual(sweep.status, 0, sweep.stderr)
     }
 

@@ -22,7 +22,8 @@ final class ReducedModelInputTests: CLITestCase {
     func testDamagedModelArraysAreBadInputNotAnInternalError() throws {
         let path = try write("tb.toml", block)
         XCTAssertEqual(try pdekit(["run", path, "-o", "tb"]).status, 0)
-        let online = try write("o.toml", "[problem]\nkind = \"reduced_model\"\n[reduced_model]\nmodel = \"tb\"\nparameters = { mu1 = 0.3, mu2 = 0.5, mu3 = 0.7, mu4 = 0.9 }\n")
+        let online = try write("o.toml", "[problem]\nkind = \"reduced_model\"\n[reduced_model]\nmodel = \"tb\"\n"
+            + "parameters = { mu1 = 0.3, mu2 = 0.5, mu3 = 0.7, mu4 = 0.9 }\n")
         XCTAssertEqual(try pdekit(["run", online, "-o", "o"]).status, 0)
         // The last: the operators negated (finite and plausible, but not the PSD terms the model
         // needs; the compliance came out negative).
@@ -68,14 +69,17 @@ final class ReducedModelInputTests: CLITestCase {
         check.currentDirectoryURL = work.appendingPathComponent("tb")
         try check.run(); check.waitUntilExit()
         XCTAssertEqual(check.terminationStatus, 0)
-        let online = try write("o.toml", "[problem]\nkind = \"reduced_model\"\n[reduced_model]\nmodel = \"tb\"\nparameters = { mu1 = 0.3, mu2 = 0.5, mu3 = 0.7, mu4 = 0.9 }\n")
+        let online = try write("o.toml", "[problem]\nkind = \"reduced_model\"\n[reduced_model]\nmodel = \"tb\"\n"
+            + "parameters = { mu1 = 0.3, mu2 = 0.5, mu3 = 0.7, mu4 = 0.9 }\n")
         XCTAssertEqual(try pdekit(["run", online, "-o", "o"]).status, 0)
         let damages: [(String, String, (NPYArray) -> NPYArray)] = [
             ("zeroed basis", "rb_basis", { NPYArray(shape: $0.shape, values: $0.values.map { _ in 0 }) }),
             ("zeroed residual", "rb_residual", { NPYArray(shape: $0.shape, values: $0.values.map { _ in 0 }) }),
             ("basis axes permuted", "rb_basis", { NPYArray(shape: [$0.shape[1], $0.shape[0], $0.shape[2]], values: $0.values) }),
-            ("residual row dropped", "rb_residual", { NPYArray(shape: [$0.shape[0] - 1, $0.shape[1]], values: Array($0.values.dropLast($0.shape[1]))) }),
-            ("residual row repeated", "rb_residual", { NPYArray(shape: [$0.shape[0] + 1, $0.shape[1]], values: $0.values + $0.values.suffix($0.shape[1])) }),
+            ("residual row dropped", "rb_residual",
+             { NPYArray(shape: [$0.shape[0] - 1, $0.shape[1]], values: Array($0.values.dropLast($0.shape[1]))) }),
+            ("residual row repeated", "rb_residual",
+             { NPYArray(shape: [$0.shape[0] + 1, $0.shape[1]], values: $0.values + $0.values.suffix($0.shape[1])) }),
         ]
         for (i, (what, name, damage)) in damages.enumerated() {
             let folder = work.appendingPathComponent("tb\(i)")

@@ -26,7 +26,8 @@ final class ResultHonestyTests: CLITestCase {
         try Data("%%MatrixMarket matrix coordinate real general\n2 2 4\n1 1 1\n1 2 1\n2 1 1\n2 2 1.000000000000001\n".utf8)
             .write(to: work.appendingPathComponent("A.mtx"))
         try NPY.write([1, 0.3], shape: [2], to: work.appendingPathComponent("b.npy"))
-        _ = try write("s.toml", "[problem]\nkind = \"linear_system\"\n[system]\nmatrix = \"A.mtx\"\nrhs = \"b.npy\"\n[solver]\nmethod = \"lu\"\nrtol = 1e-12\n")
+        _ = try write("s.toml", "[problem]\nkind = \"linear_system\"\n[system]\nmatrix = \"A.mtx\"\nrhs = \"b.npy\"\n"
+            + "[solver]\nmethod = \"lu\"\nrtol = 1e-12\n")
         let r = try pdekit(["run", "s.toml", "-o", "o", "--error-if-not-converged"])
         XCTAssertEqual(r.status, 3, r.stderr)
         let record = try String(contentsOf: work.appendingPathComponent("o/run.toml"), encoding: .utf8)
@@ -44,7 +45,8 @@ final class ResultHonestyTests: CLITestCase {
         XCTAssertEqual(r.status, 0, r.stderr)
         let record = try String(contentsOf: work.appendingPathComponent("o/run.toml"), encoding: .utf8)
         XCTAssertTrue(record.contains("reason = \"diverged_stagnation\""), record)
-        let iterations = record.split(separator: "\n").first { $0.hasPrefix("iterations") }.flatMap { Int($0.split(separator: "=")[1].trimmingCharacters(in: .whitespaces)) }
+        let iterations = record.split(separator: "\n").first { $0.hasPrefix("iterations") }
+            .flatMap { Int($0.split(separator: "=")[1].trimmingCharacters(in: .whitespaces)) }
         XCTAssertNotNil(iterations)
         XCTAssertLessThan(iterations ?? 10_000, 2_000, "ran towards max_iterations instead of stopping")
     }

@@ -135,7 +135,8 @@ final class SweepCLITests: CLITestCase {
         XCTAssertTrue(t.dropFirst().allSatisfy { $0[status] == "ok" }, file: file, line: line)
         // No staging folders left from the killed cases.
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: work.appendingPathComponent(name).path).filter { $0.hasPrefix(".") }
-        XCTAssertTrue(leftovers.allSatisfy { $0.contains(".tmp-") || $0 == ".pdekit-output" || $0 == ".pdekit-lock" }, "\(leftovers)", file: file, line: line)
+        XCTAssertTrue(leftovers.allSatisfy { $0.contains(".tmp-") || $0 == ".pdekit-output" || $0 == ".pdekit-lock" }, "\(leftovers)",
+                      file: file, line: line)
     }
 
     func testShardsMergeToTheUnshardedTable() throws {
@@ -230,7 +231,8 @@ final class SweepCLITests: CLITestCase {
         for (env, word) in [(["OMPI_COMM_WORLD_RANK": "x", "OMPI_COMM_WORLD_SIZE": "2"], "OMPI_COMM_WORLD_RANK"),
                             (["PMI_RANK": "1"], "PMI_SIZE"),
                             (["SLURM_ARRAY_TASK_ID": "3", "SLURM_ARRAY_TASK_COUNT": "four"], "SLURM_ARRAY_TASK_COUNT"),
-                            (["SLURM_ARRAY_TASK_ID": "1", "SLURM_ARRAY_TASK_COUNT": "2", "SLURM_ARRAY_TASK_MIN": "-9223372036854775808"], "overflows")] {
+                            (["SLURM_ARRAY_TASK_ID": "1", "SLURM_ARRAY_TASK_COUNT": "2",
+                              "SLURM_ARRAY_TASK_MIN": "-9223372036854775808"], "overflows")] {
             let r = try pdekit(["sweep", path, "-o", "env", "--dry-run"], environment: env)
             XCTAssertEqual(r.status, 2, "\(env): \(r.stderr)")
             XCTAssertTrue(r.stderr.contains(word), "\(env): \(r.stderr)")

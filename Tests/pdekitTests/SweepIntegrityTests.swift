@@ -58,7 +58,8 @@ final class SweepIntegrityTests: CLITestCase {
 
     func testCheckFindsWhatRunWouldRefuse() throws {
         try assertRefused(["check", problem, "--set", "pde.coefficient=\"x - 0.5\""], ["pde.coefficient", "positive"])
-        try assertRefused(["check", problem, "--set", "solver.method=fft", "--set", "pde.coefficient=\"1 + x\""], ["solver.method", "constant coefficient"])
+        try assertRefused(["check", problem, "--set", "solver.method=fft", "--set", "pde.coefficient=\"1 + x\""],
+                          ["solver.method", "constant coefficient"])
         let system = Self.packageRoot.appendingPathComponent("problems/linear_system.toml").path
         try assertRefused(["check", system, "--set", "solver.method=fft"], ["solver.method", "pde"])
         try assertRefused(["check", system, "--set", "solver.preconditioner=fft"], ["solver.preconditioner", "pde"])
@@ -154,7 +155,8 @@ final class SweepIntegrityTests: CLITestCase {
         XCTAssertEqual(try pdekit(["sweep", path, "-o", "m", "--shard", "0/2"]).status, 0)
         // The other shard has not run: the merge would lose cases 3-5.
         XCTAssertEqual(try pdekit(["sweep", path, "-o", "m", "--shard", "1/2", "--dry-run"]).status, 0)
-        _ = try write("m/sweep-shard-1-of-2.csv", try String(contentsOf: work.appendingPathComponent("m/sweep-shard-0-of-2.csv"), encoding: .utf8).split(separator: "\n").first! + "\n")
+        _ = try write("m/sweep-shard-1-of-2.csv", try String(contentsOf: work.appendingPathComponent("m/sweep-shard-0-of-2.csv"), encoding: .utf8)
+            .split(separator: "\n").first! + "\n")
         let incomplete = try pdekit(["merge", "m"])
         XCTAssertEqual(incomplete.status, 2, incomplete.stdout)
         XCTAssertTrue(incomplete.stderr.contains("3 of 6 cases have no row yet"), incomplete.stderr)
@@ -193,14 +195,16 @@ final class SweepIntegrityTests: CLITestCase {
         for i in 0..<2 { XCTAssertEqual(try pdekit(["sweep", shards, "-o", "h", "--shard", "\(i)/2"]).status, 0) }
         let shard = work.appendingPathComponent("h/sweep-shard-1-of-2.csv")
         let text = try String(contentsOf: shard, encoding: .utf8)
-        try (text + foreign.replacingOccurrences(of: "99,", with: "7,", options: .anchored) + "\n").write(to: shard, atomically: true, encoding: .utf8)
+        try (text + foreign.replacingOccurrences(of: "99,", with: "7,", options: .anchored) + "\n")
+            .write(to: shard, atomically: true, encoding: .utf8)
         try assertRefused(["merge", "h"], ["sweep-shard-1-of-2.csv line 4", "'7' is not a case"])
     }
 
     func testCheckJudgesTheCasesOfASweepNotItsBase() throws {
         let path = try sweepFile("c", cases: 2, extra: "coefficient = \"x - 0.5\"")
         // The base coefficient turns negative, but every case replaces it.
-        _ = try write("c.toml", try String(contentsOfFile: path, encoding: .utf8).replacingOccurrences(of: "\"pde.parameters.k\"", with: "\"pde.coefficient\" = [\"1\", \"2\"]\n\"pde.parameters.k\""))
+        _ = try write("c.toml", try String(contentsOfFile: path, encoding: .utf8)
+            .replacingOccurrences(of: "\"pde.parameters.k\"", with: "\"pde.coefficient\" = [\"1\", \"2\"]\n\"pde.parameters.k\""))
         let r = try pdekit(["check", "c.toml"])
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stdout.contains("4 sweep case(s) valid"), r.stdout)

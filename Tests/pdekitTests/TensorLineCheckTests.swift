@@ -32,7 +32,8 @@ final class TensorLineCheckTests: CLITestCase {
         let line = try XCTUnwrap(recordNumber(record, "max_line_error")), random = try XCTUnwrap(recordNumber(record, "max_error"))
         XCTAssertGreaterThan(line, 10 * 1e-3)
         XCTAssertGreaterThan(line, 10 * random)
-        XCTAssertEqual(try pdekit(["run", try problem(kernel: "slater", points: 33, tolerance: "1e-3"), "-o", "t", "--error-if-not-converged"]).status, 3)
+        XCTAssertEqual(try pdekit(["run", try problem(kernel: "slater", points: 33, tolerance: "1e-3"), "-o", "t",
+                                   "--error-if-not-converged"]).status, 3)
     }
 
     func testASmoothPotentialStaysResolved() throws {

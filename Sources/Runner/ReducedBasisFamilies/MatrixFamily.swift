@@ -45,7 +45,8 @@ final class MatrixFamily: ReducedBasisFamily {
                 guard alpha > 0, alpha.isFinite else {
                     throw ProblemError(file: r.filePath, key: "reduced_basis.matrices.coercivity",
                                        message: "is \(alpha) at row \(c.line) of the \(key) listing "
-                                           + "(\(ReducedBasisFamilies.describe(r, c.parameters))); a coercivity lower bound must be positive and finite")
+                                           + "(\(ReducedBasisFamilies.describe(r, c.parameters))); a coercivity lower bound must be "
+                                           + "positive and finite")
                 }
                 return (a, f)
             } catch let e as FamilyFiles.Failure {

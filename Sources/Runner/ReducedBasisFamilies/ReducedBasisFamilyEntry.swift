@@ -32,7 +32,9 @@ enum ReducedBasisFamilies {
     static var all: [any ReducedBasisFamilyEntry.Type] { [ThermalBlockFamily.self, PDEFamily.self, MatrixFamily.self] }
 
     static func entry(_ name: ReducedBasisSpec.Family) throws -> any ReducedBasisFamilyEntry.Type {
-        guard let e = all.first(where: { $0.name == name }) else { throw RunError(.internal, "no reduced-basis family '\(name.rawValue)' is registered") }
+        guard let e = all.first(where: { $0.name == name }) else {
+            throw RunError(.internal, "no reduced-basis family '\(name.rawValue)' is registered")
+        }
         return e
     }
 
@@ -50,7 +52,8 @@ enum ReducedBasisFamilies {
         case .qdeim: .qdeim
         }
         do {
-            return try NonintrusiveAffineForm(matrices: matrices, loads: loads, tolerance: r.eimTolerance, maxTerms: r.eimMaxTerms, selection: selection)
+            return try NonintrusiveAffineForm(matrices: matrices, loads: loads, tolerance: r.eimTolerance, maxTerms: r.eimMaxTerms,
+                                              selection: selection)
         } catch let e as LinearAlgebraError {
             throw ProblemError(file: r.filePath, key: key, message: "the training matrices cannot be interpolated: \(e)")
         }

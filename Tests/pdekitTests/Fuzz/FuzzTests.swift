@@ -175,7 +175,8 @@ final class FuzzTests: CLITestCase {
         let (r, signalled) = try pdekit(args, timeout: 60)
         let allowed: Set<Int32> = [0, 2]
         guard !signalled, allowed.contains(r.status) else {
-            XCTFail("\(args.joined(separator: " ")): \(signalled ? "killed by a signal or hung" : "exit \(r.status)"): \(r.stderr.suffix(400)); input kept at \(keep(input, name))")
+            XCTFail("\(args.joined(separator: " ")): \(signalled ? "killed by a signal or hung" : "exit \(r.status)"): "
+                + "\(r.stderr.suffix(400)); input kept at \(keep(input, name))")
             return false
         }
         if r.status == 2 {
@@ -238,7 +239,8 @@ final class FuzzTests: CLITestCase {
             guard try assertSurvives(["check", "s.toml"], input: bytes, name: "sweep-check-\(i).toml", outputs: []) else { continue }
             let (listing, _) = try pdekit(["sweep", "s.toml", "-o", "sw", "--dry-run"], timeout: 60)
             guard listing.status == 0, listing.stdout.split(separator: "\n").count <= 26 else { continue }
-            guard try assertSurvives(["sweep", "s.toml", "-o", "sw", "--jobs", "2"], input: bytes, name: "sweep-\(i).toml", outputs: ["sw"]) else { continue }
+            guard try assertSurvives(["sweep", "s.toml", "-o", "sw", "--jobs", "2"], input: bytes, name: "sweep-\(i).toml",
+                                     outputs: ["sw"]) else { continue }
             swept += 1
             _ = try assertSurvives(["sweep", "s.toml", "-o", "sw", "--resume"], input: bytes, name: "sweep-resume-\(i).toml", outputs: [])
             // A damaged table: a mutated copy of its own last line appended.
