@@ -147,3 +147,10 @@ public final class ConjugateGradient {
         return log.finish(.diverged_max_iterations, k, trueResidual(b: b, x: x, r: r))
     }
 }
+
+extension ConjugateGradient: KrylovSolver {
+    /// A x = b for a sequence of systems: CG keeps no space between them.
+    public func solve(_ b: [Double], x: inout [Double], space: RecycleSpace?) -> KrylovSolution {
+        KrylovSolution(result: solve(b, x: &x))
+    }
+}

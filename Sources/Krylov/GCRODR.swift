@@ -32,7 +32,7 @@
 import Foundation
 import LinearAlgebra
 
-public final class GCRODR {
+public final class GCRODR: KrylovSolver {
     public let matrix: any LinearOperator
     public let preconditioner: any Preconditioner
     public var options: IterativeOptions
@@ -69,35 +69,28 @@ public final class GCRODR {
         w = [Double](repeating: 0, count: n); z = w
     }
 
-    /// Solves A x = b from x = 0.
-    public func solve(_ b: [Double], space: RecycleSpace?) -> (x: [Double], result: SolveResult, next: RecycleSpace?, recycleProducts: Int) {
-        var x = [Double](repeating: 0, count: b.count)
-        let s = solve(b, x: &x, space: space)
-        return (x, s.result, s.next, s.recycleProducts)
-    }
-
     /// Solves A x = b; `x` holds the initial guess. `space` is the previous system's recycle
     /// space U (ignored when its vectors have another length). Returns the space for the next
     /// system and the number of products A M⁻¹ U spent re-deriving C (not counted as iterations).
-    public func solve(_ b: [Double], x: inout [Double], space: RecycleSpace?) -> (result: SolveResult, next: RecycleSpace?, recycleProducts: Int) {
+    public func solve(_ b: [Double], x: inout [Double], space: RecycleSpace?) -> KrylovSolution {
         Parallel.withSerialBLAS(n < Parallel.minimumChunk * Parallel.threadCount) { cycles(b, x: &x, space: space) }
     }
 
-    private func cycles(_ b: [Double], x: inout [Double], space: RecycleSpace?) -> (result: SolveResult, next: RecycleSpace?, recycleProducts: Int) {
+    private func cycles(_ b: [Double], x: inout [Double], space: RecycleSpace?) -> KrylovSolution {
         precondition(b.count == n && x.count == n, "GCRO-DR: b has \(b.count) entries, x has \(x.count), operator has \(n) rows")
         var log = IterationLog(options: options, rhsNorm: b.norm2, setupSeconds: preconditioner.setupSeconds)
-        if let done = log.zeroRightHandSide(&x) { return (done, space, 0) }
+        if let done = log.zeroRightHandSide(&x) { return KrylovSolution(result: done, space: space) }
         let threshold = log.threshold
         var r = [Double](repeating: 0, count: n)
         var rnorm = trueResidual(b, x, into: &r)
-        if let done = log.initialResidual(rnorm) { return (done, space, 0) }
+        if let done = log.initialResidual(rnorm) { return KrylovSolution(result: done, space: space) }
 
         // The carried space, with C = Â U derived from this system's operator.
         var kk = 0, products = 0
-        if let vectors = space?.vectors.filter({ $0.count == n }), !vectors.isEmpty {
-            let count = min(vectors.count, recycle + 1)
+        if let space, space.length == n, space.count > 0 {
+            let count = min(space.count, recycle + 1)
             for j in 0..<count {
-                _ = u.column(j).update(fromContentsOf: vectors[j])
+                _ = u.column(j).update(fromContentsOf: space.block.column(j))
                 applyOperator(UnsafeBufferPointer(u.column(j)), into: c.column(j))
             }
             products = count
@@ -106,6 +99,10 @@ public final class GCRODR {
 
         let m = restart
         var k = 0, failedRestarts = 0
+        /// The solution after k iterations; `recycled`: with this cycle's space for the next system.
+        func finish(_ reason: ConvergenceReason, _ rnorm: Double, recycled: Bool = true) -> KrylovSolution {
+            KrylovSolution(result: log.finish(reason, k, rnorm), space: recycled ? nextSpace(kk, fallback: space) : space, extraProducts: products)
+        }
         while true {
             // 1. r ← (I − CCᵀ) r.
             let t = r.withUnsafeBufferPointer { c.transposeTimes($0, columns: kk) }
@@ -138,7 +135,7 @@ public final class GCRODR {
                     let hn = w.norm2
                     hRaw[j * (steps + 1) + j + 1] = hn
                     guard hn.isFinite, before.isFinite else {
-                        k += 1; log.record(k, .nan); return (log.finish(.diverged_nan, k, .nan), space, products)
+                        k += 1; log.record(k, .nan); return finish(.diverged_nan, .nan, recycled: false)
                     }
                     if hn <= 1e-14 * before {
                         breakdown = true
@@ -172,17 +169,17 @@ public final class GCRODR {
 
             let previous = rnorm
             rnorm = trueResidual(b, x, into: &r)
-            guard rnorm.isFinite else { return (log.finish(.diverged_nan, k, rnorm), space, products) }
-            if rnorm <= threshold { return (log.finish(log.convergedReason(rnorm), k, rnorm), nextSpace(kk, fallback: space), products) }
-            if k >= options.maxIterations { return (log.finish(.diverged_max_iterations, k, rnorm), nextSpace(kk, fallback: space), products) }
+            guard rnorm.isFinite else { return finish(.diverged_nan, rnorm, recycled: false) }
+            if rnorm <= threshold { return finish(log.convergedReason(rnorm), rnorm) }
+            if k >= options.maxIterations { return finish(.diverged_max_iterations, rnorm) }
             if let limit = options.timeLimit, Date().timeIntervalSince(log.start) > limit {
-                return (log.finish(.diverged_time_limit, k, rnorm), nextSpace(kk, fallback: space), products)
+                return finish(.diverged_time_limit, rnorm)
             }
             // As in GMRES: a cycle whose estimate claimed convergence but whose true residual did
             // not halve shows rounding bounds this system; twice in a row ends the solve.
             if (breakdown || estimate <= threshold) && rnorm > 0.5 * previous {
                 failedRestarts += 1
-                if failedRestarts >= 2 { return (log.finish(.diverged_stagnation, k, rnorm), nextSpace(kk, fallback: space), products) }
+                if failedRestarts >= 2 { return finish(.diverged_stagnation, rnorm) }
             } else {
                 failedRestarts = 0
             }
@@ -270,14 +267,16 @@ public final class GCRODR {
     /// The space handed to the next system: U with unit columns.
     private func nextSpace(_ kk: Int, fallback: RecycleSpace?) -> RecycleSpace? {
         guard kk > 0 else { return fallback }
-        var vectors: [[Double]] = []
+        let next = VectorBlock(length: n, capacity: kk)
+        var count = 0
         for j in 0..<kk {
-            var col = u.columnArray(j)
-            let norm = col.norm2
+            let col = u.column(j)
+            let norm = Vec.norm(UnsafeBufferPointer(col))
             guard norm > 0, norm.isFinite else { continue }
-            for i in col.indices { col[i] /= norm }
-            vectors.append(col)
+            let out = next.column(count)
+            for i in 0..<n { out[i] = col[i] / norm }
+            count += 1
         }
-        return vectors.isEmpty ? fallback : RecycleSpace(vectors: vectors)
+        return count == 0 ? fallback : RecycleSpace(block: next, count: count)
     }
 }

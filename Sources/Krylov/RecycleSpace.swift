@@ -1,11 +1,64 @@
-/// The space one solve hands to the next in a sequence of systems: k vectors of length n.
+import LinearAlgebra
+
+/// The space one solve hands to the next in a sequence of systems: k vectors of length n, the
+/// columns of one `VectorBlock`.
 ///
 /// Recycled CG deflates with it (the Ritz vectors of its last solve), GCRO-DR augments with it
 /// (harmonic Ritz vectors); each recomputes the images A·U with the next matrix rather than
 /// reusing them, since a stale A·U would deflate the wrong operator. A sweep worker carries it
 /// from case to case (`CarriedState`); it never crosses threads.
 public final class RecycleSpace {
-    public let vectors: [[Double]]
-    public init(vectors: [[Double]]) { self.vectors = vectors }
-    public var count: Int { vectors.count }
+    /// The vectors, as the first `count` columns.
+    public let block: VectorBlock
+    public let count: Int
+    /// The length of the vectors (a system of another size ignores the space).
+    public var length: Int { block.length }
+
+    public init(block: VectorBlock, count: Int) {
+        precondition(count >= 0 && count <= block.capacity, "RecycleSpace: \(count) of \(block.capacity) columns")
+        self.block = block; self.count = count
+    }
+
+    /// The space spanned by `vectors`, all of one length.
+    public convenience init(vectors: [[Double]]) {
+        let n = vectors.first?.count ?? 0
+        precondition(vectors.allSatisfy { $0.count == n }, "RecycleSpace: vectors of different lengths")
+        let block = VectorBlock(length: n, capacity: vectors.count)
+        for (j, v) in vectors.enumerated() { _ = block.column(j).update(fromContentsOf: v) }
+        self.init(block: block, count: vectors.count)
+    }
+
+    /// Vector j as an array.
+    public func vector(_ j: Int) -> [Double] { block.columnArray(j) }
+
+    /// The vectors when they have length n (a system of this size), else none.
+    public func vectors(ofLength n: Int) -> [[Double]] { length == n ? (0..<count).map(vector) : [] }
+}
+
+/// What a Krylov solve returns: the result, the space for the next system of a sequence (nil
+/// from a method that does not recycle), and the products with A spent outside the iterations
+/// (re-deriving A·U for a recycled space), which `result.iterations` does not count.
+public struct KrylovSolution {
+    public var result: SolveResult
+    public var space: RecycleSpace?
+    public var extraProducts: Int
+
+    public init(result: SolveResult, space: RecycleSpace? = nil, extraProducts: Int = 0) {
+        self.result = result; self.space = space; self.extraProducts = extraProducts
+    }
+}
+
+/// A Krylov method as a sequence of systems drives it: A x = b from the guess in `x`, given the
+/// previous system's recycle space (which a method that does not recycle ignores).
+public protocol KrylovSolver: AnyObject {
+    func solve(_ b: [Double], x: inout [Double], space: RecycleSpace?) -> KrylovSolution
+}
+
+extension KrylovSolver {
+    /// A x = b from x = 0.
+    public func solve(_ b: [Double], space: RecycleSpace?) -> (x: [Double], solution: KrylovSolution) {
+        var x = [Double](repeating: 0, count: b.count)
+        let s = solve(b, x: &x, space: space)
+        return (x, s)
+    }
 }

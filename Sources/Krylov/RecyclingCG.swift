@@ -17,7 +17,7 @@
 import Foundation
 import LinearAlgebra
 
-public final class RecyclingCG {
+public final class RecyclingCG: KrylovSolver {
     public let matrix: any LinearOperator
     public let preconditioner: any Preconditioner
     public var options: IterativeOptions
@@ -37,19 +37,19 @@ public final class RecyclingCG {
         self.recycle = max(0, recycle); self.collect = max(1, collect)
     }
 
-    /// Solves A x = b from x = 0, deflating `space` (if its vectors have this system's size).
-    /// Returns the solution, the result (`iterations` counts CG iterations; the k products
-    /// A W are extra and reported in `deflationProducts`) and the space for the next system.
-    public func solve(_ b: [Double], space: RecycleSpace?) -> (x: [Double], result: SolveResult, next: RecycleSpace?, deflationProducts: Int) {
+    /// Solves A x = b from the guess in `x`, deflating `space` (if its vectors have this
+    /// system's size): the start is moved by W E⁻¹ Wᵀ r₀ so that its residual is
+    /// W-orthogonal. Returns the result (`iterations` counts CG iterations; the k products A W
+    /// are extra, `extraProducts`) and the space for the next system.
+    public func solve(_ b: [Double], x: inout [Double], space: RecycleSpace?) -> KrylovSolution {
         let n = matrix.rows
-        precondition(b.count == n, "recycling CG: b has \(b.count) entries, operator has \(n) rows")
+        precondition(b.count == n && x.count == n, "recycling CG: b has \(b.count) entries, x has \(x.count), operator has \(n) rows")
         var log = IterationLog(options: options, rhsNorm: b.norm2, setupSeconds: preconditioner.setupSeconds)
-        var x = [Double](repeating: 0, count: n)
-        if let done = log.zeroRightHandSide(&x) { return (x, done, space, 0) }
+        if let done = log.zeroRightHandSide(&x) { return KrylovSolution(result: done, space: space) }
         let threshold = log.threshold
 
         // The deflation space with this matrix: AW (fresh), E = WᵀAW and its Cholesky factor.
-        var w = (space?.vectors ?? []).filter { $0.count == n }
+        var w = space?.vectors(ofLength: n) ?? []
         var aw = w.map { matrix.apply($0) }
         var e: DenseCholesky?
         if !w.isEmpty {
@@ -73,9 +73,10 @@ public final class RecyclingCG {
             let t = aw.map { $0.dot(v) }
             return (0..<kw).map { i in (0..<kw).reduce(0.0) { $0 + inverse[i * kw + $1] * t[$1] } }
         }
-        // x₀ = W E⁻¹ Wᵀ b.
+        // x₀ ← x₀ + W E⁻¹ Wᵀ r₀ (r₀ = b from a zero guess).
         if let e {
-            let mu = (try? e.solve(w.map { $0.dot(b) })) ?? []
+            let r0 = x.contains { $0 != 0 } ? zip(b, matrix.apply(x)).map { $0 - $1 } : b
+            let mu = (try? e.solve(w.map { $0.dot(r0) })) ?? []
             for (c, wc) in zip(mu, w) { for i in 0..<n { x[i] += c * wc[i] } }
         }
         func trueResidual() -> (r: [Double], norm: Double) {
@@ -85,7 +86,7 @@ public final class RecyclingCG {
         }
         var (r, rnorm) = trueResidual()
         if let done = log.initialResidual(rnorm) {
-            return (x, done, done.reason.converged ? RecycleSpace(vectors: w) : space, deflationProducts)
+            return KrylovSolution(result: done, space: done.reason.converged ? RecycleSpace(vectors: w) : space, extraProducts: deflationProducts)
         }
 
         // Work vectors reused by every iteration; products and updates by the fused, threaded
@@ -103,16 +104,17 @@ public final class RecyclingCG {
         }
         var rz = applyPreconditioner()
         guard rz > 0 else {
-            return (x, log.finish(rz.isNaN ? .diverged_nan : .diverged_indefinite_preconditioner, 0, rnorm), space, deflationProducts)
+            return KrylovSolution(result: log.finish(rz.isNaN ? .diverged_nan : .diverged_indefinite_preconditioner, 0, rnorm), space: space,
+                                  extraProducts: deflationProducts)
         }
         var p = z
         removeDeflated(from: &p)
         var directions: [[Double]] = [], products: [[Double]] = []
         var k = 0
         var lastRestart = Double.infinity, stalled = 0
-        func done(_ reason: ConvergenceReason, _ norm: Double) -> (x: [Double], result: SolveResult, next: RecycleSpace?, deflationProducts: Int) {
+        func done(_ reason: ConvergenceReason, _ norm: Double) -> KrylovSolution {
             let next = reason.converged ? ritzSpace(w: w, aw: aw, directions: directions, products: products) : RecycleSpace(vectors: w)
-            return (x, log.finish(reason, k, norm), next, deflationProducts)
+            return KrylovSolution(result: log.finish(reason, k, norm), space: next, extraProducts: deflationProducts)
         }
         while k < options.maxIterations {
             if let limit = options.timeLimit, Date().timeIntervalSince(log.start) > limit { return done(.diverged_time_limit, rnorm) }

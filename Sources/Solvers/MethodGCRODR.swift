@@ -50,16 +50,16 @@ extension MethodEntry {
             let (m, setup, options, a) = try SolverRegistry.krylovSetup(request, &d)
             let kept: RecycleSpace? = request.carry?.value(.gcrodr)
             d.add("gcrodr_restart", o.restart); d.add("gcrodr_recycle", o.recycle)
-            d.add("gcrodr_recycled_vectors", kept?.vectors.filter { $0.count == a.rows }.count ?? 0)
+            d.add("gcrodr_recycled_vectors", kept.map { $0.length == a.rows ? $0.count : 0 } ?? 0)
             d.add("stopping_rule", "true residual ||b - A x|| <= max(rtol ||b||, atol), recomputed at every restart")
             var x = SolverRegistry.initialGuess(request, &d)
             request.view?(d)
             let solver = try GCRODR(matrix: a, preconditioner: m, restart: o.restart, recycle: o.recycle, options: options)
-            var (result, next, extra) = solver.solve(request.rhs, x: &x, space: kept)
-            SolverRegistry.keepSolution(x, result, request)
-            request.carry?.set(.gcrodr, next)
-            d.add("gcrodr_recycle_products", extra)
-            result.setupSeconds = setup
-            return (x, result)
+            var solution = solver.solve(request.rhs, x: &x, space: kept)
+            SolverRegistry.keepSolution(x, solution.result, request)
+            request.carry?.set(.gcrodr, solution.space)
+            d.add("gcrodr_recycle_products", solution.extraProducts)
+            solution.result.setupSeconds = setup
+            return (x, solution.result)
         })
 }

@@ -24,6 +24,11 @@ public struct GMRESOptions: ComponentOptions, Equatable {
     }
 }
 
+extension CarriedState.Key where Value == VectorBlock {
+    /// GMRES's Krylov basis, n × (m + 1).
+    static var gmresBasis: Self { Self("gmres.basis") }
+}
+
 extension MethodEntry {
     /// Restarted GMRES, right-preconditioned by `[solver] preconditioner`.
     static let gmres = MethodEntry(
@@ -37,7 +42,9 @@ extension MethodEntry {
             d.add("stopping_rule", "true residual ||b - A x|| <= max(rtol ||b||, atol), recomputed at every restart")
             var x = SolverRegistry.initialGuess(request, &d)
             request.view?(d)
-            let gmres = try GMRES(matrix: a, preconditioner: m, restart: o.restart, options: options)
+            // The basis of the worker's previous GMRES solve, when it fits (a sweep's cases reuse it).
+            let gmres = try GMRES(matrix: a, preconditioner: m, restart: o.restart, options: options, basis: request.carry?.value(.gmresBasis))
+            request.carry?.set(.gmresBasis, gmres.basis)
             var result = gmres.solve(request.rhs, x: &x)
             SolverRegistry.keepSolution(x, result, request)
             result.setupSeconds = setup

@@ -44,14 +44,14 @@ extension MethodEntry {
         solve: { request, o, d in
             let (m, setup, options, a) = try SolverRegistry.krylovSetup(request, &d)
             let kept = request.carry?.value(.rcg)
-            d.add("rcg_recycled_vectors", kept?.vectors.filter { $0.count == a.rows }.count ?? 0)
+            d.add("rcg_recycled_vectors", kept.map { $0.length == a.rows ? $0.count : 0 } ?? 0)
             d.add("stopping_rule", "true residual ||b - A x|| <= max(rtol ||b||, atol)")
             request.view?(d)
             let rcg = try RecyclingCG(matrix: a, preconditioner: m, recycle: o.recycle, collect: o.collect, options: options)
-            var (x, result, next, extra) = rcg.solve(request.rhs, space: kept)
-            request.carry?.set(.rcg, next)
-            d.add("rcg_deflation_products", extra)
-            result.setupSeconds = setup
-            return (x, result)
+            var (x, solution) = rcg.solve(request.rhs, space: kept)
+            request.carry?.set(.rcg, solution.space)
+            d.add("rcg_deflation_products", solution.extraProducts)
+            solution.result.setupSeconds = setup
+            return (x, solution.result)
         })
 }

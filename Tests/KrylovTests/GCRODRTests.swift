@@ -40,13 +40,13 @@ final class GCRODRTests: XCTestCase {
         let g = try GCRODR(matrix: a, restart: 30, recycle: 10, options: options).solve(b, space: nil)
         let p = try GMRES(matrix: a, restart: 30, options: options).solve(b)
         for i in 0...30 {
-            let mine = g.result.history[i].residualNorm, theirs = p.result.history[i].residualNorm
+            let mine = g.solution.result.history[i].residualNorm, theirs = p.result.history[i].residualNorm
             XCTAssertEqual(mine, theirs, accuracy: 1e-9 * b.norm2, "estimate \(i)")
         }
-        XCTAssertTrue(g.result.reason.converged, "\(g.result.reason)")
+        XCTAssertTrue(g.solution.result.reason.converged, "\(g.solution.result.reason)")
         XCTAssertLessThanOrEqual(trueResidual(a, g.x, b), 1e-10 * b.norm2)
-        XCTAssertEqual(g.recycleProducts, 0)
-        XCTAssertEqual(g.next?.count, 10, "k harmonic Ritz vectors kept (or k + 1 for a complex pair)")
+        XCTAssertEqual(g.solution.extraProducts, 0)
+        XCTAssertEqual(g.solution.space?.count, 10, "k harmonic Ritz vectors kept (or k + 1 for a complex pair)")
     }
 
     /// A system that converges inside one cycle gives GMRES's solution.
@@ -56,7 +56,7 @@ final class GCRODRTests: XCTestCase {
         let options = IterativeOptions(rtol: 1e-9, maxIterations: 500)
         let g = try GCRODR(matrix: a, restart: 144, recycle: 10, options: options).solve(b, space: nil)
         let p = try GMRES(matrix: a, restart: 144, options: options).solve(b)
-        XCTAssertEqual(g.result.iterations, p.result.iterations)
+        XCTAssertEqual(g.solution.result.iterations, p.result.iterations)
         let scale = p.x.map(abs).max()!
         // κ(A) ≈ 10²: solutions whose residuals are below 1e-9‖b‖ agree to about κ·1e-9.
         XCTAssertLessThan(zip(g.x, p.x).map { abs($0 - $1) }.max()!, 1e-6 * scale)
@@ -76,16 +76,17 @@ final class GCRODRTests: XCTestCase {
             let b = rhs(s)
             let solver = try GCRODR(matrix: a, preconditioner: preconditioner(a), restart: restart, recycle: recycle, options: options)
             let out = solver.solve(b, space: space)
-            XCTAssertTrue(out.result.reason.converged, "system \(s): \(out.result.reason)")
+            XCTAssertTrue(out.solution.result.reason.converged, "system \(s): \(out.solution.result.reason)")
             XCTAssertLessThanOrEqual(trueResidual(a, out.x, b), rtol * b.norm2, "system \(s)")
-            XCTAssertEqual(out.result.residualNorm, trueResidual(a, out.x, b), accuracy: 1e-3 * rtol * b.norm2, "reported residual is the true one")
-            if space != nil { XCTAssertEqual(out.recycleProducts, space!.count, "C = A U recomputed for the new matrix") }
-            recycled += out.result.iterations + out.recycleProducts
-            recycledIterations += out.result.iterations
-            space = out.next
+            XCTAssertEqual(out.solution.result.residualNorm, trueResidual(a, out.x, b), accuracy: 1e-3 * rtol * b.norm2,
+                           "reported residual is the true one")
+            if space != nil { XCTAssertEqual(out.solution.extraProducts, space!.count, "C = A U recomputed for the new matrix") }
+            recycled += out.solution.result.iterations + out.solution.extraProducts
+            recycledIterations += out.solution.result.iterations
+            space = out.solution.space
             let alone = try GCRODR(matrix: a, preconditioner: preconditioner(a), restart: restart, recycle: recycle,
                                    options: options).solve(b, space: nil)
-            fresh += alone.result.iterations
+            fresh += alone.solution.result.iterations
             let gm = try GMRES(matrix: a, preconditioner: preconditioner(a), restart: restart, options: options).solve(b)
             XCTAssertTrue(gm.result.reason.converged)
             plain += gm.result.iterations
@@ -148,11 +149,12 @@ final class GCRODRTests: XCTestCase {
     func testSpaceOfAnotherSizeIsIgnored() throws {
         let small = try operator2D(10, velocity: (5, 0))
         let first = try GCRODR(matrix: small, restart: 20, recycle: 5).solve(rhs(100), space: nil)
-        XCTAssertNotNil(first.next)
+        XCTAssertNotNil(first.solution.space)
         let large = try operator2D(12, velocity: (5, 0))
-        let second = try GCRODR(matrix: large, restart: 20, recycle: 5, options: IterativeOptions(rtol: 1e-8)).solve(rhs(144), space: first.next)
-        XCTAssertEqual(second.recycleProducts, 0)
-        XCTAssertTrue(second.result.reason.converged)
+        let second = try GCRODR(matrix: large, restart: 20, recycle: 5, options: IterativeOptions(rtol: 1e-8))
+            .solve(rhs(144), space: first.solution.space)
+        XCTAssertEqual(second.solution.extraProducts, 0)
+        XCTAssertTrue(second.solution.result.reason.converged)
         XCTAssertLessThanOrEqual(trueResidual(large, second.x, rhs(144)), 1e-8 * rhs(144).norm2)
     }
 

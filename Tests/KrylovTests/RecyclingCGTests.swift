@@ -35,7 +35,8 @@ final class RecyclingCGTests: XCTestCase {
         for (s, amp) in amplitudes.enumerated() {
             let a = try diffusion(n) { x, y in 1 + amp * sin(3 * x + phase(s)) * cos(2 * y) }
             let rcg = try RecyclingCG(matrix: a, recycle: 8, collect: 20, options: IterativeOptions(rtol: 1e-8, maxIterations: 2000))
-            let (x, r, next, extra) = rcg.solve(b, space: space)
+            let (x, solved) = rcg.solve(b, space: space)
+            let (r, next, extra) = (solved.result, solved.space, solved.extraProducts)
             XCTAssertTrue(r.reason.converged, "system \(s): \(r.reason)")
             // Every system meets the tolerance on its own true residual.
             let res = zip(b, a.apply(x)).map { $0 - $1 }.norm2
@@ -51,7 +52,8 @@ final class RecyclingCGTests: XCTestCase {
     func testFirstSystemIsPlainCG() throws {
         let a = try diffusion(n) { x, y in 1 + x * y }
         let rcg = try RecyclingCG(matrix: a, options: IterativeOptions(rtol: 1e-10))
-        let (x, r, next, extra) = rcg.solve(b, space: nil)
+        let (x, solved) = rcg.solve(b, space: nil)
+        let (r, next, extra) = (solved.result, solved.space, solved.extraProducts)
         let (xc, rc) = try ConjugateGradient(matrix: a, options: IterativeOptions(rtol: 1e-10)).solve(b)
         // The same iteration in exact arithmetic; the two sum in different orders (CG's fused
         // kernels), which can move the step that crosses the tolerance by one.

@@ -1,0 +1,54 @@
+import LinearAlgebra
+import XCTest
+@testable import Krylov
+
+/// The one Krylov interface: every method solves a sequence's system through `KrylovSolver`
+/// from a given start, hands on its space (or none), and GMRES reuses a basis it is given.
+final class KrylovSolverTests: XCTestCase {
+    let a = Fixture.diffusion2D(24, coefficient: { x, y in 1 + x * y })
+    var b: [Double] { Fixture.randomVector(24 * 24) }
+
+    func trueResidual(_ x: [Double]) -> Double { zip(b, a.apply(x)).map { $0 - $1 }.norm2 }
+
+    /// From zero and from a nonzero start (a previous case's solution, perturbed), each method
+    /// meets rtol on its own true residual; the recycling methods return a space of this size.
+    func testEveryMethodThroughTheProtocol() throws {
+        let options = IterativeOptions(rtol: 1e-9, maxIterations: 5000)
+        let solvers: [(String, any KrylovSolver)] = [
+            ("cg", try ConjugateGradient(matrix: a, options: options)),
+            ("gmres", try GMRES(matrix: a, restart: 30, options: options)),
+            ("gcrodr", try GCRODR(matrix: a, restart: 30, recycle: 5, options: options)),
+            ("rcg", try RecyclingCG(matrix: a, recycle: 5, collect: 20, options: options)),
+        ]
+        let reference = try CholeskyFactorization(a).solve(b)
+        for (name, solver) in solvers {
+            let (x, s) = solver.solve(b, space: nil)
+            XCTAssertTrue(s.result.reason.converged, "\(name): \(s.result.reason)")
+            XCTAssertLessThanOrEqual(trueResidual(x), 1e-9 * b.norm2 * (1 + 1e-6), name)
+            var guess = reference.enumerated().map { $1 * (1 + 1e-3 * sin(Double($0))) }
+            let t = solver.solve(b, x: &guess, space: s.space)
+            XCTAssertTrue(t.result.reason.converged, "\(name) from a start: \(t.result.reason)")
+            XCTAssertLessThanOrEqual(trueResidual(guess), 1e-9 * b.norm2 * (1 + 1e-6), "\(name) from a start")
+            // A start 1e-3 away needs fewer iterations than zero does (the residual starts ~1e3 smaller).
+            XCTAssertLessThan(t.result.iterations, s.result.iterations, name)
+            if name == "gcrodr" || name == "rcg" { XCTAssertEqual(s.space?.length, a.rows, name) } else { XCTAssertNil(s.space, name) }
+        }
+    }
+
+    /// GMRES takes a basis that fits (a sweep's next case reuses the allocation) and makes its
+    /// own otherwise; the answer is the same either way.
+    func testGMRESReusesABasisThatFits() throws {
+        let options = IterativeOptions(rtol: 1e-10, maxIterations: 2000)
+        let first = try GMRES(matrix: a, restart: 20, options: options)
+        let (x1, r1) = first.solve(b)
+        let second = try GMRES(matrix: a, restart: 20, options: options, basis: first.basis)
+        XCTAssertTrue(second.basis === first.basis)
+        let (x2, r2) = second.solve(b)
+        XCTAssertEqual(r1.iterations, r2.iterations)
+        XCTAssertEqual(x1, x2, "the same arithmetic on the same vectors")
+        let larger = try GMRES(matrix: a, restart: 40, options: options, basis: first.basis)
+        XCTAssertFalse(larger.basis === first.basis, "21 columns cannot hold restart 40")
+        let other = try GMRES(matrix: Fixture.diffusion2D(10), restart: 20, options: options, basis: first.basis)
+        XCTAssertFalse(other.basis === first.basis, "another length")
+    }
+}
