@@ -41,14 +41,32 @@ public final class GCRODR: KrylovSolver {
     /// k, the number of harmonic Ritz vectors kept (one more when a complex pair would be split).
     public let recycle: Int
 
+    /// The blocks a solve works in: V (m + 1 columns) and U, C with their next copies (k + 1
+    /// each, so that a complex conjugate pair is never split). A sequence of systems of one
+    /// size hands them from one solver to the next (`workspace:`) instead of allocating them.
+    public final class Workspace {
+        let v: VectorBlock, u: VectorBlock, c: VectorBlock, uNext: VectorBlock, cNext: VectorBlock
+        init(n: Int, restart: Int, recycle: Int) {
+            v = VectorBlock(length: n, capacity: restart + 1)
+            u = VectorBlock(length: n, capacity: recycle + 1); c = VectorBlock(length: n, capacity: recycle + 1)
+            uNext = VectorBlock(length: n, capacity: recycle + 1); cNext = VectorBlock(length: n, capacity: recycle + 1)
+        }
+        func fits(n: Int, restart: Int, recycle: Int) -> Bool {
+            v.length == n && v.capacity >= restart + 1 && u.capacity >= recycle + 1
+        }
+    }
+    public let workspace: Workspace
+
     private let n: Int
     private let v: VectorBlock
     private var u: VectorBlock, c: VectorBlock
     private var uNext: VectorBlock, cNext: VectorBlock
     private var w: [Double], z: [Double]
 
+    /// `workspace`: the blocks of an earlier solve, used when they fit (this size, at least these
+    /// m and k); else new ones are made.
     public init(matrix: any LinearOperator, preconditioner: (any Preconditioner)? = nil, restart: Int = 40, recycle: Int = 20,
-                options: IterativeOptions = IterativeOptions()) throws {
+                options: IterativeOptions = IterativeOptions(), workspace reused: Workspace? = nil) throws {
         guard matrix.rows == matrix.columns else {
             throw LinearAlgebraError.invalidArgument("GCRO-DR needs a square operator, got \(matrix.rows)×\(matrix.columns)")
         }
@@ -62,10 +80,9 @@ public final class GCRODR: KrylovSolver {
         }
         self.matrix = matrix; self.preconditioner = m; self.options = options; self.n = n
         self.restart = restart; self.recycle = recycle
-        v = VectorBlock(length: n, capacity: restart + 1)
-        // k + 1 columns: a complex conjugate pair is never split.
-        u = VectorBlock(length: n, capacity: recycle + 1); c = VectorBlock(length: n, capacity: recycle + 1)
-        uNext = VectorBlock(length: n, capacity: recycle + 1); cNext = VectorBlock(length: n, capacity: recycle + 1)
+        workspace = reused.flatMap { $0.fits(n: n, restart: restart, recycle: recycle) ? $0 : nil }
+            ?? Workspace(n: n, restart: restart, recycle: recycle)
+        v = workspace.v; u = workspace.u; c = workspace.c; uNext = workspace.uNext; cNext = workspace.cNext
         w = [Double](repeating: 0, count: n); z = w
     }
 

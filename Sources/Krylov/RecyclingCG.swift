@@ -26,8 +26,18 @@ public final class RecyclingCG: KrylovSolver {
     /// ℓ, the number of search directions collected for the Ritz extraction.
     public let collect: Int
 
+    /// The blocks a solve works in: Z = [W P] and AZ = [AW AP]. A sequence of systems of one
+    /// size hands them from one solver to the next (`workspace:`) instead of allocating them.
+    public final class Workspace {
+        let z: VectorBlock, az: VectorBlock
+        init(n: Int, columns: Int) { z = VectorBlock(length: n, capacity: columns); az = VectorBlock(length: n, capacity: columns) }
+        func fits(n: Int, columns: Int) -> Bool { z.length == n && z.capacity >= columns }
+    }
+    /// The blocks of the last solve (given to the initialiser, or made by `solve`).
+    public private(set) var workspace: Workspace?
+
     public init(matrix: any LinearOperator, preconditioner: (any Preconditioner)? = nil, recycle: Int = 10,
-                collect: Int = 20, options: IterativeOptions = IterativeOptions()) throws {
+                collect: Int = 20, options: IterativeOptions = IterativeOptions(), workspace: Workspace? = nil) throws {
         guard matrix.rows == matrix.columns else {
             throw LinearAlgebraError.invalidArgument("recycling CG needs a square operator, got \(matrix.rows)×\(matrix.columns)")
         }
@@ -35,6 +45,7 @@ public final class RecyclingCG: KrylovSolver {
         guard m.rows == matrix.rows else { throw LinearAlgebraError.invalidArgument("preconditioner size \(m.rows) ≠ \(matrix.rows)") }
         self.matrix = matrix; self.preconditioner = m; self.options = options
         self.recycle = max(0, recycle); self.collect = max(1, collect)
+        self.workspace = workspace
     }
 
     /// Solves A x = b from the guess in `x`, deflating `space` (if its vectors have this
@@ -42,42 +53,64 @@ public final class RecyclingCG: KrylovSolver {
     /// W-orthogonal. Returns the result (`iterations` counts CG iterations; the k products A W
     /// are extra, `extraProducts`) and the space for the next system.
     public func solve(_ b: [Double], x: inout [Double], space: RecycleSpace?) -> KrylovSolution {
+        // On short vectors OpenBLAS's threads cost more than the block products they split.
+        Parallel.withSerialBLAS(matrix.rows < Parallel.minimumChunk * Parallel.threadCount) { deflatedCG(b, x: &x, space: space) }
+    }
+
+    private func deflatedCG(_ b: [Double], x: inout [Double], space: RecycleSpace?) -> KrylovSolution {
         let n = matrix.rows
         precondition(b.count == n && x.count == n, "recycling CG: b has \(b.count) entries, x has \(x.count), operator has \(n) rows")
         var log = IterationLog(options: options, rhsNorm: b.norm2, setupSeconds: preconditioner.setupSeconds)
         if let done = log.zeroRightHandSide(&x) { return KrylovSolution(result: done, space: space) }
         let threshold = log.threshold
 
-        // The deflation space with this matrix: AW (fresh), E = WᵀAW and its Cholesky factor.
-        var w = space?.vectors(ofLength: n) ?? []
-        var aw = w.map { matrix.apply($0) }
-        var e: DenseCholesky?
-        if !w.isEmpty {
-            let k = w.count
-            var em = DenseMatrix(rows: k, columns: k)
-            for i in 0..<k { for j in 0..<k { em[i, j] = 0.5 * (w[i].dot(aw[j]) + w[j].dot(aw[i])) } }
-            e = try? DenseCholesky(em)
-            if e == nil { w = []; aw = [] }  // not positive definite for this matrix: plain CG
+        // Z = [W P] and AZ = [AW AP] side by side: the deflation space (AW fresh for this
+        // matrix), then the search directions collected for the Ritz extraction.
+        let incoming = space.flatMap { $0.length == n && $0.count > 0 ? $0 : nil }
+        let deflationProducts = incoming?.count ?? 0
+        let columns = max(deflationProducts, recycle) + collect
+        let blocks = workspace.flatMap { $0.fits(n: n, columns: columns) ? $0 : nil } ?? Workspace(n: n, columns: columns)
+        workspace = blocks
+        let zb = blocks.z, azb = blocks.az
+        for j in 0..<deflationProducts {
+            _ = zb.column(j).update(fromContentsOf: incoming!.block.column(j))
+            matrix.apply(UnsafeBufferPointer(zb.column(j)), into: azb.column(j))
         }
-        let deflationProducts = w.count
+        // E = WᵀAW (symmetrised) and its Cholesky factor; not positive definite for this
+        // matrix: plain CG.
+        var kw = deflationProducts
+        var e: DenseCholesky?
+        if kw > 0 {
+            let g = zb.transposeTimes(azb, columns: kw, otherColumns: kw)
+            var em = DenseMatrix(rows: kw, columns: kw)
+            for i in 0..<kw { for j in 0..<kw { em[i, j] = 0.5 * (g[i, j] + g[j, i]) } }
+            e = try? DenseCholesky(em)
+            if e == nil { kw = 0 }
+        }
         // E⁻¹ explicitly (k × k, once): a LAPACK call per iteration would wake OpenBLAS's thread
         // pool every time, which cost more than the iteration itself on 10⁴ unknowns.
-        let kw = w.count
         var inverse = [Double](repeating: 0, count: kw * kw)
         if let e, let inv = try? e.solve(DenseMatrix.identity(kw)) {
             for i in 0..<kw { for j in 0..<kw { inverse[i * kw + j] = inv[i, j] } }
         }
         /// μ = E⁻¹ (AW)ᵀ v: the W-component to remove from v.
         func deflate(_ v: [Double]) -> [Double] {
-            guard e != nil else { return [] }
-            let t = aw.map { $0.dot(v) }
+            guard kw > 0 else { return [] }
+            let t = v.withUnsafeBufferPointer { azb.transposeTimes($0, columns: kw) }
             return (0..<kw).map { i in (0..<kw).reduce(0.0) { $0 + inverse[i * kw + $1] * t[$1] } }
         }
+        /// The incoming space as it is (a solve that does not converge hands it on unchanged).
+        func incomingSpace() -> RecycleSpace? {
+            guard kw > 0 else { return RecycleSpace(vectors: []) }
+            let block = VectorBlock(length: n, capacity: kw)
+            for j in 0..<kw { _ = block.column(j).update(fromContentsOf: zb.column(j)) }
+            return RecycleSpace(block: block, count: kw)
+        }
         // x₀ ← x₀ + W E⁻¹ Wᵀ r₀ (r₀ = b from a zero guess).
-        if let e {
+        if let e, kw > 0 {
             let r0 = x.contains { $0 != 0 } ? zip(b, matrix.apply(x)).map { $0 - $1 } : b
-            let mu = (try? e.solve(w.map { $0.dot(r0) })) ?? []
-            for (c, wc) in zip(mu, w) { for i in 0..<n { x[i] += c * wc[i] } }
+            let wr = r0.withUnsafeBufferPointer { zb.transposeTimes($0, columns: kw) }
+            if let mu = try? e.solve(wr) { x.withUnsafeMutableBufferPointer { zb.add(mu, into: $0) } }
         }
         func trueResidual() -> (r: [Double], norm: Double) {
             let ax = matrix.apply(x)
@@ -86,7 +119,7 @@ public final class RecyclingCG: KrylovSolver {
         }
         var (r, rnorm) = trueResidual()
         if let done = log.initialResidual(rnorm) {
-            return KrylovSolution(result: done, space: done.reason.converged ? RecycleSpace(vectors: w) : space, extraProducts: deflationProducts)
+            return KrylovSolution(result: done, space: done.reason.converged ? incomingSpace() : space, extraProducts: deflationProducts)
         }
 
         // Work vectors reused by every iteration; products and updates by the fused, threaded
@@ -98,9 +131,7 @@ public final class RecyclingCG: KrylovSolver {
         /// p ← p − W E⁻¹ (AW)ᵀ z.
         func removeDeflated(from p: inout [Double]) {
             let mu = deflate(z)
-            p.withUnsafeMutableBufferPointer { pp in
-                for (c, wc) in zip(mu, w) { wc.withUnsafeBufferPointer { Vec.axpy(-c, $0, pp) } }
-            }
+            p.withUnsafeMutableBufferPointer { zb.subtract(mu, from: $0) }
         }
         var rz = applyPreconditioner()
         guard rz > 0 else {
@@ -109,11 +140,11 @@ public final class RecyclingCG: KrylovSolver {
         }
         var p = z
         removeDeflated(from: &p)
-        var directions: [[Double]] = [], products: [[Double]] = []
+        var collected = 0  // directions and their products in Z and AZ after the kw of W
         var k = 0
         var lastRestart = Double.infinity, stalled = 0
         func done(_ reason: ConvergenceReason, _ norm: Double) -> KrylovSolution {
-            let next = reason.converged ? ritzSpace(w: w, aw: aw, directions: directions, products: products) : RecycleSpace(vectors: w)
+            let next = reason.converged ? ritzSpace(z: zb, az: azb, count: kw + collected) : incomingSpace()
             return KrylovSolution(result: log.finish(reason, k, norm), space: next, extraProducts: deflationProducts)
         }
         while k < options.maxIterations {
@@ -121,7 +152,11 @@ public final class RecyclingCG: KrylovSolver {
             let pq = p.withUnsafeBufferPointer { pp in q.withUnsafeMutableBufferPointer { matrix.applyAndDot(pp, into: $0) } }
             guard pq.isFinite else { return done(.diverged_nan, rnorm) }
             guard pq > 0 else { return done(.diverged_indefinite_matrix, rnorm) }
-            if directions.count < collect { directions.append(p); products.append(q) }
+            if collected < collect {
+                _ = zb.column(kw + collected).update(fromContentsOf: p)
+                _ = azb.column(kw + collected).update(fromContentsOf: q)
+                collected += 1
+            }
             let alpha = rz / pq
             let rr = p.withUnsafeBufferPointer { pp in q.withUnsafeBufferPointer { qp in
                 x.withUnsafeMutableBufferPointer { xp in r.withUnsafeMutableBufferPointer {
@@ -155,20 +190,16 @@ public final class RecyclingCG: KrylovSolver {
     }
 
     /// Rayleigh–Ritz on span{W, collected directions}: Z = [W P], G = ZᵀZ, H = ZᵀAZ (AZ is
-    /// known: [AW, AP]). G = V S Vᵀ gives an orthonormal basis B = Z V S^{-1/2} (directions that
-    /// are numerically dependent, s < 1e-10·max s, are dropped); the eigenvectors Y of
-    /// BᵀAB = S^{-1/2} Vᵀ H V S^{-1/2} for the k smallest eigenvalues give the new W = B Y.
-    func ritzSpace(w: [[Double]], aw: [[Double]], directions: [[Double]], products: [[Double]]) -> RecycleSpace? {
-        guard recycle > 0 else { return nil }
-        let z = w + directions, az = aw + products
-        let m = z.count
-        guard m > 0 else { return nil }
+    /// known: [AW, AP]), both one `dgemm`. G = V S Vᵀ gives an orthonormal basis B = Z V S^{-1/2}
+    /// (directions that are numerically dependent, s < 1e-10·max s, are dropped); the
+    /// eigenvectors Y of BᵀAB = S^{-1/2} Vᵀ H V S^{-1/2} for the k smallest eigenvalues give the
+    /// new W = B Y, formed by one more `dgemm`.
+    func ritzSpace(z: VectorBlock, az: VectorBlock, count m: Int) -> RecycleSpace? {
+        guard recycle > 0, m > 0 else { return nil }
+        let g0 = z.transposeTimes(z, columns: m, otherColumns: m), h0 = z.transposeTimes(az, columns: m, otherColumns: m)
         var g = DenseMatrix(rows: m, columns: m), h = DenseMatrix(rows: m, columns: m)
         for i in 0..<m {
-            for j in i..<m {
-                let gij = z[i].dot(z[j]), hij = 0.5 * (z[i].dot(az[j]) + z[j].dot(az[i]))
-                g[i, j] = gij; g[j, i] = gij; h[i, j] = hij; h[j, i] = hij
-            }
+            for j in 0..<m { g[i, j] = 0.5 * (g0[i, j] + g0[j, i]); h[i, j] = 0.5 * (h0[i, j] + h0[j, i]) }
         }
         guard let gs = try? SymmetricEigendecomposition(g) else { return nil }
         let top = gs.eigenvalues.last ?? 0
@@ -187,24 +218,21 @@ public final class RecyclingCG: KrylovSolver {
         for i in 0..<r { for j in 0..<r { tsym[i, j] = 0.5 * (t[i, j] + t[j, i]) } }
         guard let ts = try? SymmetricEigendecomposition(tsym) else { return nil }
         let k = min(recycle, r)
-        guard let coefficients = try? basisCoefficients.multiplied(by: ts.eigenvectors) else { return nil }
-        let n = z[0].count
-        var vectors: [[Double]] = []
+        guard let all = try? basisCoefficients.multiplied(by: ts.eigenvectors) else { return nil }
+        var coefficients = DenseMatrix(rows: m, columns: k)
+        for c in 0..<k { for i in 0..<m { coefficients[i, c] = all[i, c] } }
+        let ritz = VectorBlock(length: z.length, capacity: k)
+        z.times(coefficients, into: ritz)
+        // Unit columns; a column that vanished or overflowed is dropped.
+        var count = 0
         for c in 0..<k {
-            var v = [Double](repeating: 0, count: n)
-            for i in 0..<m {
-                let a = coefficients[i, c]
-                if a != 0 { for j in 0..<n { v[j] += a * z[i][j] } }
-            }
-            let norm = v.norm2
-            if norm > 0 && norm.isFinite { vectors.append(v.map { $0 / norm }) }
+            let v = ritz.column(c)
+            let norm = Vec.norm(UnsafeBufferPointer(v))
+            guard norm > 0 && norm.isFinite else { continue }
+            let out = ritz.column(count)
+            for i in 0..<v.count { out[i] = v[i] / norm }
+            count += 1
         }
-        return RecycleSpace(vectors: vectors)
-    }
-}
-
-extension Array where Element == Double {
-    func dot(_ other: [Double]) -> Double {
-        withUnsafeBufferPointer { a in other.withUnsafeBufferPointer { Vec.dot(a, $0) } }
+        return RecycleSpace(block: ritz, count: count)
     }
 }

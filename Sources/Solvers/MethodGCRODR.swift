@@ -35,6 +35,10 @@ extension CarriedState.Key where Value == RecycleSpace {
     static var gcrodr: Self { Self("gcrodr") }
 }
 
+extension CarriedState.Key where Value == GCRODR.Workspace {
+    static var gcrodrWorkspace: Self { Self("gcrodr.workspace") }
+}
+
 extension MethodEntry {
     /// GCRO-DR: GMRES with deflated restarting whose recycle space a sweep carries to its next case.
     static let gcrodr = MethodEntry(
@@ -54,7 +58,10 @@ extension MethodEntry {
             d.add("stopping_rule", "true residual ||b - A x|| <= max(rtol ||b||, atol), recomputed at every restart")
             var x = SolverRegistry.initialGuess(request, &d)
             request.view?(d)
-            let solver = try GCRODR(matrix: a, preconditioner: m, restart: o.restart, recycle: o.recycle, options: options)
+            // The blocks of the worker's previous GCRO-DR solve, when they fit (a sweep's cases reuse them).
+            let solver = try GCRODR(matrix: a, preconditioner: m, restart: o.restart, recycle: o.recycle, options: options,
+                                    workspace: request.carry?.value(.gcrodrWorkspace))
+            request.carry?.set(.gcrodrWorkspace, solver.workspace)
             var solution = solver.solve(request.rhs, x: &x, space: kept)
             SolverRegistry.keepSolution(x, solution.result, request)
             request.carry?.set(.gcrodr, solution.space)

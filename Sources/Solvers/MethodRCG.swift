@@ -31,6 +31,10 @@ extension CarriedState.Key where Value == RecycleSpace {
     static var rcg: Self { Self("rcg") }
 }
 
+extension CarriedState.Key where Value == RecyclingCG.Workspace {
+    static var rcgWorkspace: Self { Self("rcg.workspace") }
+}
+
 extension MethodEntry {
     /// Deflated CG whose deflation space (Ritz vectors) a sweep carries from case to case.
     static let rcg = MethodEntry(
@@ -47,9 +51,12 @@ extension MethodEntry {
             d.add("rcg_recycled_vectors", kept.map { $0.length == a.rows ? $0.count : 0 } ?? 0)
             d.add("stopping_rule", "true residual ||b - A x|| <= max(rtol ||b||, atol)")
             request.view?(d)
-            let rcg = try RecyclingCG(matrix: a, preconditioner: m, recycle: o.recycle, collect: o.collect, options: options)
+            // The blocks of the worker's previous solve, when they fit (a sweep's cases reuse them).
+            let rcg = try RecyclingCG(matrix: a, preconditioner: m, recycle: o.recycle, collect: o.collect, options: options,
+                                      workspace: request.carry?.value(.rcgWorkspace))
             var (x, solution) = rcg.solve(request.rhs, space: kept)
             request.carry?.set(.rcg, solution.space)
+            request.carry?.set(.rcgWorkspace, rcg.workspace)
             d.add("rcg_deflation_products", solution.extraProducts)
             solution.result.setupSeconds = setup
             return (x, solution.result)

@@ -51,4 +51,38 @@ final class KrylovSolverTests: XCTestCase {
         let other = try GMRES(matrix: Fixture.diffusion2D(10), restart: 20, options: options, basis: first.basis)
         XCTAssertFalse(other.basis === first.basis, "another length")
     }
+
+    /// GCRO-DR likewise takes the blocks of an earlier solve: the same system gives the same
+    /// solution bit for bit whichever memory it works in.
+    func testGCRODRReusesItsWorkspace() throws {
+        let options = IterativeOptions(rtol: 1e-10, maxIterations: 2000)
+        let first = try GCRODR(matrix: a, restart: 20, recycle: 4, options: options)
+        let (x1, s1) = first.solve(b, space: nil)
+        let second = try GCRODR(matrix: a, restart: 20, recycle: 4, options: options, workspace: first.workspace)
+        XCTAssertTrue(second.workspace === first.workspace)
+        let (x2, s2) = second.solve(b, space: nil)
+        XCTAssertEqual(s1.result.iterations, s2.result.iterations)
+        XCTAssertEqual(x1, x2)
+        XCTAssertFalse(try GCRODR(matrix: a, restart: 30, recycle: 4, workspace: first.workspace).workspace === first.workspace)
+        XCTAssertFalse(try GCRODR(matrix: a, restart: 20, recycle: 8, workspace: first.workspace).workspace === first.workspace)
+    }
+
+    /// Recycled CG's Z and AZ blocks pass from one solve to the next: the sequence gives the same
+    /// spaces and solutions with a carried workspace as with fresh ones.
+    func testRecycledCGReusesItsWorkspace() throws {
+        let options = IterativeOptions(rtol: 1e-10, maxIterations: 2000)
+        let b2 = Fixture.randomVector(24 * 24, seed: 7)
+        let first = try RecyclingCG(matrix: a, recycle: 4, collect: 10, options: options)
+        let (_, s1) = first.solve(b, space: nil)
+        let kept = try XCTUnwrap(first.workspace)
+        let carried = try RecyclingCG(matrix: a, recycle: 4, collect: 10, options: options, workspace: kept)
+        let fresh = try RecyclingCG(matrix: a, recycle: 4, collect: 10, options: options)
+        let (x2, s2) = carried.solve(b2, space: s1.space)
+        let (x3, s3) = fresh.solve(b2, space: s1.space)
+        XCTAssertTrue(carried.workspace === kept)
+        XCTAssertEqual(x2, x3)
+        XCTAssertEqual(s2.result.iterations, s3.result.iterations)
+        XCTAssertEqual(s2.extraProducts, 4, "AW recomputed for the next system")
+        XCTAssertEqual(s2.space?.count, s3.space?.count)
+    }
 }
