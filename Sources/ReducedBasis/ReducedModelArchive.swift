@@ -16,59 +16,45 @@ import Storage
 public enum ReducedModelArchive {
     public static let format = 2
 
-    /// The family a model reduces, as the manifest records it.
-    public enum Family: Equatable, Sendable {
-        case thermalBlock(blocksX: Int, blocksY: Int, grid: Int)
-        case pde(parameters: Int, dimension: Int, unknowns: Int)
-        case matrices(parameters: Int, unknowns: Int)
+    /// How a family is recorded in the manifest: its code (entry 1), the meaning and bounds of
+    /// its three numbers (entries 2–4), and what they say of the model. Each family declares its
+    /// own (`ThermalBlockFamily.archiveFormat`, the Runner's pde and matrices families); reading
+    /// takes the list of known formats, so a new family adds its format, not a case here.
+    public struct Format: Sendable {
+        /// Manifest entry 1, unique among the formats.
+        public let code: Int
+        /// The family's name in a problem file (`[reduced_basis] family`).
+        public let name: String
+        /// Inclusive bounds of the three numbers, then upper bounds of N, Q_a and Q_f.
+        public let bounds: [ClosedRange<Int>]
+        /// The unknowns and the parameters of a model with these numbers.
+        public let unknowns: @Sendable ([Int]) -> Int
+        public let parameters: @Sendable ([Int]) -> Int
+        /// The coefficients come from EIM entries (`rb_matrix_eim`, `rb_load_eim`).
+        public let interpolated: Bool
+        /// A check of the read model beyond sizes and finiteness (nil: none).
+        public let check: (@Sendable (Contents) -> String?)?
 
-        /// Its name in a problem file (`[reduced_basis] family`).
-        public var name: String {
-            switch self {
-            case .thermalBlock: "thermal_block"
-            case .pde: "pde"
-            case .matrices: "matrices"
-            }
+        public init(code: Int, name: String, bounds: [ClosedRange<Int>], unknowns: @escaping @Sendable ([Int]) -> Int,
+                    parameters: @escaping @Sendable ([Int]) -> Int, interpolated: Bool, check: (@Sendable (Contents) -> String?)? = nil) {
+            precondition(bounds.count == 6, "a format bounds its three numbers, N, Q_a and Q_f")
+            self.code = code; self.name = name; self.bounds = bounds; self.unknowns = unknowns; self.parameters = parameters
+            self.interpolated = interpolated; self.check = check
         }
-        public var unknowns: Int {
-            switch self {
-            case .thermalBlock(_, _, let m): m * m
-            case .pde(_, _, let n), .matrices(_, let n): n
-            }
-        }
-        public var parameters: Int {
-            switch self {
-            case .thermalBlock(let bx, let by, _): bx * by
-            case .pde(let q, _, _), .matrices(let q, _): q
-            }
-        }
-        /// Whether the family's coefficients come from EIM entries (`rb_matrix_eim`, `rb_load_eim`).
-        public var isInterpolated: Bool { if case .thermalBlock = self { false } else { true } }
+    }
 
-        /// Manifest entries 1–4: the code, then the family's three numbers.
-        var numbers: [Double] {
-            switch self {
-            case .thermalBlock(let bx, let by, let m): [1, Double(bx), Double(by), Double(m)]
-            case .pde(let q, let d, let n): [2, Double(q), Double(d), Double(n)]
-            case .matrices(let q, let n): [3, Double(q), 0, Double(n)]
-            }
+    /// The family a model reduces, as the manifest records it: a format and its three numbers.
+    public struct Family: Sendable, Equatable {
+        public let format: Format
+        public let numbers: [Int]
+        public init(_ format: Format, numbers: [Int]) {
+            precondition(numbers.count == 3, "three numbers describe a family")
+            self.format = format; self.numbers = numbers
         }
-
-        /// The family from manifest entries 1–4, each already a whole number within `limits`.
-        init?(numbers v: [Int]) {
-            switch v[0] {
-            case 1: self = .thermalBlock(blocksX: v[1], blocksY: v[2], grid: v[3])
-            case 2 where v[2] >= 1: self = .pde(parameters: v[1], dimension: v[2], unknowns: v[3])
-            case 3 where v[2] == 0: self = .matrices(parameters: v[1], unknowns: v[3])
-            default: return nil
-            }
-        }
-
-        /// Upper bounds of manifest entries 2–7 for a family code (the thermal block's are its
-        /// table's limits; the others' what the offline stage allows).
-        static func limits(code: Double) -> [Double] {
-            code == 1 ? [4, 4, 2001, 500, 16, 16] : [64, 3, Double(Int32.max), 500, 500, 500]
-        }
+        public var name: String { format.name }
+        public var unknowns: Int { format.unknowns(numbers) }
+        public var parameters: Int { format.parameters(numbers) }
+        public static func == (a: Family, b: Family) -> Bool { a.format.code == b.format.code && a.numbers == b.numbers }
     }
 
     /// A model's parts as read back.
@@ -80,7 +66,7 @@ public enum ReducedModelArchive {
         public var loads: [[Double]]
         public var residual: DenseMatrix
         public var reference: [Double]
-        /// The EIM entries of an interpolated family; nil for the thermal block.
+        /// The EIM entries of an interpolated family; nil otherwise.
         public var interpolation: InterpolationEntries?
         public var size: Int { basis.columns }
 
@@ -106,8 +92,9 @@ public enum ReducedModelArchive {
                               interpolation: NonintrusiveAffineForm?) -> [NamedArray] {
         let n = model.size, residual = model.residualCoefficients
         let qa = model.reducedOperators.count, qf = model.reducedLoads.count
+        let manifest = [format, family.format.code] + family.numbers + [n, qa, qf]
         var arrays = [
-            NamedArray(name: "rb_manifest", shape: [8], values: [Double(format)] + family.numbers + [Double(n), Double(qa), Double(qf)]),
+            NamedArray(name: "rb_manifest", shape: [8], values: manifest.map(Double.init)),
             NamedArray(name: "rb_reference", shape: [reference.count], values: reference),
             NamedArray(name: "rb_basis", shape: [n] + shape, values: model.basis.values),
             NamedArray(name: "rb_operators", shape: [qa, n, n], values: model.reducedOperators.flatMap(rowMajor)),
@@ -122,24 +109,25 @@ public enum ReducedModelArchive {
         return arrays
     }
 
-    /// Reads a model through `read` (an array by name, e.g. from a folder's NPY files).
-    public static func read(_ read: (String) throws -> NPYArray) throws -> Contents {
+    /// Reads a model through `read` (an array by name, e.g. from a folder's NPY files), whose
+    /// family is one of `formats`.
+    public static func read(_ read: (String) throws -> NPYArray, formats: [Format]) throws -> Contents {
         let manifest = try read("rb_manifest").values
         if manifest.first == 1 {
             throw Damaged(description: "a model of an earlier pdekit (format 1, Gram matrices of the residual); build it again with pdekit run "
                 + "on its problem file")
         }
-        // Every entry a small whole number within its family's limits before any conversion or
-        // allocation; entry 3 is 0 for a matrices family.
-        let code = manifest.count == 8 ? manifest[1] : 0
-        let limits = [Double(format), 3] + Family.limits(code: code)
+        // Every entry a whole number within its family's bounds before any conversion or
+        // allocation (a damaged manifest must be an error, not a trap or a huge allocation).
+        func whole(_ x: Double, _ range: ClosedRange<Int>) -> Bool {
+            x.isFinite && x.rounded() == x && x >= Double(range.lowerBound) && x <= Double(range.upperBound)
+        }
         guard manifest.count == 8, manifest[0] == Double(format),
-              zip(manifest, limits).enumerated().allSatisfy({ i, p in
-                  p.0.isFinite && p.0.rounded() == p.0 && p.0 <= p.1 && (p.0 >= 1 || (i == 3 && code == 3 && p.0 == 0))
-              }),
-              let family = Family(numbers: manifest[1...4].map { Int($0) }) else {
+              let kind = formats.first(where: { whole(manifest[1], $0.code...$0.code) }),
+              zip(manifest[2...], kind.bounds).allSatisfy({ whole($0, $1) }) else {
             throw Damaged(description: "rb_manifest.npy is not a format-2 reduced model (8 whole numbers within their ranges)")
         }
+        let family = Family(kind, numbers: manifest[2...4].map { Int($0) })
         let (n, qa, qf) = (Int(manifest[5]), Int(manifest[6]), Int(manifest[7]))
         let basis = try read("rb_basis"), ops = try read("rb_operators"), loads = try read("rb_loads")
         let residual = try read("rb_residual"), reference = try read("rb_reference")
@@ -152,24 +140,14 @@ public enum ReducedModelArchive {
             throw Damaged(description: "\(name).npy holds a value that is not finite\(beyond): a damaged model; build it again")
         }
         let unknowns = family.unknowns
-        let thermalTerms: Bool = { if case .thermalBlock = family { qa == family.parameters } else { true } }()
-        guard basis.values.count == n * unknowns, ops.values.count == qa * n * n, loads.values.count == qf * n, thermalTerms,
+        guard basis.values.count == n * unknowns, ops.values.count == qa * n * n, loads.values.count == qf * n,
               reference.values.count == family.parameters, residual.shape.count == 2,
               residual.shape[1] == qf + n * qa, residual.shape[0] <= qf + n * qa else {
             throw Damaged(description: "the model's arrays do not match its manifest (\(n) vectors, \(qa) terms)")
         }
         let operators = (0..<qa).map { matrix(Array(ops.values[($0 * n * n)..<(($0 + 1) * n * n)]), n, n) }
-        if case .thermalBlock = family {
-            // Each term A_q is positive semidefinite, so VᵀA_q V has a nonnegative diagonal: a
-            // model whose operators break that was damaged (a negated array is finite and
-            // would give a negative compliance).
-            for (q, a) in operators.enumerated() where (0..<n).contains(where: { a[$0, $0] < 0 }) {
-                throw Damaged(description: "rb_operators.npy term \(q + 1) has a negative diagonal entry; the thermal block's terms are positive "
-                    + "semidefinite: a damaged model")
-            }
-        }
         var interpolation: InterpolationEntries?
-        if family.isInterpolated {
+        if kind.interpolated {
             let eimA = try read("rb_matrix_eim"), eimF = try read("rb_load_eim")
             guard let entries = InterpolationEntries(matrixArray: eimA.values, loadArray: eimF.values, terms: qa, loadTerms: qf,
                                                      size: unknowns) else {
@@ -178,10 +156,12 @@ public enum ReducedModelArchive {
             }
             interpolation = entries
         }
-        return Contents(family: family, basis: DenseMatrix(rows: unknowns, columns: n, values: basis.values), operators: operators,
-                        loads: (0..<qf).map { Array(loads.values[($0 * n)..<(($0 + 1) * n)]) },
-                        residual: matrix(residual.values, residual.shape[0], qf + n * qa), reference: reference.values,
-                        interpolation: interpolation)
+        let contents = Contents(family: family, basis: DenseMatrix(rows: unknowns, columns: n, values: basis.values), operators: operators,
+                                loads: (0..<qf).map { Array(loads.values[($0 * n)..<(($0 + 1) * n)]) },
+                                residual: matrix(residual.values, residual.shape[0], qf + n * qa), reference: reference.values,
+                                interpolation: interpolation)
+        if let problem = kind.check?(contents) { throw Damaged(description: problem) }
+        return contents
     }
 
     /// NumPy's C order for a column-major matrix.

@@ -113,7 +113,11 @@ public struct ReducedModelStudy: SectionStudy {
             }
         }
         let contents: ReducedModelArchive.Contents
-        do { contents = try ReducedModelArchive.read(array) } catch let e as ReducedModelArchive.Damaged { throw fail(e.description) }
+        do {
+            contents = try ReducedModelArchive.read(array, formats: ReducedBasisFamilies.archiveFormats)
+        } catch let e as ReducedModelArchive.Damaged {
+            throw fail(e.description)
+        }
         let entry = try ReducedBasisFamilies.entry(contents.family)
         // The offline problem's own table, for a family whose online half evaluates it.
         func record() throws -> ReducedBasisSpec {

@@ -6,6 +6,12 @@ import Storage
 /// The model archive: what the offline stage writes, the online stage reads back to the same
 /// model, and a damaged array is refused with its name rather than trapped on or trusted.
 final class ReducedModelArchiveTests: XCTestCase {
+    /// An interpolated family's format as a plug-in declares one (the Runner's matrices family
+    /// has these numbers: parameters, 0, unknowns).
+    static let listed = ReducedModelArchive.Format(code: 3, name: "listed", bounds: [1...64, 0...0, 1...1_000_000, 1...500, 1...500, 1...500],
+                                                   unknowns: { $0[2] }, parameters: { $0[0] }, interpolated: true)
+    static let formats = [ThermalBlockFamily.archiveFormat, listed]
+
     /// A small thermal block model (15² unknowns, 2 × 2 blocks) and its arrays.
     func thermalBlockArchive() throws -> (family: ThermalBlockFamily, model: ReducedBasisModel, arrays: [NamedArray]) {
         let family = try ThermalBlockFamily(grid: 15, blocksX: 2, blocksY: 2, reference: [1, 1, 1, 1])
@@ -28,7 +34,7 @@ final class ReducedModelArchiveTests: XCTestCase {
         let (family, model, arrays) = try thermalBlockArchive()
         XCTAssertEqual(arrays.map(\.name), ReducedModelArchive.arrayNames)
         XCTAssertEqual(arrays[0].values, [2, 1, 2, 2, 15, Double(model.size), 4, 1])
-        let contents = try ReducedModelArchive.read(Self.reader(arrays))
+        let contents = try ReducedModelArchive.read(Self.reader(arrays), formats: Self.formats)
         XCTAssertEqual(contents.family, family.archived)
         XCTAssertEqual(contents.family.unknowns, 225)
         XCTAssertNil(contents.interpolation)
@@ -57,10 +63,10 @@ final class ReducedModelArchiveTests: XCTestCase {
                                    coercivityLowerBound: CoercivityLowerBound(name: "min") { $0.min()! })
         let (model, _, _) = try ReducedBasisModel.weakGreedy(problem, training: mus, reference: mus[0], tolerance: 1e-8, maxSize: 5,
                                                              innerProduct: matrices[0])
-        let family = ReducedModelArchive.Family.matrices(parameters: 4, unknowns: 81)
+        let family = ReducedModelArchive.Family(Self.listed, numbers: [4, 0, 81])
         let arrays = ReducedModelArchive.arrays(model, family: family, reference: mus[0], shape: [81], interpolation: form)
         XCTAssertEqual(arrays.map(\.name), ReducedModelArchive.arrayNames + ["rb_matrix_eim", "rb_load_eim"])
-        let contents = try ReducedModelArchive.read(Self.reader(arrays))
+        let contents = try ReducedModelArchive.read(Self.reader(arrays), formats: Self.formats)
         XCTAssertEqual(contents.family, family)
         let entries = try XCTUnwrap(contents.interpolation)
         let mu = [0.3, 0.7, 0.2, 0.9]
@@ -91,7 +97,8 @@ final class ReducedModelArchiveTests: XCTestCase {
             [2, 2, 4, 0, 225, n, 4, 1],            // a pde family of dimension 0
         ]
         for m in manifests {
-            XCTAssertThrowsError(try ReducedModelArchive.read(Self.reader(damaged("rb_manifest") { $0.values = m; $0.shape = [m.count] }))) { e in
+            let arrays = damaged("rb_manifest") { $0.values = m; $0.shape = [m.count] }
+            XCTAssertThrowsError(try ReducedModelArchive.read(Self.reader(arrays), formats: Self.formats)) { e in
                 XCTAssertTrue("\(e)".contains("rb_manifest") || "\(e)".contains("format 1"), "\(m): \(e)")
             }
         }
@@ -105,7 +112,7 @@ final class ReducedModelArchiveTests: XCTestCase {
              "manifest"),
         ]
         for (name, change, expected) in cases {
-            XCTAssertThrowsError(try ReducedModelArchive.read(Self.reader(damaged(name, change))), expected) { e in
+            XCTAssertThrowsError(try ReducedModelArchive.read(Self.reader(damaged(name, change)), formats: Self.formats), expected) { e in
                 XCTAssertTrue("\(e)".contains(expected), "\(name): \(e)")
             }
         }

@@ -15,9 +15,14 @@ final class ReducedBasisFamilyTests: XCTestCase {
             XCTAssertEqual(ReducedBasisFamilies.all.filter { $0.name == family }.count, 1, family.rawValue)
         }
         XCTAssertEqual(ReducedBasisFamilies.all.count, ReducedBasisSpec.Family.allCases.count)
-        let archived: [ReducedModelArchive.Family] = [.thermalBlock(blocksX: 1, blocksY: 1, grid: 3), .pde(parameters: 1, dimension: 1, unknowns: 3),
-                                                      .matrices(parameters: 1, unknowns: 3)]
-        for a in archived { XCTAssertEqual(try ReducedBasisFamilies.entry(a).name.rawValue, a.name) }
+        // Each family's archive format carries its name and a code no other family uses.
+        let formats = ReducedBasisFamilies.archiveFormats
+        XCTAssertEqual(Set(formats.map(\.code)).count, formats.count)
+        for e in ReducedBasisFamilies.all {
+            XCTAssertEqual(e.archiveFormat.name, e.name.rawValue)
+            let family = ReducedModelArchive.Family(e.archiveFormat, numbers: [1, 1, 3])
+            XCTAssertEqual(try ReducedBasisFamilies.entry(family).name, e.name)
+        }
     }
 
     func work() throws -> URL {

@@ -87,7 +87,7 @@ final class MatrixFamily: ReducedBasisFamily {
         innerProduct = matrices[r.training.firstIndex(of: r.reference) ?? 0]
         interpolation = form
         shape = [n]
-        archived = .matrices(parameters: r.parameterNames.count, unknowns: n)
+        archived = ReducedModelArchive.Family(Self.archiveFormat, numbers: [r.parameterNames.count, 0, n])
         testParameters = r.matrixTests.map(\.parameters)
         trainingTruth = { k in try solve(r.matrixTraining[k].parameters, (matrices[k], loads[k])) }
         solveMember = { mu in
@@ -105,6 +105,10 @@ final class MatrixFamily: ReducedBasisFamily {
 
 extension MatrixFamily: ReducedBasisFamilyEntry {
     static var name: ReducedBasisSpec.Family { .matrices }
+    /// Manifest code 3, numbers (parameters, 0, unknowns).
+    static let archiveFormat = ReducedModelArchive.Format(
+        code: 3, name: "matrices", bounds: [1...64, 0...0, 1...Int(Int32.max), 1...500, 1...500, 1...500],
+        unknowns: { $0[2] }, parameters: { $0[0] }, interpolated: true)
     static var boundDescription: String { ReducedBasisFamilies.interpolatedBound }
     static func build(_ r: ReducedBasisSpec) throws -> any ReducedBasisFamily { try MatrixFamily(r) }
 

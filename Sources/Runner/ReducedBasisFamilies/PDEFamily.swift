@@ -60,7 +60,7 @@ final class PDEFamily: ReducedBasisFamily {
         innerProduct = referenceAssembly.problem.matrix
         interpolation = form
         shape = reference.grid.shape
-        archived = .pde(parameters: r.parameterNames.count, dimension: reference.grid.dimension, unknowns: reference.grid.count)
+        archived = ReducedModelArchive.Family(Self.archiveFormat, numbers: [r.parameterNames.count, reference.grid.dimension, reference.grid.count])
         let truth = truthSolver
         trainingTruth = { k in try truth.solve(held.0[k], held.1[k]) }
     }
@@ -154,6 +154,10 @@ final class PDEFamily: ReducedBasisFamily {
 
 extension PDEFamily: ReducedBasisFamilyEntry {
     static var name: ReducedBasisSpec.Family { .pde }
+    /// Manifest code 2, numbers (parameters, dimension, unknowns).
+    static let archiveFormat = ReducedModelArchive.Format(
+        code: 2, name: "pde", bounds: [1...64, 1...3, 1...Int(Int32.max), 1...500, 1...500, 1...500],
+        unknowns: { $0[2] }, parameters: { $0[0] }, interpolated: true)
     static var boundDescription: String { ReducedBasisFamilies.interpolatedBound }
     static func build(_ r: ReducedBasisSpec) throws -> any ReducedBasisFamily { try PDEFamily(r) }
 

@@ -9,8 +9,10 @@ import Storage
 /// `[reduced_basis]` table (offline), and a model again from its archive (online). One type per
 /// family, registered once in `ReducedBasisFamilies.all`; nothing else names a family.
 protocol ReducedBasisFamilyEntry {
-    /// The `[reduced_basis] family` it serves (the archive's `Family.name` is the same string).
+    /// The `[reduced_basis] family` it serves (its archive format's `name` is the same string).
     static var name: ReducedBasisSpec.Family { get }
+    /// How its models are recorded in the manifest (code and numbers).
+    static var archiveFormat: ReducedModelArchive.Format { get }
     /// What `check` verifies short of the offline stage (default: nothing beyond the table).
     static func check(_ r: ReducedBasisSpec) throws
     /// The family of a validated table, ready for the greedy.
@@ -37,6 +39,9 @@ enum ReducedBasisFamilies {
         }
         return e
     }
+
+    /// The archive formats of the registered families (what `reduced_model` can read).
+    static var archiveFormats: [ReducedModelArchive.Format] { all.map { $0.archiveFormat } }
 
     /// The entry of an archive's family (its manifest's code, by name).
     static func entry(_ family: ReducedModelArchive.Family) throws -> any ReducedBasisFamilyEntry.Type {

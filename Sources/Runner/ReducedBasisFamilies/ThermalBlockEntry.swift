@@ -13,7 +13,7 @@ extension ThermalBlockFamily: ReducedBasisFamilyEntry {
 
     static func online(_ contents: ReducedModelArchive.Contents, record: () throws -> ReducedBasisSpec,
                        fail: (String) -> ProblemError) throws -> ReducedModelStudy.Loaded {
-        guard case .thermalBlock(_, _, let grid) = contents.family else { throw fail("not a thermal block model") }
+        let grid = contents.family.numbers[2]
         return ReducedModelStudy.Loaded(model: try ThermalBlockFamily.onlineModel(contents), shape: [grid, grid],
                                         names: (1...contents.operators.count).map { "mu\($0)" }, positive: true)
     }
