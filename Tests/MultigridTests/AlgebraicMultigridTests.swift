@@ -145,6 +145,28 @@ final class AlgebraicMultigridTests: XCTestCase {
         }
     }
 
+    /// Standalone AMG cycles on an unstructured P1 matrix (scikit-fem, 8,065 unknowns) with a
+    /// constant right-hand side: the residual's 2-norm grows in the first cycles (×2.2 classical,
+    /// ×5.6 aggregation) before it falls geometrically, which the stopping rule once took for
+    /// stagnation after three cycles. Both converge to 1e-8. PyAMG 5.4.1's own solver on the same
+    /// matrix and right-hand side (`ml.solve(b, tol=1e-8)`) takes 33 Ruge–Stüben and 38
+    /// smoothed-aggregation cycles: classical stays within 1.5× of it (measured 33); smoothed
+    /// aggregation does not yet (measured 93, a factor of 0.82 a cycle against PyAMG's 0.61),
+    /// which issue [speed] tracks, so its bound here is convergence only.
+    func testStandaloneCyclesConvergeOnAnUnstructuredMesh() throws {
+        let a = try readMatrix(Self.fixtures.appendingPathComponent("skfem_p1_disk6.mtx"))
+        let b = [Double](repeating: 1, count: a.rows)
+        for (algorithm, budget) in [(AlgebraicMultigridOptions.Algorithm.classical, 1.5 * 33.0), (.aggregation, 500.0)] {
+            let amg = try AlgebraicMultigrid(a, options: AlgebraicMultigridOptions(algorithm: algorithm))
+            var x = [Double](repeating: 0, count: a.rows)
+            let r = amg.solve(b, x: &x, options: IterativeOptions(rtol: 1e-8, maxIterations: 500))
+            XCTAssertTrue(r.reason.converged, "\(algorithm): \(r.reason) after \(r.iterations)")
+            XCTAssertLessThanOrEqual(Double(r.iterations), budget, "\(algorithm)")
+            let residual = zip(b, a.apply(x)).map { $0 - $1 }.norm2
+            XCTAssertLessThanOrEqual(residual, 1e-8 * b.norm2 * (1 + 1e-9), "\(algorithm): the true residual")
+        }
+    }
+
     /// Jumps of 10⁴ and log-normal Darcy: AMG sees the coefficient through the matrix, so
     /// classical AMG + CG stays within 15 iterations (budget stated in docs/multigrid.md).
     func testJumpingAndLogNormalCoefficients() throws {
