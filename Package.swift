@@ -66,6 +66,8 @@ let package = Package(
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "LinearAlgebra", "Spectral"]),
         .testTarget(name: "SpectralTests", dependencies: ["Spectral", "LinearAlgebra", "Discretisation"]),
         .testTarget(name: "DiscretisationTests", dependencies: ["Discretisation", "LinearAlgebra", "Spectral"]),
+        .testTarget(name: "ConfigurationTests", dependencies: ["Configuration"]),
+        .testTarget(name: "SolversTests", dependencies: ["Solvers", "Configuration", "LinearAlgebra"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ProblemsTests", dependencies: ["Problems", "Configuration", "Discretisation", "Solvers", "Krylov", "LinearAlgebra",
                                                           "Storage"]),

@@ -101,3 +101,22 @@ extension CLITestCase {
         XCTAssertEqual(try listing(), before, "the work folder changed", file: file, line: line)
     }
 }
+
+/// A CLI test whose work folder starts with `p.toml`, a 1D Poisson problem with an exact
+/// solution (`problem`): the file the safety and validation tests attack.
+class ProblemFileTestCase: CLITestCase {
+    var problem: String!
+
+    override func setUpWithError() throws {
+        try super.setUpWithError()
+        problem = try write("p.toml", """
+            [problem]
+            name = "p"
+            kind = "pde"
+            [pde]
+            grid = [15]
+            rhs = 1
+            exact = "x*(1 - x)/2"
+            """)
+    }
+}

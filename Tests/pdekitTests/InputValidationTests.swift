@@ -5,22 +5,7 @@ import XCTest
 /// Bad input is one error line naming the file and key, exit 2, never a trap: malformed TOML,
 /// overflowing sizes and integers, non-finite numbers, devices, deep nesting, NUL escapes,
 /// unknown keys, options that name nothing.
-final class InputValidationTests: CLITestCase {
-    var problem: String!
-
-    override func setUpWithError() throws {
-        try super.setUpWithError()
-        problem = try write("p.toml", """
-            [problem]
-            name = "p"
-            kind = "pde"
-            [pde]
-            grid = [15]
-            rhs = 1
-            exact = "x*(1 - x)/2"
-            """)
-    }
-
+final class InputValidationTests: ProblemFileTestCase {
     func sweepFile(_ name: String, cases: Int, extra: String = "") throws -> String {
         try write("\(name).toml", """
             [problem]

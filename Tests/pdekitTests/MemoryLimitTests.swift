@@ -4,22 +4,7 @@ import XCTest
 
 /// A run that cannot fit is refused before it allocates, under the machine's memory and under
 /// `ulimit -v` (the process's own address space counted).
-final class MemoryLimitTests: CLITestCase {
-    var problem: String!
-
-    override func setUpWithError() throws {
-        try super.setUpWithError()
-        problem = try write("p.toml", """
-            [problem]
-            name = "p"
-            kind = "pde"
-            [pde]
-            grid = [15]
-            rhs = 1
-            exact = "x*(1 - x)/2"
-            """)
-    }
-
+final class MemoryLimitTests: ProblemFileTestCase {
     func pdekitInShell(_ script: String) throws -> Outcome {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/bin/sh")

@@ -4,22 +4,7 @@ import XCTest
 
 /// pdekit never deletes or replaces what it did not write: `-o` targets, user folders and files,
 /// staging-shaped names of the user's, plot outputs, folders that cannot be created.
-final class OutputFolderSafetyTests: CLITestCase {
-    var problem: String!
-
-    override func setUpWithError() throws {
-        try super.setUpWithError()
-        problem = try write("p.toml", """
-            [problem]
-            name = "p"
-            kind = "pde"
-            [pde]
-            grid = [15]
-            rhs = 1
-            exact = "x*(1 - x)/2"
-            """)
-    }
-
+final class OutputFolderSafetyTests: ProblemFileTestCase {
     func testOutputDotEmptyAndParentsAreRefused() throws {
         try assertRefused(["run", problem, "-o", "."], ["--output .", "current folder"])
         try assertRefused(["run", problem, "-o", ""], ["empty path"])

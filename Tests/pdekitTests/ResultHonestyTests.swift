@@ -4,22 +4,7 @@ import XCTest
 
 /// No confident wrong answer: a nearly singular or stagnating solve is not reported converged, and
 /// `compare` and `plot` handle non-finite and huge values.
-final class ResultHonestyTests: CLITestCase {
-    var problem: String!
-
-    override func setUpWithError() throws {
-        try super.setUpWithError()
-        problem = try write("p.toml", """
-            [problem]
-            name = "p"
-            kind = "pde"
-            [pde]
-            grid = [15]
-            rhs = 1
-            exact = "x*(1 - x)/2"
-            """)
-    }
-
+final class ResultHonestyTests: ProblemFileTestCase {
     func testNearlySingularDirectSolveIsNotReportedConverged() throws {
         // A = [[1, 1], [1, 1 + 1e-15]]: UMFPACK factors it, but x = A⁻¹b is dominated by the
         // rounding of the tiny pivot and ‖b − Ax‖/‖b‖ stays far above rtol = 1e-12.

@@ -4,22 +4,7 @@ import XCTest
 
 /// A sweep folder stays one sweep's: resume refuses a changed sweep or foreign rows, merge refuses
 /// missing and repeated cases, check judges the cases, shards and data files are fingerprinted.
-final class SweepIntegrityTests: CLITestCase {
-    var problem: String!
-
-    override func setUpWithError() throws {
-        try super.setUpWithError()
-        problem = try write("p.toml", """
-            [problem]
-            name = "p"
-            kind = "pde"
-            [pde]
-            grid = [15]
-            rhs = 1
-            exact = "x*(1 - x)/2"
-            """)
-    }
-
+final class SweepIntegrityTests: ProblemFileTestCase {
     func sweepFile(_ name: String, cases: Int, extra: String = "") throws -> String {
         try write("\(name).toml", """
             [problem]
