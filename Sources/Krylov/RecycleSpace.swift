@@ -18,21 +18,6 @@ public final class RecycleSpace {
         precondition(count >= 0 && count <= block.capacity, "RecycleSpace: \(count) of \(block.capacity) columns")
         self.block = block; self.count = count
     }
-
-    /// The space spanned by `vectors`, all of one length.
-    public convenience init(vectors: [[Double]]) {
-        let n = vectors.first?.count ?? 0
-        precondition(vectors.allSatisfy { $0.count == n }, "RecycleSpace: vectors of different lengths")
-        let block = VectorBlock(length: n, capacity: vectors.count)
-        for (j, v) in vectors.enumerated() { _ = block.column(j).update(fromContentsOf: v) }
-        self.init(block: block, count: vectors.count)
-    }
-
-    /// Vector j as an array.
-    public func vector(_ j: Int) -> [Double] { block.columnArray(j) }
-
-    /// The vectors when they have length n (a system of this size), else none.
-    public func vectors(ofLength n: Int) -> [[Double]] { length == n ? (0..<count).map(vector) : [] }
 }
 
 /// What a Krylov solve returns: the result, the space for the next system of a sequence (nil

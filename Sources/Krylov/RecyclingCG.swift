@@ -101,7 +101,7 @@ public final class RecyclingCG: KrylovSolver {
         }
         /// The incoming space as it is (a solve that does not converge hands it on unchanged).
         func incomingSpace() -> RecycleSpace? {
-            guard kw > 0 else { return RecycleSpace(vectors: []) }
+            guard kw > 0 else { return RecycleSpace(block: VectorBlock(length: n, capacity: 0), count: 0) }
             let block = VectorBlock(length: n, capacity: kw)
             for j in 0..<kw { _ = block.column(j).update(fromContentsOf: zb.column(j)) }
             return RecycleSpace(block: block, count: kw)
