@@ -34,6 +34,7 @@ public struct AssembledProblem: Sendable {
 public enum DiffusionAssembly {
     public static func assemble(_ spec: DiffusionProblem) throws -> AssembledProblem {
         let grid = spec.grid
+        try checkCounts(spec)
         // Coefficient at every node, boundary nodes included (they enter the face averages).
         let a = try nodeCoefficients(spec)
         let (matrix, rhs, exact, maxPeclet) = try assembleRows(spec, rows: nil) { a[$0] }
@@ -63,6 +64,7 @@ public enum DiffusionAssembly {
         guard rows.allSatisfy({ $0 >= 0 && $0 < spec.grid.count }) else {
             throw AssemblyError(key: "grid", message: "row out of range for \(spec.grid.count) unknowns")
         }
+        try checkCounts(spec)
         let grid = spec.grid
         let r: (CSRMatrix, [Double], [Double]?, Double)
         if case .expression(let e) = spec.coefficient {
@@ -127,6 +129,7 @@ public enum DiffusionAssembly {
             switch spec.rhs {
             case .expression(let e): b = volume * e(x, y, z)
             case .values(let values): b = volume * values[row]
+            case .nodeValues(let values): b = volume * values[flatNode(nodeIndex, nodeStrides)]
             case .random: b = volume * randomRHS![flatNode(nodeIndex, nodeStrides)]
             }
             if let e = spec.exact { exact![row] = e(x, y, z) }
@@ -252,11 +255,61 @@ public enum DiffusionAssembly {
         return (matrix, rhs, exact, maxPeclet)
     }
 
+    /// The right-hand side f at the unknowns (C order over the grid's shape): the values that
+    /// `rhs = { npy = ... }` reads back into the same system. The assembled b also holds the
+    /// boundary data and the control volumes of Neumann rows.
+    public static func sourceValues(_ spec: DiffusionProblem) throws -> [Double] {
+        try checkCounts(spec)
+        let grid = spec.grid
+        let strides = grid.strides
+        var index = [Int](repeating: 0, count: grid.dimension)
+        func atUnknowns(_ nodeValue: (Int) -> Double) -> [Double] {
+            let nodeShape = grid.nodeShape
+            return (0..<grid.count).map { row in
+                var rem = row, node = 0
+                for d in 0..<grid.dimension {
+                    index[d] = rem / strides[d]; rem %= strides[d]
+                    node = node * nodeShape[d] + grid.axes[d].node(ofUnknown: index[d])
+                }
+                return nodeValue(node)
+            }
+        }
+        switch spec.rhs {
+        case .expression(let e):
+            return (0..<grid.count).map { row in
+                var rem = row
+                for d in 0..<grid.dimension { index[d] = rem / strides[d]; rem %= strides[d] }
+                let (x, y, z) = grid.coordinates(of: index)
+                return e(x, y, z)
+            }
+        case .values(let values): return values
+        case .nodeValues(let values): return atUnknowns { values[$0] }
+        case .random(let r):
+            let values = try r.nodeValues(on: grid)
+            return atUnknowns { values[$0] }
+        }
+    }
+
+    /// Value arrays must match the grid: a caller's array of another length is refused here,
+    /// not read out of bounds.
+    static func checkCounts(_ spec: DiffusionProblem) throws {
+        for (key, field) in [("coefficient", spec.coefficient), ("rhs", spec.rhs)] {
+            switch field {
+            case .values(let v) where v.count != spec.grid.count:
+                throw AssemblyError(key: key, message: "has \(v.count) values for \(spec.grid.count) unknowns")
+            case .nodeValues(let v) where v.count != spec.grid.nodeCount:
+                throw AssemblyError(key: key, message: "has \(v.count) values for \(spec.grid.nodeCount) nodes")
+            default: break
+            }
+        }
+    }
+
     /// The coefficient at every node of the grid (C order over the axes' nodes, Dirichlet end
     /// nodes included), checked positive and finite: what the assembly averages onto faces,
     /// and what a sweep compares to order its cases.
     public static func nodeCoefficients(_ spec: DiffusionProblem) throws -> [Double] {
         let grid = spec.grid
+        try checkCounts(spec)
         let dim = grid.dimension
         let shape = grid.shape
         let strides = grid.strides
@@ -284,6 +337,8 @@ public enum DiffusionAssembly {
                     index += k * strides[d]
                 }
                 value = values[index]
+            case .nodeValues(let values):
+                value = values[flat]
             case .random:
                 value = randomCoefficient![flat]
             }

@@ -14,6 +14,9 @@ public struct DiffusionProblem: Sendable {
         /// One value per unknown, in C order over the grid's shape (for the coefficient, a
         /// Dirichlet node takes its neighbouring unknown's value).
         case values([Double])
+        /// One value per node, Dirichlet boundary nodes included, in C order over
+        /// `grid.nodeShape`: every value the operator reads, as `coefficient.npy` writes it.
+        case nodeValues([Double])
         /// A seeded random field, sampled at the grid's nodes.
         case random(RandomField)
     }

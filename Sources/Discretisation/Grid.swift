@@ -53,6 +53,10 @@ public struct Grid: Sendable, Equatable {
     public var dimension: Int { axes.count }
     public var shape: [Int] { axes.map(\.unknowns) }
     public var count: Int { axes.reduce(1) { $0 * $1.unknowns } }
+    /// Nodes per axis: the unknowns plus the Dirichlet boundary nodes, whose values the
+    /// stencil reads (the coefficient) or moves to the right-hand side (boundary data).
+    public var nodeShape: [Int] { axes.map(\.nodes) }
+    public var nodeCount: Int { axes.reduce(1) { $0 * $1.nodes } }
 
     /// Strides of the C-order numbering (last axis fastest).
     public var strides: [Int] {

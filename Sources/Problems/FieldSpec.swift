@@ -4,7 +4,8 @@ import Foundation
 import Storage
 
 /// A scalar field given in a problem file: a number, an expression in x, y, z and the named
-/// parameters, or an NPY file holding one value per unknown (shape = the grid's shape).
+/// parameters, or an NPY file holding one value per unknown (shape = the grid's shape) or per
+/// node (`Grid.nodeShape`: the unknowns and the Dirichlet boundary nodes).
 public enum FieldSpec: Sendable {
     case expression(Expression)
     case npy(path: String, array: NPYArray)
@@ -44,13 +45,23 @@ public enum FieldSpec: Sendable {
         }
     }
 
-    /// The field with its data, as the discretisation takes it.
-    public var field: DiffusionProblem.Field {
+    /// The field with its data, as the discretisation takes it on `grid`. An NPY array is read
+    /// by its shape: one value per unknown (the grid's shape), or one per node, Dirichlet
+    /// boundary nodes included (`grid.nodeShape`, what `coefficient.npy` holds). Flat arrays
+    /// of either length are taken in the same C order.
+    public func field(on grid: Grid) -> DiffusionProblem.Field {
         switch self {
         case .expression(let e): .expression(e)
-        case .npy(_, let array): .values(array.values)
+        case .npy(_, let array):
+            Self.isNodeShaped(array, on: grid) ? .nodeValues(array.values) : .values(array.values)
         case .random(let r): .random(r)
         }
+    }
+
+    /// Whether `array` holds one value per node rather than per unknown (the two are one thing
+    /// when no side is Dirichlet; then it is read per unknown).
+    static func isNodeShaped(_ array: NPYArray, on grid: Grid) -> Bool {
+        grid.nodeShape != grid.shape && (array.shape == grid.nodeShape || array.shape == [grid.nodeCount])
     }
 
     var resolved: ConfigValue {

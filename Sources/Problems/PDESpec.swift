@@ -41,7 +41,7 @@ public struct PDESpec: PhysicsSection {
 
     /// The problem as `DiffusionAssembly` takes it: the fields with their data, no file names.
     public var discretisation: DiffusionProblem {
-        DiffusionProblem(grid: grid, coefficient: coefficient.field, rhs: rhs.field, exact: exact, reaction: reaction, velocity: velocity,
+        DiffusionProblem(grid: grid, coefficient: coefficient.field(on: grid), rhs: rhs.field(on: grid), exact: exact, reaction: reaction, velocity: velocity,
                          convection: convection, boundaryValues: boundaries.map { $0.map(\.value) })
     }
 
@@ -159,9 +159,11 @@ public struct PDESpec: PhysicsSection {
         }
         rhs = f
         for (key, field) in [("coefficient", coefficient), ("rhs", rhs)] {
-            // Shaped like the grid, or flat in the same C order.
-            if case .npy(let path, let array) = field, array.shape != grid.shape, array.shape != [grid.count] {
-                throw r.error(key, "\(path) has shape \(array.shape), the grid is \(grid.shape) (or flat [\(grid.count)])")
+            // Shaped like the grid's unknowns or its nodes, or flat in the same C order.
+            if case .npy(let path, let array) = field, array.shape != grid.shape, array.shape != [grid.count],
+               !FieldSpec.isNodeShaped(array, on: grid) {
+                let nodes = grid.nodeShape == grid.shape ? "" : ", or its nodes \(grid.nodeShape) with the Dirichlet boundary nodes"
+                throw r.error(key, "\(path) has shape \(array.shape), the grid's unknowns are \(grid.shape)\(nodes) (or flat)")
             }
         }
         if let e = try FieldSpec.read(r, "exact", parameters: parameters, allowNPY: false), case .expression(let ex) = e {

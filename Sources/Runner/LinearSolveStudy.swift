@@ -198,6 +198,7 @@ public struct LinearSolveStudy: Study {
         // The coordinates of the unknowns per axis (x.npy, y.npy, z.npy and [coordinates] in
         // run.toml): the spacing rule differs for Dirichlet, Neumann and periodic sides.
         var arrays = [NamedArray(name: "solution", shape: system.shape, values: x)]
+        var pointData: [NamedArray] = []
         if let grid = spec.pde?.grid {
             var coordinates = ConfigTable()
             for (name, axis) in zip(["x", "y", "z"], grid.axes) {
@@ -206,24 +207,25 @@ public struct LinearSolveStudy: Study {
                 coordinates[name] = .array(c.map { .double($0) })
             }
             tables.insert(("coordinates", coordinates), at: 0)
-            // The coefficient at the unknowns (same shape as the solution) when it varies: the
-            // input of an input–output pair for learning.
+            // The coefficient when it varies: the input of an input–output pair for learning.
+            // Written at every node the stencil reads, the Dirichlet boundary nodes included
+            // (Grid.nodeShape), so that the operator can be re-assembled from the files alone
+            // and the array fed back as { npy = ... } gives the same system bit for bit.
+            // solution.vti takes its values at the unknowns.
             if let nodes = system.structure?.nodeCoefficients, let first = nodes.first, nodes.contains(where: { $0 != first }) {
-                let nodeShape = grid.axes.map(\.nodes)
-                var values = [Double](repeating: 0, count: system.rhs.count)
-                var index = [Int](repeating: 0, count: grid.dimension)
-                for flat in 0..<values.count {
-                    var rem = flat, node = 0
-                    for d in stride(from: grid.dimension - 1, through: 0, by: -1) {
-                        index[d] = rem % grid.axes[d].unknowns; rem /= grid.axes[d].unknowns
-                    }
-                    for d in 0..<grid.dimension { node = node * nodeShape[d] + grid.axes[d].node(ofUnknown: index[d]) }
-                    values[flat] = nodes[node]
-                }
-                arrays.insert(NamedArray(name: "coefficient", shape: system.shape, values: values), at: 1)
+                arrays.insert(NamedArray(name: "coefficient", shape: grid.nodeShape, values: nodes), at: 1)
+                pointData.append(NamedArray(name: "coefficient", shape: system.shape, values: Self.atUnknowns(nodes, grid)))
             }
-            // With [output] vtk, the assembled right-hand side b (f plus boundary data) too.
-            if spec.output.vtk { arrays.append(NamedArray(name: "rhs", shape: system.shape, values: system.rhs)) }
+            // The right-hand side f at the unknowns when it is a field (random or from a file),
+            // so that a dataset holds every input the solve reads and rhs = { npy = ... } gives
+            // the system back bit for bit; with [output] vtk always.
+            if let pde = spec.pde {
+                var rhsIsField = false
+                switch pde.rhs { case .random, .npy: rhsIsField = true; default: break }
+                if spec.output.vtk || rhsIsField {
+                    arrays.append(NamedArray(name: "rhs", shape: system.shape, values: try DiffusionAssembly.sourceValues(pde.discretisation)))
+                }
+            }
         }
         return StudyOutcome(reason: result.reason, arrays: arrays,
                             history: history, result: res, tables: tables, summary: summary,
@@ -232,7 +234,23 @@ public struct LinearSolveStudy: Study {
                                     + "of a constant null space): its mean, %.3g of ‖b‖, was removed (above rtol %.3g); the least-squares "
                                     + "solution at zero mean is written", rhsMeanRemoved, spec.solver.rtol)
                                 : "after \(result.iterations) iterations (relative residual \(String(format: "%.3e", result.relativeResidual)))",
-                            sweepValues: values)
+                            sweepValues: values, pointData: pointData)
+    }
+
+    /// Node values (C order over `grid.nodeShape`) at the unknowns only.
+    static func atUnknowns(_ nodes: [Double], _ grid: Grid) -> [Double] {
+        let nodeShape = grid.nodeShape
+        var values = [Double](repeating: 0, count: grid.count)
+        var index = [Int](repeating: 0, count: grid.dimension)
+        for flat in 0..<values.count {
+            var rem = flat, node = 0
+            for d in stride(from: grid.dimension - 1, through: 0, by: -1) {
+                index[d] = rem % grid.axes[d].unknowns; rem /= grid.axes[d].unknowns
+            }
+            for d in 0..<grid.dimension { node = node * nodeShape[d] + grid.axes[d].node(ofUnknown: index[d]) }
+            values[flat] = nodes[node]
+        }
+        return values
     }
 
     /// What to do when a factorisation or CG finds the matrix not positive definite or

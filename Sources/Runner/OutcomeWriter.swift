@@ -51,7 +51,9 @@ enum OutcomeWriter {
         guard let u = byName["solution"] else { return }
         let axes = ["x", "y", "z"].prefix(u.shape.count).compactMap { byName[$0]?.values }
         guard axes.count == u.shape.count, axes.allSatisfy({ $0.count >= 2 }) else { return }
-        let fields = ["solution", "coefficient", "rhs"].compactMap { byName[$0] }.filter { $0.shape == u.shape }
+        let atUnknowns = Dictionary((outcome.arrays + outcome.pointData).filter { $0.shape == u.shape }.map { ($0.name, $0) },
+                                    uniquingKeysWith: { a, _ in a })
+        let fields = ["solution", "coefficient", "rhs"].compactMap { atUnknowns[$0] }
             .map { VTKImageData.Field(name: $0.name, values: $0.values) }
         let data = VTKImageData.encode(shape: u.shape, origin: axes.map { $0[0] }, spacing: axes.map { $0[1] - $0[0] }, fields: fields)
         try AtomicFile.write(data, to: folder.url("solution.vti"), durable: durable)

@@ -122,12 +122,16 @@ public struct StudyOutcome: Sendable {
     /// `sha256sum` format): the ones a later run loads (a reduced model), so that a changed
     /// file is found before it gives an answer.
     public var checksummed: [String] = []
+    /// Fields at the unknowns that `solution.vti` shows beside the solution but that are not
+    /// written as NPY in this shape (`coefficient.npy` holds the nodes, boundary included).
+    public var pointData: [NamedArray] = []
 
     public init(reason: ConvergenceReason, arrays: [NamedArray], history: CSVTable? = nil, result: ConfigTable,
                 tables: [(name: String, table: ConfigTable)] = [], summary: String, notConvergedDetail: String = "",
-                sweepValues: [String: String] = [:]) {
+                sweepValues: [String: String] = [:], pointData: [NamedArray] = []) {
         self.reason = reason; self.arrays = arrays; self.history = history; self.result = result; self.tables = tables
         self.summary = summary; self.notConvergedDetail = notConvergedDetail; self.sweepValues = sweepValues
+        self.pointData = pointData
     }
 }
 

@@ -4,7 +4,10 @@ import Storage
 /// `[output] stack = true`: a finished sweep's input–output pairs as stacked arrays in its
 /// folder, ready for `numpy.load` (a neural-operator training set):
 ///   stack_solutions.npy     (cases, n₁, n₂, …) the converged cases' solutions
-///   stack_coefficients.npy  (cases, n₁, n₂, …) their coefficients, when every case wrote one
+///   stack_coefficients.npy  (cases, m₁, m₂, …) their coefficients at the nodes (Dirichlet
+///                           boundary nodes included), when every case wrote one
+///   stack_rhs.npy           (cases, n₁, n₂, …) their assembled right-hand sides, when every
+///                           case wrote one (a random or NPY right-hand side, or --vtk)
 ///   stack_parameters.npy    (cases, p) the parameter columns of sweep.csv, in its order
 ///                           (a grid such as [63, 63] by its first number)
 ///   stack_cases.npy         (cases,) the case index of each slice
@@ -32,7 +35,11 @@ enum SweepStack {
         }
         guard requested(record, "stack") else { return }
         let parameters = Array(1..<status)
-        var solutions: [Double] = [], coefficients: [Double]? = [], params: [Double] = [], cases: [Double] = []
+        // Inputs stacked when every case wrote them in one shape: the coefficient at the nodes
+        // (boundary included) and the assembled right-hand side.
+        let inputs = [(file: "coefficient.npy", stack: "stack_coefficients.npy"), (file: "rhs.npy", stack: "stack_rhs.npy")]
+        var solutions: [Double] = [], params: [Double] = [], cases: [Double] = []
+        var stacked: [[Double]?] = inputs.map { _ in [] }, inputShapes: [[Int]?] = inputs.map { _ in nil }
         var shape: [Int]?
         for r in rows {
             let caseDir = dir.appendingPathComponent(r[folder])
@@ -43,20 +50,25 @@ enum SweepStack {
             }
             shape = u.shape
             solutions += u.values
-            if let a = try? NPY.read(caseDir.appendingPathComponent("coefficient.npy")), a.shape == u.shape {
-                coefficients? += a.values
-            } else {
-                coefficients = nil
+            for (i, input) in inputs.enumerated() where stacked[i] != nil {
+                if let a = try? NPY.read(caseDir.appendingPathComponent(input.file)), (inputShapes[i] ?? a.shape) == a.shape {
+                    inputShapes[i] = a.shape
+                    stacked[i]! += a.values
+                } else {
+                    stacked[i] = nil
+                }
             }
             for p in parameters { params.append(number(r[p])) }
             cases.append(Double(r[0]) ?? .nan)
         }
         guard let shape else { return }
         let k = rows.count
-        try listInManifest(["stack_solutions.npy", "stack_parameters.npy", "stack_cases.npy"]
-                           + (coefficients == nil ? [] : ["stack_coefficients.npy"]), of: dir)
+        let written = inputs.indices.filter { stacked[$0] != nil }
+        try listInManifest(["stack_solutions.npy", "stack_parameters.npy", "stack_cases.npy"] + written.map { inputs[$0].stack }, of: dir)
         try NPY.write(solutions, shape: [k] + shape, to: dir.appendingPathComponent("stack_solutions.npy"))
-        if let coefficients { try NPY.write(coefficients, shape: [k] + shape, to: dir.appendingPathComponent("stack_coefficients.npy")) }
+        for i in written {
+            try NPY.write(stacked[i]!, shape: [k] + inputShapes[i]!, to: dir.appendingPathComponent(inputs[i].stack))
+        }
         try NPY.write(params, shape: [k, parameters.count], to: dir.appendingPathComponent("stack_parameters.npy"))
         try NPY.write(cases, shape: [k], to: dir.appendingPathComponent("stack_cases.npy"))
     }

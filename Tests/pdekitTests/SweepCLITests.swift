@@ -594,19 +594,23 @@ extension SweepCLITests {
     /// sweep.csv, the case indices — read back by NumPy itself.
     func testStackedDatasetLoadsInNumPy() throws {
         let path = Self.packageRoot.appendingPathComponent("problems/darcy_sweep.toml").path
-        let r = try pdekit(["sweep", path, "-o", "ds", "--set", "pde.grid=[12,10]", "--set", "output.stack=true"])
+        let r = try pdekit(["sweep", path, "-o", "ds", "--set", "pde.grid=[12,10]", "--set", "output.stack=true",
+                            "--set", "pde.rhs={grf={alpha=2.5,tau=7,seed=1}}"])
         XCTAssertEqual(r.status, 0, r.stderr)
         let script = """
             import numpy as np, csv, sys
             d = sys.argv[1]
-            s = np.load(d + '/stack_solutions.npy'); c = np.load(d + '/stack_coefficients.npy')
+            s = np.load(d + '/stack_solutions.npy'); c = np.load(d + '/stack_coefficients.npy'); f = np.load(d + '/stack_rhs.npy')
             p = np.load(d + '/stack_parameters.npy'); k = np.load(d + '/stack_cases.npy')
             rows = list(csv.DictReader(open(d + '/sweep.csv')))
-            assert s.shape == (20, 12, 10) and c.shape == s.shape and p.shape == (20, 2) and k.shape == (20,), (s.shape, c.shape, p.shape)
+            # The coefficient at every node the stencil reads: the unknowns and the Dirichlet boundary nodes.
+            assert s.shape == (20, 12, 10) and c.shape == (20, 14, 12) and f.shape == s.shape, (s.shape, c.shape, f.shape)
+            assert p.shape == (20, 2) and k.shape == (20,), (p.shape, k.shape)
             for i, case in enumerate(k.astype(int)):
                 row = rows[case]
                 assert np.array_equal(s[i], np.load(d + '/' + row['folder'] + '/solution.npy'))
                 assert np.array_equal(c[i], np.load(d + '/' + row['folder'] + '/coefficient.npy'))
+                assert np.array_equal(f[i], np.load(d + '/' + row['folder'] + '/rhs.npy'))
                 assert p[i, 0] == float(row['pde.coefficient.grf.seed']) and p[i, 1] == float(row['pde.coefficient.grf.scale'])
             print('ok')
             """
@@ -621,18 +625,19 @@ extension SweepCLITests {
         XCTAssertFalse(FileManager.default.fileExists(atPath: work.appendingPathComponent("rf").path))
     }
 
-    /// coefficient.npy holds a(x, y) at the unknowns: exp(k(x + y)) for diffusion2d, against
-    /// x.npy and y.npy; a constant coefficient writes none.
+    /// coefficient.npy holds a(x, y) at every node the stencil reads: exp(k(x + y)) for
+    /// diffusion2d at the unknowns (x.npy, y.npy) and at the Dirichlet boundary nodes x = 0, 1
+    /// and y = 0, 1 on the unit square; a constant coefficient writes none.
     func testCoefficientFileMatchesTheExpression() throws {
         let path = Self.packageRoot.appendingPathComponent("problems/diffusion2d.toml").path
         XCTAssertEqual(try pdekit(["run", path, "-o", "d", "--set", "pde.grid=[7,5]", "--set", "pde.parameters.k=1.5"]).status, 0)
         let a = try NPY.read(work.appendingPathComponent("d/coefficient.npy"))
         let x = try NPY.read(work.appendingPathComponent("d/x.npy")).values, y = try NPY.read(work.appendingPathComponent("d/y.npy")).values
         let record = try String(contentsOf: work.appendingPathComponent("d/run.toml"), encoding: .utf8)
-        XCTAssertEqual(a.shape, [7, 5])
+        XCTAssertEqual(a.shape, [9, 7])
         XCTAssertTrue(record.contains("coefficient = \"exp(k*(x + y))\""), record)
-        let k = 1.5
-        for i in 0..<7 { for j in 0..<5 { XCTAssertEqual(a.values[i * 5 + j], exp(k * (x[i] + y[j])), accuracy: 1e-12 * exp(k * 2)) } }
+        let k = 1.5, xn = [0] + x + [1], yn = [0] + y + [1]
+        for i in 0..<9 { for j in 0..<7 { XCTAssertEqual(a.values[i * 7 + j], exp(k * (xn[i] + yn[j])), accuracy: 1e-12 * exp(k * 2)) } }
         let poisson = Self.packageRoot.appendingPathComponent("problems/poisson2d.toml").path
         XCTAssertEqual(try pdekit(["run", poisson, "-o", "p", "--set", "pde.grid=[5,5]"]).status, 0)
         XCTAssertFalse(FileManager.default.fileExists(atPath: work.appendingPathComponent("p/coefficient.npy").path))
@@ -653,11 +658,13 @@ extension SweepCLITests {
         let fine = try NPY.read(work.appendingPathComponent("g63/coefficient.npy")).values.map { log($0) }
         var diff = 0.0, spread = 0.0
         let mean = coarse.reduce(0, +) / Double(coarse.count)
-        for i in 0..<31 { for j in 0..<31 {
-            // Coarse unknown i is node i + 1 of 33; the fine node 2(i + 1) of 65 is unknown 2i + 1.
-            let d = coarse[i * 31 + j] - fine[(2 * i + 1) * 63 + 2 * j + 1]
+        XCTAssertEqual(coarse.count, 33 * 33)
+        XCTAssertEqual(fine.count, 65 * 65)
+        for i in 0..<33 { for j in 0..<33 {
+            // coefficient.npy holds the nodes, boundary included: coarse node i is fine node 2i.
+            let d = coarse[i * 33 + j] - fine[2 * i * 65 + 2 * j]
             diff += d * d
-            spread += (coarse[i * 31 + j] - mean) * (coarse[i * 31 + j] - mean)
+            spread += (coarse[i * 33 + j] - mean) * (coarse[i * 33 + j] - mean)
         }}
         XCTAssertLessThan((diff / spread).squareRoot(), 0.05.squareRoot())
     }
