@@ -55,15 +55,21 @@ public enum Parallel {
         }
     }
 
-    /// Parallel sum of per-chunk partial results (deterministic for a fixed thread count).
+    /// Parallel sum over fixed blocks of about `minimumChunk` items, added in block order. The
+    /// blocks depend on `count` only, never on the thread count, so a sum has the same bits on
+    /// one thread or many: a sweep gives the same results for any `--jobs` (which sets the
+    /// threads per case). Below two blocks it is one serial pass.
     @inline(__always)
     public static func sum(_ count: Int, _ body: (Range<Int>) -> Double) -> Double {
-        let n = min(threadCount, max(1, count / minimumChunk))
-        if n <= 1 { return body(0..<count) }
-        var partial = [Double](repeating: 0, count: n)
+        let blocks = max(1, count / minimumChunk)
+        if blocks == 1 { return body(0..<count) }
+        var partial = [Double](repeating: 0, count: blocks)
         partial.withUnsafeMutableBufferPointer { pp in
             let out = UncheckedBox(pp)
-            chunks(count) { r, c in out.value[c] = body(r) }
+            // Threads take contiguous runs of blocks (chunks over the block indices).
+            chunks(blocks, minimumChunk: 1) { run, _ in
+                for b in run { out.value[b] = body(count * b / blocks ..< count * (b + 1) / blocks) }
+            }
         }
         return partial.reduce(0, +)
     }

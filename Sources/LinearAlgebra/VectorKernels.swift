@@ -3,8 +3,8 @@
 /// Krylov methods spend most of their non-SpMV time here. Each kernel makes one pass over its
 /// operands; the fused variants (`axpyAndNormSquared`, ...) exist because on a bandwidth-bound
 /// machine a pass saved is time saved (PCG needs five vector passes per iteration instead of
-/// eight). Reductions sum per-chunk partials, so results are deterministic for a fixed thread
-/// count.
+/// eight). Reductions go through `Parallel.sum`, whose blocks do not depend on the thread
+/// count, so results have the same bits on any number of threads.
 public enum Vec {
     public typealias In = UnsafeBufferPointer<Double>
     public typealias Out = UnsafeMutableBufferPointer<Double>

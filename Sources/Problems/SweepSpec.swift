@@ -30,6 +30,10 @@ public struct SweepSpec: Sendable {
     /// them so that neighbours are similar problems (recycling and reuse gain from it).
     public enum Order: String, Sendable, CaseIterable { case given, nearest }
     public var order: Order
+    /// `[sweep] chain_length`: how many consecutive cases (in the run order) share one carried
+    /// state; nil: `defaultChainLength(cases:)`. Chains depend on the cases only, never on
+    /// `--jobs`, so that which worker runs a chain cannot change its results.
+    public var chainLength: Int?
     public var parameters: [Parameter]
     /// The cases: one list of (key, value) per case, in a deterministic order.
     public var cases: [[(key: String, value: ConfigValue)]]
@@ -39,15 +43,22 @@ public struct SweepSpec: Sendable {
         guard let r = try root.table("sweep") else {
             throw ProblemError(file: document.path, key: "sweep", message: "no [sweep] table: this file describes one problem (use pdekit run)")
         }
-        try self.init(design: r)
+        try self.init(design: r, runs: true)
     }
+
+    /// Cases per chain when the file does not say: long enough that a carried state (a recycle
+    /// space, an AMG hierarchy, a factorisation's analysis) is reused by most cases, short
+    /// enough that sixteen chains balance a few workers: ⌈cases/16⌉ within 4…64.
+    public static func defaultChainLength(cases: Int) -> Int { min(64, max(4, (cases + 15) / 16)) }
 
     /// A design from any table in the [sweep] syntax (`mode`, `samples`, `seed`, `parameters`):
     /// a sweep's own, or a reduced basis's training set.
-    public init(design r: TableReader) throws {
+    /// `runs`: the table describes cases to run (a sweep's own), so `chain_length` applies.
+    public init(design r: TableReader, runs: Bool = false) throws {
         let document = r.document
         mode = Mode(rawValue: try r.string("mode", default: "product", oneOf: ["product", "zip", "random", "latin_hypercube"]))!
         order = Order(rawValue: try r.string("order", default: "given", oneOf: Order.allCases.map(\.rawValue)))!
+        chainLength = runs && r.has("chain_length") ? try r.int("chain_length", default: 1, minimum: 1, maximum: Self.maxCases) : nil
         let sampled = mode == .random || mode == .latin_hypercube
         let samples = sampled ? try r.int("samples", default: 0, minimum: 1) : 0
         let seed = sampled ? try r.int("seed", default: 0, minimum: 0, maximum: Int.max) : 0

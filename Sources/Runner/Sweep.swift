@@ -95,13 +95,15 @@ public enum Sweep {
         // Warn only about tables no case uses (a swept preconditioner may use [solver.ssor] in some).
         Run.warnUnusedOptions(Run.unusedByEveryCase(specs.map(\.solver.unusedOptions)), uses: nil, path: path)
 
-        let jobs = max(1, min(options.jobs, pending.count))
+        let chains = SweepExecutor.chains(mine, pending: Set(pending),
+                                          length: sweep.chainLength ?? SweepSpec.defaultChainLength(cases: specs.count))
+        let jobs = max(1, min(options.jobs, chains.count))
         let savedThreads = Parallel.threadCount
         Parallel.setThreadCount(max(1, Parallel.cores / jobs))
         defer { Parallel.setThreadCount(savedThreads) }
         let start = Date()
         let progress = SweepProgress(total: pending.count, skipped: folder.done.count, terminal: options.progress)
-        let counts = try SweepExecutor.run(pending, specs: specs, cases: sweep.cases, columns: study.sweepColumns, folder: folder, path: path,
+        let counts = try SweepExecutor.run(chains, specs: specs, cases: sweep.cases, columns: study.sweepColumns, folder: folder, path: path,
                                            jobs: jobs, progress: progress)
         // A complete single-shard table is finished now (merge does it for shards).
         if options.shard.count == 1 { try folder.finish(study) }

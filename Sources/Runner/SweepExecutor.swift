@@ -5,26 +5,27 @@ import Problems
 import Solvers
 import Storage
 
-/// Runs a sweep's pending cases on worker threads: contiguous chains of cases, each worker with
-/// its own carried state (never shared between threads), rows appended to the table once their
-/// folders are durable.
+/// Runs a sweep's pending cases on worker threads: consecutive chains of cases, each chain with
+/// its own carried state (never shared between threads or chains), rows appended to the table
+/// once their folders are durable.
 enum SweepExecutor {
     struct Counts { var ok = 0, notConverged = 0, failed = 0 }
 
-    /// Runs `pending` (indices into `specs`) on `jobs` workers into `folder`; each case is a
+    /// Runs `chains` (indices into `specs`) on `jobs` workers into `folder`; each case is a
     /// `Run.execute` into its case folder. Returns the tallies; a table that cannot be appended
     /// to stops the sweep with that error.
-    static func run(_ pending: [Int], specs: [ProblemSpec], cases: [[(key: String, value: ConfigValue)]], columns: [String],
+    static func run(_ chains: [[Int]], specs: [ProblemSpec], cases: [[(key: String, value: ConfigValue)]], columns: [String],
                     folder: SweepFolder, path: String, jobs: Int, progress: SweepProgress) throws -> Counts {
         let state = SweepState()
         let table = folder.table, dir = folder.directory
         let work = UncheckedBox((specs, cases))
-        let chains = Self.chains(pending, jobs: jobs)
         // One thread per job (Dispatch's concurrentPerform would cap --jobs at the core count).
         Self.onThreads(jobs) {
-            let carry = CarriedState()
-            var previous: Int?
             while let chain = state.nextChain(chains) {
+              // Each chain starts from nothing: what a case gets from its predecessor depends
+              // only on the chain, not on which worker ran which chain before.
+              let carry = CarriedState()
+              var previous: Int?
               for i in chain {
                 guard state.appendError == nil else { break }
                 let (specs, cases) = work.value
@@ -71,16 +72,14 @@ enum SweepExecutor {
         done.wait()
     }
 
-    /// The pending cases cut into contiguous chains that the workers take in turn: about four
-    /// chains per worker, so that cases of unequal cost still balance (with one fixed chain per
-    /// worker, the one that drew the expensive cases finishes last), but never shorter than the
-    /// cases each worker would get, up to 8, so that short sweeps keep their carried state
-    /// (6 cases on 2 workers: two chains of 3).
-    static func chains(_ pending: [Int], jobs: Int) -> [ArraySlice<Int>] {
-        guard !pending.isEmpty else { return [] }
-        let perWorker = (pending.count + jobs - 1) / jobs
-        let length = max((pending.count + 4 * jobs - 1) / (4 * jobs), min(8, perWorker))
-        return stride(from: 0, to: pending.count, by: length).map { pending[$0 ..< min($0 + length, pending.count)] }
+    /// The run order cut into consecutive chains of `length` cases, each keeping only the cases
+    /// still pending; chains with none left are dropped. The cut depends on the order and the
+    /// length only: a resumed sweep or another `--jobs` cuts at the same places (a resumed
+    /// chain's remaining cases start without the carried state of the cases already done).
+    static func chains(_ order: [Int], pending: Set<Int>, length: Int) -> [[Int]] {
+        stride(from: 0, to: order.count, by: max(1, length)).map { start in
+            order[start ..< min(start + max(1, length), order.count)].filter { pending.contains($0) }
+        }.filter { !$0.isEmpty }
     }
 }
 
@@ -96,7 +95,7 @@ final class SweepState: @unchecked Sendable {
 
     /// The next chain for a worker that is free, nil when all are taken (or a row could not be
     /// appended, which stops the sweep).
-    func nextChain(_ chains: [ArraySlice<Int>]) -> ArraySlice<Int>? {
+    func nextChain(_ chains: [[Int]]) -> [Int]? {
         lock.lock(); defer { lock.unlock() }
         guard _appendError == nil, nextChainIndex < chains.count else { return nil }
         defer { nextChainIndex += 1 }

@@ -350,12 +350,34 @@ final class ReproducibilityTests: CLITestCase {
         }
         XCTAssertEqual(try residuals("a"), try residuals("b"))
     }
+
+    /// One thread or two (what a sweep's --jobs sets per case) give the same bits: 260² has
+    /// 67,600 unknowns, two blocks of Parallel.sum, which threads once split into halves of a
+    /// different rounding. CG + AMG (setup, smoothers, reductions), recycled CG (BLAS on the
+    /// blocks) and the FFT solver (FFTW's threaded plans).
+    func testThreadCountDoesNotChangeTheBits() throws {
+        let path = Self.packageRoot.appendingPathComponent("problems/darcy2d.toml").path
+        for (method, preconditioner) in [("cg", "amg"), ("rcg", "amg"), ("fft", "none")] {
+            var solutions: [Data] = []
+            for threads in ["1", "2"] {
+                let out = "\(method)\(threads)"
+                var args = ["run", path, "--set", "pde.grid=[260,260]", "--set", "solver.method=\(method)",
+                            "--set", "solver.preconditioner=\(preconditioner)", "-o", out]
+                // The FFT solver needs a constant coefficient.
+                if method == "fft" { args += ["--set", "pde.coefficient=2"] }
+                let r = try pdekit(args, environment: ["PDEKIT_NUM_THREADS": threads])
+                XCTAssertEqual(r.status, 0, "\(method), \(threads) thread(s): \(r.stderr)")
+                solutions.append(try Data(contentsOf: work.appendingPathComponent("\(out)/solution.npy")))
+            }
+            XCTAssertEqual(solutions[0], solutions[1], "\(method): one and two threads differ")
+        }
+    }
 }
 
 final class VTKOutputTests: CLITestCase {
     /// `--vtk`: solution.vti read back by the VTK Python package itself — dimensions, origin and
     /// spacing from the coordinates of the unknowns, and the point data equal to solution.npy,
-    /// coefficient.npy and rhs.npy after VTK's x-fastest ordering — and a sweep's cases.pvd whose
+    /// coefficient.npy (at the unknowns) and rhs.npy after VTK's x-fastest ordering — and a sweep's cases.pvd whose
     /// every dataset VTK reads. `make deps` installs vtk; a machine without it fails here.
     func testParaViewFilesReadBackByVTK() throws {
         let darcy = Self.packageRoot.appendingPathComponent("problems/darcy_sweep.toml").path

@@ -369,8 +369,10 @@ extension SweepCLITests {
             XCTAssertEqual(r.status, 0, r.stderr)
             let t = try table("c_\(method)")
             let previous = t[0].firstIndex(of: "previous_case")!
-            XCTAssertEqual(t.dropFirst().map { $0[previous] }, ["", "0", "1", "", "3", "4"], method)
-            for (i, reused) in [(0, false), (1, true), (2, true), (3, false), (4, true), (5, true)] {
+            // Six cases make chains of four and two (SweepSpec.defaultChainLength), whichever
+            // worker runs them.
+            XCTAssertEqual(t.dropFirst().map { $0[previous] }, ["", "0", "1", "2", "", "4"], method)
+            for (i, reused) in [(0, false), (1, true), (2, true), (3, true), (4, false), (5, true)] {
                 let record = try String(contentsOf: work.appendingPathComponent("c_\(method)/case-000\(i)/run.toml"), encoding: .utf8)
                 XCTAssertTrue(record.contains("analysis_reused = \(reused)"), "\(method) case \(i): \(record)")
                 XCTAssertTrue(record.contains("reason = \"converged_direct\""), "\(method) case \(i)")
@@ -467,7 +469,8 @@ extension SweepCLITests {
 
 extension SweepCLITests {
     /// `[sweep] order = "nearest"`: a shuffled coefficient family runs as a chain of nearest
-    /// neighbours (`previous_case`), and every case is in the table.
+    /// neighbours (`previous_case`), and every case is in the table; `chain_length` cuts that
+    /// order into chains.
     func testNearestOrderChainsSimilarCases() throws {
         let path = try write("n.toml", """
             [problem]
@@ -482,6 +485,7 @@ extension SweepCLITests {
             method = "cg"
             [sweep]
             order = "nearest"
+            chain_length = 5
             [sweep.parameters]
             "pde.parameters.k" = [0.5, 0.1, 0.4, 0.2, 0.3]
             """)
@@ -492,6 +496,12 @@ extension SweepCLITests {
         var before: [String: String] = [:]
         for row in t.dropFirst() { before[row[0]] = row[previous]; XCTAssertEqual(row[status], "ok") }
         XCTAssertEqual(before, ["0": "", "2": "0", "4": "2", "3": "4", "1": "3"])
+        // Chains are cut along that order: with chain_length = 2, [0, 2], [4, 3], [1].
+        let cut = try pdekit(["sweep", path, "-o", "n2", "--jobs", "1", "--set", "sweep.chain_length=2"])
+        XCTAssertEqual(cut.status, 0, cut.stderr)
+        var cutBefore: [String: String] = [:]
+        for row in try table("n2").dropFirst() { cutBefore[row[0]] = row[previous] }
+        XCTAssertEqual(cutBefore, ["0": "", "2": "0", "4": "", "3": "4", "1": ""])
         let bad = try write("b.toml", try String(contentsOfFile: path, encoding: .utf8).replacingOccurrences(of: "\"nearest\"", with: "\"closest\""))
         let e = try pdekit(["sweep", bad, "-o", "b"])
         XCTAssertEqual(e.status, 2)
