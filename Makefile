@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 SWIFT ?= swift
 PROBLEM ?= problems/poisson2d.toml
-DEBIAN_PACKAGES := libsuitesparse-dev libfftw3-dev libopenblas-dev liblapacke-dev pkg-config openmpi-bin librsvg2-bin
+DEBIAN_PACKAGES := libsuitesparse-dev libfftw3-dev libopenblas-dev liblapacke-dev pkg-config openmpi-bin librsvg2-bin libhdf5-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_BIN = $(shell $(SWIFT) build -c release --show-bin-path)
 
@@ -16,7 +16,7 @@ deps:
 	  echo "installing:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
-	@python3 -c "import numpy, scipy, vtk" 2>/dev/null || python3 -m pip install -q numpy scipy vtk
+	@python3 -c "import numpy, scipy, vtk, h5py" 2>/dev/null || python3 -m pip install -q numpy scipy vtk h5py
 
 build: deps
 	$(SWIFT) build

@@ -8,7 +8,7 @@ import PackageDescription
 //   LinearAlgebra, Spectral <- Tensor (Chebyshev–Tucker)
 //   LinearAlgebra, Krylov <- GaussianProcess (Kronecker GPs)
 //   LinearAlgebra, Storage <- ReducedBasis (EIM, nonintrusive matrix EIM, reduced basis, the model archive)
-//   Storage depends on nothing numerical.
+//   Storage depends on nothing numerical (CHDF5, Debian's libhdf5, writes dataset files).
 let package = Package(
     name: "pdekit",
     platforms: [.macOS(.v13)],
@@ -25,6 +25,8 @@ let package = Package(
         .systemLibrary(name: "CSuiteSparse", path: "Sources/CSuiteSparse"),
         .systemLibrary(name: "CFFTW", path: "Sources/CFFTW", pkgConfig: "fftw3",
                        providers: [.apt(["libfftw3-dev"])]),
+        .systemLibrary(name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5",
+                       providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
 
@@ -42,7 +44,7 @@ let package = Package(
                 swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
         .target(name: "ReducedBasis", dependencies: ["LinearAlgebra", "Storage"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
-        .target(name: "Storage"),
+        .target(name: "Storage", dependencies: ["CHDF5"]),
         .target(name: "Discretisation", dependencies: ["LinearAlgebra", "Spectral", "Storage"]),
         .target(name: "Configuration", dependencies: ["Storage", "TOMLKit"]),
         .target(name: "Solvers", dependencies: ["Configuration", "LinearAlgebra", "Krylov", "Multigrid", "Spectral", "Storage"]),

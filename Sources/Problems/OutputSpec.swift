@@ -13,6 +13,9 @@ public struct OutputSpec: Sendable, Equatable {
     public var reference: String?
     /// A sweep also writes its cases' coefficients, solutions and parameters stacked (stack_*.npy).
     public var stack = false
+    /// A sweep also writes `dataset.h5`: every case's inputs, outputs, parameters, status and
+    /// the provenance in one HDF5 file (docs/datasets.md).
+    public var hdf5 = false
     /// Also write VTK XML ImageData (solution.vti; a sweep adds cases.pvd).
     public var vtk = false
     /// A sweep writes one folder per case (default); false keeps only sweep.csv's rows — many
@@ -32,10 +35,10 @@ public struct OutputSpec: Sendable, Equatable {
         reference = try r.string("reference")
         stack = try r.bool("stack", default: false)
         vtk = try r.bool("vtk", default: false)
+        hdf5 = try r.bool("hdf5", default: false)
         caseFolders = try r.bool("case_folders", default: true)
-        if !caseFolders && (stack || vtk) {
-            throw r.error("case_folders", "false leaves no case folders for \(stack ? "stack" : "vtk") = true to collect; "
-                + "keep the folders or drop \(stack ? "stack" : "vtk")")
+        if !caseFolders, let key = stack ? "stack" : hdf5 ? "hdf5" : vtk ? "vtk" : nil {
+            throw r.error("case_folders", "false leaves no case folders for \(key) = true to collect; keep the folders or drop \(key)")
         }
         if let reference, !FileManager.default.fileExists(atPath: r.document.resolve(reference).path) {
             throw r.error("reference", "\(reference): no such file")
@@ -50,6 +53,7 @@ public struct OutputSpec: Sendable, Equatable {
         if let reference { t["reference"] = .string(reference) }
         if stack { t["stack"] = .bool(true) }
         if vtk { t["vtk"] = .bool(true) }
+        if hdf5 { t["hdf5"] = .bool(true) }
         if !caseFolders { t["case_folders"] = .bool(false) }
         return t
     }

@@ -40,18 +40,20 @@ public enum Sweep {
 
     static func caseFolder(_ i: Int) -> String { String(format: "case-%04d", i) }
 
-    /// `[output] stack` stacks the cases' arrays: they must share one grid, found before any
-    /// solve (and by `check`).
+    /// `[output] stack` and `hdf5` stack the cases' arrays: they must share one grid, found
+    /// before any solve (and by `check`).
     static func checkStackGrids(_ base: ProblemSpec, _ study: any Study, _ specs: [ProblemSpec], path: String) throws {
-        guard base.output.stack else { return }
+        guard base.output.stack || base.output.hdf5 else { return }
+        let key = base.output.stack ? "stack" : "hdf5"
         let carry = CarriedState()
         let shapes = try specs.map { try study.stackShape($0, carry: carry) }
         guard let first = shapes.first ?? nil else {
-            throw base.document.error(["output", "stack"], "kind '\(base.kind)' writes no solution.npy to stack; its cases' arrays are in their "
+            throw base.document.error(["output", key], "kind '\(base.kind)' writes no solution.npy to stack; its cases' arrays are in their "
                 + "folders (case-*/)")
         }
         guard let other = shapes.firstIndex(where: { $0 != first }) else { return }
-        throw RunError(.badInput, "\(path): [output] stack needs every case on one grid; case \(other) has \(shapes[other] ?? []), case 0 \(first)")
+        throw RunError(.badInput, "\(path): [output] \(key) needs every case on one grid; case \(other) has \(shapes[other] ?? []), "
+            + "case 0 \(first)")
     }
 
 

@@ -20,11 +20,16 @@ enum SweepStack {
         let (records, _) = try CSV.read(table)
         guard let header = records.first, let status = header.firstIndex(of: "status"),
               let folder = header.firstIndex(of: "folder") else { return }
-        let rows = records.dropFirst().filter { $0.count == header.count && $0[status] == "ok" && !$0[folder].isEmpty }
-            .sorted { (Int($0[0]) ?? 0) < (Int($1[0]) ?? 0) }
-        guard let first = rows.first,
+        let all = records.dropFirst().filter { $0.count == header.count }.sorted { (Int($0[0]) ?? 0) < (Int($1[0]) ?? 0) }
+        let rows = all.filter { $0[status] == "ok" && !$0[folder].isEmpty }
+        // The options are in any case's run record (every case has the base file's [output]).
+        guard let first = all.first(where: { !$0[folder].isEmpty }),
               let record = try? String(contentsOf: dir.appendingPathComponent(first[folder]).appendingPathComponent("run.toml"), encoding: .utf8)
         else { return }
+        if requested(record, "hdf5") {
+            try SweepDataset.write(directory: dir, rows: [header] + all, record: record,
+                                   recordFolder: dir.appendingPathComponent(first[folder]), table: table)
+        }
         // [output] vtk: a ParaView collection over the cases, the case index as its time.
         if requested(record, "vtk") {
             let entries = rows.filter {
@@ -33,7 +38,7 @@ enum SweepStack {
             try listInManifest(["cases.pvd"], of: dir)
             try AtomicFile.write(VTKImageData.collection(entries), to: dir.appendingPathComponent("cases.pvd"))
         }
-        guard requested(record, "stack") else { return }
+        guard requested(record, "stack"), !rows.isEmpty else { return }
         let parameters = Array(1..<status)
         // Inputs stacked when every case wrote them in one shape: the coefficient at the nodes
         // (boundary included) and the assembled right-hand side.
@@ -46,7 +51,7 @@ enum SweepStack {
             let u = try NPY.read(caseDir.appendingPathComponent("solution.npy"))
             if let shape, shape != u.shape {
                 throw RunError(.badInput,
-                               "\(dir.path): [output] stack needs cases of one shape; case \(r[0]) has \(u.shape), case \(first[0]) \(shape)")
+                               "\(dir.path): [output] stack needs cases of one shape; case \(r[0]) has \(u.shape), case \(rows[0][0]) \(shape)")
             }
             shape = u.shape
             solutions += u.values

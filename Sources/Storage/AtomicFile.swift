@@ -48,6 +48,38 @@ public enum AtomicFile {
         if durable { syncFolder(folder) }
     }
 
+    /// Replaces the file at `url` with what `body` writes to the path it is given: a new hidden
+    /// file beside `url` (for a library that writes files itself, such as HDF5), fsynced when
+    /// `durable` and renamed over `url` once `body` returns. If `body` throws, the temporary
+    /// file is removed and `url` is left as it was.
+    public static func write(to url: URL, durable: Bool = true, _ body: (String) throws -> Void) throws {
+        let target = url.path
+        let folder = url.deletingLastPathComponent().path
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
+            throw StorageError(.writeFailed, path: target, message: "cannot write: folder \(folder) does not exist")
+        }
+        let (fd, temporary) = try createTemporary(next: url)
+        close(fd)
+        do { try body(temporary) } catch { unlink(temporary); throw error }
+        if durable {
+            let fd = open(temporary, O_RDONLY | O_CLOEXEC)
+            let synced = fd >= 0 && fsync(fd) == 0
+            let reason = String(cString: strerror(errno))
+            if fd >= 0 { close(fd) }
+            guard synced else {
+                unlink(temporary)
+                throw StorageError(.writeFailed, path: target, message: "cannot write: \(reason)")
+            }
+        }
+        if rename(temporary, target) != 0 {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw StorageError(.writeFailed, path: target, message: "cannot replace the file: \(reason)")
+        }
+        if durable { syncFolder(folder) }
+    }
+
     /// Opens a new hidden file `.<name>.tmp-<pid>-<random>` beside `url`. O_EXCL guarantees we
     /// never write into someone else's file; a name collision just draws another name.
     private static func createTemporary(next url: URL) throws -> (Int32, String) {

@@ -102,6 +102,26 @@ final class SweepCLITests: CLITestCase {
                                                       "--set", "sweep.order=nearest"])
     }
 
+    /// The same with `[output] hdf5 = true`: the resumed sweep's dataset.h5 holds all 40 cases
+    /// once, in case order, equal to their folders (read back by h5py).
+    func testKilledDatasetSweepResumes() throws {
+        try assertKilledSweepResumes("kh", settings: ["--set", "output.hdf5=true"])
+        let script = """
+            import sys, csv, h5py, numpy as np
+            d = sys.argv[1]
+            rows = {int(r['case']): r for r in csv.DictReader(open(d + '/sweep.csv'))}
+            with h5py.File(d + '/dataset.h5', 'r') as f:
+                assert list(f['case'][:]) == list(range(40)), f['case'][:]
+                assert all(s == 'ok' for s in f['status'].asstr()[:])
+                for i in range(40):
+                    assert np.array_equal(f['solution'][i], np.load(d + '/' + rows[i]['folder'] + '/solution.npy')), i
+            print('ok')
+            """
+        let (status, text) = try python(script, work.appendingPathComponent("kh").path)
+        XCTAssertEqual(status, 0, text)
+        XCTAssertTrue(text.contains("ok"), text)
+    }
+
     func assertKilledSweepResumes(_ name: String, settings: [String], file: StaticString = #filePath, line: UInt = #line) throws {
         let path = try darcySweep(name, count: 40, grid: 127)
         let p = Process()
