@@ -37,7 +37,9 @@ public enum DiffusionAssembly {
         try checkCounts(spec)
         // Coefficient at every node, boundary nodes included (they enter the face averages).
         let a = try nodeCoefficients(spec)
-        let (matrix, rhs, exact, maxPeclet) = try assembleRows(spec, rows: nil) { a[$0] }
+        let (matrix, rhs, exact, maxPeclet) = fastPathApplies(spec)
+            ? try { let r = try assembleDiffusionRows(spec, nodeCoefficients: a); return (r.0, r.1, r.2, 0.0) }()
+            : try assembleRows(spec, rows: nil) { a[$0] }
         var constant: Double?
         if case .expression(let e) = spec.coefficient, e.isConstant { constant = e(0) }
         let structure = GridStructure(
@@ -88,7 +90,7 @@ public enum DiffusionAssembly {
     /// The finite-volume rows (all when `rows` is nil, else those, sorted): matrix, right-hand
     /// side, exact solution and the largest cell Péclet number. `a` gives the coefficient at a
     /// node (flat index over the grid's nodes, C order).
-    private static func assembleRows(_ spec: DiffusionProblem, rows: [Int]?, coefficient a: (Int) throws -> Double) throws
+    static func assembleRows(_ spec: DiffusionProblem, rows: [Int]?, coefficient a: (Int) throws -> Double) throws
         -> (CSRMatrix, [Double], [Double]?, Double) {
         let grid = spec.grid
         let dim = grid.dimension
@@ -235,6 +237,16 @@ public enum DiffusionAssembly {
             rhs[row] = b / cellVolume
         }
         while filled < n { rowPointers[filled + 1] = Int32(columns.count); filled += 1 }
+        try checkFinite(spec, rowPointers: rowPointers, values: values, rhs: rhs, exact: exact)
+        let matrix = try CSRMatrix(rows: n, columns: n, rowPointers: rowPointers, columnIndices: columns, values: values)
+        return (matrix, rhs, exact, maxPeclet)
+    }
+
+    /// Refuses an assembly with an entry, right-hand side or exact value that is not finite (or
+    /// a subnormal matrix entry), naming the term that overflowed and where.
+    static func checkFinite(_ spec: DiffusionProblem, rowPointers: [Int32], values: [Double], rhs: [Double], exact: [Double]?) throws {
+        let grid = spec.grid
+        let n = grid.count
         if let k = values.firstIndex(where: { !$0.isFinite || $0.isSubnormal }) {
             let row = (0..<n).first { Int(rowPointers[$0 + 1]) > k } ?? 0
             // Name the term that can overflow: the convection or reaction term when there is one.
@@ -251,8 +263,6 @@ public enum DiffusionAssembly {
         if let exact, let i = exact.firstIndex(where: { !$0.isFinite }) {
             throw AssemblyError(key: "exact", message: "the exact solution is \(shown(exact[i])) at \(point(grid, i)); it must be finite on the grid")
         }
-        let matrix = try CSRMatrix(rows: n, columns: n, rowPointers: rowPointers, columnIndices: columns, values: values)
-        return (matrix, rhs, exact, maxPeclet)
     }
 
     /// The right-hand side f at the unknowns (C order over the grid's shape): the values that

@@ -57,7 +57,8 @@ public final class GeometricMultigrid: MultigridSolving, @unchecked Sendable {
         var ops = [try StencilOperator(axes: axes, nodeCoefficients: coefficients)]
         var transfers: [GridTransfer] = []
         let maxLevels = options.levels ?? Int.max
-        while ops.count < maxLevels, ops.last!.rows > options.coarseSize, let plan = Self.coarsening(axes) {
+        let coarseSize = options.coarseSize ?? MultigridOptions.defaultCoarseSize(unknowns: ops[0].rows)
+        while ops.count < maxLevels, ops.last!.rows > coarseSize, let plan = Self.coarsening(axes) {
             let coarseAxes = axes.indices.map { plan[$0] ? AxisTransfer.coarsened(axes[$0])! : axes[$0] }
             var axisTransfers = axes.indices.map { d in
                 plan[d] ? AxisTransfer(fine: axes[d], coarse: coarseAxes[d]) : AxisTransfer(identity: axes[d].unknowns)

@@ -11,7 +11,7 @@ extension MultigridOptions: ComponentOptions {
         t["pre_smooth"] = .integer(preSmooth); t["post_smooth"] = .integer(postSmooth)
         t["smoother"] = .string(smoother.rawValue)
         if let levels { t["levels"] = .integer(levels) }
-        t["coarse_size"] = .integer(coarseSize)
+        if let coarseSize { t["coarse_size"] = .integer(coarseSize) }
         if smoother == .jacobi, let omega { t["omega"] = .double(omega) }
         return t
     }
@@ -31,7 +31,7 @@ extension MultigridOptions: ComponentOptions {
         }
         o.smoother = Smoother(rawValue: try r.string("smoother", default: "gauss_seidel", oneOf: Smoother.allCases.map(\.rawValue)))!
         if r.has("levels") { o.levels = try r.int("levels", default: 1, minimum: 1) }
-        o.coarseSize = try r.int("coarse_size", default: 1000, minimum: 1)
+        if r.has("coarse_size") { o.coarseSize = try r.int("coarse_size", default: 1000, minimum: 1) }
         if r.has("omega") {
             let omega = try r.double("omega", default: 1)
             guard omega > 0, omega <= 1 else { throw r.error("omega", "the Jacobi weight must lie in (0, 1], got \(omega)") }
@@ -50,6 +50,7 @@ extension MultigridOptions: ComponentOptions {
         d.add("gmg_level_sizes", mg.levelShapes.map { $0.map(String.init).joined(separator: "x") }.joined(separator: ", "))
         d.add("gmg_coarse_operator", o.coarseOperator == .galerkin ? "galerkin (R A P, CSR)" : "rediscretised (full-weighted node coefficients)")
         d.add("gmg_coarse_solver", "cholmod")
+        d.add("gmg_coarse_size", o.coarseSize ?? MultigridOptions.defaultCoarseSize(unknowns: mg.rows))
         d.add("gmg_grid_complexity", mg.gridComplexity)
         d.add("gmg_setup_seconds", mg.setupSeconds)
         return mg
@@ -64,7 +65,7 @@ extension MethodEntry {
         usesPreconditioner: false, iterative: true, solvesSingular: true, singularNeedsGrid: true,
         options: { try MultigridOptions.read($0) },
         validate: { a, structure, _, _ in
-            SolverRegistry.needsGrid(structure, "gmg") ?? SolverRegistry.symmetryProblem(a, "gmg")
+            SolverRegistry.needsGrid(structure, "gmg") ?? SolverRegistry.symmetryProblem(a, "gmg", structure)
         },
         workspace: { n, d, _ in Workspace.gmg(n, d) + 16 * n },
         solve: { request, o, d in

@@ -10,7 +10,7 @@ extension MethodEntry {
         name: "cg", help: "conjugate gradients, preconditioned by `preconditioner` (SPD matrices)",
         usesPreconditioner: true, iterative: true, needsSymmetricPreconditioner: true, acceptsInitialGuess: true,
         solvesSingular: true, appliesOperatorForm: true,
-        validate: { a, _, _ in SolverRegistry.symmetryProblem(a, "cg") },
+        validate: { a, structure, _ in SolverRegistry.symmetryProblem(a, "cg", structure) },
         workspace: { n, _, _ in 32 * n },
         solve: { request, d in
             let (m, setup, options, a) = try SolverRegistry.krylovSetup(request, &d)

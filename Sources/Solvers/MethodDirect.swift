@@ -7,7 +7,7 @@ extension MethodEntry {
     static let direct = MethodEntry(
         name: "direct", help: "sparse Cholesky by CHOLMOD, supernodal (SPD matrices)",
         usesPreconditioner: false, iterative: false,
-        validate: { a, _, _ in SolverRegistry.symmetryProblem(a, "direct") },
+        validate: { a, structure, _ in SolverRegistry.symmetryProblem(a, "direct", structure) },
         workspace: { n, d, _ in Workspace.factor(n, d) + 16 * n },
         solve: { request, d in
             let t0 = Date()

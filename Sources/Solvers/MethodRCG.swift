@@ -41,7 +41,7 @@ extension MethodEntry {
         name: "rcg", help: "recycling CG: deflated CG carrying Ritz vectors to a sweep's next case (SPD sequences), [solver.rcg]",
         usesPreconditioner: true, iterative: true, needsSymmetricPreconditioner: true, appliesOperatorForm: true,
         options: { try RecyclingCGOptions.read($0) },
-        validate: { a, _, _, _ in SolverRegistry.symmetryProblem(a, "rcg") },
+        validate: { a, structure, _, _ in SolverRegistry.symmetryProblem(a, "rcg", structure) },
         workspace: { n, _, o in
             56 * n + Double(2 * (o.recycle + o.collect) + o.recycle) * 8 * n  // W, AW, directions, products
         },
