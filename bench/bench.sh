@@ -124,4 +124,7 @@ python3 bench/rb_pde_bench.py "$BIN/pdekit" > bench/work/rb_pde_pdekit.jsonl
 say "sweep: 200 Darcy cases, --jobs 1 and 2; 20 CHOLMOD cases carrying the analysis"
 python3 bench/sweep_bench.py "$BIN/pdekit" > bench/work/sweep_pdekit.jsonl
 
+say "dataset: FNO's Darcy set at 65, 241 and 421 nodes, pdekit vs SciPy, PyAMG and PETSc loops"
+python3 bench/dataset_bench.py "$BIN/pdekit" > bench/work/dataset_pdekit.jsonl
+
 python3 bench/report.py bench/work/*.jsonl

@@ -68,12 +68,15 @@ def metrics(benchmark, skip=("tool", "version", "case", "reason", "path")):
 table = []  # (what, pdekit, peer, ratio, target, met)
 
 
-def ratio(name, num, den, target, unit, what, pd, peer, lower_is_better=True):
+dataset_table = []  # the dataset benchmark's rows: their own README block (bench/dataset_bench.py runs alone too)
+
+
+def ratio(name, num, den, target, unit, what, pd, peer, lower_is_better=True, into=None):
     if num is None or den is None:
         return None
     value = num / den
     met = value <= target if lower_is_better else value >= target
-    table.append((what, pd, peer, f"{value:.2f}", ("≤ " if lower_is_better else "≥ ") + f"{target:g}", "yes" if met else "**no**"))
+    (table if into is None else into).append((what, pd, peer, f"{value:.2f}", ("≤ " if lower_is_better else "≥ ") + f"{target:g}", "yes" if met else "**no**"))
     return [today, "ratio", "ratio", "", name, "ratio", value, f"{unit} (target {'<=' if lower_is_better else '>='} {target:g})"]
 
 
@@ -119,7 +122,8 @@ ch = by.get(("pdekit", "cholmod"))
 if ch:
     table.append(("CHOLMOD analyse / factor / solve (no peer target)",
                   f"{ch['analyze_s']:.2f} / {ch['factor_s']:.2f} / {ch['solve_s']:.3f} s", "", "", "", ""))
-write_csv("core.csv", core + [x for x in r if x])
+if core:  # a run without the core family (the dataset benchmark alone) leaves its CSV as it was
+    write_csv("core.csv", core + [x for x in r if x])
 
 spectral = [m for m in metrics("spectral") if m[4].startswith(("fft_solve", "cholmod_n", "darcy"))]
 r = []
@@ -142,7 +146,8 @@ if df and di:
     table.append((f"Darcy 1024², K = exp(GRF), contrast {df['contrast']:.0f}: PCG-FFT vs PCG-IC(0) ({df['iterations']} vs {di['iterations']} its)",
                   f"{tf:.2f} s", f"{ti:.2f} s", f"{tf/ti:.2f}", "", ""))
     r.append([today, "ratio", "ratio", "", "darcy_pcg_fft_vs_ic0_total", "ratio", tf / ti, "pdekit FFT-PCG / pdekit IC(0)-PCG (no target)"])
-write_csv("spectral.csv", spectral + [x for x in r if x])
+if spectral:
+    write_csv("spectral.csv", spectral + [x for x in r if x])
 
 s1, s2 = by.get(("pdekit", "sweep_jobs1")), by.get(("pdekit", "sweep_jobs2"))
 sweep_records = [m for m in metrics("sweep") if m[4].startswith("sweep_jobs")]
@@ -161,6 +166,48 @@ if sd:
                   "yes" if sd["later_over_first_setup"] < 1 else "**no**"))
 if sweep_records:
     write_csv("sweep.csv", sweep_records)
+
+# Datasets ([datasets] 4): FNO's Darcy set at 65, 241 and 421 nodes per axis, samples per second
+# of the whole job (writing included): pdekit's best strategy against the fastest peer loop.
+dataset_records = [m for m in metrics("dataset") if m[4].startswith("dataset_") or "_n63_" in m[4] or "_n239_" in m[4]
+                   or "_n419_" in m[4]]
+peer_cases = ["scipy_spsolve", "pyamg_rs_cg", "petsc_cg_boomeramg", "petsc_cg_gamg"]
+for n, target in ((63, 5.0), (239, 10.0), (419, 10.0)):
+    for field in ("threshold", "lognormal"):
+        ours = [(r["samples_per_s"], r["case"]) for (tool, case), r in by.items()
+                if tool == "pdekit" and case.startswith(f"dataset_{field}_n{n}_") and case.count("_") == 4]
+        theirs = [(r["samples_per_s"], r["case"], r.get("version", "")) for (tool, case), r in by.items()
+                  if tool != "pdekit" and case in [f"{c}_n{n}_{field}" for c in peer_cases]]
+        if not ours or not theirs:
+            continue
+        (p, pc), (q, qc, qv) = max(ours), max(theirs)
+        strategy = "+".join(pc.split("_")[3:5]).upper().replace("CG+", "CG + ")
+        dataset_records.append(ratio(f"dataset_{field}_n{n}_vs_fastest_peer", p, q, target, "samples/s, pdekit best / fastest peer",
+                                     f"Dataset, FNO Darcy {n + 2}² nodes, {field} K: pdekit ({strategy}, --jobs 2, NPY + HDF5) vs "
+                                     f"the fastest peer loop ({qc.rsplit('_n', 1)[0]}, {qv})",
+                                     f"{p:.1f} /s", f"{q:.1f} /s", lower_is_better=False, into=dataset_table))
+        if n == 63:
+            method, preconditioner = pc.split("_")[3:5]
+            j1 = by.get(("pdekit", f"dataset_{field}_n63_{method}_{preconditioner}_jobs1"))
+            lean = by.get(("pdekit", f"dataset_{field}_n63_{method}_{preconditioner}_rows_only"))
+            best_row = by.get(("pdekit", pc))
+            if j1:
+                dataset_records.append(ratio(f"dataset_{field}_n63_jobs2_vs_jobs1", p, j1["samples_per_s"], 1.9, "samples/s ratio",
+                                             f"… --jobs 2 vs --jobs 1 ({field})", f"{p:.1f} /s", f"{j1['samples_per_s']:.1f} /s",
+                                             lower_is_better=False, into=dataset_table))
+            if lean:
+                dataset_records.append(ratio(f"dataset_{field}_n63_overhead_rows_only", lean["overhead_fraction"], 1, 0.10,
+                                             "share of a case's wall time outside assembly + setup + solve",
+                                             f"… pdekit's overhead per case, rows only (case_folders = false, {field})",
+                                             f"{lean['overhead_fraction']:.0%}", "", lower_is_better=True, into=dataset_table))
+            if best_row:
+                dataset_records.append(ratio(f"dataset_{field}_n63_overhead_folders", best_row["overhead_fraction"], 1, 0.25,
+                                             "share of a case's wall time outside assembly + setup + solve",
+                                             f"… the same with case folders, stack and dataset.h5 ({field})",
+                                             f"{best_row['overhead_fraction']:.0%}", "", lower_is_better=True, into=dataset_table))
+dataset_records = [x for x in dataset_records if x]
+if dataset_records:
+    write_csv("dataset.csv", dataset_records)
 
 # Multigrid (issue 9): CG + pdekit GMG against the best PETSc PCMG (SOR or Chebyshev smoother)
 # where a DMDA coarsens (1023², 95³), and against hypre BoomerAMG, GAMG and PyAMG elsewhere.
@@ -392,13 +439,30 @@ rb_records = [x for x in rb_records if x]
 if rb_records:
     write_csv("rb.csv", rb_records)
 
-md = ["| benchmark | pdekit | peer | ratio | target | met |", "|---|---|---|---|---|---|"]
-md += ["| " + " | ".join(row) + " |" for row in table]
-text = "\n".join(md)
+def markdown(rows):
+    md = ["| benchmark | pdekit | peer | ratio | target | met |", "|---|---|---|---|---|---|"]
+    return "\n".join(md + ["| " + " | ".join(row) + " |" for row in rows])
+
+
+text = markdown(table)
 print(text)
 readme = open("README.md").read()
+# The dataset block: written whenever the dataset benchmark ran (alone or in make bench).
+start, end = "<!-- bench-dataset:begin -->", "<!-- bench-dataset:end -->"
+if dataset_table and start in readme and end in readme:
+    head, rest = readme.split(start, 1)
+    _, tail = rest.split(end, 1)
+    stamp = (f"Measured {family_date.get('dataset', today)} by `python3 bench/dataset_bench.py` (part of `make bench`) on this "
+             "project's 2-core machine, all tools in the same run: samples per second for the whole job, field generation, "
+             "assembly, solve and writing included (pdekit: NPY stacks and dataset.h5 from case folders; the peers: NPY stacks).")
+    print(markdown(dataset_table))
+    readme = head + start + "\n" + stamp + "\n\n" + markdown(dataset_table) + "\n" + end + tail
+    with open("README.md.tmp", "w") as f:
+        f.write(readme)
+    os.replace("README.md.tmp", "README.md")
 start, end = "<!-- bench:begin -->", "<!-- bench:end -->"
-if start in readme and end in readme:
+# The main table only from a run that measured it (a dataset-only run leaves it as it was).
+if table and start in readme and end in readme:
     head, rest = readme.split(start, 1)
     _, tail = rest.split(end, 1)
     days = sorted(set(family_date.values())) or [today]

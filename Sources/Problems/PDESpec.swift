@@ -41,7 +41,8 @@ public struct PDESpec: PhysicsSection {
 
     /// The problem as `DiffusionAssembly` takes it: the fields with their data, no file names.
     public var discretisation: DiffusionProblem {
-        DiffusionProblem(grid: grid, coefficient: coefficient.field(on: grid), rhs: rhs.field(on: grid), exact: exact, reaction: reaction, velocity: velocity,
+        DiffusionProblem(grid: grid, coefficient: coefficient.field(on: grid), rhs: rhs.field(on: grid), exact: exact, reaction: reaction,
+                         velocity: velocity,
                          convection: convection, boundaryValues: boundaries.map { $0.map(\.value) })
     }
 

@@ -133,7 +133,9 @@ extension MethodEntry {
         name: "amg", help: "algebraic multigrid cycles (Ruge–Stüben or smoothed aggregation; SPD matrices), [solver.amg]",
         usesPreconditioner: false, iterative: true, solvesSingular: true, singularNeedsGrid: true,
         options: { try AlgebraicMultigridSettings.read($0) },
-        validate: { a, structure, _, o in SolverRegistry.symmetryProblem(a, "amg", structure) ?? AlgebraicMultigridSettings.singularProblem(structure, o) },
+        validate: { a, structure, _, o in
+            SolverRegistry.symmetryProblem(a, "amg", structure) ?? AlgebraicMultigridSettings.singularProblem(structure, o)
+        },
         workspace: { n, d, _ in Workspace.amg(n, d) + 16 * n },
         solve: { request, o, d in
             try SolverRegistry.cycleSolve(request, &d) { d in

@@ -85,11 +85,15 @@ public enum HDF5 {
         let set = H5Dcreate2(file, d.name, type, space, pdekit_h5p_default(), pdekit_h5p_default(), pdekit_h5p_default())
         guard set >= 0 else { throw failure(url, "cannot create dataset \(d.name)") }
         defer { H5Dclose(set) }
+        // The whole dataset in one write: memory and file space are both all of it.
+        func write(_ buffer: UnsafeRawPointer?) -> herr_t {
+            H5Dwrite(set, type, pdekit_h5s_all(), pdekit_h5s_all(), pdekit_h5p_default(), buffer)
+        }
         let status: herr_t
         switch d.values {
-        case .doubles(let v, _): status = v.withUnsafeBufferPointer { H5Dwrite(set, type, pdekit_h5s_all(), pdekit_h5s_all(), pdekit_h5p_default(), $0.baseAddress) }
-        case .integers(let v, _): status = v.withUnsafeBufferPointer { H5Dwrite(set, type, pdekit_h5s_all(), pdekit_h5s_all(), pdekit_h5p_default(), $0.baseAddress) }
-        case .strings(let v): status = withCStrings(v) { H5Dwrite(set, type, pdekit_h5s_all(), pdekit_h5s_all(), pdekit_h5p_default(), $0) }
+        case .doubles(let v, _): status = v.withUnsafeBufferPointer { write($0.baseAddress) }
+        case .integers(let v, _): status = v.withUnsafeBufferPointer { write($0.baseAddress) }
+        case .strings(let v): status = withCStrings(v) { write($0) }
         }
         guard status >= 0 else { throw failure(url, "cannot write dataset \(d.name) (disk full?)") }
         for (name, value) in d.attributes { try writeAttribute(name, value, scalar: false, on: set, url) }
