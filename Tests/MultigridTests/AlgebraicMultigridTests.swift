@@ -150,13 +150,13 @@ final class AlgebraicMultigridTests: XCTestCase {
     /// ×5.6 aggregation) before it falls geometrically, which the stopping rule once took for
     /// stagnation after three cycles. Both converge to 1e-8. PyAMG 5.4.1's own solver on the same
     /// matrix and right-hand side (`ml.solve(b, tol=1e-8)`) takes 33 Ruge–Stüben and 38
-    /// smoothed-aggregation cycles: classical stays within 1.5× of it (measured 33); smoothed
-    /// aggregation does not yet (measured 93, a factor of 0.82 a cycle against PyAMG's 0.61),
-    /// which issue [speed] tracks, so its bound here is convergence only.
+    /// smoothed-aggregation cycles; both stay within 1.5× of it (measured 29 and 50). Aggregation
+    /// took 93 while the Gauss–Seidel blocks were runs of row numbers, which on this mesh's
+    /// numbering cut 94 % of the rows from a neighbour (an ℓ1-Jacobi smoother in effect).
     func testStandaloneCyclesConvergeOnAnUnstructuredMesh() throws {
         let a = try readMatrix(Self.fixtures.appendingPathComponent("skfem_p1_disk6.mtx"))
         let b = [Double](repeating: 1, count: a.rows)
-        for (algorithm, budget) in [(AlgebraicMultigridOptions.Algorithm.classical, 1.5 * 33.0), (.aggregation, 500.0)] {
+        for (algorithm, budget) in [(AlgebraicMultigridOptions.Algorithm.classical, 1.5 * 33.0), (.aggregation, 1.5 * 38.0)] {
             let amg = try AlgebraicMultigrid(a, options: AlgebraicMultigridOptions(algorithm: algorithm))
             var x = [Double](repeating: 0, count: a.rows)
             let r = amg.solve(b, x: &x, options: IterativeOptions(rtol: 1e-8, maxIterations: 500))
