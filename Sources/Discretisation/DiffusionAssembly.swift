@@ -11,6 +11,9 @@ public struct AssembledProblem: Sendable {
     public var shape: [Int]
     /// What structured solvers (the FFT solver) need to know about the operator.
     public var structure: GridStructure
+    /// f at the unknowns when the right-hand side is a field (values or a random field): what
+    /// `rhs = { npy = ... }` reads back into the same system; nil for an expression.
+    public var source: [Double]?
 }
 
 /// Second-order finite differences for −div(a ∇u) + b·∇u + c u = f on a uniform grid.
@@ -32,9 +35,21 @@ public struct AssembledProblem: Sendable {
 /// a and u (the half-box boundary rows have O(h) truncation error on an O(h) volume, which is
 /// still O(h²) globally); the tests measure the order.
 public enum DiffusionAssembly {
-    public static func assemble(_ spec: DiffusionProblem) throws -> AssembledProblem {
-        let grid = spec.grid
-        try checkCounts(spec)
+    public static func assemble(_ problem: DiffusionProblem) throws -> AssembledProblem {
+        let grid = problem.grid
+        try checkCounts(problem)
+        // A right-hand side given as a field is also returned at the unknowns (`source`); a
+        // random one is sampled once, for both (its node values enter b as given ones do).
+        var spec = problem, source: [Double]?
+        switch problem.rhs {
+        case .expression: source = nil
+        case .values(let v): source = v
+        case .nodeValues(let v): source = grid.atUnknowns(v)
+        case .random(let r):
+            let nodes = try r.nodeValues(on: grid)
+            spec.rhs = .nodeValues(nodes)
+            source = grid.atUnknowns(nodes)
+        }
         // Coefficient at every node, boundary nodes included (they enter the face averages).
         let a = try nodeCoefficients(spec)
         let (matrix, rhs, exact, maxPeclet) = fastPathApplies(spec)
@@ -54,7 +69,7 @@ public enum DiffusionAssembly {
             nodeCoefficients: a,
             lowerOrderTerms: spec.reaction != nil || spec.velocity != nil,
             cellPeclet: spec.velocity == nil ? nil : maxPeclet)
-        return AssembledProblem(matrix: matrix, rhs: rhs, exact: exact, shape: grid.shape, structure: structure)
+        return AssembledProblem(matrix: matrix, rhs: rhs, exact: exact, shape: grid.shape, structure: structure, source: source)
     }
 
     /// Only the given rows of the matrix and right-hand side (the other rows are empty and their
@@ -71,9 +86,7 @@ public enum DiffusionAssembly {
         let r: (CSRMatrix, [Double], [Double]?, Double)
         if case .expression(let e) = spec.coefficient {
             let dim = grid.dimension
-            let nodeShape = grid.axes.map(\.nodes)
-            var nodeStrides = [Int](repeating: 1, count: dim)
-            for d in stride(from: dim - 2, through: 0, by: -1) { nodeStrides[d] = nodeStrides[d + 1] * nodeShape[d + 1] }
+            let nodeStrides = grid.nodeStrides
             var node = [Int](repeating: 0, count: dim)
             r = try assembleRows(spec, rows: rows) { flat in
                 var rem = flat
@@ -99,9 +112,7 @@ public enum DiffusionAssembly {
         let n = grid.count
         let h = grid.axes.map(\.spacing)
         let cellVolume = h.reduce(1, *)
-        let nodeShape = grid.axes.map(\.nodes)
-        var nodeStrides = [Int](repeating: 1, count: dim)
-        for d in stride(from: dim - 2, through: 0, by: -1) { nodeStrides[d] = nodeStrides[d + 1] * nodeShape[d + 1] }
+                let nodeStrides = grid.nodeStrides
         let randomRHS: [Double]?
         if case .random(let r) = spec.rhs { randomRHS = try r.nodeValues(on: grid) } else { randomRHS = nil }
 
@@ -271,21 +282,10 @@ public enum DiffusionAssembly {
     public static func sourceValues(_ spec: DiffusionProblem) throws -> [Double] {
         try checkCounts(spec)
         let grid = spec.grid
-        let strides = grid.strides
-        var index = [Int](repeating: 0, count: grid.dimension)
-        func atUnknowns(_ nodeValue: (Int) -> Double) -> [Double] {
-            let nodeShape = grid.nodeShape
-            return (0..<grid.count).map { row in
-                var rem = row, node = 0
-                for d in 0..<grid.dimension {
-                    index[d] = rem / strides[d]; rem %= strides[d]
-                    node = node * nodeShape[d] + grid.axes[d].node(ofUnknown: index[d])
-                }
-                return nodeValue(node)
-            }
-        }
         switch spec.rhs {
         case .expression(let e):
+            let strides = grid.strides
+            var index = [Int](repeating: 0, count: grid.dimension)
             return (0..<grid.count).map { row in
                 var rem = row
                 for d in 0..<grid.dimension { index[d] = rem / strides[d]; rem %= strides[d] }
@@ -293,10 +293,8 @@ public enum DiffusionAssembly {
                 return e(x, y, z)
             }
         case .values(let values): return values
-        case .nodeValues(let values): return atUnknowns { values[$0] }
-        case .random(let r):
-            let values = try r.nodeValues(on: grid)
-            return atUnknowns { values[$0] }
+        case .nodeValues(let values): return grid.atUnknowns(values)
+        case .random(let r): return grid.atUnknowns(try r.nodeValues(on: grid))
         }
     }
 
@@ -324,8 +322,7 @@ public enum DiffusionAssembly {
         let shape = grid.shape
         let strides = grid.strides
         let nodeShape = grid.axes.map(\.nodes)
-        var nodeStrides = [Int](repeating: 1, count: dim)
-        for d in stride(from: dim - 2, through: 0, by: -1) { nodeStrides[d] = nodeStrides[d + 1] * nodeShape[d + 1] }
+        let nodeStrides = grid.nodeStrides
         let nodeCount = nodeShape.reduce(1, *)
         var a = [Double](repeating: 0, count: nodeCount)
         var node = [Int](repeating: 0, count: dim)

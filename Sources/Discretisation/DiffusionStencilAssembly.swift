@@ -27,9 +27,7 @@ extension DiffusionAssembly {
         let n = grid.count
         let h = grid.axes.map(\.spacing)
         let cellVolume = h.reduce(1, *)
-        let nodeShape = grid.nodeShape
-        var nodeStrides = [Int](repeating: 1, count: dim)
-        for d in stride(from: dim - 2, through: 0, by: -1) { nodeStrides[d] = nodeStrides[d + 1] * nodeShape[d + 1] }
+        let nodeStrides = grid.nodeStrides
         // Per axis and unknown: its node, coordinate and control-volume width.
         let nodeOf = grid.axes.map { axis in (0..<axis.unknowns).map { axis.node(ofUnknown: $0) } }
         let coordinateOf = grid.axes.map { axis in (0..<axis.unknowns).map { axis.coordinate(node: axis.node(ofUnknown: $0)) } }

@@ -57,6 +57,27 @@ public struct Grid: Sendable, Equatable {
     /// stencil reads (the coefficient) or moves to the right-hand side (boundary data).
     public var nodeShape: [Int] { axes.map(\.nodes) }
     public var nodeCount: Int { axes.reduce(1) { $0 * $1.nodes } }
+    /// Strides of the C-order numbering of the nodes (last axis fastest).
+    public var nodeStrides: [Int] {
+        var s = [Int](repeating: 1, count: dimension)
+        for d in stride(from: dimension - 2, through: 0, by: -1) { s[d] = s[d + 1] * axes[d + 1].nodes }
+        return s
+    }
+
+    /// A field given at every node (C order over `nodeShape`) at the unknowns only (C order
+    /// over `shape`).
+    public func atUnknowns(_ nodeValues: [Double]) -> [Double] {
+        precondition(nodeValues.count == nodeCount, "one value per node")
+        let strides = self.strides, nodeStrides = self.nodeStrides
+        return (0..<count).map { row in
+            var rem = row, node = 0
+            for d in 0..<dimension {
+                node += axes[d].node(ofUnknown: rem / strides[d]) * nodeStrides[d]
+                rem %= strides[d]
+            }
+            return nodeValues[node]
+        }
+    }
 
     /// Strides of the C-order numbering (last axis fastest).
     public var strides: [Int] {

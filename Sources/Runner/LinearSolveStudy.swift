@@ -55,6 +55,8 @@ public struct LinearSolveStudy: Study {
         var singular: Bool
         var assembleSeconds: Double
         var reference: [Double]?
+        /// f at the unknowns for a field right-hand side (`AssembledProblem.source`).
+        var source: [Double]? = nil
     }
 
     /// Every check that does not need a solve: memory, assembly (coefficient positive, fields
@@ -68,7 +70,7 @@ public struct LinearSolveStudy: Study {
                 throw spec.document.error(["pde", e.key], e.message)
             }
             p = Prepared(matrix: a.matrix, rhs: a.rhs, exact: a.exact, shape: a.shape, structure: a.structure,
-                         singular: a.structure.isSingular, assembleSeconds: 0, reference: nil)
+                         singular: a.structure.isSingular, assembleSeconds: 0, reference: nil, source: a.source)
         } else if let s = spec.system {
             p = Prepared(matrix: s.matrix, rhs: s.rhs, exact: s.exact, shape: [s.matrix.rows], structure: nil,
                          singular: s.constantNullspace, assembleSeconds: 0, reference: nil)
@@ -214,17 +216,15 @@ public struct LinearSolveStudy: Study {
             // solution.vti takes its values at the unknowns.
             if let nodes = system.structure?.nodeCoefficients, let first = nodes.first, nodes.contains(where: { $0 != first }) {
                 arrays.insert(NamedArray(name: "coefficient", shape: grid.nodeShape, values: nodes), at: 1)
-                pointData.append(NamedArray(name: "coefficient", shape: system.shape, values: Self.atUnknowns(nodes, grid)))
+                pointData.append(NamedArray(name: "coefficient", shape: system.shape, values: grid.atUnknowns(nodes)))
             }
             // The right-hand side f at the unknowns when it is a field (random or from a file),
             // so that a dataset holds every input the solve reads and rhs = { npy = ... } gives
             // the system back bit for bit; with [output] vtk always.
-            if let pde = spec.pde {
-                var rhsIsField = false
-                switch pde.rhs { case .random, .npy: rhsIsField = true; default: break }
-                if spec.output.vtk || rhsIsField {
-                    arrays.append(NamedArray(name: "rhs", shape: system.shape, values: try DiffusionAssembly.sourceValues(pde.discretisation)))
-                }
+            if let source = system.source {
+                arrays.append(NamedArray(name: "rhs", shape: system.shape, values: source))
+            } else if spec.output.vtk, let pde = spec.pde {
+                arrays.append(NamedArray(name: "rhs", shape: system.shape, values: try DiffusionAssembly.sourceValues(pde.discretisation)))
             }
         }
         return StudyOutcome(reason: result.reason, arrays: arrays,
@@ -235,22 +235,6 @@ public struct LinearSolveStudy: Study {
                                     + "solution at zero mean is written", rhsMeanRemoved, spec.solver.rtol)
                                 : "after \(result.iterations) iterations (relative residual \(String(format: "%.3e", result.relativeResidual)))",
                             sweepValues: values, pointData: pointData)
-    }
-
-    /// Node values (C order over `grid.nodeShape`) at the unknowns only.
-    static func atUnknowns(_ nodes: [Double], _ grid: Grid) -> [Double] {
-        let nodeShape = grid.nodeShape
-        var values = [Double](repeating: 0, count: grid.count)
-        var index = [Int](repeating: 0, count: grid.dimension)
-        for flat in 0..<values.count {
-            var rem = flat, node = 0
-            for d in stride(from: grid.dimension - 1, through: 0, by: -1) {
-                index[d] = rem % grid.axes[d].unknowns; rem /= grid.axes[d].unknowns
-            }
-            for d in 0..<grid.dimension { node = node * nodeShape[d] + grid.axes[d].node(ofUnknown: index[d]) }
-            values[flat] = nodes[node]
-        }
-        return values
     }
 
     /// What to do when a factorisation or CG finds the matrix not positive definite or

@@ -29,8 +29,9 @@ enum SweepDataset {
     static let layout = "pdekit-dataset-1"
 
     /// `rows`: sweep.csv's records in case order (header first); `record`: the run.toml text of
-    /// a case with a folder, `recordFolder` that folder.
-    static func write(directory dir: URL, rows: [[String]], record: String, recordFolder: URL, table: URL) throws {
+    /// a case with a folder, `recordFolder` that folder's name; `arrays` reads the case files.
+    static func write(directory dir: URL, rows: [[String]], record: String, recordFolder: String, arrays: SweepStack.CaseArrays,
+                      table: URL) throws {
         guard let header = rows.first else { return }
         let cases = rows.dropFirst()
         func column(_ name: String) -> Int? { header.firstIndex(of: name) }
@@ -40,13 +41,12 @@ enum SweepDataset {
         var datasets: [HDF5.Dataset] = []
         // Fields: a case without a folder (failed) or without the file gets NaN in its slice.
         for (name, file) in [("solution", "solution.npy"), ("coefficient", "coefficient.npy"), ("rhs", "rhs.npy")] {
-            let reference = try? NPY.read(recordFolder.appendingPathComponent(file))
-            guard let reference else { continue }
+            guard let reference = arrays.array(recordFolder, file) else { continue }
             let size = reference.values.count
             var values = [Double]()
             values.reserveCapacity(size * cases.count)
             for row in cases {
-                let array = row[folder].isEmpty ? nil : try? NPY.read(dir.appendingPathComponent(row[folder]).appendingPathComponent(file))
+                let array = row[folder].isEmpty ? nil : arrays.array(row[folder], file)
                 if let array, array.shape == reference.shape {
                     values += array.values
                 } else {
@@ -58,10 +58,10 @@ enum SweepDataset {
         // Coordinates of the unknowns (x.npy …) and of the nodes (from the replayed record's grid).
         let axes = ["x", "y", "z"]
         for axis in axes {
-            guard let c = try? NPY.read(recordFolder.appendingPathComponent("\(axis).npy")) else { continue }
+            guard let c = arrays.array(recordFolder, "\(axis).npy") else { continue }
             datasets.append(.init("\(axis)-coordinate", .doubles(c.values, shape: c.shape)))
         }
-        if let grid = nodeGrid(recordFolder) {
+        if let grid = nodeGrid(dir.appendingPathComponent(recordFolder)) {
             for (axis, a) in zip(axes, grid.axes) {
                 let nodes = (0..<a.nodes).map { a.coordinate(node: $0) }
                 datasets.append(.init("\(axis)-node-coordinate", .doubles(nodes, shape: [nodes.count])))

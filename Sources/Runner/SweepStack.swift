@@ -15,6 +15,22 @@ import Storage
 /// With `[output] vtk = true` the finished sweep also writes `cases.pvd`, a ParaView collection
 /// of its converged cases' `solution.vti` (time = case index).
 enum SweepStack {
+    /// The case folders' arrays, each read once for both the NPY stack and dataset.h5.
+    final class CaseArrays {
+        let directory: URL
+        private var read: [String: NPYArray?] = [:]
+        init(directory: URL) { self.directory = directory }
+
+        /// `file` of case folder `folder`, nil when it is absent or unreadable.
+        func array(_ folder: String, _ file: String) -> NPYArray? {
+            let key = folder + "/" + file
+            if let known = read[key] { return known }
+            let array = try? NPY.read(directory.appendingPathComponent(folder).appendingPathComponent(file))
+            read[key] = array
+            return array
+        }
+    }
+
     /// Writes the stack when the sweep asked for it (its cases' run records say `stack = true`).
     static func writeIfRequested(directory dir: URL, table: URL) throws {
         let (records, _) = try CSV.read(table)
@@ -26,9 +42,10 @@ enum SweepStack {
         guard let first = all.first(where: { !$0[folder].isEmpty }),
               let record = try? String(contentsOf: dir.appendingPathComponent(first[folder]).appendingPathComponent("run.toml"), encoding: .utf8)
         else { return }
+        let arrays = CaseArrays(directory: dir)
         if requested(record, "hdf5") {
-            try SweepDataset.write(directory: dir, rows: [header] + all, record: record,
-                                   recordFolder: dir.appendingPathComponent(first[folder]), table: table)
+            try SweepDataset.write(directory: dir, rows: [header] + all, record: record, recordFolder: first[folder], arrays: arrays,
+                                   table: table)
         }
         // [output] vtk: a ParaView collection over the cases, the case index as its time.
         if requested(record, "vtk") {
@@ -47,8 +64,9 @@ enum SweepStack {
         var stacked: [[Double]?] = inputs.map { _ in [] }, inputShapes: [[Int]?] = inputs.map { _ in nil }
         var shape: [Int]?
         for r in rows {
-            let caseDir = dir.appendingPathComponent(r[folder])
-            let u = try NPY.read(caseDir.appendingPathComponent("solution.npy"))
+            guard let u = arrays.array(r[folder], "solution.npy") else {
+                throw RunError(.badInput, "\(dir.path): case \(r[0]) has no readable \(r[folder])/solution.npy to stack")
+            }
             if let shape, shape != u.shape {
                 throw RunError(.badInput,
                                "\(dir.path): [output] stack needs cases of one shape; case \(r[0]) has \(u.shape), case \(rows[0][0]) \(shape)")
@@ -56,7 +74,7 @@ enum SweepStack {
             shape = u.shape
             solutions += u.values
             for (i, input) in inputs.enumerated() where stacked[i] != nil {
-                if let a = try? NPY.read(caseDir.appendingPathComponent(input.file)), (inputShapes[i] ?? a.shape) == a.shape {
+                if let a = arrays.array(r[folder], input.file), (inputShapes[i] ?? a.shape) == a.shape {
                     inputShapes[i] = a.shape
                     stacked[i]! += a.values
                 } else {
