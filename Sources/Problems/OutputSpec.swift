@@ -20,6 +20,8 @@ public struct OutputSpec: Sendable, Equatable {
     public var vtk = false
     /// A sweep writes one folder per case (default); false keeps only sweep.csv's rows — many
     /// cheap cases (a reduced model's online queries) spend most of their time on the folders.
+    /// With `stack` or `hdf5`, the cases' arrays then go to the sweep's spool (`sweep.spool`),
+    /// from which the stack and dataset.h5 are written when the sweep ends.
     public var caseFolders = true
 
     public init(directory: String? = nil, format: String = "toml", history: Bool = true, reference: String? = nil) {
@@ -37,8 +39,8 @@ public struct OutputSpec: Sendable, Equatable {
         vtk = try r.bool("vtk", default: false)
         hdf5 = try r.bool("hdf5", default: false)
         caseFolders = try r.bool("case_folders", default: true)
-        if !caseFolders, let key = stack ? "stack" : hdf5 ? "hdf5" : vtk ? "vtk" : nil {
-            throw r.error("case_folders", "false leaves no case folders for \(key) = true to collect; keep the folders or drop \(key)")
+        if !caseFolders && vtk {
+            throw r.error("case_folders", "false leaves no case folders for the solution.vti files of vtk = true; keep the folders or drop vtk")
         }
         if let reference, !FileManager.default.fileExists(atPath: r.document.resolve(reference).path) {
             throw r.error("reference", "\(reference): no such file")

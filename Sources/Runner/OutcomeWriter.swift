@@ -22,6 +22,14 @@ enum OutcomeWriter {
             try history.write(to: folder.url("history.csv"), durable: durable)
         }
         if spec.output.vtk { try writeVTK(outcome, to: folder, durable: durable) }
+        let (name, text) = record(outcome, spec: spec)
+        try AtomicFile.write(Data(text.utf8), to: folder.url(name), durable: durable)
+        try folder.commit(durable: durable)
+    }
+
+    /// The run record's file name (`run.toml` or `run.json`, by `[output] format`) and text:
+    /// the resolved configuration, `[result]`, the study's tables, `[versions]`, `[provenance]`.
+    static func record(_ outcome: StudyOutcome, spec: ProblemSpec, format: String? = nil) -> (name: String, text: String) {
         var record = spec.resolved
         var result = ConfigTable()
         result["reason"] = .string(outcome.reason.name)
@@ -36,12 +44,7 @@ enum OutcomeWriter {
         versions["openblas"] = .string(LibraryVersions.openBLAS)
         record["versions"] = .table(versions)
         record["provenance"] = .table(Provenance.table(for: spec))
-        if spec.output.format == "json" {
-            try AtomicFile.write(Data(RecordWriter.json(record).utf8), to: folder.url("run.json"), durable: durable)
-        } else {
-            try AtomicFile.write(Data(RecordWriter.toml(record).utf8), to: folder.url("run.toml"), durable: durable)
-        }
-        try folder.commit(durable: durable)
+        return (format ?? spec.output.format) == "json" ? ("run.json", RecordWriter.json(record)) : ("run.toml", RecordWriter.toml(record))
     }
 
     /// solution.vti: the grid from the coordinates of the unknowns (uniform per axis), the

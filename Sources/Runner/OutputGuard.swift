@@ -72,8 +72,8 @@ public enum OutputGuard {
     /// The lock file of a sweep folder (`SweepLock`): created once, never removed.
     public static let lockName = ".pdekit-lock"
 
-    /// Names a sweep folder may hold besides its manifest's files: case folders, shard tables,
-    /// the lock, and the staging names of those (`stagedName`) that a running or killed pdekit
+    /// Names a sweep folder may hold besides its manifest's files: case folders, shard tables and
+    /// spools, the lock, and the staging names of those (`stagedName`) that a running or killed pdekit
     /// leaves while it writes them.
     /// `manifestFiles` are the files the manifest lists (stack arrays, cases.pvd): their staging
     /// names are the sweep's too.
@@ -81,6 +81,7 @@ public enum OutputGuard {
         func own(_ n: String) -> Bool {
             if n.hasPrefix("case-"), n.dropFirst(5).allSatisfy(\.isNumber), n.count > 5 { return true }
             if n == "sweep.csv" || (n.hasPrefix("sweep-shard-") && n.hasSuffix(".csv")) { return true }
+            if n == "sweep.spool" || (n.hasPrefix("sweep-shard-") && n.hasSuffix(".spool")) { return true }
             return n == manifestName || n == lockName
         }
         if own(name) { return true }

@@ -26,6 +26,8 @@ public enum Run {
         /// Write the output folder; a sweep with `[output] case_folders = false` keeps only the
         /// case's row (the outcome is returned, nothing is written).
         public var writeFolder = true
+        /// Compute the outcome's arrays even when no folder is written (a sweep spools them).
+        public var keepArrays = false
         public init() {}
     }
 
@@ -86,7 +88,7 @@ public enum Run {
         let study = try Studies.study(for: spec)
         try MemoryBudget.check(spec)
         let context = StudyContext(path: path, view: options.view, monitor: options.monitor, progress: options.progress,
-                                   write: write, carry: carry, writesArrays: options.writeFolder)
+                                   write: write, carry: carry, writesArrays: options.writeFolder || options.keepArrays)
         if options.view, let text = study.view(spec) { write(text.hasSuffix("\n") ? text : text + "\n") }
         var outcome = try study.solve(spec, context)
         Self.refuseNonFiniteResults(&outcome)

@@ -76,4 +76,6 @@ public struct Shard: Sendable, Equatable, CustomStringConvertible {
 
     /// The table this shard writes in the sweep folder.
     public var tableName: String { count == 1 ? "sweep.csv" : "sweep-shard-\(index)-of-\(count).csv" }
+    /// The shard's spool of case arrays (`ArraySpool`), beside its table.
+    public var spoolName: String { count == 1 ? "sweep.spool" : "sweep-shard-\(index)-of-\(count).spool" }
 }

@@ -92,7 +92,8 @@ public enum Sweep {
         // The folder must be new, empty, or this same sweep's (its manifest's fingerprint).
         let inputs = Self.inputFiles(specs)
         let folder = try SweepFolder(dirPath: dirPath, option: option, path: path, fingerprint: Self.fingerprint(specs, dataFiles: inputs.data),
-                                     kind: base.kind, header: header, mine: mine, total: specs.count, inputs: inputs.all, options: options)
+                                     kind: base.kind, header: header, mine: mine, total: specs.count, inputs: inputs.all, options: options,
+                                     spooled: !base.output.caseFolders && (base.output.stack || base.output.hdf5))
         let pending = mine.filter { !folder.done.contains($0) }
         // Warn only about tables no case uses (a swept preconditioner may use [solver.ssor] in some).
         Run.warnUnusedOptions(Run.unusedByEveryCase(specs.map(\.solver.unusedOptions)), uses: nil, path: path)

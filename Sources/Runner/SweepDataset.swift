@@ -1,3 +1,4 @@
+import Configuration
 import Discretisation
 import Foundation
 import Problems
@@ -29,39 +30,39 @@ enum SweepDataset {
     static let layout = "pdekit-dataset-1"
 
     /// `rows`: sweep.csv's records in case order (header first); `record`: the run.toml text of
-    /// a case with a folder, `recordFolder` that folder's name; `arrays` reads the case files.
-    static func write(directory dir: URL, rows: [[String]], record: String, recordFolder: String, arrays: SweepStack.CaseArrays,
+    /// the case of row `reference`, one with arrays; `arrays` reads the cases' files.
+    static func write(directory dir: URL, rows: [[String]], record: String, reference: [String], arrays: SweepStack.CaseArrays,
                       table: URL) throws {
         guard let header = rows.first else { return }
         let cases = rows.dropFirst()
         func column(_ name: String) -> Int? { header.firstIndex(of: name) }
-        guard let status = column("status"), let folder = column("folder") else { return }
+        guard let status = column("status") else { return }
         let parameterColumns = Array(1..<status)
 
         var datasets: [HDF5.Dataset] = []
-        // Fields: a case without a folder (failed) or without the file gets NaN in its slice.
+        // Fields: a case without arrays (failed) or without the file gets NaN in its slice.
         for (name, file) in [("solution", "solution.npy"), ("coefficient", "coefficient.npy"), ("rhs", "rhs.npy")] {
-            guard let reference = arrays.array(recordFolder, file) else { continue }
-            let size = reference.values.count
+            guard let first = try arrays.array(reference, file) else { continue }
+            let size = first.values.count
             var values = [Double]()
             values.reserveCapacity(size * cases.count)
             for row in cases {
-                let array = row[folder].isEmpty ? nil : arrays.array(row[folder], file)
-                if let array, array.shape == reference.shape {
+                let array = arrays.has(row) ? try arrays.array(row, file) : nil
+                if let array, array.shape == first.shape {
                     values += array.values
                 } else {
                     values += repeatElement(.nan, count: size)
                 }
             }
-            datasets.append(.init(name, .doubles(values, shape: [cases.count] + reference.shape)))
+            datasets.append(.init(name, .doubles(values, shape: [cases.count] + first.shape)))
         }
         // Coordinates of the unknowns (x.npy …) and of the nodes (from the replayed record's grid).
         let axes = ["x", "y", "z"]
         for axis in axes {
-            guard let c = arrays.array(recordFolder, "\(axis).npy") else { continue }
+            guard let c = try arrays.array(reference, "\(axis).npy") else { continue }
             datasets.append(.init("\(axis)-coordinate", .doubles(c.values, shape: c.shape)))
         }
-        if let grid = nodeGrid(dir.appendingPathComponent(recordFolder)) {
+        if let grid = nodeGrid(record, directory: dir) {
             for (axis, a) in zip(axes, grid.axes) {
                 let nodes = (0..<a.nodes).map { a.coordinate(node: $0) }
                 datasets.append(.init("\(axis)-node-coordinate", .doubles(nodes, shape: [nodes.count])))
@@ -92,9 +93,8 @@ enum SweepDataset {
     }
 
     /// The grid of a case's run record, replayed (nil for a record that is not a `pde` run.toml).
-    private static func nodeGrid(_ folder: URL) -> Grid? {
-        let path = folder.appendingPathComponent("run.toml").path
-        guard FileManager.default.fileExists(atPath: path) else { return nil }
-        return ((try? ProblemSpec(path: path))?.physics as? PDESpec)?.grid
+    private static func nodeGrid(_ record: String, directory: URL) -> Grid? {
+        let document = try? ProblemDocument(text: record, path: "run.toml", directory: directory)
+        return (document.flatMap { try? ProblemSpec($0) }?.physics as? PDESpec)?.grid
     }
 }

@@ -17,7 +17,7 @@ enum SweepExecutor {
     static func run(_ chains: [[Int]], specs: [ProblemSpec], cases: [[(key: String, value: ConfigValue)]], columns: [String],
                     folder: SweepFolder, path: String, jobs: Int, progress: SweepProgress) throws -> Counts {
         let state = SweepState()
-        let table = folder.table, dir = folder.directory
+        let table = folder.table, dir = folder.directory, spool = folder.spool
         let work = UncheckedBox((specs, cases))
         // One thread per job (Dispatch's concurrentPerform would cap --jobs at the core count).
         Self.onThreads(jobs) {
@@ -25,7 +25,7 @@ enum SweepExecutor {
               // Each chain starts from nothing: what a case gets from its predecessor depends
               // only on the chain, not on which worker ran which chain before.
               let carry = CarriedState()
-              var previous: Int?
+              var previous: Int?, recorded = false
               for i in chain {
                 guard state.appendError == nil else { break }
                 let (specs, cases) = work.value
@@ -37,9 +37,23 @@ enum SweepExecutor {
                 caseOptions.suppressUnusedWarning = true
                 caseOptions.durable = false  // made durable in batches by SweepState.flush
                 caseOptions.writeFolder = specs[i].output.caseFolders
+                caseOptions.keepArrays = spool != nil
                 var report: Run.Report?, failure: RunError?
                 do { report = try Run.execute(specs[i], path: path, options: caseOptions, carry: carry, write: { _ in }) }
                 catch { failure = RunError.classify(error, file: "\(path) case \(i)") }
+                // Without case folders, a case's arrays and run record go to the spool, before
+                // its row (a full disk stops the sweep, as a table that cannot grow does).
+                // The run record (a tenth of a 63² case's time) goes with the chain's first
+                // case that has one: the stack needs one case's record, dataset.h5 the lowest.
+                if let spool, let outcome = report?.outcome {
+                    var items = outcome.arrays.map { ArraySpool.Item.array($0) }
+                    if !recorded {
+                        let record = OutcomeWriter.record(outcome, spec: specs[i], format: "toml")
+                        items.append(.text(name: record.name, value: record.text))
+                        recorded = true
+                    }
+                    do { try spool.append(key: i, items: items) } catch { state.stop(RunError.classify(error, file: spool.url.path)); break }
+                }
                 let row = SweepTable.row(index: i, values: cases[i], study: columns, report: report, error: failure, previous: previous,
                                          wall: Date().timeIntervalSince(t0),
                                          folder: report == nil || !caseOptions.writeFolder ? "" : Sweep.caseFolder(i))
@@ -116,6 +130,12 @@ final class SweepState: @unchecked Sendable {
         case nil: counts.failed += 1
         }
         progress.step(failed: counts.failed)
+    }
+
+    /// Stops the sweep with `error` (workers take no new case).
+    func stop(_ error: Error) {
+        lock.lock(); defer { lock.unlock() }
+        if _appendError == nil { _appendError = error }
     }
 
     func flush(table: URL, force: Bool) {

@@ -10,13 +10,16 @@ final class SweepFolder {
     let table: URL
     /// Cases that already have a row (an interrupted run's, continued with `--resume`).
     let done: Set<Int>
+    /// Where the cases' arrays go when the sweep stacks them without case folders
+    /// (`[output] case_folders = false` with `stack` or `hdf5`); nil otherwise.
+    let spool: ArraySpool?
     private let lock: SweepLock
 
     /// Checks or creates the folder under its folder lock (two sweeps started at once cannot
     /// both find it new), then takes this shard's lock: a second process running the same shard
     /// is refused.
     init(dirPath: String, option: String, path: String, fingerprint: String, kind: String, header: [String], mine: [Int], total: Int,
-         inputs: [URL], options: Sweep.Options) throws {
+         inputs: [URL], options: Sweep.Options, spooled: Bool) throws {
         let dir = OutputGuard.url(dirPath)
         directory = dir
         table = dir.appendingPathComponent(options.shard.tableName)
@@ -26,14 +29,16 @@ final class SweepFolder {
         }
         let lock = try SweepLock(directory: dir)
         let table = table
-        done = try lock.withFolderLock { () throws -> Set<Int> in
+        (done, spool) = try lock.withFolderLock { () throws -> (Set<Int>, ArraySpool?) in
             guard try lock.lock(byte: SweepLock.shardByte(options.shard.index), wait: false) else {
                 let which = options.shard.count == 1 ? "this sweep" : "shard \(options.shard) of this sweep"
                 throw RunError(.badInput, "\(option) \(dirPath): another pdekit sweep is running \(which) in this folder; wait for it to finish, "
                     + "or use a new folder")
             }
-            return try Self.prepare(dir, dirPath: dirPath, option: option, fingerprint: fingerprint, kind: kind, table: table,
-                                    header: header, mine: mine, total: total, options: options, path: path)
+            let done = try Self.prepare(dir, dirPath: dirPath, option: option, fingerprint: fingerprint, kind: kind, table: table,
+                                        header: header, mine: mine, total: total, options: options, path: path)
+            // A resumed spool is cut to its last whole record (a kill inside an append).
+            return (done, spooled ? try ArraySpool(url: dir.appendingPathComponent(options.shard.spoolName)) : nil)
         }
         self.lock = lock
     }
@@ -100,8 +105,10 @@ final class SweepFolder {
         } else {
             // Without a table, this shard has not run here: a case folder of its own would be
             // from a run whose table was removed; say so rather than replace it silently.
-            if let existing = mine.first(where: { entries.contains(Sweep.caseFolder($0)) }), !options.resume {
-                throw RunError(.badInput, "\(option) \(dirPath): \(Sweep.caseFolder(existing)) exists but \(options.shard.tableName) does not; "
+            let existing = entries.contains(options.shard.spoolName) ? options.shard.spoolName
+                : mine.first(where: { entries.contains(Sweep.caseFolder($0)) }).map(Sweep.caseFolder)
+            if let existing, !options.resume {
+                throw RunError(.badInput, "\(option) \(dirPath): \(existing) exists but \(options.shard.tableName) does not; "
                     + "continue with --resume (which reruns the cases without a row), or use a new folder")
             }
             try AtomicFile.write(Data(CSV.line(header).utf8), to: table)

@@ -757,7 +757,7 @@ final class ReducedBasisCLITests: CLITestCase {
         }
         XCTAssertEqual(column(leanTable, "compliance"), column(table, "compliance"))
         XCTAssertEqual(Set(column(leanTable, "folder")), [""])
-        let refused = try pdekit(["sweep", online, "-o", "tbx", "--set", "output.case_folders=false", "--set", "output.stack=true",
+        let refused = try pdekit(["sweep", online, "-o", "tbx", "--set", "output.case_folders=false", "--set", "output.vtk=true",
                                   "--set", "sweep.parameters.\"reduced_model.parameters.mu1\"=[0.2, 0.3]"])
         XCTAssertEqual(refused.status, 2, refused.stderr)
         XCTAssertTrue(refused.stderr.contains("output.case_folders"), refused.stderr)

@@ -63,9 +63,41 @@ final class DatasetFileTests: CLITestCase {
         let (status, text) = try python(script, work.appendingPathComponent("h").path)
         XCTAssertEqual(status, 0, text)
         XCTAssertTrue(text.contains("ok"), text)
-        // Without case folders there is nothing to collect: refused before any case runs.
-        let refused = try pdekit(["sweep", path, "-o", "nf", "--set", "output.case_folders=false"])
+        // Without case folders the cases' arrays go through the spool: the same dataset.h5 and
+        // stack, bit for bit, the failed case's NaN slice and the not-converged case included;
+        // the spool is gone once they are written, and no case folder was made.
+        for (name, folders) in [("nf", "false"), ("wf", "true")] {
+            let s = try pdekit(["sweep", path, "-o", name, "--jobs", "2", "--set", "output.case_folders=\(folders)", "--set", "output.stack=true"])
+            XCTAssertEqual(s.status, 0, s.stderr)
+        }
+        let entries = try FileManager.default.contentsOfDirectory(atPath: work.appendingPathComponent("nf").path).filter { !$0.hasPrefix(".") }
+        XCTAssertEqual(Set(entries), ["sweep.csv", "dataset.h5", "stack_solutions.npy", "stack_coefficients.npy", "stack_parameters.npy",
+                                      "stack_cases.npy"])
+        let same = """
+            import sys, h5py, numpy as np
+            a, b = sys.argv[1], sys.argv[2]
+            with h5py.File(a + '/dataset.h5', 'r') as f, h5py.File(b + '/dataset.h5', 'r') as g:
+                assert sorted(f) == sorted(g), (sorted(f), sorted(g))
+                for k in f:
+                    x, y = f[k][()], g[k][()]
+                    assert x.shape == y.shape and x.dtype == y.dtype, k
+                    assert np.array_equal(x, y, equal_nan=x.dtype.kind == 'f'), k
+            for s in ('solutions', 'coefficients', 'parameters', 'cases'):
+                x, y = np.load(a + '/stack_' + s + '.npy'), np.load(b + '/stack_' + s + '.npy')
+                assert x.shape == y.shape and np.array_equal(x, y), s
+            print('ok')
+            """
+        let (sameStatus, sameText) = try python(same, work.appendingPathComponent("nf").path, work.appendingPathComponent("wf").path)
+        XCTAssertEqual(sameStatus, 0, sameText)
+        XCTAssertTrue(sameText.contains("ok"), sameText)
+        // A finished sweep resumed again keeps its outputs (the spool they came from is gone).
+        let stack = try Data(contentsOf: work.appendingPathComponent("nf/stack_solutions.npy"))
+        let again = try pdekit(["sweep", path, "-o", "nf", "--resume", "--set", "output.case_folders=false", "--set", "output.stack=true"])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertEqual(try Data(contentsOf: work.appendingPathComponent("nf/stack_solutions.npy")), stack)
+        // VTK needs the case folders' solution.vti: refused before any case runs.
+        let refused = try pdekit(["sweep", path, "-o", "nv", "--set", "output.case_folders=false", "--set", "output.vtk=true"])
         XCTAssertEqual(refused.status, 2, refused.stderr)
-        XCTAssertTrue(refused.stderr.contains("hdf5"), refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("vtk"), refused.stderr)
     }
 }

@@ -122,6 +122,48 @@ final class SweepCLITests: CLITestCase {
         XCTAssertTrue(text.contains("ok"), text)
     }
 
+    /// The same without case folders: the arrays go through the spool, which the kill may
+    /// leave with a torn last record; the resumed dataset equals an uninterrupted sweep's.
+    func testKilledSpooledSweepResumes() throws {
+        let spooled = ["--set", "output.hdf5=true", "--set", "output.stack=true", "--set", "output.case_folders=false"]
+        try assertKilledSweepResumes("ks", settings: spooled)
+        let whole = try pdekit(["sweep", work.appendingPathComponent("ks.toml").path, "-o", "ku", "--jobs", "2",
+                                "--set", "output.hdf5=true", "--set", "output.stack=true"])
+        XCTAssertEqual(whole.status, 0, whole.stderr)
+        let script = """
+            import sys, os, h5py, numpy as np
+            a, b = sys.argv[1], sys.argv[2]
+            assert not any(n.endswith('.spool') or n.startswith('case-') for n in os.listdir(a)), os.listdir(a)
+            with h5py.File(a + '/dataset.h5', 'r') as f, h5py.File(b + '/dataset.h5', 'r') as g:
+                assert list(f['case'][:]) == list(range(40))
+                for k in ('solution', 'coefficient', 'parameters', 'iterations', 'relative_residual'):
+                    assert np.array_equal(f[k][:], g[k][:]), k
+            for s in ('solutions', 'coefficients', 'cases'):
+                assert np.array_equal(np.load(a + '/stack_' + s + '.npy'), np.load(b + '/stack_' + s + '.npy')), s
+            print('ok')
+            """
+        let (status, text) = try python(script, work.appendingPathComponent("ks").path, work.appendingPathComponent("ku").path)
+        XCTAssertEqual(status, 0, text)
+        XCTAssertTrue(text.contains("ok"), text)
+    }
+
+    /// Shards without case folders each keep a spool; the merge stacks them all.
+    func testSpooledShardsMergeToTheUnshardedStack() throws {
+        let path = try darcySweep("sp", count: 5, extra: "")
+        let lean = ["--set", "output.stack=true", "--set", "output.case_folders=false"]
+        for i in 0..<2 { XCTAssertEqual(try pdekit(["sweep", path, "-o", "sp", "--shard", "\(i)/2"] + lean).status, 0) }
+        let folder = work.appendingPathComponent("sp")
+        XCTAssertEqual(Set(try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".spool") }),
+                       ["sweep-shard-0-of-2.spool", "sweep-shard-1-of-2.spool"])
+        let m = try pdekit(["merge", "sp"])
+        XCTAssertEqual(m.status, 0, m.stderr)
+        XCTAssertTrue(try FileManager.default.contentsOfDirectory(atPath: folder.path).allSatisfy { !$0.hasSuffix(".spool") })
+        XCTAssertEqual(try pdekit(["sweep", path, "-o", "spu"] + lean).status, 0)
+        for name in ["stack_solutions.npy", "stack_coefficients.npy", "stack_cases.npy"] {
+            XCTAssertEqual(try NPY.read(folder.appendingPathComponent(name)), try NPY.read(work.appendingPathComponent("spu/\(name)")), name)
+        }
+    }
+
     func assertKilledSweepResumes(_ name: String, settings: [String], file: StaticString = #filePath, line: UInt = #line) throws {
         let path = try darcySweep(name, count: 40, grid: 127)
         let p = Process()
