@@ -121,16 +121,27 @@ final class SweepState: @unchecked Sendable {
     var appendError: Error? { lock.lock(); defer { lock.unlock() }; return _appendError }
 
     func record(row: [String], table: URL, ok: Bool?, progress: SweepProgress) {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
         pending.append(row)
-        flushLocked(table: table, force: false)
         switch ok {
         case true?: counts.ok += 1
         case false?: counts.notConverged += 1
         case nil: counts.failed += 1
         }
         progress.step(failed: counts.failed)
+        let rows = takeLocked(force: false)
+        lock.unlock()
+        if let rows { write(rows, to: table) }
     }
+
+    func flush(table: URL, force: Bool) {
+        lock.lock()
+        let rows = takeLocked(force: force)
+        lock.unlock()
+        if let rows { write(rows, to: table) }
+    }
+
+    private var flushing = false
 
     /// Stops the sweep with `error` (workers take no new case).
     func stop(_ error: Error) {
@@ -138,17 +149,24 @@ final class SweepState: @unchecked Sendable {
         if _appendError == nil { _appendError = error }
     }
 
-    func flush(table: URL, force: Bool) {
-        lock.lock(); defer { lock.unlock() }
-        flushLocked(table: table, force: force)
+    /// The rows due for the table (at most once a second, unless forced), taken out of
+    /// `pending`; nil when none are due or another worker is writing a batch.
+    private func takeLocked(force: Bool) -> [[String]]? {
+        guard !pending.isEmpty, !flushing, force || Date().timeIntervalSince(lastFlush) >= 1 else { return nil }
+        defer { pending.removeAll(); lastFlush = Date() }
+        flushing = true
+        return pending
     }
 
-    private func flushLocked(table: URL, force: Bool) {
-        guard !pending.isEmpty, force || Date().timeIntervalSince(lastFlush) >= 1 else { return }
+    /// One sync(2), then the rows: a row in the table always has its data on disk. Outside the
+    /// lock (a sync takes 20-100 ms here), so the other workers go on solving and recording.
+    private func write(_ rows: [[String]], to table: URL) {
         sync()
-        do { for r in pending { try CSV.appendLine(r, to: table) } } catch { _appendError = error }
-        pending.removeAll()
-        lastFlush = Date()
+        var failure: Error?
+        do { for r in rows { try CSV.appendLine(r, to: table) } } catch { failure = error }
+        lock.lock(); defer { lock.unlock() }
+        flushing = false
+        if let failure, _appendError == nil { _appendError = failure }
     }
 }
 
