@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 SWIFT ?= swift
 PROBLEM ?= problems/poisson2d.toml
-DEBIAN_PACKAGES := libsuitesparse-dev libfftw3-dev libopenblas-dev liblapacke-dev pkg-config openmpi-bin librsvg2-bin libhdf5-dev
+DEBIAN_PACKAGES := libsuitesparse-dev libfftw3-dev libopenblas-dev liblapacke-dev pkg-config openmpi-bin librsvg2-bin libhdf5-dev libpetsc-real3.18-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_BIN = $(shell $(SWIFT) build -c release --show-bin-path)
 
@@ -23,6 +23,7 @@ build: deps
 
 release: deps
 	$(SWIFT) build -c release --product pdekit
+	$(SWIFT) build -c release --product pdekit-petsc
 
 run: release
 	$(RELEASE_BIN)/pdekit run $(PROBLEM)
@@ -53,6 +54,7 @@ bench-deps: deps
 bench: bench-deps
 	$(SWIFT) build -c release --product pdekit-bench
 	$(SWIFT) build -c release --product pdekit
+	$(SWIFT) build -c release --product pdekit-petsc
 	bench/bench.sh
 
 clean:

@@ -9,11 +9,14 @@ import PackageDescription
 //   LinearAlgebra, Krylov <- GaussianProcess (Kronecker GPs)
 //   LinearAlgebra, Storage <- ReducedBasis (EIM, nonintrusive matrix EIM, reduced basis, the model archive)
 //   Storage depends on nothing numerical (CHDF5, Debian's libhdf5, writes dataset files).
+//   PETScShim (C, Debian's PETSc + CMPI) is its own shared library, libpdekit-petsc.so, that Solvers loads
+//   with dlopen on the first method = "petsc" solve: nothing else links PETSc or MPI.
 let package = Package(
     name: "pdekit",
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "pdekit", targets: ["pdekit"]),
+        .library(name: "pdekit-petsc", type: .dynamic, targets: ["PETScShim"]),
         .library(name: "PDEKit", targets: ["LinearAlgebra", "Krylov", "Spectral", "Multigrid", "Tensor", "GaussianProcess", "ReducedBasis",
                                            "Discretisation", "Configuration", "Solvers", "Problems", "Storage", "Runner"]),
     ],
@@ -25,8 +28,17 @@ let package = Package(
         .systemLibrary(name: "CSuiteSparse", path: "Sources/CSuiteSparse"),
         .systemLibrary(name: "CFFTW", path: "Sources/CFFTW", pkgConfig: "fftw3",
                        providers: [.apt(["libfftw3-dev"])]),
-        .systemLibrary(name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5",
+        // hdf5-serial, not hdf5: with Open MPI's HDF5 installed (PETSc pulls it in), hdf5.pc
+        // points at the MPI build, which would link MPI into every pdekit.
+        .systemLibrary(name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5-serial",
                        providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c",
+                       providers: [.apt(["libopenmpi-dev"])]),
+        // Debian's default PETSc (libpetsc-real3.18-dev) through its /usr/lib/petsc link; not
+        // pkg-config: PETSc.pc's -Wdate-time and -D_FORTIFY_SOURCE make SwiftPM warn on every build.
+        .target(name: "PETScShim", dependencies: ["CMPI"], path: "Sources/PETScShim",
+                cSettings: [.unsafeFlags(["-I/usr/lib/petsc/include"])],
+                linkerSettings: [.unsafeFlags(["-L/usr/lib/petsc/lib"]), .linkedLibrary("petsc_real")]),
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
 

@@ -19,10 +19,18 @@ public enum ConvergenceReason: Int32, Sendable, CaseIterable, CustomStringConver
     /// KSP_DIVERGED_NULL).
     case diverged_null = -2
     case diverged_max_iterations = -3
+    /// The residual grew beyond PETSc's divergence tolerance (`-ksp_divtol`; method = "petsc").
+    case diverged_dtol = -4
     case diverged_breakdown = -5
+    /// The method needs a symmetric operator or preconditioner and found none (PETSc's
+    /// KSP_DIVERGED_NONSYMMETRIC; method = "petsc").
+    case diverged_nonsymmetric = -7
     case diverged_indefinite_preconditioner = -8
     case diverged_nan = -9
     case diverged_indefinite_matrix = -10
+    /// The preconditioner's setup or application failed (PETSc's KSP_DIVERGED_PC_FAILED, e.g. a
+    /// zero pivot in ILU; method = "petsc").
+    case diverged_pc_failed = -11
     /// The options' time limit was reached (no PETSc equivalent).
     case diverged_time_limit = -100
     /// A direct solve, after iterative refinement, left ‖b − Ax‖ above the tolerance: the
@@ -43,6 +51,9 @@ public enum ConvergenceReason: Int32, Sendable, CaseIterable, CustomStringConver
         case .iterating: "iterating"
         case .diverged_null: "diverged_null"
         case .diverged_max_iterations: "diverged_max_iterations"
+        case .diverged_dtol: "diverged_dtol"
+        case .diverged_nonsymmetric: "diverged_nonsymmetric"
+        case .diverged_pc_failed: "diverged_pc_failed"
         case .diverged_breakdown: "diverged_breakdown"
         case .diverged_indefinite_preconditioner: "diverged_indefinite_preconditioner"
         case .diverged_nan: "diverged_nan"

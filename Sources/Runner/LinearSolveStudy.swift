@@ -267,6 +267,6 @@ public struct LinearSolveStudy: Study {
             }
             s += "  \(k) = \(v)\n"
         }
-        return s
+        return s + d.viewText
     }
 }

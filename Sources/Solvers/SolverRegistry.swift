@@ -26,6 +26,8 @@ extension ComponentOptions {
 /// What a solve built, for `--view` and the run record's `[solver_details]`.
 public struct SolverDescription: Sendable {
     public var table = ConfigTable()
+    /// Text `--view` prints after the table (PETSc's KSPView); not part of the run record.
+    public var viewText = ""
     public init() {}
     public mutating func add(_ key: String, _ value: Double) { table[key] = .double(value) }
     public mutating func add(_ key: String, _ value: Int) { table[key] = .integer(value) }
@@ -246,7 +248,7 @@ extension CarriedState.Key where Value == KeptPreconditioner {
 /// The methods and preconditioners `[solver]` accepts, in the order `pdekit list` prints them.
 /// Adding one is a new file with its entry plus one line here.
 public enum SolverRegistry {
-    public static let methods: [MethodEntry] = [.cg, .gmres, .gcrodr, .rcg, .direct, .lu, .fft, .gmg, .amg]
+    public static let methods: [MethodEntry] = [.cg, .gmres, .gcrodr, .rcg, .direct, .lu, .fft, .gmg, .amg, .petsc]
     public static let preconditioners: [PreconditionerEntry] = [.none, .jacobi, .ssor, .ic0, .cholmod, .fft, .gmg, .amg]
 
     public static func method(_ name: String) -> MethodEntry? { methods.first { $0.name == name } }

@@ -1,0 +1,2 @@
+// Open MPI's headers and libmpi (pkg-config ompi-c), which PETSc's headers include.
+#include <mpi.h>
