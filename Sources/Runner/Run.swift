@@ -58,6 +58,13 @@ public enum Run {
             FileHandle.standardError.write(
                 Data("pdekit: note: \(path) has a [sweep] table; run solves the base problem only (use pdekit sweep for the cases)\n".utf8))
         }
+        // Under mpirun or srun every rank runs this command: with method = "petsc" each would
+        // solve the whole system on its own and write the same folder. Until one system is
+        // distributed across the ranks, say so instead.
+        if spec.solver.method == "petsc", let launch = try Shard.fromEnvironment(), launch.count > 1 {
+            throw spec.document.error(["solver", "method"], "\"petsc\" solves on one process today, and this is rank \(launch.index) of "
+                + "\(launch.count) (\(launch.source)); run it without mpirun or srun, or spread a sweep's cases over the ranks with pdekit sweep")
+        }
         return try execute(spec, path: path, options: options, write: write)
     }
 

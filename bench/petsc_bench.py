@@ -1,0 +1,83 @@
+"""The PETSc benchmark ([scale-out] 5, one process so far): 2D Poisson 4096² and 3D Poisson
+256³ (16.8M unknowns each; the 5- and 7-point Laplacians scaled by 1/h², b = 1, rtol 1e-8 on
+the true residual, x0 = 0), solved by
+
+- pdekit's `method = "petsc"` with CG + hypre BoomerAMG and CG + GAMG (PETSc's defaults for
+  each, as in the peer);
+- the same solves by a petsc4py script (bench/peers/multigrid.py --tool petsc: the matrix
+  built with SciPy, KSPSetUp and KSPSolve timed);
+- pdekit's native CG + GMG on the same problem.
+
+pdekit's overhead over PETSc is its setup + solve (PETSc's KSPSetUp + KSPSolve as pdekit's
+bridge times them) against the script's; the whole run's wall time and the peak memory of
+each process (`/usr/bin/time`'s maximum resident set) are reported beside it.
+
+    PETSC_DIR=... python3 bench/petsc_bench.py PDEKIT_BINARY > bench/work/petsc_pdekit.jsonl
+
+BENCH_PETSC_SIZES="2:1024,3:64" runs smaller problems. Prints JSON lines.
+"""
+import json, os, re, subprocess, sys, time
+import numpy as np
+
+binary = sys.argv[1]
+sizes = [tuple(map(int, s.split(":"))) for s in os.environ.get("BENCH_PETSC_SIZES", "2:4096,3:256").split(",")]
+version = subprocess.run([binary, "--version"], capture_output=True, text=True).stdout.strip() or "pdekit"
+os.makedirs("bench/work", exist_ok=True)
+
+
+def log(s):
+    print(f"[petsc_bench] {s}", file=sys.stderr, flush=True)
+
+
+def timed(args):
+    """Runs `args` under /usr/bin/time: (seconds, peak resident MB, stdout)."""
+    t = time.perf_counter()
+    r = subprocess.run(["/usr/bin/time", "-f", "%M"] + args, capture_output=True, text=True)
+    seconds = time.perf_counter() - t
+    if r.returncode != 0:
+        raise RuntimeError(f"{args[:3]} failed: {r.stderr.strip()[-500:]}")
+    peak_kb = int(r.stderr.strip().splitlines()[-1])
+    return seconds, peak_kb / 1024, r.stdout
+
+
+def record_value(text, key):
+    m = re.search(rf"^{key} = (.+)$", text, re.M)
+    return m.group(1).strip().strip('"') if m else None
+
+
+def pdekit(d, n, case, settings):
+    out = f"bench/work/petsc_{case}_d{d}_n{n}"
+    problem = f"bench/work/petsc_poisson{d}d.toml"
+    with open(problem, "w") as f:
+        f.write(f'[problem]\nname = "poisson{d}d"\nkind = "pde"\n[pde]\ngrid = [{", ".join([str(n)] * d)}]\nrhs = 1\n'
+                '[solver]\nrtol = 1e-8\n')
+    args = [binary, "run", problem, "-o", out] + settings
+    seconds, peak, _ = timed(args)
+    record = open(os.path.join(out, "run.toml")).read()
+    fields = dict(tool="pdekit", version=version, case=f"poisson{d}d_n{n}_{case}", n=n, dim=d, wall_s=seconds, peak_mb=peak,
+                  assemble_s=float(record_value(record, "assemble_seconds") or "nan"),
+                  setup_s=float(record_value(record, "setup_seconds")), solve_s=float(record_value(record, "solve_seconds")),
+                  iterations=int(record_value(record, "iterations")), rel_residual=float(record_value(record, "relative_residual")),
+                  reason=record_value(record, "reason"))
+    fields["total_s"] = fields["setup_s"] + fields["solve_s"]
+    subprocess.run(["rm", "-rf", out])
+    return fields
+
+
+for d, n in sizes:
+    log(f"{d}D n = {n}")
+    rhs = f"bench/work/petsc_ones_d{d}_n{n}.npy"
+    np.save(rhs, np.ones(n ** d))
+    petsc = ["--set", "solver.method=petsc", "--set", "solver.preconditioner=none", "--set", "solver.petsc.ksp_type=\"cg\""]
+    for case, pc in (("petsc_boomeramg", "hypre"), ("petsc_gamg", "gamg")):
+        print(json.dumps(pdekit(d, n, case, petsc + ["--set", f"solver.petsc.pc_type=\"{pc}\""])), flush=True)
+    print(json.dumps(pdekit(d, n, "cg_gmg", ["--set", "solver.method=cg", "--set", "solver.preconditioner=gmg"])), flush=True)
+    for case in ("boomeramg", "gamg"):
+        seconds, peak, stdout = timed(["/usr/bin/python3", "bench/peers/multigrid.py", "--tool", "petsc", "--problem", f"poisson{d}d",
+                                       "--n", str(n), "--rhs", rhs, "--cases", case, "--runs", "1"])
+        for line in stdout.splitlines():
+            if line.startswith("{"):
+                r = json.loads(line)
+                r.update(wall_s=seconds, peak_mb=peak, n=n, dim=d, case=f"poisson{d}d_n{n}_petsc4py_{case}")
+                print(json.dumps(r), flush=True)
+    os.remove(rhs)
