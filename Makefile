@@ -6,7 +6,7 @@ DEBIAN_PACKAGES := libsuitesparse-dev libfftw3-dev libopenblas-dev liblapacke-de
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_BIN = $(shell $(SWIFT) build -c release --show-bin-path)
 
-.PHONY: deps build release run test fuzz bench bench-deps clean
+.PHONY: deps build release run test test-slurm slurm-deps fuzz bench bench-deps clean
 
 # Installs the C libraries when any is missing (idempotent; root or sudo).
 deps:
@@ -37,6 +37,14 @@ test: deps
 	bad = sum(1 for c in cs if c.find('failure') is not None or c.find('error') is not None); \
 	print(f'{len(cs) - bad} passed, {bad} failed')" .build/test-results.xml || status=1; \
 	exit $$status
+
+# A sweep as a Slurm job array on a one-node cluster brought up on this machine (slurm/test.sh);
+# not part of `make test` (see docs/scale-out.md).
+slurm-deps:
+	@$(MAKE) --no-print-directory deps DEBIAN_PACKAGES="slurmctld slurmd slurm-client munge"
+
+test-slurm: slurm-deps build
+	slurm/test.sh
 
 # Longer seeded fuzzing than make test's (same tests, another seed, SCALE times the inputs);
 # failing inputs are kept in fuzz/reproducers/. Example: make fuzz SEED=7 SCALE=20

@@ -54,7 +54,7 @@ def pdekit(d, n, case, settings):
     args = [binary, "run", problem, "-o", out] + settings
     seconds, peak, _ = timed(args)
     record = open(os.path.join(out, "run.toml")).read()
-    fields = dict(tool="pdekit", version=version, case=f"poisson{d}d_n{n}_{case}", n=n, dim=d, wall_s=seconds, peak_mb=peak,
+    fields = dict(tool="pdekit", version=version, case=f"petsc_poisson{d}d_n{n}_{case}", n=n, dim=d, wall_s=seconds, peak_mb=peak,
                   assemble_s=float(record_value(record, "assemble_seconds") or "nan"),
                   setup_s=float(record_value(record, "setup_seconds")), solve_s=float(record_value(record, "solve_seconds")),
                   iterations=int(record_value(record, "iterations")), rel_residual=float(record_value(record, "relative_residual")),
@@ -78,6 +78,6 @@ for d, n in sizes:
         for line in stdout.splitlines():
             if line.startswith("{"):
                 r = json.loads(line)
-                r.update(wall_s=seconds, peak_mb=peak, n=n, dim=d, case=f"poisson{d}d_n{n}_petsc4py_{case}")
+                r.update(wall_s=seconds, peak_mb=peak, n=n, dim=d, case=f"petsc_poisson{d}d_n{n}_petsc4py_{case}")
                 print(json.dumps(r), flush=True)
     os.remove(rhs)

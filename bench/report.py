@@ -444,6 +444,37 @@ rb_records = [x for x in rb_records if x]
 if rb_records:
     write_csv("rb.csv", rb_records)
 
+# PETSc ([scale-out] 5, one process): pdekit's method = "petsc" against a petsc4py script doing
+# the same solve (bench/petsc_bench.py), and pdekit's native CG + GMG on the same problem.
+petsc_table = []
+petsc_records = [m for m in metrics("petsc") if m[4].startswith("petsc_")]
+for d, n in sorted({(r["dim"], r["n"]) for r in rows if r["case"].startswith("petsc_poisson") and "dim" in r}):
+    size = f"{d}D Poisson {n}{'²' if d == 2 else '³'} ({n ** d / 1e6:.1f}M unknowns)"
+    fastest = None
+    for pc, label in (("boomeramg", "CG + BoomerAMG"), ("gamg", "CG + GAMG")):
+        ours = by.get(("pdekit", f"petsc_poisson{d}d_n{n}_petsc_{pc}"))
+        theirs = by.get(("petsc", f"petsc_poisson{d}d_n{n}_petsc4py_{pc}"))
+        if not ours or not theirs:
+            continue
+        fastest = theirs if fastest is None or theirs["total_s"] < fastest["total_s"] else fastest
+        petsc_records.append(ratio(f"petsc_poisson{d}d_n{n}_{pc}_vs_petsc4py", ours["total_s"], theirs["total_s"], 1.05,
+                                   "setup + solve, pdekit method = petsc / petsc4py",
+                                   f"{size}, {label}, one process: pdekit method = \"petsc\" vs a petsc4py script ({theirs.get('version', '')}), "
+                                   f"setup + solve ({ours['iterations']} vs {theirs['iterations']} its)",
+                                   f"{ours['total_s']:.2f} s", f"{theirs['total_s']:.2f} s", into=petsc_table))
+        petsc_table.append((f"… the whole run's wall time (pdekit: assembly, solve, writing; the script: SciPy's matrix, solve) and peak memory",
+                            f"{ours['wall_s']:.1f} s, {ours['peak_mb'] / 1024:.1f} GiB", f"{theirs['wall_s']:.1f} s, {theirs['peak_mb'] / 1024:.1f} GiB",
+                            f"{ours['wall_s'] / theirs['wall_s']:.2f}", "", ""))
+    gmg = by.get(("pdekit", f"petsc_poisson{d}d_n{n}_cg_gmg"))
+    if gmg and fastest:
+        petsc_table.append((f"… pdekit's native CG + GMG on the same problem vs the faster petsc4py solve ({gmg['iterations']} its), setup + solve; "
+                            f"peak memory {gmg['peak_mb'] / 1024:.1f} GiB", f"{gmg['total_s']:.2f} s", f"{fastest['total_s']:.2f} s",
+                            f"{gmg['total_s'] / fastest['total_s']:.2f}", "", ""))
+petsc_records = [x for x in petsc_records if x]
+if petsc_table:
+    write_csv("petsc.csv", petsc_records)
+
+
 def markdown(rows):
     md = ["| benchmark | pdekit | peer | ratio | target | met |", "|---|---|---|---|---|---|"]
     return "\n".join(md + ["| " + " | ".join(row) + " |" for row in rows])
@@ -462,6 +493,18 @@ if dataset_table and start in readme and end in readme:
              "assembly, solve and writing included (pdekit: NPY stacks and dataset.h5 written through the sweep spool, without case folders, unless a row says otherwise; the peers: NPY stacks).")
     print(markdown(dataset_table))
     readme = head + start + "\n" + stamp + "\n\n" + markdown(dataset_table) + "\n" + end + tail
+    with open("README.md.tmp", "w") as f:
+        f.write(readme)
+    os.replace("README.md.tmp", "README.md")
+start, end = "<!-- bench-petsc:begin -->", "<!-- bench-petsc:end -->"
+if petsc_table and start in readme and end in readme:
+    head, rest = readme.split(start, 1)
+    _, tail = rest.split(end, 1)
+    stamp = (f"Measured {family_date.get('petsc', today)} by `python3 bench/petsc_bench.py` (part of `make bench`) on this project's "
+             "2-core machine, one process each, b = 1, rtol 1e-8 on the true residual; setup + solve are PETSc's KSPSetUp + KSPSolve "
+             "in both (pdekit times them inside its bridge), the matrix being the same 5- or 7-point Laplacian.")
+    print(markdown(petsc_table))
+    readme = head + start + "\n" + stamp + "\n\n" + markdown(petsc_table) + "\n" + end + tail
     with open("README.md.tmp", "w") as f:
         f.write(readme)
     os.replace("README.md.tmp", "README.md")

@@ -34,7 +34,7 @@ start() {
   memory=$(( $(awk '/MemTotal/ {print $2}' /proc/meminfo) / 1024 - 1024 ))
   cat > "$CONF" <<CONF
 ClusterName=pdekit
-SlurmctldHost=$HOST
+SlurmctldHost=$HOST(127.0.0.1)
 AuthType=auth/munge
 AuthInfo=socket=$HOME_DIR/munge/munge.socket
 CredType=cred/munge
@@ -57,7 +57,7 @@ MpiDefault=none
 ReturnToService=2
 SchedulerType=sched/backfill
 MaxArraySize=1001
-NodeName=$HOST CPUs=$cpus RealMemory=$memory State=UNKNOWN
+NodeName=$HOST NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$memory State=UNKNOWN
 PartitionName=local Nodes=ALL Default=YES MaxTime=INFINITE State=UP OverSubscribe=YES
 CONF
   export SLURM_CONF=$CONF

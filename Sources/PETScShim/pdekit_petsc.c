@@ -187,3 +187,15 @@ int pdekit_petsc_solve(int n, const int *row_pointers, const int *columns, const
   }
   return (int)code;
 }
+
+void pdekit_petsc_finalize(void) {
+  PetscBool petsc = PETSC_FALSE;
+  if (PetscInitialized(&petsc) == 0 && petsc) {
+    PetscOptionsClear(NULL);
+    PetscFinalize();
+  }
+  int started = 0, ended = 0;
+  MPI_Initialized(&started);
+  MPI_Finalized(&ended);
+  if (started && !ended) MPI_Finalize();
+}

@@ -68,7 +68,10 @@ enum SweepStack {
             lock.lock(); defer { lock.unlock() }
             let folder = r[folderColumn]
             if !folder.isEmpty {
-                return try? String(contentsOf: directory.appendingPathComponent(folder).appendingPathComponent("run.toml"), encoding: .utf8)
+                // run.toml, or run.json with `[output] format = "json"`.
+                let case_ = directory.appendingPathComponent(folder)
+                return (try? String(contentsOf: case_.appendingPathComponent("run.toml"), encoding: .utf8))
+                    ?? (try? String(contentsOf: case_.appendingPathComponent("run.json"), encoding: .utf8))
             }
             guard let i = Int(r[0]), let items = try spool(of: i)?.items(i) else { return nil }
             for case .text(let name, let value) in items where name == "run.toml" { return value }
@@ -196,8 +199,12 @@ enum SweepStack {
         try manifest.write(in: dir)
     }
 
-    /// `key = true` inside the record's `[output]` table.
+    /// `key = true` inside the record's `[output]` table (a TOML record, or a JSON one).
     static func requested(_ record: String, _ key: String) -> Bool {
+        if record.first == "{" {
+            let object = try? JSONSerialization.jsonObject(with: Data(record.utf8)) as? [String: Any]
+            return (object?["output"] as? [String: Any])?[key] as? Bool == true
+        }
         var inOutput = false
         for line in record.split(separator: "\n") {
             if line.hasPrefix("[") { inOutput = line == "[output]"; continue }

@@ -89,7 +89,7 @@ enum PETScSolve {
                 }
             }
         }
-        let output = String(cString: text)
+        let output = String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         guard status == 0 else {
             // PETSC_ERR_MEM (55): the input is too large, not a defect.
             if status == 55 { throw LinearAlgebraError.outOfMemory("PETSc: \(output)") }

@@ -17,10 +17,13 @@ enum PETScLibrary {
         UnsafeMutablePointer<Int32>?, UnsafeMutablePointer<Int32>?, UnsafeMutablePointer<Double>?, UnsafeMutablePointer<Double>?,
         UnsafeMutablePointer<CChar>?, Int32) -> Int32
 
+    typealias Finalize = @convention(c) () -> Void
+
     static let fileName = "libpdekit-petsc.so"
     static let lock = NSLock()
     /// The loaded entry point, or why it could not be loaded; resolved once, under `lock`.
     nonisolated(unsafe) private static var loaded: Result<Solve, LinearAlgebraError>?
+    nonisolated(unsafe) private static var finalizer: Finalize?
 
     /// Where the library is looked for: `PDEKIT_PETSC_LIBRARY`, else beside the executable
     /// (SwiftPM builds it there: .build/debug, .build/release).
@@ -49,9 +52,23 @@ enum PETScLibrary {
             let reason = dlerror().map { String(cString: $0) } ?? "unknown reason"
             return .failure(.invalidArgument("method = \"petsc\": cannot load \(path): \(reason)"))
         }
-        guard let symbol = dlsym(handle, "pdekit_petsc_solve") else {
-            return .failure(.invalidArgument("method = \"petsc\": \(path) has no pdekit_petsc_solve; rebuild pdekit"))
+        guard let symbol = dlsym(handle, "pdekit_petsc_solve"), let end = dlsym(handle, "pdekit_petsc_finalize") else {
+            return .failure(.invalidArgument("method = \"petsc\": \(path) lacks pdekit_petsc_solve or pdekit_petsc_finalize; rebuild pdekit"))
         }
+        finalizer = unsafeBitCast(end, to: Finalize.self)
         return .success(unsafeBitCast(symbol, to: Solve.self))
     }
+
+    /// Ends PETSc and MPI if a solve started them; nothing otherwise (the library is not loaded
+    /// for that). Called once, as the process exits.
+    static func finalize() {
+        lock.withLock { finalizer?(); finalizer = nil }
+    }
+}
+
+/// What the executable needs from PETSc's bridge.
+public enum PETScSession {
+    /// Before the process exits: a rank of mpirun that started MPI (a sweep case with
+    /// method = "petsc") must end it, or mpirun reports the job as failed.
+    public static func finalize() { PETScLibrary.finalize() }
 }

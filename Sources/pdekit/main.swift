@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Problems
 import Runner
+import Solvers
 import Storage
 
 // The executable parses arguments and prints; numerics live in the libraries.
@@ -24,6 +25,7 @@ func fail(_ message: String, status: Int32) -> Never {
 /// was complete. Every output pdekit writes is complete and synced before this point (writes go
 /// through write(2), not stdio buffers; stdout is flushed in case a library printed).
 func quit(_ status: Int32) -> Never {
+    PETScSession.finalize()  // MPI_Finalize, if a method = "petsc" solve started MPI
     fflush(nil)  // every stdio output stream
     _exit(status)
 }

@@ -95,6 +95,13 @@ final class DatasetFileTests: CLITestCase {
         let again = try pdekit(["sweep", path, "-o", "nf", "--resume", "--set", "output.case_folders=false", "--set", "output.stack=true"])
         XCTAssertEqual(again.status, 0, again.stderr)
         XCTAssertEqual(try Data(contentsOf: work.appendingPathComponent("nf/stack_solutions.npy")), stack)
+        // Run records in JSON (`[output] format = "json"`) still say what to stack: the stack and
+        // dataset.h5 were silently missing before.
+        let json = try pdekit(["sweep", path, "-o", "js", "--set", "output.format=\"json\"", "--set", "output.stack=true"])
+        XCTAssertEqual(json.status, 0, json.stderr)
+        for name in ["stack_solutions.npy", "dataset.h5"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: work.appendingPathComponent("js/\(name)").path), name)
+        }
         // VTK needs the case folders' solution.vti: refused before any case runs.
         let refused = try pdekit(["sweep", path, "-o", "nv", "--set", "output.case_folders=false", "--set", "output.vtk=true"])
         XCTAssertEqual(refused.status, 2, refused.stderr)

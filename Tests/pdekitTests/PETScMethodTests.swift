@@ -162,4 +162,35 @@ final class PETScMethodTests: CLITestCase {
             XCTAssertEqual(try NPY.read(work.appendingPathComponent("sw1/" + name)), try NPY.read(work.appendingPathComponent("sw2/" + name)))
         }
     }
+
+    /// Under mpirun each rank runs its shard's PETSc cases on its own process; MPI, started by
+    /// the first solve, is finalised before the rank exits (otherwise mpirun fails the job).
+    func testMpirunSweepOfPETScCasesEndsCleanly() throws {
+        let path = try write("mp.toml", """
+            [problem]
+            name = "mp"
+            kind = "pde"
+            [pde]
+            grid = [31, 31]
+            rhs = 1
+            coefficient = "1 + c*x*y"
+            parameters = { c = 0 }
+            [solver]
+            method = "petsc"
+            [solver.petsc]
+            ksp_type = "cg"
+            pc_type = "hypre"
+            [sweep.parameters]
+            "pde.parameters.c" = { linear = [0, 3], count = 4 }
+            """)
+        let mpirun = URL(fileURLWithPath: "/usr/bin/mpirun")
+        let r = try pdekit(["--oversubscribe", "-n", "2", Self.executable.path, "sweep", path, "-o", "mp", "--merge"], executable: mpirun,
+                           environment: ["OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1", "OMPI_MCA_plm": "isolated",
+                                         "OMPI_MCA_btl": "self,vader", "OMPI_MCA_btl_vader_single_copy_mechanism": "none"])
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+        XCTAssertFalse(r.stderr.contains("exiting improperly"), r.stderr)
+        let (records, _) = try CSV.read(work.appendingPathComponent("mp/sweep.csv"))
+        let status = try XCTUnwrap(records.first?.firstIndex(of: "status"))
+        XCTAssertEqual(records.dropFirst().map { $0[status] }, ["ok", "ok", "ok", "ok"])
+    }
 }

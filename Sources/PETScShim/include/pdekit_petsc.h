@@ -20,4 +20,8 @@ int pdekit_petsc_solve(int n, const int *row_pointers, const int *columns, const
                        int *iterations, int *reason, double *setup_seconds, double *solve_seconds,
                        char *text, int text_capacity);
 
+// Ends PETSc and MPI if pdekit started them (pdekit calls it before it exits): a rank of
+// mpirun that called MPI_Init must call MPI_Finalize, or mpirun reports the job as failed.
+void pdekit_petsc_finalize(void);
+
 #endif
