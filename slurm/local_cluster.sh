@@ -2,7 +2,9 @@
 # A one-node Slurm cluster on this machine, from Debian's slurm-wlm and munge: a munge key,
 # munged, a generated slurm.conf (this host as controller and only node, no cgroups), slurmctld
 # and slurmd. Everything lives under $SLURM_HOME (default /tmp/pdekit-slurm); nothing in /etc
-# is changed. `slurm/local_cluster.sh stop` stops the daemons it started.
+# is changed. `slurm/local_cluster.sh stop` stops the daemons it started. MpiDefault=pmix: Debian's
+# Open MPI starts under srun only through PMIx (otherwise MPI_Init aborts: "OMPI was not built
+# with SLURM's PMI support"); on another cluster, `srun --mpi=pmix`.
 #
 #   slurm/local_cluster.sh start    # then: export SLURM_CONF=/tmp/pdekit-slurm/slurm.conf
 #   slurm/local_cluster.sh stop
@@ -53,7 +55,7 @@ TaskPlugin=task/none
 JobAcctGatherType=jobacct_gather/none
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core
-MpiDefault=none
+MpiDefault=pmix
 ReturnToService=2
 SchedulerType=sched/backfill
 MaxArraySize=1001

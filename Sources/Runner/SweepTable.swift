@@ -93,9 +93,11 @@ enum SweepTable {
         guard counts.count == 1, let n = counts.first else {
             throw RunError(.badInput, "\(directory.path): shard tables of different shard counts: \(shardFiles.joined(separator: ", "))")
         }
+        // A shard that has not started has no table yet: incomplete, as a shard still running
+        // (`sweep --merge` in an early array task then leaves the merge to the last one).
         let missing = (0..<n).filter { !shardFiles.contains("sweep-shard-\($0)-of-\(n).csv") }
         guard missing.isEmpty else {
-            throw RunError(.badInput, "\(directory.path): missing shard table(s) \(missing.map { "\($0)/\(n)" }.joined(separator: ", ")) of \(n)")
+            throw IncompleteSweep(message: "\(directory.path): missing shard table(s) \(missing.map { "\($0)/\(n)" }.joined(separator: ", ")) of \(n)")
         }
         var header: [String]?
         var rows: [[String]] = []

@@ -215,6 +215,18 @@ final class SweepCLITests: CLITestCase {
         XCTAssertTrue(bad.stderr.contains("missing shard table(s) 1/2"), bad.stderr)
     }
 
+    /// `sweep --merge` in the first shard to finish, before another shard has even started (an
+    /// early Slurm array task): no table to merge yet, exit 0; the last shard merges. It used to
+    /// fail with "missing shard table(s)", which failed the array job.
+    func testMergeInAnEarlyShardWaitsForTheLast() throws {
+        let path = try darcySweep("em", count: 5)
+        let early = try pdekit(["sweep", path, "-o", "em", "--shard", "0/3", "--merge"])
+        XCTAssertEqual(early.status, 0, early.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: work.appendingPathComponent("em/sweep.csv").path))
+        for i in [2, 1] { XCTAssertEqual(try pdekit(["sweep", path, "-o", "em", "--shard", "\(i)/3", "--merge"]).status, 0) }
+        XCTAssertEqual(try table("em").dropFirst().map { $0[0] }, ["0", "1", "2", "3", "4"])
+    }
+
     /// A refinement study's observed order, by the linear solve's table hook, both in a
     /// one-table sweep and in a merge of shards (the sweep manifest names the kind, so `merge`
     /// knows whose columns to finish). Second order: 2 ± 0.15 (the order's own error at these
