@@ -148,8 +148,10 @@ enum SweepStack {
         // Inputs stacked when every case wrote them in one shape: the coefficient at the nodes
         // (boundary included) and the assembled right-hand side.
         let inputs = [(file: "coefficient.npy", stack: "stack_coefficients.npy"), (file: "rhs.npy", stack: "stack_rhs.npy")]
-        var solutions: [Double] = [], params: [Double] = [], cases: [Double] = []
-        var stacked: [[Double]?] = inputs.map { _ in [] }, inputShapes: [[Int]?] = inputs.map { _ in nil }
+        // Slices, not concatenations: the arrays stay those the cases' files or spool records
+        // gave, and NPY.writeStacked writes them one after the other.
+        var solutions: [[Double]] = [], params: [Double] = [], cases: [Double] = []
+        var stacked: [[[Double]]?] = inputs.map { _ in [] }, inputShapes: [[Int]?] = inputs.map { _ in nil }
         var shape: [Int]?
         for r in rows {
             guard let u = try arrays.array(r, "solution.npy") else {
@@ -161,11 +163,11 @@ enum SweepStack {
                                "\(dir.path): [output] stack needs cases of one shape; case \(r[0]) has \(u.shape), case \(rows[0][0]) \(shape)")
             }
             shape = u.shape
-            solutions += u.values
+            solutions.append(u.values)
             for (i, input) in inputs.enumerated() where stacked[i] != nil {
                 if let a = try arrays.array(r, input.file), (inputShapes[i] ?? a.shape) == a.shape {
                     inputShapes[i] = a.shape
-                    stacked[i]! += a.values
+                    stacked[i]!.append(a.values)
                 } else {
                     stacked[i] = nil
                 }
@@ -177,9 +179,9 @@ enum SweepStack {
         let k = rows.count
         let written = inputs.indices.filter { stacked[$0] != nil }
         try listInManifest(["stack_solutions.npy", "stack_parameters.npy", "stack_cases.npy"] + written.map { inputs[$0].stack }, of: dir)
-        try NPY.write(solutions, shape: [k] + shape, to: dir.appendingPathComponent("stack_solutions.npy"))
+        try NPY.writeStacked(solutions, sliceShape: shape, to: dir.appendingPathComponent("stack_solutions.npy"))
         for i in written {
-            try NPY.write(stacked[i]!, shape: [k] + inputShapes[i]!, to: dir.appendingPathComponent(inputs[i].stack))
+            try NPY.writeStacked(stacked[i]!, sliceShape: inputShapes[i]!, to: dir.appendingPathComponent(inputs[i].stack))
         }
         try NPY.write(params, shape: [k, parameters.count], to: dir.appendingPathComponent("stack_parameters.npy"))
         try NPY.write(cases, shape: [k], to: dir.appendingPathComponent("stack_cases.npy"))

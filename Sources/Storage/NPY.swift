@@ -202,6 +202,40 @@ public enum NPY {
     public static func encode(_ values: some Collection<Double>, shape: [Int]) -> Data {
         precondition(shape.allSatisfy { $0 >= 0 }, "NPY: negative extent in shape \(shape)")
         precondition(shape.reduce(1, *) == values.count, "NPY: \(values.count) values for shape \(shape)")
+        var data = header(shape: shape, reserving: 8 * values.count)
+        appendLittleEndian(values, to: &data)
+        return data
+    }
+
+    /// `slices` stacked along a new first axis, shape [slices.count] + `sliceShape`, written as
+    /// one NPY file, atomically, slice by slice: the same bytes as `encode` of their
+    /// concatenation, without the concatenation in memory (a dataset's stack can be gigabytes).
+    /// - Precondition: every slice holds `sliceShape`'s product of values.
+    public static func writeStacked(_ slices: [[Double]], sliceShape: [Int], to url: URL, durable: Bool = true) throws {
+        let size = sliceShape.reduce(1, *)
+        precondition(slices.allSatisfy { $0.count == size }, "NPY: a slice does not hold \(size) values")
+        let head = header(shape: [slices.count] + sliceShape, reserving: 0)
+        try AtomicFile.write(to: url, durable: durable) { path in
+            guard let file = FileHandle(forWritingAtPath: path) else {
+                throw StorageError(.writeFailed, path: url.path, message: "cannot open \(path) for writing")
+            }
+            defer { try? file.close() }
+            do {
+                try file.write(contentsOf: head)
+                for slice in slices where !slice.isEmpty {
+                    var bytes = Data()
+                    appendLittleEndian(slice, to: &bytes)
+                    try file.write(contentsOf: bytes)
+                }
+            } catch {
+                throw StorageError(.writeFailed, path: url.path, message: "cannot write: \(error.localizedDescription)")
+            }
+        }
+    }
+
+    /// The magic, version, header length and header of an NPY file of float64 with `shape`
+    /// (room reserved for `reserving` more bytes).
+    private static func header(shape: [Int], reserving: Int) -> Data {
         let literal = NPYHeader(descr: "<f8", fortranOrder: false, shape: shape).literal
         // magic(6) + version(2) + length field + header, with the header ending in '\n' and the
         // total a multiple of 64. Version 2.0 exists only for headers too long for 2 bytes.
@@ -214,12 +248,11 @@ public enum NPY {
         let headerLength = paddedLength(prefix: 8 + lengthBytes)
         let header = literal + String(repeating: " ", count: headerLength - literal.utf8.count - 1) + "\n"
 
-        var data = Data(capacity: 8 + lengthBytes + headerLength + 8 * values.count)
+        var data = Data(capacity: 8 + lengthBytes + headerLength + reserving)
         data.append(contentsOf: magic)
         data.append(contentsOf: [major, 0])
         for k in 0..<lengthBytes { data.append(UInt8(truncatingIfNeeded: headerLength >> (8 * k))) }
         data.append(contentsOf: header.utf8)
-        appendLittleEndian(values, to: &data)
         return data
     }
 

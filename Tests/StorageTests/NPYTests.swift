@@ -23,6 +23,21 @@ final class NPYTests: XCTestCase {
         return Data(NPY.magic + [1, 0, UInt8(n & 0xFF), UInt8(n >> 8)] + Array(text.utf8) + data)
     }
 
+    /// A stack written slice by slice is the same file, byte for byte, as `encode` of the
+    /// concatenation (so NumPy reads it as it reads every other NPY pdekit writes); zero slices too.
+    func testStackedSlicesAreTheBytesOfTheConcatenation() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("npy-stack-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let slices = (0..<3).map { k in base.map { $0 * Double(k + 1) - .pi } }
+        for (name, parts) in [("three", slices), ("none", [])] {
+            let url = folder.appendingPathComponent("\(name).npy")
+            try NPY.writeStacked(parts, sliceShape: [2, 3], to: url)
+            XCTAssertEqual(try Data(contentsOf: url), NPY.encode(parts.flatMap { $0 }, shape: [parts.count, 2, 3]), name)
+            XCTAssertEqual(try NPY.read(url), NPYArray(shape: [parts.count, 2, 3], values: parts.flatMap { $0 }), name)
+        }
+    }
+
     // MARK: Reading NumPy's files
 
     func testReadsEveryDtypeAndByteOrder() throws {
