@@ -97,7 +97,8 @@ enum SweepTable {
         // (`sweep --merge` in an early array task then leaves the merge to the last one).
         let missing = (0..<n).filter { !shardFiles.contains("sweep-shard-\($0)-of-\(n).csv") }
         guard missing.isEmpty else {
-            throw IncompleteSweep(message: "\(directory.path): missing shard table(s) \(missing.map { "\($0)/\(n)" }.joined(separator: ", ")) of \(n)")
+            let names = missing.map { "\($0)/\(n)" }.joined(separator: ", ")
+            throw IncompleteSweep(message: "\(directory.path): missing shard table(s) \(names) of \(n)")
         }
         var header: [String]?
         var rows: [[String]] = []
