@@ -71,6 +71,7 @@ let package = Package(
                                                                "Spectral", "Multigrid", "GaussianProcess", "ReducedBasis", "LinearAlgebra", "Storage"],
                           path: "bench/Sources/pdekit-bench"),
 
+        .testTarget(name: "PETScShimTests", dependencies: ["PETScShim"]),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(name: "KrylovTests", dependencies: ["Krylov", "LinearAlgebra"]),
         .testTarget(name: "MultigridTests", dependencies: ["Multigrid", "LinearAlgebra", "Krylov", "Discretisation", "Storage"],

@@ -43,6 +43,15 @@ class CLITestCase: XCTestCase {
         return Outcome(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
     }
 
+    /// `mpirun --oversubscribe -n ranks pdekit args…` as root, on shared memory only (what CI allows).
+    func mpirun(_ ranks: Int, _ args: [String]) throws -> Outcome {
+        let mpirun = URL(fileURLWithPath: "/usr/bin/mpirun")
+        XCTAssertTrue(FileManager.default.isExecutableFile(atPath: mpirun.path), "mpirun missing: make deps installs openmpi-bin")
+        return try pdekit(["--oversubscribe", "-n", "\(ranks)", Self.executable.path] + args, executable: mpirun,
+                          environment: ["OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1", "OMPI_MCA_plm": "isolated",
+                                        "OMPI_MCA_btl": "self,vader", "OMPI_MCA_btl_vader_single_copy_mechanism": "none"])
+    }
+
     func write(_ name: String, _ text: String) throws -> String {
         let url = work.appendingPathComponent(name)
         try text.write(to: url, atomically: true, encoding: .utf8)

@@ -183,10 +183,7 @@ final class PETScMethodTests: CLITestCase {
             [sweep.parameters]
             "pde.parameters.c" = { linear = [0, 3], count = 4 }
             """)
-        let mpirun = URL(fileURLWithPath: "/usr/bin/mpirun")
-        let r = try pdekit(["--oversubscribe", "-n", "2", Self.executable.path, "sweep", path, "-o", "mp", "--merge"], executable: mpirun,
-                           environment: ["OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1", "OMPI_MCA_plm": "isolated",
-                                         "OMPI_MCA_btl": "self,vader", "OMPI_MCA_btl_vader_single_copy_mechanism": "none"])
+        let r = try mpirun(2, ["sweep", path, "-o", "mp", "--merge"])
         XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
         XCTAssertFalse(r.stderr.contains("exiting improperly"), r.stderr)
         let (records, _) = try CSV.read(work.appendingPathComponent("mp/sweep.csv"))
