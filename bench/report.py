@@ -447,7 +447,7 @@ if rb_records:
 # PETSc ([scale-out] 5, one process): pdekit's method = "petsc" against a petsc4py script doing
 # the same solve (bench/petsc_bench.py), and pdekit's native CG + GMG on the same problem.
 petsc_table = []
-petsc_records = [m for m in metrics("petsc") if m[4].startswith("petsc_")]
+petsc_records = [m for m in metrics("petsc") if m[4].startswith("petsc_poisson")]
 for d, n in sorted({(r["dim"], r["n"]) for r in rows if r["case"].startswith("petsc_poisson") and "dim" in r}):
     size = f"{d}D Poisson {n}{'²' if d == 2 else '³'} ({n ** d / 1e6:.1f}M unknowns)"
     fastest = None
@@ -483,31 +483,33 @@ def markdown(rows):
 text = markdown(table)
 print(text)
 readme = open("README.md").read()
-# The dataset block: written whenever the dataset benchmark ran (alone or in make bench).
-start, end = "<!-- bench-dataset:begin -->", "<!-- bench-dataset:end -->"
-if dataset_table and start in readme and end in readme:
+
+def write_block(readme, name, rows, stamp):
+    """Replaces the README's `<!-- bench-NAME:begin/end -->` block with `stamp` and the table of
+    `rows` (atomically); a block whose benchmark did not run is left as it was."""
+    start, end = f"<!-- bench-{name}:begin -->", f"<!-- bench-{name}:end -->"
+    if not rows or start not in readme or end not in readme:
+        return readme
     head, rest = readme.split(start, 1)
     _, tail = rest.split(end, 1)
-    stamp = (f"Measured {family_date.get('dataset', today)} by `python3 bench/dataset_bench.py` (part of `make bench`) on this "
-             "project's 2-core machine, all tools in the same run: samples per second for the whole job, field generation, "
-             "assembly, solve and writing included (pdekit: NPY stacks and dataset.h5 written through the sweep spool, without case folders, unless a row says otherwise; the peers: NPY stacks).")
-    print(markdown(dataset_table))
-    readme = head + start + "\n" + stamp + "\n\n" + markdown(dataset_table) + "\n" + end + tail
+    print(markdown(rows))
+    readme = head + start + "\n" + stamp + "\n\n" + markdown(rows) + "\n" + end + tail
     with open("README.md.tmp", "w") as f:
         f.write(readme)
     os.replace("README.md.tmp", "README.md")
-start, end = "<!-- bench-petsc:begin -->", "<!-- bench-petsc:end -->"
-if petsc_table and start in readme and end in readme:
-    head, rest = readme.split(start, 1)
-    _, tail = rest.split(end, 1)
-    stamp = (f"Measured {family_date.get('petsc', today)} by `python3 bench/petsc_bench.py` (part of `make bench`) on this project's "
-             "2-core machine, one process each, b = 1, rtol 1e-8 on the true residual; setup + solve are PETSc's KSPSetUp + KSPSolve "
-             "in both (pdekit times them inside its bridge), the matrix being the same 5- or 7-point Laplacian.")
-    print(markdown(petsc_table))
-    readme = head + start + "\n" + stamp + "\n\n" + markdown(petsc_table) + "\n" + end + tail
-    with open("README.md.tmp", "w") as f:
-        f.write(readme)
-    os.replace("README.md.tmp", "README.md")
+    return readme
+
+
+# The dataset and PETSc blocks: written whenever their benchmark ran (alone or in make bench).
+readme = write_block(readme, "dataset", dataset_table,
+                     f"Measured {family_date.get('dataset', today)} by `python3 bench/dataset_bench.py` (part of `make bench`) on this "
+                     "project's 2-core machine, all tools in the same run: samples per second for the whole job, field generation, "
+                     "assembly, solve and writing included (pdekit: NPY stacks and dataset.h5 written through the sweep spool, without "
+                     "case folders, unless a row says otherwise; the peers: NPY stacks).")
+readme = write_block(readme, "petsc", petsc_table,
+                     f"Measured {family_date.get('petsc', today)} by `python3 bench/petsc_bench.py` (part of `make bench`) on this "
+                     "project's 2-core machine, one process each, b = 1, rtol 1e-8 on the true residual; setup + solve are PETSc's "
+                     "KSPSetUp + KSPSolve in both (pdekit times them inside its bridge), the matrix being the same 5- or 7-point Laplacian.")
 start, end = "<!-- bench:begin -->", "<!-- bench:end -->"
 # The main table only from a run that measured it (a dataset-only run leaves it as it was).
 if table and start in readme and end in readme:
