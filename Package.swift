@@ -10,7 +10,8 @@ import PackageDescription
 //   LinearAlgebra, Storage <- ReducedBasis (EIM, nonintrusive matrix EIM, reduced basis, the model archive)
 //   Storage depends on nothing numerical (CHDF5, Debian's libhdf5, writes dataset files).
 //   PETScShim (C, Debian's PETSc + CMPI) is its own shared library, libpdekit-petsc.so, that Solvers loads
-//   with dlopen on the first method = "petsc" solve: nothing else links PETSc or MPI.
+//   with dlopen on the first method = "petsc" solve: nothing else links PETSc or MPI. PETScBridge is the
+//   header of the types both sides share.
 let package = Package(
     name: "pdekit",
     platforms: [.macOS(.v13)],
@@ -36,9 +37,11 @@ let package = Package(
                        providers: [.apt(["libopenmpi-dev"])]),
         // Debian's default PETSc (libpetsc-real3.18-dev) through its /usr/lib/petsc link; not
         // pkg-config: PETSc.pc's -Wdate-time and -D_FORTIFY_SOURCE make SwiftPM warn on every build.
-        .target(name: "PETScShim", dependencies: ["CMPI"], path: "Sources/PETScShim",
+        .target(name: "PETScShim", dependencies: ["CMPI", "PETScBridge"], path: "Sources/PETScShim",
                 cSettings: [.unsafeFlags(["-I/usr/lib/petsc/include"])],
                 linkerSettings: [.unsafeFlags(["-L/usr/lib/petsc/lib"]), .linkedLibrary("petsc_real")]),
+        // The bridge's types alone (a header): what Solvers needs to call the library it loads.
+        .target(name: "PETScBridge", path: "Sources/PETScBridge"),
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
 
@@ -59,7 +62,7 @@ let package = Package(
         .target(name: "Storage", dependencies: ["CHDF5"]),
         .target(name: "Discretisation", dependencies: ["LinearAlgebra", "Spectral", "Storage"]),
         .target(name: "Configuration", dependencies: ["Storage", "TOMLKit"]),
-        .target(name: "Solvers", dependencies: ["Configuration", "LinearAlgebra", "Krylov", "Multigrid", "Spectral", "Storage"]),
+        .target(name: "Solvers", dependencies: ["Configuration", "LinearAlgebra", "Krylov", "Multigrid", "Spectral", "Storage", "PETScBridge"]),
         .target(name: "Problems", dependencies: ["Configuration", "Discretisation", "Solvers", "LinearAlgebra", "Storage"]),
         .target(name: "Runner", dependencies: ["Problems", "Configuration", "Discretisation", "Solvers", "Spectral", "Tensor", "GaussianProcess",
                                                "ReducedBasis", "LinearAlgebra", "Storage"]),

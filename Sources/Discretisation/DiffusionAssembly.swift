@@ -103,7 +103,9 @@ public enum DiffusionAssembly {
     /// The finite-volume rows (all when `rows` is nil, else those, sorted): matrix, right-hand
     /// side, exact solution and the largest cell Péclet number. `a` gives the coefficient at a
     /// node (flat index over the grid's nodes, C order).
-    static func assembleRows(_ spec: DiffusionProblem, rows: [Int]?, coefficient a: (Int) throws -> Double) throws
+    /// With `slab`, only those rows, numbered from its start: a matrix of slab.count rows (global
+    /// columns) and right-hand side and exact solution of slab.count entries.
+    static func assembleRows(_ spec: DiffusionProblem, rows: [Int]?, slab: Range<Int>? = nil, coefficient a: (Int) throws -> Double) throws
         -> (CSRMatrix, [Double], [Double]?, Double) {
         let grid = spec.grid
         let dim = grid.dimension
@@ -116,11 +118,12 @@ public enum DiffusionAssembly {
         let randomRHS: [Double]?
         if case .random(let r) = spec.rhs { randomRHS = try r.nodeValues(on: grid) } else { randomRHS = nil }
 
-        var rowPointers = [Int32](repeating: 0, count: n + 1)
+        let base = slab?.lowerBound ?? 0, m = slab?.count ?? n
+        var rowPointers = [Int32](repeating: 0, count: m + 1)
         var columns = [Int32](), values = [Double]()
-        columns.reserveCapacity(n * (2 * dim + 1)); values.reserveCapacity(n * (2 * dim + 1))
-        var rhs = [Double](repeating: 0, count: n)
-        var exact: [Double]? = spec.exact.map { _ in [Double](repeating: 0, count: n) }
+        columns.reserveCapacity(m * (2 * dim + 1)); values.reserveCapacity(m * (2 * dim + 1))
+        var rhs = [Double](repeating: 0, count: m)
+        var exact: [Double]? = spec.exact.map { _ in [Double](repeating: 0, count: m) }
         var index = [Int](repeating: 0, count: dim)
         var nodeIndex = [Int](repeating: 0, count: dim)
         var widths = [Double](repeating: 0, count: dim)  // control-volume widths of the current row
@@ -129,8 +132,9 @@ public enum DiffusionAssembly {
         var maxPeclet = 0.0
 
         var filled = 0  // rows whose row pointer is set (a partial assembly leaves the rest empty)
-        for row in rows ?? Array(0..<n) {
-            while filled < row { rowPointers[filled + 1] = Int32(columns.count); filled += 1 }
+        for row in rows ?? Array(slab ?? 0..<n) {
+            let local = row - base
+            while filled < local { rowPointers[filled + 1] = Int32(columns.count); filled += 1 }
             var rem = row
             for d in 0..<dim { index[d] = rem / strides[d]; rem %= strides[d] }
             for d in 0..<dim { nodeIndex[d] = grid.axes[d].node(ofUnknown: index[d]) }
@@ -145,7 +149,7 @@ public enum DiffusionAssembly {
             case .nodeValues(let values): b = volume * values[flatNode(nodeIndex, nodeStrides)]
             case .random: b = volume * randomRHS![flatNode(nodeIndex, nodeStrides)]
             }
-            if let e = spec.exact { exact![row] = e(x, y, z) }
+            if let e = spec.exact { exact![local] = e(x, y, z) }
             var diagonal = 0.0
             entries.removeAll(keepingCapacity: true)
             for d in 0..<dim {
@@ -243,23 +247,25 @@ public enum DiffusionAssembly {
                 if e.column == last { values[values.count - 1] += e.value; continue }
                 columns.append(e.column); values.append(e.value); last = e.column
             }
-            rowPointers[row + 1] = Int32(columns.count)
-            filled = row + 1
-            rhs[row] = b / cellVolume
+            rowPointers[local + 1] = Int32(columns.count)
+            filled = local + 1
+            rhs[local] = b / cellVolume
         }
-        while filled < n { rowPointers[filled + 1] = Int32(columns.count); filled += 1 }
-        try checkFinite(spec, rowPointers: rowPointers, values: values, rhs: rhs, exact: exact)
-        let matrix = try CSRMatrix(rows: n, columns: n, rowPointers: rowPointers, columnIndices: columns, values: values)
+        while filled < m { rowPointers[filled + 1] = Int32(columns.count); filled += 1 }
+        try checkFinite(spec, rowPointers: rowPointers, values: values, rhs: rhs, exact: exact, firstRow: base)
+        let matrix = try CSRMatrix(rows: m, columns: n, rowPointers: rowPointers, columnIndices: columns, values: values)
         return (matrix, rhs, exact, maxPeclet)
     }
 
     /// Refuses an assembly with an entry, right-hand side or exact value that is not finite (or
     /// a subnormal matrix entry), naming the term that overflowed and where.
-    static func checkFinite(_ spec: DiffusionProblem, rowPointers: [Int32], values: [Double], rhs: [Double], exact: [Double]?) throws {
+    /// `firstRow`: the global row of the first (of a slab's rows).
+    static func checkFinite(_ spec: DiffusionProblem, rowPointers: [Int32], values: [Double], rhs: [Double], exact: [Double]?,
+                            firstRow: Int = 0) throws {
         let grid = spec.grid
-        let n = grid.count
+        let n = rowPointers.count - 1
         if let k = values.firstIndex(where: { !$0.isFinite || $0.isSubnormal }) {
-            let row = (0..<n).first { Int(rowPointers[$0 + 1]) > k } ?? 0
+            let row = firstRow + ((0..<n).first { Int(rowPointers[$0 + 1]) > k } ?? 0)
             // Name the term that can overflow: the convection or reaction term when there is one.
             let (key, term) = spec.velocity != nil ? ("velocity", "the velocity over the grid spacing (or the coefficient over its square)")
                 : spec.reaction != nil ? ("reaction", "the reaction (or the coefficient over the grid spacing squared)")
@@ -269,10 +275,11 @@ public enum DiffusionAssembly {
         }
         if let i = rhs.firstIndex(where: { !$0.isFinite }) {
             throw AssemblyError(key: "rhs", message: "the right-hand side (or a boundary value next to it) is \(shown(rhs[i])) "
-                + "at \(point(grid, i)); it must be finite on the grid")
+                + "at \(point(grid, firstRow + i)); it must be finite on the grid")
         }
         if let exact, let i = exact.firstIndex(where: { !$0.isFinite }) {
-            throw AssemblyError(key: "exact", message: "the exact solution is \(shown(exact[i])) at \(point(grid, i)); it must be finite on the grid")
+            throw AssemblyError(key: "exact", message: "the exact solution is \(shown(exact[i])) at \(point(grid, firstRow + i)); "
+                + "it must be finite on the grid")
         }
     }
 
@@ -315,20 +322,20 @@ public enum DiffusionAssembly {
     /// The coefficient at every node of the grid (C order over the axes' nodes, Dirichlet end
     /// nodes included), checked positive and finite: what the assembly averages onto faces,
     /// and what a sweep compares to order its cases.
-    public static func nodeCoefficients(_ spec: DiffusionProblem) throws -> [Double] {
+    /// `nodes` (flat node indices) limits it to those nodes: a rank's slab of a distributed run.
+    public static func nodeCoefficients(_ spec: DiffusionProblem, nodes: Range<Int>? = nil) throws -> [Double] {
         let grid = spec.grid
         try checkCounts(spec)
         let dim = grid.dimension
         let shape = grid.shape
         let strides = grid.strides
-        let nodeShape = grid.axes.map(\.nodes)
         let nodeStrides = grid.nodeStrides
-        let nodeCount = nodeShape.reduce(1, *)
-        var a = [Double](repeating: 0, count: nodeCount)
+        let range = nodes ?? 0..<grid.nodeCount
+        var a = [Double](repeating: 0, count: range.count)
         var node = [Int](repeating: 0, count: dim)
         let randomCoefficient: [Double]?
         if case .random(let r) = spec.coefficient { randomCoefficient = try r.nodeValues(on: grid) } else { randomCoefficient = nil }
-        for flat in 0..<nodeCount {
+        for flat in range {
             var rem = flat
             for d in 0..<dim { node[d] = rem / nodeStrides[d]; rem %= nodeStrides[d] }
             let value: Double
@@ -349,7 +356,7 @@ public enum DiffusionAssembly {
             case .random:
                 value = randomCoefficient![flat]
             }
-            a[flat] = try checkedCoefficient(value, grid, node)
+            a[flat - range.lowerBound] = try checkedCoefficient(value, grid, node)
         }
 
         return a

@@ -1,11 +1,13 @@
-// pdekit's bridge to PETSc: what Swift cannot call directly (PETSc's macros, PETSC_COMM_SELF,
-// its error handling), behind one C function with plain arguments (include/pdekit_petsc.h).
+// pdekit's bridge to PETSc: what Swift cannot call directly (PETSc's macros, PETSC_COMM_WORLD,
+// its error handling, MPI), behind a few C functions with plain arguments (include/pdekit_petsc.h,
+// whose types are in PETScBridge's pdekit_petsc_bridge.h).
 // Built as its own shared library, libpdekit-petsc.so, and loaded by pdekit with dlopen on the
 // first method = "petsc" solve, so that PETSc and MPI cost nothing to runs that do not use them.
 //
 // Not thread-safe (PETSc is not): the Swift side holds one lock around every call.
 
 #include "pdekit_petsc.h"
+#include "geometric_multigrid.h"
 
 #include <petsc.h>
 #include <stdarg.h>
@@ -85,30 +87,66 @@ static PetscErrorCode use_true_residual(KSP ksp) {
   return 0;
 }
 
-static PetscErrorCode solve(int n, const int *row_pointers, const int *columns, const double *values, const double *b, double *x,
-                            int nonzero_initial_guess, const char *ksp_type, const char *pc_type, const char *options,
-                            double rtol, double atol, int max_iterations, int view, int *iterations, int *reason,
-                            double *setup_seconds, double *solve_seconds, Out *out) {
+// KSPView's lines into the text (rank 0's: a viewer on the communicator prints there only).
+static PetscErrorCode view_lines(KSP ksp, MPI_Comm comm, Out *out) {
+  char *buffer = NULL;
+  size_t size = 0;
+  FILE *stream = open_memstream(&buffer, &size);
+  if (!stream) return 0;
+  PetscViewer viewer;
+  PetscCall(PetscViewerCreate(comm, &viewer));
+  PetscCall(PetscViewerSetType(viewer, PETSCVIEWERASCII));
+  PetscCall(PetscViewerASCIISetFILE(viewer, stream));
+  PetscCall(KSPView(ksp, viewer));
+  PetscCall(PetscViewerDestroy(&viewer));
+  fclose(stream);
+  for (char *line = strtok(buffer, "\n"); line; line = strtok(NULL, "\n")) put(out, "view\t%s\n", line);
+  free(buffer);
+  return 0;
+}
+
+static PetscErrorCode solve(const pdekit_petsc_problem *p, pdekit_petsc_result *result, Out *out) {
+  MPI_Comm comm = p->distributed ? PETSC_COMM_WORLD : PETSC_COMM_SELF;
   Mat A = NULL;
-  Vec vb = NULL, vx = NULL;
+  Vec vb = NULL, vx = NULL, r = NULL;
   KSP ksp = NULL;
   PC pc = NULL;
   PetscLogDouble t0, t1, t2;
 
   PetscCall(PetscOptionsClear(NULL));
-  if (options && *options) PetscCall(PetscOptionsInsertString(NULL, options));
-  // PETSc reads the arrays in place (its i, j, a arguments are not const, but a solve does not
-  // write them; the matrix is destroyed before this returns).
-  PetscCall(MatCreateSeqAIJWithArrays(PETSC_COMM_SELF, n, n, (PetscInt *)row_pointers, (PetscInt *)columns, (PetscScalar *)values, &A));
-  PetscCall(VecCreateSeqWithArray(PETSC_COMM_SELF, 1, n, b, &vb));
-  PetscCall(VecCreateSeqWithArray(PETSC_COMM_SELF, 1, n, x, &vx));
-  PetscCall(KSPCreate(PETSC_COMM_SELF, &ksp));
+  if (p->options && *p->options) PetscCall(PetscOptionsInsertString(NULL, p->options));
+  if (p->distributed) {
+    // Copied into PETSc's own storage, this rank's rows with global columns.
+    PetscCall(MatCreateMPIAIJWithArrays(comm, p->local_rows, p->local_rows, p->global_rows, p->global_rows, p->row_pointers, p->columns,
+                                        p->values, &A));
+    PetscCall(VecCreateMPIWithArray(comm, 1, p->local_rows, p->global_rows, p->b, &vb));
+    PetscCall(VecCreateMPIWithArray(comm, 1, p->local_rows, p->global_rows, p->x, &vx));
+  } else {
+    // PETSc reads the arrays in place (its i, j, a arguments are not const, but a solve does not
+    // write them; the matrix is destroyed before this returns).
+    PetscCall(MatCreateSeqAIJWithArrays(comm, p->global_rows, p->global_rows, (PetscInt *)p->row_pointers, (PetscInt *)p->columns,
+                                        (PetscScalar *)p->values, &A));
+    PetscCall(VecCreateSeqWithArray(comm, 1, p->global_rows, p->b, &vb));
+    PetscCall(VecCreateSeqWithArray(comm, 1, p->global_rows, p->x, &vx));
+  }
+  PetscCall(KSPCreate(comm, &ksp));
   PetscCall(KSPSetOperators(ksp, A, A));
   PetscCall(KSPGetPC(ksp, &pc));
-  if (ksp_type && *ksp_type) PetscCall(KSPSetType(ksp, ksp_type));
+  if (p->ksp_type && *p->ksp_type) PetscCall(KSPSetType(ksp, p->ksp_type));
+  // The PC type the options string asks for wins over pc_type, as KSPSetFromOptions would make
+  // it; PCMG needs its levels before that.
+  char asked[64] = "";
+  PetscBool overridden = PETSC_FALSE;
+  PetscCall(PetscOptionsGetString(NULL, NULL, "-pc_type", asked, sizeof asked, &overridden));
+  const char *pc_type = overridden ? asked : p->pc_type;
   if (pc_type && *pc_type) PetscCall(PCSetType(pc, pc_type));
-  PetscCall(KSPSetTolerances(ksp, rtol, atol, PETSC_DEFAULT, max_iterations));
-  if (nonzero_initial_guess) PetscCall(KSPSetInitialGuessNonzero(ksp, PETSC_TRUE));
+  if (pc_type && !strcmp(pc_type, PCMG)) {
+    int levels = 0;
+    PetscCall(pdekit_geometric_multigrid(pc, p, &levels));
+    put(out, "levels\t%d\n", levels);
+  }
+  PetscCall(KSPSetTolerances(ksp, p->rtol, p->atol, PETSC_DEFAULT, p->max_iterations));
+  if (p->nonzero_initial_guess) PetscCall(KSPSetInitialGuessNonzero(ksp, PETSC_TRUE));
   PetscCall(KSPSetFromOptions(ksp));
   PetscCall(use_true_residual(ksp));
 
@@ -117,8 +155,8 @@ static PetscErrorCode solve(int n, const int *row_pointers, const int *columns, 
   PetscCall(PetscTime(&t1));
   PetscCall(KSPSolve(ksp, vb, vx));
   PetscCall(PetscTime(&t2));
-  *setup_seconds = t1 - t0;
-  *solve_seconds = t2 - t1;
+  result->setup_seconds = t1 - t0;
+  result->solve_seconds = t2 - t1;
 
   KSPConvergedReason why;
   PetscInt its;
@@ -130,9 +168,19 @@ static PetscErrorCode solve(int n, const int *row_pointers, const int *columns, 
   PetscCall(KSPGetType(ksp, &kt));
   PetscCall(PCGetType(pc, &pt));
   PetscCall(KSPGetNormType(ksp, &norm));
-  *reason = (int)why;
-  *iterations = (int)its;
+  result->reason = (int)why;
+  result->iterations = (int)its;
   put(out, "reason\t%s\nksp\t%s\npc\t%s\nnorm\t%s\n", KSPConvergedReasons[why], kt ? kt : "", pt ? pt : "", KSPNormTypes[norm]);
+
+  // The true residual b - A x, whatever norm PETSc's own test used.
+  PetscReal rnorm, bnorm;
+  PetscCall(VecDuplicate(vb, &r));
+  PetscCall(MatMult(A, vx, r));
+  PetscCall(VecAYPX(r, -1.0, vb));
+  PetscCall(VecNorm(r, NORM_2, &rnorm));
+  PetscCall(VecNorm(vb, NORM_2, &bnorm));
+  result->residual_norm = rnorm;
+  result->rhs_norm = bnorm;
 
   // -options_left: what the options string set that nothing read.
   PetscInt left = 0;
@@ -141,22 +189,8 @@ static PetscErrorCode solve(int n, const int *row_pointers, const int *columns, 
   for (PetscInt k = 0; k < left; k++) put(out, "unused\t-%s\t%s\n", names[k], settings[k] ? settings[k] : "");
   PetscCall(PetscOptionsLeftRestore(NULL, &left, &names, &settings));
 
-  if (view) {
-    char *buffer = NULL;
-    size_t size = 0;
-    FILE *stream = open_memstream(&buffer, &size);
-    if (stream) {
-      PetscViewer viewer;
-      PetscCall(PetscViewerCreate(PETSC_COMM_SELF, &viewer));
-      PetscCall(PetscViewerSetType(viewer, PETSCVIEWERASCII));
-      PetscCall(PetscViewerASCIISetFILE(viewer, stream));
-      PetscCall(KSPView(ksp, viewer));
-      PetscCall(PetscViewerDestroy(&viewer));
-      fclose(stream);
-      for (char *line = strtok(buffer, "\n"); line; line = strtok(NULL, "\n")) put(out, "view\t%s\n", line);
-      free(buffer);
-    }
-  }
+  if (p->view) PetscCall(view_lines(ksp, comm, out));
+  PetscCall(VecDestroy(&r));
   PetscCall(KSPDestroy(&ksp));
   PetscCall(VecDestroy(&vx));
   PetscCall(VecDestroy(&vb));
@@ -165,27 +199,63 @@ static PetscErrorCode solve(int n, const int *row_pointers, const int *columns, 
   return 0;
 }
 
-int pdekit_petsc_solve(int n, const int *row_pointers, const int *columns, const double *values, const double *b, double *x,
-                       int nonzero_initial_guess, const char *ksp_type, const char *pc_type, const char *options, double rtol,
-                       double atol, int max_iterations, int view, int *iterations, int *reason, double *setup_seconds,
-                       double *solve_seconds, char *text, int text_capacity) {
+// A failed call's code with PETSc's first message (or `fallback`) as the only text.
+static int failed(PetscErrorCode code, Out *out, const char *fallback) {
+  out->used = 0;
+  if (out->capacity > 0) out->text[0] = 0;
+  put(out, "%s", first_error[0] ? first_error : fallback);
+  return (int)code;
+}
+
+int pdekit_petsc_solve(const pdekit_petsc_problem *problem, pdekit_petsc_result *result, char *text, int text_capacity) {
+  Out out = {text, text_capacity, 0};
+  if (text_capacity > 0) text[0] = 0;
+  first_error[0] = 0;
+  memset(result, 0, sizeof *result);
+  PetscErrorCode code = initialize();
+  if (code) return failed(code, &out, "PETSc could not be initialised (MPI_Init_thread failed)");
+  code = solve(problem, result, &out);
+  if (code) {
+    // Objects of a failed solve are not destroyed: PETSc's state after an error is not
+    // guaranteed; the options are cleared for the next solve.
+    PetscOptionsClear(NULL);
+    return failed(code, &out, "PETSc error");
+  }
+  return 0;
+}
+
+int pdekit_mpi_start(int *rank, int *size, char *text, int text_capacity) {
   Out out = {text, text_capacity, 0};
   if (text_capacity > 0) text[0] = 0;
   first_error[0] = 0;
   PetscErrorCode code = initialize();
-  if (!code) {
-    code = solve(n, row_pointers, columns, values, b, x, nonzero_initial_guess, ksp_type, pc_type, options, rtol, atol, max_iterations,
-                 view, iterations, reason, setup_seconds, solve_seconds, &out);
+  if (code) return failed(code, &out, "MPI could not be initialised (MPI_Init_thread failed)");
+  MPI_Comm_rank(PETSC_COMM_WORLD, rank);
+  MPI_Comm_size(PETSC_COMM_WORLD, size);
+  return 0;
+}
+
+int pdekit_mpi_agree(int status, char *message, int message_capacity) {
+  int rank = 0, size = 1, first = 0, agreed = status;
+  MPI_Comm_rank(PETSC_COMM_WORLD, &rank);
+  MPI_Comm_size(PETSC_COMM_WORLD, &size);
+  int mine = status ? rank : size;
+  MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, PETSC_COMM_WORLD);
+  if (first == size) return 0;
+  MPI_Bcast(&agreed, 1, MPI_INT, first, PETSC_COMM_WORLD);
+  if (message_capacity > 0) {
+    MPI_Bcast(message, message_capacity, MPI_CHAR, first, PETSC_COMM_WORLD);
+    message[message_capacity - 1] = 0;
   }
-  if (code) {
-    out.used = 0;
-    if (text_capacity > 0) text[0] = 0;
-    put(&out, "%s", first_error[0] ? first_error : "PETSc could not be initialised (MPI_Init_thread failed)");
-    // Objects of a failed solve are not destroyed: PETSc's state after an error is not
-    // guaranteed; the options are cleared for the next solve.
-    PetscOptionsClear(NULL);
-  }
-  return (int)code;
+  return agreed;
+}
+
+int pdekit_mpi_broadcast(char *buffer, int length) {
+  return MPI_Bcast(buffer, length, MPI_CHAR, 0, PETSC_COMM_WORLD) == MPI_SUCCESS ? 0 : 1;
+}
+
+int pdekit_mpi_allreduce(double *values, int count, int operation) {
+  return MPI_Allreduce(MPI_IN_PLACE, values, count, MPI_DOUBLE, operation == 1 ? MPI_MAX : MPI_SUM, PETSC_COMM_WORLD) == MPI_SUCCESS ? 0 : 1;
 }
 
 void pdekit_petsc_finalize(void) {

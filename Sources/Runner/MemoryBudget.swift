@@ -80,6 +80,21 @@ enum MemoryBudget {
             + "but \(format(max(limit.bytes, 0))) is available (\(limit.source)); use a smaller grid or a machine with more memory")
     }
 
+    /// A run distributed over `ranks` processes: each rank needs its share of the estimate, and
+    /// the ranks on this machine (OMPI_COMM_WORLD_LOCAL_SIZE, SLURM_NTASKS_PER_NODE, else all
+    /// of them) share what it has.
+    static func check(_ spec: ProblemSpec, ranks: Int) throws {
+        guard let need = try spec.physics.memoryEstimate(spec.solver), let limit = available() else { return }
+        let env = ProcessInfo.processInfo.environment
+        let here = min(ranks, max(1, ["OMPI_COMM_WORLD_LOCAL_SIZE", "SLURM_NTASKS_PER_NODE"].lazy.compactMap { env[$0].flatMap { Int($0) } }
+            .first ?? ranks))
+        let perRank = need.bytes / Double(ranks)
+        guard perRank * Double(here) > limit.bytes else { return }
+        throw spec.document.error(need.key, "this run needs at least \(format(perRank)) of memory per rank (\(need.detail), over \(ranks) "
+            + "ranks) and \(here) ranks share this machine, but \(format(max(limit.bytes, 0))) is available (\(limit.source)); use more "
+            + "machines, a smaller grid or fewer ranks per machine")
+    }
+
     static func format(_ bytes: Double) -> String { MemoryEstimate.format(bytes) }
 
     static func parseBytes(_ s: String) -> Double? {

@@ -40,6 +40,11 @@ public enum Run {
 
     public static let version = "0.1.0"
 
+    /// This process is a rank other than 0 of a distributed run (or of a `pdekit run` under a
+    /// parallel launcher): its error lines and warnings are left to rank 0, which prints the one
+    /// line every rank agreed on (`DistributedRun`).
+    nonisolated(unsafe) public static var silentRank = false
+
     /// Runs one problem. `write` receives stdout text (view, monitor, summary).
     public static func run(path: String, options: Options, write: @escaping @Sendable (String) -> Void) throws -> Report {
         do {
@@ -50,7 +55,13 @@ public enum Run {
     }
 
     private static func runUnclassified(path: String, options: Options, write: @escaping @Sendable (String) -> Void) throws -> Report {
-        let spec = try ProblemSpec(path: path, overrides: options.overrides)
+        // Ranks other than 0 of a launch leave the one error line of an invalid file (the same
+        // on every rank) to rank 0.
+        let spec: ProblemSpec
+        do { spec = try ProblemSpec(path: path, overrides: options.overrides) } catch {
+            if let launch = try? Shard.fromEnvironment(), launch.count > 1, launch.index != 0 { silentRank = true }
+            throw error
+        }
         if spec.hasSweep {
             // The file is one whole: a [sweep] table check refuses is refused here too, though
             // run solves the base problem only (it was ignored, so check and run disagreed).
@@ -58,12 +69,11 @@ public enum Run {
             FileHandle.standardError.write(
                 Data("pdekit: note: \(path) has a [sweep] table; run solves the base problem only (use pdekit sweep for the cases)\n".utf8))
         }
-        // Under mpirun or srun every rank runs this command: with method = "petsc" each would
-        // solve the whole system on its own and write the same folder. Until one system is
-        // distributed across the ranks, say so instead.
-        if spec.solver.method == "petsc", let launch = try Shard.fromEnvironment(), launch.count > 1 {
-            throw spec.document.error(["solver", "method"], "\"petsc\" solves on one process today, and this is rank \(launch.index) of "
-                + "\(launch.count) (\(launch.source)); run it without mpirun or srun, or spread a sweep's cases over the ranks with pdekit sweep")
+        // Under mpirun or srun every rank runs this command: with method = "petsc" the ranks
+        // solve one system together (DistributedRun), unless MPI says there is one rank.
+        if spec.solver.method == "petsc", let launch = try Shard.fromEnvironment(), launch.count > 1,
+           let report = try DistributedRun.run(spec, path: path, options: options, write: write) {
+            return report
         }
         return try execute(spec, path: path, options: options, write: write)
     }

@@ -1,6 +1,7 @@
 import Configuration
 import Foundation
 import LinearAlgebra
+import PETScBridge
 
 /// `[solver.petsc]`: PETSc's KSP and PC by name, and any PETSc options.
 public struct PETScOptions: ComponentOptions, Equatable {
@@ -55,33 +56,73 @@ extension MethodEntry {
         solve: { request, o, d in try PETScSolve.run(request, o, &d) })
 }
 
-/// One `method = "petsc"` solve through libpdekit-petsc.so.
+/// One `method = "petsc"` solve through libpdekit-petsc.so: the whole system on one process
+/// (`run`), or this rank's rows of it under mpirun (`PETScDistributed.solve`).
 enum PETScSolve {
-    static func run(_ request: SolveRequest, _ o: PETScOptions, _ d: inout SolverDescription) throws -> (x: [Double], result: SolveResult) {
-        let a = request.matrix, b = request.rhs, spec = request.spec
-        guard a.rows == a.columns, a.rows == b.count else {
-            throw LinearAlgebraError.invalidArgument("method = \"petsc\" needs a square system, got \(a.rows) × \(a.columns) with \(b.count) "
-                + "right-hand side entries")
+    /// A solve's inputs as the bridge takes them: this process's rows (all of them on one
+    /// process), with global column indices.
+    struct Rows {
+        var matrix: CSRMatrix
+        var rhs: [Double]
+        var globalRows: Int
+        var firstRow: Int
+        var distributed: Bool
+        /// The grid's shape when the unknowns are a Dirichlet grid (what pc_type = mg builds its
+        /// levels from), else nil.
+        var grid: [Int]?
+    }
+
+    /// What the bridge reported besides x.
+    struct Report {
+        var result: pdekit_petsc_result
+        var fields: [String: String] = [:]
+        var unused: [String] = []
+        var view: [String] = []
+    }
+
+    /// The grid pc_type = mg can coarsen: every side Dirichlet.
+    static func dirichletGrid(_ structure: GridStructure?) -> [Int]? {
+        guard let axes = structure?.axes, (1...3).contains(axes.count),
+              axes.allSatisfy({ $0.low == .dirichlet && $0.high == .dirichlet }) else { return nil }
+        return axes.map(\.unknowns)
+    }
+
+    /// Calls the bridge; x holds the initial guess in and the solution out.
+    static func call(_ rows: Rows, x: inout [Double], _ o: PETScOptions, _ spec: SolverSpec, view: Bool) throws -> Report {
+        let a = rows.matrix, b = rows.rhs
+        guard a.rows == b.count, x.count == b.count, a.columns == rows.globalRows, rows.globalRows <= Int(Int32.max) else {
+            throw LinearAlgebraError.invalidArgument("method = \"petsc\" needs a square system of at most 2^31 - 1 rows, got \(a.rows) "
+                + "of \(rows.globalRows) rows × \(a.columns) columns with \(b.count) right-hand side entries")
         }
-        var x = SolverRegistry.initialGuess(request, &d)
-        let nonzeroGuess: Int32 = x.contains { $0 != 0 } ? 1 : 0
-        let rtol = max(spec.rtol, IterativeOptions.machineFloor)
-        let maxIterations = Int32(clamping: spec.maxIterations)
-        var iterations: Int32 = 0, code: Int32 = 0, setup = 0.0, solve = 0.0
+        var result = pdekit_petsc_result()
         let capacity = 1 << 20
         var text = [CChar](repeating: 0, count: capacity)
-
+        let grid = rows.grid ?? []
         let status: Int32 = try PETScLibrary.lock.withLock {
-            let entry = try PETScLibrary.entry()
+            let bridge = try PETScLibrary.functions()
             return a.rowPointers.withUnsafeBufferPointer { rp in
                 a.columnIndices.withUnsafeBufferPointer { ci in
                     a.values.withUnsafeBufferPointer { v in
                         b.withUnsafeBufferPointer { bp in
                             x.withUnsafeMutableBufferPointer { xp in
-                                text.withUnsafeMutableBufferPointer { t in
-                                    entry(Int32(a.rows), rp.baseAddress, ci.baseAddress, v.baseAddress, bp.baseAddress, xp.baseAddress,
-                                          nonzeroGuess, o.kspType, o.pcType, o.options, rtol, spec.atol, maxIterations, 1,
-                                          &iterations, &code, &setup, &solve, t.baseAddress, Int32(capacity))
+                                o.kspType.withCString { ksp in
+                                    o.pcType.withCString { pc in
+                                        o.options.withCString { options in
+                                            var problem = pdekit_petsc_problem(
+                                                global_rows: Int32(rows.globalRows), local_rows: Int32(a.rows), first_row: Int32(rows.firstRow),
+                                                row_pointers: rp.baseAddress, columns: ci.baseAddress, values: v.baseAddress,
+                                                b: bp.baseAddress, x: xp.baseAddress, nonzero_initial_guess: xp.contains { $0 != 0 } ? 1 : 0,
+                                                ksp_type: ksp, pc_type: pc, options: options,
+                                                rtol: max(spec.rtol, IterativeOptions.machineFloor), atol: spec.atol,
+                                                max_iterations: Int32(clamping: spec.maxIterations), view: view ? 1 : 0,
+                                                distributed: rows.distributed ? 1 : 0, dimension: Int32(grid.count),
+                                                shape: (Int32(grid.first ?? 0), Int32(grid.count > 1 ? grid[1] : 0),
+                                                        Int32(grid.count > 2 ? grid[2] : 0)))
+                                            return text.withUnsafeMutableBufferPointer { t in
+                                                bridge.solve(&problem, &result, t.baseAddress, Int32(capacity))
+                                            }
+                                        }
+                                    }
                                 }
                             }
                         }
@@ -89,42 +130,60 @@ enum PETScSolve {
                 }
             }
         }
-        let output = String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let output = PETScLibrary.string(text)
         guard status == 0 else {
             // PETSC_ERR_MEM (55): the input is too large, not a defect.
             if status == 55 { throw LinearAlgebraError.outOfMemory("PETSc: \(output)") }
             throw LinearAlgebraError.invalidArgument("PETSc error \(status): \(output)")
         }
-        var fields: [String: String] = [:], unused: [String] = [], view: [String] = []
+        var report = Report(result: result)
         for line in output.split(separator: "\n", omittingEmptySubsequences: false) {
             let parts = line.split(separator: "\t", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
             guard parts.count >= 2 else { continue }
             switch parts[0] {
-            case "unused": unused.append(parts.count == 3 && !parts[2].isEmpty ? "\(parts[1]) \(parts[2])" : parts[1])
-            case "view": view.append(parts.dropFirst().joined(separator: "\t"))
-            default: fields[parts[0]] = parts[1]
+            case "unused": report.unused.append(parts.count == 3 && !parts[2].isEmpty ? "\(parts[1]) \(parts[2])" : parts[1])
+            case "view": report.view.append(parts.dropFirst().joined(separator: "\t"))
+            default: report.fields[parts[0]] = parts[1]
             }
         }
-        d.add("ksp_type", fields["ksp"] ?? o.kspType)
-        d.add("pc_type", fields["pc"] ?? o.pcType)
-        d.add("petsc_norm_type", fields["norm"] ?? "")
-        d.add("petsc_reason", fields["reason"] ?? "")
-        d.add("petsc_reason_code", Int(code))
-        d.add("rtol", rtol); d.add("atol", spec.atol); d.add("max_iterations", spec.maxIterations)
-        if !unused.isEmpty {
-            // As PETSc's -options_left: named, never silently dropped.
-            d.add("unused_options", unused.joined(separator: ", "))
-            let list = unused.joined(separator: ", ")
-            FileHandle.standardError.write(Data("pdekit: warning: [solver.petsc] options: PETSc did not use \(list)\n".utf8))
+        return report
+    }
+
+    /// The solver record's PETSc entries, the unused options (as PETSc's -options_left: named on
+    /// stderr when `warn`, never silently dropped) and KSPView for --view.
+    static func describe(_ report: Report, _ o: PETScOptions, _ spec: SolverSpec, warn: Bool, _ d: inout SolverDescription) {
+        d.add("ksp_type", report.fields["ksp"] ?? o.kspType)
+        d.add("pc_type", report.fields["pc"] ?? o.pcType)
+        if let levels = report.fields["levels"].flatMap({ Int($0) }) { d.add("mg_levels", levels) }
+        d.add("petsc_norm_type", report.fields["norm"] ?? "")
+        d.add("petsc_reason", report.fields["reason"] ?? "")
+        d.add("petsc_reason_code", Int(report.result.reason))
+        d.add("rtol", max(spec.rtol, IterativeOptions.machineFloor)); d.add("atol", spec.atol); d.add("max_iterations", spec.maxIterations)
+        if !report.unused.isEmpty {
+            let list = report.unused.joined(separator: ", ")
+            d.add("unused_options", list)
+            if warn { FileHandle.standardError.write(Data("pdekit: warning: [solver.petsc] options: PETSc did not use \(list)\n".utf8)) }
         }
-        d.viewText = view.isEmpty ? "" : "PETSc KSPView:\n" + view.map { "  " + $0 }.joined(separator: "\n") + "\n"
+        d.viewText = report.view.isEmpty ? "" : "PETSc KSPView:\n" + report.view.map { "  " + $0 }.joined(separator: "\n") + "\n"
+    }
+
+    static func run(_ request: SolveRequest, _ o: PETScOptions, _ d: inout SolverDescription) throws -> (x: [Double], result: SolveResult) {
+        let a = request.matrix, b = request.rhs, spec = request.spec
+        guard a.rows == a.columns, a.rows == b.count else {
+            throw LinearAlgebraError.invalidArgument("method = \"petsc\" needs a square system, got \(a.rows) × \(a.columns) with \(b.count) "
+                + "right-hand side entries")
+        }
+        var x = SolverRegistry.initialGuess(request, &d)
+        let rows = Rows(matrix: a, rhs: b, globalRows: a.rows, firstRow: 0, distributed: false, grid: dirichletGrid(request.structure))
+        let report = try call(rows, x: &x, o, spec, view: request.view != nil)
+        describe(report, o, spec, warn: true, &d)
         request.view?(d)
 
         // The true residual, recomputed: PETSc's own test may use another norm (petsc_norm_type).
         let r = zip(b, a.apply(x)).map { $0 - $1 }
-        var result = SolveResult(reason: reason(code, ksp: fields["ksp"] ?? o.kspType, finite: x.allSatisfy(\.isFinite)),
-                                 iterations: Int(iterations), residualNorm: r.norm2, rhsNorm: b.norm2,
-                                 setupSeconds: setup, solveSeconds: solve)
+        var result = SolveResult(reason: reason(report.result.reason, ksp: report.fields["ksp"] ?? o.kspType, finite: x.allSatisfy(\.isFinite)),
+                                 iterations: Int(report.result.iterations), residualNorm: r.norm2, rhsNorm: b.norm2,
+                                 setupSeconds: report.result.setup_seconds, solveSeconds: report.result.solve_seconds)
         if b.norm2 == 0, result.reason.converged { result.reason = .converged_zero_rhs }
         SolverRegistry.keepSolution(x, result, request)
         return (x, result)

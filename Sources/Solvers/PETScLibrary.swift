@@ -3,27 +3,29 @@ import Glibc
 #endif
 import Foundation
 import LinearAlgebra
+import PETScBridge
 
 /// libpdekit-petsc.so (Sources/PETScShim), loaded with dlopen on the first `method = "petsc"`
 /// solve. pdekit itself links neither PETSc nor MPI, so a run that never asks for PETSc starts
-/// as fast as before (PETSc, Open MPI, hypre and MUMPS are some forty shared libraries).
+/// as fast as before (PETSc, Open MPI, hypre and MUMPS are some forty shared libraries). The
+/// entry points' types are PETScBridge's header, which the library is built against too.
 ///
 /// PETSc is not thread-safe: every call holds `lock` (a sweep's workers take turns).
 enum PETScLibrary {
-    /// `pdekit_petsc_solve` (include/pdekit_petsc.h).
-    typealias Solve = @convention(c) (
-        Int32, UnsafePointer<Int32>?, UnsafePointer<Int32>?, UnsafePointer<Double>?, UnsafePointer<Double>?, UnsafeMutablePointer<Double>?,
-        Int32, UnsafePointer<CChar>?, UnsafePointer<CChar>?, UnsafePointer<CChar>?, Double, Double, Int32, Int32,
-        UnsafeMutablePointer<Int32>?, UnsafeMutablePointer<Int32>?, UnsafeMutablePointer<Double>?, UnsafeMutablePointer<Double>?,
-        UnsafeMutablePointer<CChar>?, Int32) -> Int32
-
-    typealias Finalize = @convention(c) () -> Void
+    struct Functions {
+        var solve: pdekit_petsc_solve_function
+        var start: pdekit_mpi_start_function
+        var agree: pdekit_mpi_agree_function
+        var broadcast: pdekit_mpi_broadcast_function
+        var allreduce: pdekit_mpi_allreduce_function
+        var finalize: pdekit_petsc_finalize_function
+    }
 
     static let fileName = "libpdekit-petsc.so"
     static let lock = NSLock()
-    /// The loaded entry point, or why it could not be loaded; resolved once, under `lock`.
-    nonisolated(unsafe) private static var loaded: Result<Solve, LinearAlgebraError>?
-    nonisolated(unsafe) private static var finalizer: Finalize?
+    /// The loaded entry points, or why they could not be loaded; resolved once, under `lock`.
+    nonisolated(unsafe) private static var loaded: Result<Functions, LinearAlgebraError>?
+    nonisolated(unsafe) private static var finalizer: pdekit_petsc_finalize_function?
 
     /// Where the library is looked for: `PDEKIT_PETSC_LIBRARY`, else beside the executable
     /// (SwiftPM builds it there: .build/debug, .build/release).
@@ -33,15 +35,15 @@ enum PETScLibrary {
         return URL(fileURLWithPath: exe).deletingLastPathComponent().appendingPathComponent(fileName).path
     }
 
-    /// The entry point; call with `lock` held.
-    static func entry() throws -> Solve {
+    /// The entry points; call with `lock` held.
+    static func functions() throws -> Functions {
         if let loaded { return try loaded.get() }
         let result = load()
         loaded = result
         return try result.get()
     }
 
-    private static func load() -> Result<Solve, LinearAlgebraError> {
+    private static func load() -> Result<Functions, LinearAlgebraError> {
         let path = path
         guard FileManager.default.fileExists(atPath: path) else {
             return .failure(.invalidArgument("method = \"petsc\" needs \(fileName), built with pdekit when Debian's libpetsc-real3.18-dev is "
@@ -52,11 +54,22 @@ enum PETScLibrary {
             let reason = dlerror().map { String(cString: $0) } ?? "unknown reason"
             return .failure(.invalidArgument("method = \"petsc\": cannot load \(path): \(reason)"))
         }
-        guard let symbol = dlsym(handle, "pdekit_petsc_solve"), let end = dlsym(handle, "pdekit_petsc_finalize") else {
-            return .failure(.invalidArgument("method = \"petsc\": \(path) lacks pdekit_petsc_solve or pdekit_petsc_finalize; rebuild pdekit"))
+        func symbol<T>(_ name: String, _ type: T.Type) -> T? { dlsym(handle, name).map { unsafeBitCast($0, to: type) } }
+        guard let solve = symbol("pdekit_petsc_solve", pdekit_petsc_solve_function.self),
+              let start = symbol("pdekit_mpi_start", pdekit_mpi_start_function.self),
+              let agree = symbol("pdekit_mpi_agree", pdekit_mpi_agree_function.self),
+              let broadcast = symbol("pdekit_mpi_broadcast", pdekit_mpi_broadcast_function.self),
+              let allreduce = symbol("pdekit_mpi_allreduce", pdekit_mpi_allreduce_function.self),
+              let finalize = symbol("pdekit_petsc_finalize", pdekit_petsc_finalize_function.self) else {
+            return .failure(.invalidArgument("method = \"petsc\": \(path) lacks one of pdekit's entry points; rebuild pdekit"))
         }
-        finalizer = unsafeBitCast(end, to: Finalize.self)
-        return .success(unsafeBitCast(symbol, to: Solve.self))
+        finalizer = finalize
+        return .success(Functions(solve: solve, start: start, agree: agree, broadcast: broadcast, allreduce: allreduce, finalize: finalize))
+    }
+
+    /// The text a call wrote into its buffer.
+    static func string(_ buffer: [CChar]) -> String {
+        String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// Ends PETSc and MPI if a solve started them; nothing otherwise (the library is not loaded

@@ -235,7 +235,7 @@ public enum NPY {
 
     /// The magic, version, header length and header of an NPY file of float64 with `shape`
     /// (room reserved for `reserving` more bytes).
-    private static func header(shape: [Int], reserving: Int) -> Data {
+    static func header(shape: [Int], reserving: Int) -> Data {
         let literal = NPYHeader(descr: "<f8", fortranOrder: false, shape: shape).literal
         // magic(6) + version(2) + length field + header, with the header ending in '\n' and the
         // total a multiple of 64. Version 2.0 exists only for headers too long for 2 bytes.

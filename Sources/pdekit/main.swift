@@ -15,7 +15,8 @@ import Storage
 /// The one error line, at most 2,000 characters: a 100 kB value quoted from the input is cut in
 /// the middle (the file, line and key come first, the advice last, and both are kept).
 func fail(_ message: String, status: Int32) -> Never {
-    FileHandle.standardError.write(Data("pdekit: error: \(excerpt(message, limit: 2000))\n".utf8))
+    // Ranks other than 0 of a distributed run exit with the status rank 0 prints the line for.
+    if !Run.silentRank { FileHandle.standardError.write(Data("pdekit: error: \(excerpt(message, limit: 2000))\n".utf8)) }
     quit(status)
 }
 
@@ -90,7 +91,7 @@ struct RunCommand: ParsableCommand {
         options.quiet = quiet
         try reportingErrors {
             let report = try Run.run(path: problem.file, options: options, write: writeStdout)
-            if !report.reason.converged {
+            if !report.reason.converged && !Run.silentRank {
                 let detail = report.outcome.notConvergedDetail
                 let reason = report.reason.name + (detail.isEmpty ? "" : ": " + detail)
                 FileHandle.standardError.write(Data("pdekit: warning: \(problem.file): not converged (\(reason))\n".utf8))

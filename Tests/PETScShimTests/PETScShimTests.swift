@@ -15,20 +15,41 @@ final class PETScShimTests: XCTestCase {
         return (rows, columns, values)
     }
 
-    func solve(_ n: Int, ksp: String, pc: String, options: String = "") -> (status: Int32, x: [Double], reason: Int32, text: String) {
+    func solve(_ n: Int, ksp: String, pc: String, options: String = "", grid: Bool = false)
+        -> (status: Int32, x: [Double], result: pdekit_petsc_result, text: String) {
         let a = laplacian(n), b = [Double](repeating: 1, count: n)
-        var x = [Double](repeating: 0, count: n), iterations: Int32 = 0, reason: Int32 = 0, setup = 0.0, solve = 0.0
+        var x = [Double](repeating: 0, count: n), result = pdekit_petsc_result()
         var text = [CChar](repeating: 0, count: 1 << 16)
-        let status = pdekit_petsc_solve(Int32(n), a.rows, a.columns, a.values, b, &x, 0, ksp, pc, options, 1e-10, 0, 1000, 0,
-                                        &iterations, &reason, &setup, &solve, &text, Int32(text.count))
-        return (status, x, reason, String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        let status = ksp.withCString { k in
+            pc.withCString { p in
+                options.withCString { o in
+                    a.rows.withUnsafeBufferPointer { rows in
+                        a.columns.withUnsafeBufferPointer { columns in
+                            a.values.withUnsafeBufferPointer { values in
+                                b.withUnsafeBufferPointer { bp in
+                                    x.withUnsafeMutableBufferPointer { xp in
+                                        var problem = pdekit_petsc_problem(
+                                            global_rows: Int32(n), local_rows: Int32(n), first_row: 0, row_pointers: rows.baseAddress,
+                                            columns: columns.baseAddress, values: values.baseAddress, b: bp.baseAddress, x: xp.baseAddress,
+                                            nonzero_initial_guess: 0, ksp_type: k, pc_type: p, options: o, rtol: 1e-10, atol: 0,
+                                            max_iterations: 1000, view: 0, distributed: 0, dimension: grid ? 1 : 0, shape: (Int32(n), 0, 0))
+                                        return pdekit_petsc_solve(&problem, &result, &text, Int32(text.count))
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return (status, x, result, String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
     }
 
     func testConvergesWithTheTrueResidual() {
         let n = 50
         let r = solve(n, ksp: "cg", pc: "jacobi")
         XCTAssertEqual(r.status, 0, r.text)
-        XCTAssertEqual(r.reason, 2, r.text)  // KSP_CONVERGED_RTOL
+        XCTAssertEqual(r.result.reason, 2, r.text)  // KSP_CONVERGED_RTOL
         XCTAssertTrue(r.text.contains("reason\tCONVERGED_RTOL") && r.text.contains("norm\tUNPRECONDITIONED"), r.text)
         // ‖b − Ax‖ ≤ rtol ‖b‖, recomputed here.
         let a = laplacian(n)
@@ -39,6 +60,32 @@ final class PETScShimTests: XCTestCase {
             residual += (1 - ax) * (1 - ax)
         }
         XCTAssertLessThanOrEqual(residual.squareRoot(), 1e-10 * Double(n).squareRoot())
+        // The bridge's own residual is the same ‖b − Ax‖ (to rounding in a sum of 50 terms).
+        XCTAssertEqual(r.result.residual_norm, residual.squareRoot(), accuracy: 1e-12 + 1e-6 * residual.squareRoot())
+        XCTAssertEqual(r.result.rhs_norm, Double(n).squareRoot(), accuracy: 1e-12)
+    }
+
+    /// pc_type = mg on a 1D grid of 2^7 − 1 unknowns: by default levels 127 and 63 (a level is
+    /// coarsened while it has more than 100 unknowns), with -pc_mg_levels up to 7 (127, 63, ...,
+    /// 1); CG converges to 1e-10 in a few iterations, where CG + Jacobi needs about n/2 = 63 for
+    /// this matrix. Without a grid, mg is refused with a message.
+    func testGeometricMultigridLevelsFromTheGrid() {
+        let n = 127
+        let r = solve(n, ksp: "cg", pc: "mg", grid: true)
+        XCTAssertEqual(r.status, 0, r.text)
+        XCTAssertEqual(r.result.reason, 2, r.text)
+        XCTAssertTrue(r.text.contains("levels\t2\n"), r.text)
+        XCTAssertLessThanOrEqual(r.result.iterations, 10, r.text)
+        let deeper = solve(n, ksp: "cg", pc: "mg", options: "-pc_mg_levels 6", grid: true)
+        XCTAssertEqual(deeper.status, 0, deeper.text)
+        XCTAssertTrue(deeper.text.contains("levels\t6\n"), deeper.text)
+        XCTAssertFalse(deeper.text.contains("unused"), deeper.text)
+        let tooMany = solve(n, ksp: "cg", pc: "mg", options: "-pc_mg_levels 8", grid: true)
+        XCTAssertNotEqual(tooMany.status, 0)
+        XCTAssertTrue(tooMany.text.contains("allows 1 to 7 levels"), tooMany.text)
+        let noGrid = solve(n, ksp: "cg", pc: "mg")
+        XCTAssertNotEqual(noGrid.status, 0)
+        XCTAssertTrue(noGrid.text.contains("gamg or hypre"), noGrid.text)
     }
 
     func testAPETScErrorIsReturnedWithItsMessage() {
