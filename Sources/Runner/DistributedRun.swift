@@ -26,9 +26,9 @@ enum DistributedRun {
     /// without a parallel launch, e.g. a Slurm batch script without srun): the caller then
     /// solves as usual.
     static func run(_ spec: ProblemSpec, path: String, options: Run.Options, write: @escaping @Sendable (String) -> Void) throws -> Run.Report? {
-        guard let pde = spec.physics as? PDESpec else {
-            throw spec.document.error(["solver", "method"], "\"petsc\" on several ranks solves kind = \"pde\" problems; a kind = "
-                + "\"\(spec.kind)\" problem solves on one process: run it without mpirun or srun")
+        guard spec.physics is PDESpec || spec.physics is SystemSpec else {
+            throw spec.document.error(["solver", "method"], "\"petsc\" on several ranks solves kind = \"pde\" and \"linear_system\" "
+                + "problems; run this one without mpirun or srun")
         }
         if spec.output.vtk {
             throw spec.document.error(["output", "vtk"], "solution.vti is not written by a run on several ranks yet; drop vtk or run on one process")
@@ -40,15 +40,30 @@ enum DistributedRun {
         let (rank, size) = try PETScDistributed.start()
         guard size > 1 else { return nil }
         if rank != 0 { Run.silentRank = true }
-        return try Distributed(spec: spec, pde: pde, path: path, options: options, rank: rank, size: size, write: write).run()
+        return try Distributed(spec: spec, path: path, options: options, rank: rank, size: size, write: write).run()
     }
 }
 
 /// One distributed run's state on this rank.
 private struct Distributed {
-    let spec: ProblemSpec, pde: PDESpec, path: String, options: Run.Options
+    let spec: ProblemSpec, path: String, options: Run.Options
     let rank: Int, size: Int
     let write: @Sendable (String) -> Void
+
+    /// This rank's share of the system and of the grid arrays it writes.
+    struct Part {
+        /// The global rows (unknowns) it holds, and its rows of A (global columns), b and the
+        /// exact solution.
+        var rows: Range<Int>
+        var matrix: CSRMatrix
+        var rhs: [Double]
+        var exact: [Double]?
+        /// The shape of solution.npy; the grid's, for a pde.
+        var shape: [Int]
+        var grid: Grid?
+        /// The assembled slab of a pde (coefficient and right-hand side fields).
+        var slab: AssembledSlab?
+    }
 
     /// `body` on every rank, then agreement: every rank throws the first failing rank's error
     /// if any rank failed.
@@ -64,37 +79,57 @@ private struct Distributed {
         return value!
     }
 
-    func run() throws -> Run.Report {
-        let problem = pde.discretisation
-        let grid = problem.grid
-        let n0 = grid.shape[0], n = grid.count
-        let (dirPath, option) = Run.folder(spec, path: path, outputDirectory: options.outputDirectory, option: options.outputOption)
-
-        // Checks every rank makes alike: the folder, the method, the memory of one rank.
-        try step {
-            try OutputGuard.check(dirPath, kind: .run, option: option, inputs: spec.inputFiles)
+    /// The rows of this rank: for a pde, the planes rank·n₀/P ..< (rank+1)·n₀/P along the first
+    /// axis, assembled here; for a linear system, every rank has read the whole matrix with the
+    /// problem file, and keeps rows rank·n/P ..< (rank+1)·n/P of it.
+    func part() throws -> Part {
+        if let pde = spec.physics as? PDESpec {
+            let problem = pde.discretisation
+            let grid = problem.grid
+            let n0 = grid.shape[0]
             guard n0 >= size else {
                 throw spec.document.error(["pde", "grid"], "the grid's first axis has \(n0) planes of unknowns for \(size) ranks; each rank "
                     + "needs at least one (use fewer ranks or a finer grid)")
             }
             let singular = problem.reaction == nil && problem.velocity == nil
                 && grid.axes.allSatisfy { $0.periodic || (!$0.dirichletLow && !$0.dirichletHigh) }
-            if singular {
-                throw spec.document.error(["solver", "method"], "'petsc' cannot solve this system: "
-                    + SolverRegistry.singularAdvice(onGrid: true))
-            }
-            try MemoryBudget.check(spec, ranks: size)
-        }
-
-        // This rank's rows.
-        let t0 = Date()
-        let planes = rank * n0 / size ..< (rank + 1) * n0 / size
-        let slab: AssembledSlab = try step {
-            do { return try DiffusionAssembly.assemble(problem, planes: planes) } catch let e as AssemblyError {
+            if singular { throw spec.document.error(["solver", "method"], "'petsc' cannot solve this system: " + SolverRegistry.singularAdvice(onGrid: true)) }
+            let slab: AssembledSlab
+            do { slab = try DiffusionAssembly.assemble(problem, planes: rank * n0 / size ..< (rank + 1) * n0 / size) } catch let e as AssemblyError {
                 throw spec.document.error(["pde", e.key], e.message)
             }
+            return Part(rows: slab.rows, matrix: slab.matrix, rhs: slab.rhs, exact: slab.exact, shape: grid.shape, grid: grid, slab: slab)
         }
+        guard let system = spec.physics as? SystemSpec else { throw RunError(.internal, "\(path): no rows for kind '\(spec.kind)'") }
+        let a = system.matrix, n = a.rows
+        guard a.columns == n else {
+            throw spec.document.error(["system", "matrix"], "method = \"petsc\" needs a square matrix, got \(a.rows) × \(a.columns)")
+        }
+        guard n >= size else {
+            throw spec.document.error(["system", "matrix"], "the matrix has \(n) rows for \(size) ranks; each rank needs at least one")
+        }
+        if system.constantNullspace {
+            throw spec.document.error(["solver", "method"], "'petsc' cannot solve this system: " + SolverRegistry.singularAdvice(onGrid: false))
+        }
+        let rows = rank * n / size ..< (rank + 1) * n / size
+        let first = Int(a.rowPointers[rows.lowerBound]), end = Int(a.rowPointers[rows.upperBound])
+        let local = try CSRMatrix(rows: rows.count, columns: n, rowPointers: a.rowPointers[rows.lowerBound...rows.upperBound].map { $0 - Int32(first) },
+                                  columnIndices: Array(a.columnIndices[first..<end]), values: Array(a.values[first..<end]))
+        return Part(rows: rows, matrix: local, rhs: Array(system.rhs[rows]), exact: system.exact.map { Array($0[rows]) }, shape: [n],
+                    grid: nil, slab: nil)
+    }
+
+    func run() throws -> Run.Report {
+        let (dirPath, option) = Run.folder(spec, path: path, outputDirectory: options.outputDirectory, option: options.outputOption)
+        // Checks every rank makes alike: the folder, the memory of one rank.
+        try step {
+            try OutputGuard.check(dirPath, kind: .run, option: option, inputs: spec.inputFiles)
+            try MemoryBudget.check(spec, ranks: size)
+        }
+        let t0 = Date()
+        let part = try step { try self.part() }
         let assembleSeconds = try PETScDistributed.allReduce([Date().timeIntervalSince(t0)], maximum: true)[0]
+        let n = part.shape.reduce(1, *)
 
         // Rank 0's staging folder, named to every rank.
         var folder: OutputFolder?
@@ -107,9 +142,9 @@ private struct Distributed {
         let stagingURL = URL(fileURLWithPath: try PETScDistributed.broadcast(staging, capacity: 1 << 16))
 
         // The solve, on PETSC_COMM_WORLD.
-        let dirichletGrid = grid.axes.allSatisfy { $0.dirichletLow && $0.dirichletHigh } ? grid.shape : nil
+        let dirichletGrid = part.grid.flatMap { g in g.axes.allSatisfy { $0.dirichletLow && $0.dirichletHigh } ? g.shape : nil }
         let solved = try step {
-            try PETScDistributed.solve(matrix: slab.matrix, rhs: slab.rhs, globalRows: n, firstRow: slab.rows.lowerBound, grid: dirichletGrid,
+            try PETScDistributed.solve(matrix: part.matrix, rhs: part.rhs, globalRows: n, firstRow: part.rows.lowerBound, grid: dirichletGrid,
                                        spec: spec.solver, warn: rank == 0)
         }
         let x = solved.x, result = solved.result
@@ -118,24 +153,24 @@ private struct Distributed {
 
         // Errors against the exact solution, over all ranks.
         var exact: (relativeL2: Double, maxAbs: Double)?
-        if let e = slab.exact {
+        if let e = part.exact {
             var squares = 0.0, exactSquares = 0.0, largest = 0.0
             for (u, v) in zip(x, e) { squares += (u - v) * (u - v); exactSquares += v * v; largest = max(largest, abs(u - v)) }
             let sums = try PETScDistributed.allReduce([squares, exactSquares])
             let maxAbs = try PETScDistributed.allReduce([largest], maximum: true)[0]
             exact = (sums[1] > 0 ? (sums[0] / sums[1]).squareRoot() : sums[0].squareRoot(), maxAbs)
         }
-        let nonzeros = Int(try PETScDistributed.allReduce([Double(slab.matrix.nonzeros)])[0])
-        // coefficient.npy only when the coefficient varies, as on one process.
-        let range = try PETScDistributed.allReduce([-(slab.nodeCoefficients.min() ?? 0), slab.nodeCoefficients.max() ?? 0], maximum: true)
-        let varies = -range[0] != range[1]
-        let hasSource = try PETScDistributed.allReduce([slab.source == nil ? 0 : 1], maximum: true)[0] > 0
+        let nonzeros = Int(try PETScDistributed.allReduce([Double(part.matrix.nonzeros)])[0])
 
-        // The grid arrays: rank 0 makes each file, then every rank writes its slab into it.
-        var slabs: [(name: String, shape: [Int], offset: Int, values: [Double])] = [
-            ("solution", grid.shape, slab.rows.lowerBound, x)]
-        if varies { slabs.append(("coefficient", grid.nodeShape, slab.nodes.lowerBound, slab.nodeCoefficients)) }
-        if hasSource { slabs.append(("rhs", grid.shape, slab.rows.lowerBound, slab.source ?? [])) }
+        // The arrays: rank 0 makes each file, then every rank writes its slab into it.
+        var slabs: [(name: String, shape: [Int], offset: Int, values: [Double])] = [("solution", part.shape, part.rows.lowerBound, x)]
+        if let slab = part.slab, let grid = part.grid {
+            // coefficient.npy only when the coefficient varies, rhs.npy when f is a field: as on
+            // one process.
+            let range = try PETScDistributed.allReduce([-(slab.nodeCoefficients.min() ?? 0), slab.nodeCoefficients.max() ?? 0], maximum: true)
+            if -range[0] != range[1] { slabs.append(("coefficient", grid.nodeShape, slab.nodes.lowerBound, slab.nodeCoefficients)) }
+            if slab.source != nil { slabs.append(("rhs", grid.shape, slab.rows.lowerBound, slab.source ?? [])) }
+        }
         try step {
             guard rank == 0, let folder else { return }
             for s in slabs { try NPYSlabs.create(folder.url("\(s.name).npy"), shape: s.shape) }
@@ -146,7 +181,7 @@ private struct Distributed {
 
         // Rank 0: the record and the rest of the folder, then the rename.
         description.add("rows", n); description.add("nonzeros", nonzeros); description.add("ranks", size)
-        let outcome = self.outcome(result, exact: exact, description: description, assembleSeconds: assembleSeconds, grid: grid)
+        let outcome = self.outcome(result, exact: exact, description: description, assembleSeconds: assembleSeconds, grid: part.grid)
         try step {
             guard rank == 0, let folder else { return }
             try OutcomeWriter.write(outcome, spec: spec, to: folder, durable: options.durable)
@@ -164,7 +199,7 @@ private struct Distributed {
     /// The run record's content, as `LinearSolveStudy` makes it on one process; its arrays are
     /// the axes' coordinates only (the grid arrays are in the folder already).
     func outcome(_ result: SolveResult, exact: (relativeL2: Double, maxAbs: Double)?, description: SolverDescription,
-                 assembleSeconds: Double, grid: Grid) -> StudyOutcome {
+                 assembleSeconds: Double, grid: Grid?) -> StudyOutcome {
         var res = ConfigTable()
         res["iterations"] = .integer(result.iterations)
         res["residual_norm"] = .double(result.residualNorm)
@@ -179,7 +214,7 @@ private struct Distributed {
         }
         var arrays: [NamedArray] = []
         var coordinates = ConfigTable()
-        for (name, axis) in zip(["x", "y", "z"], grid.axes) {
+        for (name, axis) in zip(["x", "y", "z"], grid?.axes ?? []) {
             let c = (0..<axis.unknowns).map { axis.coordinate(node: axis.node(ofUnknown: $0)) }
             arrays.append(NamedArray(name: name, shape: [c.count], values: c))
             coordinates[name] = .array(c.map { .double($0) })
@@ -193,7 +228,8 @@ private struct Distributed {
         func f(_ x: Double?) -> String { x.map(CSV.format) ?? "" }
         return StudyOutcome(reason: result.reason, arrays: arrays,
                             history: CSVTable(header: ["iteration", "residual_norm", "relative_residual", "seconds"]),
-                            result: res, tables: [("coordinates", coordinates), ("solver_details", details)], summary: summary,
+                            result: res, tables: (grid == nil ? [] : [("coordinates", coordinates)]) + [("solver_details", details)],
+                            summary: summary,
                             notConvergedDetail: "after \(result.iterations) iterations (relative residual "
                                 + "\(String(format: "%.3e", result.relativeResidual)))",
                             sweepValues: ["reason": result.reason.name, "iterations": "\(result.iterations)",

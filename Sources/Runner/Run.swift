@@ -66,8 +66,11 @@ public enum Run {
             // The file is one whole: a [sweep] table check refuses is refused here too, though
             // run solves the base problem only (it was ignored, so check and run disagreed).
             _ = try SweepSpec(spec.document)
-            FileHandle.standardError.write(
-                Data("pdekit: note: \(path) has a [sweep] table; run solves the base problem only (use pdekit sweep for the cases)\n".utf8))
+            // Once, not once per rank of a launch.
+            if ((try? Shard.fromEnvironment()) ?? nil).map({ $0.index == 0 }) ?? true {
+                FileHandle.standardError.write(
+                    Data("pdekit: note: \(path) has a [sweep] table; run solves the base problem only (use pdekit sweep for the cases)\n".utf8))
+            }
         }
         // Under mpirun or srun every rank runs this command: with method = "petsc" the ranks
         // solve one system together (DistributedRun), unless MPI says there is one rank.

@@ -5,16 +5,18 @@ import PETScBridge
 
 /// `[solver.petsc]`: PETSc's KSP and PC by name, and any PETSc options.
 public struct PETScOptions: ComponentOptions, Equatable {
-    /// PETSc's own defaults on one process: GMRES(30) with ILU(0).
+    /// PETSc's own defaults: GMRES(30), and PETSc's default preconditioner (empty here): ILU(0)
+    /// on one process, block Jacobi with ILU(0) blocks on several (PETSc has no parallel ILU).
     public var kspType = "gmres"
-    public var pcType = "ilu"
+    public var pcType = ""
     /// A PETSc options string ("-pc_hypre_boomeramg_strong_threshold 0.5 -ksp_monitor"),
     /// inserted into PETSc's options database for this solve only.
     public var options = ""
 
     public var resolved: ConfigTable {
         var t = ConfigTable()
-        t["ksp_type"] = .string(kspType); t["pc_type"] = .string(pcType)
+        t["ksp_type"] = .string(kspType)
+        if !pcType.isEmpty { t["pc_type"] = .string(pcType) }
         if !options.isEmpty { t["options"] = .string(options) }
         return t
     }
@@ -23,6 +25,7 @@ public struct PETScOptions: ComponentOptions, Equatable {
         var o = PETScOptions()
         guard let r else { return o }
         for (key, value) in [("ksp_type", \PETScOptions.kspType), ("pc_type", \PETScOptions.pcType)] {
+            guard r.has(key) else { continue }
             let name = try r.string(key, default: o[keyPath: value])
             // PETSc type names are short identifiers (cg, bcgsl, hypre, gamg, lu, ...).
             guard !name.isEmpty, name.count <= 64, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {

@@ -29,11 +29,18 @@ class CLITestCase: XCTestCase {
 
     struct Outcome { var status: Int32; var stdout: String; var stderr: String }
 
+    /// This process's environment without what an MPI_Init in it (PETScShimTests, in the same
+    /// test process when tests run serially) left there: a child mpirun that inherits a
+    /// singleton's OMPI_ and PMIX_ variables fails at once.
+    static var environmentWithoutMPI: [String: String] {
+        ProcessInfo.processInfo.environment.filter { key, _ in !["OMPI_", "PMIX_", "OPAL_", "ORTE_"].contains { key.hasPrefix($0) } }
+    }
+
     func pdekit(_ args: [String], executable: URL? = nil, environment: [String: String] = [:]) throws -> Outcome {
         let p = Process()
         p.executableURL = executable ?? Self.executable
         p.arguments = args
-        if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
+        if !environment.isEmpty { p.environment = Self.environmentWithoutMPI.merging(environment) { $1 } }
         p.currentDirectoryURL = work
         let out = Pipe(), err = Pipe()
         p.standardOutput = out; p.standardError = err
@@ -47,10 +54,12 @@ class CLITestCase: XCTestCase {
     func mpirun(_ ranks: Int, _ args: [String]) throws -> Outcome {
         let mpirun = URL(fileURLWithPath: "/usr/bin/mpirun")
         XCTAssertTrue(FileManager.default.isExecutableFile(atPath: mpirun.path), "mpirun missing: make deps installs openmpi-bin")
-        return try pdekit(["--oversubscribe", "-n", "\(ranks)", Self.executable.path] + args, executable: mpirun,
-                          environment: ["OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1", "OMPI_MCA_plm": "isolated",
-                                        "OMPI_MCA_btl": "self,vader", "OMPI_MCA_btl_vader_single_copy_mechanism": "none"])
+        return try pdekit(["--oversubscribe", "-n", "\(ranks)", Self.executable.path] + args, executable: mpirun, environment: Self.mpirunEnvironment)
     }
+
+    /// What mpirun needs here: run as root (CI does), on shared memory only.
+    static let mpirunEnvironment = ["OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1", "OMPI_MCA_plm": "isolated",
+                                    "OMPI_MCA_btl": "self,vader", "OMPI_MCA_btl_vader_single_copy_mechanism": "none"]
 
     func write(_ name: String, _ text: String) throws -> String {
         let url = work.appendingPathComponent(name)
