@@ -43,7 +43,9 @@ extension DiffusionAssembly {
             : max(0, axis.node(ofUnknown: planes.lowerBound) - 1) ..< min(axis.nodes, axis.node(ofUnknown: max(planes.upperBound, 1) - 1) + 2)
         let readNodes = read.lowerBound * planeNodes ..< read.upperBound * planeNodes
         let a = try nodeCoefficients(spec, nodes: readNodes)
-        let (matrix, rhs, exact, _) = try assembleRows(spec, rows: nil, slab: rows) { a[$0 - readNodes.lowerBound] }
+        let (matrix, rhs, exact) = fastPathApplies(spec)
+            ? try assembleDiffusionRows(spec, nodeCoefficients: a, slab: rows, firstNode: readNodes.lowerBound)
+            : try { let r = try assembleRows(spec, rows: nil, slab: rows) { a[$0 - readNodes.lowerBound] }; return (r.0, r.1, r.2) }()
         let written = Array(a[(nodes.lowerBound - readNodes.lowerBound) ..< (nodes.upperBound - readNodes.lowerBound)])
 
         var source: [Double]?

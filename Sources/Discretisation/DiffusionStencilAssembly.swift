@@ -17,9 +17,10 @@ extension DiffusionAssembly {
     }
 
     /// Matrix, right-hand side and exact solution of every row; `a` holds the coefficient at
-    /// every node (C order over the nodes).
-    static func assembleDiffusionRows(_ spec: DiffusionProblem, nodeCoefficients a: [Double]) throws
-        -> (CSRMatrix, [Double], [Double]?) {
+    /// every node (C order over the nodes). With `slab`, of those rows only, numbered from its
+    /// start (global columns), and `a` holds the nodes from `firstNode` on.
+    static func assembleDiffusionRows(_ spec: DiffusionProblem, nodeCoefficients a: [Double], slab: Range<Int>? = nil, firstNode: Int = 0)
+        throws -> (CSRMatrix, [Double], [Double]?) {
         let grid = spec.grid
         let dim = grid.dimension
         let shape = grid.shape
@@ -38,11 +39,12 @@ extension DiffusionAssembly {
         if case .expression(let e) = spec.rhs, e.isConstant { constantRHS = e(0) }
 
         let perRow = 2 * dim + 1
-        var rowPointers = [Int32](repeating: 0, count: n + 1)
-        var columns = [Int32](repeating: 0, count: n * perRow)
-        var values = [Double](repeating: 0, count: n * perRow)
-        var rhs = [Double](repeating: 0, count: n)
-        var exact: [Double]? = spec.exact.map { _ in [Double](repeating: 0, count: n) }
+        let rows = slab ?? 0..<n, m = rows.count
+        var rowPointers = [Int32](repeating: 0, count: m + 1)
+        var columns = [Int32](repeating: 0, count: m * perRow)
+        var values = [Double](repeating: 0, count: m * perRow)
+        var rhs = [Double](repeating: 0, count: m)
+        var exact: [Double]? = spec.exact.map { _ in [Double](repeating: 0, count: m) }
         // Per-axis scalars out of the Axis structs, and f's data out of its enum: the row loop
         // then reads plain values (binding an enum's array per row retains and releases it).
         let periodic = grid.axes.map(\.periodic), dirichletLow = grid.axes.map(\.dirichletLow)
@@ -55,14 +57,17 @@ extension DiffusionAssembly {
         case .random: fValues = randomRHS!; fAtNodes = true
         }
         var index = [Int](repeating: 0, count: dim)
+        var start = rows.lowerBound
+        for d in 0..<dim { index[d] = start / strides[d]; start %= strides[d] }
         var widths = [Double](repeating: 0, count: dim)
         var count = 0  // entries written
 
         a.withUnsafeBufferPointer { a in
         columns.withUnsafeMutableBufferPointer { columns in
         values.withUnsafeMutableBufferPointer { values in
-            for row in 0..<n {
-                var node = 0
+            for row in rows {
+                let local = row - rows.lowerBound
+                var node = -firstNode
                 var volume = 1.0
                 for d in 0..<dim {
                     node += nodeOf[d][index[d]] * nodeStrides[d]
@@ -78,9 +83,9 @@ extension DiffusionAssembly {
                 } else if let e = fExpression {
                     b = volume * e(x, y, z)
                 } else {
-                    b = volume * fValues[fAtNodes ? node : row]
+                    b = volume * fValues[fAtNodes ? node + firstNode : row]
                 }
-                if let e = spec.exact { exact![row] = e(x, y, z) }
+                if let e = spec.exact { exact![local] = e(x, y, z) }
                 var diagonal = 0.0
                 let first = count
                 for d in 0..<dim {
@@ -115,8 +120,8 @@ extension DiffusionAssembly {
                         columns.swapAt(j - 1, j); values.swapAt(j - 1, j); j -= 1
                     }
                 }
-                rowPointers[row + 1] = Int32(count)
-                rhs[row] = b / cellVolume
+                rowPointers[local + 1] = Int32(count)
+                rhs[local] = b / cellVolume
                 // The next unknown in C order: the last axis fastest.
                 var d = dim - 1
                 while d >= 0 {
@@ -130,8 +135,8 @@ extension DiffusionAssembly {
         }
         columns.removeLast(columns.count - count)
         values.removeLast(values.count - count)
-        try checkFinite(spec, rowPointers: rowPointers, values: values, rhs: rhs, exact: exact)
-        let matrix = try CSRMatrix(rows: n, columns: n, rowPointers: rowPointers, columnIndices: columns, values: values)
+        try checkFinite(spec, rowPointers: rowPointers, values: values, rhs: rhs, exact: exact, firstRow: rows.lowerBound)
+        let matrix = try CSRMatrix(rows: m, columns: n, rowPointers: rowPointers, columnIndices: columns, values: values)
         return (matrix, rhs, exact)
     }
 }
