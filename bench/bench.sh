@@ -126,7 +126,7 @@ python3 bench/sweep_bench.py "$BIN/pdekit" > bench/work/sweep_pdekit.jsonl
 
 say "dataset: FNO's Darcy set at 65, 241 and 421 nodes, pdekit vs SciPy, PyAMG and PETSc loops"
 python3 bench/dataset_bench.py "$BIN/pdekit" > bench/work/dataset_pdekit.jsonl
-say "petsc: method = petsc vs petsc4py, 4096² and 256³ (about 20 minutes)"
+say "petsc: method = petsc vs petsc4py, 4096² and 256³, one process and two ranks (about 40 minutes)"
 python3 bench/petsc_bench.py "$BIN/pdekit" > bench/work/petsc_pdekit.jsonl
 
 python3 bench/report.py bench/work/*.jsonl

@@ -53,7 +53,7 @@ def write_csv(name, records):
     os.replace(tmp, path)
 
 
-def metrics(benchmark, skip=("tool", "version", "case", "reason", "path")):
+def metrics(benchmark, skip=("tool", "version", "case", "reason", "path", "rank_peaks_mb")):
     """Every measured field of every row, as CSV records of `benchmark` (callers filter by case)."""
     out = []
     for r in rows:
@@ -465,6 +465,17 @@ for d, n in sorted({(r["dim"], r["n"]) for r in rows if r["case"].startswith("pe
         petsc_table.append((f"… the whole run's wall time (pdekit: assembly, solve, writing; the script: SciPy's matrix, solve) and peak memory",
                             f"{ours['wall_s']:.1f} s, {ours['peak_mb'] / 1024:.1f} GiB", f"{theirs['wall_s']:.1f} s, {theirs['peak_mb'] / 1024:.1f} GiB",
                             f"{ours['wall_s'] / theirs['wall_s']:.2f}", "", ""))
+        ours2 = by.get(("pdekit", f"petsc_poisson{d}d_n{n}_petsc_{pc}_np2"))
+        theirs2 = by.get(("petsc", f"petsc_poisson{d}d_n{n}_petsc4py_{pc}_np2"))
+        if ours2 and theirs2:
+            petsc_records.append(ratio(f"petsc_poisson{d}d_n{n}_{pc}_np2_vs_petsc4py_np2", ours2["total_s"], theirs2["total_s"], 1.05,
+                                       "setup + solve, pdekit method = petsc / petsc4py, mpirun -n 2",
+                                       f"… the same on two ranks (mpirun -n 2; each pdekit rank assembles and writes its own slab, the script's "
+                                       f"ranks build their rows with SciPy) ({ours2['iterations']} vs {theirs2['iterations']} its)",
+                                       f"{ours2['total_s']:.2f} s", f"{theirs2['total_s']:.2f} s", into=petsc_table))
+            petsc_table.append(("… two ranks: the whole run's wall time and the peak memory of the larger rank",
+                                f"{ours2['wall_s']:.1f} s, {ours2['peak_mb'] / 1024:.1f} GiB",
+                                f"{theirs2['wall_s']:.1f} s, {theirs2['peak_mb'] / 1024:.1f} GiB", f"{ours2['wall_s'] / theirs2['wall_s']:.2f}", "", ""))
     gmg = by.get(("pdekit", f"petsc_poisson{d}d_n{n}_cg_gmg"))
     if gmg and fastest:
         petsc_table.append((f"… pdekit's native CG + GMG on the same problem vs the faster petsc4py solve ({gmg['iterations']} its), setup + solve; "
@@ -473,6 +484,35 @@ for d, n in sorted({(r["dim"], r["n"]) for r in rows if r["case"].startswith("pe
 petsc_records = [x for x in petsc_records if x]
 if petsc_table:
     write_csv("petsc.csv", petsc_records)
+
+# How large a grid fits: from pdekit's peak memory on one process (F + c·N) and per rank on two
+# (F + c·N/2), the memory per unknown c and the fixed part per rank F (libraries, MPI buffers);
+# a machine of 24 GiB running R = 2 ranks (this machine's cores) then holds (24 GiB − R·F)/c
+# unknowns, and M machines M times that (the per-unknown part divides over the ranks; hypre's
+# and GAMG's hierarchies add a bounded fraction per unknown, which c includes).
+memory_table, memory_records = [], []
+for d, n in sorted({(r["dim"], r["n"]) for r in rows if r["case"].startswith("petsc_poisson") and "dim" in r}):
+    for pc, label in (("boomeramg", "CG + BoomerAMG"), ("gamg", "CG + GAMG")):
+        one = by.get(("pdekit", f"petsc_poisson{d}d_n{n}_petsc_{pc}"))
+        two = by.get(("pdekit", f"petsc_poisson{d}d_n{n}_petsc_{pc}_np2"))
+        if not one or not two:
+            continue
+        unknowns = n ** d
+        per_unknown = 2 * (one["peak_mb"] - two["peak_mb"]) * 2**20 / unknowns  # bytes
+        fixed = max(0.0, 2 * two["peak_mb"] - one["peak_mb"])  # MB per rank
+        if per_unknown <= 0:
+            continue
+        fits = [m * (24 * 1024 - 2 * fixed) * 2**20 / per_unknown for m in (1, 8, 64)]
+        side = lambda u: f"{int(u ** (1 / d)):,}{'²' if d == 2 else '³'} ({u / 1e9:.2g}G)"
+        memory_table.append((f"{d}D Poisson, {label} (measured at {n}{'²' if d == 2 else '³'}: {one['peak_mb'] / 1024:.2f} GiB on one "
+                             f"process, {two['peak_mb'] / 1024:.2f} GiB per rank on two)", f"{per_unknown:.0f} B", f"{fixed:.0f} MB",
+                             *[side(u) for u in fits]))
+        memory_records += [[today, "petsc", "pdekit", one.get("version", ""), f"petsc_poisson{d}d_{pc}_memory", k, v, unit]
+                           for k, v, unit in (("bytes_per_unknown", per_unknown, "B"), ("fixed_mb_per_rank", fixed, "MB"),
+                                              ("unknowns_1_machine", fits[0], ""), ("unknowns_8_machines", fits[1], ""),
+                                              ("unknowns_64_machines", fits[2], ""))]
+if memory_records:
+    write_csv("petsc_memory.csv", memory_records)
 
 
 def markdown(rows):
@@ -508,8 +548,22 @@ readme = write_block(readme, "dataset", dataset_table,
                      "case folders, unless a row says otherwise; the peers: NPY stacks).")
 readme = write_block(readme, "petsc", petsc_table,
                      f"Measured {family_date.get('petsc', today)} by `python3 bench/petsc_bench.py` (part of `make bench`) on this "
-                     "project's 2-core machine, one process each, b = 1, rtol 1e-8 on the true residual; setup + solve are PETSc's "
+                     "project's 2-core machine, one process each unless a row says two ranks, b = 1, rtol 1e-8 on the true residual; setup + solve are PETSc's "
                      "KSPSetUp + KSPSolve in both (pdekit times them inside its bridge), the matrix being the same 5- or 7-point Laplacian.")
+if memory_table:
+    head_row = ["problem and solver", "memory per unknown", "fixed per rank", "1 machine", "8 machines", "64 machines"]
+    block = "\n".join(["| " + " | ".join(head_row) + " |", "|" + "---|" * len(head_row)] + ["| " + " | ".join(r) + " |" for r in memory_table])
+    start_m, end_m = "<!-- bench-petsc-memory:begin -->", "<!-- bench-petsc-memory:end -->"
+    if start_m in readme and end_m in readme:
+        head, rest = readme.split(start_m, 1)
+        _, tail = rest.split(end_m, 1)
+        stamp = (f"Projected {family_date.get('petsc', today)} by bench/report.py from the peak memory `python3 bench/petsc_bench.py` "
+                 "measured (the rows above): the largest grid of pdekit's `method = \"petsc\"` on machines of 24 GiB, two ranks each.")
+        readme = head + start_m + "\n" + stamp + "\n\n" + block + "\n" + end_m + tail
+        print(block)
+        with open("README.md.tmp", "w") as f:
+            f.write(readme)
+        os.replace("README.md.tmp", "README.md")
 start, end = "<!-- bench:begin -->", "<!-- bench:end -->"
 # The main table only from a run that measured it (a dataset-only run leaves it as it was).
 if table and start in readme and end in readme:

@@ -93,7 +93,9 @@ private struct Distributed {
             }
             let singular = problem.reaction == nil && problem.velocity == nil
                 && grid.axes.allSatisfy { $0.periodic || (!$0.dirichletLow && !$0.dirichletHigh) }
-            if singular { throw spec.document.error(["solver", "method"], "'petsc' cannot solve this system: " + SolverRegistry.singularAdvice(onGrid: true)) }
+            if singular {
+                throw spec.document.error(["solver", "method"], "'petsc' cannot solve this system: " + SolverRegistry.singularAdvice(onGrid: true))
+            }
             let slab: AssembledSlab
             do { slab = try DiffusionAssembly.assemble(problem, planes: rank * n0 / size ..< (rank + 1) * n0 / size) } catch let e as AssemblyError {
                 throw spec.document.error(["pde", e.key], e.message)
@@ -113,7 +115,8 @@ private struct Distributed {
         }
         let rows = rank * n / size ..< (rank + 1) * n / size
         let first = Int(a.rowPointers[rows.lowerBound]), end = Int(a.rowPointers[rows.upperBound])
-        let local = try CSRMatrix(rows: rows.count, columns: n, rowPointers: a.rowPointers[rows.lowerBound...rows.upperBound].map { $0 - Int32(first) },
+        let local = try CSRMatrix(rows: rows.count, columns: n,
+                                  rowPointers: a.rowPointers[rows.lowerBound...rows.upperBound].map { $0 - Int32(first) },
                                   columnIndices: Array(a.columnIndices[first..<end]), values: Array(a.values[first..<end]))
         return Part(rows: rows, matrix: local, rhs: Array(system.rhs[rows]), exact: system.exact.map { Array($0[rows]) }, shape: [n],
                     grid: nil, slab: nil)
