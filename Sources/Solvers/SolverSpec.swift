@@ -95,6 +95,9 @@ public struct SolverSpec: Sendable, Equatable {
                 unusedOptions.append(name)
             }
         }
+        // A preconditioner named for a method that takes none (amg, direct, fft, petsc, ...) is
+        // reported as an unused table is, not silently dropped.
+        if r.has("preconditioner") && methodEntry?.usesPreconditioner != true { unusedOptions.append("preconditioner") }
         unusedOptions.sort { (r.table.keys.firstIndex(of: $0) ?? 0) < (r.table.keys.firstIndex(of: $1) ?? 0) }
         try r.finish()
         fillDefaultOptions()

@@ -32,4 +32,30 @@ final class SolverOptionsTests: CLITestCase {
         XCTAssertEqual(bad.status, 2, bad.stderr)
         XCTAssertTrue(bad.stderr.contains("solver.ssor.omega"), bad.stderr)
     }
+
+    /// A preconditioner named for a method that takes none (standalone AMG, a direct solve) is
+    /// reported and recorded as an unused table is; a method that takes one is silent.
+    func testAPreconditionerTheMethodIgnoresIsReported() throws {
+        let path = try write("q.toml", """
+            [problem]
+            name = "q"
+            kind = "pde"
+            [pde]
+            grid = [15, 15]
+            rhs = 1
+            [solver]
+            method = "amg"
+            preconditioner = "ssor"
+            """)
+        for method in ["amg", "direct"] {
+            let r = try pdekit(["run", path, "-o", method, "--set", "solver.method=\(method)"])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            XCTAssertTrue(r.stderr.contains("[solver] preconditioner is not used by this run (it uses '\(method)')"), r.stderr)
+            let record = try String(contentsOf: work.appendingPathComponent("\(method)/run.toml"), encoding: .utf8)
+            XCTAssertTrue(record.contains("unused_options = [\"solver.preconditioner\"]"), record)
+        }
+        let taken = try pdekit(["run", path, "-o", "cg", "--set", "solver.method=cg"])
+        XCTAssertEqual(taken.status, 0, taken.stderr)
+        XCTAssertFalse(taken.stderr.contains("not used"), taken.stderr)
+    }
 }
