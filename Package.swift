@@ -75,6 +75,7 @@ let package = Package(
                           path: "bench/Sources/pdekit-bench"),
 
         .testTarget(name: "PETScShimTests", dependencies: ["PETScShim"]),
+        .testTarget(name: "PETScBridgeTests", dependencies: ["PETScBridge"]),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(name: "KrylovTests", dependencies: ["Krylov", "LinearAlgebra"]),
         .testTarget(name: "MultigridTests", dependencies: ["Multigrid", "LinearAlgebra", "Krylov", "Discretisation", "Storage"],
