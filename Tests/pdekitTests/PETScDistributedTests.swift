@@ -6,24 +6,6 @@ import Storage
 /// assembles and writes its own slab; the folder is the one a single process writes, the
 /// solution agrees with CHOLMOD's, and a failure anywhere is one error line and no folder.
 final class PETScDistributedTests: CLITestCase {
-    func problem(_ name: String, grid: String, coefficient: String = "1 + x*y", petsc: String, extra: String = "") throws -> String {
-        try write("\(name).toml", """
-            [problem]
-            name = "\(name)"
-            kind = "pde"
-            [pde]
-            grid = \(grid)
-            rhs = "1 + x"
-            coefficient = "\(coefficient)"
-            \(extra)
-            [solver]
-            method = "petsc"
-            rtol = 1e-10
-            [solver.petsc]
-            \(petsc)
-            """)
-    }
-
     func bytes(_ path: String) throws -> [UInt8] { Array(try Data(contentsOf: work.appendingPathComponent(path))) }
     func record(_ folder: String) throws -> String {
         try String(contentsOf: work.appendingPathComponent("\(folder)/run.toml"), encoding: .utf8)
@@ -38,14 +20,14 @@ final class PETScDistributedTests: CLITestCase {
     func testRanksAgreeWithCHOLMODAndWriteTheSameLayout() throws {
         for (g, grid) in ["[31, 31]", "[15, 15, 15]"].enumerated() {
             let reference = "ref\(g)"
-            let direct = try pdekit(["run", try problem("p\(g)", grid: grid, petsc: ""), "-o", reference, "--set", "solver.method=direct"])
+            let direct = try pdekit(["run", try petscProblem("p\(g)", grid: grid, petsc: ""), "-o", reference, "--set", "solver.method=direct"])
             XCTAssertEqual(direct.status, 0, direct.stderr)
             let exact = try NPY.read(work.appendingPathComponent("\(reference)/solution.npy")).values
             let norm = exact.reduce(0) { $0 + $1 * $1 }.squareRoot()
             let header = try bytes("\(reference)/solution.npy").prefix(128)
             for (pc, ranks) in [("hypre", 1), ("hypre", 2), ("hypre", 4), ("mg", 2)] {
                 let name = "s\(g)_\(pc)_\(ranks)"
-                let path = try problem(name, grid: grid, petsc: "ksp_type = \"cg\"\npc_type = \"\(pc)\"")
+                let path = try petscProblem(name, grid: grid, petsc: "ksp_type = \"cg\"\npc_type = \"\(pc)\"")
                 let r = try mpirun(ranks, ["run", path, "-o", name, "--error-if-not-converged"])
                 XCTAssertEqual(r.status, 0, "\(grid) \(pc) -n \(ranks): \(r.stderr)")
                 // One summary line, from rank 0.
@@ -82,7 +64,7 @@ final class PETScDistributedTests: CLITestCase {
     }
 
     func testOptionsPassThroughAndUnusedOnesAreNamedOnce() throws {
-        let path = try problem("o", grid: "[31, 31]", petsc: """
+        let path = try petscProblem("o", grid: "[31, 31]", petsc: """
             ksp_type = "cg"
             pc_type = "hypre"
             options = "-pc_hypre_boomeramg_strong_threshold 0.55 -my_typo 3"
@@ -97,7 +79,7 @@ final class PETScDistributedTests: CLITestCase {
     /// Unpreconditioned Richardson with step 1 diverges (PETScMethodTests says why): the
     /// negative reason on every rank, the folder written, status 3 under --error-if-not-converged.
     func testDivergingSolveReportsANegativeReason() throws {
-        let path = try problem("d", grid: "[31, 31]", petsc: """
+        let path = try petscProblem("d", grid: "[31, 31]", petsc: """
             ksp_type = "richardson"
             pc_type = "none"
             options = "-ksp_richardson_scale 1"
@@ -115,18 +97,18 @@ final class PETScDistributedTests: CLITestCase {
     /// of a 31² grid: rank 0 reads nodes up to x = 0.5) ends both ranks with rank 1's message,
     /// printed once; so does a failure on every rank. Nothing is left in the folder.
     func testAFailureOnAnyRankIsOneErrorLineAndNoFolder() throws {
-        let local = try mpirun(2, ["run", try problem("f1", grid: "[31, 31]", coefficient: "0.6 - x", petsc: ""), "-o", "f1"])
+        let local = try mpirun(2, ["run", try petscProblem("f1", grid: "[31, 31]", coefficient: "0.6 - x", petsc: ""), "-o", "f1"])
         XCTAssertEqual(local.status, 2, local.stderr)
         XCTAssertEqual(errorLines(local.stderr), 1, local.stderr)
         XCTAssertTrue(local.stderr.contains("pde.coefficient") && local.stderr.contains("must be positive"), local.stderr)
-        let everywhere = try mpirun(2, ["run", try problem("f2", grid: "[31, 31]", petsc: "pc_type = \"nosuch\""), "-o", "f2"])
+        let everywhere = try mpirun(2, ["run", try petscProblem("f2", grid: "[31, 31]", petsc: "pc_type = \"nosuch\""), "-o", "f2"])
         XCTAssertEqual(everywhere.status, 2, everywhere.stderr)
         XCTAssertEqual(errorLines(everywhere.stderr), 1, everywhere.stderr)
         XCTAssertTrue(everywhere.stderr.contains("nosuch"), everywhere.stderr)
-        let invalid = try mpirun(2, ["run", try problem("f3", grid: "[31, 31]", petsc: "ksp_type = 3"), "-o", "f3"])
+        let invalid = try mpirun(2, ["run", try petscProblem("f3", grid: "[31, 31]", petsc: "ksp_type = 3"), "-o", "f3"])
         XCTAssertEqual(invalid.status, 2, invalid.stderr)
         XCTAssertEqual(errorLines(invalid.stderr), 1, invalid.stderr)
-        let tooFew = try mpirun(4, ["run", try problem("f4", grid: "[3, 31]", petsc: ""), "-o", "f4"])
+        let tooFew = try mpirun(4, ["run", try petscProblem("f4", grid: "[3, 31]", petsc: ""), "-o", "f4"])
         XCTAssertEqual(tooFew.status, 2, tooFew.stderr)
         XCTAssertTrue(tooFew.stderr.contains("3 planes of unknowns for 4 ranks"), tooFew.stderr)
         XCTAssertEqual(try leftovers(), [])
@@ -136,7 +118,7 @@ final class PETScDistributedTests: CLITestCase {
     /// that looks complete appears (the destination does not exist at all).
     func testKillingOneRankLeavesNoCompleteFolder() throws {
         // Richardson with a tiny step: thousands of cheap iterations, seconds of solving.
-        let path = try problem("k", grid: "[255, 255]", petsc: """
+        let path = try petscProblem("k", grid: "[255, 255]", petsc: """
             ksp_type = "richardson"
             pc_type = "none"
             options = "-ksp_richardson_scale 1e-9 -ksp_max_it 10000000"

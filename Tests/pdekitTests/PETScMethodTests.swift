@@ -6,23 +6,6 @@ import Storage
 /// solutions agree with CHOLMOD's, its options pass through and the unused ones are named, its
 /// reasons keep PETSc's sign, and its failures are one-line errors.
 final class PETScMethodTests: CLITestCase {
-    func problem(_ name: String, grid: String, petsc: String, rtol: Double = 1e-10) throws -> String {
-        try write("\(name).toml", """
-            [problem]
-            name = "\(name)"
-            kind = "pde"
-            [pde]
-            grid = \(grid)
-            rhs = "1 + x"
-            coefficient = "1 + x*y"
-            [solver]
-            method = "petsc"
-            rtol = \(rtol)
-            [solver.petsc]
-            \(petsc)
-            """)
-    }
-
     func solution(_ folder: String) throws -> [Double] { try NPY.read(work.appendingPathComponent("\(folder)/solution.npy")).values }
 
     func record(_ folder: String) throws -> String {
@@ -37,13 +20,13 @@ final class PETScMethodTests: CLITestCase {
                        "ksp_type = \"gmres\"\npc_type = \"ilu\"", "ksp_type = \"preonly\"\npc_type = \"lu\""]
         for (g, grid) in ["[31, 31]", "[15, 15, 15]"].enumerated() {
             let reference = "ref\(g)"
-            let path = try problem("p\(g)", grid: grid, petsc: solvers[0])
+            let path = try petscProblem("p\(g)", grid: grid, petsc: solvers[0])
             let direct = try pdekit(["run", path, "-o", reference, "--set", "solver.method=direct"])
             XCTAssertEqual(direct.status, 0, direct.stderr)
             let exact = try solution(reference)
             let norm = exact.reduce(0) { $0 + $1 * $1 }.squareRoot()
             for (k, petsc) in solvers.enumerated() {
-                let path = try problem("p\(g)_\(k)", grid: grid, petsc: petsc)
+                let path = try petscProblem("p\(g)_\(k)", grid: grid, petsc: petsc)
                 let r = try pdekit(["run", path, "-o", "s\(g)_\(k)", "--error-if-not-converged"])
                 XCTAssertEqual(r.status, 0, "\(grid) \(petsc): \(r.stderr)")
                 let x = try solution("s\(g)_\(k)")
@@ -59,7 +42,7 @@ final class PETScMethodTests: CLITestCase {
     }
 
     func testOptionsPassThroughAndUnusedOnesAreNamed() throws {
-        let path = try problem("o", grid: "[31, 31]", petsc: """
+        let path = try petscProblem("o", grid: "[31, 31]", petsc: """
             ksp_type = "cg"
             pc_type = "hypre"
             options = "-pc_hypre_boomeramg_strong_threshold 0.55 -my_typo 3"
@@ -83,7 +66,7 @@ final class PETScMethodTests: CLITestCase {
     func testDivergingSolvesKeepPETScsNegativeReason() throws {
         // Unpreconditioned Richardson with step 1 on a matrix whose eigenvalues reach 8/h²: the
         // residual grows until PETSc's divergence test stops it.
-        let path = try problem("d", grid: "[31, 31]", petsc: """
+        let path = try petscProblem("d", grid: "[31, 31]", petsc: """
             ksp_type = "richardson"
             pc_type = "none"
             options = "-ksp_richardson_scale 1"
@@ -98,13 +81,13 @@ final class PETScMethodTests: CLITestCase {
     }
 
     func testBadPETScInputIsOneLineWithoutOutput() throws {
-        try assertBadInput(["run", try problem("b1", grid: "[15, 15]", petsc: "pc_type = \"nosuch\""), "-o", "b1"],
+        try assertBadInput(["run", try petscProblem("b1", grid: "[15, 15]", petsc: "pc_type = \"nosuch\""), "-o", "b1"],
                            ["Unable to find requested PC type nosuch"])
-        try assertBadInput(["run", try problem("b2", grid: "[15, 15]", petsc: "options = \"ksp_monitor\""), "-o", "b2"],
+        try assertBadInput(["run", try petscProblem("b2", grid: "[15, 15]", petsc: "options = \"ksp_monitor\""), "-o", "b2"],
                            ["solver.petsc.options", "ksp_monitor"])
-        try assertBadInput(["run", try problem("b3", grid: "[15, 15]", petsc: "ksp_type = \"cg; rm\""), "-o", "b3"],
+        try assertBadInput(["run", try petscProblem("b3", grid: "[15, 15]", petsc: "ksp_type = \"cg; rm\""), "-o", "b3"],
                            ["ksp_type", "not a PETSc type name"])
-        let missing = try pdekit(["run", try problem("b4", grid: "[15, 15]", petsc: ""), "-o", "b4"],
+        let missing = try pdekit(["run", try petscProblem("b4", grid: "[15, 15]", petsc: ""), "-o", "b4"],
                                  environment: ["PDEKIT_PETSC_LIBRARY": work.appendingPathComponent("none.so").path])
         XCTAssertEqual(missing.status, 2, missing.stderr)
         XCTAssertTrue(missing.stderr.contains("libpdekit-petsc.so") && missing.stderr.contains("none.so"), missing.stderr)
@@ -112,7 +95,7 @@ final class PETScMethodTests: CLITestCase {
         // A launcher's variables without a parallel launch (a Slurm batch script that runs
         // pdekit without srun): MPI has one rank, and the run solves on this process as usual.
         for (k, launcher) in [["OMPI_COMM_WORLD_RANK": "1", "OMPI_COMM_WORLD_SIZE": "2"], ["SLURM_PROCID": "0", "SLURM_NTASKS": "2"]].enumerated() {
-            let ranked = try pdekit(["run", try problem("b5", grid: "[15, 15]", petsc: ""), "-o", "b5_\(k)"], environment: launcher)
+            let ranked = try pdekit(["run", try petscProblem("b5", grid: "[15, 15]", petsc: ""), "-o", "b5_\(k)"], environment: launcher)
             XCTAssertEqual(ranked.status, 0, ranked.stderr)
             XCTAssertFalse(try record("b5_\(k)").contains("ranks ="))
         }
