@@ -39,6 +39,9 @@ public struct CSRMatrix: LinearOperator, Sendable {
         self.rowPointers = rowPointers; self.columnIndices = columnIndices; self.values = values
     }
 
+    /// The 0 × 0 matrix: what a holder puts in place of a matrix it hands over.
+    public static let empty = CSRMatrix(uncheckedRows: 0, columns: 0, rowPointers: [0], columnIndices: [], values: [])
+
     /// Internal constructor for kernels that produce valid CSR by construction.
     init(uncheckedRows rows: Int, columns: Int, rowPointers: [Index], columnIndices: [Index], values: [Double]) {
         self.rows = rows; self.columns = columns

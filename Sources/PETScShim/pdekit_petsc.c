@@ -105,30 +105,53 @@ static PetscErrorCode view_lines(KSP ksp, MPI_Comm comm, Out *out) {
   return 0;
 }
 
-static PetscErrorCode solve(const pdekit_petsc_problem *p, pdekit_petsc_result *result, Out *out) {
+// What `create` made and `solve` uses up.
+struct pdekit_petsc_system {
+  Mat A;
+  Vec b, x;
+  int distributed;
+};
+
+static PetscErrorCode create(const pdekit_petsc_problem *p, pdekit_petsc_system **made) {
   MPI_Comm comm = p->distributed ? PETSC_COMM_WORLD : PETSC_COMM_SELF;
-  Mat A = NULL;
-  Vec vb = NULL, vx = NULL, r = NULL;
+  pdekit_petsc_system *s = NULL;
+  PetscCall(PetscOptionsClear(NULL));
+  if (p->options && *p->options) PetscCall(PetscOptionsInsertString(NULL, p->options));
+  PetscCall(PetscCalloc1(1, &s));
+  s->distributed = p->distributed;
+  if (p->distributed) {
+    // Copied into PETSc's own storage (this rank's rows with global columns, b and the initial
+    // guess), so that the caller can free its copy before the set-up allocates the hierarchy.
+    PetscCall(MatCreateMPIAIJWithArrays(comm, p->local_rows, p->local_rows, p->global_rows, p->global_rows, p->row_pointers, p->columns,
+                                        p->values, &s->A));
+    PetscCall(MatCreateVecs(s->A, &s->x, &s->b));
+    PetscScalar *v;
+    PetscCall(VecGetArrayWrite(s->b, &v));
+    PetscCall(PetscArraycpy(v, p->b, p->local_rows));
+    PetscCall(VecRestoreArrayWrite(s->b, &v));
+    PetscCall(VecGetArrayWrite(s->x, &v));
+    PetscCall(PetscArraycpy(v, p->x, p->local_rows));
+    PetscCall(VecRestoreArrayWrite(s->x, &v));
+  } else {
+    // PETSc reads the arrays in place (its i, j, a arguments are not const, but a solve does not
+    // write them; the matrix is destroyed before solve returns).
+    PetscCall(MatCreateSeqAIJWithArrays(comm, p->global_rows, p->global_rows, (PetscInt *)p->row_pointers, (PetscInt *)p->columns,
+                                        (PetscScalar *)p->values, &s->A));
+    PetscCall(VecCreateSeqWithArray(comm, 1, p->global_rows, p->b, &s->b));
+    PetscCall(VecCreateSeqWithArray(comm, 1, p->global_rows, p->x, &s->x));
+  }
+  *made = s;
+  return 0;
+}
+
+static PetscErrorCode solve(pdekit_petsc_system *s, const pdekit_petsc_problem *p, pdekit_petsc_result *result, Out *out) {
+  MPI_Comm comm = s->distributed ? PETSC_COMM_WORLD : PETSC_COMM_SELF;
+  Mat A = s->A;
+  Vec vb = s->b, vx = s->x, r = NULL;
   KSP ksp = NULL;
   PC pc = NULL;
   PetscLogDouble t0, t1, t2;
 
-  PetscCall(PetscOptionsClear(NULL));
-  if (p->options && *p->options) PetscCall(PetscOptionsInsertString(NULL, p->options));
-  if (p->distributed) {
-    // Copied into PETSc's own storage, this rank's rows with global columns.
-    PetscCall(MatCreateMPIAIJWithArrays(comm, p->local_rows, p->local_rows, p->global_rows, p->global_rows, p->row_pointers, p->columns,
-                                        p->values, &A));
-    PetscCall(VecCreateMPIWithArray(comm, 1, p->local_rows, p->global_rows, p->b, &vb));
-    PetscCall(VecCreateMPIWithArray(comm, 1, p->local_rows, p->global_rows, p->x, &vx));
-  } else {
-    // PETSc reads the arrays in place (its i, j, a arguments are not const, but a solve does not
-    // write them; the matrix is destroyed before this returns).
-    PetscCall(MatCreateSeqAIJWithArrays(comm, p->global_rows, p->global_rows, (PetscInt *)p->row_pointers, (PetscInt *)p->columns,
-                                        (PetscScalar *)p->values, &A));
-    PetscCall(VecCreateSeqWithArray(comm, 1, p->global_rows, p->b, &vb));
-    PetscCall(VecCreateSeqWithArray(comm, 1, p->global_rows, p->x, &vx));
-  }
   PetscCall(KSPCreate(comm, &ksp));
   PetscCall(KSPSetOperators(ksp, A, A));
   PetscCall(KSPGetPC(ksp, &pc));
@@ -190,11 +213,17 @@ static PetscErrorCode solve(const pdekit_petsc_problem *p, pdekit_petsc_result *
   PetscCall(PetscOptionsLeftRestore(NULL, &left, &names, &settings));
 
   if (p->view) PetscCall(view_lines(ksp, comm, out));
+  // The solution into the caller's x (on one process, PETSc wrote it there in place).
+  const PetscScalar *solution;
+  PetscCall(VecGetArrayRead(vx, &solution));
+  if (solution != p->x) PetscCall(PetscArraycpy(p->x, solution, p->local_rows));
+  PetscCall(VecRestoreArrayRead(vx, &solution));
   PetscCall(VecDestroy(&r));
   PetscCall(KSPDestroy(&ksp));
   PetscCall(VecDestroy(&vx));
   PetscCall(VecDestroy(&vb));
   PetscCall(MatDestroy(&A));
+  PetscCall(PetscFree(s));
   PetscCall(PetscOptionsClear(NULL));
   return 0;
 }
@@ -207,14 +236,28 @@ static int failed(PetscErrorCode code, Out *out, const char *fallback) {
   return (int)code;
 }
 
-int pdekit_petsc_solve(const pdekit_petsc_problem *problem, pdekit_petsc_result *result, char *text, int text_capacity) {
+int pdekit_petsc_create(const pdekit_petsc_problem *problem, pdekit_petsc_system **system, char *text, int text_capacity) {
+  Out out = {text, text_capacity, 0};
+  if (text_capacity > 0) text[0] = 0;
+  first_error[0] = 0;
+  *system = NULL;
+  PetscErrorCode code = initialize();
+  if (code) return failed(code, &out, "PETSc could not be initialised (MPI_Init_thread failed)");
+  code = create(problem, system);
+  if (code) {
+    PetscOptionsClear(NULL);
+    return failed(code, &out, "PETSc error");
+  }
+  return 0;
+}
+
+int pdekit_petsc_solve(pdekit_petsc_system *system, const pdekit_petsc_problem *problem, pdekit_petsc_result *result, char *text,
+                       int text_capacity) {
   Out out = {text, text_capacity, 0};
   if (text_capacity > 0) text[0] = 0;
   first_error[0] = 0;
   memset(result, 0, sizeof *result);
-  PetscErrorCode code = initialize();
-  if (code) return failed(code, &out, "PETSc could not be initialised (MPI_Init_thread failed)");
-  code = solve(problem, result, &out);
+  PetscErrorCode code = solve(system, problem, result, &out);
   if (code) {
     // Objects of a failed solve are not destroyed: PETSc's state after an error is not
     // guaranteed; the options are cleared for the next solve.

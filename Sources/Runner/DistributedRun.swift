@@ -96,11 +96,14 @@ private struct Distributed {
             if singular {
                 throw spec.document.error(["solver", "method"], "'petsc' cannot solve this system: " + SolverRegistry.singularAdvice(onGrid: true))
             }
-            let slab: AssembledSlab
+            var slab: AssembledSlab
             do { slab = try DiffusionAssembly.assemble(problem, planes: rank * n0 / size ..< (rank + 1) * n0 / size) } catch let e as AssemblyError {
                 throw spec.document.error(["pde", e.key], e.message)
             }
-            return Part(rows: slab.rows, matrix: slab.matrix, rhs: slab.rhs, exact: slab.exact, shape: grid.shape, grid: grid, slab: slab)
+            // The part holds the one reference to the rows and b (the solve hands them to PETSc).
+            let (matrix, rhs) = (slab.matrix, slab.rhs)
+            (slab.matrix, slab.rhs) = (.empty, [])
+            return Part(rows: slab.rows, matrix: matrix, rhs: rhs, exact: slab.exact, shape: grid.shape, grid: grid, slab: slab)
         }
         guard let system = spec.physics as? SystemSpec else { throw RunError(.internal, "\(path): no rows for kind '\(spec.kind)'") }
         let a = system.matrix, n = a.rows
@@ -130,9 +133,9 @@ private struct Distributed {
             try MemoryBudget.check(spec, ranks: size)
         }
         let t0 = Date()
-        let part = try step { try self.part() }
+        var part = try step { try self.part() }
         let assembleSeconds = try PETScDistributed.allReduce([Date().timeIntervalSince(t0)], maximum: true)[0]
-        let n = part.shape.reduce(1, *)
+        let n = part.shape.reduce(1, *), localNonzeros = part.matrix.nonzeros
 
         // Rank 0's staging folder, named to every rank.
         var folder: OutputFolder?
@@ -147,7 +150,7 @@ private struct Distributed {
         // The solve, on PETSC_COMM_WORLD.
         let dirichletGrid = part.grid.flatMap { g in g.axes.allSatisfy { $0.dirichletLow && $0.dirichletHigh } ? g.shape : nil }
         let solved = try step {
-            try PETScDistributed.solve(matrix: part.matrix, rhs: part.rhs, globalRows: n, firstRow: part.rows.lowerBound, grid: dirichletGrid,
+            try PETScDistributed.solve(matrix: &part.matrix, rhs: &part.rhs, globalRows: n, firstRow: part.rows.lowerBound, grid: dirichletGrid,
                                        spec: spec.solver, warn: rank == 0)
         }
         let x = solved.x, result = solved.result
@@ -163,7 +166,7 @@ private struct Distributed {
             let maxAbs = try PETScDistributed.allReduce([largest], maximum: true)[0]
             exact = (sums[1] > 0 ? (sums[0] / sums[1]).squareRoot() : sums[0].squareRoot(), maxAbs)
         }
-        let nonzeros = Int(try PETScDistributed.allReduce([Double(part.matrix.nonzeros)])[0])
+        let nonzeros = Int(try PETScDistributed.allReduce([Double(localNonzeros)])[0])
 
         // The arrays: rank 0 makes each file, then every rank writes its slab into it.
         var slabs: [(name: String, shape: [Int], offset: Int, values: [Double])] = [("solution", part.shape, part.rows.lowerBound, x)]

@@ -65,6 +65,7 @@ enum PETScSolve {
     /// A solve's inputs as the bridge takes them: this process's rows (all of them on one
     /// process), with global column indices.
     struct Rows {
+        /// `.empty` once PETSc holds its copy (`call`, distributed).
         var matrix: CSRMatrix
         var rhs: [Double]
         var globalRows: Int
@@ -90,45 +91,71 @@ enum PETScSolve {
         return axes.map(\.unknowns)
     }
 
-    /// Calls the bridge; x holds the initial guess in and the solution out.
-    static func call(_ rows: Rows, x: inout [Double], _ o: PETScOptions, _ spec: SolverSpec, view: Bool) throws -> Report {
-        let a = rows.matrix, b = rows.rhs
-        guard a.rows == b.count, x.count == b.count, a.columns == rows.globalRows, rows.globalRows <= Int(Int32.max) else {
-            throw LinearAlgebraError.invalidArgument("method = \"petsc\" needs a square system of at most 2^31 - 1 rows, got \(a.rows) "
-                + "of \(rows.globalRows) rows × \(a.columns) columns with \(b.count) right-hand side entries")
+    /// Calls the bridge; x holds the initial guess in and the solution out. Distributed, PETSc
+    /// copies the rows and b, and `rows` gives up its matrix and right-hand side before the
+    /// set-up (the caller holds no other reference to them), so that a rank keeps one copy of
+    /// its rows, PETSc's, while PETSc builds its preconditioner.
+    static func call(_ rows: inout Rows, x: inout [Double], _ o: PETScOptions, _ spec: SolverSpec, view: Bool) throws -> Report {
+        // No local copies of the matrix or b: `rows` must hold the last references to them.
+        let (localRows, columns, entries) = (rows.matrix.rows, rows.matrix.columns, rows.rhs.count)
+        guard localRows == entries, x.count == entries, columns == rows.globalRows, rows.globalRows <= Int(Int32.max) else {
+            throw LinearAlgebraError.invalidArgument("method = \"petsc\" needs a square system of at most 2^31 - 1 rows, got \(localRows) "
+                + "of \(rows.globalRows) rows × \(columns) columns with \(entries) right-hand side entries")
         }
         var result = pdekit_petsc_result()
         let capacity = 1 << 20
         var text = [CChar](repeating: 0, count: capacity)
-        let grid = rows.grid ?? []
-        let status: Int32 = try PETScLibrary.lock.withLock {
-            let bridge = try PETScLibrary.functions()
-            return a.rowPointers.withUnsafeBufferPointer { rp in
-                a.columnIndices.withUnsafeBufferPointer { ci in
-                    a.values.withUnsafeBufferPointer { v in
-                        b.withUnsafeBufferPointer { bp in
-                            x.withUnsafeMutableBufferPointer { xp in
-                                o.kspType.withCString { ksp in
-                                    o.pcType.withCString { pc in
-                                        o.options.withCString { options in
-                                            var problem = pdekit_petsc_problem(
-                                                global_rows: Int32(rows.globalRows), local_rows: Int32(a.rows), first_row: Int32(rows.firstRow),
-                                                row_pointers: rp.baseAddress, columns: ci.baseAddress, values: v.baseAddress,
-                                                b: bp.baseAddress, x: xp.baseAddress, nonzero_initial_guess: xp.contains { $0 != 0 } ? 1 : 0,
-                                                ksp_type: ksp, pc_type: pc, options: options,
-                                                rtol: max(spec.rtol, IterativeOptions.machineFloor), atol: spec.atol,
-                                                max_iterations: Int32(clamping: spec.maxIterations), view: view ? 1 : 0,
-                                                distributed: rows.distributed ? 1 : 0, dimension: Int32(grid.count),
-                                                shape: (Int32(grid.first ?? 0), Int32(grid.count > 1 ? grid[1] : 0),
-                                                        Int32(grid.count > 2 ? grid[2] : 0)))
-                                            return text.withUnsafeMutableBufferPointer { t in
-                                                bridge.solve(&problem, &result, t.baseAddress, Int32(capacity))
-                                            }
-                                        }
+        let grid = rows.grid ?? [], nonzeroGuess = x.contains { $0 != 0 }
+        /// The bridge's problem for `body`: the rows and b given (or none), x, and the settings.
+        func withProblem<T>(_ matrix: CSRMatrix?, _ b: [Double]?, _ x: UnsafeMutablePointer<Double>?,
+                            _ body: (inout pdekit_petsc_problem) -> T) -> T {
+            (matrix?.rowPointers ?? []).withUnsafeBufferPointer { rp in
+                (matrix?.columnIndices ?? []).withUnsafeBufferPointer { ci in
+                    (matrix?.values ?? []).withUnsafeBufferPointer { v in
+                        (b ?? []).withUnsafeBufferPointer { bp in
+                            o.kspType.withCString { ksp in
+                                o.pcType.withCString { pc in
+                                    o.options.withCString { options in
+                                        var problem = pdekit_petsc_problem(
+                                            global_rows: Int32(rows.globalRows), local_rows: Int32(localRows), first_row: Int32(rows.firstRow),
+                                            row_pointers: rp.baseAddress, columns: ci.baseAddress, values: v.baseAddress,
+                                            b: bp.baseAddress, x: x, nonzero_initial_guess: nonzeroGuess ? 1 : 0,
+                                            ksp_type: ksp, pc_type: pc, options: options,
+                                            rtol: max(spec.rtol, IterativeOptions.machineFloor), atol: spec.atol,
+                                            max_iterations: Int32(clamping: spec.maxIterations), view: view ? 1 : 0,
+                                            distributed: rows.distributed ? 1 : 0, dimension: Int32(grid.count),
+                                            shape: (Int32(grid.first ?? 0), Int32(grid.count > 1 ? grid[1] : 0),
+                                                    Int32(grid.count > 2 ? grid[2] : 0)))
+                                        return body(&problem)
                                     }
                                 }
                             }
                         }
+                    }
+                }
+            }
+        }
+        let status: Int32 = try PETScLibrary.lock.withLock {
+            let bridge = try PETScLibrary.functions()
+            return text.withUnsafeMutableBufferPointer { t in
+                var system: OpaquePointer?
+                if rows.distributed {
+                    let made = x.withUnsafeMutableBufferPointer { xp in
+                        withProblem(rows.matrix, rows.rhs, xp.baseAddress) { bridge.create(&$0, &system, t.baseAddress, Int32(capacity)) }
+                    }
+                    guard made == 0 else { return made }
+                    // PETSc has its copy: ours goes.
+                    rows.matrix = .empty
+                    rows.rhs = []
+                    return x.withUnsafeMutableBufferPointer { xp in
+                        withProblem(nil, nil, xp.baseAddress) { bridge.solve(system, &$0, &result, t.baseAddress, Int32(capacity)) }
+                    }
+                }
+                // One process: PETSc reads the arrays in place until the solve returns.
+                return x.withUnsafeMutableBufferPointer { xp in
+                    withProblem(rows.matrix, rows.rhs, xp.baseAddress) { problem in
+                        let made = bridge.create(&problem, &system, t.baseAddress, Int32(capacity))
+                        return made != 0 ? made : bridge.solve(system, &problem, &result, t.baseAddress, Int32(capacity))
                     }
                 }
             }
@@ -177,8 +204,8 @@ enum PETScSolve {
                 + "right-hand side entries")
         }
         var x = SolverRegistry.initialGuess(request, &d)
-        let rows = Rows(matrix: a, rhs: b, globalRows: a.rows, firstRow: 0, distributed: false, grid: dirichletGrid(request.structure))
-        let report = try call(rows, x: &x, o, spec, view: request.view != nil)
+        var rows = Rows(matrix: a, rhs: b, globalRows: a.rows, firstRow: 0, distributed: false, grid: dirichletGrid(request.structure))
+        let report = try call(&rows, x: &x, o, spec, view: request.view != nil)
         describe(report, o, spec, warn: true, &d)
         request.view?(d)
 

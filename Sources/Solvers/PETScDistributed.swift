@@ -58,12 +58,17 @@ public enum PETScDistributed {
     /// (global column indices) on PETSC_COMM_WORLD; returns this rank's part of x. The residual
     /// in the result is the global ‖b − A x‖, recomputed by PETSc after the solve. `grid` is the
     /// Dirichlet grid pc_type = mg coarsens (this rank's rows must be whole planes of it).
-    public static func solve(matrix: CSRMatrix, rhs: [Double], globalRows: Int, firstRow: Int, grid: [Int]?, spec: SolverSpec,
+    ///
+    /// The rows and b are handed over: `matrix` and `rhs` are `.empty` and [] on return, and
+    /// freed as soon as PETSc has copied them, before its set-up, if the caller held no other
+    /// reference to them.
+    public static func solve(matrix: inout CSRMatrix, rhs: inout [Double], globalRows: Int, firstRow: Int, grid: [Int]?, spec: SolverSpec,
                              warn: Bool) throws -> (x: [Double], result: SolveResult, description: SolverDescription) {
         let o = spec.options["petsc"] as? PETScOptions ?? PETScOptions()
         var x = [Double](repeating: 0, count: rhs.count)
-        let rows = PETScSolve.Rows(matrix: matrix, rhs: rhs, globalRows: globalRows, firstRow: firstRow, distributed: true, grid: grid)
-        let report = try PETScSolve.call(rows, x: &x, o, spec, view: true)
+        var rows = PETScSolve.Rows(matrix: matrix, rhs: rhs, globalRows: globalRows, firstRow: firstRow, distributed: true, grid: grid)
+        (matrix, rhs) = (.empty, [])
+        let report = try PETScSolve.call(&rows, x: &x, o, spec, view: true)
         var d = SolverDescription()
         d.add("method", "petsc")
         PETScSolve.describe(report, o, spec, warn: warn, &d)

@@ -13,6 +13,7 @@ import PETScBridge
 /// PETSc is not thread-safe: every call holds `lock` (a sweep's workers take turns).
 enum PETScLibrary {
     struct Functions {
+        var create: pdekit_petsc_create_function
         var solve: pdekit_petsc_solve_function
         var start: pdekit_mpi_start_function
         var agree: pdekit_mpi_agree_function
@@ -55,7 +56,8 @@ enum PETScLibrary {
             return .failure(.invalidArgument("method = \"petsc\": cannot load \(path): \(reason)"))
         }
         func symbol<T>(_ name: String, _ type: T.Type) -> T? { dlsym(handle, name).map { unsafeBitCast($0, to: type) } }
-        guard let solve = symbol("pdekit_petsc_solve", pdekit_petsc_solve_function.self),
+        guard let create = symbol("pdekit_petsc_create", pdekit_petsc_create_function.self),
+              let solve = symbol("pdekit_petsc_solve", pdekit_petsc_solve_function.self),
               let start = symbol("pdekit_mpi_start", pdekit_mpi_start_function.self),
               let agree = symbol("pdekit_mpi_agree", pdekit_mpi_agree_function.self),
               let broadcast = symbol("pdekit_mpi_broadcast", pdekit_mpi_broadcast_function.self),
@@ -64,7 +66,8 @@ enum PETScLibrary {
             return .failure(.invalidArgument("method = \"petsc\": \(path) lacks one of pdekit's entry points; rebuild pdekit"))
         }
         finalizer = finalize
-        return .success(Functions(solve: solve, start: start, agree: agree, broadcast: broadcast, allreduce: allreduce, finalize: finalize))
+        return .success(Functions(create: create, solve: solve,
+                                   start: start, agree: agree, broadcast: broadcast, allreduce: allreduce, finalize: finalize))
     }
 
     /// The text a call wrote into its buffer.

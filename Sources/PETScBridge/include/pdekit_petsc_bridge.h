@@ -37,15 +37,29 @@ typedef struct {
   double rhs_norm;         // ||b||_2 over all ranks
 } pdekit_petsc_result;
 
-// Solves; 0 on success. `text` receives tab-separated lines (on every rank the same, except
-// view lines, which rank 0 alone has):
+// A system in PETSc's hands (its matrix, b and x): made by `create`, used up by `solve`.
+typedef struct pdekit_petsc_system pdekit_petsc_system;
+
+// Initialises PETSc (once), inserts the options string, and makes this process's part of the
+// system from `problem`'s rows, b and initial guess x.
+// - distributed: PETSc copies them, so the caller may free its arrays as soon as this returns
+//   (a rank then holds one copy of its rows through the set-up and solve, not two).
+// - one process: PETSc uses them in place; they must stay alive and unchanged until `solve`
+//   returns.
+// 0 on success; on a PETSc error, its code and first message in `text`, and no system.
+typedef int (*pdekit_petsc_create_function)(const pdekit_petsc_problem *problem, pdekit_petsc_system **system, char *text,
+                                            int text_capacity);
+// Sets up and solves a created system with `problem`'s KSP, PC, tolerances, view flag and grid
+// (its rows and b are not read), writes the solution into problem->x (local_rows entries), and
+// frees the system. 0 on success. `text` receives tab-separated lines (on every rank the same,
+// except view lines, which rank 0 alone has):
 //   reason\t<KSPConvergedReasons name>   ksp\t<type>   pc\t<type>   norm\t<KSPNormTypes name>
 //   unused\t<-option>\t<value>           (one per option PETSc did not use)
 //   levels\t<count>                      (pc_type = mg: the multigrid levels built)
 //   view\t<line of KSPView>
 // On a PETSc error: PETSc's error code, and its first message in `text`.
-typedef int (*pdekit_petsc_solve_function)(const pdekit_petsc_problem *problem, pdekit_petsc_result *result, char *text,
-                                           int text_capacity);
+typedef int (*pdekit_petsc_solve_function)(pdekit_petsc_system *system, const pdekit_petsc_problem *problem,
+                                           pdekit_petsc_result *result, char *text, int text_capacity);
 
 // MPI for a distributed run (MPI_COMM_WORLD). `start` initialises MPI and PETSc once and gives
 // this process's rank and the number of ranks; 0 on success, else a message in `text`.

@@ -7,7 +7,9 @@
 
 #include "pdekit_petsc_bridge.h"
 
-int pdekit_petsc_solve(const pdekit_petsc_problem *problem, pdekit_petsc_result *result, char *text, int text_capacity);
+int pdekit_petsc_create(const pdekit_petsc_problem *problem, pdekit_petsc_system **system, char *text, int text_capacity);
+int pdekit_petsc_solve(pdekit_petsc_system *system, const pdekit_petsc_problem *problem, pdekit_petsc_result *result, char *text,
+                       int text_capacity);
 int pdekit_mpi_start(int *rank, int *size, char *text, int text_capacity);
 int pdekit_mpi_agree(int status, char *message, int message_capacity);
 int pdekit_mpi_broadcast(char *buffer, int length);
