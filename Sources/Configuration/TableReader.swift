@@ -13,12 +13,29 @@ public final class TableReader {
     /// table made the linear `contains` quadratic: 35 s).
     private var known: [String] = []
     private var knownSet: Set<String> = []
+    /// Every key path the readers of this document (this one and the tables read through it)
+    /// asked for, so that an unknown key can be found at another level (among the tables the
+    /// file has: the schema of an absent table is never asked for).
+    private let registry: KnownKeys
 
     public init(table: ConfigTable, path: [String], document: ProblemDocument) {
-        self.table = table; self.path = path; self.document = document
+        self.table = table; self.path = path; self.document = document; registry = KnownKeys()
     }
 
-    public func error(_ key: String, _ message: String) -> ProblemError { document.error(path + [key], message) }
+    private init(table: ConfigTable, path: [String], document: ProblemDocument, registry: KnownKeys) {
+        self.table = table; self.path = path; self.document = document; self.registry = registry
+    }
+
+    /// An error at `key`. A required key that is missing names the near-miss the table holds
+    /// instead (`gird` for `grid`): the one unknown key within two edits of it.
+    public func error(_ key: String, _ message: String) -> ProblemError {
+        var message = message
+        if message.hasPrefix("missing"), table[key] == nil,
+           let typo = nearest(key, in: table.keys.filter { !knownSet.contains($0) }, maxDistance: 2) {
+            message += " (the table has '\(typo)': a misspelling of '\(key)'?)"
+        }
+        return document.error(path + [key], message)
+    }
 
     /// An error at a dotted key below this table (`pde.grid` under [sweep.parameters]).
     public func error(dotted key: String, _ message: String) -> ProblemError {
@@ -27,7 +44,7 @@ public final class TableReader {
 
     /// Marks `key` as part of the schema and returns its raw value, if present.
     public func value(_ key: String) -> ConfigValue? {
-        if knownSet.insert(key).inserted { known.append(key) }
+        if knownSet.insert(key).inserted { known.append(key); registry.insert(path + [key]) }
         return table[key]
     }
 
@@ -92,7 +109,13 @@ public final class TableReader {
 
     public func array(_ key: String) throws -> [ConfigValue]? {
         guard let v = value(key) else { return nil }
-        guard case .array(let a) = v else { throw error(key, "expected an array, found \(v.typeName)") }
+        guard case .array(let a) = v else {
+            // `--set pde.grid=33,33` is a string: TOML arrays are bracketed.
+            if case .string(let s) = v, s.contains(",") {
+                throw error(key, "expected an array, found a string (an array is bracketed: [\(s)])")
+            }
+            throw error(key, "expected an array, found \(v.typeName)")
+        }
         return a
     }
 
@@ -100,13 +123,16 @@ public final class TableReader {
     public func table(_ key: String) throws -> TableReader? {
         guard let v = value(key) else { return nil }
         guard case .table(let t) = v else { throw error(key, "expected a table, found \(v.typeName)") }
-        return TableReader(table: t, path: path + [key], document: document)
+        return TableReader(table: t, path: path + [key], document: document, registry: registry)
     }
 
-    /// Throws for the first key in the table that the schema never asked for.
+    /// Throws for the first key in the table that the schema never asked for, with the nearest
+    /// key of this table, or else the key of that name (or nearest to it) at another level that
+    /// the readers asked for (`grid` at the top level: `pde.grid`).
     public func finish() throws {
         for key in table.keys where !knownSet.contains(key) {
-            let hint = nearest(key, in: known).map { " (did you mean '\($0)'?)" } ?? ""
+            let elsewhere = registry.nearest(key, besides: path).map { " (did you mean '\($0.joined(separator: "."))'?)" }
+            let hint = nearest(key, in: known).map { " (did you mean '\($0)'?)" } ?? elsewhere ?? ""
             let section = path.isEmpty ? "at the top level" : "in [\(path.joined(separator: "."))]"
             throw error(key, "unknown key \(section)\(hint)")
         }
@@ -122,5 +148,22 @@ public final class TableReader {
             }
         }
         return parameters
+    }
+}
+
+/// The key paths the readers of one document asked for (`TableReader`), in order.
+final class KnownKeys {
+    private var paths: [[String]] = []
+    private var seen: Set<[String]> = []
+
+    func insert(_ path: [String]) { if seen.insert(path).inserted { paths.append(path) } }
+
+    /// The asked-for path, not directly in the table at `table`, whose last key is `key` or
+    /// nearest to it; the shortest such path, then the first asked for.
+    func nearest(_ key: String, besides table: [String]) -> [String]? {
+        let candidates = paths.filter { $0.count > 1 && Array($0.dropLast()) != table }
+        if let exact = candidates.filter({ $0.last == key }).min(by: { $0.count < $1.count }) { return exact }
+        guard let name = Storage.nearest(key, in: Set(candidates.compactMap(\.last))) else { return nil }
+        return candidates.filter { $0.last == name }.min { $0.count < $1.count }
     }
 }

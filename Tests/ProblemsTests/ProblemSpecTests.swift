@@ -47,6 +47,34 @@ final class ProblemSpecTests: XCTestCase {
                     contains: ["p.toml:7:", "solver.precondtioner", "unknown key", "did you mean 'preconditioner'"])
     }
 
+    /// A required key that is missing names the misspelt key the table holds instead; a far-off
+    /// unknown key is not offered as the near-miss.
+    func testMissingKeyNamesItsNearMiss() {
+        assertError("[problem]\nkind = \"pde\"\n[pde]\ngird = [8, 8]\nrhs = \"1\"\n",
+                    contains: ["pde.grid", "missing", "the table has 'gird': a misspelling of 'grid'?"])
+        XCTAssertThrowsError(try load("[problem]\nkind = \"pde\"\n[pde]\nshape = [8, 8]\nrhs = \"1\"\n")) { error in
+            XCTAssertFalse("\(error)".contains("misspelling"), "\(error)")
+        }
+    }
+
+    /// An unknown key at one level that the schema has at another is named by its full path:
+    /// `--set grid=...` → pde.grid, `--set rtoll=...` → solver.rtol (the schema's keys are those
+    /// of the tables the file has: here a [solver] table); a key the schema has nowhere gets no
+    /// hint.
+    func testUnknownKeyNamesTheFullPathWhereTheSchemaHasIt() {
+        assertError(valid, overrides: ["grid=[4, 4]"], contains: ["--set grid", "unknown key at the top level", "did you mean 'pde.grid'?"])
+        assertError(valid + "\n[solver]\nmethod = \"cg\"\n", overrides: ["rtoll=1e-3"], contains: ["did you mean 'solver.rtol'?"])
+        assertError(valid, overrides: ["solver.grid=1"], contains: ["unknown key in [solver]", "did you mean 'pde.grid'?"])
+        XCTAssertThrowsError(try load(valid, overrides: ["zzz=1"])) { error in
+            XCTAssertFalse("\(error)".contains("did you mean"), "\(error)")
+        }
+    }
+
+    /// `--set pde.grid=33,33` reads as a string: the error shows the bracketed array.
+    func testACommaListWhereAnArrayGoesShowsTheBrackets() {
+        assertError(valid, overrides: ["pde.grid=33,33"], contains: ["pde.grid", "expected an array, found a string", "[33,33]"])
+    }
+
     func testUnknownSection() {
         assertError(valid + "\n[solvr]\nmethod = \"cg\"\n", contains: ["p.toml:6:", "solvr", "did you mean 'solver'"])
     }
