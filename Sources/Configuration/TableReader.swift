@@ -17,6 +17,11 @@ public final class TableReader {
     /// asked for, so that an unknown key can be found at another level (among the tables the
     /// file has: the schema of an absent table is never asked for).
     private let registry: KnownKeys
+    /// When set, every key asked for is noted with its type, default and bounds (`pdekit help`
+    /// reads a component from an empty table with a log attached); keys of nested tables as
+    /// `table.key`.
+    public var schema: SchemaLog?
+    private var schemaPrefix = ""
 
     public init(table: ConfigTable, path: [String], document: ProblemDocument) {
         self.table = table; self.path = path; self.document = document; registry = KnownKeys()
@@ -25,6 +30,8 @@ public final class TableReader {
     private init(table: ConfigTable, path: [String], document: ProblemDocument, registry: KnownKeys) {
         self.table = table; self.path = path; self.document = document; self.registry = registry
     }
+
+    private func note(_ key: String, _ type: String, _ detail: String = "") { schema?.note(schemaPrefix + key, type, detail) }
 
     /// An error at `key`. A required key that is missing names the near-miss the table holds
     /// instead (`gird` for `grid`): the one unknown key within two edits of it.
@@ -45,12 +52,14 @@ public final class TableReader {
     /// Marks `key` as part of the schema and returns its raw value, if present.
     public func value(_ key: String) -> ConfigValue? {
         if knownSet.insert(key).inserted { known.append(key); registry.insert(path + [key]) }
+        note(key, "value")
         return table[key]
     }
 
     public func has(_ key: String) -> Bool { value(key) != nil }
 
     public func string(_ key: String) throws -> String? {
+        note(key, "string")
         guard let v = value(key) else { return nil }
         guard case .string(let s) = v else { throw error(key, "expected a string, found \(v.typeName)") }
         return s
@@ -58,6 +67,7 @@ public final class TableReader {
 
     public func string(_ key: String, default d: String, oneOf allowed: [String]? = nil) throws -> String {
         let s = try string(key) ?? d
+        note(key, "string", "default \"\(d)\"" + (allowed.map { "; one of " + $0.joined(separator: ", ") } ?? ""))
         if let allowed, !allowed.contains(s) {
             let hint = nearest(s, in: allowed).map { " (did you mean '\($0)'?)" } ?? ""
             throw error(key, "unknown value '\(s)'\(hint); expected one of: \(allowed.joined(separator: ", "))")
@@ -66,6 +76,7 @@ public final class TableReader {
     }
 
     public func double(_ key: String) throws -> Double? {
+        note(key, "number")
         guard let v = value(key) else { return nil }
         switch v {
         case .double(let d): return d
@@ -76,6 +87,7 @@ public final class TableReader {
 
     public func double(_ key: String, default d: Double, minimum: Double? = nil, exclusiveMinimum: Bool = false) throws -> Double {
         let x = try double(key) ?? d
+        note(key, "number", "default \(d)" + (minimum.map { "; \(exclusiveMinimum ? ">" : "≥") \($0)" } ?? ""))
         guard x.isFinite else { throw error(key, "must be finite, got \(x)") }
         if let m = minimum, exclusiveMinimum ? !(x > m) : !(x >= m) {
             throw error(key, "must be \(exclusiveMinimum ? ">" : "≥") \(m), got \(x)")
@@ -84,6 +96,7 @@ public final class TableReader {
     }
 
     public func int(_ key: String) throws -> Int? {
+        note(key, "integer")
         guard let v = value(key) else { return nil }
         switch v {
         case .integer(let i): return i
@@ -96,18 +109,21 @@ public final class TableReader {
     /// arithmetic can overflow on a value such as 9223372036854775807.
     public func int(_ key: String, default d: Int, minimum: Int, maximum: Int = Int(Int32.max)) throws -> Int {
         let i = try int(key) ?? d
+        note(key, "integer", "default \(d); \(minimum) … \(maximum)")
         guard i >= minimum else { throw error(key, "must be ≥ \(minimum), got \(i)") }
         guard i <= maximum else { throw error(key, "must be ≤ \(maximum), got \(i)") }
         return i
     }
 
     public func bool(_ key: String, default d: Bool) throws -> Bool {
+        note(key, "boolean", "default \(d)")
         guard let v = value(key) else { return d }
         guard case .bool(let b) = v else { throw error(key, "expected true or false, found \(v.typeName)") }
         return b
     }
 
     public func array(_ key: String) throws -> [ConfigValue]? {
+        note(key, "array")
         guard let v = value(key) else { return nil }
         guard case .array(let a) = v else {
             // `--set pde.grid=33,33` is a string: TOML arrays are bracketed.
@@ -121,9 +137,13 @@ public final class TableReader {
 
     /// A nested table; `nil` when absent. An inline table counts.
     public func table(_ key: String) throws -> TableReader? {
+        note(key, "table")
         guard let v = value(key) else { return nil }
         guard case .table(let t) = v else { throw error(key, "expected a table, found \(v.typeName)") }
-        return TableReader(table: t, path: path + [key], document: document, registry: registry)
+        let child = TableReader(table: t, path: path + [key], document: document, registry: registry)
+        child.schema = schema
+        child.schemaPrefix = schemaPrefix + key + "."
+        return child
     }
 
     /// Throws for the first key in the table that the schema never asked for, with the nearest
@@ -165,5 +185,30 @@ final class KnownKeys {
         if let exact = candidates.filter({ $0.last == key }).min(by: { $0.count < $1.count }) { return exact }
         guard let name = Storage.nearest(key, in: Set(candidates.compactMap(\.last))) else { return nil }
         return candidates.filter { $0.last == name }.min { $0.count < $1.count }
+    }
+}
+
+/// The keys a schema asks for, in the order asked, with their types, defaults and bounds
+/// (`TableReader.schema`): what `pdekit help` prints, read from the code that validates the
+/// keys, so it cannot disagree with it.
+public final class SchemaLog {
+    public struct Entry: Sendable, Equatable {
+        public var key: String
+        /// string, number, integer, boolean, array, table, or value (read raw: several types).
+        public var type: String
+        /// The default and the allowed values or range, when the reader was given them.
+        public var detail: String
+    }
+    public private(set) var entries: [Entry] = []
+    public init() {}
+
+    /// A more specific reading of a key replaces a raw one; a detail once given is kept.
+    func note(_ key: String, _ type: String, _ detail: String) {
+        guard let i = entries.firstIndex(where: { $0.key == key }) else {
+            entries.append(Entry(key: key, type: type, detail: detail))
+            return
+        }
+        if type != "value" { entries[i].type = type }
+        if !detail.isEmpty { entries[i].detail = detail }
     }
 }

@@ -28,7 +28,7 @@ public struct OutputSpec: Sendable, Equatable {
         self.directory = directory; self.format = format; self.history = history; self.reference = reference
     }
 
-    init(_ r: TableReader?) throws {
+    public init(_ r: TableReader?) throws {
         self.init()
         guard let r else { return }
         directory = try r.string("directory")

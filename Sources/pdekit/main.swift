@@ -229,6 +229,25 @@ struct ListCommand: ParsableCommand {
     func run() throws { writeStdout(Catalog.text) }
 }
 
+// `pdekit help gmg` (a method, a preconditioner, `solver` or `output`): its keys; `pdekit help
+// run` and the like stay ArgumentParser's.
+let arguments = CommandLine.arguments
+if arguments.count == 3, arguments[1] == "help" {
+    do {
+        if let text = try Catalog.help(arguments[2]) {
+            writeStdout(text)
+            quit(0)
+        }
+        let commands = PDEKit.configuration.subcommands.map { $0.configuration.commandName ?? "" }
+        if !commands.contains(arguments[2]) {
+            fail("help: '\(arguments[2])' is not a command, method, preconditioner or table; one of: "
+                 + (commands + Catalog.helpNames).joined(separator: ", "), status: 2)
+        }
+    } catch {
+        fail("help \(arguments[2]): \(error)", status: 1)
+    }
+}
+
 do {
     var command = try PDEKit.parseAsRoot()
     try command.run()

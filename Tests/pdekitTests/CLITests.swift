@@ -100,6 +100,21 @@ final class CLITests: CLITestCase {
         XCTAssertTrue(soft.stderr.contains("warning"), soft.stderr)
     }
 
+    /// `pdekit help gmg` lists [solver.gmg]'s keys (exit 0); `help run` stays the command's
+    /// help; an unknown name is a one-line error with the names, exit 2.
+    func testHelpForAComponentACommandAndAnUnknownName() throws {
+        let gmg = try pdekit(["help", "gmg"])
+        XCTAssertEqual(gmg.status, 0, gmg.stderr)
+        XCTAssertTrue(gmg.stdout.contains("options, [solver.gmg]:") && gmg.stdout.contains("  smoother "), gmg.stdout)
+        let run = try pdekit(["help", "run"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertTrue(run.stdout.contains("USAGE: pdekit run"), run.stdout)
+        let unknown = try pdekit(["help", "gmgg"])
+        XCTAssertEqual(unknown.status, 2)
+        XCTAssertEqual(unknown.stderr.split(separator: "\n").count, 1, unknown.stderr)
+        XCTAssertTrue(unknown.stderr.contains("'gmgg' is not a command, method, preconditioner or table") && unknown.stderr.contains("gmg"))
+    }
+
     func testListAndCheck() throws {
         let list = try pdekit(["list"])
         XCTAssertEqual(list.status, 0)
