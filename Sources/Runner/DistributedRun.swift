@@ -25,7 +25,8 @@ enum DistributedRun {
     /// Runs `spec` distributed, or returns nil when MPI has one rank (a launcher's variables
     /// without a parallel launch, e.g. a Slurm batch script without srun): the caller then
     /// solves as usual.
-    static func run(_ spec: ProblemSpec, path: String, options: Run.Options, write: @escaping @Sendable (String) -> Void) throws -> Run.Report? {
+    static func run(_ spec: ProblemSpec, path: String, options: Run.Options, started: Date,
+                    write: @escaping @Sendable (String) -> Void) throws -> Run.Report? {
         guard spec.physics is PDESpec || spec.physics is SystemSpec else {
             throw spec.document.error(["solver", "method"], "\"petsc\" on several ranks solves kind = \"pde\" and \"linear_system\" "
                 + "problems; run this one without mpirun or srun")
@@ -40,7 +41,7 @@ enum DistributedRun {
         let (rank, size) = try PETScDistributed.start()
         guard size > 1 else { return nil }
         if rank != 0 { Run.silentRank = true }
-        return try Distributed(spec: spec, path: path, options: options, rank: rank, size: size, write: write).run()
+        return try Distributed(spec: spec, path: path, options: options, rank: rank, size: size, started: started, write: write).run()
     }
 }
 
@@ -48,6 +49,8 @@ enum DistributedRun {
 private struct Distributed {
     let spec: ProblemSpec, path: String, options: Run.Options
     let rank: Int, size: Int
+    /// When the run began (before the file was read), for the summary's wall time.
+    let started: Date
     let write: @Sendable (String) -> Void
 
     /// This rank's share of the system and of the grid arrays it writes.
@@ -177,6 +180,7 @@ private struct Distributed {
             if -range[0] != range[1] { slabs.append(("coefficient", grid.nodeShape, slab.nodes.lowerBound, slab.nodeCoefficients)) }
             if slab.source != nil { slabs.append(("rhs", grid.shape, slab.rows.lowerBound, slab.source ?? [])) }
         }
+        let writeStart = Date()
         try step {
             guard rank == 0, let folder else { return }
             for s in slabs { try NPYSlabs.create(folder.url("\(s.name).npy"), shape: s.shape) }
@@ -184,15 +188,21 @@ private struct Distributed {
         try step {
             for s in slabs { try NPYSlabs.write(s.values, at: s.offset, shape: s.shape, to: stagingURL.appendingPathComponent("\(s.name).npy")) }
         }
+        let slabSeconds = try PETScDistributed.allReduce([Date().timeIntervalSince(writeStart)], maximum: true)[0]
 
         // Rank 0: the record and the rest of the folder, then the rename.
         description.add("rows", n); description.add("nonzeros", nonzeros); description.add("ranks", size)
-        let outcome = self.outcome(result, exact: exact, description: description, assembleSeconds: assembleSeconds, grid: part.grid)
+        var outcome = self.outcome(result, exact: exact, description: description, assembleSeconds: assembleSeconds, grid: part.grid)
+        outcome.result["write_seconds"] = .double(slabSeconds)  // the writer adds rank 0's own files
+        var writeSeconds = slabSeconds
         try step {
             guard rank == 0, let folder else { return }
-            try OutcomeWriter.write(outcome, spec: spec, to: folder, durable: options.durable)
+            writeSeconds += try OutcomeWriter.write(outcome, spec: spec, to: folder, durable: options.durable)
         }
-        if rank == 0 && !options.quiet { write("\(spec.name): \(outcome.summary)\n  → \(folder!.destination.path)\n") }
+        if rank == 0 && !options.quiet {
+            let times = String(format: "; write %.3f s, wall %.3f s", writeSeconds, Date().timeIntervalSince(started))
+            write("\(spec.name): \(outcome.summary)\(times)\n  → \(folder!.destination.path)\n")
+        }
         if rank == 0 && !options.suppressUnusedWarning {
             Run.warnUnusedOptions(spec.solver.unusedOptions, uses: spec.solver.componentsInUse, path: path)
         }
@@ -229,7 +239,7 @@ private struct Distributed {
         if !spec.solver.unusedOptions.isEmpty { details["unused_options"] = .array(spec.solver.unusedOptions.map { .string("solver.\($0)") }) }
         var summary = "\(result.reason.name) in \(result.iterations) iteration(s) on \(size) ranks, relative residual "
             + String(format: "%.3e", result.relativeResidual)
-            + String(format: ", setup %.3f s, solve %.3f s", result.setupSeconds, result.solveSeconds)
+            + String(format: ", assemble %.3f s, setup %.3f s, solve %.3f s", assembleSeconds, result.setupSeconds, result.solveSeconds)
         if let exact { summary += String(format: "; error vs exact: relative L2 %.3e, max %.3e", exact.relativeL2, exact.maxAbs) }
         func f(_ x: Double?) -> String { x.map(CSV.format) ?? "" }
         return StudyOutcome(reason: result.reason, arrays: arrays,

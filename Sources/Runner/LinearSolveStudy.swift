@@ -183,7 +183,7 @@ public struct LinearSolveStudy: Study {
 
         var summary = "\(result.reason.name) in \(result.iterations) iteration(s), relative residual "
             + String(format: "%.3e", result.relativeResidual)
-            + String(format: ", setup %.3f s, solve %.3f s", result.setupSeconds, result.solveSeconds)
+            + String(format: ", assemble %.3f s, setup %.3f s, solve %.3f s", system.assembleSeconds, result.setupSeconds, result.solveSeconds)
         if let exact { summary += String(format: "; error vs exact: relative L2 %.3e, max %.3e", exact.relativeL2, exact.maxAbs) }
         if let c = reference { summary += String(format: "; vs reference: relative L2 %.3e, max %.3e", c.relativeL2, c.maxAbs) }
         if singular { summary += String(format: "; singular (constant null space): right-hand side mean removed (%.2e of its norm), solution at "

@@ -8,7 +8,11 @@ import Storage
 /// NPY, the history as CSV, and the run record (`run.toml` or `run.json`): the resolved
 /// configuration, `[result]`, the study's tables, `[versions]`, `[provenance]`.
 enum OutcomeWriter {
-    static func write(_ outcome: StudyOutcome, spec: ProblemSpec, to folder: OutputFolder, durable: Bool) throws {
+    /// Returns the seconds spent writing the arrays, the history and VTK (`[result]
+    /// write_seconds`; the record itself and the folder's rename come after).
+    @discardableResult
+    static func write(_ outcome: StudyOutcome, spec: ProblemSpec, to folder: OutputFolder, durable: Bool) throws -> Double {
+        let start = Date()
         var checksums = ""
         for a in outcome.arrays {
             let bytes = NPY.encode(a.values, shape: a.shape)
@@ -22,20 +26,29 @@ enum OutcomeWriter {
             try history.write(to: folder.url("history.csv"), durable: durable)
         }
         if spec.output.vtk { try writeVTK(outcome, to: folder, durable: durable) }
-        let (name, text) = record(outcome, spec: spec)
+        let seconds = Date().timeIntervalSince(start)
+        let (name, text) = record(outcome, spec: spec, writeSeconds: seconds)
         try AtomicFile.write(Data(text.utf8), to: folder.url(name), durable: durable)
         try folder.commit(durable: durable)
+        return seconds
     }
 
     /// The run record's file name (`run.toml` or `run.json`, by `[output] format`) and text:
     /// the resolved configuration, `[result]`, the study's tables, `[versions]`, `[provenance]`.
-    static func record(_ outcome: StudyOutcome, spec: ProblemSpec, format: String? = nil) -> (name: String, text: String) {
+    static func record(_ outcome: StudyOutcome, spec: ProblemSpec, format: String? = nil, writeSeconds: Double? = nil)
+        -> (name: String, text: String) {
         var record = spec.resolved
         var result = ConfigTable()
         result["reason"] = .string(outcome.reason.name)
         result["reason_code"] = .integer(Int(outcome.reason.rawValue))
         result["converged"] = .bool(outcome.reason.converged)
         for k in outcome.result.keys { result[k] = outcome.result[k] }
+        // Added to what the study already counted (a distributed run's slabs, written by every rank).
+        if let writeSeconds {
+            var before = 0.0
+            if case .double(let d) = outcome.result["write_seconds"] { before = d }
+            result["write_seconds"] = .double(before + writeSeconds)
+        }
         record["result"] = .table(result)
         for (name, table) in outcome.tables { record[name] = .table(table) }
         var versions = ConfigTable()

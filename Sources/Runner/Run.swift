@@ -55,6 +55,7 @@ public enum Run {
     }
 
     private static func runUnclassified(path: String, options: Options, write: @escaping @Sendable (String) -> Void) throws -> Report {
+        let started = Date()
         // Ranks other than 0 of a launch leave the one error line of an invalid file (the same
         // on every rank) to rank 0.
         let spec: ProblemSpec
@@ -75,10 +76,10 @@ public enum Run {
         // Under mpirun or srun every rank runs this command: with method = "petsc" the ranks
         // solve one system together (DistributedRun), unless MPI says there is one rank.
         if spec.solver.method == "petsc", let launch = try Shard.fromEnvironment(), launch.count > 1,
-           let report = try DistributedRun.run(spec, path: path, options: options, write: write) {
+           let report = try DistributedRun.run(spec, path: path, options: options, started: started, write: write) {
             return report
         }
-        return try execute(spec, path: path, options: options, write: write)
+        return try execute(spec, path: path, options: options, started: started, write: write)
     }
 
     /// No study may call a result converged while an array it writes holds NaN or ±inf (data
@@ -99,7 +100,8 @@ public enum Run {
 
     /// Validates, solves and writes one problem's output folder (also the body of every sweep
     /// case): output folder checked → study → the one writer.
-    static func execute(_ spec: ProblemSpec, path: String, options: Options, carry: CarriedState? = nil,
+    /// `started`: when the run began (before the file was read), for the summary's wall time.
+    static func execute(_ spec: ProblemSpec, path: String, options: Options, carry: CarriedState? = nil, started: Date = Date(),
                         write: @escaping @Sendable (String) -> Void) throws -> Report {
         // Output folder first: --output, then [output] directory, then outputs/<name>. A folder
         // that pdekit may not replace is refused before any work is done.
@@ -118,8 +120,11 @@ public enum Run {
 
         let folder = try OutputFolder(destination: dirPath, option: option, inputs: spec.inputFiles)
         defer { folder.discard() }
-        try OutcomeWriter.write(outcome, spec: spec, to: folder, durable: options.durable)
-        if !options.quiet { write("\(spec.name): \(outcome.summary)\n  → \(folder.destination.path)\n") }
+        let writeSeconds = try OutcomeWriter.write(outcome, spec: spec, to: folder, durable: options.durable)
+        if !options.quiet {
+            let times = String(format: "; write %.3f s, wall %.3f s", writeSeconds, Date().timeIntervalSince(started))
+            write("\(spec.name): \(outcome.summary)\(times)\n  → \(folder.destination.path)\n")
+        }
         // At the end, as PETSc's -options_left: a failed input gets its one error line only. A
         // warning on stderr, so --quiet (progress and summary) keeps it.
         if !options.suppressUnusedWarning { warnUnusedOptions(spec.solver.unusedOptions, uses: spec.solver.componentsInUse, path: path) }

@@ -78,6 +78,16 @@ final class CLITests: CLITestCase {
         for key in ["reason = \"converged_rtol\"", "reason_code = 2", "setup_seconds", "solve_seconds", "grid = [20, 30]", "[versions]"] {
             XCTAssertTrue(record.contains(key), "\(key) missing from run.toml")
         }
+        // Where the time went, in the summary and the record: each phase is part of the wall
+        // time, which starts before the file is read and ends after the files are written.
+        func seconds(_ text: String, _ pattern: String) -> Double? {
+            (try? Regex(pattern).firstMatch(in: text)).flatMap { $0.output[1].substring.flatMap { Double($0) } }
+        }
+        let phases = ["assemble", "setup", "solve", "write"].map { seconds(r.stdout, "\($0) ([0-9.]+) s") }
+        XCTAssertTrue(phases.allSatisfy { ($0 ?? -1) >= 0 }, r.stdout)
+        let wall = try XCTUnwrap(seconds(r.stdout, "wall ([0-9.]+) s"), r.stdout)
+        XCTAssertGreaterThanOrEqual(wall + 0.0025, phases.compactMap { $0 }.reduce(0, +), r.stdout)  // five numbers rounded to 1 ms
+        XCTAssertGreaterThanOrEqual(seconds(record, "write_seconds = ([0-9.e-]+)") ?? -1, 0, record)
         // Exactly these files (the solution and the coordinates of its unknowns): no temporary
         // names left behind.
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out.path).sorted(),
