@@ -28,6 +28,9 @@ public enum Run {
         public var writeFolder = true
         /// Compute the outcome's arrays even when no folder is written (a sweep spools them).
         public var keepArrays = false
+        /// `--profile`: time the phases and the solve's operator applications, print the table
+        /// after the summary and write it to the record as `[profile]` (one process only).
+        public var profile = false
         public init() {}
     }
 
@@ -56,6 +59,8 @@ public enum Run {
 
     private static func runUnclassified(path: String, options: Options, write: @escaping @Sendable (String) -> Void) throws -> Report {
         let started = Date()
+        if options.profile { Profile.enable(true) }
+        defer { if options.profile { Profile.enable(false) } }
         // Ranks other than 0 of a launch leave the one error line of an invalid file (the same
         // on every rank) to rank 0.
         let spec: ProblemSpec
@@ -75,11 +80,15 @@ public enum Run {
         }
         // Under mpirun or srun every rank runs this command: with method = "petsc" the ranks
         // solve one system together (DistributedRun), unless MPI says there is one rank.
+        let readSeconds = Date().timeIntervalSince(started)
+        if spec.solver.method == "petsc", let launch = try Shard.fromEnvironment(), launch.count > 1, options.profile {
+            throw RunError(.badInput, "\(path): --profile is for a run on one process, not over MPI ranks")
+        }
         if spec.solver.method == "petsc", let launch = try Shard.fromEnvironment(), launch.count > 1,
            let report = try DistributedRun.run(spec, path: path, options: options, started: started, write: write) {
             return report
         }
-        return try execute(spec, path: path, options: options, started: started, write: write)
+        return try execute(spec, path: path, options: options, started: started, readSeconds: readSeconds, write: write)
     }
 
     /// No study may call a result converged while an array it writes holds NaN or ±inf (data
@@ -100,9 +109,10 @@ public enum Run {
 
     /// Validates, solves and writes one problem's output folder (also the body of every sweep
     /// case): output folder checked → study → the one writer.
-    /// `started`: when the run began (before the file was read), for the summary's wall time.
+    /// `started`: when the run began (before the file was read), for the summary's wall time;
+    /// `readSeconds`: how long reading and validating the file took (`--profile`).
     static func execute(_ spec: ProblemSpec, path: String, options: Options, carry: CarriedState? = nil, started: Date = Date(),
-                        write: @escaping @Sendable (String) -> Void) throws -> Report {
+                        readSeconds: Double = 0, write: @escaping @Sendable (String) -> Void) throws -> Report {
         // Output folder first: --output, then [output] directory, then outputs/<name>. A folder
         // that pdekit may not replace is refused before any work is done.
         let (dirPath, option) = folder(spec, path: path, outputDirectory: options.outputDirectory, option: options.outputOption)
@@ -114,6 +124,11 @@ public enum Run {
         if options.view, let text = study.view(spec) { write(text.hasSuffix("\n") ? text : text + "\n") }
         var outcome = try study.solve(spec, context)
         Self.refuseNonFiniteResults(&outcome)
+        // The profile so far (the record is written before the folder is renamed).
+        if options.profile {
+            let rows = ProfileReport.rows(readSeconds: readSeconds, result: outcome.result, events: Profile.recorded, writeSeconds: nil, wall: nil)
+            outcome.tables.append(("profile", ProfileReport.table(rows)))
+        }
         guard options.writeFolder else {
             return Report(name: spec.name, outputDirectory: URL(fileURLWithPath: dirPath), outcome: outcome)
         }
@@ -121,9 +136,15 @@ public enum Run {
         let folder = try OutputFolder(destination: dirPath, option: option, inputs: spec.inputFiles)
         defer { folder.discard() }
         let writeSeconds = try OutcomeWriter.write(outcome, spec: spec, to: folder, durable: options.durable)
+        let wall = Date().timeIntervalSince(started)
         if !options.quiet {
-            let times = String(format: "; write %.3f s, wall %.3f s", writeSeconds, Date().timeIntervalSince(started))
+            let times = String(format: "; write %.3f s, wall %.3f s", writeSeconds, wall)
             write("\(spec.name): \(outcome.summary)\(times)\n  → \(folder.destination.path)\n")
+        }
+        if options.profile {
+            let rows = ProfileReport.rows(readSeconds: readSeconds, result: outcome.result, events: Profile.recorded,
+                                          writeSeconds: writeSeconds, wall: wall)
+            write(ProfileReport.text(rows, wall: wall))
         }
         // At the end, as PETSc's -options_left: a failed input gets its one error line only. A
         // warning on stderr, so --quiet (progress and summary) keeps it.

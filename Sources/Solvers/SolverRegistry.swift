@@ -326,6 +326,8 @@ public enum SolverRegistry {
         d.add("operator", spec.operatorForm.rawValue)
         d.add("rtol", max(spec.rtol, IterativeOptions.machineFloor)); d.add("atol", spec.atol)
         d.add("max_iterations", spec.maxIterations)
+        // --profile: the same operators, timed (an identity M⁻¹ is skipped by the methods anyway).
+        if Profile.enabled { return (m.isIdentity ? m : ProfiledPreconditioner(base: m), setup, options, ProfiledOperator(a)) }
         return (m, setup, options, a)
     }
 

@@ -79,11 +79,14 @@ struct RunCommand: ParsableCommand {
     var errorIfNotConverged = false
     @Flag(name: .shortAndLong, help: "No progress lines and no summary (errors and warnings still go to stderr).")
     var quiet = false
+    @Flag(help: "Print where the time went (phases, A and M⁻¹ applications, GB/s) and write it to the record as [profile].")
+    var profile = false
 
     func run() throws {
         var options = Run.Options()
         options.overrides = problem.overrides
         options.outputDirectory = output
+        options.profile = profile
         options.view = view
         options.monitor = monitor
         options.errorIfNotConverged = errorIfNotConverged

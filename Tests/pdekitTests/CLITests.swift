@@ -95,6 +95,34 @@ final class CLITests: CLITestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: work.appendingPathComponent("outputs").path), ["poisson2d"])
     }
 
+    /// --profile: the phases and the solve's events in a table and in the record. CG + IC(0)
+    /// on 20 × 30 applies A once per iteration plus the initial and the final true residual,
+    /// and M⁻¹ for the start and after every iteration but the converged one (k in all); a CSR
+    /// product moves 12 bytes per
+    /// nonzero, 4 per row pointer and 8 per entry of x and y: 2,900 nonzeros (5·600 − 2·20 −
+    /// 2·30) give 46,804 bytes a call.
+    func testProfileTimesThePhasesAndCountsTheProducts() throws {
+        let path = Self.packageRoot.appendingPathComponent("problems/poisson2d.toml").path
+        let r = try pdekit(["run", path, "--set", "pde.grid=[20,30]", "--profile", "--output", "o"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("profile (wall "), r.stdout)
+        let record = try String(contentsOf: work.appendingPathComponent("o/run.toml"), encoding: .utf8)
+        func value(_ table: String, _ key: String) -> Double? {
+            guard let start = record.range(of: "[profile.\(table)]\n") else { return nil }
+            let body = record[start.upperBound...].prefix { $0 != "[" }
+            return body.split(separator: "\n").first { $0.hasPrefix("\(key) = ") }.flatMap { Double($0.dropFirst(key.count + 3)) }
+        }
+        let iterations = try XCTUnwrap(record.split(separator: "\n").first { $0.hasPrefix("iterations = ") }.flatMap { Int($0.dropFirst(13)) })
+        let products = try XCTUnwrap(value("matmult_csr", "calls"), record)
+        XCTAssertEqual(Int(products), iterations + 2, record)
+        XCTAssertEqual(try XCTUnwrap(value("matmult_csr", "bytes")), products * 46_804)
+        XCTAssertEqual(Int(try XCTUnwrap(value("pcapply_ic0", "calls"), record)), iterations, record)
+        // The events are part of the solve; the phases, of the wall time printed.
+        let solve = try XCTUnwrap(value("solve", "seconds"))
+        XCTAssertLessThanOrEqual((value("matmult_csr", "seconds") ?? 0) + (value("pcapply_ic0", "seconds") ?? 0), solve)
+        XCTAssertNotNil(value("read_file", "seconds"))
+    }
+
     func testJSONRecordAndNotConvergedExitStatus() throws {
         let path = Self.packageRoot.appendingPathComponent("problems/poisson2d.toml").path
         let r = try pdekit(["run", path, "--set", "pde.grid=[30,30]", "--set", "solver.max_iterations=2",
