@@ -1,0 +1,278 @@
+"""Reduced-basis models written by ``kind = "reduced_basis"`` runs (docs/reduced-basis.md), read
+and evaluated online without pdekit.
+
+The archive (format 2, ``Sources/ReducedBasis/ReducedModelArchive.swift``):
+
+* ``rb_manifest.npy`` [2, family code, a, b, c, N, Q_a, Q_f]; family 1 ``thermal_block``
+  (a, b, c = bx, by, grid), 2 ``pde`` (parameters, dimension, unknowns), 3 ``matrices``
+  (parameters, 0, unknowns);
+* ``rb_reference.npy`` μ̄; ``rb_basis.npy`` (N, *grid shape), vector j is ``rb_basis[j]``,
+  X-orthonormal for X = A(μ̄);
+* ``rb_operators.npy`` (Q_a, N, N) the reduced terms VᵀA_qV; ``rb_loads.npy`` (Q_f, N) Vᵀf_q;
+* ``rb_residual.npy`` (R, Q_f + N·Q_a): the Riesz representers in an X-orthonormal basis of
+  their span, column q < Q_f for X⁻¹f_q and column Q_f + n·Q_a + q for −X⁻¹A_q ζ_n;
+* ``checksums.sha256``: the SHA-256 of every ``rb_*.npy`` (``sha256sum`` format). pdekit refuses
+  a model whose arrays do not match it, and so does ``ReducedModel.from_folder``.
+
+Online (``ReducedBasisModel.solveSerial``): A_N(μ) = Σ_q θ_q(μ) A_q, f_N(μ) = Σ_q φ_q(μ) f_q,
+c = A_N⁻¹ f_N, u_N = Σ_n c_n ζ_n; the compliance s_N = f_Nᵀc; the residual's dual norm
+‖r‖_X' = ‖R·[φ, w]‖₂ with w_(n·Q_a + q) = θ_q c_n (equal to φᵀFFφ + 2φᵀFLw + wᵀLLw, computed
+without cancellation); the bound Δ = ‖r‖_X'/α_LB on ‖u − u_N‖_X and Δ_s = ‖r‖²_X'/α_LB on
+s − s_N ≥ 0.
+
+Which families can be solved from the files alone: the thermal block, θ(μ) = μ, one load with
+φ = 1, and the min-θ bound α_LB(μ) = min_q θ_q(μ)/θ_q(μ̄). The ``pde`` and ``matrices`` families
+are affine only through EIM (``rb_matrix_eim.npy``): θ(μ) are interpolation coefficients of
+entries of the assembled A(μ) — assembled from the coefficient expression in the model's
+``run.toml`` (pde) or read from the new member's matrix file (matrices) — and α_LB is a nodal
+ratio of that coefficient or the file's coercivity expression. Python cannot evaluate pdekit's
+expressions, so ``solve`` refuses those families; ``solve_affine`` takes θ, φ and α_LB computed
+elsewhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import re
+from typing import Mapping, NamedTuple, Sequence
+
+import numpy as np
+
+from .errors import PdekitFormatError
+from .files import npy_from_bytes, read_record, read_text
+
+FAMILIES = {1: "thermal_block", 2: "pde", 3: "matrices"}
+ARRAYS = ("rb_manifest", "rb_reference", "rb_basis", "rb_operators", "rb_loads", "rb_residual")
+EIM_ARRAYS = ("rb_matrix_eim", "rb_load_eim")
+CHECKSUMS = "checksums.sha256"
+
+_EIM_ADVICE = ("use `pdekit run` on a kind = \"reduced_model\" problem file whose [reduced_model] model is this folder "
+               "(docs/reduced-basis.md), or solve_affine(theta, phi, alpha) with coefficients computed elsewhere")
+
+
+class ReducedSolution(NamedTuple):
+    """One online solve. ``coefficients`` c (N,); ``compliance`` s_N = f_Nᵀc; ``bound`` Δ on
+    ‖u − u_N‖_X (None without a coercivity bound, inf when α_LB ≤ 0); ``compliance_bound``
+    Δ_s = ‖r‖²_X'/α_LB (None / inf likewise); ``residual_norm`` ‖r‖_X'."""
+
+    coefficients: np.ndarray
+    compliance: float
+    bound: float | None
+    compliance_bound: float | None
+    residual_norm: float
+
+    @property
+    def relative_bound(self) -> float | None:
+        """Δ/‖u_N‖_X, with ‖u_N‖_X = ‖c‖₂ (the basis is X-orthonormal), as pdekit's ``relative_bound``."""
+        if self.bound is None:
+            return None
+        return self.bound / max(float(np.linalg.norm(self.coefficients)), 1e-300)
+
+
+def _read_checksums(folder: str) -> dict[str, str]:
+    path = os.path.join(folder, CHECKSUMS)
+    if not os.path.isfile(path):
+        raise PdekitFormatError(folder, f"has no {CHECKSUMS} (a model of an earlier pdekit, or files copied without it); "
+                                        "without it a changed array cannot be detected, so the model is refused")
+    digests = {}
+    for number, line in enumerate(read_text(path).splitlines(), start=1):
+        if not line.strip():
+            continue
+        # sha256sum's "HEX  NAME" (text mode) or "HEX *NAME" (binary mode).
+        match = re.fullmatch(r"([0-9a-fA-F]{64}) [ *](.+)", line)
+        if match is None:
+            raise PdekitFormatError(path, f"line {number} is not 'SHA256  NAME'")
+        digests[match.group(2)] = match.group(1).lower()
+    return digests
+
+
+def _read_verified(folder: str, name: str, digests: Mapping[str, str]) -> np.ndarray:
+    """``name``.npy, refused unless its bytes have the SHA-256 the checksums file lists."""
+    file_name = name + ".npy"
+    path = os.path.join(folder, file_name)
+    if file_name not in digests:
+        raise PdekitFormatError(path, f"is not listed in {CHECKSUMS}")
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except FileNotFoundError:
+        raise PdekitFormatError(path, "is missing") from None
+    # Hash the bytes that are then parsed: the file cannot change between check and use.
+    if hashlib.sha256(data).hexdigest() != digests[file_name]:
+        raise PdekitFormatError(path, f"does not match its SHA-256 in {CHECKSUMS}: it was changed after pdekit wrote it; "
+                                      "build the model again with pdekit run on its problem file")
+    return npy_from_bytes(data, path)
+
+
+class ReducedModel:
+    """A reduced-basis model (the module docstring describes the arrays and the online solve).
+
+    Attributes: ``family`` ("thermal_block", "pde" or "matrices"); ``numbers`` the manifest's
+    (a, b, c); ``reference`` μ̄ (P,); ``basis`` (N, *shape); ``operators`` (Q_a, N, N);
+    ``loads`` (Q_f, N); ``residual`` (R, Q_f + N·Q_a); ``shape`` the solution's grid shape;
+    ``matrix_eim`` (M_A, 2 + M_A) and ``load_eim`` (M_f, 1 + M_f) for EIM families, else None;
+    ``record`` the offline run's run.toml (None without one); ``path`` the folder.
+    """
+
+    def __init__(self, family: str, numbers: Sequence[int], reference: np.ndarray, basis: np.ndarray,
+                 operators: np.ndarray, loads: np.ndarray, residual: np.ndarray,
+                 matrix_eim: np.ndarray | None = None, load_eim: np.ndarray | None = None,
+                 record: dict | None = None, path: str | None = None):
+        self.family = family
+        self.numbers = tuple(int(n) for n in numbers)
+        self.reference = reference
+        self.basis = basis
+        self.operators = operators
+        self.loads = loads
+        self.residual = residual
+        self.matrix_eim = matrix_eim
+        self.load_eim = load_eim
+        self.record = record
+        self.path = path
+
+    @classmethod
+    def from_folder(cls, path: str | os.PathLike) -> "ReducedModel":
+        """The model of a ``kind = "reduced_basis"`` run folder, every array verified against
+        ``checksums.sha256`` and checked against the manifest (``PdekitFormatError`` otherwise)."""
+        folder = os.fspath(path)
+        if not os.path.isdir(folder):
+            raise PdekitFormatError(folder, "is not a folder")
+        digests = _read_checksums(folder)
+        arrays = {name: _read_verified(folder, name, digests) for name in ARRAYS}
+
+        def damaged(problem: str) -> PdekitFormatError:
+            return PdekitFormatError(folder, f"{problem}: a damaged model; build it again with pdekit run on its problem file")
+
+        manifest = arrays["rb_manifest"]
+        if manifest.shape == (8,) and manifest[0] == 1:
+            raise PdekitFormatError(folder, "is a model of an earlier pdekit (format 1, Gram matrices of the residual); "
+                                            "build it again with pdekit run on its problem file")
+        if (manifest.shape != (8,) or not np.all(np.isfinite(manifest)) or not np.all(manifest == np.round(manifest))
+                or manifest[0] != 2 or int(manifest[1]) not in FAMILIES or np.any(manifest[2:] < 0)):
+            raise damaged("rb_manifest.npy is not a format-2 manifest of 8 whole numbers [2, family 1–3, a, b, c, N, Q_a, Q_f]")
+        family = FAMILIES[int(manifest[1])]
+        numbers = [int(v) for v in manifest[2:5]]
+        n, qa, qf = (int(v) for v in manifest[5:8])
+
+        for name in ARRAYS[1:]:
+            if not np.issubdtype(arrays[name].dtype, np.floating) or not np.all(np.isfinite(arrays[name])):
+                raise damaged(f"{name}.npy is not an array of finite floats")
+        basis, operators, loads = arrays["rb_basis"], arrays["rb_operators"], arrays["rb_loads"]
+        residual, reference = arrays["rb_residual"], arrays["rb_reference"]
+        unknowns = numbers[2] ** 2 if family == "thermal_block" else numbers[2]
+        parameters = numbers[0] * numbers[1] if family == "thermal_block" else numbers[0]
+        if (basis.ndim < 2 or basis.shape[0] != n or int(np.prod(basis.shape[1:])) != unknowns
+                or operators.shape != (qa, n, n) or loads.shape != (qf, n) or reference.shape != (parameters,)
+                or residual.ndim != 2 or residual.shape[1] != qf + n * qa or residual.shape[0] > qf + n * qa):
+            raise damaged(f"the arrays do not match rb_manifest.npy ({n} basis vectors of {unknowns} unknowns, "
+                          f"{qa} operator and {qf} load terms, {parameters} parameters)")
+        if family == "thermal_block":
+            if qa != parameters or qf != 1:
+                raise damaged(f"a {numbers[0]}×{numbers[1]} thermal block has {parameters} operator terms and 1 load, "
+                              f"the manifest says {qa} and {qf}")
+            # Each A_q is positive semidefinite, so VᵀA_qV has a nonnegative diagonal (pdekit's own check).
+            negative = [q + 1 for q in range(qa) if np.any(np.diag(operators[q]) < 0)]
+            if negative:
+                raise damaged(f"rb_operators.npy term {negative[0]} has a negative diagonal entry, impossible for the thermal block")
+
+        matrix_eim = load_eim = None
+        if family != "thermal_block":
+            matrix_eim = _read_verified(folder, "rb_matrix_eim", digests)
+            load_eim = _read_verified(folder, "rb_load_eim", digests)
+            if matrix_eim.shape != (qa, 2 + qa) or load_eim.shape != (qf, 1 + qf):
+                raise damaged(f"rb_matrix_eim.npy / rb_load_eim.npy do not match the model's {qa} and {qf} terms")
+
+        record = read_record(folder)[0] if any(os.path.isfile(os.path.join(folder, r)) for r in ("run.toml", "run.json")) else None
+        return cls(family, numbers, reference, basis, operators, loads, residual, matrix_eim, load_eim, record, folder)
+
+    @property
+    def size(self) -> int:
+        """N, the number of basis vectors."""
+        return self.basis.shape[0]
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """The solution's shape on the grid (``solution.npy`` of a reduced_model run)."""
+        return self.basis.shape[1:]
+
+    @property
+    def parameter_names(self) -> list[str] | None:
+        """The parameters' names in the order ``solve`` takes them: mu1 … mu_{bx·by} for the thermal
+        block (block q = column + bx·row from the lower left); for EIM families the training
+        parameters of the record (None without a record that names them)."""
+        if self.family == "thermal_block":
+            return [f"mu{q}" for q in range(1, self.operators.shape[0] + 1)]
+        table = (self.record or {}).get("reduced_basis", {}).get("training", {}).get("parameters")
+        return list(table) if isinstance(table, dict) else None
+
+    def _parameter_vector(self, mu) -> np.ndarray:
+        names = self.parameter_names
+        if isinstance(mu, Mapping):
+            unknown = sorted(set(mu) - set(names))
+            if unknown:
+                raise ValueError(f"{unknown[0]} is not a parameter of this model ({', '.join(names)})")
+            missing = [name for name in names if name not in mu]
+            if missing:
+                raise ValueError(f"missing {missing[0]}: this model has parameters {', '.join(names)}")
+            mu = [mu[name] for name in names]
+        vector = np.asarray(mu, dtype=np.float64)
+        if vector.shape != (len(names),):
+            raise ValueError(f"this model takes {len(names)} parameters ({', '.join(names)}); got shape {vector.shape}")
+        return vector
+
+    def solve(self, mu) -> ReducedSolution:
+        """The online solve at μ (a sequence in ``parameter_names`` order, or a dict by name).
+
+        Thermal block only: θ(μ) = μ, φ = [1], α_LB = min_q μ_q/μ̄_q. Raises
+        ``NotImplementedError`` for the EIM families (the module docstring says why).
+        """
+        if self.family != "thermal_block":
+            source = ("the new member's matrix and right-hand-side files, and α_LB from the coercivity expression in run.toml"
+                      if self.family == "matrices" else
+                      "A(μ) assembled from the coefficient expression in run.toml's [reduced_basis.pde], and α_LB from its "
+                      "nodal ratio")
+            raise NotImplementedError(
+                f"a {self.family!r} family is affine only through EIM (rb_matrix_eim.npy): θ(μ) and φ(μ) come from entries of "
+                f"{source}, which Python cannot evaluate from the model's files; {_EIM_ADVICE}")
+        theta = self._parameter_vector(mu)
+        if not np.all(np.isfinite(theta)) or np.any(theta <= 0):
+            raise ValueError(f"the thermal block's conductivities must be positive and finite; got {theta.tolist()}")
+        alpha = float(np.min(theta / self.reference))
+        return self.solve_affine(theta, [1.0], alpha)
+
+    def solve_affine(self, theta: Sequence[float], phi: Sequence[float], alpha: float | None = None) -> ReducedSolution:
+        """The online solve for given coefficients: θ (Q_a,), φ (Q_f,), and α_LB(μ) relative to
+        X = A(μ̄) (None: no bound). For any family, with θ, φ, α_LB computed outside pdekit."""
+        theta = np.asarray(theta, dtype=np.float64)
+        phi = np.asarray(phi, dtype=np.float64)
+        qa, qf = self.operators.shape[0], self.loads.shape[0]
+        if theta.shape != (qa,) or phi.shape != (qf,):
+            raise ValueError(f"this model has {qa} operator and {qf} load terms; got θ of shape {theta.shape}, φ of shape {phi.shape}")
+        reduced_matrix = np.tensordot(theta, self.operators, axes=1)
+        reduced_load = phi @ self.loads
+        c = np.linalg.solve(reduced_matrix, reduced_load)
+        compliance = float(reduced_load @ c)
+        # The residual's representer in the orthonormal basis: φ then w_(n·Q_a + q) = θ_q c_n.
+        w = np.outer(c, theta).ravel()
+        representer = self.residual @ np.concatenate([phi, w])
+        squared = max(float(representer @ representer), 0.0)
+        if alpha is None:
+            bound = compliance_bound = None
+        elif alpha > 0:
+            bound, compliance_bound = math.sqrt(squared) / alpha, squared / alpha
+        else:
+            bound = compliance_bound = math.inf
+        return ReducedSolution(c, compliance, bound, compliance_bound, math.sqrt(squared))
+
+    def reconstruct(self, coefficients: Sequence[float]) -> np.ndarray:
+        """u_N = Σ_n c_n ζ_n on the grid: shape ``self.shape``."""
+        c = np.asarray(coefficients, dtype=np.float64)
+        if c.shape != (self.size,):
+            raise ValueError(f"{self.size} coefficients expected; got shape {c.shape}")
+        return np.tensordot(c, self.basis, axes=1)
+
+    def field(self, mu) -> np.ndarray:
+        """The reduced solution u_N(μ) on the grid (what a reduced_model run writes as solution.npy)."""
+        return self.reconstruct(self.solve(mu).coefficients)

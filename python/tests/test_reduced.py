@@ -1,0 +1,137 @@
+"""Reduced models: NumPy's online solve against pdekit's own (kind = "reduced_model"), checksums,
+and the families Python cannot evaluate."""
+
+import hashlib
+import os
+import shutil
+import unittest
+
+import numpy as np
+
+import fixtures
+from fixtures import PdekitTestCase, scratch
+
+import pdekit
+from pdekit import PdekitFormatError, PdekitRunError
+from pdekit.reduced import ReducedModel
+
+#: NumPy's LAPACK against pdekit's on an N × N system of condition ~1e4: agreement to rounding.
+RTOL = 1e-10
+
+
+class ThermalBlockTests(PdekitTestCase):
+    def setUp(self):
+        super().setUp()
+        self.model = ReducedModel.from_folder(fixtures.thermal_block())
+
+    def test_archive(self):
+        model = self.model
+        record = model.record["result"]
+        self.assertEqual(model.family, "thermal_block")
+        self.assertEqual(model.numbers, (2, 2, 31))
+        self.assertEqual(model.size, record["basis_size"])
+        self.assertEqual(model.shape, (31, 31))
+        self.assertEqual(model.operators.shape, (4, model.size, model.size))
+        self.assertEqual(model.parameter_names, ["mu1", "mu2", "mu3", "mu4"])
+        np.testing.assert_array_equal(model.reference, [1.0, 1.0, 1.0, 1.0])
+
+    def test_against_pdekit_online(self):
+        online = pdekit.load(fixtures.thermal_block_online(), xarray=False)
+        table = online["table"]
+        self.assertEqual(len(table["case"]), len(fixtures.ONLINE_PARAMETERS))
+        for row, case in enumerate(table["case"]):
+            mu = [float(table[f"reduced_model.parameters.mu{q}"][row]) for q in range(1, 5)]
+            with self.subTest(mu=mu):
+                solution = self.model.solve(mu)
+                folder = online["cases"][int(case)]
+                record = folder["record"]["result"]
+                np.testing.assert_allclose(solution.coefficients, folder["arrays"]["coefficients"], rtol=RTOL,
+                                           atol=RTOL * np.max(np.abs(folder["arrays"]["coefficients"])))
+                self.assertAlmostEqual(solution.compliance, record["compliance"], delta=RTOL * abs(record["compliance"]))
+                self.assertAlmostEqual(solution.compliance, table["compliance"][row], delta=RTOL * abs(record["compliance"]))
+                self.assertAlmostEqual(solution.bound, record["bound"], delta=RTOL * record["bound"])
+                self.assertAlmostEqual(solution.compliance_bound, record["compliance_bound"], delta=RTOL * record["compliance_bound"])
+                self.assertAlmostEqual(solution.relative_bound, record["relative_bound"], delta=RTOL * record["relative_bound"])
+                field = self.model.field(mu)
+                self.assertEqual(field.shape, folder["solution"].shape)
+                np.testing.assert_allclose(field, folder["solution"], rtol=0, atol=RTOL * np.max(np.abs(folder["solution"])))
+
+    def test_parameters_by_name_and_affine_solve(self):
+        mu = dict(zip(self.model.parameter_names, fixtures.ONLINE_PARAMETERS[2]))
+        by_name = self.model.solve(mu)
+        by_order = self.model.solve(fixtures.ONLINE_PARAMETERS[2])
+        np.testing.assert_array_equal(by_name.coefficients, by_order.coefficients)
+        # The thermal block's θ(μ) = μ, φ = 1 and min-θ bound, given explicitly.
+        theta = np.array(fixtures.ONLINE_PARAMETERS[2])
+        affine = self.model.solve_affine(theta, [1.0], alpha=float(np.min(theta)))
+        np.testing.assert_array_equal(affine.coefficients, by_order.coefficients)
+        self.assertEqual(affine.bound, by_order.bound)
+        self.assertIsNone(self.model.solve_affine(theta, [1.0]).bound)
+        with self.assertRaisesRegex(ValueError, "positive"):
+            self.model.solve([0.3, -0.1, 0.5, 0.5])
+        with self.assertRaisesRegex(ValueError, "missing mu4"):
+            self.model.solve({"mu1": 1, "mu2": 1, "mu3": 1})
+
+
+class DamagedModelTests(PdekitTestCase):
+    def copy_model(self, name: str) -> str:
+        copy = os.path.join(scratch("model"), name)
+        shutil.copytree(fixtures.thermal_block(), copy)
+        return copy
+
+    def test_flipped_byte_is_refused(self):
+        copy = self.copy_model("flipped")
+        path = os.path.join(copy, "rb_basis.npy")
+        with open(path, "r+b") as handle:
+            handle.seek(os.path.getsize(path) // 2)          # inside the data, past the header
+            byte = handle.read(1)
+            handle.seek(-1, os.SEEK_CUR)
+            handle.write(bytes([byte[0] ^ 0x01]))
+        with self.assertRaisesRegex(PdekitFormatError, r"rb_basis\.npy: does not match its SHA-256"):
+            ReducedModel.from_folder(copy)
+        with self.assertRaisesRegex(PdekitFormatError, "rb_basis"):
+            pdekit.load(copy, xarray=False)
+        # pdekit refuses it too.
+        with self.assertRaises(PdekitRunError) as caught:
+            pdekit.run(fixtures.problem("thermal_block_online.toml"), set={"reduced_model.model": copy},
+                       output=os.path.join(scratch("refused"), "out"))
+        self.assertEqual(caught.exception.returncode, 2)
+        self.assertIn("rb_basis.npy", caught.exception.message)
+
+    def test_missing_checksums_are_refused(self):
+        copy = self.copy_model("no-checksums")
+        os.remove(os.path.join(copy, "checksums.sha256"))
+        with self.assertRaisesRegex(PdekitFormatError, "no checksums.sha256"):
+            ReducedModel.from_folder(copy)
+
+    def test_consistent_but_wrong_manifest_is_refused(self):
+        # A manifest rewritten with a matching checksum still has to agree with the arrays.
+        copy = self.copy_model("manifest")
+        manifest = np.load(os.path.join(copy, "rb_manifest.npy"))
+        manifest[5] -= 1
+        np.save(os.path.join(copy, "rb_manifest.npy"), manifest)
+        with open(os.path.join(copy, "rb_manifest.npy"), "rb") as handle:
+            digest = hashlib.sha256(handle.read()).hexdigest()
+        with open(os.path.join(copy, "checksums.sha256")) as handle:
+            lines = [f"{digest}  rb_manifest.npy" if line.endswith("rb_manifest.npy") else line for line in handle.read().splitlines()]
+        with open(os.path.join(copy, "checksums.sha256"), "w") as handle:
+            handle.write("\n".join(lines) + "\n")
+        with self.assertRaisesRegex(PdekitFormatError, "do not match rb_manifest.npy"):
+            ReducedModel.from_folder(copy)
+
+
+class InterpolatedFamilyTests(PdekitTestCase):
+    def test_pde_family_needs_pdekit(self):
+        model = ReducedModel.from_folder(fixtures.bvp1d())
+        self.assertEqual(model.family, "pde")
+        self.assertEqual(model.shape, (99,))
+        self.assertEqual(model.matrix_eim.shape[0], model.operators.shape[0])
+        self.assertEqual(model.parameter_names, ["s", "k"])
+        with self.assertRaises(NotImplementedError) as caught:
+            model.solve([0.5, 3.0])
+        self.assertIn('kind = "reduced_model"', str(caught.exception))
+        self.assertIn("EIM", str(caught.exception))
+
+
+if __name__ == "__main__":
+    unittest.main()
