@@ -77,6 +77,9 @@ public struct ReducedBasisSpec: PhysicsSection, Equatable {
     public var matrixTraining: [MatrixCase] = []
     public var matrixTests: [MatrixCase] = []
     public var coercivity: Expression?
+    /// `truth = [μ…]`: instead of the offline stage, the full (truth) solution at these
+    /// parameters, in the order of `parameterNames` (families thermal_block and pde).
+    public var truth: [Double]?
     var listings: [String] = []
     var listedFiles: [String] = []
     public var dataFiles: [String] { (pde?.dataFiles ?? []) + listings + listedFiles }
@@ -154,6 +157,10 @@ public struct ReducedBasisSpec: PhysicsSection, Equatable {
                 throw r.error(key, "not for family = \"matrices\": its training and test members are the rows of "
                     + "[reduced_basis.matrices] training and test")
             }
+            if r.has("truth") {
+                throw r.error("truth", "not for family = \"matrices\": a member's truth solution is a kind = \"linear_system\" run of its "
+                    + "matrix and right-hand side files")
+            }
             trainingTable = .table(m.table)
             training = []; parameterNames = []; reference = []
             try readMatrices(m, r)
@@ -201,29 +208,35 @@ public struct ReducedBasisSpec: PhysicsSection, Equatable {
         // μ̄: one number or one per parameter (for a pde family also a table by name; by
         // default its [reduced_basis.pde] parameter values).
         let q = names.count
-        if let v = r.value("reference") {
+        /// A parameter vector: one number, one per parameter, or (pde) a table by name.
+        func vector(_ key: String) throws -> [Double]? {
+            guard let v = r.value(key) else { return nil }
             switch v {
             case .table(let byName):
-                guard isPDE else { throw r.error("reference", "expected a number or an array") }
-                reference = try names.map { name in
+                guard isPDE else { throw r.error(key, "expected a number or an array") }
+                let x = try names.map { name in
                     guard let x = byName[name]?.number else {
-                        throw r.error("reference", "missing \(name) (reference = { \(names.map { "\($0) = …" }.joined(separator: ", ")) })")
+                        throw r.error(key, "missing \(name) (\(key) = { \(names.map { "\($0) = …" }.joined(separator: ", ")) })")
                     }
                     return x
                 }
                 if let extra = byName.keys.first(where: { !names.contains($0) }) {
-                    throw r.error("reference", "\(extra) is not a trained parameter (\(names.joined(separator: ", ")))")
+                    throw r.error(key, "\(extra) is not a trained parameter (\(names.joined(separator: ", ")))")
                 }
+                return x
             case .array(let a):
                 let x = a.compactMap(\.number)
-                guard x.count == q, x.count == a.count else { throw r.error("reference", "expected \(q) numbers (one per parameter) or one number") }
-                reference = x
+                guard x.count == q, x.count == a.count else { throw r.error(key, "expected \(q) numbers (one per parameter) or one number") }
+                return x
             default:
-                guard let x = v.number else { throw r.error("reference", "expected a number or an array") }
-                reference = Array(repeating: x, count: q)
+                guard let x = v.number else { throw r.error(key, "expected a number or an array") }
+                return Array(repeating: x, count: q)
             }
-        } else {
-            reference = pde.map { p in names.map { p.parameters[$0]! } } ?? Array(repeating: 1, count: q)
+        }
+        reference = try vector("reference") ?? pde.map { p in names.map { p.parameters[$0]! } } ?? Array(repeating: 1, count: q)
+        truth = try vector("truth")
+        if let t = truth, !t.allSatisfy({ $0.isFinite && (isPDE || (1e-8...1e8).contains($0)) }) {
+            throw r.error("truth", isPDE ? "every value must be finite" : "every conductivity must lie in [1e-8, 1e8]")
         }
         guard reference.allSatisfy({ $0.isFinite && (isPDE || (1e-8...1e8).contains($0)) }) else {
             throw r.error("reference", isPDE ? "every value must be finite" : "every conductivity must lie in [1e-8, 1e8]")
@@ -260,6 +273,7 @@ public struct ReducedBasisSpec: PhysicsSection, Equatable {
             t["grid"] = .integer(grid)
         }
         t["reference"] = .array(reference.map { .double($0) })
+        if let truth { t["truth"] = .array(truth.map { .double($0) }) }
         t["tolerance"] = .double(tolerance)
         t["max_size"] = .integer(maxSize)
         t["measure"] = .string(measure.rawValue)

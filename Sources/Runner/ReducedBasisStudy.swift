@@ -23,6 +23,7 @@ public struct ReducedBasisStudy: SectionStudy {
     public func solve(_ r: ReducedBasisSpec, _ spec: ProblemSpec, _ context: StudyContext) throws -> StudyOutcome {
         let start = Date()
         let entry = try ReducedBasisFamilies.entry(r.family)
+        if let mu = r.truth { return try truthOutcome(r, entry, mu, start: start) }
         let family = try entry.build(r)
         let problem = family.problem
         let greedy: (model: ReducedBasisModel, history: [ReducedBasisModel.GreedyStep], stopReason: String)
@@ -133,5 +134,22 @@ public struct ReducedBasisStudy: SectionStudy {
         outcome.checksummed = archived
         return outcome
     }
-}
 
+    /// `[reduced_basis] truth = [μ…]`: the full solution at μ (solution.npy, the grid's shape),
+    /// to check a reduced model against (`pdekit compare` with a reduced_model run at μ).
+    private func truthOutcome(_ r: ReducedBasisSpec, _ entry: any ReducedBasisFamilyEntry.Type, _ mu: [Double],
+                              start: Date) throws -> StudyOutcome {
+        let (u, shape) = try entry.truthSolution(r, mu)
+        let seconds = Date().timeIntervalSince(start)
+        var result = ConfigTable()
+        var parameters = ConfigTable()
+        for (name, value) in zip(r.parameterNames, mu) { parameters[name] = .double(value) }
+        result["truth_parameters"] = .table(parameters)
+        result["unknowns"] = .integer(u.count)
+        result["solve_seconds"] = .double(seconds)
+        let summary = "truth solution at \(ReducedBasisFamilies.describe(r, mu)): \(u.count) unknowns, "
+            + String(format: "%.3f s (CHOLMOD)", seconds)
+        return StudyOutcome(reason: .converged_direct, arrays: [NamedArray(name: "solution", shape: shape, values: u)], result: result,
+                            summary: summary)
+    }
+}

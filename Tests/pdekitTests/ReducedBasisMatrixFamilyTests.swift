@@ -58,6 +58,10 @@ final class ReducedBasisMatrixFamilyTests: CLITestCase {
             test = "test.csv"
             coercivity = "min(1, exp(mu1)) + mu2"
             """)
+        // A member's truth is a linear_system run of its files: no truth by parameters here.
+        let truth = try pdekit(["run", path, "-o", "mft", "--set", "reduced_basis.truth=[0.5, 0.5]"])
+        XCTAssertEqual(truth.status, 2)
+        XCTAssertTrue(truth.stderr.contains("reduced_basis.truth") && truth.stderr.contains("linear_system"), truth.stderr)
         let r = try pdekit(["run", path, "-o", "mf", "--error-if-not-converged"])
         XCTAssertEqual(r.status, 0, r.stderr)
         let record = try String(contentsOf: work.appendingPathComponent("mf/run.toml"), encoding: .utf8)

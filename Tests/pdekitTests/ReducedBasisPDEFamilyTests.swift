@@ -83,6 +83,74 @@ final class ReducedBasisPDEFamilyTests: CLITestCase {
         XCTAssertEqual(sweep.status, 0, sweep.stderr)
     }
 
+    /// `[reduced_basis] truth = [μ…]` writes the full solution at μ instead of building a model:
+    /// for the pde family, the [pde] table at those parameters assembled and solved by CHOLMOD,
+    /// so a kind = "pde" run of the same table with `method = "direct"` gives the same numbers
+    /// (one assembly, one factorisation: equal to rounding, 1e-12 of the largest value allowed).
+    /// For the thermal block at μ = 1 the operator is the 5-point Laplacian of a kind = "pde"
+    /// Poisson problem (a different assembly, ThermalBlock.stiffness): the same to CHOLMOD's
+    /// rounding. By name (a table) as well as in order; refused for the matrices family, and with
+    /// the wrong count.
+    func testTruthSolveAtGivenParameters() throws {
+        let path = try write("incl.toml", family)
+        for (i, truth) in ["[6.3, 0.12]", "{ width = 0.12, contrast = 6.3 }"].enumerated() {
+            let r = try pdekit(["run", path, "-o", "truth\(i)", "--set", "reduced_basis.truth=\(truth)"])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            XCTAssertTrue(r.stdout.contains("truth solution at contrast = 6.3, width = 0.12"), r.stdout)
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: work.appendingPathComponent("truth0/rb_basis.npy").path), "no model is built")
+        let full = try write("t.toml", """
+            [problem]
+            name = "t"
+            kind = "pde"
+            [pde]
+            grid = [19, 19]
+            coefficient = "1 + contrast*exp(-((x - 0.5)^2 + (y - 0.5)^2)/width^2)"
+            rhs = 1
+            parameters = { contrast = 6.3, width = 0.12 }
+            [solver]
+            method = "direct"
+            """)
+        XCTAssertEqual(try pdekit(["run", full, "-o", "t"]).status, 0)
+        let u = try NPY.read(work.appendingPathComponent("t/solution.npy"))
+        for i in 0..<2 {
+            let v = try NPY.read(work.appendingPathComponent("truth\(i)/solution.npy"))
+            XCTAssertEqual(v.shape, [19, 19])
+            let scale = u.values.map(abs).max()!
+            XCTAssertLessThanOrEqual(zip(u.values, v.values).map { abs($0 - $1) }.max()!, 1e-12 * scale)
+        }
+
+        let block = try write("tb.toml", """
+            [problem]
+            name = "tb"
+            kind = "reduced_basis"
+            [reduced_basis]
+            grid = 15
+            truth = [1, 1, 1, 1]
+            [reduced_basis.training]
+            parameters = { mu1 = [0.1, 1], mu2 = [0.1, 1], mu3 = [0.1, 1], mu4 = [0.1, 1] }
+            """)
+        XCTAssertEqual(try pdekit(["run", block, "-o", "tb"]).status, 0)
+        let poisson = try write("p.toml", """
+            [problem]
+            name = "p"
+            kind = "pde"
+            [pde]
+            grid = [15, 15]
+            rhs = 1
+            [solver]
+            method = "direct"
+            """)
+        XCTAssertEqual(try pdekit(["run", poisson, "-o", "p"]).status, 0)
+        let a = try NPY.read(work.appendingPathComponent("tb/solution.npy")), b = try NPY.read(work.appendingPathComponent("p/solution.npy"))
+        XCTAssertEqual(a.shape, [15, 15])
+        XCTAssertLessThanOrEqual(zip(a.values, b.values).map { abs($0 - $1) }.max()!, 1e-12 * b.values.map(abs).max()!)
+
+        let wrong = try pdekit(["run", path, "-o", "w", "--set", "reduced_basis.truth=[6.3]"])
+        XCTAssertEqual(wrong.status, 2)
+        XCTAssertTrue(wrong.stderr.contains("reduced_basis.truth") && wrong.stderr.contains("expected 2 numbers"), wrong.stderr)
+    }
+
     func testBadPDEFamiliesNameTheirKeys() throws {
         let path = try write("incl.toml", family)
         for (args, key) in [(["--set", "reduced_basis.pde.velocity=[1, 0]"], "reduced_basis.pde.velocity"),

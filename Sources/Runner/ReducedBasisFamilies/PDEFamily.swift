@@ -154,6 +154,13 @@ final class PDEFamily: ReducedBasisFamily {
 
 extension PDEFamily: ReducedBasisFamilyEntry {
     static var name: ReducedBasisSpec.Family { .pde }
+
+    /// Assembled at μ and solved by CHOLMOD, as the greedy's snapshots are (the family's EIM is
+    /// not built: the truth does not need it).
+    static func truthSolution(_ r: ReducedBasisSpec, _ mu: [Double]) throws -> (solution: [Double], shape: [Int]) {
+        let a = try assemble(r, mu).problem
+        return (try TruthSolver().solve(a.matrix, a.rhs), a.shape)
+    }
     /// Manifest code 2, numbers (parameters, dimension, unknowns).
     static let archiveFormat = ReducedModelArchive.Format(
         code: 2, name: "pde", bounds: [1...64, 1...3, 1...Int(Int32.max), 1...500, 1...500, 1...500],

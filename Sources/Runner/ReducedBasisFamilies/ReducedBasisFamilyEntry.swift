@@ -23,10 +23,16 @@ protocol ReducedBasisFamilyEntry {
     /// (its `[reduced_basis]` table) for a family whose online half needs it.
     static func online(_ contents: ReducedModelArchive.Contents, record: () throws -> ReducedBasisSpec,
                        fail: (String) -> ProblemError) throws -> ReducedModelStudy.Loaded
+    /// The truth (full) solution at `mu` (`[reduced_basis] truth`), on the grid's shape, without
+    /// the offline stage: what the family's reduced models approximate.
+    static func truthSolution(_ r: ReducedBasisSpec, _ mu: [Double]) throws -> (solution: [Double], shape: [Int])
 }
 
 extension ReducedBasisFamilyEntry {
     static func check(_ r: ReducedBasisSpec) throws {}
+    static func truthSolution(_ r: ReducedBasisSpec, _ mu: [Double]) throws -> (solution: [Double], shape: [Int]) {
+        throw ProblemError(file: r.filePath, key: "reduced_basis.truth", message: "family \"\(name.rawValue)\" has no truth solve by parameters")
+    }
 }
 
 /// The registry of families, and what the nonintrusive (EIM) families share.

@@ -11,6 +11,10 @@ extension ThermalBlockFamily: ReducedBasisFamilyEntry {
         try ThermalBlockFamily(grid: r.grid, blocksX: r.blocks[0], blocksY: r.blocks[1], reference: r.reference)
     }
 
+    static func truthSolution(_ r: ReducedBasisSpec, _ mu: [Double]) throws -> (solution: [Double], shape: [Int]) {
+        (try build(r).truth(mu).solution, [r.grid, r.grid])
+    }
+
     static func online(_ contents: ReducedModelArchive.Contents, record: () throws -> ReducedBasisSpec,
                        fail: (String) -> ProblemError) throws -> ReducedModelStudy.Loaded {
         let grid = contents.family.numbers[2]
