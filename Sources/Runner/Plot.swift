@@ -1,9 +1,11 @@
 import Foundation
 import Storage
 
-/// `pdekit plot`: SVG pictures of a run folder (residual history on a log scale, a heat map of a
-/// 2D solution or a line of a 1D one) or of a sweep folder (a table column against a parameter).
-/// Plain SVG 1.1 that browsers and rsvg-convert render; heat maps are embedded PNG images.
+/// `pdekit plot`: SVG pictures of a run folder (residual history on a log scale with the
+/// tolerance, a heat map of a 2D solution or of 3D slices, a line of a 1D one) or of a sweep
+/// folder (table columns against a parameter; a refinement study's error against h on log–log
+/// axes with its observed order and a reference slope). Plain SVG 1.1 that browsers and
+/// rsvg-convert render; heat maps are embedded PNG images (`HeatMap`), lines `LineChart`.
 public enum Plot {
     static let width = 640.0, height = 420.0
     static let margin = (left: 80.0, right: 20.0, top: 40.0, bottom: 60.0)
@@ -11,7 +13,9 @@ public enum Plot {
     /// Writes the pictures for `path` and returns their files.
     /// Pictures go only into folders pdekit wrote (their manifest), and replace only pictures
     /// pdekit drew there before; each new file enters the manifest.
-    public static func run(_ path: String, x: String? = nil, y: String? = nil, logX: Bool? = nil, logY: Bool? = nil) throws -> [URL] {
+    /// `output`: the sweep picture's file name in the sweep folder (default sweep.svg).
+    public static func run(_ path: String, x: String? = nil, y: String? = nil, logX: Bool? = nil, logY: Bool? = nil,
+                           output: String? = nil) throws -> [URL] {
         let dir = OutputGuard.url(path)
         let fm = FileManager.default
         var isDir: ObjCBool = false
@@ -43,14 +47,19 @@ public enum Plot {
             return pictures.map { dir.appendingPathComponent($0.name) }
         }
         if fm.fileExists(atPath: dir.appendingPathComponent("sweep.csv").path) {
-            save(try sweepPlot(dir.appendingPathComponent("sweep.csv"), x: x, y: y, logX: logX, logY: logY), "sweep.svg")
+            let name = output ?? "sweep.svg"
+            guard name.hasSuffix(".svg"), name.count > 4, !name.contains("/"), !name.hasPrefix("."), name.utf8.count <= 255 else {
+                throw RunError(.badInput, "-o \(name): the picture's file name in the sweep folder, ending in .svg (no folders, not hidden)")
+            }
+            save(try sweepPlot(dir.appendingPathComponent("sweep.csv"), x: x, y: y, logX: logX, logY: logY), name)
             return try commit()
         }
         // The column options choose a sweep table's columns; a run folder's pictures have none.
-        let given = [("--x", x != nil), ("--y", y != nil), ("--log-x/--no-log-x", logX != nil), ("--log-y/--no-log-y", logY != nil)]
+        let given = [("--x", x != nil), ("--y", y != nil), ("--log-x/--no-log-x", logX != nil), ("--log-y/--no-log-y", logY != nil),
+                     ("-o", output != nil)]
         if let option = given.first(where: { $0.1 })?.0 {
-            throw RunError(.badInput, "\(option): names a column of a sweep table (sweep.csv), but \(path) is a run folder, whose history and "
-                + "solution pictures have fixed axes")
+            throw RunError(.badInput, "\(option): is for a sweep table's picture (sweep.csv), but \(path) is a run folder, whose history and "
+                + "solution pictures have fixed axes and names")
         }
         let history = dir.appendingPathComponent("history.csv")
         let solution = dir.appendingPathComponent("solution.npy")
@@ -65,8 +74,11 @@ public enum Plot {
                 return (k, rel)
             }
             if points.count >= 2 {
-                save(linePlot(points, title: "residual history", xLabel: "iteration",
-                              yLabel: "relative residual ‖b − Ax‖/‖b‖", logY: true), "history.svg")
+                var chart = LineChart(title: "residual history", xLabel: "iteration", yLabel: "relative residual ‖b − Ax‖/‖b‖",
+                                      series: [.init(name: "relative residual", points: points.map { (x: $0.0, y: $0.1) })], logY: true)
+                // The tolerance the solve stopped at ([solver] rtol of the record), when positive.
+                if let rtol = recordedTolerance(dir), rtol > 0 { chart.guides = [.horizontal(rtol, label: "rtol = \(String(format: "%g", rtol))")] }
+                save(chart.svg(), "history.svg")
             }
         }
         if fm.fileExists(atPath: solution.path) {
@@ -83,7 +95,7 @@ public enum Plot {
             let axes = coordinates ?? a.shape.map { n in (0..<n).map(Double.init) }
             let labels = coordinates == nil ? ["index 0", "index 1", "index 2"] : names
             if a.shape.count == 2 && a.shape.allSatisfy({ $0 > 0 }) {
-                save(heatMap(a, axes: (axes[0], axes[1]), labels: (labels[0], labels[1]), title: "solution"), "solution.svg")
+                save(HeatMap.svg(a, axes: (axes[0], axes[1]), labels: (labels[0], labels[1]), title: "solution"), "solution.svg")
             } else if a.shape.count == 3 && a.shape.allSatisfy({ $0 > 0 }) {
                 // Three mid-planes: z, y and x at the middle unknown.
                 for (fixed, (u, v)) in [(2, (0, 1)), (1, (0, 2)), (0, (1, 2))] {
@@ -96,13 +108,15 @@ public enum Plot {
                     }}
                     let plane = NPYArray(shape: [a.shape[u], a.shape[v]], values: slice)
                     let title = "solution, slice \(labels[fixed]) = \(String(format: "%g", axes[fixed][mid]))"
-                    save(heatMap(plane, axes: (axes[u], axes[v]), labels: (labels[u], labels[v]), title: title),
+                    save(HeatMap.svg(plane, axes: (axes[u], axes[v]), labels: (labels[u], labels[v]), title: title),
                          "solution_\(names[u])\(names[v]).svg")
                 }
             } else if a.shape.count == 1 {
                 let pts = a.values.enumerated().compactMap { $0.element.isFinite ? (axes[0][$0.offset], $0.element) : nil }
                 if !pts.isEmpty {
-                    save(linePlot(pts, title: "solution", xLabel: labels[0], yLabel: "u", logY: false), "solution.svg")
+                    let chart = LineChart(title: "solution", xLabel: labels[0], yLabel: "u",
+                                          series: [.init(name: "u", points: pts.map { (x: $0.0, y: $0.1) })])
+                    save(chart.svg(), "solution.svg")
                 }
             }
         }
@@ -135,87 +149,23 @@ public enum Plot {
         return stride(from: (lo / step).rounded(.up) * step, through: hi + step * 1e-9, by: step).map { $0 }
     }
 
-    static func linePlot(_ points: [(Double, Double)], title: String, xLabel: String, yLabel: String, logY: Bool, logX: Bool = false) -> String {
-        let xs = points.map { logX ? log10($0.0) : $0.0 }, ys = points.map { logY ? log10($0.1) : $0.1 }
-        var (x0, x1) = (xs.min()!, xs.max()!), (y0, y1) = (ys.min()!, ys.max()!)
-        if x1 == x0 { x1 = x0 + 1 }
-        if y1 == y0 { y0 -= 1; y1 += 1 }
-        if logY { y0 = floor(y0); y1 = ceil(y1) }
-        if logX { x0 = floor(x0); x1 = ceil(x1) }
-        let pw = width - margin.left - margin.right, ph = height - margin.top - margin.bottom
-        func px(_ x: Double) -> Double { margin.left + (x - x0) / (x1 - x0) * pw }
-        func py(_ y: Double) -> Double { margin.top + (1 - (y - y0) / (y1 - y0)) * ph }
-        var b = "<rect x=\"\(margin.left)\" y=\"\(margin.top)\" width=\"\(pw)\" height=\"\(ph)\" fill=\"none\" stroke=\"black\"/>\n"
-        let yTicks = logY ? stride(from: y0, through: y1, by: max(1, ((y1 - y0) / 8).rounded(.up))).map { $0 } : ticks(y0, y1)
-        for t in yTicks {
-            b += "<line x1=\"\(margin.left - 4)\" x2=\"\(margin.left + pw)\" y1=\"\(py(t))\" y2=\"\(py(t))\" stroke=\"#ddd\"/>\n"
-            let label = logY ? "1e\(Int(t))" : String(format: "%g", t)
-            b += "<text x=\"\(margin.left - 8)\" y=\"\(py(t) + 4)\" text-anchor=\"end\">\(label)</text>\n"
+    /// `[solver] rtol` from a run folder's record (run.toml), if it has one.
+    static func recordedTolerance(_ dir: URL) -> Double? {
+        guard let text = try? String(contentsOf: dir.appendingPathComponent("run.toml"), encoding: .utf8),
+              let start = text.range(of: "\n[solver]\n") else { return nil }
+        for line in text[start.upperBound...].split(separator: "\n") {
+            if line.hasPrefix("[") { break }
+            if line.hasPrefix("rtol = ") { return Double(line.dropFirst(7)) }
         }
-        let xTicks = logX ? stride(from: x0, through: x1, by: max(1, ((x1 - x0) / 8).rounded(.up))).map { $0 } : ticks(x0, x1)
-        for t in xTicks {
-            let label = logX ? "1e\(Int(t))" : String(format: "%g", t)
-            b += "<text x=\"\(px(t))\" y=\"\(margin.top + ph + 18)\" text-anchor=\"middle\">\(label)</text>\n"
-        }
-        b += "<polyline fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"1.5\" points=\""
-            + zip(xs, ys).map { String(format: "%.2f,%.2f", px($0), py($1)) }.joined(separator: " ") + "\"/>\n"
-        if points.count <= 60 {
-            for (x, y) in zip(xs, ys) { b += String(format: "<circle cx=\"%.2f\" cy=\"%.2f\" r=\"3\" fill=\"#1f77b4\"/>\n", px(x), py(y)) }
-        }
-        b += "<text x=\"\(margin.left + pw / 2)\" y=\"\(height - 15)\" text-anchor=\"middle\">\(esc(xLabel))</text>\n"
-        b += "<text transform=\"translate(18 \(margin.top + ph / 2)) rotate(-90)\" text-anchor=\"middle\">\(esc(yLabel))</text>\n"
-        return svg(b, title: title)
+        return nil
     }
 
-    /// A 2D array as an image: rows of the array (first index, x) left to right, columns
-    /// (second index, y) bottom to top, so the picture has the domain's orientation; a
-    /// blue–white–red scale from min to max with a colour bar.
-    static func heatMap(_ a: NPYArray, axes: ([Double], [Double]), labels: (String, String), title: String) -> String {
-        let nx = a.shape[0], ny = a.shape[1]
-        // The scale spans the finite values; NaN and ±∞ are drawn grey.
-        let finite = a.values.filter(\.isFinite)
-        let lo = finite.min() ?? 0, hi = finite.max() ?? 1
-        func colour(_ v: Double) -> (UInt8, UInt8, UInt8) {
-            guard v.isFinite else { return (128, 128, 128) }
-            // Halves keep hi − lo finite when the values span ±1e308.
-            let span = hi / 2 - lo / 2
-            let t = span > 0 ? min(max((v / 2 - lo / 2) / span, 0), 1) : 0.5
-            let r = t < 0.5 ? 2 * t : 1, g = t < 0.5 ? 2 * t : 2 - 2 * t, bl = t < 0.5 ? 1 : 2 - 2 * t
-            return (UInt8(40 + 215 * r), UInt8(40 + 215 * g), UInt8(40 + 215 * bl))
-        }
-        var rgb = [UInt8](repeating: 0, count: nx * ny * 3)
-        for row in 0..<ny { for col in 0..<nx {
-            let (r, g, b) = colour(a.values[col * ny + (ny - 1 - row)])
-            let p = (row * nx + col) * 3
-            rgb[p] = r; rgb[p + 1] = g; rgb[p + 2] = b
-        }}
-        let png = PNG.encode(width: nx, height: ny, rgb: rgb).base64EncodedString()
-        let side = min(width - margin.left - margin.right - 60, height - margin.top - margin.bottom)
-        let w = nx >= ny ? side : side * Double(nx) / Double(ny), h = nx >= ny ? side * Double(ny) / Double(nx) : side
-        var b = "<image x=\"\(margin.left)\" y=\"\(margin.top)\" width=\"\(w)\" height=\"\(h)\" preserveAspectRatio=\"none\" "
-            + "style=\"image-rendering:pixelated\" xlink:href=\"data:image/png;base64,\(png)\"/>\n"
-        let barX = margin.left + w + 20
-        for k in 0..<50 {
-            let (r, g, bl) = colour(lo + (hi / 2 - lo / 2) * 2 * Double(k) / 49)
-            b += String(format: "<rect x=\"%.1f\" y=\"%.2f\" width=\"14\" height=\"%.2f\" fill=\"rgb(%d,%d,%d)\"/>\n",
-                        barX, margin.top + h * (1 - Double(k + 1) / 50), h / 50 + 0.5, r, g, bl)
-        }
-        b += "<text x=\"\(barX + 18)\" y=\"\(margin.top + 10)\">\(String(format: "%.3g", hi))</text>\n"
-        b += "<text x=\"\(barX + 18)\" y=\"\(margin.top + h)\">\(String(format: "%.3g", lo))</text>\n"
-        // The coordinates of the first and last unknowns at the image's edges.
-        func g(_ v: Double) -> String { String(format: "%.4g", v) }
-        b += "<text x=\"\(margin.left)\" y=\"\(margin.top + h + 16)\" text-anchor=\"start\">\(g(axes.0.first!))</text>\n"
-        b += "<text x=\"\(margin.left + w)\" y=\"\(margin.top + h + 16)\" text-anchor=\"end\">\(g(axes.0.last!))</text>\n"
-        b += "<text x=\"\(margin.left - 6)\" y=\"\(margin.top + h)\" text-anchor=\"end\">\(g(axes.1.first!))</text>\n"
-        b += "<text x=\"\(margin.left - 6)\" y=\"\(margin.top + 10)\" text-anchor=\"end\">\(g(axes.1.last!))</text>\n"
-        b += "<text x=\"\(margin.left + w / 2)\" y=\"\(margin.top + h + 32)\" text-anchor=\"middle\">\(esc(labels.0)) (\(nx) points)</text>\n"
-        b += "<text transform=\"translate(\(margin.left - 40) \(margin.top + h / 2)) rotate(-90)\" text-anchor=\"middle\">"
-            + "\(esc(labels.1)) (\(ny) points)</text>\n"
-        return svg(b, title: title)
-    }
-
-    /// A column of sweep.csv against a numeric parameter column (defaults: the first parameter
-    /// and `iterations`, or `relative_l2_error` on a log scale when there is an exact solution).
+    /// Columns of sweep.csv (`--y a,b`: one series each) against a numeric parameter column
+    /// (defaults: the first parameter and `iterations`, or `relative_l2_error` on a log scale
+    /// when there is an exact solution). Against h on log–log axes (a refinement study) each
+    /// series is named with its observed order, the least-squares slope of log error against
+    /// log h, and the first gets a reference slope O(hᵖ), p its order rounded, a factor 3 below
+    /// its finest point (through the point itself it would hide under a curve of that order).
     static func sweepPlot(_ table: URL, x: String?, y: String?, logX: Bool? = nil, logY: Bool? = nil) throws -> String {
         let (records, _) = try CSV.read(table)
         guard let header = records.first, let statusColumn = header.firstIndex(of: "status") else {
@@ -224,12 +174,14 @@ public enum Plot {
         let parameters = Array(header[1..<statusColumn])
         let rows = records.dropFirst().filter { $0.count == header.count && $0[statusColumn] != "failed" }
         let xName = x ?? parameters.first ?? "case"
-        let yName = y ?? (rows.contains { !$0[header.firstIndex(of: "relative_l2_error")!].isEmpty } ? "relative_l2_error" : "iterations")
+        let errorColumn = header.firstIndex(of: "relative_l2_error")
+        let yNames = (y ?? (errorColumn.map { c in rows.contains { !$0[c].isEmpty } } == true ? "relative_l2_error" : "iterations"))
+            .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         guard let xi = header.firstIndex(of: xName) else {
             throw RunError(.badInput, "--x \(xName): no such column; columns are \(header.joined(separator: ", "))")
         }
-        guard let yi = header.firstIndex(of: yName) else {
-            throw RunError(.badInput, "--y \(yName): no such column; columns are \(header.joined(separator: ", "))")
+        guard !yNames.isEmpty, yNames.count <= LineChart.palette.count else {
+            throw RunError(.badInput, "--y: one to \(LineChart.palette.count) columns, separated by commas")
         }
         func number(_ s: String) -> Double? {
             if let d = Double(s) { return d }
@@ -237,19 +189,41 @@ public enum Plot {
             let inner = s.trimmingCharacters(in: CharacterSet(charactersIn: "[] ")).split(separator: ",")
             return inner.first.flatMap { Double($0.trimmingCharacters(in: .whitespaces)) }
         }
-        let points = rows.compactMap { r -> (Double, Double)? in
-            guard let a = number(r[xi]), let b = Double(r[yi]), a.isFinite, b.isFinite else { return nil }
-            return (a, b)
-        }.sorted { $0.0 < $1.0 }
-        guard points.count >= 1 else { throw RunError(.badInput, "\(table.path): no numeric values to plot for \(xName) and \(yName)") }
-        // Log axes where the values are positive and span more than a decade (a convergence
-        // plot: error against h), unless --log-x / --log-y say otherwise.
+        var series: [LineChart.Series] = []
+        for yName in yNames {
+            guard let yi = header.firstIndex(of: yName) else {
+                throw RunError(.badInput, "--y \(yName): no such column; columns are \(header.joined(separator: ", "))")
+            }
+            let points = rows.compactMap { r -> (x: Double, y: Double)? in
+                guard let a = number(r[xi]), let b = Double(r[yi]), a.isFinite, b.isFinite else { return nil }
+                return (a, b)
+            }.sorted { $0.x < $1.x }
+            guard !points.isEmpty else { throw RunError(.badInput, "\(table.path): no numeric values to plot for \(xName) and \(yName)") }
+            series.append(.init(name: yName, points: points))
+        }
+        // Log axes where the values are positive and span more than a decade, or against h,
+        // unless --log-x / --log-y say otherwise.
         func spansDecades(_ v: [Double]) -> Bool { v.allSatisfy { $0 > 0 } && v.max()! / v.min()! > 10 }
-        let useLogY = logY ?? spansDecades(points.map(\.1))
-        let useLogX = logX ?? (xName == "h" && spansDecades(points.map(\.0)))
-        for (wanted, values, axis) in [(useLogX, points.map(\.0), "--log-x"), (useLogY, points.map(\.1), "--log-y")] where wanted {
+        let ys = series.flatMap { $0.points.map(\.y) }, xs = series.flatMap { $0.points.map(\.x) }
+        // Against h (a refinement study) both axes are logarithmic whenever they can be.
+        let refinement = xName == "h" && xs.allSatisfy { $0 > 0 } && ys.allSatisfy { $0 > 0 }
+        let useLogY = logY ?? (spansDecades(ys) || refinement)
+        let useLogX = logX ?? refinement
+        for (wanted, values, axis) in [(useLogX, xs, "--log-x"), (useLogY, ys, "--log-y")] where wanted {
             guard values.allSatisfy({ $0 > 0 }) else { throw RunError(.badInput, "\(axis): the values plotted are not all positive") }
         }
-        return linePlot(points, title: "\(yName) against \(xName)", xLabel: xName, yLabel: yName, logY: useLogY, logX: useLogX)
+        var chart = LineChart(title: "\(yNames.joined(separator: ", ")) against \(xName)", xLabel: xName,
+                              yLabel: yNames.count == 1 ? yNames[0] : "value", series: series, logX: useLogX, logY: useLogY)
+        if useLogX && useLogY && xName == "h" {
+            for k in chart.series.indices {
+                guard let p = LineChart.observedOrder(chart.series[k].points) else { continue }
+                chart.series[k].name += String(format: " (order %.2f)", p)
+                if k == 0, let finest = chart.series[k].points.first {
+                    let reference = max(1, p.rounded())
+                    chart.guides.append(.slope(order: reference, through: (finest.x, finest.y / 3), label: "O(h^\(Int(reference))) reference"))
+                }
+            }
+        }
+        return chart.svg()
     }
 }

@@ -186,14 +186,15 @@ struct PlotCommand: ParsableCommand {
         abstract: "Write SVG pictures of a run folder (history, solution) or a sweep folder (a column against a parameter).")
     @Argument(help: "A run or sweep output folder.") var folder: String
     @Option(help: "Sweep plots: the parameter column on the x axis (default: the first parameter).") var x: String?
-    @Option(help: "Sweep plots: the column on the y axis (default: relative_l2_error or iterations).") var y: String?
+    @Option(help: "Sweep plots: the columns on the y axis, comma-separated (default: relative_l2_error or iterations).") var y: String?
+    @Option(name: .shortAndLong, help: "Sweep plots: the picture's file name in the sweep folder (default: sweep.svg).") var output: String?
     @Flag(inversion: .prefixedNo, help: "Sweep plots: a log x axis (default: when x is h and spans a decade).") var logX: Bool?
     @Flag(inversion: .prefixedNo, help: "Sweep plots: a log y axis (default: when the values span a decade).") var logY: Bool?
 
     func run() throws {
         try reportingErrors {
             do {
-                for url in try Plot.run(folder, x: x, y: y, logX: logX, logY: logY) { writeStdout("wrote \(url.path)\n") }
+                for url in try Plot.run(folder, x: x, y: y, logX: logX, logY: logY, output: output) { writeStdout("wrote \(url.path)\n") }
             } catch let e as RunError { throw e } catch { throw RunError.classify(error, file: folder) }
         }
     }

@@ -92,6 +92,10 @@ class CLITestCase: XCTestCase {
     /// Runs `python3 -c script args…` (NumPy, VTK: what make deps installs) and returns its exit
     /// status and combined output; the checks the tests make with other tools' readers.
     func python(_ script: String, _ arguments: String...) throws -> (status: Int32, output: String) {
+        try python(script, arguments: arguments)
+    }
+
+    func python(_ script: String, arguments: [String]) throws -> (status: Int32, output: String) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = ["python3", "-c", script] + arguments

@@ -413,6 +413,118 @@ final class PlotCLITests: CLITestCase {
     }
 }
 
+extension PlotCLITests {
+    /// Pixels of a rendered picture near each of `colours` (hex, within 40 per channel), counted
+    /// by a PNG decoder written here with zlib and NumPy (rsvg-convert writes 8-bit RGB or RGBA).
+    func pixelCounts(_ png: URL, _ colours: [String]) throws -> [Int] {
+        let script = """
+            import sys, struct, zlib
+            import numpy as np
+            data = open(sys.argv[1], 'rb').read()
+            pos, idat, w, h = 8, b'', 0, 0
+            while pos < len(data):
+                n, kind = struct.unpack('>I4s', data[pos:pos + 8]); body = data[pos + 8:pos + 8 + n]; pos += 12 + n
+                if kind == b'IHDR':
+                    w, h, depth, ctype = struct.unpack('>IIBB', body[:10]); assert depth == 8 and ctype in (2, 6), (depth, ctype)
+                    bpp = 3 if ctype == 2 else 4
+                elif kind == b'IDAT':
+                    idat += body
+            raw = np.frombuffer(zlib.decompress(idat), dtype=np.uint8).reshape(h, 1 + bpp * w)
+            out = np.zeros((h, bpp * w), dtype=np.int64); prev = np.zeros(bpp * w, dtype=np.int64)
+            for r in range(h):
+                f, line = raw[r, 0], raw[r, 1:].astype(np.int64)
+                if f == 0: cur = line
+                elif f == 2: cur = (line + prev) % 256
+                elif f == 1:
+                    cur = (np.cumsum(line.reshape(w, bpp), axis=0) % 256).reshape(-1)
+                else:
+                    cur = np.zeros(bpp * w, dtype=np.int64)
+                    for i in range(bpp * w):
+                        a = cur[i - bpp] if i >= bpp else 0; b = prev[i]; c = prev[i - bpp] if i >= bpp else 0
+                        if f == 3: pred = (a + b) // 2
+                        else:
+                            p = a + b - c; pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                            pred = a if pa <= pb and pa <= pc else (b if pb <= pc else c)
+                        cur[i] = (line[i] + pred) % 256
+                out[r] = cur; prev = cur
+            rgb = out.reshape(h, w, bpp)[:, :, :3]
+            for hexcolour in sys.argv[2:]:
+                target = np.array([int(hexcolour[k:k + 2], 16) for k in (0, 2, 4)])
+                print(int(np.sum(np.all(np.abs(rgb - target) <= 40, axis=2))))
+            """
+        let (status, text) = try python(script, arguments: [png.path] + colours.map { String($0.dropFirst()) })
+        XCTAssertEqual(status, 0, text)
+        let counts = text.split(separator: "\n").compactMap { Int($0) }
+        XCTAssertEqual(counts.count, colours.count, text)
+        return counts.count == colours.count ? counts : colours.map { _ in 0 }
+    }
+
+    /// What the pictures claim is drawn: the history's log axis and its tolerance line; a
+    /// one-signed field in the sequential map and a signed one in the diverging map centred at
+    /// 0 (white at 0, both ends present), each with a colour bar that has ticks; a refinement
+    /// study's two error columns as two series with their observed orders (2 ± 0.15, the
+    /// suite's tolerance for second order) and an O(h²) reference, under the name asked for.
+    /// Each picture is rendered by rsvg-convert and its pixels counted.
+    func testPicturesShowWhatTheyClaim() throws {
+        let darcy = Self.packageRoot.appendingPathComponent("problems/darcy2d.toml").path
+        XCTAssertEqual(try pdekit(["run", darcy, "--set", "pde.grid=[40,30]", "-o", "run"]).status, 0)
+        XCTAssertEqual(try pdekit(["plot", "run"]).status, 0)
+        let history = try String(contentsOf: work.appendingPathComponent("run/history.svg"), encoding: .utf8)
+        XCTAssertTrue(history.contains("rtol = 1e-08") && history.components(separatedBy: "class=\"guide\"").count == 2, history)
+        XCTAssertTrue(history.contains(">1e-8</text>") || history.contains(">1e-9</text>"), "decade ticks on the log axis")
+        XCTAssertTrue(history.contains("class=\"minor\""), "minor ticks at 2…9 × 10^k")
+        let historyPixels = try pixelCounts(try render(work.appendingPathComponent("run/history.svg")), ["#1f77b4", "#555555"])
+        XCTAssertGreaterThan(historyPixels[0], 200, "the residual curve")
+        XCTAssertGreaterThan(historyPixels[1], 100, "the dashed tolerance line")
+        let solution = try String(contentsOf: work.appendingPathComponent("run/solution.svg"), encoding: .utf8)
+        XCTAssertTrue(solution.contains("data-colormap=\"sequential\""), "Darcy's solution is one-signed")
+        XCTAssertGreaterThanOrEqual(solution.components(separatedBy: "<text class=\"tick\"").count - 1, 3, "colour bar ticks")
+        let sequential = try pixelCounts(try render(work.appendingPathComponent("run/solution.svg")), ["#440154", "#fde725"])
+        XCTAssertTrue(sequential.allSatisfy { $0 > 0 }, "viridis's ends: \(sequential)")
+
+        let signed = try write("signed.toml", """
+            [problem]
+            name = "signed"
+            kind = "pde"
+            [pde]
+            grid = [40, 40]
+            rhs = "sin(2*pi*x)"
+            """)
+        XCTAssertEqual(try pdekit(["run", signed, "-o", "signed"]).status, 0)
+        XCTAssertEqual(try pdekit(["plot", "signed"]).status, 0)
+        let diverging = try String(contentsOf: work.appendingPathComponent("signed/solution.svg"), encoding: .utf8)
+        XCTAssertTrue(diverging.contains("data-colormap=\"diverging\"") && diverging.contains(">0</text>"), "centred at 0, with a 0 tick")
+        let ends = try pixelCounts(try render(work.appendingPathComponent("signed/solution.svg")), ["#2166ac", "#b2182b", "#ffffff"])
+        XCTAssertTrue(ends[0] > 0 && ends[1] > 0 && ends[2] > 0, "blue, red and white: \(ends)")
+
+        let refinement = Self.packageRoot.appendingPathComponent("problems/refinement.toml").path
+        XCTAssertEqual(try pdekit(["sweep", refinement, "-o", "ref", "--set", "sweep.parameters.\"pde.grid\"=[[7,7],[15,15],[31,31],[63,63]]"]).status, 0)
+        let p = try pdekit(["plot", "ref", "--x", "h", "--y", "relative_l2_error,max_abs_error", "-o", "convergence.svg"])
+        XCTAssertEqual(p.status, 0, p.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: work.appendingPathComponent("ref/sweep.svg").path), "only the name asked for")
+        let convergence = try String(contentsOf: work.appendingPathComponent("ref/convergence.svg"), encoding: .utf8)
+        XCTAssertEqual(convergence.components(separatedBy: "class=\"series\"").count - 1, 2)
+        XCTAssertTrue(convergence.contains("O(h^2) reference"), convergence)
+        let orders = convergence.matches(of: try Regex(#"order ([0-9.]+)\)"#)).compactMap { $0.output[1].substring.flatMap { Double($0) } }
+        XCTAssertEqual(orders.count, 2, convergence)
+        for order in orders { XCTAssertEqual(order, 2, accuracy: 0.15) }
+        let lines = try pixelCounts(try render(work.appendingPathComponent("ref/convergence.svg")), ["#1f77b4", "#d62728"])
+        // The two curves nearly coincide (the max error is about the relative L2 error here, so
+        // the second hides the first): the legend's 24-pixel swatches show both colours.
+        XCTAssertTrue(lines.allSatisfy { $0 > 20 }, "two series drawn: \(lines)")
+        // The manifest lists the new picture: plot may replace it next time.
+        XCTAssertEqual(try pdekit(["plot", "ref", "--x", "h", "-o", "convergence.svg"]).status, 0)
+        for bad in ["../x.svg", "x.png", ".hidden.svg"] {
+            let r = try pdekit(["plot", "ref", "-o", bad])
+            XCTAssertEqual(r.status, 2, bad)
+            XCTAssertTrue(r.stderr.contains("-o \(bad)"), r.stderr)
+        }
+        let runWithName = try pdekit(["plot", "run", "-o", "a.svg"])
+        XCTAssertEqual(runWithName.status, 2)
+        XCTAssertTrue(runWithName.stderr.contains("-o"), runWithName.stderr)
+    }
+}
+
 extension SweepCLITests {
     /// Workers run contiguous chains in file order and say so in previous_case; a direct
     /// method carries its analysis from one case to the next when the pattern is unchanged.
