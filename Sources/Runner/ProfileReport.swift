@@ -27,7 +27,9 @@ enum ProfileReport {
             if key == holder {
                 let inEvents = events.reduce(0) { $0 + $1.seconds }
                 rows += events.map { Row(name: $0.name, seconds: $0.seconds, calls: $0.calls, bytes: $0.bytes, nested: true) }
-                if !events.isEmpty { rows.append(Row(name: "the rest (vector operations, orthogonalisation)", seconds: max(0, s - inEvents), nested: true)) }
+                if !events.isEmpty {
+                    rows.append(Row(name: "the rest (vector operations, orthogonalisation)", seconds: max(0, s - inEvents), nested: true))
+                }
             }
         }
         if let writeSeconds { rows.append(Row(name: "write", seconds: writeSeconds, calls: 1)) }

@@ -28,7 +28,8 @@ final class DocFactsTests: CLITestCase {
                 let shown = String(m.output[1].substring ?? "")
                 let words = (m.output[2].substring ?? "").split(separator: " ").map(String.init)
                 guard words.count >= 2, let value = Double(shown.replacingOccurrences(of: ",", with: "")) else {
-                    throw NSError(domain: "DocFacts", code: 1, userInfo: [NSLocalizedDescriptionKey: "\(file.lastPathComponent): bad marker after \(shown)"])
+                    let message = "\(file.lastPathComponent): bad marker after \(shown)"
+                    throw NSError(domain: "DocFacts", code: 1, userInfo: [NSLocalizedDescriptionKey: message])
                 }
                 facts.append(Fact(document: file.lastPathComponent, text: shown, value: value, halfUnit: halfUnit(shown),
                                   problem: words[0], options: Array(words.dropFirst().dropLast()), key: words.last!))

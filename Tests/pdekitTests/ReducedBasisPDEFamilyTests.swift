@@ -27,6 +27,21 @@ final class ReducedBasisPDEFamilyTests: CLITestCase {
         parameters = { contrast = { uniform = [1, 10] }, width = { uniform = [0.05, 0.2] } }
         """
 
+    /// The family's [pde] table at contrast 6.3, width 0.12 as a kind = "pde" problem, solved by
+    /// CHOLMOD: the full solution a model at that parameter is checked against.
+    let fullSolve = """
+        [problem]
+        name = "t"
+        kind = "pde"
+        [pde]
+        grid = [19, 19]
+        coefficient = "1 + contrast*exp(-((x - 0.5)^2 + (y - 0.5)^2)/width^2)"
+        rhs = 1
+        parameters = { contrast = 6.3, width = 0.12 }
+        [solver]
+        method = "direct"
+        """
+
     func testInclusionFamilyOfflineAndOnlineAgainstTheTruth() throws {
         let path = try write("incl.toml", family)
         let r = try pdekit(["run", path, "-o", "incl", "--error-if-not-converged"])
@@ -53,18 +68,7 @@ final class ReducedBasisPDEFamilyTests: CLITestCase {
         XCTAssertEqual(o.status, 0, o.stderr)
         let orec = try String(contentsOf: work.appendingPathComponent("o/run.toml"), encoding: .utf8)
         let sN = try XCTUnwrap(recordNumber(orec, "compliance")), bound = try XCTUnwrap(recordNumber(orec, "compliance_bound"))
-        let truth = try write("t.toml", """
-            [problem]
-            name = "t"
-            kind = "pde"
-            [pde]
-            grid = [19, 19]
-            coefficient = "1 + contrast*exp(-((x - 0.5)^2 + (y - 0.5)^2)/width^2)"
-            rhs = 1
-            parameters = { contrast = 6.3, width = 0.12 }
-            [solver]
-            method = "direct"
-            """)
+        let truth = try write("t.toml", fullSolve)
         XCTAssertEqual(try pdekit(["run", truth, "-o", "t"]).status, 0)
         let u = try NPY.read(work.appendingPathComponent("t/solution.npy"))
         XCTAssertEqual(try NPY.read(work.appendingPathComponent("o/solution.npy")).shape, [19, 19])
@@ -99,18 +103,7 @@ final class ReducedBasisPDEFamilyTests: CLITestCase {
             XCTAssertTrue(r.stdout.contains("truth solution at contrast = 6.3, width = 0.12"), r.stdout)
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: work.appendingPathComponent("truth0/rb_basis.npy").path), "no model is built")
-        let full = try write("t.toml", """
-            [problem]
-            name = "t"
-            kind = "pde"
-            [pde]
-            grid = [19, 19]
-            coefficient = "1 + contrast*exp(-((x - 0.5)^2 + (y - 0.5)^2)/width^2)"
-            rhs = 1
-            parameters = { contrast = 6.3, width = 0.12 }
-            [solver]
-            method = "direct"
-            """)
+        let full = try write("t.toml", fullSolve)
         XCTAssertEqual(try pdekit(["run", full, "-o", "t"]).status, 0)
         let u = try NPY.read(work.appendingPathComponent("t/solution.npy"))
         for i in 0..<2 {

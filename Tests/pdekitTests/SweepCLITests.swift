@@ -498,7 +498,8 @@ extension PlotCLITests {
         XCTAssertTrue(ends[0] > 0 && ends[1] > 0 && ends[2] > 0, "blue, red and white: \(ends)")
 
         let refinement = Self.packageRoot.appendingPathComponent("problems/refinement.toml").path
-        XCTAssertEqual(try pdekit(["sweep", refinement, "-o", "ref", "--set", "sweep.parameters.\"pde.grid\"=[[7,7],[15,15],[31,31],[63,63]]"]).status, 0)
+        let grids = "sweep.parameters.\"pde.grid\"=[[7,7],[15,15],[31,31],[63,63]]"
+        XCTAssertEqual(try pdekit(["sweep", refinement, "-o", "ref", "--set", grids]).status, 0)
         let p = try pdekit(["plot", "ref", "--x", "h", "--y", "relative_l2_error,max_abs_error", "-o", "convergence.svg"])
         XCTAssertEqual(p.status, 0, p.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: work.appendingPathComponent("ref/sweep.svg").path), "only the name asked for")
