@@ -74,6 +74,8 @@ python3 bench/peers/multigrid.py --tool pyamg --label fem_elasticity --cases pya
 
 say "recycling: SKR Table 1 in shape (GCRO-DR vs GMRES(40)) and the strong baselines, five families of 100 systems"
 python3 bench/recycling_bench.py "$BIN/pdekit" "$BIN/pdekit-bench" > bench/work/recycling_pdekit.jsonl
+say "recycling: the cost of one GCRO-DR and one recycled-CG iteration against GMRES(m) and PCG, n = 10^4 and 10^6"
+"$BIN/pdekit-bench" krylov-iteration > bench/work/recycling_iteration_pdekit.jsonl
 
 say "tensor: Chebyshev–Tucker vs TensorLy's Tucker of 128³ and 256³ grid tensors"
 mkdir -p bench/work/tensor

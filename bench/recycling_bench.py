@@ -6,8 +6,15 @@ Families (bench/problems/, 100 cases each): SKR's Darcy at n = 6400 and 10^4 (K 
 one independent field per case, tol 1e-8), SKR's Helmholtz at n = 10^4 (the Darcy operator
 minus k^2, k in [0, 1], tol 1e-7) and a perturbed Darcy family (one field plus 0.1 times another
 per case), and an indefinite Helmholtz family (-Δu - k^2 u = 1, k from 10 to 11, tol 1e-7).
-Every pdekit run is `pdekit sweep --jobs 1` (one chain, each case after its
-neighbour), with `[sweep] order = "nearest"` (SKR's sorting).
+Every pdekit run is `pdekit sweep --jobs 1` with `[sweep] chain_length = 100` (one chain, each
+case after its neighbour, as SciPy's loop carries CU through all 100), with `[sweep] order =
+"nearest"` (SKR's sorting).
+
+GCRO-DR and recycling CG start by default from the projection on the chain's last four solutions
+(`initial_guess = "projection"`, jointly with their recycled space); `_zero` runs turn that off
+(the recycled space alone), and the strong baselines run with `initial_guess = "projection"` too
+(`_projection`), since any Krylov method can have it. "products" counts products with A: the
+iterations, the k that re-derive C = A U (or A W), and the start's projection.
 
 SKR's comparison: GCRO-DR(40, 20) over the whole chain against independent GMRES(40), with no
 preconditioner, Jacobi, SSOR and IC(0). Independent GMRES(40) needs thousands of iterations per
@@ -53,7 +60,7 @@ def case_key(name, row):
 def sweep(name, label, settings, restrict=False):
     out = f"bench/work/recycling/{name}_{label}"
     shutil.rmtree(out, ignore_errors=True)
-    args = [binary, "sweep", f"bench/problems/{name}.toml", "--jobs", "1", "-o", out]
+    args = [binary, "sweep", f"bench/problems/{name}.toml", "--jobs", "1", "-o", out, "--set", "sweep.chain_length=100"]
     for s in settings + (subset_settings(name) + ["sweep.order=given"] if restrict else []):
         args += ["--set", s]
     t = time.perf_counter()
@@ -61,10 +68,9 @@ def sweep(name, label, settings, restrict=False):
     elapsed = time.perf_counter() - t
     rows = list(csv.DictReader(open(os.path.join(out, "sweep.csv"))))
     extra = 0
-    for r in rows:  # the k products per case that re-derive C = A U (GCRO-DR) or A W (recycling CG)
+    for r in rows:  # the k products per case that re-derive C = A U (GCRO-DR) or A W (recycling CG), and the start's
         record = open(os.path.join(out, r["folder"], "run.toml")).read()
-        m = re.search(r"(gcrodr_recycle_products|rcg_deflation_products) = (\d+)", record)
-        extra += int(m.group(2)) if m else 0
+        extra += sum(int(v) for _, v in re.findall(r"(gcrodr_recycle_products|rcg_deflation_products|initial_guess_products) = (\d+)", record))
     per_case = {case_key(name, r): (int(r["iterations"]), float(r["setup_seconds"]) + float(r["solve_seconds"])) for r in rows}
     sub = [per_case[i] for i in subset if i in per_case]
     its = sum(v[0] for v in per_case.values())
@@ -95,6 +101,14 @@ for name, tol in datasets:
         sweep(name, "gcrodr_ic0_previous", ["solver.method=gcrodr", "solver.preconditioner=ic0", "solver.initial_guess=previous"])
         sweep(name, "cg_amg_rebuilt_previous", ["solver.method=cg", "solver.preconditioner=amg", "solver.amg.reuse=none",
                                                 "solver.initial_guess=previous"])
+        # The projection start: recycling without it, and the strong baselines with it.
+        sweep(name, "gcrodr_ic0_zero", ["solver.method=gcrodr", "solver.preconditioner=ic0", "solver.initial_guess=zero"])
+        sweep(name, "rcg_ic0_zero", ["solver.method=rcg", "solver.preconditioner=ic0", "solver.initial_guess=zero"])
+        sweep(name, "cg_ic0_projection", ["solver.method=cg", "solver.preconditioner=ic0", "solver.initial_guess=projection"])
+        sweep(name, "cg_amg_rebuilt_projection", ["solver.method=cg", "solver.preconditioner=amg", "solver.amg.reuse=none",
+                                                  "solver.initial_guess=projection"])
+        sweep(name, "cg_amg_reused_projection", ["solver.method=cg", "solver.preconditioner=amg", "solver.amg.reuse=hierarchy",
+                                                 "solver.initial_guess=projection"])
     else:
         # Indefinite: CG breaks down. GMRES(40) without a preconditioner does not reach 1e-7 in
         # 10^5 iterations (50 s) on case 0, so it runs on the first case only, capped at 2 10^4.
@@ -110,6 +124,9 @@ for name, tol in datasets:
         sweep(name, "gcrodr_ssor_previous", ["solver.method=gcrodr", "solver.preconditioner=ssor", "solver.initial_guess=previous"])
         sweep(name, "gmres40_amg_rebuilt_previous", ["solver.method=gmres", "solver.gmres.restart=40", "solver.preconditioner=amg",
                                                      "solver.amg.reuse=none", "solver.initial_guess=previous"])
+        sweep(name, "gcrodr_none_zero", ["solver.method=gcrodr", "solver.preconditioner=none", "solver.initial_guess=zero"])
+        sweep(name, "gmres40_amg_rebuilt_projection", ["solver.method=gmres", "solver.gmres.restart=40", "solver.preconditioner=amg",
+                                                       "solver.amg.reuse=none", "solver.initial_guess=projection"])
     # SciPy's recycling method on the same systems, in pdekit's order.
     export = f"bench/work/recycling/{name}_systems"
     shutil.rmtree(export, ignore_errors=True)

@@ -90,17 +90,24 @@ public final class GCRODR: KrylovSolver {
     /// space U (ignored when its vectors have another length). Returns the space for the next
     /// system and the number of products A M⁻¹ U spent re-deriving C (not counted as iterations).
     public func solve(_ b: [Double], x: inout [Double], space: RecycleSpace?) -> KrylovSolution {
-        Parallel.withSerialBLAS(n < Parallel.minimumChunk * Parallel.threadCount) { cycles(b, x: &x, space: space) }
+        solve(b, x: &x, space: space, solutions: [])
     }
 
-    private func cycles(_ b: [Double], x: inout [Double], space: RecycleSpace?) -> KrylovSolution {
+    /// As `solve(_:x:space:)`, the start augmented by previous solutions X of the sequence:
+    /// x ← x + X α + M⁻¹ U β minimises ‖b − A x‖ over both spans at once (α by least squares
+    /// against (I − CCᵀ) A X, β by the first cycle's projection on C), so the start is never
+    /// worse than the previous solution with U's correction. s = X's rank products with A.
+    public func solve(_ b: [Double], x: inout [Double], space: RecycleSpace?, solutions: [[Double]]) -> KrylovSolution {
+        Parallel.withSerialBLAS(n < Parallel.minimumChunk * Parallel.threadCount) { cycles(b, x: &x, space: space, solutions: solutions) }
+    }
+
+    private func cycles(_ b: [Double], x: inout [Double], space: RecycleSpace?, solutions: [[Double]]) -> KrylovSolution {
         precondition(b.count == n && x.count == n, "GCRO-DR: b has \(b.count) entries, x has \(x.count), operator has \(n) rows")
         var log = IterationLog(options: options, rhsNorm: b.norm2, setupSeconds: preconditioner.setupSeconds)
         if let done = log.zeroRightHandSide(&x) { return KrylovSolution(result: done, space: space) }
         let threshold = log.threshold
         var r = [Double](repeating: 0, count: n)
         var rnorm = trueResidual(b, x, into: &r)
-        if let done = log.initialResidual(rnorm) { return KrylovSolution(result: done, space: space) }
 
         // The carried space, with C = Â U derived from this system's operator.
         var kk = 0, products = 0
@@ -113,12 +120,42 @@ public final class GCRODR: KrylovSolver {
             products = count
             kk = orthonormaliseRecycleSpace(count)
         }
+        // Previous solutions: α = argmin ‖(I − CCᵀ)(r − A Y α)‖, x ← x + Y α, r ← r − A Y α.
+        let y = PreviousSolutions.orthonormalBasis(solutions.filter { $0.count == n })
+        var startVectors = 0
+        if !y.isEmpty {
+            let images = y.map { yi -> [Double] in
+                var z = matrix.apply(yi)
+                let t = z.withUnsafeBufferPointer { c.transposeTimes($0, columns: kk) }
+                z.withUnsafeMutableBufferPointer { c.subtract(t, from: $0) }
+                return z
+            }
+            var projected = r
+            let t = projected.withUnsafeBufferPointer { c.transposeTimes($0, columns: kk) }
+            projected.withUnsafeMutableBufferPointer { c.subtract(t, from: $0) }
+            if let alpha = PreviousSolutions.leastSquares(images, projected), alpha.allSatisfy(\.isFinite) {
+                for (yi, a) in zip(y, alpha) { PreviousSolutions.axpy(a, yi, &x) }
+                rnorm = trueResidual(b, x, into: &r)
+                startVectors = y.count
+                products += 1
+            }
+            products += y.count
+        }
 
         let m = restart
         var k = 0, failedRestarts = 0
         /// The solution after k iterations; `recycled`: with this cycle's space for the next system.
+        let startProducts = y.count + (startVectors > 0 ? 1 : 0), recycleProducts = products - startProducts
+        if let done = log.initialResidual(rnorm) {
+            var s = KrylovSolution(result: done, space: space, extraProducts: recycleProducts)
+            s.startVectors = startVectors; s.startProducts = startProducts
+            return s
+        }
         func finish(_ reason: ConvergenceReason, _ rnorm: Double, recycled: Bool = true) -> KrylovSolution {
-            KrylovSolution(result: log.finish(reason, k, rnorm), space: recycled ? nextSpace(kk, fallback: space) : space, extraProducts: products)
+            var s = KrylovSolution(result: log.finish(reason, k, rnorm), space: recycled ? nextSpace(kk, fallback: space) : space,
+                                   extraProducts: recycleProducts)
+            s.startVectors = startVectors; s.startProducts = startProducts
+            return s
         }
         while true {
             // 1. r ← (I − CCᵀ) r.

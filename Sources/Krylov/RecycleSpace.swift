@@ -27,6 +27,9 @@ public struct KrylovSolution {
     public var result: SolveResult
     public var space: RecycleSpace?
     public var extraProducts: Int
+    /// The previous solutions the start was projected on, and the products with A that cost
+    /// (`PreviousSolutions`; not in `extraProducts`).
+    public var startVectors = 0, startProducts = 0
 
     public init(result: SolveResult, space: RecycleSpace? = nil, extraProducts: Int = 0) {
         self.result = result; self.space = space; self.extraProducts = extraProducts

@@ -53,11 +53,46 @@ public final class RecyclingCG: KrylovSolver {
     /// W-orthogonal. Returns the result (`iterations` counts CG iterations; the k products A W
     /// are extra, `extraProducts`) and the space for the next system.
     public func solve(_ b: [Double], x: inout [Double], space: RecycleSpace?) -> KrylovSolution {
-        // On short vectors OpenBLAS's threads cost more than the block products they split.
-        Parallel.withSerialBLAS(matrix.rows < Parallel.minimumChunk * Parallel.threadCount) { deflatedCG(b, x: &x, space: space) }
+        solve(b, x: &x, space: space, solutions: [])
     }
 
-    private func deflatedCG(_ b: [Double], x: inout [Double], space: RecycleSpace?) -> KrylovSolution {
+    /// As `solve(_:x:space:)`, the start a Galerkin projection over span{W, X} with X the
+    /// sequence's previous solutions (`PreviousSolutions`): s = X's rank more products with A.
+    public func solve(_ b: [Double], x: inout [Double], space: RecycleSpace?, solutions: [[Double]]) -> KrylovSolution {
+        // On short vectors OpenBLAS's threads cost more than the block products they split.
+        Parallel.withSerialBLAS(matrix.rows < Parallel.minimumChunk * Parallel.threadCount) {
+            deflatedCG(b, x: &x, space: space, solutions: solutions)
+        }
+    }
+
+    /// γ solving [W Y]ᵀ A [W Y] γ = [W Y]ᵀ r₀ (Cholesky; nil when the Gram matrix is not
+    /// positive definite, e.g. Y nearly inside span W), with A W known and A Y formed here.
+    private func galerkinStart(w: VectorBlock, aw: VectorBlock, kw: Int, y: [[Double]], r0: [Double]) -> [Double]? {
+        let n = r0.count, s = y.count, m = kw + s
+        let yb = VectorBlock(length: n, capacity: s), ayb = VectorBlock(length: n, capacity: s)
+        for (j, yj) in y.enumerated() {
+            _ = yb.column(j).update(fromContentsOf: yj)
+            yj.withUnsafeBufferPointer { matrix.apply($0, into: ayb.column(j)) }
+        }
+        // G = [W Y]ᵀ [AW AY] by blocks, symmetrised.
+        let ww = w.transposeTimes(aw, columns: kw, otherColumns: kw), wy = w.transposeTimes(ayb, columns: kw, otherColumns: s)
+        let yw = yb.transposeTimes(aw, columns: s, otherColumns: kw), yy = yb.transposeTimes(ayb, columns: s, otherColumns: s)
+        func entry(_ i: Int, _ j: Int) -> Double {
+            switch (i < kw, j < kw) {
+            case (true, true): ww[i, j]
+            case (true, false): wy[i, j - kw]
+            case (false, true): yw[i - kw, j]
+            case (false, false): yy[i - kw, j - kw]
+            }
+        }
+        var g = DenseMatrix(rows: m, columns: m)
+        for i in 0..<m { for j in 0..<m { g[i, j] = 0.5 * (entry(i, j) + entry(j, i)) } }
+        let rhs = r0.withUnsafeBufferPointer { w.transposeTimes($0, columns: kw) + yb.transposeTimes($0, columns: s) }
+        guard let cholesky = try? DenseCholesky(g), let gamma = try? cholesky.solve(rhs), gamma.allSatisfy(\.isFinite) else { return nil }
+        return gamma
+    }
+
+    private func deflatedCG(_ b: [Double], x: inout [Double], space: RecycleSpace?, solutions: [[Double]]) -> KrylovSolution {
         let n = matrix.rows
         precondition(b.count == n && x.count == n, "recycling CG: b has \(b.count) entries, x has \(x.count), operator has \(n) rows")
         var log = IterationLog(options: options, rhsNorm: b.norm2, setupSeconds: preconditioner.setupSeconds)
@@ -106,11 +141,26 @@ public final class RecyclingCG: KrylovSolver {
             for j in 0..<kw { _ = block.column(j).update(fromContentsOf: zb.column(j)) }
             return RecycleSpace(block: block, count: kw)
         }
-        // x₀ ← x₀ + W E⁻¹ Wᵀ r₀ (r₀ = b from a zero guess).
-        if let e, kw > 0 {
+        // x₀ ← x₀ + W E⁻¹ Wᵀ r₀ (r₀ = b from a zero guess); with previous solutions Y, the
+        // Galerkin start over span{W, Y} at once (r ⊥ W still holds, as deflation needs).
+        let y = PreviousSolutions.orthonormalBasis(solutions.filter { $0.count == n })
+        var startVectors = 0
+        if kw > 0 || !y.isEmpty {
             let r0 = x.contains { $0 != 0 } ? zip(b, matrix.apply(x)).map { $0 - $1 } : b
-            let wr = r0.withUnsafeBufferPointer { zb.transposeTimes($0, columns: kw) }
-            if let mu = try? e.solve(wr) { x.withUnsafeMutableBufferPointer { zb.add(mu, into: $0) } }
+            if !y.isEmpty, let gamma = galerkinStart(w: zb, aw: azb, kw: kw, y: y, r0: r0) {
+                x.withUnsafeMutableBufferPointer { zb.add(Array(gamma[..<kw]), into: $0) }
+                for (yi, g) in zip(y, gamma[kw...]) { PreviousSolutions.axpy(g, yi, &x) }
+                startVectors = y.count
+            } else if let e, kw > 0 {
+                let wr = r0.withUnsafeBufferPointer { zb.transposeTimes($0, columns: kw) }
+                if let mu = try? e.solve(wr) { x.withUnsafeMutableBufferPointer { zb.add(mu, into: $0) } }
+            }
+        }
+        let startProducts = y.count
+        func solution(_ result: SolveResult, _ space: RecycleSpace?) -> KrylovSolution {
+            var s = KrylovSolution(result: result, space: space, extraProducts: deflationProducts)
+            s.startVectors = startVectors; s.startProducts = startProducts
+            return s
         }
         func trueResidual() -> (r: [Double], norm: Double) {
             let ax = matrix.apply(x)
@@ -119,7 +169,7 @@ public final class RecyclingCG: KrylovSolver {
         }
         var (r, rnorm) = trueResidual()
         if let done = log.initialResidual(rnorm) {
-            return KrylovSolution(result: done, space: done.reason.converged ? incomingSpace() : space, extraProducts: deflationProducts)
+            return solution(done, done.reason.converged ? incomingSpace() : space)
         }
 
         // Work vectors reused by every iteration; products and updates by the fused, threaded
@@ -135,8 +185,7 @@ public final class RecyclingCG: KrylovSolver {
         }
         var rz = applyPreconditioner()
         guard rz > 0 else {
-            return KrylovSolution(result: log.finish(rz.isNaN ? .diverged_nan : .diverged_indefinite_preconditioner, 0, rnorm), space: space,
-                                  extraProducts: deflationProducts)
+            return solution(log.finish(rz.isNaN ? .diverged_nan : .diverged_indefinite_preconditioner, 0, rnorm), space)
         }
         var p = z
         removeDeflated(from: &p)
@@ -145,7 +194,7 @@ public final class RecyclingCG: KrylovSolver {
         var lastRestart = Double.infinity, stalled = 0
         func done(_ reason: ConvergenceReason, _ norm: Double) -> KrylovSolution {
             let next = reason.converged ? ritzSpace(z: zb, az: azb, count: kw + collected) : incomingSpace()
-            return KrylovSolution(result: log.finish(reason, k, norm), space: next, extraProducts: deflationProducts)
+            return solution(log.finish(reason, k, norm), next)
         }
         while k < options.maxIterations {
             if let limit = options.timeLimit, Date().timeIntervalSince(log.start) > limit { return done(.diverged_time_limit, rnorm) }

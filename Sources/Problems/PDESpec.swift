@@ -260,6 +260,10 @@ extension PDESpec {
         if solver.methodEntry?.usesPreconditioner == true, let entry = SolverRegistry.preconditioner(solver.preconditioner) {
             method += try entry.workspace(n, grid.dimension, solver.options[solver.preconditioner])
         }
+        // initial_guess = "projection": the kept solutions, their orthonormal basis and its images.
+        if solver.initialGuess == .projection && solver.methodEntry?.acceptsInitialGuess == true {
+            method += 3 * Double(solver.initialGuessVectors) * 8 * n
+        }
         let f = MemoryEstimate.format
         return MemoryEstimate(bytes: fields + matrix + vectors + method,
                               detail: "matrix \(f(matrix)), fields and vectors \(f(fields + vectors)), solver \(f(method))",

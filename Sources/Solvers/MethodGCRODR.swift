@@ -44,7 +44,7 @@ extension MethodEntry {
     static let gcrodr = MethodEntry(
         name: "gcrodr",
         help: "GCRO-DR(m, k): recycling GMRES carrying harmonic Ritz vectors to a sweep's next case (any nonsingular matrix), [solver.gcrodr]",
-        usesPreconditioner: true, iterative: true, acceptsInitialGuess: true, appliesOperatorForm: true,
+        usesPreconditioner: true, iterative: true, acceptsInitialGuess: true, defaultInitialGuess: .projection, appliesOperatorForm: true,
         options: { try GCRODROptions.read($0) },
         workspace: { (n: Double, _: Int, o: GCRODROptions) -> Double in
             // V (m + 1), U, C and their next copies (k + 1 each), the carried space, w, z, r.
@@ -56,13 +56,15 @@ extension MethodEntry {
             d.add("gcrodr_restart", o.restart); d.add("gcrodr_recycle", o.recycle)
             d.add("gcrodr_recycled_vectors", kept.map { $0.length == a.rows ? $0.count : 0 } ?? 0)
             d.add("stopping_rule", "true residual ||b - A x|| <= max(rtol ||b||, atol), recomputed at every restart")
-            var x = SolverRegistry.initialGuess(request, &d)
+            // A projection on previous solutions is GCRO-DR's own, jointly with U (the others' is generic).
+            var x = SolverRegistry.initialGuess(request, &d, operator: a, projectedBySolver: true)
             request.view?(d)
             // The blocks of the worker's previous GCRO-DR solve, when they fit (a sweep's cases reuse them).
             let solver = try GCRODR(matrix: a, preconditioner: m, restart: o.restart, recycle: o.recycle, options: options,
                                     workspace: request.carry?.value(.gcrodrWorkspace))
             request.carry?.set(.gcrodrWorkspace, solver.workspace)
-            var solution = solver.solve(request.rhs, x: &x, space: kept)
+            var solution = solver.solve(request.rhs, x: &x, space: kept, solutions: SolverRegistry.previousSolutions(request))
+            SolverRegistry.describeStart(solution, request, &d)
             SolverRegistry.keepSolution(x, solution.result, request)
             request.carry?.set(.gcrodr, solution.space)
             d.add("gcrodr_recycle_products", solution.extraProducts)

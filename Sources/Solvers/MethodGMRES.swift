@@ -40,7 +40,7 @@ extension MethodEntry {
             let (m, setup, options, a) = try SolverRegistry.krylovSetup(request, &d)
             d.add("gmres_restart", o.restart)
             d.add("stopping_rule", "true residual ||b - A x|| <= max(rtol ||b||, atol), recomputed at every restart")
-            var x = SolverRegistry.initialGuess(request, &d)
+            var x = SolverRegistry.initialGuess(request, &d, operator: a)
             request.view?(d)
             // The basis of the worker's previous GMRES solve, when it fits (a sweep's cases reuse it).
             let gmres = try GMRES(matrix: a, preconditioner: m, restart: o.restart, options: options, basis: request.carry?.value(.gmresBasis))

@@ -39,7 +39,8 @@ extension MethodEntry {
     /// Deflated CG whose deflation space (Ritz vectors) a sweep carries from case to case.
     static let rcg = MethodEntry(
         name: "rcg", help: "recycling CG: deflated CG carrying Ritz vectors to a sweep's next case (SPD sequences), [solver.rcg]",
-        usesPreconditioner: true, iterative: true, needsSymmetricPreconditioner: true, appliesOperatorForm: true,
+        usesPreconditioner: true, iterative: true, needsSymmetricPreconditioner: true, acceptsInitialGuess: true,
+        defaultInitialGuess: .projection, projectionNorm: .energy, appliesOperatorForm: true,
         options: { try RecyclingCGOptions.read($0) },
         validate: { a, structure, _, _ in SolverRegistry.symmetryProblem(a, "rcg", structure) },
         workspace: { n, _, o in
@@ -50,11 +51,15 @@ extension MethodEntry {
             let kept = request.carry?.value(.rcg)
             d.add("rcg_recycled_vectors", kept.map { $0.length == a.rows ? $0.count : 0 } ?? 0)
             d.add("stopping_rule", "true residual ||b - A x|| <= max(rtol ||b||, atol)")
+            // A projection on previous solutions is joint with the deflation space W (Galerkin on both).
+            var x = SolverRegistry.initialGuess(request, &d, operator: a, projectedBySolver: true)
             request.view?(d)
             // The blocks of the worker's previous solve, when they fit (a sweep's cases reuse them).
             let rcg = try RecyclingCG(matrix: a, preconditioner: m, recycle: o.recycle, collect: o.collect, options: options,
                                       workspace: request.carry?.value(.rcgWorkspace))
-            var (x, solution) = rcg.solve(request.rhs, space: kept)
+            var solution = rcg.solve(request.rhs, x: &x, space: kept, solutions: SolverRegistry.previousSolutions(request))
+            SolverRegistry.describeStart(solution, request, &d)
+            SolverRegistry.keepSolution(x, solution.result, request)
             request.carry?.set(.rcg, solution.space)
             request.carry?.set(.rcgWorkspace, rcg.workspace)
             d.add("rcg_deflation_products", solution.extraProducts)

@@ -1,5 +1,6 @@
 import Configuration
 import Foundation
+import Krylov
 import LinearAlgebra
 import Multigrid
 
@@ -113,8 +114,15 @@ public struct MethodEntry: Sendable {
     public let solve: @Sendable (SolveRequest, inout SolverDescription) throws -> (x: [Double], result: SolveResult)
     /// The method's recurrences need a symmetric preconditioner (CG, recycling CG).
     public let needsSymmetricPreconditioner: Bool
-    /// The method starts from a given vector, so `[solver] initial_guess = "previous"` applies.
+    /// The method starts from a given vector, so `[solver] initial_guess` applies.
     public let acceptsInitialGuess: Bool
+    /// `initial_guess` when the file gives none: `projection` for the recycling methods (a
+    /// sequence's previous solutions are recycled with its subspace, as gcrotmk's corrections
+    /// hold them), `zero` for the others.
+    public let defaultInitialGuess: InitialGuess
+    /// The norm in which `initial_guess = "projection"` picks its combination: the A-norm of the
+    /// error for the SPD methods (CG, recycled CG), the residual for the others.
+    public let projectionNorm: PreviousSolutions.Norm
     /// Bytes it allocates (its own vectors, factors, hierarchies) for a grid problem of n
     /// unknowns on d axes, besides the matrix and the problem's vectors (the memory check).
     public let workspace: WorkspaceModel
@@ -128,14 +136,16 @@ public struct MethodEntry: Sendable {
     public let appliesOperatorForm: Bool
 
     init(name: String, help: String, usesPreconditioner: Bool, iterative: Bool, needsSymmetricPreconditioner: Bool = false,
-         acceptsInitialGuess: Bool = false, solvesSingular: Bool = false, singularNeedsGrid: Bool = false, appliesOperatorForm: Bool = false,
+         acceptsInitialGuess: Bool = false, defaultInitialGuess: InitialGuess = .zero, projectionNorm: PreviousSolutions.Norm = .residual,
+         solvesSingular: Bool = false, singularNeedsGrid: Bool = false, appliesOperatorForm: Bool = false,
          options: @escaping @Sendable (TableReader?) throws -> (any ComponentOptions)? = { _ in nil },
          validate: @escaping @Sendable (CSRMatrix, GridStructure?, SolverSpec) -> String? = { _, _, _ in nil },
          workspace: @escaping WorkspaceModel = { n, _, _ in 40 * n },
          solve: @escaping @Sendable (SolveRequest, inout SolverDescription) throws -> (x: [Double], result: SolveResult)) {
         self.name = name; self.help = help; self.usesPreconditioner = usesPreconditioner; self.iterative = iterative
         self.needsSymmetricPreconditioner = needsSymmetricPreconditioner
-        self.acceptsInitialGuess = acceptsInitialGuess; self.solvesSingular = solvesSingular
+        self.acceptsInitialGuess = acceptsInitialGuess; self.defaultInitialGuess = defaultInitialGuess; self.projectionNorm = projectionNorm
+        self.solvesSingular = solvesSingular
         self.singularNeedsGrid = singularNeedsGrid; self.appliesOperatorForm = appliesOperatorForm
         self.options = options; self.validate = validate; self.workspace = workspace; self.solve = solve
     }
@@ -166,7 +176,8 @@ extension MethodEntry {
     /// A method whose `[solver.<name>]` table parses into `O` (`read(nil)`: the defaults); its
     /// closures receive the options as `O`, erased here once.
     init<O: ComponentOptions>(name: String, help: String, usesPreconditioner: Bool, iterative: Bool, needsSymmetricPreconditioner: Bool = false,
-                              acceptsInitialGuess: Bool = false, solvesSingular: Bool = false, singularNeedsGrid: Bool = false,
+                              acceptsInitialGuess: Bool = false, defaultInitialGuess: InitialGuess = .zero,
+                              projectionNorm: PreviousSolutions.Norm = .residual, solvesSingular: Bool = false, singularNeedsGrid: Bool = false,
                               appliesOperatorForm: Bool = false,
                               options read: @escaping @Sendable (TableReader?) throws -> O,
                               validate: @escaping @Sendable (CSRMatrix, GridStructure?, SolverSpec, O) -> String? = { _, _, _, _ in nil },
@@ -174,7 +185,7 @@ extension MethodEntry {
                               solve: @escaping @Sendable (SolveRequest, O, inout SolverDescription) throws -> (x: [Double], result: SolveResult)) {
         self.init(name: name, help: help, usesPreconditioner: usesPreconditioner, iterative: iterative,
                   needsSymmetricPreconditioner: needsSymmetricPreconditioner, acceptsInitialGuess: acceptsInitialGuess,
-                  solvesSingular: solvesSingular, singularNeedsGrid: singularNeedsGrid, appliesOperatorForm: appliesOperatorForm,
+                  defaultInitialGuess: defaultInitialGuess, projectionNorm: projectionNorm, solvesSingular: solvesSingular, singularNeedsGrid: singularNeedsGrid, appliesOperatorForm: appliesOperatorForm,
                   options: { try read($0) },
                   validate: { a, structure, spec in
                       do { return validate(a, structure, spec, try O.expected(spec.options[name], by: name)) } catch { return "\(error)" }
@@ -232,6 +243,10 @@ final class KeptSolution {
 
 extension CarriedState.Key where Value == KeptSolution {
     static var keptSolution: Self { Self("solution") }
+}
+
+extension CarriedState.Key where Value == PreviousSolutions {
+    static var previousSolutions: Self { Self("previous_solutions") }
 }
 
 /// A preconditioner a sweep worker keeps for its next cases (`preconditioner_reuse = "keep"`).
@@ -331,23 +346,71 @@ public enum SolverRegistry {
         return (m, setup, options, a)
     }
 
-    /// The start vector: zero, or with `initial_guess = "previous"` the solution of the sweep
-    /// worker's previous case when it has this system's size (`initial_guess_used` in run.toml).
-    static func initialGuess(_ request: SolveRequest, _ d: inout SolverDescription) -> [Double] {
+    /// The start vector: zero; with `initial_guess = "previous"` the solution of the sweep
+    /// worker's previous case when it has this system's size; with `"projection"` the best
+    /// combination of the worker's last s solutions (`PreviousSolutions`, s products with `a`,
+    /// the operator the method iterates with; A itself when nil). `initial_guess_used` and, for a
+    /// projection, the vectors and products it used go into run.toml; its seconds are added to
+    /// the solve's by `MethodEntry.run`.
+    /// `projectedBySolver`: the method projects on `previousSolutions(request)` itself, jointly
+    /// with its recycle space (GCRO-DR, recycled CG), and reports it by `describeStart`.
+    static func initialGuess(_ request: SolveRequest, _ d: inout SolverDescription, operator a: (any LinearOperator)? = nil,
+                             projectedBySolver: Bool = false) -> [Double] {
         let n = request.rhs.count
-        guard request.spec.initialGuess == .previous else { return [Double](repeating: 0, count: n) }
-        if let kept = request.carry?.value(.keptSolution), kept.x.count == n {
-            d.add("initial_guess_used", "previous")
-            return kept.x
+        var x = [Double](repeating: 0, count: n)
+        switch request.spec.initialGuess {
+        case .zero:
+            return x
+        case .previous:
+            if let kept = request.carry?.value(.keptSolution), kept.x.count == n {
+                d.add("initial_guess_used", "previous")
+                return kept.x
+            }
+        case .projection:
+            if projectedBySolver { return x }
+            let t0 = Date()
+            if let kept = request.carry?.value(.previousSolutions), let norm = request.spec.methodEntry?.projectionNorm {
+                let (vectors, products) = kept.improve(&x, b: request.rhs, matrix: a ?? request.matrix, norm: norm)
+                if vectors > 0 {
+                    d.add("initial_guess_used", "projection")
+                    d.add("initial_guess_vectors_used", vectors); d.add("initial_guess_products", products)
+                    d.add("initial_guess_seconds", Date().timeIntervalSince(t0))
+                    return x
+                }
+            }
         }
         d.add("initial_guess_used", "zero")
-        return [Double](repeating: 0, count: n)
+        return x
     }
 
-    /// Keeps a converged solution for the next case's start (`initial_guess = "previous"`).
+    /// The worker's kept solutions for a method that projects on them itself (none unless
+    /// `initial_guess = "projection"`).
+    static func previousSolutions(_ request: SolveRequest) -> [[Double]] {
+        guard request.spec.initialGuess == .projection else { return [] }
+        return request.carry?.value(.previousSolutions)?.solutions ?? []
+    }
+
+    /// run.toml's account of a start a method projected itself (inside its own solve time).
+    static func describeStart(_ s: KrylovSolution, _ request: SolveRequest, _ d: inout SolverDescription) {
+        guard request.spec.initialGuess == .projection else { return }
+        d.add("initial_guess_used", s.startVectors > 0 ? "projection" : "zero")
+        if s.startVectors > 0 { d.add("initial_guess_vectors_used", s.startVectors) }
+        d.add("initial_guess_products", s.startProducts)
+    }
+
+    /// Keeps a converged solution for the next case's start (`initial_guess = "previous"` or
+    /// `"projection"`).
     static func keepSolution(_ x: [Double], _ result: SolveResult, _ request: SolveRequest) {
-        guard request.spec.initialGuess == .previous, result.reason.converged, x.allSatisfy(\.isFinite) else { return }
-        request.carry?.set(.keptSolution, KeptSolution(x))
+        guard request.spec.initialGuess != .zero, result.reason.converged, x.allSatisfy(\.isFinite), let carry = request.carry else { return }
+        switch request.spec.initialGuess {
+        case .zero: break
+        case .previous: carry.set(.keptSolution, KeptSolution(x))
+        case .projection:
+            let capacity = request.spec.initialGuessVectors
+            let kept = carry.value(.previousSolutions).flatMap { $0.capacity == capacity ? $0 : nil } ?? PreviousSolutions(capacity: capacity)
+            kept.append(x)
+            carry.set(.previousSolutions, kept)
+        }
     }
 
     /// A multigrid method: the hierarchy `build` makes (its setup timed), then cycles to the

@@ -18,9 +18,13 @@ public struct SolverSpec: Sendable, Equatable {
     /// In a sweep, whether each case builds its preconditioner from its own matrix (`rebuild`)
     /// or keeps the previous case's (`keep`: no setup, a preconditioner of a neighbouring matrix).
     public var preconditionerReuse: PreconditionerReuse = .rebuild
-    /// In a sweep, whether an iterative method starts from zero or from the worker's previous
-    /// case's solution (`previous`: a smooth family starts close to its answer).
+    /// In a sweep, whether an iterative method starts from zero, from the worker's previous
+    /// case's solution (`previous`: a smooth family starts close to its answer), or from the best
+    /// combination of its last `initialGuessVectors` solutions (`projection`, the default of the
+    /// recycling methods).
     public var initialGuess: InitialGuess = .zero
+    /// s, the solutions `initial_guess = "projection"` combines.
+    public var initialGuessVectors = 4
     /// Options of the components in use, by component name (defaults when no table was given).
     public var options: [String: any ComponentOptions]
     /// `[solver.<name>]` tables given for components this run does not use.
@@ -73,10 +77,21 @@ public struct SolverSpec: Sendable, Equatable {
         if preconditionerReuse == .keep && methodEntry?.usesPreconditioner != true {
             throw r.error("preconditioner_reuse", "applies to methods that take a preconditioner; '\(method)' does not")
         }
-        initialGuess = InitialGuess(rawValue: try r.string("initial_guess", default: "zero", oneOf: InitialGuess.allCases.map(\.rawValue)))!
-        if initialGuess == .previous && methodEntry?.acceptsInitialGuess != true {
+        initialGuess = InitialGuess(rawValue: try r.string("initial_guess", default: methodEntry?.defaultInitialGuess.rawValue ?? "zero",
+                                                           oneOf: InitialGuess.allCases.map(\.rawValue)))!
+        if initialGuess != .zero && methodEntry?.acceptsInitialGuess != true {
             let accepting = SolverRegistry.methods.filter(\.acceptsInitialGuess).map(\.name).joined(separator: ", ")
-            throw r.error("initial_guess", "\"previous\" applies to methods that start from a given vector (\(accepting)); '\(method)' does not")
+            throw r.error("initial_guess", "\"\(initialGuess.rawValue)\" applies to methods that start from a given vector (\(accepting)); "
+                + "'\(method)' does not")
+        }
+        if r.has("initial_guess_vectors") {
+            initialGuessVectors = try r.int("initial_guess_vectors", default: 4, minimum: 1)
+            guard initialGuess == .projection else {
+                throw r.error("initial_guess_vectors", "applies to initial_guess = \"projection\", not \"\(initialGuess.rawValue)\"")
+            }
+            guard initialGuessVectors <= 32 else {
+                throw r.error("initial_guess_vectors", "at most 32 (each is a kept vector of the system's size), got \(initialGuessVectors)")
+            }
         }
         // Every component's table is parsed (a typo in it is an error either way); the used
         // ones are kept, the others reported.
@@ -117,6 +132,7 @@ public struct SolverSpec: Sendable, Equatable {
             if entry?.appliesOperatorForm == true { t["operator"] = .string(operatorForm.rawValue) }
             t["max_iterations"] = .integer(maxIterations)
             if entry?.acceptsInitialGuess == true { t["initial_guess"] = .string(initialGuess.rawValue) }
+            if entry?.acceptsInitialGuess == true && initialGuess == .projection { t["initial_guess_vectors"] = .integer(initialGuessVectors) }
             if let timeLimit { t["time_limit"] = .double(timeLimit) }
         }
         for name in componentsInUse { if let o = options[name] { t[name] = .table(o.resolved) } }
@@ -130,7 +146,7 @@ public struct SolverSpec: Sendable, Equatable {
 
 /// `[solver] initial_guess`.
 public enum InitialGuess: String, Sendable, CaseIterable {
-    case zero, previous
+    case zero, previous, projection
 }
 
 /// `[solver] preconditioner_reuse`.

@@ -719,7 +719,7 @@ extension SweepCLITests {
             [sweep.parameters]
             "pde.parameters.angle" = { linear = [0, 0.1], count = 4 }
             """)
-        let r = try pdekit(["sweep", path, "-o", "g", "--jobs", "1"])
+        let r = try pdekit(["sweep", path, "-o", "g", "--jobs", "1", "--set", "solver.initial_guess=zero"])
         XCTAssertEqual(r.status, 0, r.stderr)
         for i in 0..<4 {
             let record = try String(contentsOf: work.appendingPathComponent("g/case-000\(i)/run.toml"), encoding: .utf8)
@@ -752,6 +752,23 @@ extension SweepCLITests {
             XCTAssertTrue(record.contains("reason = \"converged_rtol\""), "case \(i)")
         }
         XCTAssertLessThan(try totalIterations("gp"), try totalIterations("g"))
+
+        // The default for gcrodr, initial_guess = "projection": the start combines the previous
+        // solutions (i of them for case i, one product each plus the start's residual), jointly
+        // with U; at least as few iterations as starting from the previous solution.
+        let q = try pdekit(["sweep", path, "-o", "gq", "--jobs", "1"])
+        XCTAssertEqual(q.status, 0, q.stderr)
+        for i in 0..<4 {
+            let record = try String(contentsOf: work.appendingPathComponent("gq/case-000\(i)/run.toml"), encoding: .utf8)
+            XCTAssertTrue(record.contains("initial_guess = \"projection\""), "case \(i): \(record)")
+            XCTAssertTrue(record.contains("initial_guess_used = \"\(i == 0 ? "zero" : "projection")\""), "case \(i): \(record)")
+            if i > 0 {
+                XCTAssertTrue(record.contains("initial_guess_vectors_used = \(i)"), "case \(i): \(record)")
+                XCTAssertTrue(record.contains("initial_guess_products = \(i + 1)"), "case \(i): \(record)")
+            }
+            XCTAssertTrue(record.contains("reason = \"converged_rtol\""), "case \(i)")
+        }
+        XCTAssertLessThanOrEqual(try totalIterations("gq"), try totalIterations("gp"))
     }
 
     /// `preconditioner_reuse` and `initial_guess` are checked: an unknown value, a method
@@ -778,6 +795,17 @@ extension SweepCLITests {
         let guess = try pdekit(["check", path, "--set", "solver.preconditioner_reuse=rebuild", "--set", "solver.initial_guess=previous"])
         XCTAssertNotEqual(guess.status, 0)
         XCTAssertTrue(guess.stderr.contains("initial_guess"), guess.stderr)
+        // initial_guess_vectors belongs to a projection, and is bounded.
+        let vectors = try pdekit(["check", path, "--set", "solver.preconditioner_reuse=rebuild", "--set", "solver.method=cg",
+                                  "--set", "solver.initial_guess_vectors=3"])
+        XCTAssertEqual(vectors.status, 2)
+        XCTAssertTrue(vectors.stderr.contains("initial_guess_vectors") && vectors.stderr.contains("projection"), vectors.stderr)
+        for bad in ["0", "33", "nan"] {
+            let v = try pdekit(["check", path, "--set", "solver.preconditioner_reuse=rebuild", "--set", "solver.method=cg",
+                                "--set", "solver.initial_guess=projection", "--set", "solver.initial_guess_vectors=\(bad)"])
+            XCTAssertEqual(v.status, 2, bad)
+            XCTAssertTrue(v.stderr.contains("initial_guess_vectors"), v.stderr)
+        }
     }
 }
 

@@ -32,6 +32,7 @@ final class SweepReproducibilityTests: CLITestCase {
             ("gcrodr", ["--set", "solver.method=gcrodr", "--set", "solver.preconditioner_reuse=keep"]),
             ("amg", ["--set", "solver.method=cg", "--set", "solver.preconditioner=amg", "--set", "solver.amg.reuse=hierarchy"]),
             ("guess", ["--set", "solver.method=cg", "--set", "solver.initial_guess=previous"]),
+            ("projection", ["--set", "solver.method=cg", "--set", "solver.initial_guess=projection"]),
         ]
         for (name, settings) in methods {
             var runs: [[String: (iterations: String, solution: Data)]] = []

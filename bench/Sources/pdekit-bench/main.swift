@@ -4,6 +4,7 @@
 //   pdekit-bench core --rhs RHS.npy --n N [--repeats R]
 //   pdekit-bench export-sweep --problem P --out DIR [--set key=value ...]
 //   pdekit-bench rb-eim
+//   pdekit-bench krylov-iteration [--sizes 100,1000 --iterations 200 --repeats 5 --restart 40 --recycle 20]
 //   pdekit-bench rb [--m 227 --size 16 --test TEST.csv] [--path-from PYMOR.jsonl --suffix _pymorpath]
 //   pdekit-bench gp --data Y.npy [--l1 L --l2 L --noise S --repeats R --label L]
 //   pdekit-bench multigrid --rhs RHS.npy --n N [--dim 3] [--coefficient grf] [--label L] [--profile] [--cases amg_cg,sa_cg,gmg_cg,gmg]
@@ -53,7 +54,7 @@ if mode == "export-sweep" {
     try exportSweep(problem: problem, out: out, overrides: sets)
     exit(0)
 }
-guard ["core", "spectral", "darcy", "multigrid", "gp", "rb", "rb-eim"].contains(mode) else {
+guard ["core", "spectral", "darcy", "multigrid", "gp", "rb", "rb-eim", "krylov-iteration"].contains(mode) else {
     log("usage: pdekit-bench core|spectral|darcy|multigrid --rhs RHS.npy --n N [--repeats R]"); exit(2)
 }
 func option(_ name: String) -> String? {
@@ -66,6 +67,12 @@ let only = option("--only").map { Set($0.split(separator: ",").map(String.init))
 let suffix = option("--suffix") ?? ""
 func wanted(_ name: String) -> Bool { only?.contains(name) ?? true }
 if mode == "rb-eim" { try runMatrixEIMBench(); exit(0) }
+if mode == "krylov-iteration" {
+    try runKrylovIterationBench(sizes: (option("--sizes") ?? "100,1000").split(separator: ",").compactMap { Int($0) },
+                                iterations: option("--iterations").flatMap(Int.init) ?? 200, repeats: option("--repeats").flatMap(Int.init) ?? 5,
+                                restart: option("--restart").flatMap(Int.init) ?? 40, recycle: option("--recycle").flatMap(Int.init) ?? 20)
+    exit(0)
+}
 if mode == "rb" {
     try runReducedBasisBench(m: option("--m").flatMap(Int.init) ?? 227, size: option("--size").flatMap(Int.init) ?? 16,
                              test: option("--test") ?? "bench/work/rb_test.csv", pathFrom: option("--path-from"))
