@@ -104,6 +104,7 @@ for name, tol in datasets:
         # The projection start: recycling without it, and the strong baselines with it.
         sweep(name, "gcrodr_ic0_zero", ["solver.method=gcrodr", "solver.preconditioner=ic0", "solver.initial_guess=zero"])
         sweep(name, "rcg_ic0_zero", ["solver.method=rcg", "solver.preconditioner=ic0", "solver.initial_guess=zero"])
+        sweep(name, "rcg_amg_reused", ["solver.method=rcg", "solver.preconditioner=amg", "solver.amg.reuse=hierarchy"])
         sweep(name, "cg_ic0_projection", ["solver.method=cg", "solver.preconditioner=ic0", "solver.initial_guess=projection"])
         sweep(name, "cg_amg_rebuilt_projection", ["solver.method=cg", "solver.preconditioner=amg", "solver.amg.reuse=none",
                                                   "solver.initial_guess=projection"])
