@@ -127,7 +127,7 @@ if ch:
 if core:  # a run without the core family (the dataset benchmark alone) leaves its CSV as it was
     write_csv("core.csv", core + [x for x in r if x])
 
-spectral = [m for m in metrics("spectral") if m[4].startswith(("fft_solve", "cholmod_n", "darcy"))]
+spectral = [m for m in metrics("spectral") if m[4].startswith(("fft_solve", "cholmod_n", "darcy_pcg", "darcy2d_"))]
 r = []
 for n in (1023, 1000):
     ours = get("pdekit", f"fft_solve_n{n}", "seconds")

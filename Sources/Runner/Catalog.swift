@@ -77,7 +77,8 @@ extension Catalog {
             text += "\(name) — method ([solver] method = \"\(name)\"): \(m.help)\n"
             text += "  " + (m.usesPreconditioner ? "takes [solver] preconditioner" : "takes no preconditioner")
                 + (m.iterative ? "; iterative: rtol, atol, max_iterations, time_limit" : "; direct: rtol and atol check the residual")
-                + (m.acceptsInitialGuess ? "; initial_guess (\"previous\" or \"projection\"; default \"\(m.defaultInitialGuess.rawValue)\") applies" : "")
+                + (m.acceptsInitialGuess
+                    ? "; initial_guess (\"previous\" or \"projection\"; default \"\(m.defaultInitialGuess.rawValue)\") applies" : "")
                 + "\n"
         }
         if let p = preconditioner {

@@ -23,7 +23,8 @@ public struct GCRODROptions: ComponentOptions, Equatable {
             throw r.error("restart", "at most 1000 (each basis vector is a vector of the system's size), got \(o.restart)")
         }
         guard o.recycle <= o.restart - 2 else {
-            throw r.error("recycle", "must leave at least two Arnoldi steps per cycle: recycle ≤ restart − 2 = \(o.restart - 2), got \(o.recycle)")
+            throw r.error("recycle",
+                          "must leave at least two Arnoldi steps per cycle: recycle ≤ restart − 2 = \(o.restart - 2), got \(o.recycle)")
         }
         try r.finish()
         return o

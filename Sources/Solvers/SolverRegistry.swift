@@ -185,7 +185,8 @@ extension MethodEntry {
                               solve: @escaping @Sendable (SolveRequest, O, inout SolverDescription) throws -> (x: [Double], result: SolveResult)) {
         self.init(name: name, help: help, usesPreconditioner: usesPreconditioner, iterative: iterative,
                   needsSymmetricPreconditioner: needsSymmetricPreconditioner, acceptsInitialGuess: acceptsInitialGuess,
-                  defaultInitialGuess: defaultInitialGuess, projectionNorm: projectionNorm, solvesSingular: solvesSingular, singularNeedsGrid: singularNeedsGrid, appliesOperatorForm: appliesOperatorForm,
+                  defaultInitialGuess: defaultInitialGuess, projectionNorm: projectionNorm, solvesSingular: solvesSingular,
+                  singularNeedsGrid: singularNeedsGrid, appliesOperatorForm: appliesOperatorForm,
                   options: { try read($0) },
                   validate: { a, structure, spec in
                       do { return validate(a, structure, spec, try O.expected(spec.options[name], by: name)) } catch { return "\(error)" }
