@@ -66,6 +66,7 @@ public enum SolverFactory {
         var (x, result) = try method.solve(request, &d)
         // A start projected on previous solutions is work of this solve (its products with A).
         if let seconds = d.table["initial_guess_seconds"]?.number { result.solveSeconds += seconds }
+        SolverRegistry.noteIterations(result, request, d)
         return (x, result, d)
     }
 }

@@ -103,7 +103,9 @@ public struct AlgebraicMultigridSettings: ComponentOptions, Equatable {
         let samePattern = kept.map { $0.options == o && $0.hasPattern(of: a) } ?? false
         let amg: AlgebraicMultigrid
         var reused = "none"
-        if samePattern, let kept, o.reuse == .hierarchy {
+        // `preconditioner_refresh`: a kept hierarchy whose last case needed too many iterations is rebuilt.
+        let refreshDue = carry?.value(.preconditionerRefresh)?.due == true
+        if samePattern, let kept, o.reuse == .hierarchy, !refreshDue {
             amg = kept; reused = "hierarchy"
         } else {
             carry?.set(.amg, nil)

@@ -261,6 +261,18 @@ extension CarriedState.Key where Value == KeptPreconditioner {
     static var keptPreconditioner: Self { Self("preconditioner") }
 }
 
+/// `preconditioner_refresh`: the iterations of the case that built the kept preconditioner, and
+/// whether a later case needed so many more that the next case builds a new one. Decided from
+/// iteration counts only, so a sweep repeats bit for bit.
+final class PreconditionerRefresh {
+    var baseline = 0
+    var due = false
+}
+
+extension CarriedState.Key where Value == PreconditionerRefresh {
+    static var preconditionerRefresh: Self { Self("preconditioner.refresh") }
+}
+
 /// The methods and preconditioners `[solver]` accepts, in the order `pdekit list` prints them.
 /// Adding one is a new file with its entry plus one line here.
 public enum SolverRegistry {
@@ -317,7 +329,9 @@ public enum SolverRegistry {
         // same kind for a matrix of this size (the first case of a chain builds one).
         let m: any Preconditioner
         var builtForThisMatrix = true
-        if spec.preconditionerReuse == .keep, let kept = request.carry?.value(.keptPreconditioner),
+        let refreshDue = request.carry?.value(.preconditionerRefresh)?.due == true
+        if refreshDue { d.add("preconditioner_refreshed", true) }
+        if spec.preconditionerReuse == .keep, !refreshDue, let kept = request.carry?.value(.keptPreconditioner),
            kept.name == spec.preconditioner, kept.preconditioner.rows == request.matrix.rows {
             m = kept.preconditioner
             builtForThisMatrix = false
@@ -382,6 +396,23 @@ public enum SolverRegistry {
         }
         d.add("initial_guess_used", "zero")
         return x
+    }
+
+    /// After a solve with `preconditioner_refresh`: a preconditioner built for this case sets the
+    /// baseline (its iterations); one kept from an earlier case marks a refresh due when this
+    /// case needed more than the factor times the baseline.
+    public static func noteIterations(_ result: SolveResult, _ request: SolveRequest, _ d: SolverDescription) {
+        let factor = request.spec.preconditionerRefresh
+        guard factor > 0, let carry = request.carry else { return }
+        let ledger = carry.value(.preconditionerRefresh) ?? PreconditionerRefresh()
+        carry.set(.preconditionerRefresh, ledger)
+        let kept = d.table["preconditioner_kept"] == .bool(true) || d.table["amg_reused"] == .string("hierarchy")
+        if kept {
+            ledger.due = Double(result.iterations) > factor * Double(max(ledger.baseline, 1))
+        } else {
+            ledger.baseline = result.iterations
+            ledger.due = false
+        }
     }
 
     /// The worker's kept solutions for a method that projects on them itself (none unless

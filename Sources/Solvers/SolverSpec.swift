@@ -18,6 +18,10 @@ public struct SolverSpec: Sendable, Equatable {
     /// In a sweep, whether each case builds its preconditioner from its own matrix (`rebuild`)
     /// or keeps the previous case's (`keep`: no setup, a preconditioner of a neighbouring matrix).
     public var preconditionerReuse: PreconditionerReuse = .rebuild
+    /// A kept preconditioner (`preconditioner_reuse = "keep"`, or `[solver.amg] reuse =
+    /// "hierarchy"`) is rebuilt for the next case once a case needs more than this factor times
+    /// the iterations of the first case solved with it; 0: never.
+    public var preconditionerRefresh = 0.0
     /// In a sweep, whether an iterative method starts from zero, from the worker's previous
     /// case's solution (`previous`: a smooth family starts close to its answer), or from the best
     /// combination of its last `initialGuessVectors` solutions (`projection`, the default of the
@@ -77,6 +81,16 @@ public struct SolverSpec: Sendable, Equatable {
         if preconditionerReuse == .keep && methodEntry?.usesPreconditioner != true {
             throw r.error("preconditioner_reuse", "applies to methods that take a preconditioner; '\(method)' does not")
         }
+        if r.has("preconditioner_refresh") {
+            preconditionerRefresh = try r.double("preconditioner_refresh", default: 0, minimum: 0)
+            guard preconditionerRefresh == 0 || preconditionerRefresh >= 1 else {
+                throw r.error("preconditioner_refresh", "a factor on the iterations of the case that built the preconditioner: 0 (never) "
+                    + "or at least 1, got \(preconditionerRefresh)")
+            }
+            guard methodEntry?.usesPreconditioner == true else {
+                throw r.error("preconditioner_refresh", "applies to methods that take a preconditioner; '\(method)' does not")
+            }
+        }
         initialGuess = InitialGuess(rawValue: try r.string("initial_guess", default: methodEntry?.defaultInitialGuess.rawValue ?? "zero",
                                                            oneOf: InitialGuess.allCases.map(\.rawValue)))!
         if initialGuess != .zero && methodEntry?.acceptsInitialGuess != true {
@@ -126,6 +140,7 @@ public struct SolverSpec: Sendable, Equatable {
         if entry?.usesPreconditioner == true {
             t["preconditioner"] = .string(preconditioner)
             t["preconditioner_reuse"] = .string(preconditionerReuse.rawValue)
+            if preconditionerRefresh > 0 { t["preconditioner_refresh"] = .double(preconditionerRefresh) }
         }
         t["rtol"] = .double(rtol); t["atol"] = .double(atol)
         if entry?.iterative == true {

@@ -771,6 +771,66 @@ extension SweepCLITests {
         XCTAssertLessThanOrEqual(try totalIterations("gq"), try totalIterations("gp"))
     }
 
+    /// `preconditioner_refresh`: a kept IC(0) factor from a constant coefficient serves the later
+    /// cases of a sweep whose coefficient grows steeper (exp(s x), s from 0 to 7) worse and
+    /// worse; with a factor of 1.5 the case after one that needed more than 1.5 times the
+    /// iterations of the case that built the factor builds a new one, and the sweep needs fewer
+    /// iterations in all than keeping the first factor throughout.
+    func testKeptPreconditionerIsRefreshedWhenIterationsGrow() throws {
+        let path = try write("refresh.toml", """
+            [problem]
+            name = "refresh"
+            kind = "pde"
+            [pde]
+            grid = [40, 40]
+            rhs = 1
+            coefficient = "exp(s*x)"
+            parameters = { s = 0 }
+            [solver]
+            method = "cg"
+            preconditioner = "ic0"
+            preconditioner_reuse = "keep"
+            [sweep]
+            chain_length = 8
+            [sweep.parameters]
+            "pde.parameters.s" = { linear = [0, 7], count = 8 }
+            """)
+        func iterations(_ folder: String) throws -> [Int] {
+            let (records, _) = try CSV.read(work.appendingPathComponent("\(folder)/sweep.csv"))
+            let column = records[0].firstIndex(of: "iterations")!
+            return records.dropFirst().map { Int($0[column])! }
+        }
+        let kept = try pdekit(["sweep", path, "-o", "kept", "--jobs", "1"])
+        XCTAssertEqual(kept.status, 0, kept.stderr)
+        let refreshed = try pdekit(["sweep", path, "-o", "refreshed", "--jobs", "1", "--set", "solver.preconditioner_refresh=1.5"])
+        XCTAssertEqual(refreshed.status, 0, refreshed.stderr)
+        let a = try iterations("kept"), b = try iterations("refreshed")
+        var rebuilt: [Int] = []
+        for i in 0..<8 {
+            let record = try String(contentsOf: work.appendingPathComponent("refreshed/case-000\(i)/run.toml"), encoding: .utf8)
+            if record.contains("preconditioner_refreshed = true") {
+                XCTAssertTrue(record.contains("preconditioner_kept = false"), "case \(i): \(record)")
+                rebuilt.append(i)
+            }
+        }
+        XCTAssertFalse(rebuilt.isEmpty, "no refresh: kept \(a), refreshed \(b)")
+        // The rule: a refresh follows a case that needed more than 1.5 times its factor's first case.
+        var baseline = b[0]
+        for i in 1..<8 {
+            if rebuilt.contains(i) {
+                XCTAssertGreaterThan(Double(b[i - 1]), 1.5 * Double(baseline), "case \(i) refreshed after \(b[i - 1]) its, baseline \(baseline)")
+                baseline = b[i]
+            } else {
+                XCTAssertLessThanOrEqual(Double(b[i - 1]), 1.5 * Double(baseline), "case \(i) not refreshed after \(b[i - 1]), baseline \(baseline)")
+            }
+        }
+        XCTAssertLessThan(b.reduce(0, +), a.reduce(0, +), "refreshed \(b), kept \(a)")
+        // The factor is checked.
+        let bad = try pdekit(["check", path, "--set", "solver.preconditioner_refresh=0.5"])
+        XCTAssertEqual(bad.status, 2)
+        XCTAssertTrue(bad.stderr.contains("preconditioner_refresh"), bad.stderr)
+    }
+
     /// `preconditioner_reuse` and `initial_guess` are checked: an unknown value, a method
     /// without a preconditioner or one that does not start from a given vector are refused with
     /// the key named.
