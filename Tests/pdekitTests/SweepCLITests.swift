@@ -777,32 +777,16 @@ extension SweepCLITests {
     /// iterations of the case that built the factor builds a new one, and the sweep needs fewer
     /// iterations in all than keeping the first factor throughout.
     func testKeptPreconditionerIsRefreshedWhenIterationsGrow() throws {
-        let path = try write("refresh.toml", """
-            [problem]
-            name = "refresh"
-            kind = "pde"
-            [pde]
-            grid = [40, 40]
-            rhs = 1
-            coefficient = "exp(s*x)"
-            parameters = { s = 0 }
-            [solver]
-            method = "cg"
-            preconditioner = "ic0"
-            preconditioner_reuse = "keep"
-            [sweep]
-            chain_length = 8
-            [sweep.parameters]
-            "pde.parameters.s" = { linear = [0, 7], count = 8 }
-            """)
+        // The example file (preconditioner_refresh = 1.5), and the same with the refresh off.
+        let path = Self.packageRoot.appendingPathComponent("problems/refresh_sweep.toml").path
         func iterations(_ folder: String) throws -> [Int] {
             let (records, _) = try CSV.read(work.appendingPathComponent("\(folder)/sweep.csv"))
             let column = records[0].firstIndex(of: "iterations")!
             return records.dropFirst().map { Int($0[column])! }
         }
-        let kept = try pdekit(["sweep", path, "-o", "kept", "--jobs", "1"])
+        let kept = try pdekit(["sweep", path, "-o", "kept", "--jobs", "1", "--set", "solver.preconditioner_refresh=0"])
         XCTAssertEqual(kept.status, 0, kept.stderr)
-        let refreshed = try pdekit(["sweep", path, "-o", "refreshed", "--jobs", "1", "--set", "solver.preconditioner_refresh=1.5"])
+        let refreshed = try pdekit(["sweep", path, "-o", "refreshed", "--jobs", "1"])
         XCTAssertEqual(refreshed.status, 0, refreshed.stderr)
         let a = try iterations("kept"), b = try iterations("refreshed")
         var rebuilt: [Int] = []
