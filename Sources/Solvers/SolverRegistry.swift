@@ -366,7 +366,7 @@ public enum SolverRegistry {
     /// combination of the worker's last s solutions (`PreviousSolutions`, s products with `a`,
     /// the operator the method iterates with; A itself when nil). `initial_guess_used` and, for a
     /// projection, the vectors and products it used go into run.toml; its seconds are added to
-    /// the solve's by `MethodEntry.run`.
+    /// the solve's by `SolverFactory.solve`.
     /// `projectedBySolver`: the method projects on `previousSolutions(request)` itself, jointly
     /// with its recycle space (GCRO-DR, recycled CG), and reports it by `describeStart`.
     static func initialGuess(_ request: SolveRequest, _ d: inout SolverDescription, operator a: (any LinearOperator)? = nil,
