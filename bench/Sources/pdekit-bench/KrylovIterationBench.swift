@@ -35,6 +35,22 @@ func convectionDiffusionMatrix(_ size: Int, pe: Double) throws -> CSRMatrix {
     return try CSRMatrix(rows: size * size, columns: size * size, rowPointers: rowPointers, columnIndices: columns, values: values)
 }
 
+/// Runs the plain and the recycling solve in turn, `repeats` times each from x = 0: their
+/// seconds per iteration, and the iterations of their last runs.
+func alternate(_ repeats: Int, n: Int, _ plain: (inout [Double]) -> SolveResult, _ recycling: (inout [Double]) -> SolveResult)
+    -> (plain: [Double], recycled: [Double], plainIterations: Int, recycledIterations: Int) {
+    var out = (plain: [Double](), recycled: [Double](), plainIterations: 0, recycledIterations: 0)
+    for _ in 0..<repeats {
+        var x = [Double](repeating: 0, count: n)
+        let p = plain(&x)
+        out.plain.append(p.solveSeconds / Double(p.iterations)); out.plainIterations = p.iterations
+        x = [Double](repeating: 0, count: n)
+        let r = recycling(&x)
+        out.recycled.append(r.solveSeconds / Double(r.iterations)); out.recycledIterations = r.iterations
+    }
+    return out
+}
+
 func runKrylovIterationBench(sizes: [Int], iterations: Int, repeats: Int, restart: Int, recycle: Int) throws {
     for size in sizes {
         let n = size * size
@@ -49,16 +65,8 @@ func runKrylovIterationBench(sizes: [Int], iterations: Int, repeats: Int, restar
             let gmres = try GMRES(matrix: nonsymmetric, preconditioner: pc, restart: restart, options: options)
             let gcrodr = try GCRODR(matrix: nonsymmetric, preconditioner: pc, restart: restart, recycle: recycle, options: options)
             let seed = gcrodr.solve(b, space: nil).solution.space
-            var plain: [Double] = [], recycled: [Double] = []
-            var plainIts = 0, recycledIts = 0
-            for _ in 0..<repeats {
-                var x = [Double](repeating: 0, count: n)
-                let g = gmres.solve(b, x: &x)
-                plain.append(g.solveSeconds / Double(g.iterations)); plainIts = g.iterations
-                x = [Double](repeating: 0, count: n)
-                let r = gcrodr.solve(b, x: &x, space: seed).result
-                recycled.append(r.solveSeconds / Double(r.iterations)); recycledIts = r.iterations
-            }
+            let (plain, recycled, plainIts, recycledIts) = alternate(repeats, n: n, { gmres.solve(b, x: &$0) },
+                                                                    { gcrodr.solve(b, x: &$0, space: seed).result })
             let ratio = median(recycled) / median(plain)
             log("n = \(n), \(pcName): GMRES(\(restart)) \(median(plain) * 1e6) µs/it (\(plainIts) its), "
                 + "GCRO-DR(\(restart), \(recycle)) \(median(recycled) * 1e6) µs/it (\(recycledIts) its): \(ratio)×")
@@ -75,16 +83,8 @@ func runKrylovIterationBench(sizes: [Int], iterations: Int, repeats: Int, restar
             let rcg = try RecyclingCG(matrix: laplacian, preconditioner: pc, options: IterativeOptions(rtol: 1e-6, recordHistory: false))
             let seed = rcg.solve(b, space: nil).solution.space
             let timed = try RecyclingCG(matrix: laplacian, preconditioner: pc, options: options)
-            var plain: [Double] = [], recycled: [Double] = []
-            var plainIts = 0, recycledIts = 0
-            for _ in 0..<repeats {
-                var x = [Double](repeating: 0, count: n)
-                let g = cg.solve(b, x: &x)
-                plain.append(g.solveSeconds / Double(g.iterations)); plainIts = g.iterations
-                x = [Double](repeating: 0, count: n)
-                let r = timed.solve(b, x: &x, space: seed).result
-                recycled.append(r.solveSeconds / Double(r.iterations)); recycledIts = r.iterations
-            }
+            let (plain, recycled, plainIts, recycledIts) = alternate(repeats, n: n, { cg.solve(b, x: &$0) },
+                                                                    { timed.solve(b, x: &$0, space: seed).result })
             let ratio = median(recycled) / median(plain)
             log("n = \(n), \(pcName): PCG \(median(plain) * 1e6) µs/it (\(plainIts) its), "
                 + "rcg(\(timed.recycle), \(timed.collect)) \(median(recycled) * 1e6) µs/it (\(recycledIts) its): \(ratio)×")
