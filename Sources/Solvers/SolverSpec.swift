@@ -124,6 +124,12 @@ public struct SolverSpec: Sendable, Equatable {
                 unusedOptions.append(name)
             }
         }
+        // A refresh needs a kept preconditioner to refresh: otherwise every case builds its own.
+        if preconditionerRefresh > 0 && preconditionerReuse != .keep
+            && (options[preconditioner] as? AlgebraicMultigridSettings)?.options.reuse != .hierarchy {
+            throw r.error("preconditioner_refresh", "refreshes a kept preconditioner: set preconditioner_reuse = \"keep\" "
+                + "(or [solver.amg] reuse = \"hierarchy\"); with neither, every case builds its own")
+        }
         // A preconditioner named for a method that takes none (amg, direct, fft, petsc, ...) is
         // reported as an unused table is, not silently dropped.
         if r.has("preconditioner") && methodEntry?.usesPreconditioner != true { unusedOptions.append("preconditioner") }

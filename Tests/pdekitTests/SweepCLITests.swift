@@ -813,6 +813,13 @@ extension SweepCLITests {
         let bad = try pdekit(["check", path, "--set", "solver.preconditioner_refresh=0.5"])
         XCTAssertEqual(bad.status, 2)
         XCTAssertTrue(bad.stderr.contains("preconditioner_refresh"), bad.stderr)
+        // ... and refused where nothing is kept to refresh.
+        let nothingKept = try pdekit(["check", path, "--set", "solver.preconditioner_reuse=rebuild"])
+        XCTAssertEqual(nothingKept.status, 2)
+        XCTAssertTrue(nothingKept.stderr.contains("preconditioner_refresh"), nothingKept.stderr)
+        let hierarchy = try pdekit(["check", path, "--set", "solver.preconditioner_reuse=rebuild", "--set", "solver.preconditioner=amg",
+                                    "--set", "solver.amg.reuse=hierarchy"])
+        XCTAssertEqual(hierarchy.status, 0, hierarchy.stderr)
     }
 
     /// `preconditioner_reuse` and `initial_guess` are checked: an unknown value, a method
