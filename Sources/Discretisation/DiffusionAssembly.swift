@@ -3,7 +3,12 @@ import LinearAlgebra
 
 /// The assembled linear system of a `DiffusionProblem`.
 public struct AssembledProblem: Sendable {
-    public var matrix: CSRMatrix
+    /// A; nil from `assemble(_:matrix: false)`, for a solve that applies the grid's stencil.
+    public var assembledMatrix: CSRMatrix?
+    public var matrix: CSRMatrix {
+        guard let assembledMatrix else { preconditionFailure("internal: the system was assembled without its matrix") }
+        return assembledMatrix
+    }
     public var rhs: [Double]
     /// The exact solution at the unknowns, when the problem gives one.
     public var exact: [Double]?
@@ -35,7 +40,10 @@ public struct AssembledProblem: Sendable {
 /// a and u (the half-box boundary rows have O(h) truncation error on an O(h) volume, which is
 /// still O(h²) globally); the tests measure the order.
 public enum DiffusionAssembly {
-    public static func assemble(_ problem: DiffusionProblem) throws -> AssembledProblem {
+    /// `matrix: false`: b, the exact solution and the structure only, with the same checks
+    /// (a matrix-free solve: GMG, FFT, `operator = "stencil"`); for −div(a∇u) = f only, the
+    /// general path with velocity or reaction always assembles A.
+    public static func assemble(_ problem: DiffusionProblem, matrix: Bool = true) throws -> AssembledProblem {
         let grid = problem.grid
         try checkCounts(problem)
         // A right-hand side given as a field is also returned at the unknowns (`source`); a
@@ -52,8 +60,8 @@ public enum DiffusionAssembly {
         }
         // Coefficient at every node, boundary nodes included (they enter the face averages).
         let a = try nodeCoefficients(spec)
-        let (matrix, rhs, exact, maxPeclet) = fastPathApplies(spec)
-            ? try { let r = try assembleDiffusionRows(spec, nodeCoefficients: a); return (r.0, r.1, r.2, 0.0) }()
+        let (assembled, rhs, exact, maxPeclet): (CSRMatrix?, [Double], [Double]?, Double) = fastPathApplies(spec)
+            ? try { let r = try assembleDiffusionRows(spec, nodeCoefficients: a, matrix: matrix); return (r.0, r.1, r.2, 0.0) }()
             : try assembleRows(spec, rows: nil) { a[$0] }
         var constant: Double?
         if case .expression(let e) = spec.coefficient, e.isConstant { constant = e(0) }
@@ -64,12 +72,13 @@ public enum DiffusionAssembly {
                 return GridStructure.Axis(unknowns: axis.unknowns, spacing: axis.spacing, low: low, high: high)
             },
             constantCoefficient: constant,
-            geometricMeanCoefficient: exp(a.reduce(0) { $0 + log($1) } / Double(a.count)),
+            // A constant coefficient is its own geometric mean (a million logarithms otherwise).
+            geometricMeanCoefficient: constant ?? exp(a.reduce(0) { $0 + log($1) } / Double(a.count)),
             coefficientContrast: a.max()! / a.min()!,
             nodeCoefficients: a,
             lowerOrderTerms: spec.reaction != nil || spec.velocity != nil,
             cellPeclet: spec.velocity == nil ? nil : maxPeclet)
-        return AssembledProblem(matrix: matrix, rhs: rhs, exact: exact, shape: grid.shape, structure: structure, source: source)
+        return AssembledProblem(assembledMatrix: assembled, rhs: rhs, exact: exact, shape: grid.shape, structure: structure, source: source)
     }
 
     /// Only the given rows of the matrix and right-hand side (the other rows are empty and their
@@ -331,8 +340,18 @@ public enum DiffusionAssembly {
         let strides = grid.strides
         let nodeStrides = grid.nodeStrides
         let range = nodes ?? 0..<grid.nodeCount
-        var a = [Double](repeating: 0, count: range.count)
         var node = [Int](repeating: 0, count: dim)
+        if case .expression(let e) = spec.coefficient, nodes == nil {
+            // The whole node grid a line at a time (`Expression.values(onGrid:)`), then checked.
+            let a = e.values(onGrid: grid.nodeCoordinates)
+            if let bad = a.firstIndex(where: { !($0 > 0 && $0.isNormal) }) {
+                var rem = bad
+                for d in 0..<dim { node[d] = rem / nodeStrides[d]; rem %= nodeStrides[d] }
+                _ = try checkedCoefficient(a[bad], grid, node)
+            }
+            return a
+        }
+        var a = [Double](repeating: 0, count: range.count)
         let randomCoefficient: [Double]?
         if case .random(let r) = spec.coefficient { randomCoefficient = try r.nodeValues(on: grid) } else { randomCoefficient = nil }
         for flat in range {

@@ -44,7 +44,8 @@ extension DiffusionAssembly {
         let readNodes = read.lowerBound * planeNodes ..< read.upperBound * planeNodes
         let a = try nodeCoefficients(spec, nodes: readNodes)
         let (matrix, rhs, exact) = fastPathApplies(spec)
-            ? try assembleDiffusionRows(spec, nodeCoefficients: a, slab: rows, firstNode: readNodes.lowerBound)
+            ? try { let r = try assembleDiffusionRows(spec, nodeCoefficients: a, slab: rows, firstNode: readNodes.lowerBound)
+                    return (r.0!, r.1, r.2) }()
             : try { let r = try assembleRows(spec, rows: nil, slab: rows) { a[$0 - readNodes.lowerBound] }; return (r.0, r.1, r.2) }()
         let written = Array(a[(nodes.lowerBound - readNodes.lowerBound) ..< (nodes.upperBound - readNodes.lowerBound)])
 

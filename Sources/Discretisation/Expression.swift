@@ -38,6 +38,8 @@ public struct Expression: Sendable, CustomStringConvertible {
     public var description: String { source }
 
     private let kernel: ExpressionKernel
+    /// The folded syntax tree, for evaluation over a whole grid (`values(onGrid:)`).
+    let tree: ExpressionNode
     /// One past the largest variable index read: shorter value buffers are padded with zeros.
     private let requiredValues: Int
 
@@ -75,7 +77,7 @@ public struct Expression: Sendable, CustomStringConvertible {
         }
 
         var parser = try ExpressionParser(source: source, variables: variables, parameters: parameters)
-        let tree = try parser.parse()
+        tree = try parser.parse()
         kernel = ExpressionCompiler.compile(tree)
         requiredValues = (parser.usedIndices.max() ?? -1) + 1
         usedVariables = Set(parser.usedIndices.map { variables[$0] })

@@ -3,8 +3,8 @@ import Storage
 
 /// A syntax-tree node. Its height is kept so that absurdly deep input is refused while parsing,
 /// before the recursive compiler (or the tree's own destruction) could exhaust a thread's stack.
-struct ExpressionNode {
-    indirect enum Kind {
+struct ExpressionNode: Sendable {
+    indirect enum Kind: Sendable {
         case number(Double)
         case variable(Int)
         case unary(ExpressionUnary, ExpressionNode)

@@ -79,6 +79,11 @@ public struct Grid: Sendable, Equatable {
         }
     }
 
+    /// The coordinates of every node per axis, Dirichlet end nodes included.
+    public var nodeCoordinates: [[Double]] { axes.map { axis in (0..<axis.nodes).map { axis.coordinate(node: $0) } } }
+    /// The coordinates of the unknowns per axis.
+    public var unknownCoordinates: [[Double]] { axes.map { axis in (0..<axis.unknowns).map { axis.coordinate(node: axis.node(ofUnknown: $0)) } } }
+
     /// Strides of the C-order numbering (last axis fastest).
     public var strides: [Int] {
         var s = [Int](repeating: 1, count: dimension)

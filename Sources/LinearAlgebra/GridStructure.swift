@@ -47,6 +47,9 @@ public struct GridStructure: Sendable {
     /// No side is Dirichlet and the operator is −div(a∇u) alone: the constants are its null
     /// space (all-Neumann or periodic), u is determined up to a constant, and A u = b is
     /// solvable only for b orthogonal to the constants (the matrix is symmetric).
+    /// The number of unknowns (the product of the axes').
+    public var unknowns: Int { axes.reduce(1) { $0 * $1.unknowns } }
+
     public var isSingular: Bool {
         !lowerOrderTerms && axes.allSatisfy { $0.low != .dirichlet && $0.high != .dirichlet }
     }

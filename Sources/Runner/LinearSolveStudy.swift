@@ -46,7 +46,8 @@ public struct LinearSolveStudy: Study {
 
     /// The assembled, validated system of one problem: everything short of solving.
     struct Prepared {
-        var matrix: CSRMatrix
+        /// nil when no component needs it (`SolverFactory.needsAssembledMatrix`).
+        var matrix: CSRMatrix?
         var rhs: [Double]
         var exact: [Double]?
         var shape: [Int]
@@ -66,10 +67,11 @@ public struct LinearSolveStudy: Study {
         var p: Prepared
         if let pde = spec.pde {
             let a: AssembledProblem
-            do { a = try DiffusionAssembly.assemble(pde.discretisation) } catch let e as AssemblyError {
+            let matrix = SolverFactory.needsAssembledMatrix(spec.solver)
+            do { a = try DiffusionAssembly.assemble(pde.discretisation, matrix: matrix) } catch let e as AssemblyError {
                 throw spec.document.error(["pde", e.key], e.message)
             }
-            p = Prepared(matrix: a.matrix, rhs: a.rhs, exact: a.exact, shape: a.shape, structure: a.structure,
+            p = Prepared(matrix: a.assembledMatrix, rhs: a.rhs, exact: a.exact, shape: a.shape, structure: a.structure,
                          singular: a.structure.isSingular, assembleSeconds: 0, reference: nil, source: a.source)
         } else if let s = spec.system {
             p = Prepared(matrix: s.matrix, rhs: s.rhs, exact: s.exact, shape: [s.matrix.rows], structure: nil,

@@ -15,12 +15,25 @@ public enum SolverFactory {
     /// own table).
     /// `singular`: A has the constants as null space (a grid without a Dirichlet side, or a
     /// linear system with `nullspace = "constants"`).
-    public static func validate(_ spec: SolverSpec, matrix: CSRMatrix, structure: GridStructure?, singular: Bool,
+    /// Whether any component of `spec` needs the assembled matrix. GMG and FFT as methods work
+    /// on the grid, and a Krylov method with `operator = "stencil"` and a preconditioner that
+    /// needs no matrix (none, gmg, fft) applies the stencil: the runner then assembles only b,
+    /// saving the CSR arrays' time and memory.
+    public static func needsAssembledMatrix(_ spec: SolverSpec) -> Bool {
+        guard let method = spec.methodEntry else { return true }
+        if method.matrixFree { return false }
+        guard method.appliesOperatorForm, spec.operatorForm == .stencil, let p = SolverRegistry.preconditioner(spec.preconditioner) else {
+            return true
+        }
+        return !p.matrixFree
+    }
+
+    public static func validate(_ spec: SolverSpec, matrix: CSRMatrix?, structure: GridStructure?, singular: Bool,
                                 error: (String, String) -> Error) throws {
         guard let method = spec.methodEntry else { throw error("method", "unknown method '\(spec.method)'") }
         // Each component's own options against the matrix, named by their key in its table.
         for name in spec.componentsInUse {
-            if let options = spec.options[name], let problem = options.problem(for: matrix) {
+            if let options = spec.options[name], let matrix, let problem = options.problem(for: matrix) {
                 throw error("\(name).\(problem.key)", problem.message)
             }
         }
@@ -50,14 +63,15 @@ public enum SolverFactory {
 
     /// Solves A x = b as `spec` says. Throws for setup failures (not SPD, singular, ...);
     /// a solve that does not converge returns normally with a negative reason.
-    public static func solve(_ a: CSRMatrix, _ b: [Double], _ spec: SolverSpec, structure: GridStructure? = nil,
+    public static func solve(_ a: CSRMatrix?, _ b: [Double], _ spec: SolverSpec, structure: GridStructure? = nil,
                              monitor: (@Sendable (ResidualRecord) -> Void)?,
                              view: ((Description) -> Void)? = nil,
                              carry: CarriedState? = nil) throws -> (x: [Double], result: SolveResult, description: Description) {
         guard let method = spec.methodEntry else { throw LinearAlgebraError.invalidArgument("unknown method '\(spec.method)'") }
         var d = Description()
         d.add("method", spec.method)
-        d.add("rows", a.rows); d.add("nonzeros", a.nonzeros)
+        d.add("rows", b.count)
+        if let a { d.add("nonzeros", a.nonzeros) } else { d.add("matrix", "not assembled (the solve applies the grid's stencil)") }
         if let structure {
             d.add("coefficient_contrast", structure.coefficientContrast)
             if let pe = structure.cellPeclet { d.add("cell_peclet", pe) }

@@ -141,7 +141,7 @@ extension MethodEntry {
         workspace: { n, d, _ in Workspace.amg(n, d) + 16 * n },
         solve: { request, o, d in
             try SolverRegistry.cycleSolve(request, &d) { d in
-                try AlgebraicMultigridSettings.hierarchy(request.matrix, request.structure, o, carry: request.carry, &d)
+                try AlgebraicMultigridSettings.hierarchy(request.assembled(for: "amg"), request.structure, o, carry: request.carry, &d)
             }
         })
 }
@@ -158,5 +158,7 @@ extension PreconditionerEntry {
                 ?? AlgebraicMultigridSettings.singularProblem(structure, settings)
         },
         workspace: { n, d, _ in Workspace.amg(n, d) },
-        make: { a, structure, o, carry, d in try AlgebraicMultigridSettings.hierarchy(a, structure, o, carry: carry, &d) })
+        make: { a, structure, o, carry, d in
+            try AlgebraicMultigridSettings.hierarchy(SolverRegistry.assembled(a, for: "amg"), structure, o, carry: carry, &d)
+        })
 }

@@ -28,13 +28,14 @@ enum DirectSolve {
     /// The factor of the request's matrix: the carried one (under `key`) refactored when the
     /// pattern is the same, skipping the analysis, else a new one, which is carried on.
     static func factor<F: PatternFactorization>(_ request: SolveRequest, key: CarriedState.Key<F>, _ d: inout SolverDescription) throws -> F {
-        if let kept = request.carry?.value(key), kept.hasPattern(of: request.matrix) {
-            do { try kept.refactor(values: request.matrix.values) } catch { request.carry?.set(key, nil); throw error }
+        let a = try request.assembled(for: "a direct factorisation")
+        if let kept = request.carry?.value(key), kept.hasPattern(of: a) {
+            do { try kept.refactor(values: a.values) } catch { request.carry?.set(key, nil); throw error }
             d.add("analysis_reused", true)
             return kept
         }
         request.carry?.set(key, nil)  // free the old factor before making a new one
-        let f = try F(request.matrix)
+        let f = try F(a)
         request.carry?.set(key, f)
         d.add("analysis_reused", false)
         return f
@@ -48,9 +49,10 @@ enum DirectSolve {
     /// the threshold and each step at least halves it (in working precision refinement reaches a
     /// small backward error in one or two steps; no progress means the factor cannot do better).
     /// `converged_direct` only if ‖b − Ax‖ ≤ max(rtol‖b‖, atol) at the end.
-    static func solve(_ request: SolveRequest, factor: any Preconditioner, setupSeconds: Double,
+    /// `a` applies A for the residual (the factored matrix, or the grid's stencil for FFT).
+    static func solve(_ request: SolveRequest, factor: any Preconditioner, operator a: any LinearOperator, setupSeconds: Double,
                       _ d: inout SolverDescription) -> (x: [Double], result: SolveResult) {
-        let a = request.matrix, b = request.rhs, spec = request.spec
+        let b = request.rhs, spec = request.spec
         d.add("rtol", max(spec.rtol, IterativeOptions.machineFloor)); d.add("atol", spec.atol)
         request.view?(d)
         let t1 = Date()

@@ -1,6 +1,7 @@
 import Configuration
 import Foundation
 import LinearAlgebra
+import Multigrid
 import Spectral
 
 extension FastPoissonSolver.Options: ComponentOptions {
@@ -37,7 +38,7 @@ extension MethodEntry {
     /// The exact FFT fast Poisson solver as a method (constant coefficient only).
     static let fft = MethodEntry(
         name: "fft", help: "fast Poisson solver by FFTW transforms (pde problems with a constant coefficient)",
-        usesPreconditioner: false, iterative: false, solvesSingular: true, singularNeedsGrid: true,
+        usesPreconditioner: false, iterative: false, solvesSingular: true, singularNeedsGrid: true, matrixFree: true,
         options: { try FastPoissonSolver.Options.read($0) },
         validate: { _, structure, _, _ in
             if let problem = SolverRegistry.needsGrid(structure, "fft") { return problem }
@@ -51,7 +52,10 @@ extension MethodEntry {
                 throw LinearAlgebraError.invalidArgument("'fft' needs a constant coefficient")
             }
             let f = try FastPoissonSolver.Options.solver(request.structure, coefficient: c, o, &d)
-            return DirectSolve.solve(request, factor: f, setupSeconds: Date().timeIntervalSince(t0), &d)
+            // The residual check applies the grid's stencil when no matrix was assembled.
+            let a: any LinearOperator = try request.matrix ?? StencilOperator(axes: request.structure!.axes,
+                                                                               nodeCoefficients: request.structure!.nodeCoefficients)
+            return DirectSolve.solve(request, factor: f, operator: a, setupSeconds: Date().timeIntervalSince(t0), &d)
         })
 }
 
@@ -59,7 +63,7 @@ extension PreconditionerEntry {
     /// The FFT solve of the constant-coefficient operator with the geometric-mean coefficient.
     static let fft = PreconditionerEntry(
         name: "fft", help: "FFT solve of the constant-coefficient operator with the geometric-mean coefficient (pde problems)",
-        solvesSingular: true, singularNeedsGrid: true,
+        solvesSingular: true, singularNeedsGrid: true, matrixFree: true,
         options: { try FastPoissonSolver.Options.read($0) },
         validate: { _, structure, _, _ in SolverRegistry.needsGrid(structure, "fft") },
         workspace: { n, _, _ in 24 * n },

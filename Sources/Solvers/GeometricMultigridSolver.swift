@@ -62,7 +62,7 @@ extension MethodEntry {
     /// Geometric multigrid cycles as the solver.
     static let gmg = MethodEntry(
         name: "gmg", help: "geometric multigrid cycles, matrix-free on the grid (pde problems), [solver.gmg]",
-        usesPreconditioner: false, iterative: true, solvesSingular: true, singularNeedsGrid: true,
+        usesPreconditioner: false, iterative: true, solvesSingular: true, singularNeedsGrid: true, matrixFree: true,
         options: { try MultigridOptions.read($0) },
         validate: { a, structure, _, _ in
             SolverRegistry.needsGrid(structure, "gmg") ?? SolverRegistry.symmetryProblem(a, "gmg", structure)
@@ -77,7 +77,7 @@ extension PreconditionerEntry {
     /// One geometric multigrid cycle per application.
     static let gmg = PreconditionerEntry(
         name: "gmg", help: "one geometric multigrid V- or W-cycle (pde problems), [solver.gmg]", solvesSingular: true,
-        singularNeedsGrid: true,
+        singularNeedsGrid: true, matrixFree: true,
         options: { try MultigridOptions.read($0) },
         validate: { _, structure, spec, o in
             if let problem = SolverRegistry.needsGrid(structure, "gmg") { return problem }

@@ -198,7 +198,7 @@ enum PETScSolve {
     }
 
     static func run(_ request: SolveRequest, _ o: PETScOptions, _ d: inout SolverDescription) throws -> (x: [Double], result: SolveResult) {
-        let a = request.matrix, b = request.rhs, spec = request.spec
+        let a = try request.assembled(for: "petsc"), b = request.rhs, spec = request.spec
         guard a.rows == a.columns, a.rows == b.count else {
             throw LinearAlgebraError.invalidArgument("method = \"petsc\" needs a square system, got \(a.rows) × \(a.columns) with \(b.count) "
                 + "right-hand side entries")

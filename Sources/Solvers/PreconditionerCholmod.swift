@@ -9,7 +9,7 @@ extension PreconditionerEntry {
         name: "cholmod", help: "exact Cholesky factor by CHOLMOD (CG then converges in one step)",
         workspace: { n, d, _ in Workspace.factor(n, d) }
     ) { a, _, _, _, d in
-        let c = try CholeskyFactorization(a)
+        let c = try CholeskyFactorization(SolverRegistry.assembled(a, for: "cholmod"))
         d.add("cholmod_factor_nonzeros", c.factorNonzeros)
         return c
     }

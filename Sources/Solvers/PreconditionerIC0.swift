@@ -9,7 +9,7 @@ extension PreconditionerEntry {
         name: "ic0", help: "incomplete Cholesky with zero fill, natural ordering; diagonal shift on breakdown",
         workspace: { n, d, _ in Workspace.triangle(n, d) + 8 * n }
     ) { a, _, _, _, d in
-        let ic = try IncompleteCholeskyPreconditioner(a)
+        let ic = try IncompleteCholeskyPreconditioner(SolverRegistry.assembled(a, for: "ic0"))
         d.add("ic0_shift", ic.shift)
         return ic
     }

@@ -26,6 +26,6 @@ extension PreconditionerEntry {
         workspace: { n, _, _ in 8 * n }
     ) { a, _, o, _, d in
         d.add("ssor_omega", o.omega)
-        return try SSORPreconditioner(a, omega: o.omega)
+        return try SSORPreconditioner(SolverRegistry.assembled(a, for: "ssor"), omega: o.omega)
     }
 }

@@ -38,7 +38,10 @@ public struct SolverDescription: Sendable {
 
 /// One solve's inputs, as a method entry receives them.
 public struct SolveRequest {
-    public var matrix: CSRMatrix
+    /// A as assembled; nil for a matrix-free solve (`SolverFactory.needsAssembledMatrix`):
+    /// GMG or FFT, or a Krylov method applying the stencil with a preconditioner that needs no
+    /// matrix. A component that needs it asks through `assembled(for:)`.
+    public var matrix: CSRMatrix?
     public var rhs: [Double]
     public var spec: SolverSpec
     public var structure: GridStructure?
@@ -48,12 +51,15 @@ public struct SolveRequest {
     /// State kept from the previous case of a sweep worker's chain (nil for a single run).
     public var carry: CarriedState?
 
-    public init(matrix: CSRMatrix, rhs: [Double], spec: SolverSpec, structure: GridStructure?,
+    public init(matrix: CSRMatrix?, rhs: [Double], spec: SolverSpec, structure: GridStructure?,
                 monitor: (@Sendable (ResidualRecord) -> Void)?, view: ((SolverDescription) -> Void)?,
                 carry: CarriedState? = nil) {
         self.matrix = matrix; self.rhs = rhs; self.spec = spec; self.structure = structure
         self.monitor = monitor; self.view = view; self.carry = carry
     }
+
+    /// A, for a component that needs the assembled matrix.
+    public func assembled(for who: String) throws -> CSRMatrix { try SolverRegistry.assembled(matrix, for: who) }
 }
 
 /// A preconditioner by name: help, its options, a check against the system, a factory.
@@ -68,10 +74,13 @@ public struct PreconditionerEntry: Sendable {
     public let options: @Sendable (TableReader?) throws -> (any ComponentOptions)?
     /// A reason this preconditioner cannot serve the system (or the `[solver]` settings), found
     /// before any setup.
-    public let validate: @Sendable (CSRMatrix, GridStructure?, SolverSpec) -> String?
+    public let validate: @Sendable (CSRMatrix?, GridStructure?, SolverSpec) -> String?
     /// Builds it; the carried state lets a sweep's next case reuse a setup (AMG hierarchies).
-    public let make: @Sendable (CSRMatrix, GridStructure?, (any ComponentOptions)?, CarriedState?,
+    /// The matrix is nil for a matrix-free solve, which only `matrixFree` entries serve.
+    public let make: @Sendable (CSRMatrix?, GridStructure?, (any ComponentOptions)?, CarriedState?,
                                 inout SolverDescription) throws -> any Preconditioner
+    /// It needs no assembled matrix: with `operator = "stencil"` the solve assembles none.
+    public let matrixFree: Bool
     /// Bytes it allocates for a grid problem of n unknowns on d axes (the memory check).
     public let workspace: WorkspaceModel
     /// It stays well defined on a singular (all-Neumann or periodic) grid operator.
@@ -80,18 +89,19 @@ public struct PreconditionerEntry: Sendable {
     /// description), not a linear system's declared one.
     public let singularNeedsGrid: Bool
 
-    init(name: String, help: String, solvesSingular: Bool = false, singularNeedsGrid: Bool = false,
+    init(name: String, help: String, solvesSingular: Bool = false, singularNeedsGrid: Bool = false, matrixFree: Bool = false,
          options: @escaping @Sendable (TableReader?) throws -> (any ComponentOptions)? = { _ in nil },
-         validate: @escaping @Sendable (CSRMatrix, GridStructure?, SolverSpec) -> String? = { _, _, _ in nil },
+         validate: @escaping @Sendable (CSRMatrix?, GridStructure?, SolverSpec) -> String? = { _, _, _ in nil },
          workspace: @escaping WorkspaceModel = { _, _, _ in 0 },
-         make: @escaping @Sendable (CSRMatrix, GridStructure?, (any ComponentOptions)?, CarriedState?,
+         make: @escaping @Sendable (CSRMatrix?, GridStructure?, (any ComponentOptions)?, CarriedState?,
                                     inout SolverDescription) throws -> any Preconditioner) {
         self.name = name; self.help = help; self.solvesSingular = solvesSingular; self.singularNeedsGrid = singularNeedsGrid
+        self.matrixFree = matrixFree
         self.options = options; self.validate = validate; self.workspace = workspace; self.make = make
     }
 
     /// Builds the preconditioner with the options `spec` holds for it.
-    public func build(_ a: CSRMatrix, _ structure: GridStructure?, _ spec: SolverSpec, carry: CarriedState? = nil,
+    public func build(_ a: CSRMatrix?, _ structure: GridStructure?, _ spec: SolverSpec, carry: CarriedState? = nil,
                       _ d: inout SolverDescription) throws -> any Preconditioner {
         try make(a, structure, spec.options[name], carry, &d)
     }
@@ -110,7 +120,7 @@ public struct MethodEntry: Sendable {
     public let options: @Sendable (TableReader?) throws -> (any ComponentOptions)?
     /// A reason this method cannot solve the system (or the `[solver]` settings), found before
     /// any setup.
-    public let validate: @Sendable (CSRMatrix, GridStructure?, SolverSpec) -> String?
+    public let validate: @Sendable (CSRMatrix?, GridStructure?, SolverSpec) -> String?
     public let solve: @Sendable (SolveRequest, inout SolverDescription) throws -> (x: [Double], result: SolveResult)
     /// The method's recurrences need a symmetric preconditioner (CG, recycling CG).
     public let needsSymmetricPreconditioner: Bool
@@ -134,19 +144,21 @@ public struct MethodEntry: Sendable {
     /// It applies A through `[solver] operator` (the assembled matrix or the grid's stencil);
     /// the others factor the matrix or carry their own operators.
     public let appliesOperatorForm: Bool
+    /// It never needs the assembled matrix (GMG and FFT work on the grid).
+    public let matrixFree: Bool
 
     init(name: String, help: String, usesPreconditioner: Bool, iterative: Bool, needsSymmetricPreconditioner: Bool = false,
          acceptsInitialGuess: Bool = false, defaultInitialGuess: InitialGuess = .zero, projectionNorm: PreviousSolutions.Norm = .residual,
-         solvesSingular: Bool = false, singularNeedsGrid: Bool = false, appliesOperatorForm: Bool = false,
+         solvesSingular: Bool = false, singularNeedsGrid: Bool = false, appliesOperatorForm: Bool = false, matrixFree: Bool = false,
          options: @escaping @Sendable (TableReader?) throws -> (any ComponentOptions)? = { _ in nil },
-         validate: @escaping @Sendable (CSRMatrix, GridStructure?, SolverSpec) -> String? = { _, _, _ in nil },
+         validate: @escaping @Sendable (CSRMatrix?, GridStructure?, SolverSpec) -> String? = { _, _, _ in nil },
          workspace: @escaping WorkspaceModel = { n, _, _ in 40 * n },
          solve: @escaping @Sendable (SolveRequest, inout SolverDescription) throws -> (x: [Double], result: SolveResult)) {
         self.name = name; self.help = help; self.usesPreconditioner = usesPreconditioner; self.iterative = iterative
         self.needsSymmetricPreconditioner = needsSymmetricPreconditioner
         self.acceptsInitialGuess = acceptsInitialGuess; self.defaultInitialGuess = defaultInitialGuess; self.projectionNorm = projectionNorm
         self.solvesSingular = solvesSingular
-        self.singularNeedsGrid = singularNeedsGrid; self.appliesOperatorForm = appliesOperatorForm
+        self.singularNeedsGrid = singularNeedsGrid; self.appliesOperatorForm = appliesOperatorForm; self.matrixFree = matrixFree
         self.options = options; self.validate = validate; self.workspace = workspace; self.solve = solve
     }
 }
@@ -178,15 +190,15 @@ extension MethodEntry {
     init<O: ComponentOptions>(name: String, help: String, usesPreconditioner: Bool, iterative: Bool, needsSymmetricPreconditioner: Bool = false,
                               acceptsInitialGuess: Bool = false, defaultInitialGuess: InitialGuess = .zero,
                               projectionNorm: PreviousSolutions.Norm = .residual, solvesSingular: Bool = false, singularNeedsGrid: Bool = false,
-                              appliesOperatorForm: Bool = false,
+                              appliesOperatorForm: Bool = false, matrixFree: Bool = false,
                               options read: @escaping @Sendable (TableReader?) throws -> O,
-                              validate: @escaping @Sendable (CSRMatrix, GridStructure?, SolverSpec, O) -> String? = { _, _, _, _ in nil },
+                              validate: @escaping @Sendable (CSRMatrix?, GridStructure?, SolverSpec, O) -> String? = { _, _, _, _ in nil },
                               workspace: @escaping @Sendable (_ unknowns: Double, _ dimension: Int, O) -> Double,
                               solve: @escaping @Sendable (SolveRequest, O, inout SolverDescription) throws -> (x: [Double], result: SolveResult)) {
         self.init(name: name, help: help, usesPreconditioner: usesPreconditioner, iterative: iterative,
                   needsSymmetricPreconditioner: needsSymmetricPreconditioner, acceptsInitialGuess: acceptsInitialGuess,
                   defaultInitialGuess: defaultInitialGuess, projectionNorm: projectionNorm, solvesSingular: solvesSingular,
-                  singularNeedsGrid: singularNeedsGrid, appliesOperatorForm: appliesOperatorForm,
+                  singularNeedsGrid: singularNeedsGrid, appliesOperatorForm: appliesOperatorForm, matrixFree: matrixFree,
                   options: { try read($0) },
                   validate: { a, structure, spec in
                       do { return validate(a, structure, spec, try O.expected(spec.options[name], by: name)) } catch { return "\(error)" }
@@ -200,12 +212,14 @@ extension PreconditionerEntry {
     /// A preconditioner whose `[solver.<name>]` table parses into `O`; its closures receive the
     /// options as `O`, erased here once.
     init<O: ComponentOptions>(name: String, help: String, solvesSingular: Bool = false, singularNeedsGrid: Bool = false,
+                              matrixFree: Bool = false,
                               options read: @escaping @Sendable (TableReader?) throws -> O,
-                              validate: @escaping @Sendable (CSRMatrix, GridStructure?, SolverSpec, O) -> String? = { _, _, _, _ in nil },
+                              validate: @escaping @Sendable (CSRMatrix?, GridStructure?, SolverSpec, O) -> String? = { _, _, _, _ in nil },
                               workspace: @escaping @Sendable (_ unknowns: Double, _ dimension: Int, O) -> Double,
-                              make: @escaping @Sendable (CSRMatrix, GridStructure?, O, CarriedState?, inout SolverDescription) throws
+                              make: @escaping @Sendable (CSRMatrix?, GridStructure?, O, CarriedState?, inout SolverDescription) throws
                                   -> any Preconditioner) {
-        self.init(name: name, help: help, solvesSingular: solvesSingular, singularNeedsGrid: singularNeedsGrid, options: { try read($0) },
+        self.init(name: name, help: help, solvesSingular: solvesSingular, singularNeedsGrid: singularNeedsGrid, matrixFree: matrixFree,
+                  options: { try read($0) },
                   validate: { a, structure, spec in
                       do { return validate(a, structure, spec, try O.expected(spec.options[name], by: name)) } catch { return "\(error)" }
                   },
@@ -302,12 +316,20 @@ public enum SolverRegistry {
     }
     public static func preconditioner(_ name: String) -> PreconditionerEntry? { preconditioners.first { $0.name == name } }
 
+    /// The assembled matrix a component needs. Its absence is a wiring defect: the runner
+    /// assembles A unless `SolverFactory.needsAssembledMatrix` says no component asks for it.
+    static func assembled(_ a: CSRMatrix?, for who: String) throws -> CSRMatrix {
+        guard let a else { throw ComponentWiringError(description: "internal: '\(who)' needs the assembled matrix, which this solve skipped") }
+        return a
+    }
+
     /// A symmetric matrix is what CG, CHOLMOD and the symmetric preconditioners need. A grid
     /// problem without a velocity is symmetric by construction (each face's transmissibility
     /// enters both of its rows, every row is divided by the same cell volume), so its check is
     /// skipped: building the transpose cost 8 % of a 255² dataset case, and CG + GMG ran it twice.
-    static func symmetryProblem(_ a: CSRMatrix, _ who: String, _ structure: GridStructure? = nil) -> String? {
+    static func symmetryProblem(_ a: CSRMatrix?, _ who: String, _ structure: GridStructure? = nil) -> String? {
         if let structure, structure.cellPeclet == nil { return nil }
+        guard let a else { return nil }  // matrix-free: only a grid without velocity is solved so
         let asym = a.asymmetry()
         guard asym > 1e-12 else { return nil }
         return "'\(who)' needs a symmetric positive definite matrix, but this one is not symmetric "
@@ -332,7 +354,7 @@ public enum SolverRegistry {
         let refreshDue = request.carry?.value(.preconditionerRefresh)?.due == true
         if refreshDue { d.add("preconditioner_refreshed", true) }
         if spec.preconditionerReuse == .keep, !refreshDue, let kept = request.carry?.value(.keptPreconditioner),
-           kept.name == spec.preconditioner, kept.preconditioner.rows == request.matrix.rows {
+           kept.name == spec.preconditioner, kept.preconditioner.rows == request.rhs.count {
             m = kept.preconditioner
             builtForThisMatrix = false
             d.add("preconditioner_kept", true)
@@ -351,7 +373,7 @@ public enum SolverRegistry {
             // A kept preconditioner's stencil is the previous case's operator, not this one's.
             a = try (builtForThisMatrix ? m.matrixFreeOperator : nil) ?? StencilOperator(axes: s.axes, nodeCoefficients: s.nodeCoefficients)
         } else {
-            a = request.matrix
+            a = try request.assembled(for: "operator = \"assembled\"")
         }
         d.add("operator", spec.operatorForm.rawValue)
         d.add("rtol", max(spec.rtol, IterativeOptions.machineFloor)); d.add("atol", spec.atol)
@@ -384,8 +406,9 @@ public enum SolverRegistry {
         case .projection:
             if projectedBySolver { return x }
             let t0 = Date()
-            if let kept = request.carry?.value(.previousSolutions), let norm = request.spec.methodEntry?.projectionNorm {
-                let (vectors, products) = kept.improve(&x, b: request.rhs, matrix: a ?? request.matrix, norm: norm)
+            if let kept = request.carry?.value(.previousSolutions), let norm = request.spec.methodEntry?.projectionNorm,
+               let a: any LinearOperator = a ?? request.matrix {
+                let (vectors, products) = kept.improve(&x, b: request.rhs, matrix: a, norm: norm)
                 if vectors > 0 {
                     d.add("initial_guess_used", "projection")
                     d.add("initial_guess_vectors_used", vectors); d.add("initial_guess_products", products)

@@ -26,17 +26,28 @@ final class OnePassAssemblyTests: XCTestCase {
             ("2D node values", DiffusionProblem(
                 grid: Grid(axes: [Grid.Axis(unknowns: 6), Grid.Axis(unknowns: 5)]),
                 coefficient: .nodeValues((0..<(8 * 7)).map { 1 + Double($0 % 5) }), rhs: .values((0..<30).map { Double($0) }))),
+            // Rows enough for two parallel chunks (Parallel.minimumChunk), each at its own offsets.
+            ("2D 300 × 250, Neumann side, expression fields", DiffusionProblem(
+                grid: Grid(axes: [Grid.Axis(unknowns: 300, dirichletHigh: false), Grid.Axis(unknowns: 250, lower: -1, upper: 1)]),
+                coefficient: .expression(try e("1 + 0.5*sin(3*x)*cos(2*y)")), rhs: .expression(try e("exp(-x*y) + x")),
+                exact: try e("x*(1 - x)*sin(pi*y)"), boundaryValues: [[try e("y"), try e("x*y")], [try e("x"), try e("2 - y")]])),
         ]
         for (name, p) in problems {
             XCTAssertTrue(DiffusionAssembly.fastPathApplies(p), name)
             let a = try DiffusionAssembly.nodeCoefficients(p)
-            let (fast, fastRHS, fastExact) = try DiffusionAssembly.assembleDiffusionRows(p, nodeCoefficients: a)
+            let (assembled, fastRHS, fastExact) = try DiffusionAssembly.assembleDiffusionRows(p, nodeCoefficients: a)
+            let fast = try XCTUnwrap(assembled, name)
             let (general, generalRHS, generalExact, _) = try DiffusionAssembly.assembleRows(p, rows: nil) { a[$0] }
             XCTAssertEqual(fast.rowPointers, general.rowPointers, name)
             XCTAssertEqual(fast.columnIndices, general.columnIndices, name)
             XCTAssertEqual(fast.values.map(\.bitPattern), general.values.map(\.bitPattern), name)
             XCTAssertEqual(fastRHS.map(\.bitPattern), generalRHS.map(\.bitPattern), name)
             XCTAssertEqual(fastExact?.map(\.bitPattern), generalExact?.map(\.bitPattern), name)
+            // Without the matrix (a stencil solve): the same b and exact solution, no matrix.
+            let (none, freeRHS, freeExact) = try DiffusionAssembly.assembleDiffusionRows(p, nodeCoefficients: a, matrix: false)
+            XCTAssertNil(none, name)
+            XCTAssertEqual(freeRHS.map(\.bitPattern), generalRHS.map(\.bitPattern), name)
+            XCTAssertEqual(freeExact?.map(\.bitPattern), generalExact?.map(\.bitPattern), name)
         }
         // Not taken where rows could merge entries or other terms enter.
         let short = DiffusionProblem(grid: Grid(axes: [Grid.Axis(unknowns: 2, periodic: true)]), coefficient: .expression(try e("1")),
@@ -45,5 +56,38 @@ final class OnePassAssemblyTests: XCTestCase {
         var reaction = problems[0].1
         reaction.reaction = try e("2")
         XCTAssertFalse(DiffusionAssembly.fastPathApplies(reaction))
+    }
+
+    /// An entry beyond the range of doubles is refused with the same message whether or not the
+    /// matrix is assembled (without it, bounds from the extreme coefficients decide, and the
+    /// matrix is assembled to word the refusal); a coefficient just inside the bounds' margin is
+    /// accepted in both.
+    func testMatrixFreeAssemblyRefusesWhatTheMatrixRefuses() throws {
+        func problem(_ coefficient: String, _ n: Int = 63) throws -> DiffusionProblem {
+            DiffusionProblem(grid: Grid(axes: [Grid.Axis(unknowns: n, dirichletHigh: false), Grid.Axis(unknowns: n)]),
+                             coefficient: .expression(try Discretisation.Expression(coefficient)),
+                             rhs: .expression(try Discretisation.Expression("1")))
+        }
+        for coefficient in ["1e306", "1e300*(1 + x)", "1e-300", "1e-310 + 1e-300*x"] {
+            let p = try problem(coefficient)
+            var messages: [String] = []
+            for matrix in [true, false] {
+                do {
+                    _ = try DiffusionAssembly.assemble(p, matrix: matrix)
+                    messages.append("accepted")
+                } catch let e as AssemblyError {
+                    messages.append(e.description)
+                }
+            }
+            XCTAssertEqual(messages[0], messages[1], coefficient)
+        }
+        // 1e300 / h² with h = 1/64 overflows; the same coefficient on a 3-unknown grid does not.
+        XCTAssertThrowsError(try DiffusionAssembly.assemble(try problem("1e306"), matrix: false))
+        XCTAssertNoThrow(try DiffusionAssembly.assemble(try problem("1e300", 3), matrix: false))
+        // Past the bounds' margin (8 × 16 × 2e306 overflows) but every entry finite (the largest,
+        // the diagonal, is 50 × 2e306): the matrix is assembled to decide, and accepts.
+        let edge = try DiffusionAssembly.assemble(try problem("2e306", 3), matrix: false)
+        XCTAssertNil(edge.assembledMatrix)
+        XCTAssertNoThrow(try DiffusionAssembly.assemble(try problem("2e306", 3), matrix: true))
     }
 }

@@ -7,6 +7,7 @@ import LinearAlgebra
 import Spectral
 @testable import Runner
 import Storage
+import Discretisation
 
 final class RecordWriterTests: XCTestCase {
     func table() -> ConfigTable {
@@ -94,6 +95,37 @@ final class SolverFactoryTests: XCTestCase {
                 XCTAssertLessThan(err, 2e-10, "\(method)/\(p)")
                 XCTAssertEqual(description.table["method"], .string(method))
             }
+        }
+    }
+
+    /// Which configurations skip the assembled matrix, and that they solve without one: the
+    /// same system through `SolverFactory.solve(nil, ...)` agrees with CHOLMOD on the matrix.
+    func testMatrixFreeConfigurationsSolveWithoutTheMatrix() throws {
+        func spec(_ method: String, _ preconditioner: String = "none", stencil: Bool = false) -> SolverSpec {
+            var s = SolverSpec(method: method, preconditioner: preconditioner, rtol: 1e-12)
+            if stencil { s.operatorForm = .stencil }
+            return s
+        }
+        let free = [spec("gmg"), spec("fft"), spec("cg", "gmg", stencil: true), spec("cg", "fft", stencil: true),
+                    spec("gmres", "none", stencil: true), spec("rcg", "gmg", stencil: true)]
+        let assembled = [spec("cg", "gmg"), spec("cg", "jacobi", stencil: true), spec("cg", "amg", stencil: true), spec("amg"),
+                         spec("direct"), spec("lu"), spec("petsc"), spec("cg", "ic0")]
+        for s in free { XCTAssertFalse(SolverFactory.needsAssembledMatrix(s), "\(s.method)/\(s.preconditioner)") }
+        for s in assembled { XCTAssertTrue(SolverFactory.needsAssembledMatrix(s), "\(s.method)/\(s.preconditioner)") }
+
+        let grid = Grid(axes: [Grid.Axis(unknowns: 31), Grid.Axis(unknowns: 31, dirichletHigh: false)])
+        let problem = DiffusionProblem(grid: grid, coefficient: .expression(try Discretisation.Expression("1")),
+                                       rhs: .expression(try Discretisation.Expression("sin(3*x)*y")))
+        let full = try DiffusionAssembly.assemble(problem)
+        let rhsOnly = try DiffusionAssembly.assemble(problem, matrix: false)
+        XCTAssertEqual(full.rhs, rhsOnly.rhs)
+        let reference = try CholeskyFactorization(full.matrix).solve(full.rhs)
+        for s in free {
+            let (x, result, description) = try SolverFactory.solve(nil, rhsOnly.rhs, s, structure: rhsOnly.structure, monitor: nil)
+            XCTAssertTrue(result.reason.converged, "\(s.method)/\(s.preconditioner): \(result.reason)")
+            let error = zip(x, reference).map { ($0 - $1) * ($0 - $1) }.reduce(0, +).squareRoot() / reference.norm2
+            XCTAssertLessThan(error, 1e-9, "\(s.method)/\(s.preconditioner)")
+            XCTAssertNil(description.table["nonzeros"])
         }
     }
 
