@@ -8,29 +8,34 @@ import Storage
 /// NPY, the history as CSV, and the run record (`run.toml` or `run.json`): the resolved
 /// configuration, `[result]`, the study's tables, `[versions]`, `[provenance]`.
 enum OutcomeWriter {
-    /// Returns the seconds spent writing the arrays, the history and VTK (`[result]
-    /// write_seconds`; the record itself and the folder's rename come after).
+    /// Returns the seconds of the whole write, up to the folder's rename (the summary line and
+    /// `--profile`). `[result] write_seconds` can hold only what precedes the record: the arrays,
+    /// the history and VTK, without the fsyncs and the rename.
     @discardableResult
     static func write(_ outcome: StudyOutcome, spec: ProblemSpec, to folder: OutputFolder, durable: Bool) throws -> Double {
         let start = Date()
         var checksums = ""
+        // Straight into the staging folder (`OutputFolder.write`): one pass over each array, the
+        // fsyncs together at the commit.
         for a in outcome.arrays {
-            let bytes = NPY.encode(a.values, shape: a.shape)
-            try AtomicFile.write(bytes, to: folder.url("\(a.name).npy"), durable: durable)
-            if outcome.checksummed.contains(a.name) { checksums += "\(SHA256.hex(Array(bytes)))  \(a.name).npy\n" }
+            if outcome.checksummed.contains(a.name) {
+                let bytes = NPY.encode(a.values, shape: a.shape)
+                try folder.write(bytes, to: "\(a.name).npy")
+                checksums += "\(SHA256.hex(Array(bytes)))  \(a.name).npy\n"
+            } else {
+                try folder.writeNPY(a.values, shape: a.shape, to: "\(a.name).npy")
+            }
         }
-        if !checksums.isEmpty {
-            try AtomicFile.write(Data(checksums.utf8), to: folder.url(ModelChecksums.fileName), durable: durable)
-        }
+        if !checksums.isEmpty { try folder.write(Data(checksums.utf8), to: ModelChecksums.fileName) }
         if spec.output.history, let history = outcome.history {
-            try history.write(to: folder.url("history.csv"), durable: durable)
+            try folder.write(Data(history.encoded().utf8), to: "history.csv")
         }
-        if spec.output.vtk { try writeVTK(outcome, to: folder, durable: durable) }
+        if spec.output.vtk { try writeVTK(outcome, to: folder) }
         let seconds = Date().timeIntervalSince(start)
         let (name, text) = record(outcome, spec: spec, writeSeconds: seconds)
-        try AtomicFile.write(Data(text.utf8), to: folder.url(name), durable: durable)
+        try folder.write(Data(text.utf8), to: name)
         try folder.commit(durable: durable)
-        return seconds
+        return Date().timeIntervalSince(start)
     }
 
     /// The run record's file name (`run.toml` or `run.json`, by `[output] format`) and text:
@@ -62,7 +67,7 @@ enum OutcomeWriter {
 
     /// solution.vti: the grid from the coordinates of the unknowns (uniform per axis), the
     /// solution, coefficient and right-hand side as point data.
-    static func writeVTK(_ outcome: StudyOutcome, to folder: OutputFolder, durable: Bool) throws {
+    static func writeVTK(_ outcome: StudyOutcome, to folder: OutputFolder) throws {
         let byName = Dictionary(outcome.arrays.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         guard let u = byName["solution"] else { return }
         let axes = ["x", "y", "z"].prefix(u.shape.count).compactMap { byName[$0]?.values }
@@ -72,6 +77,6 @@ enum OutcomeWriter {
         let fields = ["solution", "coefficient", "rhs"].compactMap { atUnknowns[$0] }
             .map { VTKImageData.Field(name: $0.name, values: $0.values) }
         let data = VTKImageData.encode(shape: u.shape, origin: axes.map { $0[0] }, spacing: axes.map { $0[1] - $0[0] }, fields: fields)
-        try AtomicFile.write(data, to: folder.url("solution.vti"), durable: durable)
+        try folder.write(data, to: "solution.vti")
     }
 }

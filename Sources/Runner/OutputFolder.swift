@@ -44,7 +44,28 @@ public final class OutputFolder {
         return staging.appendingPathComponent(file)
     }
 
+    /// Files written by `write` (their fsyncs wait for `commit`).
+    private var staged: [URL] = []
+
+    /// Writes `file` straight into the staging folder (`StagedFile`): hidden until `commit`
+    /// renames the folder, so no temporary name of its own; flushed at `commit`, with the others.
+    public func write(_ data: Data, to file: String) throws {
+        let u = url(file)
+        try StagedFile.write(data, to: u)
+        staged.append(u)
+    }
+
+    /// `values` as `file` in NPY, written from the array itself.
+    public func writeNPY(_ values: [Double], shape: [Int], to file: String) throws {
+        let u = url(file)
+        try StagedFile.writeNPY(values, shape: shape, to: u)
+        staged.append(u)
+    }
+
+    /// `durable`: the staged files, the staging folder and, after the rename, its parent are
+    /// fsynced, so that a power loss cannot leave the renamed folder with empty files.
     public func commit(durable: Bool = true) throws {
+        if durable { try StagedFile.sync(staged, folder: staging) }
         try OutputGuard.Manifest(kind: .run, files: files).write(in: staging, durable: durable)
         try OutputGuard.check(path, kind: .run, option: option)
         let fm = FileManager.default
@@ -63,6 +84,7 @@ public final class OutputFolder {
             throw RunError(.internal, "cannot move results into \(destination.path): \(reason)")
         }
         committed = true
+        if durable { StagedFile.syncFolder(destination.deletingLastPathComponent()) }
         if let old { try? fm.removeItem(at: old) }
     }
 

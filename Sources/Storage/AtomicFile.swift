@@ -128,7 +128,7 @@ public enum AtomicFile {
 }
 
 /// The POSIX `write(2)`, named apart from Swift's many `write` methods.
-private func posixWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
+func posixWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
     #if canImport(Glibc)
     return Glibc.write(fd, buffer, count)
     #else
