@@ -54,7 +54,8 @@ public struct ProblemSpec: Sendable {
             throw ProblemError(file: document.path, key: "solver",
                                message: "kind = \"\(kind)\" is not solved through [solver]; remove the table (its settings are in [\(tableName)])")
         }
-        let solver_ = try SolverSpec(try root.table("solver"))
+        var solver_ = try SolverSpec(try root.table("solver"))
+        if let pde = section_ as? PDESpec, pde.velocity == nil, pde.reaction == nil { solver_.stencilByDefault() }
         let output_ = try OutputSpec(try root.table("output"))
         let sweep_ = root.has("sweep")
         try root.finish()

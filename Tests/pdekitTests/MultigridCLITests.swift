@@ -97,6 +97,36 @@ final class MultigridCLITests: CLITestCase {
         XCTAssertTrue(a.stdout.contains("amg_operator_complexity"), a.stdout)
     }
 
+    /// `operator` unset: the stencil where the solve then assembles no matrix (a preconditioner
+    /// that needs none, a problem without velocity or reaction), the assembled matrix elsewhere;
+    /// the record says which, and whether A was assembled. Both give the same solution to
+    /// rounding (CG's tolerance: 1e-10 relative, with κ ≈ 440 at 33², far below the 1e-6 used).
+    func testStencilIsTheDefaultWhereNoMatrixIsNeeded() throws {
+        let cases: [(String, String, String, Bool)] = [
+            ("gmg", "method = \"cg\"\npreconditioner = \"gmg\"\nrtol = 1e-10", "grid = [33, 33]\nrhs = 1", true),
+            ("none", "method = \"cg\"\npreconditioner = \"none\"\nrtol = 1e-10", "grid = [33, 33]\nrhs = 1", true),
+            ("jacobi", "method = \"cg\"\npreconditioner = \"jacobi\"\nrtol = 1e-10", "grid = [33, 33]\nrhs = 1", false),
+            ("given", "method = \"cg\"\npreconditioner = \"gmg\"\noperator = \"assembled\"\nrtol = 1e-10", "grid = [33, 33]\nrhs = 1", false),
+            ("convection", "method = \"gmres\"\npreconditioner = \"none\"\nrtol = 1e-10", "grid = [33, 33]\nrhs = 1\nvelocity = [1, 0]", false),
+        ]
+        var solutions: [String: [Double]] = [:]
+        for (name, solver, pde, stencil) in cases {
+            let r = try pdekit(["run", try problem(solver, pde: pde), "-o", name])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let record = try String(contentsOf: work.appendingPathComponent("\(name)/run.toml"), encoding: .utf8)
+            XCTAssertTrue(record.contains("operator = \"\(stencil ? "stencil" : "assembled")\""), "\(name): \(record)")
+            XCTAssertEqual(record.contains("matrix = \"not assembled"), stencil, name)
+            XCTAssertEqual(!record.contains("nonzeros = "), stencil, name)
+            solutions[name] = try NPY.read(work.appendingPathComponent("\(name)/solution.npy")).values
+        }
+        let reference = try XCTUnwrap(solutions["given"])
+        for name in ["gmg", "none", "jacobi"] {
+            let x = try XCTUnwrap(solutions[name])
+            let error = zip(x, reference).map { ($0 - $1) * ($0 - $1) }.reduce(0, +).squareRoot() / reference.map { $0 * $0 }.reduce(0, +).squareRoot()
+            XCTAssertLessThan(error, 1e-6, name)
+        }
+    }
+
     /// Extreme sizes: a 2×200 grid (semicoarsening of the long axis), 1D, `levels = 1` (CHOLMOD
     /// alone) and a 3×3 grid with W-cycles down to one unknown.
     func testDegenerateGridsStillSolve() throws {
