@@ -131,4 +131,7 @@ python3 bench/dataset_bench.py "$BIN/pdekit" > bench/work/dataset_pdekit.jsonl
 say "petsc: method = petsc vs petsc4py, 4096² and 256³, one process and two ranks (about 40 minutes)"
 python3 bench/petsc_bench.py "$BIN/pdekit" > bench/work/petsc_pdekit.jsonl
 
+say "end to end: the wall time of whole runs against their setup + solve, and assembly against NumPy"
+python3 bench/end_to_end_bench.py "$BIN/pdekit" > bench/work/end_to_end_pdekit.jsonl
+
 python3 bench/report.py bench/work/*.jsonl

@@ -44,7 +44,7 @@ def version(tool, case):
 
 def write_csv(name, records):
     stem = name[:-len(".csv")]
-    day = max([family_date[f] for f in {"core": ["core", "darcy"]}.get(stem, [stem]) if f in family_date] or [today])
+    day = max([family_date[f] for f in {"core": ["core", "darcy"], "end_to_end": ["end"]}.get(stem, [stem]) if f in family_date] or [today])
     records = [[day] + list(r[1:]) for r in records]
     path = os.path.join("bench", "results", name)
     tmp = path + ".tmp"
@@ -545,6 +545,37 @@ if memory_records:
     write_csv("petsc_memory.csv", memory_records)
 
 
+# End to end (issue 28): a whole `pdekit run` as a user times it against the setup + solve it
+# reports, and assembly against NumPy evaluating the same f and exact solution on the same grid
+# (bench/end_to_end_bench.py), in a README block of its own.
+e2e_table = []
+e2e_cases = {"cg_gmg_1023": "CG + GMG 1023² (stencil)", "cg_gmg_1023_assembled": "CG + GMG 1023², operator = \"assembled\"",
+             "fft_1023": "FFT 1023²", "cg_amg_1024": "CG + AMG 1024²", "cg_gmg_127cubed": "CG + GMG 127³ (stencil)"}
+e2e_records = [m for m in metrics("end_to_end") if m[4] in e2e_cases]
+for case, title in e2e_cases.items():
+    e = by.get(("pdekit", case))
+    if not e:
+        continue
+    ss = e["setup_seconds"] + e["solve_seconds"]
+    e2e_records.append(ratio(f"{case}_wall_over_setup_solve", e["wall_seconds"], ss, e["target"], "wall / (setup + solve)",
+                             f"{title}: wall of the whole run / (setup + solve)", f"{e['wall_seconds']:.3f} s",
+                             f"setup + solve {ss:.3f} s", into=e2e_table))
+    e2e_records.append(ratio(f"{case}_assembly_vs_numpy", e["assemble_seconds"], e["numpy_rhs_exact_seconds"], 2.0,
+                             "pdekit assembly / NumPy f and exact",
+                             f"{title}: assembly / NumPy {e['numpy_version']} evaluating f and the exact solution",
+                             f"{e['assemble_seconds']:.3f} s", f"{e['numpy_rhs_exact_seconds']:.3f} s", into=e2e_table))
+g, a = by.get(("pdekit", "cg_gmg_1023")), by.get(("pdekit", "cg_gmg_1023_assembled"))
+if g and a:
+    e2e_records.append(ratio("cg_gmg_1023_stencil_vs_assembled_wall", g["wall_seconds"], a["wall_seconds"], 1.0,
+                             "stencil wall / assembled wall", "CG + GMG 1023²: wall with the stencil (the default) / with the assembled matrix",
+                             f"{g['wall_seconds']:.3f} s", f"{a['wall_seconds']:.3f} s", into=e2e_table))
+    e2e_records.append(ratio("cg_gmg_1023_assembly_vs_solve", g["assemble_seconds"], g["solve_seconds"], 0.5, "assembly / solve",
+                             "CG + GMG 1023²: assembly / solve", f"{g['assemble_seconds']:.3f} s", f"solve {g['solve_seconds']:.3f} s",
+                             into=e2e_table))
+if e2e_records:
+    write_csv("end_to_end.csv", [x for x in e2e_records if x])
+
+
 def markdown(rows):
     md = ["| benchmark | pdekit | peer | ratio | target | met |", "|---|---|---|---|---|---|"]
     return "\n".join(md + ["| " + " | ".join(row) + " |" for row in rows])
@@ -581,6 +612,11 @@ readme = write_block(readme, "recycling", rec_table,
                      "(part of `make bench`) on this project's 2-core machine, all tools in the same run: 100 systems per family, "
                      "n = 10⁴ (SKR Darcy also 6400), one chain (`--jobs 1`, `chain_length = 100`), solver seconds = setup + solve "
                      "summed over the cases; SciPy's gcrotmk solves the same systems, exported by pdekit, in the same order.")
+readme = write_block(readme, "end-to-end", e2e_table,
+                     f"Measured {family_date.get('end', today)} by `python3 bench/end_to_end_bench.py` (part of `make bench`) on this "
+                     "project's 2-core machine: the wall time of `pdekit run` from process start to exit, the median of 5 runs "
+                     "alternating between the cases, against the setup + solve and assembly seconds its run.toml reports; NumPy "
+                     "evaluates f and the exact solution of the same problem on the same grid in the same run.")
 readme = write_block(readme, "petsc", petsc_table,
                      f"Measured {family_date.get('petsc', today)} by `python3 bench/petsc_bench.py` (part of `make bench`) on this "
                      "project's 2-core machine, one process each unless a row says two ranks, each pdekit run right before its petsc4py twin and the faster of two such rounds reported, b = 1, rtol 1e-8 on the true residual; setup + solve are PETSc's "
