@@ -29,10 +29,9 @@ let package = Package(
         .systemLibrary(name: "CSuiteSparse", path: "Sources/CSuiteSparse"),
         .systemLibrary(name: "CFFTW", path: "Sources/CFFTW", pkgConfig: "fftw3",
                        providers: [.apt(["libfftw3-dev"])]),
-        // hdf5-serial, not hdf5: with Open MPI's HDF5 installed (PETSc pulls it in), hdf5.pc
-        // points at the MPI build, which would link MPI into every pdekit.
-        .systemLibrary(name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5-serial",
-                       providers: [.apt(["libhdf5-dev"])]),
+        // The serial HDF5 (with Open MPI's HDF5 installed, as PETSc pulls it in, hdf5.pc points at
+        // the MPI build), loaded with dlopen when a dataset.h5 is written (Sources/CHDF5/shim.h).
+        .systemLibrary(name: "CHDF5", path: "Sources/CHDF5", providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c",
                        providers: [.apt(["libopenmpi-dev"])]),
         // Debian's default PETSc (libpetsc-real3.18-dev) through its /usr/lib/petsc link; not
