@@ -1,5 +1,6 @@
 import Configuration
 import Foundation
+import LinearAlgebra
 import Problems
 import Storage
 
@@ -22,20 +23,43 @@ public struct Comparison: Sendable, Equatable {
         precondition(a.count == b.count)
         // NumPy's isclose: equal infinities are close, any NaN is not. Norms are scaled by the
         // largest entry (as LAPACK's dnrm2 does) so that entries near 1e300 do not overflow.
-        var m = 0.0, mb = 0.0
-        var ok = true, nan = false
-        for i in 0..<a.count {
-            let d = a[i] == b[i] ? 0 : abs(a[i] - b[i])  // inf == inf: difference 0, not NaN
-            if d.isNaN { nan = true; ok = false; continue }
-            m = max(m, d); mb = max(mb, abs(b[i]))
-            // An infinity matches only itself (inf ≤ atol + rtol·inf would pass anything).
-            if !(d <= atol + rtol * abs(b[i])) || (!a[i].isFinite || !b[i].isFinite) && a[i] != b[i] { ok = false }
+        // Two passes, each over fixed blocks of the vectors on the worker threads (a million
+        // entries took 11 ms serially): maxima and the tolerance test, then the scaled sums, added
+        // in block order so that the figures do not depend on the thread count.
+        let blocks = max(1, a.count / Parallel.minimumChunk)
+        var partial = [(m: Double, mb: Double, ok: Bool, nan: Bool)](repeating: (0, 0, true, false), count: blocks)
+        a.withUnsafeBufferPointer { a in
+        b.withUnsafeBufferPointer { b in
+        partial.withUnsafeMutableBufferPointer { partial in
+            let out = UncheckedBox(partial)
+            Parallel.chunks(blocks, minimumChunk: 1) { run, _ in
+                for block in run {
+                    var m = 0.0, mb = 0.0, ok = true, nan = false
+                    for i in a.count * block / blocks ..< a.count * (block + 1) / blocks {
+                        let d = a[i] == b[i] ? 0 : abs(a[i] - b[i])  // inf == inf: difference 0, not NaN
+                        if d.isNaN { nan = true; ok = false; continue }
+                        m = max(m, d); mb = max(mb, abs(b[i]))
+                        // An infinity matches only itself (inf ≤ atol + rtol·inf would pass anything).
+                        if !(d <= atol + rtol * abs(b[i])) || (!a[i].isFinite || !b[i].isFinite) && a[i] != b[i] { ok = false }
+                    }
+                    out.value[block] = (m, mb, ok, nan)
+                }
+            }
         }
-        var d2 = 0.0, b2 = 0.0
+        }
+        }
+        let m = partial.map(\.m).max()!, mb = partial.map(\.mb).max()!
+        let ok = partial.allSatisfy(\.ok), nan = partial.contains { $0.nan }
         let sd = m > 0 && m.isFinite ? m : 1, sb = mb > 0 && mb.isFinite ? mb : 1
-        for i in 0..<a.count {
-            let d = a[i] == b[i] ? 0 : abs(a[i] - b[i])
-            d2 += (d / sd) * (d / sd); b2 += (b[i] / sb) * (b[i] / sb)
+        let d2 = Parallel.sum(a.count) { range in
+            var s = 0.0
+            for i in range { let d = a[i] == b[i] ? 0 : abs(a[i] - b[i]); s += (d / sd) * (d / sd) }
+            return s
+        }
+        let b2 = Parallel.sum(a.count) { range in
+            var s = 0.0
+            for i in range { s += (b[i] / sb) * (b[i] / sb) }
+            return s
         }
         let dNorm = sd * d2.squareRoot(), bNorm = sb * b2.squareRoot()
         if nan {

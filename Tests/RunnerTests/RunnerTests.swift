@@ -156,3 +156,26 @@ final class NonFiniteResultTests: XCTestCase {
         XCTAssertEqual(stopped.reason, .diverged_max_iterations)
     }
 }
+
+/// `Comparison` over several parallel blocks (`Parallel.minimumChunk` entries each): the figures
+/// of a direct serial computation (sums to a relative 1e-13: n = 10⁵ terms of rounding 1.1e-16
+/// each bound the difference by about 1e-11 in the worst case, and by √n · 1e-16 ≈ 3e-14
+/// typically; both sums are of positive terms), the maximum exactly, and a NaN or an
+/// out-of-tolerance entry in the last block seen.
+final class ComparisonBlocksTests: XCTestCase {
+    func testBlocksGiveTheSerialFigures() {
+        let n = 100_003
+        let b = (0..<n).map { sin(Double($0)) * 3 + 0.5 }
+        var a = b.enumerated().map { $1 + 1e-9 * cos(Double($0) * 0.37) }  // below atol 1e-8 everywhere
+        let c = Comparison(a, b)
+        var d2 = 0.0, b2 = 0.0, m = 0.0
+        for i in 0..<n { d2 += (a[i] - b[i]) * (a[i] - b[i]); b2 += b[i] * b[i]; m = max(m, abs(a[i] - b[i])) }
+        XCTAssertEqual(c.relativeL2, (d2 / b2).squareRoot(), accuracy: 1e-13 * (d2 / b2).squareRoot())
+        XCTAssertEqual(c.maxAbs, m)
+        XCTAssertTrue(c.withinTolerance)
+        a[n - 2] += 1
+        XCTAssertFalse(Comparison(a, b).withinTolerance)
+        a[n - 1] = .nan
+        XCTAssertTrue(Comparison(a, b).relativeL2.isNaN)
+    }
+}
