@@ -233,13 +233,17 @@ enum Workspace {
     /// A sparse Cholesky or LU factor under nested dissection: measured here as 3.1-3.2 n log2 n
     /// entries for 2D 5-point grids (255², 511²) and 6.9-8.9 n^(4/3) for 3D 7-point grids (31³,
     /// 63³); 8 bytes an entry, and at least the matrix's triangle (12 bytes an entry).
+    /// Plus the 128 MB buffer OpenBLAS maps for the first level-3 call of a thread (134,221,824
+    /// bytes, gdb of a run): CHOLMOD's supernodal dpotrf and UMFPACK's dense fronts make one, and
+    /// OpenBLAS retries forever when it cannot map it, so a direct solve at the largest grid
+    /// `check` accepted under `ulimit -v` hung without this term.
     static func factor(_ n: Double, _ d: Int) -> Double {
         let fill: Double = switch d {
         case 1: 8 * 2 * n
         case 2: 8 * 3 * n * log2(max(n, 2))
         default: 8 * 6 * pow(n, 4.0 / 3.0)
         }
-        return max(fill, triangle(n, d))
+        return max(fill, triangle(n, d)) + 134_221_824
     }
     /// The lower triangle of a (2d+1)-point matrix in CSR.
     static func triangle(_ n: Double, _ d: Int) -> Double { 12 * Double(d + 1) * n }
