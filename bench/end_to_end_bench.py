@@ -19,7 +19,7 @@ import tomllib
 
 import numpy as np
 
-ROUNDS = int(os.environ.get("E2E_ROUNDS", "5"))
+ROUNDS = int(os.environ.get("E2E_ROUNDS", "7"))
 WORK = os.path.join(os.path.dirname(os.path.abspath(__file__)), "work", "end_to_end")
 RHS = "(2 + pi^2*x*(1 - x))*sin(pi*y)"
 EXACT = "x*(1 - x)*sin(pi*y)"

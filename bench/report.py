@@ -572,6 +572,7 @@ if g and a:
     e2e_records.append(ratio("cg_gmg_1023_assembly_vs_solve", g["assemble_seconds"], g["solve_seconds"], 0.5, "assembly / solve",
                              "CG + GMG 1023²: assembly / solve", f"{g['assemble_seconds']:.3f} s", f"solve {g['solve_seconds']:.3f} s",
                              into=e2e_table))
+e2e_rounds = next((r["rounds"] for (tool, case), r in by.items() if case in e2e_cases), 0)
 if e2e_records:
     write_csv("end_to_end.csv", [x for x in e2e_records if x])
 
@@ -614,7 +615,7 @@ readme = write_block(readme, "recycling", rec_table,
                      "summed over the cases; SciPy's gcrotmk solves the same systems, exported by pdekit, in the same order.")
 readme = write_block(readme, "end-to-end", e2e_table,
                      f"Measured {family_date.get('end', today)} by `python3 bench/end_to_end_bench.py` (part of `make bench`) on this "
-                     "project's 2-core machine: the wall time of `pdekit run` from process start to exit, the median of 5 runs "
+                     f"project's 2-core machine: the wall time of `pdekit run` from process start to exit, the median of {e2e_rounds} runs "
                      "alternating between the cases, against the setup + solve and assembly seconds its run.toml reports; NumPy "
                      "evaluates f and the exact solution of the same problem on the same grid in the same run.")
 readme = write_block(readme, "petsc", petsc_table,
