@@ -21,7 +21,7 @@ public struct SolverSpec: Sendable, Equatable {
 
     /// The default of `operator` for a `pde` problem without velocity or reaction: the stencil
     /// when the preconditioner needs no matrix either (none, gmg, fft), so that no CSR matrix is
-    /// assembled (measured at 1023², CG + GMG: 0.40 s a run against 0.62 s; `make bench`'s
+    /// assembled (measured at 1023², CG + GMG: 0.41 s a run against 0.58 s; `make bench`'s
     /// end-to-end rows); the assembled matrix otherwise, which the preconditioner builds from.
     public mutating func stencilByDefault() {
         guard !operatorGiven, methodEntry?.appliesOperatorForm == true, SolverRegistry.preconditioner(preconditioner)?.matrixFree == true
