@@ -325,13 +325,15 @@ for fam, title in families.items():
             rec_records.append(ratio(f"{fam}_gcrodr_{pc}{variant}_vs_gcrotmk_products", g["products"], s_["iterations"], 1.0,
                                      "products with A", what + " — products with A", f"{g['products']}", f"{s_['iterations']}", into=rec_table))
             rec_records.append(ratio(f"{fam}_gcrodr_{pc}{variant}_vs_gcrotmk_seconds", g["solver_s"], s_["solver_s"], 1.0,
-                                     "solver seconds", what + " — solver seconds", f"{g['solver_s']:.2f} s", f"{s_['solver_s']:.2f} s", into=rec_table))
+                                     "solver seconds", what + " — solver seconds", f"{g['solver_s']:.2f} s", f"{s_['solver_s']:.2f} s",
+                                     into=rec_table))
         # Recycling on against off, same preconditioner: recycled CG + IC(0) against CG + IC(0).
         on, off = by.get(("pdekit", f"{fam}_rcg_ic0")), by.get(("pdekit", f"{fam}_cg_ic0"))
         if on and off:
             rec_records.append(ratio(f"{fam}_rcg_vs_cg_ic0_seconds", on["solver_s"], off["solver_s"], 1.05, "solver seconds",
                                      f"{title}, 100 systems: recycled CG + IC(0) (default start) vs CG + IC(0) — solver seconds "
-                                     f"({on['iterations']} vs {off['iterations']} iterations)", f"{on['solver_s']:.2f} s", f"{off['solver_s']:.2f} s", into=rec_table))
+                                     f"({on['iterations']} vs {off['iterations']} iterations)", f"{on['solver_s']:.2f} s",
+                                     f"{off['solver_s']:.2f} s", into=rec_table))
 # The cost of an iteration (pdekit-bench krylov-iteration): same m, same preconditioner, fixed iteration count.
 for (tool, c), v in sorted(by.items()):
     if tool != "pdekit" or not c.startswith("iteration_cost_"):

@@ -40,7 +40,8 @@ static inline void pdekit_h5_open(void) {
     void *lib = dlopen("libhdf5_serial.so", RTLD_NOW | RTLD_LOCAL);
     if (!lib) lib = dlopen("libhdf5_serial.so.103", RTLD_NOW | RTLD_LOCAL);
     if (!lib) { pdekit_h5_error = "cannot load libhdf5_serial.so (Debian's libhdf5-dev; make deps installs it)"; return; }
-#define PDEKIT_H5_SYMBOL(field, name) if (!(*(void **)&pdekit_h5.field = dlsym(lib, name))) { pdekit_h5_error = "libhdf5_serial lacks " name; return; }
+#define PDEKIT_H5_SYMBOL(field, name) \
+    if (!(*(void **)&pdekit_h5.field = dlsym(lib, name))) { pdekit_h5_error = "libhdf5_serial lacks " name; return; }
     PDEKIT_H5_SYMBOL(Eset_auto2, "H5Eset_auto2") PDEKIT_H5_SYMBOL(Fcreate, "H5Fcreate") PDEKIT_H5_SYMBOL(Fclose, "H5Fclose")
     PDEKIT_H5_SYMBOL(Tcopy, "H5Tcopy") PDEKIT_H5_SYMBOL(Tset_size, "H5Tset_size") PDEKIT_H5_SYMBOL(Tset_cset, "H5Tset_cset")
     PDEKIT_H5_SYMBOL(Tclose, "H5Tclose") PDEKIT_H5_SYMBOL(Screate, "H5Screate") PDEKIT_H5_SYMBOL(Screate_simple, "H5Screate_simple")

@@ -128,9 +128,12 @@ extension DiffusionAssembly {
                         b = volume * fValues[fAtNodes ? node + firstNode : row]
                     }
                     if !pointwiseExact.isEmpty, let e = spec.exact { pointwiseExact[local] = e(x, y, z) }
-                    // Without the matrix, a row away from every Dirichlet and Neumann side has no
-                    // boundary term: b is its volume times f.
-                    if !writeMatrix, (0..<dim).allSatisfy({ periodic[$0] || (index[$0] > 0 && index[$0] < shape[$0] - 1) }) {
+                    // An interior row (index 1 … n − 2 on every axis): every neighbour is an
+                    // unknown, without wrapping, and b has no boundary term. Most rows are such.
+                    var interior = true
+                    for d in 0..<dim where index[d] == 0 || index[d] == shape[d] - 1 { interior = false }
+                    // Without the matrix, b is its volume times f.
+                    if !writeMatrix && interior {
                         rhs[local] = b / cellVolume
                         advance(&index)
                         continue
@@ -138,14 +141,11 @@ extension DiffusionAssembly {
                     var diagonal = 0.0
                     let first = writeMatrix ? Int(rowPointers[local]) : 0
                     var count = first
-                    // A row whose neighbours are all unknowns without wrapping (index 1 … n − 2 on
-                    // every axis): the same transmissibilities, summed into the diagonal in the
-                    // same order as below, written straight in column order (the low neighbours
-                    // from the first axis on, the diagonal, the high ones from the last axis
-                    // back), with no boundary tests and no sort. Most rows of a grid are such.
-                    var interior = writeMatrix
-                    for d in 0..<dim where index[d] == 0 || index[d] == shape[d] - 1 { interior = false }
-                    if interior {
+                    // With it: the same transmissibilities, summed into the diagonal in the same
+                    // order as below, written straight in column order (the low neighbours from
+                    // the first axis on, the diagonal, the high ones from the last axis back),
+                    // with no boundary tests and no sort.
+                    if writeMatrix && interior {
                         for d in 0..<dim {
                             let area = volume / widths[d]
                             let low = a[node - nodeStrides[d]], high = a[node + nodeStrides[d]]

@@ -254,7 +254,8 @@ extension PDESpec {
         let nodes = grid.axes.reduce(1.0) { $0 * Double($1.nodes) }
         var fields = 8 * nodes
         for f in [coefficient, rhs] { if case .random = f { fields += 32 * nodes } }  // complex FFT work arrays
-        let matrix = 12 * (2 * d + 1) * n + 4 * n
+        // The CSR matrix, unless no component reads it (then only b is assembled).
+        let matrix = solver.needsAssembledMatrix || velocity != nil || reaction != nil ? 12 * (2 * d + 1) * n + 4 * n : 0
         let vectors = 8 * n * (exact == nil ? 2 : 3)
         var method = try solver.methodEntry?.workspace(n, grid.dimension, solver.options[solver.method]) ?? 40 * n
         if solver.methodEntry?.usesPreconditioner == true, let entry = SolverRegistry.preconditioner(solver.preconditioner) {

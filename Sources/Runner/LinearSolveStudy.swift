@@ -46,7 +46,7 @@ public struct LinearSolveStudy: Study {
 
     /// The assembled, validated system of one problem: everything short of solving.
     struct Prepared {
-        /// nil when no component needs it (`SolverFactory.needsAssembledMatrix`).
+        /// nil when no component needs it (`SolverSpec.needsAssembledMatrix`).
         var matrix: CSRMatrix?
         var rhs: [Double]
         var exact: [Double]?
@@ -67,7 +67,7 @@ public struct LinearSolveStudy: Study {
         var p: Prepared
         if let pde = spec.pde {
             let a: AssembledProblem
-            let matrix = SolverFactory.needsAssembledMatrix(spec.solver)
+            let matrix = spec.solver.needsAssembledMatrix
             do { a = try DiffusionAssembly.assemble(pde.discretisation, matrix: matrix) } catch let e as AssemblyError {
                 throw spec.document.error(["pde", e.key], e.message)
             }

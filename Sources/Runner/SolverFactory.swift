@@ -15,19 +15,6 @@ public enum SolverFactory {
     /// own table).
     /// `singular`: A has the constants as null space (a grid without a Dirichlet side, or a
     /// linear system with `nullspace = "constants"`).
-    /// Whether any component of `spec` needs the assembled matrix. GMG and FFT as methods work
-    /// on the grid, and a Krylov method with `operator = "stencil"` and a preconditioner that
-    /// needs no matrix (none, gmg, fft) applies the stencil: the runner then assembles only b,
-    /// saving the CSR arrays' time and memory.
-    public static func needsAssembledMatrix(_ spec: SolverSpec) -> Bool {
-        guard let method = spec.methodEntry else { return true }
-        if method.matrixFree { return false }
-        guard method.appliesOperatorForm, spec.operatorForm == .stencil, let p = SolverRegistry.preconditioner(spec.preconditioner) else {
-            return true
-        }
-        return !p.matrixFree
-    }
-
     public static func validate(_ spec: SolverSpec, matrix: CSRMatrix?, structure: GridStructure?, singular: Bool,
                                 error: (String, String) -> Error) throws {
         guard let method = spec.methodEntry else { throw error("method", "unknown method '\(spec.method)'") }

@@ -14,6 +14,7 @@ extension MethodEntry {
             let c: CholeskyFactorization = try DirectSolve.factor(request, key: .cholmod, &d)
             d.add("cholmod_analyze_seconds", c.analyzeSeconds); d.add("cholmod_factor_seconds", c.factorSeconds)
             d.add("cholmod_factor_nonzeros", c.factorNonzeros); d.add("cholmod_supernodal", c.isSupernodal)
-            return DirectSolve.solve(request, factor: c, operator: try request.assembled(for: "direct"), setupSeconds: Date().timeIntervalSince(t0), &d)
+            return DirectSolve.solve(request, factor: c, operator: try request.assembled(for: "direct"),
+                                     setupSeconds: Date().timeIntervalSince(t0), &d)
         })
 }

@@ -12,6 +12,7 @@ extension MethodEntry {
             let t0 = Date()
             let lu: LUFactorization = try DirectSolve.factor(request, key: .umfpack, &d)
             d.add("umfpack_analyze_seconds", lu.analyzeSeconds); d.add("umfpack_factor_seconds", lu.factorSeconds)
-            return DirectSolve.solve(request, factor: lu, operator: try request.assembled(for: "lu"), setupSeconds: Date().timeIntervalSince(t0), &d)
+            return DirectSolve.solve(request, factor: lu, operator: try request.assembled(for: "lu"),
+                                     setupSeconds: Date().timeIntervalSince(t0), &d)
         })
 }

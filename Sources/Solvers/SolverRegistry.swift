@@ -38,7 +38,7 @@ public struct SolverDescription: Sendable {
 
 /// One solve's inputs, as a method entry receives them.
 public struct SolveRequest {
-    /// A as assembled; nil for a matrix-free solve (`SolverFactory.needsAssembledMatrix`):
+    /// A as assembled; nil for a matrix-free solve (`SolverSpec.needsAssembledMatrix`):
     /// GMG or FFT, or a Krylov method applying the stencil with a preconditioner that needs no
     /// matrix. A component that needs it asks through `assembled(for:)`.
     public var matrix: CSRMatrix?
@@ -321,7 +321,7 @@ public enum SolverRegistry {
     public static func preconditioner(_ name: String) -> PreconditionerEntry? { preconditioners.first { $0.name == name } }
 
     /// The assembled matrix a component needs. Its absence is a wiring defect: the runner
-    /// assembles A unless `SolverFactory.needsAssembledMatrix` says no component asks for it.
+    /// assembles A unless `SolverSpec.needsAssembledMatrix` says no component asks for it.
     static func assembled(_ a: CSRMatrix?, for who: String) throws -> CSRMatrix {
         guard let a else { throw ComponentWiringError(description: "internal: '\(who)' needs the assembled matrix, which this solve skipped") }
         return a

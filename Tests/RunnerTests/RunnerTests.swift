@@ -110,8 +110,8 @@ final class SolverFactoryTests: XCTestCase {
                     spec("gmres", "none", stencil: true), spec("rcg", "gmg", stencil: true)]
         let assembled = [spec("cg", "gmg"), spec("cg", "jacobi", stencil: true), spec("cg", "amg", stencil: true), spec("amg"),
                          spec("direct"), spec("lu"), spec("petsc"), spec("cg", "ic0")]
-        for s in free { XCTAssertFalse(SolverFactory.needsAssembledMatrix(s), "\(s.method)/\(s.preconditioner)") }
-        for s in assembled { XCTAssertTrue(SolverFactory.needsAssembledMatrix(s), "\(s.method)/\(s.preconditioner)") }
+        for s in free { XCTAssertFalse(s.needsAssembledMatrix, "\(s.method)/\(s.preconditioner)") }
+        for s in assembled { XCTAssertTrue(s.needsAssembledMatrix, "\(s.method)/\(s.preconditioner)") }
 
         let grid = Grid(axes: [Grid.Axis(unknowns: 31), Grid.Axis(unknowns: 31, dirichletHigh: false)])
         let problem = DiffusionProblem(grid: grid, coefficient: .expression(try Discretisation.Expression("1")),

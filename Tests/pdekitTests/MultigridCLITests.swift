@@ -122,8 +122,19 @@ final class MultigridCLITests: CLITestCase {
         let reference = try XCTUnwrap(solutions["given"])
         for name in ["gmg", "none", "jacobi"] {
             let x = try XCTUnwrap(solutions[name])
-            let error = zip(x, reference).map { ($0 - $1) * ($0 - $1) }.reduce(0, +).squareRoot() / reference.map { $0 * $0 }.reduce(0, +).squareRoot()
+            let difference = zip(x, reference).map { ($0 - $1) * ($0 - $1) }.reduce(0, +).squareRoot()
+            let error = difference / reference.map { $0 * $0 }.reduce(0, +).squareRoot()
             XCTAssertLessThan(error, 1e-6, name)
+        }
+    }
+
+    /// The memory check counts the CSR matrix only where it is assembled.
+    func testMemoryEstimateLeavesOutTheMatrixOfAStencilSolve() throws {
+        for (preconditioner, matrixFree) in [("gmg", true), ("jacobi", false)] {
+            let path = try problem("method = \"cg\"\npreconditioner = \"\(preconditioner)\"", pde: "grid = [255, 255]\nrhs = 1")
+            let r = try pdekit(["check", path], environment: ["PDEKIT_MEMORY_LIMIT": "1M"])
+            XCTAssertEqual(r.status, 2, r.stderr)
+            XCTAssertEqual(r.stderr.contains("(matrix 0 MB,"), matrixFree, r.stderr)
         }
     }
 
