@@ -60,8 +60,9 @@ public enum DiffusionAssembly {
         }
         // Coefficient at every node, boundary nodes included (they enter the face averages).
         let a = try nodeCoefficients(spec)
+        let range = extremes(a)
         let (assembled, rhs, exact, maxPeclet): (CSRMatrix?, [Double], [Double]?, Double) = fastPathApplies(spec)
-            ? try { let r = try assembleDiffusionRows(spec, nodeCoefficients: a, matrix: matrix); return (r.0, r.1, r.2, 0.0) }()
+            ? try { let r = try assembleDiffusionRows(spec, nodeCoefficients: a, matrix: matrix, extremes: range); return (r.0, r.1, r.2, 0.0) }()
             : try assembleRows(spec, rows: nil) { a[$0] }
         var constant: Double?
         if case .expression(let e) = spec.coefficient, e.isConstant { constant = e(0) }
@@ -74,11 +75,31 @@ public enum DiffusionAssembly {
             constantCoefficient: constant,
             // A constant coefficient is its own geometric mean (a million logarithms otherwise).
             geometricMeanCoefficient: constant ?? exp(a.reduce(0) { $0 + log($1) } / Double(a.count)),
-            coefficientContrast: a.max()! / a.min()!,
+            coefficientContrast: range.max / range.min,
             nodeCoefficients: a,
             lowerOrderTerms: spec.reaction != nil || spec.velocity != nil,
             cellPeclet: spec.velocity == nil ? nil : maxPeclet)
         return AssembledProblem(assembledMatrix: assembled, rhs: rhs, exact: exact, shape: grid.shape, structure: structure, source: source)
+    }
+
+    /// The smallest and largest of `values` (not empty), in parallel chunks: exact in any order.
+    static func extremes(_ values: [Double]) -> (min: Double, max: Double) {
+        let chunks = max(1, min(Parallel.threadCount, values.count / Parallel.minimumChunk))
+        var low = [Double](repeating: .infinity, count: chunks), high = [Double](repeating: -.infinity, count: chunks)
+        values.withUnsafeBufferPointer { v in
+        low.withUnsafeMutableBufferPointer { lo in
+        high.withUnsafeMutableBufferPointer { hi in
+            let out = UncheckedBox((lo, hi, v))
+            DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                let v = out.value.2
+                var l = Double.infinity, h = -Double.infinity
+                for i in (v.count * c / chunks) ..< (v.count * (c + 1) / chunks) { l = Swift.min(l, v[i]); h = Swift.max(h, v[i]) }
+                out.value.0[c] = l; out.value.1[c] = h
+            }
+        }
+        }
+        }
+        return (low.min()!, high.max()!)
     }
 
     /// Only the given rows of the matrix and right-hand side (the other rows are empty and their

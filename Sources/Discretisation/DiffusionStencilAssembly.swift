@@ -22,8 +22,10 @@ extension DiffusionAssembly {
     /// `matrix: false` computes b (and the exact solution) only, for a solve that applies the
     /// stencil itself: no CSR arrays (56 bytes a row in 2D) are allocated or written, and an
     /// entry beyond the range of doubles is still refused, with the same message.
+    /// `extremes`: the smallest and largest of `a`, when the caller has them (one pass fewer).
     static func assembleDiffusionRows(_ spec: DiffusionProblem, nodeCoefficients a: [Double], slab: Range<Int>? = nil, firstNode: Int = 0,
-                                      matrix writeMatrix: Bool = true) throws -> (CSRMatrix?, [Double], [Double]?) {
+                                      matrix writeMatrix: Bool = true, extremes: (min: Double, max: Double)? = nil)
+        throws -> (CSRMatrix?, [Double], [Double]?) {
         let grid = spec.grid
         let dim = grid.dimension
         let shape = grid.shape
@@ -42,6 +44,7 @@ extension DiffusionAssembly {
         if case .expression(let e) = spec.rhs, e.isConstant { constantRHS = e(0) }
 
         let rows = slab ?? 0..<n, m = rows.count
+        let last = dim - 1
         // Per-axis scalars out of the Axis structs, and f's data out of its enum: the row loop
         // then reads plain values (binding an enum's array per row retains and releases it).
         let periodic = grid.axes.map(\.periodic), dirichletLow = grid.axes.map(\.dirichletLow)
@@ -94,6 +97,9 @@ extension DiffusionAssembly {
         var values = [Double](unsafeUninitializedCapacity: nonzeros) { _, c in c = nonzeros }
         var rhs = [Double](unsafeUninitializedCapacity: m) { _, c in c = m }
         var pointwiseExact = exactValues == nil && spec.exact != nil ? [Double](repeating: 0, count: m) : []
+        // Interior stretches of lines as one loop: rhs-only, with f a constant or values (a
+        // pointwise f or exact solution, as a slab's, takes the row loop).
+        let lineFastPath = !writeMatrix && fExpression == nil && pointwiseExact.isEmpty && shape[last] > 2
 
         a.withUnsafeBufferPointer { a in
         rowPointers.withUnsafeBufferPointer { rowPointers in
@@ -107,7 +113,37 @@ extension DiffusionAssembly {
                 var index = multiIndex(rows.lowerBound + chunk.lowerBound)
                 var widths = [Double](repeating: 0, count: dim)
                 var lowT = [Double](repeating: 0, count: dim), highT = [Double](repeating: 0, count: dim)
-                for local in chunk {
+                var local = chunk.lowerBound
+                while local < chunk.upperBound {
+                    // Without the matrix, the interior stretch of a grid line (index 1 … n − 2 on
+                    // the last axis, interior on the others) in one loop: b = volume·f / V with
+                    // the volume's product in the row loop's order, so the same bits.
+                    if lineFastPath && index[last] == 1 && (0..<last).allSatisfy({ index[$0] > 0 && index[$0] < shape[$0] - 1 }) {
+                        let count = min(shape[last] - 2, chunk.upperBound - local)
+                        var outerVolume = 1.0, lineNode = 0
+                        for d in 0..<last { outerVolume *= widthOf[d][index[d]]; lineNode += nodeOf[d][index[d]] * nodeStrides[d] }
+                        let firstRow = rows.lowerBound + local
+                        widthOf[last].withUnsafeBufferPointer { w in
+                        nodeOf[last].withUnsafeBufferPointer { nodeIndex in
+                        fValues.withUnsafeBufferPointer { f in
+                            for j in 1...count {
+                                let volume = outerVolume * w[j]
+                                let b: Double
+                                // The last axis's node stride is 1.
+                                if let c = constantRHS { b = volume * c } else if fAtNodes { b = volume * f[lineNode + nodeIndex[j]] } else {
+                                    b = volume * f[firstRow + j - 1]
+                                }
+                                rhs[local + j - 1] = b / cellVolume
+                            }
+                        }
+                        }
+                        }
+                        local += count
+                        index[last] += count - 1
+                        advance(&index)
+                        continue
+                    }
+                    defer { local += 1 }
                     let row = rows.lowerBound + local
                     var node = -firstNode
                     var volume = 1.0
@@ -224,7 +260,7 @@ extension DiffusionAssembly {
             // from the extreme coefficients, with a factor 2 for the rounding of the half-box
             // areas, rule it out without the entries. Past the bounds the matrix is assembled,
             // which words the refusal (or finds none).
-            if let (low, high) = a.isEmpty ? nil : (a.min()!, a.max()!) {
+            if let (low, high) = a.isEmpty ? nil : extremes ?? DiffusionAssembly.extremes(a) {
                 let fullVolume = h.reduce(1, *), halfVolume = h.reduce(1) { $0 * ($1 / 2) }
                 let safe = (0..<dim).allSatisfy { d in
                     let largest = 2 / (1 / high + 1 / high) * (fullVolume / h[d]) / h[d]

@@ -26,11 +26,17 @@ final class OnePassAssemblyTests: XCTestCase {
             ("2D node values", DiffusionProblem(
                 grid: Grid(axes: [Grid.Axis(unknowns: 6), Grid.Axis(unknowns: 5)]),
                 coefficient: .nodeValues((0..<(8 * 7)).map { 1 + Double($0 % 5) }), rhs: .values((0..<30).map { Double($0) }))),
-            // Rows enough for two parallel chunks (Parallel.minimumChunk), each at its own offsets.
-            ("2D 300 × 250, Neumann side, expression fields", DiffusionProblem(
-                grid: Grid(axes: [Grid.Axis(unknowns: 300, dirichletHigh: false), Grid.Axis(unknowns: 250, lower: -1, upper: 1)]),
+            // Rows enough for two parallel chunks (Parallel.minimumChunk), each at its own offsets;
+            // the second starts inside a grid line (74,949 rows: row 37,474 is index 124 of 249).
+            ("2D 301 × 249, Neumann side, expression fields", DiffusionProblem(
+                grid: Grid(axes: [Grid.Axis(unknowns: 301, dirichletHigh: false), Grid.Axis(unknowns: 249, lower: -1, upper: 1)]),
                 coefficient: .expression(try e("1 + 0.5*sin(3*x)*cos(2*y)")), rhs: .expression(try e("exp(-x*y) + x")),
                 exact: try e("x*(1 - x)*sin(pi*y)"), boundaryValues: [[try e("y"), try e("x*y")], [try e("x"), try e("2 - y")]])),
+            ("3D 39 × 41 × 47, random f at the nodes, Neumann and periodic sides", DiffusionProblem(
+                grid: Grid(axes: [Grid.Axis(unknowns: 39, dirichletLow: false), Grid.Axis(unknowns: 41, periodic: true),
+                                  Grid.Axis(unknowns: 47, dirichletHigh: false)]),
+                coefficient: .random(grf), rhs: .random(RandomField(covariance: .grf(alpha: 2.5, tau: 7), seed: 3)),
+                boundaryValues: [[try e("1"), try e("x")], [try e("0"), try e("0")], [try e("y"), try e("2")]])),
         ]
         for (name, p) in problems {
             XCTAssertTrue(DiffusionAssembly.fastPathApplies(p), name)
