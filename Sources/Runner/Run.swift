@@ -107,12 +107,32 @@ public enum Run {
         }
     }
 
+    /// A solved problem whose output folder is not written yet (`Run.solve`, then `Run.commit`):
+    /// a sweep worker hands it to its writer and goes on to the next case.
+    struct Solved: Sendable {
+        var spec: ProblemSpec
+        var path: String
+        var options: Options
+        var outcome: StudyOutcome
+        /// Where the folder goes, and how that was named (for messages).
+        var directory: String, option: String
+        var started: Date, readSeconds: Double
+    }
+
     /// Validates, solves and writes one problem's output folder (also the body of every sweep
     /// case): output folder checked → study → the one writer.
     /// `started`: when the run began (before the file was read), for the summary's wall time;
     /// `readSeconds`: how long reading and validating the file took (`--profile`).
     static func execute(_ spec: ProblemSpec, path: String, options: Options, carry: CarriedState? = nil, started: Date = Date(),
                         readSeconds: Double = 0, write: @escaping @Sendable (String) -> Void) throws -> Report {
+        try commit(try solve(spec, path: path, options: options, carry: carry, started: started, readSeconds: readSeconds, write: write),
+                   write: write)
+    }
+
+    /// Everything of `execute` up to the writing: the output folder checked, the study run, a
+    /// non-finite result refused, the profile so far.
+    static func solve(_ spec: ProblemSpec, path: String, options: Options, carry: CarriedState? = nil, started: Date = Date(),
+                      readSeconds: Double = 0, write: @escaping @Sendable (String) -> Void) throws -> Solved {
         // Output folder first: --output, then [output] directory, then outputs/<name>. A folder
         // that pdekit may not replace is refused before any work is done.
         let (dirPath, option) = folder(spec, path: path, outputDirectory: options.outputDirectory, option: options.outputOption)
@@ -129,20 +149,28 @@ public enum Run {
             let rows = ProfileReport.rows(readSeconds: readSeconds, result: outcome.result, events: Profile.recorded, writeSeconds: nil, wall: nil)
             outcome.tables.append(("profile", ProfileReport.table(rows)))
         }
+        return Solved(spec: spec, path: path, options: options, outcome: outcome, directory: dirPath, option: option,
+                      started: started, readSeconds: readSeconds)
+    }
+
+    /// The rest of `execute`: the output folder written (unless `writeFolder` is off), the
+    /// summary line, the unused-options warning, `--error-if-not-converged`.
+    static func commit(_ solved: Solved, write: @escaping @Sendable (String) -> Void) throws -> Report {
+        let (spec, path, options, outcome) = (solved.spec, solved.path, solved.options, solved.outcome)
         guard options.writeFolder else {
-            return Report(name: spec.name, outputDirectory: URL(fileURLWithPath: dirPath), outcome: outcome)
+            return Report(name: spec.name, outputDirectory: URL(fileURLWithPath: solved.directory), outcome: outcome)
         }
 
-        let folder = try OutputFolder(destination: dirPath, option: option, inputs: spec.inputFiles)
+        let folder = try OutputFolder(destination: solved.directory, option: solved.option, inputs: spec.inputFiles)
         defer { folder.discard() }
         let writeSeconds = try OutcomeWriter.write(outcome, spec: spec, to: folder, durable: options.durable)
-        let wall = Date().timeIntervalSince(started)
+        let wall = Date().timeIntervalSince(solved.started)
         if !options.quiet {
             let times = String(format: "; write %.3f s, wall %.3f s", writeSeconds, wall)
             write("\(spec.name): \(outcome.summary)\(times)\n  → \(folder.destination.path)\n")
         }
         if options.profile {
-            let rows = ProfileReport.rows(readSeconds: readSeconds, result: outcome.result, events: Profile.recorded,
+            let rows = ProfileReport.rows(readSeconds: solved.readSeconds, result: outcome.result, events: Profile.recorded,
                                           writeSeconds: writeSeconds, wall: wall)
             write(ProfileReport.text(rows, wall: wall))
         }

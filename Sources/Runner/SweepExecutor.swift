@@ -6,13 +6,14 @@ import Solvers
 import Storage
 
 /// Runs a sweep's pending cases on worker threads: consecutive chains of cases, each chain with
-/// its own carried state (never shared between threads or chains), rows appended to the table
-/// once their folders are durable.
+/// its own carried state (never shared between threads or chains), each case's output written
+/// while its worker solves the next (`WriteBehind`), rows appended to the table once their
+/// folders are durable.
 enum SweepExecutor {
     struct Counts { var ok = 0, notConverged = 0, failed = 0 }
 
     /// Runs `chains` (indices into `specs`) on `jobs` workers into `folder`; each case is a
-    /// `Run.execute` into its case folder. Returns the tallies; a table that cannot be appended
+    /// `Run.solve`, then a `Run.commit` into its case folder on the worker's writer. Returns the tallies; a table that cannot be appended
     /// to stops the sweep with that error.
     static func run(_ chains: [[Int]], specs: [ProblemSpec], cases: [[(key: String, value: ConfigValue)]], columns: [String],
                     folder: SweepFolder, path: String, jobs: Int, progress: SweepProgress) throws -> Counts {
@@ -21,6 +22,10 @@ enum SweepExecutor {
         let work = UncheckedBox((specs, cases))
         // One thread per job (Dispatch's concurrentPerform would cap --jobs at the core count).
         Self.onThreads(jobs) {
+            // Each case's folder (or spool record) and row are written behind the worker, while
+            // it solves the next case.
+            let writer = WriteBehind()
+            defer { writer.drain() }
             while let chain = state.nextChain(chains) {
               // Each chain starts from nothing: what a case gets from its predecessor depends
               // only on the chain, not on which worker ran which chain before.
@@ -38,26 +43,36 @@ enum SweepExecutor {
                 caseOptions.durable = false  // made durable in batches by SweepState.flush
                 caseOptions.writeFolder = specs[i].output.caseFolders
                 caseOptions.keepArrays = spool != nil
-                var report: Run.Report?, failure: RunError?
-                do { report = try Run.execute(specs[i], path: path, options: caseOptions, carry: carry, write: { _ in }) }
+                var solved: Run.Solved?, failure: RunError?
+                do { solved = try Run.solve(specs[i], path: path, options: caseOptions, carry: carry, write: { _ in }) }
                 catch { failure = RunError.classify(error, file: "\(path) case \(i)") }
-                // Without case folders, a case's arrays and run record go to the spool, before
-                // its row (a full disk stops the sweep, as a table that cannot grow does).
-                // The run record (a tenth of a 63² case's time) goes with the chain's first
-                // case that has one: the stack needs one case's record, dataset.h5 the lowest.
-                if let spool, let outcome = report?.outcome {
-                    var items = outcome.arrays.map { ArraySpool.Item.array($0) }
-                    if !recorded {
-                        let record = OutcomeWriter.record(outcome, spec: specs[i], format: "toml")
-                        items.append(.text(name: record.name, value: record.text))
-                        recorded = true
+                // The run record (a tenth of a 63² case's time) goes to the spool with the
+                // chain's first case that has one: the stack needs one case's record, dataset.h5
+                // the lowest.
+                let withRecord = spool != nil && solved != nil && !recorded
+                if withRecord { recorded = true }
+                let (solvedCase, solveFailure, previousCase, writeFolder) = (solved, failure, previous, caseOptions.writeFolder)
+                writer.submit {
+                    var report: Run.Report?, failure = solveFailure
+                    if let solvedCase {
+                        do { report = try Run.commit(solvedCase, write: { _ in }) }
+                        catch { failure = RunError.classify(error, file: "\(path) case \(i)") }
                     }
-                    do { try spool.append(key: i, items: items) } catch { state.stop(RunError.classify(error, file: spool.url.path)); break }
+                    // Without case folders, a case's arrays and run record go to the spool, before
+                    // its row (a full disk stops the sweep, as a table that cannot grow does).
+                    if let spool, let outcome = report?.outcome {
+                        var items = outcome.arrays.map { ArraySpool.Item.array($0) }
+                        if withRecord {
+                            let record = OutcomeWriter.record(outcome, spec: specs[i], format: "toml")
+                            items.append(.text(name: record.name, value: record.text))
+                        }
+                        do { try spool.append(key: i, items: items) } catch { state.stop(RunError.classify(error, file: spool.url.path)); return }
+                    }
+                    let written = report != nil && writeFolder
+                    let row = SweepTable.row(index: i, values: cases[i], study: columns, report: report, error: failure, previous: previousCase,
+                                             wall: Date().timeIntervalSince(t0), folder: written ? Sweep.caseFolder(i) : "")
+                    state.record(row: row, table: table, ok: report?.reason.converged, progress: progress)
                 }
-                let row = SweepTable.row(index: i, values: cases[i], study: columns, report: report, error: failure, previous: previous,
-                                         wall: Date().timeIntervalSince(t0),
-                                         folder: report == nil || !caseOptions.writeFolder ? "" : Sweep.caseFolder(i))
-                state.record(row: row, table: table, ok: report?.reason.converged, progress: progress)
                 previous = i
               }
             }
@@ -95,6 +110,23 @@ enum SweepExecutor {
             order[start ..< min(start + max(1, length), order.count)].filter { pending.contains($0) }
         }.filter { !$0.isEmpty }
     }
+}
+
+/// A sweep worker's writer: one case's output is written on a thread of its own while the
+/// worker solves the next case. One write at a time, and at most one waiting: `submit` blocks
+/// until the write before it has finished, so a worker holds at most two cases' arrays, and a
+/// chain's cases reach the spool and the table in order.
+final class WriteBehind: @unchecked Sendable {
+    private let queue = DispatchQueue(label: "pdekit.sweep.write-behind")
+    private let slot = DispatchSemaphore(value: 1)
+
+    func submit(_ work: @escaping @Sendable () -> Void) {
+        slot.wait()
+        queue.async { work(); self.slot.signal() }
+    }
+
+    /// Waits for the last write.
+    func drain() { queue.sync {} }
 }
 
 /// Work queue and tallies shared by the sweep's workers.
