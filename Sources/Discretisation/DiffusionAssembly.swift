@@ -321,14 +321,8 @@ public enum DiffusionAssembly {
         let grid = spec.grid
         switch spec.rhs {
         case .expression(let e):
-            let strides = grid.strides
-            var index = [Int](repeating: 0, count: grid.dimension)
-            return (0..<grid.count).map { row in
-                var rem = row
-                for d in 0..<grid.dimension { index[d] = rem / strides[d]; rem %= strides[d] }
-                let (x, y, z) = grid.coordinates(of: index)
-                return e(x, y, z)
-            }
+            // A line at a time, the bits of a pointwise evaluation (`Expression.values(onGrid:)`).
+            return e.values(onGrid: grid.unknownCoordinates)
         case .values(let values): return values
         case .nodeValues(let values): return grid.atUnknowns(values)
         case .random(let r): return grid.atUnknowns(try r.nodeValues(on: grid))

@@ -222,11 +222,12 @@ public struct LinearSolveStudy: Study {
             }
             // The right-hand side f at the unknowns when it is a field (random or from a file),
             // so that a dataset holds every input the solve reads and rhs = { npy = ... } gives
-            // the system back bit for bit; with [output] vtk always.
+            // the system back bit for bit. An expression's f goes to solution.vti only: run.toml
+            // holds the expression, and a copy in rhs.npy was 8 MB more to write at 1024².
             if let source = system.source {
                 arrays.append(NamedArray(name: "rhs", shape: system.shape, values: source))
             } else if spec.output.vtk, let pde = spec.pde {
-                arrays.append(NamedArray(name: "rhs", shape: system.shape, values: try DiffusionAssembly.sourceValues(pde.discretisation)))
+                pointData.append(NamedArray(name: "rhs", shape: system.shape, values: try DiffusionAssembly.sourceValues(pde.discretisation)))
             }
         }
         return StudyOutcome(reason: result.reason, arrays: arrays,

@@ -431,9 +431,10 @@ final class ReproducibilityTests: CLITestCase {
 
 final class VTKOutputTests: CLITestCase {
     /// `--vtk`: solution.vti read back by the VTK Python package itself — dimensions, origin and
-    /// spacing from the coordinates of the unknowns, and the point data equal to solution.npy,
-    /// coefficient.npy (at the unknowns) and rhs.npy after VTK's x-fastest ordering — and a sweep's cases.pvd whose
-    /// every dataset VTK reads. `make deps` installs vtk; a machine without it fails here.
+    /// spacing from the coordinates of the unknowns, and the point data equal to solution.npy and
+    /// coefficient.npy (at the unknowns) after VTK's x-fastest ordering, and an expression's f
+    /// (not written as rhs.npy) to NumPy's evaluation — and a sweep's cases.pvd whose every
+    /// dataset VTK reads. `make deps` installs vtk; a machine without it fails here.
     func testParaViewFilesReadBackByVTK() throws {
         let darcy = Self.packageRoot.appendingPathComponent("problems/darcy_sweep.toml").path
         let r = try pdekit(["sweep", darcy, "-o", "vs", "--set", "pde.grid=[12,10]", "--vtk"])
@@ -453,17 +454,25 @@ final class VTKOutputTests: CLITestCase {
                     c = np.load(folder + '/' + name + '.npy')
                     assert abs(img.GetOrigin()[axis] - c[0]) < 1e-15 and abs(img.GetSpacing()[axis] - (c[1] - c[0])) < 1e-15
                 for name in names:
-                    a = vtk_to_numpy(img.GetPointData().GetArray(name))
+                    a = vtk_to_numpy(img.GetPointData().GetArray(name)).reshape(u.shape[::-1]).transpose()
+                    if callable(names[name]):
+                        # An expression's f is in the .vti only: NumPy evaluates it at the unknowns.
+                        assert not os.path.exists(folder + '/rhs.npy')
+                        axes = [np.load(folder + '/' + c + '.npy') for c in 'xyz'[:u.ndim]]
+                        b = names[name](*np.meshgrid(*axes, indexing='ij'))
+                        assert np.allclose(a, b, rtol=1e-14, atol=1e-14 * np.abs(b).max()), name
+                        continue
                     b = np.load(folder + '/' + name + '.npy')
                     if name == 'coefficient':
                         b = b[1:-1, 1:-1]  # coefficient.npy holds the Dirichlet boundary nodes too
-                    assert np.array_equal(a.reshape(u.shape[::-1]).transpose(), b), name
-            check(sys.argv[2], ['solution', 'rhs'])
+                    assert np.array_equal(a, b), name
+            f3 = lambda x, y, z: (2 * np.pi**2 - 1) * np.exp(x) * np.sin(np.pi * y) * np.sin(np.pi * z)  # problems/poisson3d.toml
+            check(sys.argv[2], {'solution': None, 'rhs': f3})
             root = ET.parse(sys.argv[1] + '/cases.pvd').getroot()
             files = [d.get('file') for d in root.iter('DataSet')]
             assert len(files) == 20, len(files)
             for f in files:
-                check(os.path.join(sys.argv[1], os.path.dirname(f)), ['solution', 'coefficient', 'rhs'])
+                check(os.path.join(sys.argv[1], os.path.dirname(f)), {'solution': None, 'coefficient': None, 'rhs': lambda x, y: 1 + 0 * x})
             print('ok')
             """
         let (status, text) = try python(script, work.appendingPathComponent("vs").path, work.appendingPathComponent("v3").path)
