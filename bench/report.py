@@ -552,11 +552,12 @@ if memory_records:
 # (bench/end_to_end_bench.py), in a README block of its own.
 e2e_table = []
 e2e_cases = {"cg_gmg_1023": "CG + GMG 1023² (stencil)", "cg_gmg_1023_assembled": "CG + GMG 1023², operator = \"assembled\"",
-             "fft_1023": "FFT 1023²", "cg_amg_1024": "CG + AMG 1024²", "cg_gmg_127cubed": "CG + GMG 127³ (stencil)"}
+             "fft_1023": "FFT 1023²", "cg_amg_1024": "CG + AMG 1024²", "cg_gmg_127cubed": "CG + GMG 127³ (stencil)",
+             "cg_gmg_1023_vtk": "CG + GMG 1023² with --vtk"}
 e2e_records = [m for m in metrics("end_to_end") if m[4] in e2e_cases]
 for case, title in e2e_cases.items():
     e = by.get(("pdekit", case))
-    if not e:
+    if not e or case.endswith("_vtk"):  # the --vtk run enters its own row below
         continue
     ss = e["setup_seconds"] + e["solve_seconds"]
     e2e_records.append(ratio(f"{case}_wall_over_setup_solve", e["wall_seconds"], ss, e["target"], "wall / (setup + solve)",
@@ -574,6 +575,12 @@ if g and a:
     e2e_records.append(ratio("cg_gmg_1023_assembly_vs_solve", g["assemble_seconds"], g["solve_seconds"], 0.5, "assembly / solve",
                              "CG + GMG 1023²: assembly / solve", f"{g['assemble_seconds']:.3f} s", f"solve {g['solve_seconds']:.3f} s",
                              into=e2e_table))
+v = by.get(("pdekit", "cg_gmg_1023_vtk"))
+if g and v:
+    e2e_records.append(ratio("cg_gmg_1023_vtk_share", v["wall_seconds"] - g["wall_seconds"], v["wall_seconds"], 0.1,
+                             "(wall with --vtk − wall) / wall with --vtk",
+                             "CG + GMG 1023²: what solution.vti adds, as a share of the run", f"{v['wall_seconds'] - g['wall_seconds']:.3f} s",
+                             f"wall {v['wall_seconds']:.3f} s", into=e2e_table))
 e2e_rounds = next((r["rounds"] for (tool, case), r in by.items() if case in e2e_cases), 0)
 if e2e_records:
     write_csv("end_to_end.csv", [x for x in e2e_records if x])
