@@ -97,9 +97,11 @@ extension DiffusionAssembly {
         var values = [Double](unsafeUninitializedCapacity: nonzeros) { _, c in c = nonzeros }
         var rhs = [Double](unsafeUninitializedCapacity: m) { _, c in c = m }
         var pointwiseExact = exactValues == nil && spec.exact != nil ? [Double](repeating: 0, count: m) : []
-        // Interior stretches of lines as one loop: rhs-only, with f a constant or values (a
-        // pointwise f or exact solution, as a slab's, takes the row loop).
-        let lineFastPath = !writeMatrix && fExpression == nil && pointwiseExact.isEmpty && shape[last] > 2
+        // Interior stretches of lines as loops over the line, with f a constant or values (a
+        // pointwise f or exact solution, as a slab's, takes the row loop), where the interior
+        // unknowns of the last axis have consecutive nodes.
+        let lineFastPath = fExpression == nil && pointwiseExact.isEmpty && shape[last] > 2
+            && nodeOf[last][shape[last] - 2] - nodeOf[last][1] == shape[last] - 3
 
         a.withUnsafeBufferPointer { a in
         rowPointers.withUnsafeBufferPointer { rowPointers in
@@ -114,15 +116,27 @@ extension DiffusionAssembly {
                 var widths = [Double](repeating: 0, count: dim)
                 var lowT = [Double](repeating: 0, count: dim), highT = [Double](repeating: 0, count: dim)
                 var local = chunk.lowerBound
+                let scratch = UnsafeMutablePointer<Double>.allocate(capacity: (2 * dim + 1) * InteriorLine.block)
+                defer { scratch.deallocate() }
                 while local < chunk.upperBound {
-                    // Without the matrix, the interior stretch of a grid line (index 1 … n − 2 on
-                    // the last axis, interior on the others) in one loop: b = volume·f / V with
-                    // the volume's product in the row loop's order, so the same bits.
+                    // The interior stretch of a grid line (index 1 … n − 2 on the last axis,
+                    // interior on the others) as loops over the line: b = volume·f / V with the
+                    // volume's product in the row loop's order, and the matrix rows by
+                    // `InteriorLine`, so the same bits as the row loop below.
                     if lineFastPath && index[last] == 1 && (0..<last).allSatisfy({ index[$0] > 0 && index[$0] < shape[$0] - 1 }) {
                         let count = min(shape[last] - 2, chunk.upperBound - local)
                         var outerVolume = 1.0, lineNode = 0
                         for d in 0..<last { outerVolume *= widthOf[d][index[d]]; lineNode += nodeOf[d][index[d]] * nodeStrides[d] }
                         let firstRow = rows.lowerBound + local
+                        if writeMatrix {
+                            widthOf[last].withUnsafeBufferPointer { w in
+                                let line = InteriorLine(a: a, nodeBase: lineNode + nodeOf[last][1] - 1 - firstNode, nodeStrides: nodeStrides,
+                                                        strides: strides, spacing: h, outerWidths: (0..<last).map { widthOf[$0][index[$0]] },
+                                                        outerVolume: outerVolume, lastWidths: w, cellVolume: cellVolume)
+                                line.write(count: count, firstRow: firstRow, columns: columns.baseAddress!, values: values.baseAddress!,
+                                           entry: Int(rowPointers[local]), scratch: scratch)
+                            }
+                        }
                         widthOf[last].withUnsafeBufferPointer { w in
                         nodeOf[last].withUnsafeBufferPointer { nodeIndex in
                         fValues.withUnsafeBufferPointer { f in
