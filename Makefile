@@ -16,7 +16,7 @@ deps:
 	  echo "installing:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
-	@python3 -c "import numpy, scipy, vtk, h5py" 2>/dev/null || python3 -m pip install -q numpy scipy vtk h5py
+	@python3 -c "import numpy, scipy, vtk, h5py, wheel" 2>/dev/null || python3 -m pip install -q numpy scipy vtk h5py wheel
 
 build: deps
 	$(SWIFT) build
