@@ -151,3 +151,14 @@ final class ProblemSpecTests: XCTestCase {
         return out
     }
 }
+
+final class ProblemStemTests: XCTestCase {
+    /// The default problem name, taken from the file's name in text, is what Foundation's URL
+    /// gives for every shape of path a problem file can have.
+    func testStemAgreesWithFoundation() {
+        for path in ["problems/a.b.toml", "a.toml", "/x/y/z.toml", ".hidden", "dir/.hidden", "noext", "dir/x.", "x.toml/", "a/b/", "/",
+                     ".a.toml", "RUN.toml", "dir.d/file", "./p.toml", "../q/r.toml", "a//b.toml"] {
+            XCTAssertEqual(ProblemSpec.stem(path), URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent, path)
+        }
+    }
+}
