@@ -39,16 +39,19 @@ public struct RandomField: Sendable, Equatable {
         let axes = grid.axes.map {
             GaussianRandomField.Axis(nodes: $0.periodic ? $0.unknowns : $0.nodes, length: $0.upper - $0.lower, periodic: $0.periodic)
         }
-        let field: GaussianRandomField
+        let key: GaussianRandomFieldPool.Key
         switch covariance {
-        case .grf(let alpha, let tau): field = try GaussianRandomField(axes: axes, alpha: alpha, tau: tau)
-        case .matern(let nu, let ell, let variance):
-            field = try GaussianRandomField(maternAxes: axes, nu: nu, lengthScale: ell, variance: variance)
+        case .grf(let alpha, let tau): key = .init(axes: axes, alpha: alpha, tau: tau, variance: nil)
+        case .matern(let nu, let ell, let variance): key = try .init(maternAxes: axes, nu: nu, lengthScale: ell, variance: variance)
         }
-        var u = field.sample(seed: seed)
-        if perturbation != 0 {
-            let e = field.sample(seed: perturbationSeed)
-            for i in u.indices { u[i] += perturbation * e[i] }
+        // The field built for the previous case of a sweep, when it had these parameters.
+        var u = try GaussianRandomFieldPool.with(key) { field in
+            var u = field.sample(seed: seed)
+            if perturbation != 0 {
+                let e = field.sample(seed: perturbationSeed)
+                for i in u.indices { u[i] += perturbation * e[i] }
+            }
+            return u
         }
         switch transform {
         case .none: return u.map { mean + scale * $0 }

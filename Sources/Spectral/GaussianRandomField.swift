@@ -20,7 +20,7 @@ import Foundation
 import LinearAlgebra
 
 public final class GaussianRandomField: @unchecked Sendable {
-    public struct Axis: Sendable, Equatable {
+    public struct Axis: Sendable, Hashable {
         /// Number of nodes, both ends included (periodic: nodes of one period, end excluded).
         public var nodes: Int
         public var length: Double
@@ -89,8 +89,8 @@ public final class GaussianRandomField: @unchecked Sendable {
 
     /// Matérn field: smoothness ν, length scale ℓ, domain-averaged variance σ².
     public convenience init(maternAxes axes: [Axis], nu: Double, lengthScale: Double, variance: Double = 1) throws {
-        guard nu > 0, lengthScale > 0 else { throw LinearAlgebraError.invalidArgument("Matérn field: nu and length_scale must be positive") }
-        try self.init(axes: axes, alpha: nu + Double(axes.count) / 2, tau: (2 * nu).squareRoot() / lengthScale, variance: variance)
+        let key = try GaussianRandomFieldPool.Key(maternAxes: axes, nu: nu, lengthScale: lengthScale, variance: variance)
+        try self.init(axes: axes, alpha: key.alpha, tau: key.tau, variance: key.variance)
     }
 
     /// One sample on the node grid (C order), from `seed`.
