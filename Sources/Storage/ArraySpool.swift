@@ -99,7 +99,9 @@ public final class ArraySpool: @unchecked Sendable {
         /// The items of `key`'s last record, its checksum verified; nil when the key has none.
         public func items(_ key: Int) throws -> [Item]? {
             guard let r = records[key] else { return nil }
-            var bytes = [UInt8](repeating: 0, count: r.length + ArraySpool.checksumSize)
+            // Every byte is read into it (readAll fills the whole buffer or throws): not zeroed first.
+            let count = r.length + ArraySpool.checksumSize
+            var bytes = [UInt8](unsafeUninitializedCapacity: count) { _, initialised in initialised = count }
             try ArraySpool.readAll(fd, &bytes, at: r.offset, path: url.path)
             let stored = ArraySpool.integer(bytes, at: r.length, as: UInt64.self)
             guard ArraySpool.checksum(bytes[0 ..< r.length]) == stored else {

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 
 /// An n-dimensional array read from an NPY file, converted to Double.
@@ -216,20 +219,22 @@ public enum NPY {
         precondition(slices.allSatisfy { $0.count == size }, "NPY: a slice does not hold \(size) values")
         let head = header(shape: [slices.count] + sliceShape, reserving: 0)
         try AtomicFile.write(to: url, durable: durable) { path in
-            guard let file = FileHandle(forWritingAtPath: path) else {
-                throw StorageError(.writeFailed, path: url.path, message: "cannot open \(path) for writing")
-            }
-            defer { try? file.close() }
+            let fd = open(path, O_WRONLY | O_CLOEXEC)
+            guard fd >= 0 else { throw StorageError(.writeFailed, path: url.path, message: "cannot open \(path) for writing") }
             do {
-                try file.write(contentsOf: head)
+                try head.withUnsafeBytes { try StagedFile.write([$0], to: fd, url: url) }
+                // Each slice from its own memory (a copy per slice before).
                 for slice in slices where !slice.isEmpty {
-                    var bytes = Data()
-                    appendLittleEndian(slice, to: &bytes)
-                    try file.write(contentsOf: bytes)
+                    if isBigEndianHost {
+                        var bytes = Data()
+                        appendLittleEndian(slice, to: &bytes)
+                        try bytes.withUnsafeBytes { try StagedFile.write([$0], to: fd, url: url) }
+                    } else {
+                        try slice.withUnsafeBytes { try StagedFile.write([$0], to: fd, url: url) }
+                    }
                 }
-            } catch {
-                throw StorageError(.writeFailed, path: url.path, message: "cannot write: \(error.localizedDescription)")
-            }
+            } catch { close(fd); throw error }
+            guard close(fd) == 0 else { throw StorageError(.writeFailed, path: url.path, message: "cannot write: \(String(cString: strerror(errno)))") }
         }
     }
 

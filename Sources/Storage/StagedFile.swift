@@ -15,21 +15,24 @@ public enum StagedFile {
     public static func write(_ parts: [UnsafeRawBufferPointer], to url: URL) throws {
         let fd = open(url.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw failure(url) }
+        do { try write(parts, to: fd, url: url) } catch { close(fd); throw error }
+        // close can report a deferred write error (e.g. on NFS).
+        guard close(fd) == 0 else { throw failure(url) }
+    }
+
+    /// The bytes of `parts`, in order, at `fd`'s position (`url` names it in errors).
+    static func write(_ parts: [UnsafeRawBufferPointer], to fd: Int32, url: URL) throws {
         for part in parts where part.count > 0 {
             var offset = 0
             while offset < part.count {
                 let n = posixWrite(fd, part.baseAddress! + offset, part.count - offset)
                 if n < 0 {
                     if errno == EINTR { continue }
-                    let error = failure(url)
-                    close(fd)
-                    throw error
+                    throw failure(url)
                 }
                 offset += n
             }
         }
-        // close can report a deferred write error (e.g. on NFS).
-        guard close(fd) == 0 else { throw failure(url) }
     }
 
     public static func write(_ data: Data, to url: URL) throws {

@@ -71,7 +71,8 @@ public enum VTKImageData {
     /// both stay in cache lines (the element-wise loop read one line per value); the j planes,
     /// or in 2D the tiles' columns, go to the cores.
     static func reverseAxes(_ input: UnsafePointer<Double>, shape: [Int], into out: UnsafeMutablePointer<UInt64>) {
-        let t = Transposition(input: input, out: out, shape: shape.count == 2 ? [shape[0], 1, shape[1]] : shape + Array(repeating: 1, count: 3 - shape.count))
+        let padded = shape.count == 2 ? [shape[0], 1, shape[1]] : shape + Array(repeating: 1, count: 3 - shape.count)
+        let t = Transposition(input: input, out: out, shape: padded)
         if t.n1 > 1 {
             let parts = min(t.n1, 8)
             DispatchQueue.concurrentPerform(iterations: parts) { c in
