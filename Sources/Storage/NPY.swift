@@ -234,7 +234,9 @@ public enum NPY {
                     }
                 }
             } catch { close(fd); throw error }
-            guard close(fd) == 0 else { throw StorageError(.writeFailed, path: url.path, message: "cannot write: \(String(cString: strerror(errno)))") }
+            guard close(fd) == 0 else {
+                throw StorageError(.writeFailed, path: url.path, message: "cannot write: \(String(cString: strerror(errno)))")
+            }
         }
     }
 
