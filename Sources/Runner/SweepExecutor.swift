@@ -13,14 +13,15 @@ enum SweepExecutor {
     struct Counts { var ok = 0, notConverged = 0, failed = 0 }
 
     /// Runs `chains` (indices into `specs`) on `jobs` workers into `folder`; each case is a
-    /// `Run.solve`, then a `Run.commit` into its case folder on the worker's writer. Returns the tallies; a table that cannot be appended
-    /// to stops the sweep with that error.
+    /// `Run.solve`, then a `Run.commit` into its case folder on the worker's writer. Returns the
+    /// tallies; a table that cannot be appended to stops the sweep with that error. A row's
+    /// `wall_seconds` runs from its case's start to its row, the write included.
     static func run(_ chains: [[Int]], specs: [ProblemSpec], cases: [[(key: String, value: ConfigValue)]], columns: [String],
                     folder: SweepFolder, path: String, jobs: Int, progress: SweepProgress) throws -> Counts {
         let state = SweepState()
         let table = folder.table, spool = folder.spool
         // Joined as text: Foundation's URL.appendingPathComponent took 36 µs a case here.
-        let dirPath = folder.directory.path.hasSuffix("/") ? folder.directory.path : folder.directory.path + "/" 
+        let dirPath = folder.directory.path.hasSuffix("/") ? folder.directory.path : folder.directory.path + "/"
         let work = UncheckedBox((specs, cases))
         // One thread per job (Dispatch's concurrentPerform would cap --jobs at the core count).
         Self.onThreads(jobs) {
