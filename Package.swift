@@ -66,7 +66,7 @@ let package = Package(
         .target(name: "Runner", dependencies: ["Problems", "Configuration", "Discretisation", "Solvers", "Spectral", "Tensor", "GaussianProcess",
                                                "ReducedBasis", "LinearAlgebra", "Storage"]),
         .executableTarget(name: "pdekit", dependencies: [
-            "Runner", "Problems", "Configuration", "Solvers", "Storage",
+            "Runner", "Problems", "Configuration", "Solvers", "Storage", "LinearAlgebra",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "pdekit-bench", dependencies: ["Runner", "Problems", "Configuration", "Discretisation", "Solvers", "Krylov",

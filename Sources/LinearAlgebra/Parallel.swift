@@ -28,6 +28,23 @@ public enum Parallel {
 
     public static let minimumChunk = 32_768
 
+    /// Stops OpenBLAS's worker threads until a BLAS call needs them again.
+    ///
+    /// OpenBLAS starts its workers when the library loads, and a worker with no work spins
+    /// (sched_yield) for about 2^28 cycles before it sleeps — a tenth of a second, during which
+    /// it takes a core from our own kernels on a 2-core machine: a 1023² CG + GMG run took
+    /// 0.245 s, 0.205 s with OPENBLAS_NUM_THREADS=1 (medians of 6). `blas_thread_shutdown_`
+    /// ends them (OpenBLAS's pthread build, as at fork); the next call that runs threaded starts
+    /// them again, so dense work keeps its threads. Looked up at run time: another BLAS has no
+    /// such function, and then nothing is done.
+    public static func parkBLASThreads() {
+        #if os(Linux)
+        typealias Shutdown = @convention(c) () -> Void
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "blas_thread_shutdown_") else { return }
+        unsafeBitCast(symbol, to: Shutdown.self)()
+        #endif
+    }
+
     /// Runs `body` with OpenBLAS on one thread when `serial` (restoring the count after). A
     /// Krylov method on vectors too short for our own kernels to split (below `minimumChunk`
     /// per thread) calls BLAS on small blocks once per iteration; OpenBLAS's threads then

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LinearAlgebra
 import Problems
 import Runner
 import Solvers
@@ -235,6 +236,8 @@ struct ListCommand: ParsableCommand {
 
 // `pdekit help gmg` (a method, a preconditioner, `solver` or `output`): its keys; `pdekit help
 // run` and the like stay ArgumentParser's.
+// OpenBLAS's idle workers spin for a tenth of a second after the library loads (Parallel).
+Parallel.parkBLASThreads()
 let arguments = CommandLine.arguments
 if arguments.count == 3, arguments[1] == "help" {
     do {

@@ -25,3 +25,25 @@ final class VectorKernelsTests: XCTestCase {
         XCTAssertEqual(p, [11, 10, 9, 8, 7])
     }
 }
+
+/// After OpenBLAS's workers are parked (pdekit's main does it at start), a BLAS call that runs
+/// threaded starts them again and computes what it did before.
+final class ParkedBLASThreadsTests: XCTestCase {
+    func testThreadedProductsAfterParkingEqualTheSerialOnes() throws {
+        let n = 400
+        var a = DenseMatrix(rows: n, columns: n), b = DenseMatrix(rows: n, columns: n)
+        for i in 0..<n { for j in 0..<n { a[i, j] = Double((i * 7 + j * 3) % 11) - 5; b[i, j] = Double((i * 5 + j) % 13) - 6 } }
+        Parallel.parkBLASThreads()
+        let threaded = try a.multiplied(by: b)
+        Parallel.parkBLASThreads()
+        let again = try a.multiplied(by: b)
+        // Small integers: every product and sum is exact, in any order and on any thread count.
+        for i in stride(from: 0, to: n, by: 37) {
+            for j in stride(from: 0, to: n, by: 41) {
+                let exact = (0..<n).reduce(0.0) { $0 + a[i, $1] * b[$1, j] }
+                XCTAssertEqual(threaded[i, j], exact)
+                XCTAssertEqual(again[i, j], exact)
+            }
+        }
+    }
+}
