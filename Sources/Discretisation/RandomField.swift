@@ -45,7 +45,7 @@ public struct RandomField: Sendable, Equatable {
         case .matern(let nu, let ell, let variance): key = try .init(maternAxes: axes, nu: nu, lengthScale: ell, variance: variance)
         }
         // The field built for the previous case of a sweep, when it had these parameters.
-        var u = try GaussianRandomFieldPool.with(key) { field in
+        let u = try GaussianRandomFieldPool.with(key) { field in
             var u = field.sample(seed: seed)
             if perturbation != 0 {
                 let e = field.sample(seed: perturbationSeed)
