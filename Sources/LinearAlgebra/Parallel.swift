@@ -36,9 +36,15 @@ public enum Parallel {
     /// 0.245 s, 0.205 s with OPENBLAS_NUM_THREADS=1 (medians of 6). `blas_thread_shutdown_`
     /// ends them (OpenBLAS's pthread build, as at fork); the next call that runs threaded starts
     /// them again, so dense work keeps its threads. Looked up at run time: another BLAS has no
-    /// such function, and then nothing is done.
+    /// such function, and then nothing is done. Not under an address-space or data limit
+    /// (`ulimit -v`): a worker that could not get its buffer there never answers the shutdown,
+    /// and the join hung (MemoryLimitTests).
     public static func parkBLASThreads() {
         #if os(Linux)
+        for resource in [RLIMIT_AS, RLIMIT_DATA] {
+            var limit = rlimit()
+            if getrlimit(Int32(resource.rawValue), &limit) != 0 || limit.rlim_cur != rlim_t.max { return }
+        }
         typealias Shutdown = @convention(c) () -> Void
         guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "blas_thread_shutdown_") else { return }
         unsafeBitCast(symbol, to: Shutdown.self)()
