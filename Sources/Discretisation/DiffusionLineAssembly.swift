@@ -26,17 +26,18 @@ extension DiffusionAssembly {
 
         static let block = 256
 
-        /// Rows j = 1 … count, the first being `firstRow` (global numbering), written at
-        /// `columns`/`values` from `entry` on, 2d + 1 each. `scratch` holds (2d + 1) · block values.
+        /// Rows j = `first` … `first` + count − 1 (interior: 1 ≤ j ≤ n − 2), the first being
+        /// `firstRow` (global numbering), written at `columns`/`values` from `entry` on, 2d + 1
+        /// each. `scratch` holds (2d + 1) · block values.
         /// Offsets are wrapping (`&+`): they are in range by construction, and overflow checks
         /// kept the loops from being vectorised.
-        func write(count: Int, firstRow: Int, columns: UnsafeMutablePointer<Int32>, values: UnsafeMutablePointer<Double>, entry: Int,
-                   scratch: UnsafeMutablePointer<Double>) {
+        func write(from first: Int, count: Int, firstRow: Int, columns: UnsafeMutablePointer<Int32>, values: UnsafeMutablePointer<Double>,
+                   entry: Int, scratch: UnsafeMutablePointer<Double>) {
             let dim = strides.count, last = dim - 1, width = 2 * dim + 1, block = Self.block
             let diagonal = scratch + 2 * dim * block
-            var j0 = 1
-            while j0 <= count {
-                let n = min(block, count - j0 + 1)
+            var j0 = first
+            while j0 < first + count {
+                let n = min(block, first + count - j0)
                 let here = a.baseAddress! + (nodeBase &+ j0), w = lastWidths.baseAddress! + j0
                 let (volume0, h) = (outerVolume, spacing)
                 // T of the low and high faces, axis by axis: scratch[(2d + side)·block + t].
@@ -71,8 +72,8 @@ extension DiffusionAssembly {
                 }
                 // Column order: the low neighbours from the first axis on, the diagonal, the
                 // high ones from the last axis back.
-                let rowAt = firstRow &+ j0 &- 1
-                let firstEntry = entry &+ (j0 &- 1) &* width
+                let rowAt = firstRow &+ (j0 &- first)
+                let firstEntry = entry &+ (j0 &- first) &* width
                 for t in 0..<n {
                     let row = rowAt &+ t
                     var at = firstEntry &+ t &* width

@@ -97,11 +97,9 @@ extension DiffusionAssembly {
         var values = [Double](unsafeUninitializedCapacity: nonzeros) { _, c in c = nonzeros }
         var rhs = [Double](unsafeUninitializedCapacity: m) { _, c in c = m }
         var pointwiseExact = exactValues == nil && spec.exact != nil ? [Double](repeating: 0, count: m) : []
-        // Interior stretches of lines as loops over the line, with f a constant or values (a
-        // pointwise f or exact solution, as a slab's, takes the row loop), where the interior
-        // unknowns of the last axis have consecutive nodes.
-        let lineFastPath = fExpression == nil && pointwiseExact.isEmpty && shape[last] > 2
-            && nodeOf[last][shape[last] - 2] - nodeOf[last][1] == shape[last] - 3
+        // Interior stretches of lines as loops over the line, where the interior unknowns of the
+        // last axis have consecutive nodes (always, on the grids `Grid` makes).
+        let lineFastPath = shape[last] > 2 && nodeOf[last][shape[last] - 2] - nodeOf[last][1] == shape[last] - 3
 
         a.withUnsafeBufferPointer { a in
         rowPointers.withUnsafeBufferPointer { rowPointers in
@@ -114,17 +112,19 @@ extension DiffusionAssembly {
                 let (columns, values, rhs, pointwiseExact) = out.value
                 var index = multiIndex(rows.lowerBound + chunk.lowerBound)
                 var widths = [Double](repeating: 0, count: dim)
-                var lowT = [Double](repeating: 0, count: dim), highT = [Double](repeating: 0, count: dim)
                 var local = chunk.lowerBound
                 let scratch = UnsafeMutablePointer<Double>.allocate(capacity: (2 * dim + 1) * InteriorLine.block)
                 defer { scratch.deallocate() }
                 while local < chunk.upperBound {
-                    // The interior stretch of a grid line (index 1 … n − 2 on the last axis,
-                    // interior on the others) as loops over the line: b = volume·f / V with the
-                    // volume's product in the row loop's order, and the matrix rows by
-                    // `InteriorLine`, so the same bits as the row loop below.
-                    if lineFastPath && index[last] == 1 && (0..<last).allSatisfy({ index[$0] > 0 && index[$0] < shape[$0] - 1 }) {
-                        let count = min(shape[last] - 2, chunk.upperBound - local)
+                    // A stretch of interior rows of a grid line (index 1 … n − 2 on the last
+                    // axis, interior on the others: every neighbour an unknown, no wrapping, no
+                    // boundary term in b) as loops over the line: the matrix rows by
+                    // `InteriorLine`, b = volume·f / V with the volume's product in the row
+                    // loop's order, so the same bits as the general rows below.
+                    let j0 = index[last]
+                    if lineFastPath && j0 >= 1 && j0 <= shape[last] - 2
+                        && (0..<last).allSatisfy({ index[$0] > 0 && index[$0] < shape[$0] - 1 }) {
+                        let count = min(shape[last] - 1 - j0, chunk.upperBound - local)
                         var outerVolume = 1.0, lineNode = 0
                         for d in 0..<last { outerVolume *= widthOf[d][index[d]]; lineNode += nodeOf[d][index[d]] * nodeStrides[d] }
                         let firstRow = rows.lowerBound + local
@@ -133,21 +133,31 @@ extension DiffusionAssembly {
                                 let line = InteriorLine(a: a, nodeBase: lineNode + nodeOf[last][1] - 1 - firstNode, nodeStrides: nodeStrides,
                                                         strides: strides, spacing: h, outerWidths: (0..<last).map { widthOf[$0][index[$0]] },
                                                         outerVolume: outerVolume, lastWidths: w, cellVolume: cellVolume)
-                                line.write(count: count, firstRow: firstRow, columns: columns.baseAddress!, values: values.baseAddress!,
+                                line.write(from: j0, count: count, firstRow: firstRow, columns: columns.baseAddress!, values: values.baseAddress!,
                                            entry: Int(rowPointers[local]), scratch: scratch)
                             }
                         }
+                        // A pointwise f or exact solution (a slab's) at the line's points.
+                        let x = coordinateOf[0][index[0]], y = dim > 1 ? coordinateOf[1][index[1]] : 0
+                        let z = dim > 2 ? coordinateOf[2][index[2]] : 0
                         widthOf[last].withUnsafeBufferPointer { w in
                         nodeOf[last].withUnsafeBufferPointer { nodeIndex in
                         fValues.withUnsafeBufferPointer { f in
-                            for j in 1...count {
-                                let volume = outerVolume * w[j]
+                            for j in j0 ..< j0 + count {
+                                let volume = outerVolume * w[j], at = local + j - j0
+                                let t = coordinateOf[last][j]
+                                let (px, py, pz) = last == 0 ? (t, y, z) : last == 1 ? (x, t, z) : (x, y, t)
+                                if !pointwiseExact.isEmpty, let e = spec.exact { pointwiseExact[at] = e(px, py, pz) }
                                 let b: Double
-                                // The last axis's node stride is 1.
-                                if let c = constantRHS { b = volume * c } else if fAtNodes { b = volume * f[lineNode + nodeIndex[j]] } else {
-                                    b = volume * f[firstRow + j - 1]
+                                if let c = constantRHS {
+                                    b = volume * c
+                                } else if let e = fExpression {
+                                    b = volume * e(px, py, pz)
+                                } else {
+                                    // The last axis's node stride is 1.
+                                    b = volume * (fAtNodes ? f[lineNode + nodeIndex[j]] : f[firstRow + j - j0])
                                 }
-                                rhs[local + j - 1] = b / cellVolume
+                                rhs[at] = b / cellVolume
                             }
                         }
                         }
@@ -178,46 +188,9 @@ extension DiffusionAssembly {
                         b = volume * fValues[fAtNodes ? node + firstNode : row]
                     }
                     if !pointwiseExact.isEmpty, let e = spec.exact { pointwiseExact[local] = e(x, y, z) }
-                    // An interior row (index 1 … n − 2 on every axis): every neighbour is an
-                    // unknown, without wrapping, and b has no boundary term. Most rows are such.
-                    var interior = true
-                    for d in 0..<dim where index[d] == 0 || index[d] == shape[d] - 1 { interior = false }
-                    // Without the matrix, b is its volume times f.
-                    if !writeMatrix && interior {
-                        rhs[local] = b / cellVolume
-                        advance(&index)
-                        continue
-                    }
                     var diagonal = 0.0
                     let first = writeMatrix ? Int(rowPointers[local]) : 0
                     var count = first
-                    // With it: the same transmissibilities, summed into the diagonal in the same
-                    // order as below, written straight in column order (the low neighbours from
-                    // the first axis on, the diagonal, the high ones from the last axis back),
-                    // with no boundary tests and no sort.
-                    if writeMatrix && interior {
-                        for d in 0..<dim {
-                            let area = volume / widths[d]
-                            let low = a[node - nodeStrides[d]], high = a[node + nodeStrides[d]]
-                            lowT[d] = 2 / (1 / here + 1 / low) * area / h[d]
-                            diagonal += lowT[d]
-                            highT[d] = 2 / (1 / here + 1 / high) * area / h[d]
-                            diagonal += highT[d]
-                        }
-                        for d in 0..<dim {
-                            columns[count] = Int32(row - strides[d]); values[count] = -lowT[d] / cellVolume
-                            count += 1
-                        }
-                        columns[count] = Int32(row); values[count] = diagonal / cellVolume
-                        count += 1
-                        for d in stride(from: dim - 1, through: 0, by: -1) {
-                            columns[count] = Int32(row + strides[d]); values[count] = -highT[d] / cellVolume
-                            count += 1
-                        }
-                        rhs[local] = b / cellVolume
-                        advance(&index)
-                        continue
-                    }
                     for d in 0..<dim {
                         let area = volume / widths[d]
                         let i = index[d], size = shape[d]

@@ -55,6 +55,21 @@ final class OnePassAssemblyTests: XCTestCase {
             XCTAssertEqual(freeRHS.map(\.bitPattern), generalRHS.map(\.bitPattern), name)
             XCTAssertEqual(freeExact?.map(\.bitPattern), generalExact?.map(\.bitPattern), name)
         }
+        // A distributed rank's slabs of planes (their f and exact solution evaluated pointwise,
+        // their coefficients from a window of node planes): the whole system's rows, bit for bit.
+        for (name, p) in problems where p.grid.axes[0].unknowns >= 30 {
+            let a = try DiffusionAssembly.nodeCoefficients(p)
+            let (whole, wholeRHS, wholeExact, _) = try DiffusionAssembly.assembleRows(p, rows: nil) { a[$0] }
+            let planes = p.grid.axes[0].unknowns, cuts = [0, planes / 3, planes / 3 + 1, planes]
+            for (lo, hi) in zip(cuts, cuts.dropFirst()) {
+                let slab = try DiffusionAssembly.assemble(p, planes: lo ..< hi)
+                let first = Int(whole.rowPointers[slab.rows.lowerBound]), last = Int(whole.rowPointers[slab.rows.upperBound])
+                XCTAssertEqual(slab.matrix.values.map(\.bitPattern), whole.values[first ..< last].map(\.bitPattern), "\(name) \(lo)..<\(hi)")
+                XCTAssertEqual(slab.matrix.columnIndices, Array(whole.columnIndices[first ..< last]), "\(name) \(lo)..<\(hi)")
+                XCTAssertEqual(slab.rhs.map(\.bitPattern), wholeRHS[slab.rows].map(\.bitPattern), "\(name) \(lo)..<\(hi)")
+                XCTAssertEqual(slab.exact?.map(\.bitPattern), wholeExact.map { $0[slab.rows].map(\.bitPattern) }, "\(name) \(lo)..<\(hi)")
+            }
+        }
         // Not taken where rows could merge entries or other terms enter.
         let short = DiffusionProblem(grid: Grid(axes: [Grid.Axis(unknowns: 2, periodic: true)]), coefficient: .expression(try e("1")),
                                      rhs: .expression(try e("1")))
