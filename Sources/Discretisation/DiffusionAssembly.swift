@@ -89,12 +89,11 @@ public enum DiffusionAssembly {
         values.withUnsafeBufferPointer { v in
         low.withUnsafeMutableBufferPointer { lo in
         high.withUnsafeMutableBufferPointer { hi in
-            let out = UncheckedBox((lo, hi, v))
-            DispatchQueue.concurrentPerform(iterations: chunks) { c in
-                let v = out.value.2
+            // Parallel.chunks cuts the same number of chunks (threads, at least minimumChunk each).
+            Parallel.chunks(v.count) { range, c in
                 var l = Double.infinity, h = -Double.infinity
-                for i in (v.count * c / chunks) ..< (v.count * (c + 1) / chunks) { l = Swift.min(l, v[i]); h = Swift.max(h, v[i]) }
-                out.value.0[c] = l; out.value.1[c] = h
+                for i in range { l = Swift.min(l, v[i]); h = Swift.max(h, v[i]) }
+                lo[c] = l; hi[c] = h
             }
         }
         }

@@ -155,17 +155,11 @@ public enum Sweep {
         try inParallel(sweep.cases.count) { i in Result { try ProblemSpec(try document.sweepCase(sweep.cases[i])) } }.map { try $0.get() }
     }
 
-    /// `body(i)` for i in 0..<count on all cores, in contiguous blocks, the results in order.
+    /// `body(i)` for i in 0..<count on the kernels' threads, in contiguous blocks, the results in order.
     static func inParallel<T>(_ count: Int, _ body: (Int) -> T) -> [T] {
-        let blocks = max(1, min(Parallel.cores, count))
         var results = [T?](repeating: nil, count: count)
         results.withUnsafeMutableBufferPointer { out in
-            withoutActuallyEscaping(body) { body in
-                let box = UncheckedBox((out, body))
-                DispatchQueue.concurrentPerform(iterations: blocks) { b in
-                    for i in (b * count / blocks) ..< ((b + 1) * count / blocks) { box.value.0[i] = box.value.1(i) }
-                }
-            }
+            Parallel.chunks(count, minimumChunk: 1) { range, _ in for i in range { out[i] = body(i) } }
         }
         return results.map { $0! }
     }
