@@ -76,6 +76,25 @@ public struct ConfigTable: Sendable, Equatable {
     }
 }
 
+extension ConfigTable {
+    /// The value at a dotted path through nested tables; nil where a step is missing or not a table.
+    public func value(at path: ArraySlice<String>) -> ConfigValue? {
+        guard let head = path.first else { return nil }
+        if path.count == 1 { return self[head] }
+        guard case .table(let t)? = self[head] else { return nil }
+        return t.value(at: path.dropFirst())
+    }
+
+    /// Removes the value at a dotted path through nested tables, if it is there.
+    public mutating func remove(at path: ArraySlice<String>) {
+        guard let head = path.first else { return }
+        if path.count == 1 { self[head] = nil; return }
+        guard case .table(var t)? = self[head] else { return }
+        t.remove(at: path.dropFirst())
+        self[head] = .table(t)
+    }
+}
+
 struct ConfigPathError: Error { let key: String; let found: String }
 
 extension ConfigValue {

@@ -146,6 +146,20 @@ public final class TableReader {
         return child
     }
 
+    /// Tells the schema log what a key read raw (`value`) accepts, where no typed read says it
+    /// (a field: a number, an expression or a table).
+    public func describe(_ key: String, as type: String, _ detail: String) { schema?.note(schemaPrefix + key, type, detail) }
+
+    /// A reader of a table held at `key` that is read by hand (an inline table among a key's
+    /// forms, an element of an array of tables): its keys go to the schema log as `key.name`
+    /// and count for suggestions, as a `table(key)` child's do.
+    public func child(_ key: String, _ t: ConfigTable) -> TableReader {
+        let child = TableReader(table: t, path: path + [key], document: document, registry: registry)
+        child.schema = schema
+        child.schemaPrefix = schemaPrefix + key + "."
+        return child
+    }
+
     /// Throws for the first key in the table that the schema never asked for, with the nearest
     /// key of this table, or else the key of that name (or nearest to it) at another level that
     /// the readers asked for (`grid` at the top level: `pde.grid`).
@@ -161,7 +175,9 @@ public final class TableReader {
     /// `parameters = { name = number, … }`: named finite constants for expressions.
     public func parameters() throws -> [String: Double] {
         var parameters: [String: Double] = [:]
+        note("parameters", "table", "{ name = number, … }")
         if let p = try table("parameters") {
+            p.schema = nil   // the names are the user's, not keys of the schema
             for key in p.table.keys {
                 guard let x = try p.double(key), x.isFinite else { throw p.error(key, "must be a finite number") }
                 parameters[key] = x

@@ -16,6 +16,10 @@ public enum FieldSpec: Sendable {
     /// boundary (an NPY of interior values would not apply there).
     static func read(_ reader: TableReader, _ key: String, parameters: [String: Double],
                      allowNPY: Bool = true) throws -> FieldSpec? {
+        defer {
+            reader.describe(key, as: "field", allowNPY ? "a number, an expression, { npy = \"file.npy\" }, { grf = … } or { matern = … }"
+                                                       : "a number or an expression")
+        }
         guard let v = reader.value(key) else { return nil }
         switch v {
         case .integer, .double:
@@ -25,7 +29,7 @@ public enum FieldSpec: Sendable {
             do { return .expression(try Expression(s, parameters: parameters)) }
             catch let e as ExpressionError { throw reader.error(key, e.description) }
         case .table(let t) where allowNPY:
-            let sub = TableReader(table: t, path: reader.path + [key], document: reader.document)
+            let sub = reader.child(key, t)
             for kind in ["grf", "matern"] {
                 if let g = try sub.table(kind) {
                     try sub.finish()

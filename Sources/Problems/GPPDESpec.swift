@@ -26,6 +26,11 @@ import Foundation
 /// ```
 public struct GPPDESpec: PhysicsSection, Equatable {
     public static let kind = "gp_pde"
+    public static let minimalTables = [
+        MinimalTable(variant: "equation = \"poisson\"", "box = [[0, 1]]\npoints = [5]\nsource = \"1\"\nboundary = \"0\"\nlearn = {}"),
+        MinimalTable(variant: "equation = \"advection\"",
+                     "equation = \"advection\"\nbox = [[0, 1], [0, 1]]\npoints = [5, 5]\nvelocity = 1\nboundary = \"0\""),
+    ]
     public static let help = "GP-HM's Gaussian-process collocation solver for high-frequency Poisson and Allen–Cahn equations (1D, 2D) "
         + "and advection"
     public static let table = "gp_pde"

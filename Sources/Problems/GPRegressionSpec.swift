@@ -29,6 +29,12 @@ import Storage
 /// `periodic` takes `lengthscale` and `period`.
 public struct GPRegressionSpec: PhysicsSection, Equatable {
     public static let kind = "gp_regression"
+    public static let minimalTables = [
+        MinimalTable("data = \"d.csv\"\nbox = [[0, 1]]\ngrid = [2]\nkernel = [{ type = \"squared_exponential\", "
+                     + "lengthscale = { value = 0.5, bounds = [0.1, 1], fixed = false } }]"
+                     + "\nnoise = { value = 0.1, bounds = [1e-6, 1], fixed = false }",
+                     files: ["d.csv": "0,1\n1,2\n"])
+    ]
     public static let help = "exact Gaussian-process regression on a grid with a Kronecker (product) kernel: posterior mean and variance, "
         + "learned hyperparameters"
     public static let table = "gp"
@@ -143,7 +149,7 @@ public struct GPRegressionSpec: PhysicsSection, Equatable {
             let boxes = box
             kernels = try kernelValues.enumerated().map { k, v in
                 guard case .table(let t) = v else { throw r.error("kernel", "entry \(k + 1) must be a table") }
-                return try Self.kernel(TableReader(table: t, path: r.path + ["kernel"], document: r.document), axis: k, box: boxes[k])
+                return try Self.kernel(r.child("kernel", t), axis: k, box: boxes[k])
             }
         } else {
             throw r.error("kernel", "missing: one [[gp.kernel]] table per axis, e.g. type = \"squared_exponential\", lengthscale = 0.2")
@@ -203,12 +209,13 @@ public struct GPRegressionSpec: PhysicsSection, Equatable {
         }
         var values: [Double]
         var lower = positive ? 1e-8 : 0, upper = 1e8, fixed = false
+        defer { r.describe(key, as: "hyperparameter", "a number, an array or { value = …, bounds = [lo, hi], fixed = … }") }
         switch r.value(key) {
         case nil:
             guard let d else { throw r.error(key, "missing") }
             values = d
         case .table(let t)?:
-            let sub = TableReader(table: t, path: r.path + [key], document: r.document)
+            let sub = r.child(key, t)
             guard let v = sub.value("value") else { throw sub.error("value", "missing: the starting value") }
             values = try numbers(v)
             if let b = try sub.array("bounds") {

@@ -9,6 +9,14 @@ import Storage
 /// c < 0, indefinite system: Helmholtz-type problems).
 public struct PDESpec: PhysicsSection {
     public static let kind = "pde"
+    public static let minimalTables = [
+        MinimalTable("grid = [3]\nrhs = 1"),
+        MinimalTable(variant: "[pde.boundary] on a 3D grid", "grid = [3, 3, 3]\nrhs = 1\nboundary = { all = { type = \"dirichlet\", value = 0 }, "
+                     + Self.sideNames.joined().map { "\($0) = { type = \"dirichlet\", value = 0 }" }.joined(separator: ", ") + " }"),
+        MinimalTable(variant: "coefficient = { grf = … }", "grid = [3, 3]\nrhs = 1\ncoefficient = { grf = { seed = 1 } }"),
+        MinimalTable(variant: "coefficient = { matern = … }",
+                     "grid = [3, 3]\nrhs = 1\ncoefficient = { matern = { length_scale = 0.5, seed = 1 } }"),
+    ]
     public static let help = "-div(a grad u) + b.grad u + c u = f on a 1D/2D/3D box, finite differences, Dirichlet, Neumann or periodic per side"
     public static let table = "pde"
 
@@ -99,6 +107,7 @@ public struct PDESpec: PhysicsSection {
         var values = [[Expression]](repeating: [zero, zero], count: sizes.count)
         if let b = try r.table("boundary") {
             func side(_ key: String) throws -> (BoundaryKind, Expression)? {
+                defer { b.describe(key, as: "table", "{ type = …, value = … }" + (key == "all" ? ": every side" : "")) }
                 guard let t = try b.table(key) else { return nil }
                 let kind = try t.string("type", default: "dirichlet", oneOf: ["dirichlet", "neumann", "periodic"])
                 let value = try FieldSpec.read(t, "value", parameters: parameters, allowNPY: false)

@@ -25,6 +25,23 @@ public protocol PhysicsSection: Sendable {
     /// The least memory a run needs at its peak, so that `run` and `check` refuse a run that
     /// cannot fit before it allocates; nil when the kind allocates nothing beyond its input.
     func memoryEstimate(_ solver: SolverSpec) throws -> MemoryEstimate?
+    /// The smallest valid tables of the kind, one per variant whose keys differ (a family, a
+    /// coefficient given as a random field): `pdekit help KIND` reads each through `init` with
+    /// a schema log, so the keys it lists are the ones the reader asks for, and a key whose
+    /// removal makes a table invalid is marked required. Empty: help lists no keys.
+    static var minimalTables: [MinimalTable] { get }
+}
+
+/// A kind's smallest valid table (`PhysicsSection.minimalTables`): the body of `[<table>]` in
+/// TOML, and the small text data files it names, relative to the problem file's folder.
+public struct MinimalTable: Sendable {
+    /// What sets this variant apart (`family = "matrices"`); empty for the kind's plain form.
+    public var variant: String
+    public var toml: String
+    public var files: [String: String]
+    public init(variant: String = "", _ toml: String, files: [String: String] = [:]) {
+        self.variant = variant; self.toml = toml; self.files = files
+    }
 }
 
 /// A lower bound of what a run allocates (bytes), what it is made of (for the message), and the
@@ -46,6 +63,7 @@ extension PhysicsSection {
     public static func read(_ reader: TableReader) throws -> any PhysicsSection { try Self(reader) }
     public static var usesSolver: Bool { true }
     public func memoryEstimate(_ solver: SolverSpec) throws -> MemoryEstimate? { nil }
+    public static var minimalTables: [MinimalTable] { [] }
 }
 
 /// The problem kinds pdekit knows, in the order `pdekit list` prints them. A kind lands as one
@@ -73,6 +91,8 @@ public enum ProblemKinds {
     public static var catalog: [(name: String, help: String)] { all.map { k in (k.kind, k.help) } }
     public static func tableName(of kind: String) -> String { named(kind)?.table ?? kind }
     public static func usesSolver(_ kind: String) -> Bool { named(kind)?.usesSolver ?? true }
+    public static func minimalTables(of kind: String) -> [MinimalTable] { named(kind)?.minimalTables ?? [] }
+    public static func help(of kind: String) -> String { named(kind)?.help ?? "" }
     public static func read(_ kind: String, _ reader: TableReader) throws -> any PhysicsSection {
         guard let k = named(kind) else { throw reader.error("kind", "unknown kind '\(kind)'") }
         return try k.read(reader)

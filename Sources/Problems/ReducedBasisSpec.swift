@@ -30,6 +30,13 @@ import Storage
 /// NPY files listed in a CSV file per parameter (`[reduced_basis.matrices]`), the same EIM.
 public struct ReducedBasisSpec: PhysicsSection, Equatable {
     public static let kind = "reduced_basis"
+    public static let minimalTables = [
+        MinimalTable(variant: "family = \"thermal_block\"", "grid = 7\ntraining = { parameters = { mu1 = [1], mu2 = [1], mu3 = [1], mu4 = [1] } }"),
+        MinimalTable(variant: "family = \"pde\"", "family = \"pde\"\npde = { grid = [3], rhs = 1, coefficient = \"1 + s\", parameters = { s = 0 } }"
+                     + "\ntraining = { parameters = { s = [0, 1] } }\ntest = {}\neim = {}"),
+        MinimalTable(variant: "family = \"matrices\"", "family = \"matrices\"\nmatrices = { training = \"l.csv\", coercivity = \"1\" }",
+                     files: SystemSpec.minimalTables[0].files.merging(["l.csv": "mu,matrix,rhs\n1,A.mtx,b.mtx\n"]) { a, _ in a }),
+    ]
     public static let help = "reduced basis (weak greedy, residual error bound) for a parametrised family — the thermal block, "
         + "any diffusion–reaction [pde], or another code's matrices, the last two through nonintrusive EIM: basis, reduced model, "
         + "errors on a test set"
@@ -210,6 +217,7 @@ public struct ReducedBasisSpec: PhysicsSection, Equatable {
         let q = names.count
         /// A parameter vector: one number, one per parameter, or (pde) a table by name.
         func vector(_ key: String) throws -> [Double]? {
+            defer { r.describe(key, as: "parameters", "one number, one per parameter" + (isPDE ? " or { name = number, … }" : "")) }
             guard let v = r.value(key) else { return nil }
             switch v {
             case .table(let byName):
@@ -297,6 +305,7 @@ public struct ReducedBasisSpec: PhysicsSection, Equatable {
 /// ```
 public struct ReducedModelSpec: PhysicsSection, Equatable {
     public static let kind = "reduced_model"
+    public static let minimalTables = [MinimalTable("model = \"m\"\nparameters = { mu1 = 1 }", files: ["m/run.toml": ""])]
     public static let help = "evaluate a saved reduced model at new parameters: solution on the grid and its error bound, in microseconds"
     public static let table = "reduced_model"
     public static var usesSolver: Bool { false }

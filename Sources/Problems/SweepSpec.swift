@@ -65,9 +65,13 @@ public struct SweepSpec: Sendable {
         if !sampled {
             for k in ["samples", "seed"] where r.has(k) { throw r.error(k, "only used with mode = \"random\" or \"latin_hypercube\"") }
         }
+        r.describe("samples", as: "integer", "with mode = \"random\" or \"latin_hypercube\"; ≥ 1")
+        r.describe("seed", as: "integer", "with mode = \"random\" or \"latin_hypercube\"; default 0")
+        r.describe("parameters", as: "table", "{ \"key.path\" = [values] or a range, … } (docs/sweeps.md)")
         guard let p = try r.table("parameters"), !p.table.keys.isEmpty else {
             throw r.error("parameters", "missing: give [sweep.parameters] with at least one \"key.path\" = [values]")
         }
+        p.schema = nil   // the keys are the user's paths, not keys of the schema
         var parameters: [Parameter] = []
         var intervals: [(key: String, lo: Double, hi: Double, log: Bool, integer: Bool)] = []
         for k in p.table.keys { _ = p.value(k) }  // every entry is a parameter: none is unknown

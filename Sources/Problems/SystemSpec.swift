@@ -6,6 +6,10 @@ import Storage
 /// The `[system]` table: the user's own A x = b, A in Matrix Market, b in NPY or Matrix Market.
 public struct SystemSpec: PhysicsSection {
     public static let kind = "linear_system"
+    public static let minimalTables = [
+        MinimalTable("matrix = \"A.mtx\"\nrhs = \"b.mtx\"", files: ["A.mtx": "%%MatrixMarket matrix coordinate real symmetric\n1 1 1\n1 1 2\n",
+                                                               "b.mtx": "%%MatrixMarket matrix array real general\n1 1\n1\n"])
+    ]
     public static let help = "your own A x = b: A in Matrix Market, b in NPY or Matrix Market"
     public static let table = "system"
 

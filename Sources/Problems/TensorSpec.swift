@@ -26,6 +26,11 @@ import Storage
 /// long-range parts are defined in `ParticlePotential`.
 public struct TensorSpec: PhysicsSection, Equatable {
     public static let kind = "tensor"
+    public static let minimalTables = [
+        MinimalTable(variant: "function = \"…\"", "function = \"x\"\nbox = [[0, 1]]"),
+        MinimalTable(variant: "particles = \"file.csv\"", "particles = \"p.csv\"\nbox = [[0, 1], [0, 1], [0, 1]]",
+                     files: ["p.csv": "0.5,0.5,0.5,1\n"]),
+    ]
     public static let help = "a function of 1–4 variables in the Chebyshev–Tucker format (or Tucker of a sampled grid): ranks, error, "
         + "evaluation time"
     public static let table = "tensor"

@@ -98,6 +98,8 @@ public struct SolverSpec: Sendable, Equatable {
         if r.has("time_limit") { timeLimit = try r.double("time_limit", default: 0, minimum: 0, exclusiveMinimum: true) }
         operatorGiven = r.has("operator")
         operatorForm = OperatorForm(rawValue: try r.string("operator", default: "assembled", oneOf: OperatorForm.allCases.map(\.rawValue)))!
+        r.describe("operator", as: "string", "default \"stencil\" for a pde without velocity or reaction whose method and preconditioner "
+                   + "run on it, else \"assembled\"; one of " + OperatorForm.allCases.map(\.rawValue).joined(separator: ", "))
         if operatorForm == .stencil && methodEntry?.appliesOperatorForm != true {
             let krylov = SolverRegistry.methods.filter(\.appliesOperatorForm).map(\.name).joined(separator: ", ")
             throw r.error("operator", "applies to the Krylov methods (\(krylov)); '\(method)' "

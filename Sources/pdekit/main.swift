@@ -234,7 +234,7 @@ struct ListCommand: ParsableCommand {
     func run() throws { writeStdout(Catalog.text) }
 }
 
-// `pdekit help gmg` (a method, a preconditioner, `solver` or `output`): its keys; `pdekit help
+// `pdekit help gmg` (a problem kind, a method, a preconditioner, `solver` or `output`): its keys; `pdekit help
 // run` and the like stay ArgumentParser's.
 // OpenBLAS's idle workers spin for a tenth of a second after the library loads (Parallel).
 Parallel.parkBLASThreads()
@@ -247,7 +247,7 @@ if arguments.count == 3, arguments[1] == "help" {
         }
         let commands = PDEKit.configuration.subcommands.map { $0.configuration.commandName ?? "" }
         if !commands.contains(arguments[2]) {
-            fail("help: '\(arguments[2])' is not a command, method, preconditioner or table; one of: "
+            fail("help: '\(arguments[2])' is not a command, problem kind, method, preconditioner or table; one of: "
                  + (commands + Catalog.helpNames).joined(separator: ", "), status: 2)
         }
     } catch {

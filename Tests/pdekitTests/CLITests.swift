@@ -144,13 +144,22 @@ final class CLITests: CLITestCase {
         let gmg = try pdekit(["help", "gmg"])
         XCTAssertEqual(gmg.status, 0, gmg.stderr)
         XCTAssertTrue(gmg.stdout.contains("options, [solver.gmg]:") && gmg.stdout.contains("  smoother "), gmg.stdout)
+        // A kind's help reads its minimal tables in a temporary folder, and removes it.
+        let helpFolders = {
+            try FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory()).filter { $0.hasPrefix("pdekit-help-") }.count
+        }
+        let before = try helpFolders()
+        let rb = try pdekit(["help", "reduced_basis"])
+        XCTAssertEqual(rb.status, 0, rb.stderr)
+        XCTAssertTrue(rb.stdout.contains("keys, [reduced_basis]") && rb.stdout.contains("with family = \"matrices\":"), rb.stdout)
+        XCTAssertEqual(try helpFolders(), before)
         let run = try pdekit(["help", "run"])
         XCTAssertEqual(run.status, 0, run.stderr)
         XCTAssertTrue(run.stdout.contains("USAGE: pdekit run"), run.stdout)
         let unknown = try pdekit(["help", "gmgg"])
         XCTAssertEqual(unknown.status, 2)
         XCTAssertEqual(unknown.stderr.split(separator: "\n").count, 1, unknown.stderr)
-        XCTAssertTrue(unknown.stderr.contains("'gmgg' is not a command, method, preconditioner or table") && unknown.stderr.contains("gmg"))
+        XCTAssertTrue(unknown.stderr.contains("'gmgg' is not a command, problem kind, method, preconditioner or table") && unknown.stderr.contains("gmg"))
     }
 
     func testListAndCheck() throws {
