@@ -10,12 +10,54 @@ rows = []
 # The date of each benchmark family's run: its newest JSON-lines file (a family can be rerun on
 # its own; its CSV then carries that run's date, not the day the report was written).
 family_date = {}
-for path in sys.argv[1:]:
+# `--from-results [FILE.jsonl ...]`: the rows are read back from bench/results/*.csv (every
+# measured field of every row is there), and the named JSON lines replace the cases they hold,
+# so one family can be rerun and the README's blocks rebuilt from the committed results alone;
+# bench/doc_numbers.py rebuilds them in a scratch copy and compares.
+FROM_RESULTS = sys.argv[1:2] == ["--from-results"]
+jsonl_paths = sys.argv[2:] if FROM_RESULTS else sys.argv[1:]
+if FROM_RESULTS:
+    import glob
+    def parse(text):
+        for convert in (int, float, json.loads):
+            try:
+                return convert(text)
+            except ValueError:
+                pass
+        return text
+    # The JSON-lines families each CSV was written from (write_csv's dates, in reverse).
+    csv_families = {"core": ["core", "darcy"], "end_to_end": ["end"]}
+    rebuilt, seen = {}, {}
+    for path in sorted(glob.glob(os.path.join("bench", "results", "*.csv"))):
+        stem = os.path.basename(path)[:-len(".csv")]
+        if stem == "petsc_memory":  # projections computed from petsc.csv's rows, not measurements
+            continue
+        with open(path) as f:
+            for rec in csv.DictReader(f):
+                for family in csv_families.get(stem, [stem]):
+                    family_date[family] = max(family_date.get(family, rec["date"]), rec["date"])
+                if rec["tool"] == "ratio":
+                    continue
+                # A case in two files (spectral.csv and multigrid.csv both keep darcy2d_*): the newer run's.
+                key = (rec["tool"], rec["case"])
+                if key in seen and seen[key] > rec["date"]:
+                    continue
+                if seen.get(key, rec["date"]) < rec["date"]:
+                    del rebuilt[key]
+                seen[key] = rec["date"]
+                row = rebuilt.setdefault(key, {"tool": rec["tool"], "case": rec["case"], "_date": rec["date"]})
+                if rec["tool_version"]:
+                    row["version"] = rec["tool_version"]
+                row[rec["metric"]] = parse(rec["value"])
+for path in jsonl_paths:
     with open(path) as f:
         rows += [json.loads(line) for line in f if line.strip().startswith("{")]
     family = os.path.basename(path).split("_")[0]
     day = datetime.date.fromtimestamp(os.path.getmtime(path)).isoformat()
     family_date[family] = max(family_date.get(family, day), day)
+if FROM_RESULTS:
+    measured = {(r["tool"], r["case"]) for r in rows}
+    rows = [r for key, r in rebuilt.items() if key not in measured] + rows
 # A case measured in several alternating rounds (bench.sh does this for the short spectral
 # solves, whose timings swing ±20 % on a shared machine) is reported by its median round.
 groups = {}
@@ -45,7 +87,8 @@ def version(tool, case):
 def write_csv(name, records):
     stem = name[:-len(".csv")]
     day = max([family_date[f] for f in {"core": ["core", "darcy"], "end_to_end": ["end"]}.get(stem, [stem]) if f in family_date] or [today])
-    records = [[day] + list(r[1:]) for r in records]
+    # A row read back from the results (--from-results) keeps its own run's date.
+    records = [[r[0] if r[0] != today else day] + list(r[1:]) for r in records]
     path = os.path.join("bench", "results", name)
     tmp = path + ".tmp"
     with open(tmp, "w", newline="") as f:
@@ -55,15 +98,15 @@ def write_csv(name, records):
     os.replace(tmp, path)
 
 
-def metrics(benchmark, skip=("tool", "version", "case", "reason", "path", "rank_peaks_mb", "round")):
+def metrics(benchmark, skip=("tool", "version", "case", "reason", "path", "rank_peaks_mb", "round", "_date")):
     """Every measured field of every row, as CSV records of `benchmark` (callers filter by case)."""
     out = []
     for r in rows:
         for k, v in r.items():
             if k in skip:
                 continue
-            unit = "GB/s" if k == "gbytes_per_s" else ("s" if k.endswith("_s") or k == "seconds" else "")
-            out.append([today, benchmark, r["tool"], r.get("version", ""), r["case"], k, v, unit])
+            unit = "GB/s" if k == "gbytes_per_s" else ("s" if (k.endswith("_s") and not k.endswith("per_s")) or k == "seconds" else "")
+            out.append([r.get("_date", today), benchmark, r["tool"], r.get("version", ""), r["case"], k, v, unit])
     return out
 
 
@@ -279,7 +322,7 @@ skr_targets = {("skr_darcy6400", "none"): 19.1, ("skr_darcy6400", "jacobi"): 22.
 families = {"skr_darcy6400": "SKR Darcy n = 6400", "skr_darcy10000": "SKR Darcy n = 10⁴",
             "skr_helmholtz10000": "SKR Helmholtz n = 10⁴", "darcy_perturbed10000": "perturbed Darcy n = 10⁴",
             "helmholtz_indefinite10000": "indefinite Helmholtz n = 10⁴"}
-rec_records = [m for m in metrics("recycling") if any(m[4].startswith(f + "_") for f in families)]
+rec_records = [m for m in metrics("recycling") if any(m[4].startswith(f + "_") for f in list(families) + ["iteration_cost"])]
 for fam, title in families.items():
     for pc in ["none", "jacobi", "ssor", "ic0"]:
         g, r = by.get(("pdekit", f"{fam}_gmres40_{pc}")), by.get(("pdekit", f"{fam}_gcrodr_{pc}"))
@@ -417,6 +460,13 @@ if o:
     gp_records.append(ratio("gp_poisson2d_seconds_vs_target", o["seconds"], 250, 1.0, "seconds / 250",
                             "GP-HM 2D Poisson on 400², wall time (the authors' GPU run: 2,546 s at 300²; issue target ≤ 250 s on 2 cores)",
                             f"{o['seconds']:.2f} s", "2546 s"))
+o = by.get(("pdekit", "gp_poisson1d_learned"))
+if o:  # bench/gp_pde_bench.py: kernel learning from a wrong frequency, against the kernel it started from
+    table.append(("GP-HM's learned kernel (problems/gp_poisson1d_learned.toml, 1D Poisson sin(100x), 400 points) from a frequency of 13 "
+                  f"(u's is 100/2π = 15.92): relative L2 error with the learned kernel (learned frequency {o['learned_frequency']:.2f}, "
+                  f"{o['evaluations']} objective evaluations, {o['seconds_learned']:.1f} s) against the kernel it started from (peer column)",
+                  f"{o['relative_l2_error_learned']:.1e}", f"{o['relative_l2_error_start']:.1e}",
+                  f"{o['relative_l2_error_learned'] / o['relative_l2_error_start']:.1e}", "", ""))
 o = by.get(("pdekit", "gp_allen_cahn2d"))
 if o:
     table.append(("GP collocation, 2D Allen–Cahn sin(100x) sin(100y) on 400² (Newton + Sylvester-preconditioned GMRES; not a paper row, no target): "
@@ -476,6 +526,14 @@ if sw:
                             "pdekit sweep over the saved reduced model (problems/thermal_block_online_sweep.toml): 10⁴ random parameters, --jobs 2, "
                             f"[output] case_folders = false, wall time incl. start-up (with a folder per case: {sw['cases_per_s_folders']:.0f} cases/s)",
                             f"{sw['cases_per_s_lean']:.0f} cases/s", "", lower_is_better=False))
+o, sw = by.get(("pdekit", "rb_pde_inclusion")), by.get(("pdekit", "rb_pde_inclusion_online_sweep"))
+if o:  # bench/rb_pde_bench.py
+    table.append(("Reduced basis of a nonaffine `[pde]` family through nonintrusive EIM (problems/rb_inclusion.toml: contrast and width of an "
+                  f"inclusion, n = {o['n']}, {o['training']} training parameters, M = {o['eim_matrix_terms']} EIM terms, N = {o['basis']}): online "
+                  "solve with the bound against pdekit's full CHOLMOD solve (the bound's O(n) nodal-ratio coercivity dominates); test error "
+                  f"{o['max_test_error']:.1e}, EIM share {o['max_test_eim_error']:.1e}, min effectivity {o['min_effectivity']:.2f}, offline "
+                  f"{o['offline_s']:.1f} s" + (f"; a reduced_model sweep runs {sw['cases_per_s']:.0f} cases/s" if sw else ""),
+                  f"{o['online_s'] * 1e3:.2f} ms", f"{o['full_solve_s'] * 1e3:.1f} ms", f"{o['full_solve_s'] / o['online_s']:.1f}", "", ""))
 rb_records = [x for x in rb_records if x]
 if rb_records:
     write_csv("rb.csv", rb_records)
@@ -647,11 +705,13 @@ if memory_table:
             f.write(readme)
         os.replace("README.md.tmp", "README.md")
 start, end = "<!-- bench:begin -->", "<!-- bench:end -->"
+# The JSON-lines families whose rows the main table shows (the others have blocks of their own).
+MAIN_FAMILIES = {"core", "darcy", "spectral", "multigrid", "tensor", "gp", "rb", "sweep"}
 # The main table only from a run that measured it (a dataset-only run leaves it as it was).
 if table and start in readme and end in readme:
     head, rest = readme.split(start, 1)
     _, tail = rest.split(end, 1)
-    days = sorted(set(family_date.values())) or [today]
+    days = sorted({d for f, d in family_date.items() if f in MAIN_FAMILIES}) or [today]
     when = days[0] if len(days) == 1 else f"{days[0]} to {days[-1]} (each family in one run; the CSVs' date column says which day)"
     stamp = (f"Measured {when} by `make bench` on this project's 2-core machine: one run per benchmark family, ratios within the run; "
              "the millisecond FFT solves are the median of three alternating rounds. In the default rows every "
