@@ -65,6 +65,27 @@ final class DocFactsTests: CLITestCase {
         return numbers.count == entries.count ? numbers : nil
     }
 
+    /// bench/doc_numbers.py: every measured number README.md and docs/ quote (a number with a
+    /// unit: s, ms, ×, %, /s, …) is a value of the bench/results files the document names, to
+    /// the digits shown, and the README's generated blocks are what `bench/report.py
+    /// --from-results` builds from those files. Its self-test first shows that a changed number,
+    /// a hand-edited block row and a document without a source line each fail.
+    func testQuotedMeasurementsAreInBenchResults() throws {
+        for arguments in [["--self-test"], []] {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["python3", "bench/doc_numbers.py"] + arguments
+            process.currentDirectoryURL = Self.packageRoot
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            process.standardError = pipe
+            try process.run()
+            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            XCTAssertEqual(process.terminationStatus, 0, "bench/doc_numbers.py \(arguments.joined()):\n\(output)")
+        }
+    }
+
     func testHalfUnitInTheLastDigitShown() {
         XCTAssertEqual(Self.halfUnit("6e-7"), 0.5e-7, accuracy: 1e-22)
         XCTAssertEqual(Self.halfUnit("4.20e-7"), 0.005e-7, accuracy: 1e-22)
