@@ -20,13 +20,15 @@ c = A_N⁻¹ f_N, u_N = Σ_n c_n ζ_n; the compliance s_N = f_Nᵀc; the residua
 without cancellation); the bound Δ = ‖r‖_X'/α_LB on ‖u − u_N‖_X and Δ_s = ‖r‖²_X'/α_LB on
 s − s_N ≥ 0.
 
-Which families can be solved from the files alone: the thermal block, θ(μ) = μ, one load with
-φ = 1, and the min-θ bound α_LB(μ) = min_q θ_q(μ)/θ_q(μ̄). The ``pde`` and ``matrices`` families
-are affine only through EIM (``rb_matrix_eim.npy``): θ(μ) are interpolation coefficients of
-entries of the assembled A(μ) — assembled from the coefficient expression in the model's
-``run.toml`` (pde) or read from the new member's matrix file (matrices) — and α_LB is a nodal
-ratio of that coefficient or the file's coercivity expression. Python cannot evaluate pdekit's
-expressions, so ``solve`` refuses those families; ``solve_affine`` takes θ, φ and α_LB computed
+Which families can be solved from the files: the thermal block, θ(μ) = μ, one load with φ = 1,
+and the min-θ bound α_LB(μ) = min_q θ_q(μ)/θ_q(μ̄); and a ``matrices`` family, given the new
+member's matrix and right-hand-side files as pdekit's ``reduced_model`` takes them: θ and φ
+solve Q_A θ = (the member's entries at the EIM entries) and Q_f φ = (its right-hand side at the
+EIM points), both from ``rb_matrix_eim.npy`` / ``rb_load_eim.npy``, and α_LB(μ) is the
+record's ``coercivity`` expression (evaluated here by ``expression``, pdekit's syntax). A
+``pde`` family is affine only through EIM of A(μ) as pdekit's finite-volume assembly builds it
+from the record's coefficient expressions: the files hold the expressions but not the
+discretisation, so ``solve`` refuses it; ``solve_affine`` takes θ, φ and α_LB computed
 elsewhere.
 """
 
@@ -204,8 +206,26 @@ class ReducedModel:
         parameters of the record (None without a record that names them)."""
         if self.family == "thermal_block":
             return [f"mu{q}" for q in range(1, self.operators.shape[0] + 1)]
+        if self.family == "matrices":
+            return self._listing_names()
         table = (self.record or {}).get("reduced_basis", {}).get("training", {}).get("parameters")
         return list(table) if isinstance(table, dict) else None
+
+    def _listing_names(self) -> list[str] | None:
+        """A matrices family's parameters: the header of its training listing (the parameters,
+        then matrix and rhs), found where the record says the problem file was."""
+        record = self.record or {}
+        listing = record.get("reduced_basis", {}).get("matrices", {}).get("training")
+        directory = record.get("provenance", {}).get("problem_directory", "")
+        if not isinstance(listing, str):
+            return None
+        path = listing if os.path.isabs(listing) else os.path.join(directory, listing)
+        try:
+            header = read_text(path).splitlines()[0]
+        except (OSError, IndexError):
+            return None
+        names = [name.strip() for name in header.split(",")]
+        return names[:-2] if len(names) >= 3 and names[-2:] == ["matrix", "rhs"] else None
 
     def _parameter_vector(self, mu) -> np.ndarray:
         names = self.parameter_names
@@ -222,25 +242,58 @@ class ReducedModel:
             raise ValueError(f"this model takes {len(names)} parameters ({', '.join(names)}); got shape {vector.shape}")
         return vector
 
-    def solve(self, mu) -> ReducedSolution:
+    def solve(self, mu, matrix: str | os.PathLike | None = None, rhs: str | os.PathLike | None = None) -> ReducedSolution:
         """The online solve at μ (a sequence in ``parameter_names`` order, or a dict by name).
 
-        Thermal block only: θ(μ) = μ, φ = [1], α_LB = min_q μ_q/μ̄_q. Raises
-        ``NotImplementedError`` for the EIM families (the module docstring says why).
+        Thermal block: θ(μ) = μ, φ = [1], α_LB = min_q μ_q/μ̄_q. A ``matrices`` family needs the
+        new member's ``matrix`` (Matrix Market, coordinate) and ``rhs`` (NPY or Matrix Market)
+        files, as a reduced_model problem names them. Raises ``NotImplementedError`` for a ``pde``
+        family (the module docstring says why).
         """
+        if self.family == "matrices":
+            if matrix is None or rhs is None:
+                raise ValueError("a matrices family's coefficients come from the new member's files: "
+                                 "give solve(mu, matrix='A.mtx', rhs='b.npy')")
+            return self._solve_member(mu, os.fspath(matrix), os.fspath(rhs))
+        if matrix is not None or rhs is not None:
+            raise ValueError(f"matrix and rhs are for a model of a matrices family; this one is {self.family!r}")
         if self.family != "thermal_block":
-            source = ("the new member's matrix and right-hand-side files, and α_LB from the coercivity expression in run.toml"
-                      if self.family == "matrices" else
-                      "A(μ) assembled from the coefficient expression in run.toml's [reduced_basis.pde], and α_LB from its "
-                      "nodal ratio")
             raise NotImplementedError(
-                f"a {self.family!r} family is affine only through EIM (rb_matrix_eim.npy): θ(μ) and φ(μ) come from entries of "
-                f"{source}, which Python cannot evaluate from the model's files; {_EIM_ADVICE}")
+                "a 'pde' family is affine only through EIM (rb_matrix_eim.npy): θ(μ) and φ(μ) come from entries of A(μ) and "
+                "f(μ) as pdekit's finite-volume assembly builds them from run.toml's [reduced_basis.pde], which the files do not "
+                f"hold; {_EIM_ADVICE}")
         theta = self._parameter_vector(mu)
         if not np.all(np.isfinite(theta)) or np.any(theta <= 0):
             raise ValueError(f"the thermal block's conductivities must be positive and finite; got {theta.tolist()}")
         alpha = float(np.min(theta / self.reference))
         return self.solve_affine(theta, [1.0], alpha)
+
+    def _solve_member(self, mu, matrix: str, rhs: str) -> ReducedSolution:
+        return self.solve_affine(*self.member_coefficients(mu, matrix, rhs))
+
+    def member_coefficients(self, mu, matrix: str | os.PathLike, rhs: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, float]:
+        """A matrices family at μ with the member's files: θ and φ from its entries at the EIM
+        entries and points, α_LB from the record's coercivity expression (pdekit's
+        ``reduced_model`` does the same); what ``solve_affine`` takes."""
+        matrix, rhs = os.fspath(matrix), os.fspath(rhs)
+        names = self.parameter_names
+        if names is None:
+            raise PdekitFormatError(self.path or "model", "its run.toml's training listing cannot be read, so the "
+                                                          "parameters' names (the coercivity expression's variables) are unknown")
+        mu_vector = self._parameter_vector(mu)
+        source = ((self.record or {}).get("reduced_basis", {}).get("matrices", {}) or {}).get("coercivity")
+        if not isinstance(source, str):
+            raise PdekitFormatError(self.path or "model", "run.toml has no [reduced_basis.matrices] coercivity")
+        entries = [(int(r), int(c)) for r, c in self.matrix_eim[:, :2]]
+        values = read_matrix_entries(matrix, entries)
+        load = read_vector(rhs)
+        points = [int(p) for p in self.load_eim[:, 0]]
+        if points and max(points) >= load.size:
+            raise ValueError(f"{rhs} has {load.size} entries, fewer than the interpolation points need")
+        theta = np.linalg.solve(self.matrix_eim[:, 2:], values) if entries else np.zeros(0)
+        phi = np.linalg.solve(self.load_eim[:, 1:], load[points]) if points else np.zeros(0)
+        alpha = expression(source, names)(dict(zip(names, mu_vector.tolist())))
+        return theta, phi, alpha
 
     def solve_affine(self, theta: Sequence[float], phi: Sequence[float], alpha: float | None = None) -> ReducedSolution:
         """The online solve for given coefficients: θ (Q_a,), φ (Q_f,), and α_LB(μ) relative to
@@ -276,3 +329,98 @@ class ReducedModel:
     def field(self, mu) -> np.ndarray:
         """The reduced solution u_N(μ) on the grid (what a reduced_model run writes as solution.npy)."""
         return self.reconstruct(self.solve(mu).coefficients)
+
+
+# pdekit's expression syntax (Sources/Discretisation/Expression.swift): numbers, + − * / and ^ or
+# ** (right-associative; unary minus binds looser: -x^2 = −(x²), as in Python), parentheses, the
+# constants pi and e, and these functions. Translated to a Python expression over math's
+# functions after every token is checked, so nothing else can be evaluated.
+_FUNCTIONS = {
+    "sin": math.sin, "cos": math.cos, "tan": math.tan, "asin": math.asin, "acos": math.acos, "atan": math.atan,
+    "sinh": math.sinh, "cosh": math.cosh, "tanh": math.tanh, "exp": math.exp, "log": math.log, "log10": math.log10,
+    "sqrt": math.sqrt, "abs": abs, "floor": math.floor, "ceil": math.ceil,
+    "sign": lambda x: float(np.sign(x)), "atan2": math.atan2, "pow": math.pow, "min": min, "max": max,
+}
+_CONSTANTS = {"pi": math.pi, "e": math.e}
+_TOKEN = re.compile(r"\s*(?:(\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?)|([A-Za-z_]\w*)|(\*\*|[-+*/^(),]))")
+
+
+def expression(source: str, variables: Sequence[str]):
+    """A pdekit expression of ``variables`` as a Python function of a dict of their values.
+    ``ValueError`` names the first token that is not pdekit syntax or an unknown name."""
+    parts, position = [], 0
+    while position < len(source.rstrip()):
+        match = _TOKEN.match(source, position)
+        if match is None:
+            raise ValueError(f"expression {source!r}: unexpected {source[position:].strip()[:10]!r} at column {position + 1}")
+        number, name, operator = match.groups()
+        if name is not None and name not in _FUNCTIONS and name not in _CONSTANTS and name not in variables:
+            raise ValueError(f"expression {source!r}: unknown name {name!r} (the variables are {', '.join(variables)})")
+        parts.append(number or name or ("**" if operator == "^" else operator))
+        position = match.end()
+    code = compile(" ".join(parts), "<pdekit expression>", "eval")
+    namespace = {"__builtins__": {}, **_FUNCTIONS, **_CONSTANTS}
+
+    def evaluate(values: Mapping[str, float]) -> float:
+        return float(eval(code, namespace, dict(values)))  # noqa: S307 (every token was checked above)
+    return evaluate
+
+
+def read_matrix_entries(path: str, entries: Sequence[tuple[int, int]]) -> np.ndarray:
+    """The values at 0-based (row, column) ``entries`` of a Matrix Market coordinate matrix (real
+    or integer; general, symmetric or skew-symmetric; duplicates summed), as pdekit reads a
+    family member. An entry the file does not store is an error, as in pdekit."""
+    lines = read_text(path).splitlines()
+    header = lines[0].split() if lines else []
+    if len(header) != 5 or header[0].lower() != "%%matrixmarket" or header[1].lower() != "matrix":
+        raise PdekitFormatError(path, "is not a Matrix Market matrix ('%%MatrixMarket matrix …' header)")
+    layout, field, symmetry = (h.lower() for h in header[2:])
+    if layout != "coordinate":
+        raise PdekitFormatError(path, "is a dense (array) Matrix Market file; give the matrix in coordinate format")
+    if field not in ("real", "integer", "double") or symmetry not in ("general", "symmetric", "skew-symmetric"):
+        raise PdekitFormatError(path, f"holds a {field} {symmetry} matrix; a real general, symmetric or skew-symmetric one is needed")
+    body = [line for line in lines[1:] if line.strip() and not line.lstrip().startswith("%")]
+    rows, columns, _ = (int(v) for v in body[0].split())
+    if rows != columns:
+        raise PdekitFormatError(path, f"is {rows}×{columns}; a square matrix is needed")
+    wanted = {entry: 0.0 for entry in entries}
+    stored = set()
+    for line in body[1:]:
+        i, j, value = line.split()[:3]
+        i, j, value = int(i) - 1, int(j) - 1, float(value)
+        if not math.isfinite(value):
+            raise PdekitFormatError(path, "holds a value that is not finite")
+        mirrored = [] if symmetry == "general" or i == j else [((j, i), value if symmetry == "symmetric" else -value)]
+        for key, v in [((i, j), value)] + mirrored:
+            stored.add(key)
+            if key in wanted:
+                wanted[key] += v
+    missing = [e for e in entries if e not in stored]
+    if missing:
+        raise PdekitFormatError(path, f"has no stored entry ({missing[0][0] + 1}, {missing[0][1] + 1}), "
+                                      "an interpolation entry of the training matrices")
+    return np.array([wanted[e] for e in entries])
+
+
+def read_vector(path: str) -> np.ndarray:
+    """A member's right-hand side: NPY, or a Matrix Market vector (array, or coordinate n × 1)."""
+    if not path.lower().endswith(".mtx"):
+        with open(path, "rb") as handle:
+            return np.asarray(npy_from_bytes(handle.read(), path), dtype=np.float64).ravel()
+    lines = [line for line in read_text(path).splitlines() if line.strip()]
+    header = lines[0].split()
+    body = [line for line in lines[1:] if not line.lstrip().startswith("%")]
+    if len(header) < 3 or header[2].lower() not in ("array", "coordinate"):
+        raise PdekitFormatError(path, "is not a Matrix Market vector")
+    size = [int(v) for v in body[0].split()]
+    if header[2].lower() == "array":
+        if min(size[:2]) != 1:
+            raise PdekitFormatError(path, f"is {size[0]}×{size[1]}; a vector is needed")
+        return np.array([float(line.split()[0]) for line in body[1:]])
+    if size[1] != 1:
+        raise PdekitFormatError(path, f"is {size[0]}×{size[1]}; a vector is needed")
+    vector = np.zeros(size[0])
+    for line in body[1:]:
+        i, _, value = line.split()[:3]
+        vector[int(i) - 1] += float(value)
+    return vector

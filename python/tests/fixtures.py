@@ -211,3 +211,50 @@ def bvp1d() -> str:
                                               "reduced_basis.test.samples": 3},
                output=_output("bvp1d"), xarray=False)
     return _output("bvp1d")
+
+
+@functools.lru_cache(maxsize=None)
+def rb_matrices() -> str:
+    """rb_matrices.toml: a matrices family (SciPy-written members of a 99-unknown family)."""
+    pdekit.run(problem("rb_matrices.toml"), output=_output("rb_matrices"), xarray=False)
+    return _output("rb_matrices")
+
+
+#: Members of that family's test listing (problems/data/rb_family/test.csv) for the online solve:
+#: index, μ. The last, "perturbed", is test member 0 with every stored value scaled by
+#: 1 + 0.2 sin(k): not a member of the family, so θ takes the affine model away from the
+#: training members and the error bound is well above rounding (at a member it is ~1e-10, where
+#: two BLAS do not agree on its digits).
+MATRIX_MEMBERS = [(0, 0.5003818664186679), (1, 1.588855203878302), ("perturbed", 0.5003818664186679)]
+
+
+def matrix_member_files(member) -> tuple[str, str]:
+    """The matrix and rhs files of a MATRIX_MEMBERS entry (the perturbed one written once)."""
+    data = os.path.join(PROBLEMS, "data", "rb_family")
+    if member != "perturbed":
+        return os.path.join(data, f"test_a{member}.mtx"), os.path.join(data, f"test_f{member}.npy")
+    path = os.path.join(workdir(), "perturbed_a0.mtx")
+    if not os.path.exists(path):
+        with open(os.path.join(data, "test_a0.mtx")) as handle:
+            lines = handle.read().splitlines()
+        body = [i for i, line in enumerate(lines) if line.strip() and not line.startswith("%")][1:]
+        for k, i in enumerate(body):
+            row, column, value = lines[i].split()
+            lines[i] = f"{row} {column} {float(value) * (1 + 0.2 * np.sin(k)):.17e}"
+        with open(path, "w") as handle:
+            handle.write("\n".join(lines) + "\n")
+    return path, os.path.join(data, "test_f0.npy")
+
+
+@functools.lru_cache(maxsize=None)
+def rb_matrices_online(member) -> str:
+    """pdekit's own online stage of that model at a MATRIX_MEMBERS entry (its matrix and rhs files)."""
+    mu = dict(MATRIX_MEMBERS)[member]
+    matrix, rhs = matrix_member_files(member)
+    folder = scratch("rb_matrices_online")
+    path = os.path.join(folder, "online.toml")
+    with open(path, "w") as handle:
+        handle.write('[problem]\nkind = "reduced_model"\nname = "online"\n[reduced_model]\n'
+                     f'model = "{rb_matrices()}"\nparameters = {{ mu = {mu!r} }}\nmatrix = "{matrix}"\nrhs = "{rhs}"\n')
+    pdekit.run(path, output=os.path.join(folder, "out"), xarray=False)
+    return os.path.join(folder, "out")

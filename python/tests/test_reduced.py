@@ -133,5 +133,62 @@ class InterpolatedFamilyTests(PdekitTestCase):
         self.assertIn("EIM", str(caught.exception))
 
 
+class MatrixFamilyTests(PdekitTestCase):
+    """A matrices family from its files: θ, φ from the member's entries at the EIM entries and
+    α_LB from the record's coercivity expression, against pdekit's reduced_model runs."""
+
+    def setUp(self):
+        super().setUp()
+        self.model = ReducedModel.from_folder(fixtures.rb_matrices())
+
+    def test_against_pdekit_online(self):
+        self.assertEqual(self.model.parameter_names, ["mu"])
+        for member, mu in fixtures.MATRIX_MEMBERS:
+            with self.subTest(member=member):
+                folder = pdekit.load(fixtures.rb_matrices_online(member), xarray=False)
+                record = folder["record"]["result"]
+                matrix, rhs = fixtures.matrix_member_files(member)
+                solution = self.model.solve({"mu": mu}, matrix=matrix, rhs=rhs)
+                self.assertAlmostEqual(solution.compliance, record["compliance"], delta=RTOL * abs(record["compliance"]))
+                field = self.model.reconstruct(solution.coefficients)
+                np.testing.assert_allclose(field, folder["solution"], rtol=0, atol=RTOL * np.max(np.abs(folder["solution"])))
+                if member == "perturbed":
+                    # Off the family the bound is a real quantity, and the two agree on it.
+                    self.assertGreater(record["relative_bound"], 1e-6)
+                    self.assertAlmostEqual(solution.bound, record["bound"], delta=RTOL * record["bound"])
+                    self.assertAlmostEqual(solution.compliance_bound, record["compliance_bound"], delta=RTOL * record["compliance_bound"])
+                else:
+                    # At a member the bound is rounding; both must say so.
+                    self.assertLess(max(solution.relative_bound, record["relative_bound"]), 1e-8)
+
+    def test_member_files_are_required_and_checked(self):
+        with self.assertRaises(ValueError):
+            self.model.solve([0.5])
+        data = os.path.join(fixtures.PROBLEMS, "data", "rb_family")
+        # A member whose file lacks an interpolation entry is refused, as pdekit refuses it.
+        folder = scratch("rb_member")
+        path = os.path.join(folder, "diagonal.mtx")
+        with open(path, "w") as handle:
+            handle.write("%%MatrixMarket matrix coordinate real general\n99 99 99\n" + "".join(f"{i} {i} 1.0\n" for i in range(1, 100)))
+        if any(int(r) != int(c) for r, c in self.model.matrix_eim[:, :2]):
+            with self.assertRaises(PdekitFormatError):
+                self.model.solve([0.5], matrix=path, rhs=os.path.join(data, "test_f0.npy"))
+
+
+class ExpressionTests(unittest.TestCase):
+    """pdekit's expression syntax in Python: precedence as pdekit parses it, and nothing else."""
+
+    def test_precedence_and_functions(self):
+        from pdekit.reduced import expression
+        f = expression("-x^2 + 2^-1 + min(x, 3, 1)*max(1, y) + atan2(1, 1)*4/pi + e^0 + 2**3**0", ["x", "y"])
+        self.assertEqual(f({"x": 3.0, "y": 5.0}), -9.0 + 0.5 + 5.0 + 1.0 + 1.0 + 2.0)
+
+    def test_other_names_and_symbols_are_refused(self):
+        from pdekit.reduced import expression
+        for bad in ["__import__('os')", "x.real", "x; 1", "y", "[x]", "lambda: 1"]:
+            with self.subTest(source=bad), self.assertRaises(ValueError):
+                expression(bad, ["x"])
+
+
 if __name__ == "__main__":
     unittest.main()
