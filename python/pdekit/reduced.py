@@ -25,15 +25,17 @@ and the min-θ bound α_LB(μ) = min_q θ_q(μ)/θ_q(μ̄); and a ``matrices`` f
 member's matrix and right-hand-side files as pdekit's ``reduced_model`` takes them: θ and φ
 solve Q_A θ = (the member's entries at the EIM entries) and Q_f φ = (its right-hand side at the
 EIM points), both from ``rb_matrix_eim.npy`` / ``rb_load_eim.npy``, and α_LB(μ) is the
-record's ``coercivity`` expression (evaluated here by ``expression``, pdekit's syntax). A
-``pde`` family is affine only through EIM of A(μ) as pdekit's finite-volume assembly builds it
-from the record's coefficient expressions: the files hold the expressions but not the
-discretisation, so ``solve`` refuses it; ``solve_affine`` takes θ, φ and α_LB computed
-elsewhere.
+record's ``coercivity`` expression (evaluated here by ``expression``, pdekit's syntax); and a
+``pde`` family: the same EIM coefficients from the rows of A(μ) and f(μ) at those entries,
+which ``FiniteVolumeRows`` assembles from the record's [reduced_basis.pde] table as pdekit's
+finite-volume scheme does (expression fields; an NPY field is refused), and α_LB(μ) the nodal
+ratio of the coefficient (and reaction) at μ and μ̄. ``solve_affine`` takes θ, φ and α_LB
+computed elsewhere, for any family.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import os
@@ -245,10 +247,10 @@ class ReducedModel:
     def solve(self, mu, matrix: str | os.PathLike | None = None, rhs: str | os.PathLike | None = None) -> ReducedSolution:
         """The online solve at μ (a sequence in ``parameter_names`` order, or a dict by name).
 
-        Thermal block: θ(μ) = μ, φ = [1], α_LB = min_q μ_q/μ̄_q. A ``matrices`` family needs the
-        new member's ``matrix`` (Matrix Market, coordinate) and ``rhs`` (NPY or Matrix Market)
-        files, as a reduced_model problem names them. Raises ``NotImplementedError`` for a ``pde``
-        family (the module docstring says why).
+        Thermal block: θ(μ) = μ, φ = [1], α_LB = min_q μ_q/μ̄_q. A ``pde`` family: θ, φ and
+        α_LB from its record (``pde_coefficients``). A ``matrices`` family needs the new member's
+        ``matrix`` (Matrix Market, coordinate) and ``rhs`` (NPY or Matrix Market) files, as a
+        reduced_model problem names them.
         """
         if self.family == "matrices":
             if matrix is None or rhs is None:
@@ -257,11 +259,8 @@ class ReducedModel:
             return self._solve_member(mu, os.fspath(matrix), os.fspath(rhs))
         if matrix is not None or rhs is not None:
             raise ValueError(f"matrix and rhs are for a model of a matrices family; this one is {self.family!r}")
-        if self.family != "thermal_block":
-            raise NotImplementedError(
-                "a 'pde' family is affine only through EIM (rb_matrix_eim.npy): θ(μ) and φ(μ) come from entries of A(μ) and "
-                "f(μ) as pdekit's finite-volume assembly builds them from run.toml's [reduced_basis.pde], which the files do not "
-                f"hold; {_EIM_ADVICE}")
+        if self.family == "pde":
+            return self.solve_affine(*self.pde_coefficients(mu))
         theta = self._parameter_vector(mu)
         if not np.all(np.isfinite(theta)) or np.any(theta <= 0):
             raise ValueError(f"the thermal block's conductivities must be positive and finite; got {theta.tolist()}")
@@ -293,6 +292,37 @@ class ReducedModel:
         theta = np.linalg.solve(self.matrix_eim[:, 2:], values) if entries else np.zeros(0)
         phi = np.linalg.solve(self.load_eim[:, 1:], load[points]) if points else np.zeros(0)
         alpha = expression(source, names)(dict(zip(names, mu_vector.tolist())))
+        return theta, phi, alpha
+
+    def pde_coefficients(self, mu) -> tuple[np.ndarray, np.ndarray, float]:
+        """A ``pde`` family at μ: θ and φ from the rows of A(μ) and f(μ) at the EIM entries and
+        points, assembled here as pdekit's finite-volume scheme does (``FiniteVolumeRows``,
+        from the record's [reduced_basis.pde] with μ in its parameters), and α_LB(μ) the
+        nodal ratio min over nodes of a(x; μ)/a(x; μ̄) and, where c(x; μ̄) > 0, of the reaction
+        c(x; μ)/c(x; μ̄) (0 where c(x; μ) < 0): pdekit's ``reduced_model`` computes the same."""
+        pde = ((self.record or {}).get("reduced_basis", {}) or {}).get("pde")
+        names = self.parameter_names
+        if not isinstance(pde, dict) or names is None:
+            raise PdekitFormatError(self.path or "model", "run.toml has no [reduced_basis.pde] table with the family's parameters")
+        mu_vector = self._parameter_vector(mu)
+        at = FiniteVolumeRows(pde, dict(zip(names, mu_vector.tolist())))
+        reference = FiniteVolumeRows(pde, dict(zip(names, self.reference.tolist())))
+        entries = [(int(r), int(c)) for r, c in self.matrix_eim[:, :2]]
+        points = [int(p) for p in self.load_eim[:, 0]]
+        rows = at.rows(sorted({r for r, _ in entries} | set(points)))
+        values = np.array([rows[r][0].get(c, 0.0) for r, c in entries])
+        load = np.array([rows[p][1] for p in points])
+        theta = np.linalg.solve(self.matrix_eim[:, 2:], values) if entries else np.zeros(0)
+        phi = np.linalg.solve(self.load_eim[:, 1:], load) if points else np.zeros(0)
+        a, c = at.nodal_fields()
+        a0, c0 = reference.nodal_fields()
+        ratio = float(np.min(a / a0))
+        if c is not None:
+            if np.any(c < 0):
+                ratio = 0.0
+            elif c0 is not None and np.any(c0 > 0):
+                ratio = min(ratio, float(np.min(c[c0 > 0] / c0[c0 > 0])))
+        alpha = max(ratio, 0.0) if math.isfinite(ratio) else 0.0
         return theta, phi, alpha
 
     def solve_affine(self, theta: Sequence[float], phi: Sequence[float], alpha: float | None = None) -> ReducedSolution:
@@ -345,9 +375,19 @@ _CONSTANTS = {"pi": math.pi, "e": math.e}
 _TOKEN = re.compile(r"\s*(?:(\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?)|([A-Za-z_]\w*)|(\*\*|[-+*/^(),]))")
 
 
-def expression(source: str, variables: Sequence[str]):
-    """A pdekit expression of ``variables`` as a Python function of a dict of their values.
+_ARRAY_FUNCTIONS = {
+    "sin": np.sin, "cos": np.cos, "tan": np.tan, "asin": np.arcsin, "acos": np.arccos, "atan": np.arctan,
+    "sinh": np.sinh, "cosh": np.cosh, "tanh": np.tanh, "exp": np.exp, "log": np.log, "log10": np.log10,
+    "sqrt": np.sqrt, "abs": np.abs, "floor": np.floor, "ceil": np.ceil, "sign": np.sign, "atan2": np.arctan2,
+    "pow": np.power, "min": lambda *v: functools.reduce(np.minimum, v), "max": lambda *v: functools.reduce(np.maximum, v),
+}
+
+
+def expression(source: str, variables: Sequence[str], arrays: bool = False):
+    """A pdekit expression of ``variables`` as a Python function of a dict of their values
+    (NumPy arrays with ``arrays=True``, else numbers, evaluated with C's libm as pdekit does).
     ``ValueError`` names the first token that is not pdekit syntax or an unknown name."""
+    source = str(source)
     parts, position = [], 0
     while position < len(source.rstrip()):
         match = _TOKEN.match(source, position)
@@ -359,10 +399,12 @@ def expression(source: str, variables: Sequence[str]):
         parts.append(number or name or ("**" if operator == "^" else operator))
         position = match.end()
     code = compile(" ".join(parts), "<pdekit expression>", "eval")
-    namespace = {"__builtins__": {}, **_FUNCTIONS, **_CONSTANTS}
+    namespace = {"__builtins__": {}, **(_ARRAY_FUNCTIONS if arrays else _FUNCTIONS), **_CONSTANTS}
 
-    def evaluate(values: Mapping[str, float]) -> float:
-        return float(eval(code, namespace, dict(values)))  # noqa: S307 (every token was checked above)
+    def evaluate(values: Mapping[str, float]):
+        value = eval(code, namespace, dict(values))  # noqa: S307 (every token was checked above)
+        return np.broadcast_to(np.asarray(value, dtype=np.float64), np.broadcast(*values.values()).shape).copy() if arrays \
+            else float(value)
     return evaluate
 
 
@@ -424,3 +466,142 @@ def read_vector(path: str) -> np.ndarray:
         i, _, value = line.split()[:3]
         vector[int(i) - 1] += float(value)
     return vector
+
+
+class FiniteVolumeRows:
+    """Rows of pdekit's vertex-centred finite-volume system for −div(a∇u) + c u = f
+    (``Sources/Discretisation/DiffusionAssembly.swift``), from a resolved [pde] table (as a run
+    record holds it) with the given parameter values: each unknown owns the box of its node (a
+    half box at a Neumann side); the flux between neighbouring nodes is T = 2/(1/a_i + 1/a_j) ·
+    (face area)/h; a Dirichlet neighbour's value moves to the right-hand side as T·g, a Neumann
+    side adds a·g·(face area); the reaction adds volume·c to the diagonal; every row is divided
+    by the full cell volume Πh. Expression fields only (an NPY coefficient or right-hand side is
+    refused)."""
+
+    SIDES = (("x_min", "x_max"), ("y_min", "y_max"), ("z_min", "z_max"))
+
+    def __init__(self, pde: Mapping, parameters: Mapping[str, float]):
+        grid = [int(n) for n in pde["grid"]]
+        self.dimension = len(grid)
+        domain = pde.get("domain") or [[0.0, 1.0]] * self.dimension
+        values = dict(pde.get("parameters", {}) or {})
+        values.update(parameters)
+        names = ["x", "y", "z"] + sorted(values)
+        self.values = values
+
+        def field(key: str, default=None):
+            given = pde.get(key, default)
+            if given is None:
+                return None
+            if isinstance(given, dict):
+                raise NotImplementedError(f"[reduced_basis.pde] {key} is a file or random field; only expressions are evaluated here")
+            return expression(str(given), names), expression(str(given), names, arrays=True)
+        self.coefficient = field("coefficient", "1")
+        self.rhs = field("rhs")
+        self.reaction = field("reaction")
+        boundary = pde.get("boundary", {}) or {}
+        self.axes, self.boundary = [], []
+        for d in range(self.dimension):
+            kinds, functions = [], []
+            for name in self.SIDES[d]:
+                side = boundary.get(name) or boundary.get("all") or {"type": "dirichlet", "value": "0"}
+                kinds.append(side.get("type", "dirichlet"))
+                functions.append(expression(str(side.get("value", "0")), names))
+            periodic = kinds[0] == "periodic"
+            self.axes.append(_Axis(grid[d], float(domain[d][0]), float(domain[d][1]),
+                                   kinds[0] == "dirichlet", kinds[1] == "dirichlet", periodic))
+            self.boundary.append(functions)
+        self.shape = tuple(grid)
+        self.strides = [int(np.prod(grid[d + 1:])) for d in range(self.dimension)]
+
+    def _at(self, function, point) -> float:
+        x = list(point) + [0.0] * (3 - len(point))
+        return function({**self.values, "x": x[0], "y": x[1], "z": x[2]})
+
+    def rows(self, rows: Sequence[int]) -> dict[int, tuple[dict[int, float], float]]:
+        """Row r of A as {column: value} and of the right-hand side, for each r in ``rows``."""
+        h = [axis.spacing for axis in self.axes]
+        cell_volume = math.prod(h)
+        out = {}
+        for row in rows:
+            index = list(np.unravel_index(row, self.shape))
+            node = [axis.node(int(k)) for axis, k in zip(self.axes, index)]
+            widths = [axis.cell_width(int(k)) for axis, k in zip(self.axes, index)]
+            volume = math.prod(widths)
+            point = [axis.coordinate(n) for axis, n in zip(self.axes, node)]
+            here = self._at(self.coefficient[0], point)
+            b = volume * self._at(self.rhs[0], point)
+            diagonal, entries = 0.0, {}
+            for d, axis in enumerate(self.axes):
+                area = volume / widths[d]
+                for side, step in ((0, -1), (1, 1)):
+                    k = index[d] + step
+                    if not axis.periodic and ((side == 0 and index[d] == 0 and not axis.dirichlet_low)
+                                              or (side == 1 and index[d] == axis.unknowns - 1 and not axis.dirichlet_high)):
+                        b += here * self._at(self.boundary[d][side], point) * area  # Neumann: a·g·(face area)
+                        continue
+                    wrapped = (k + axis.unknowns) % axis.unknowns if axis.periodic else k
+                    neighbour = list(node)
+                    neighbour[d] = wrapped if axis.periodic else node[d] + step
+                    there = self._at(self.coefficient[0], [a.coordinate(n) for a, n in zip(self.axes, neighbour)])
+                    t = 2 / (1 / here + 1 / there) * area / h[d]
+                    diagonal += t
+                    if 0 <= wrapped < axis.unknowns:
+                        column = row + (wrapped - index[d]) * self.strides[d]
+                        entries[column] = entries.get(column, 0.0) - t / cell_volume
+                    else:  # a Dirichlet neighbour: its value moves to the right-hand side
+                        boundary_point = list(point)
+                        boundary_point[d] = axis.coordinate(node[d] + step)
+                        b += t * self._at(self.boundary[d][side], boundary_point)
+            if self.reaction is not None:
+                diagonal += volume * self._at(self.reaction[0], point)
+            entries[row] = entries.get(row, 0.0) + diagonal / cell_volume
+            out[row] = (entries, b / cell_volume)
+        return out
+
+    def nodal_fields(self) -> tuple[np.ndarray, np.ndarray | None]:
+        """The coefficient at every node (Dirichlet boundary nodes included) and the reaction at
+        every unknown (None without one): what the nodal-ratio bound compares."""
+        def evaluate(function, coordinates):
+            mesh = list(np.meshgrid(*coordinates, indexing="ij"))
+            mesh += [np.zeros_like(mesh[0])] * (3 - len(mesh))
+            return function({**{k: np.float64(v) for k, v in self.values.items()}, "x": mesh[0], "y": mesh[1], "z": mesh[2]}).ravel()
+        nodes = [np.array([axis.coordinate(n) for n in range(axis.nodes)]) for axis in self.axes]
+        unknowns = [np.array([axis.coordinate(axis.node(k)) for k in range(axis.unknowns)]) for axis in self.axes]
+        a = evaluate(self.coefficient[1], nodes)
+        c = evaluate(self.reaction[1], unknowns) if self.reaction is not None else None
+        return a, c
+
+
+class _Axis(NamedTuple):
+    """One axis of pdekit's grid (``Sources/Discretisation/Grid.swift``): a Dirichlet side's
+    node is not an unknown; a Neumann side's is, with a half box."""
+
+    unknowns: int
+    lower: float
+    upper: float
+    dirichlet_low: bool
+    dirichlet_high: bool
+    periodic: bool
+
+    @property
+    def nodes(self) -> int:
+        return self.unknowns + (0 if self.periodic else int(self.dirichlet_low) + int(self.dirichlet_high))
+
+    @property
+    def spacing(self) -> float:
+        return (self.upper - self.lower) / (self.unknowns if self.periodic else self.nodes - 1)
+
+    def node(self, k: int) -> int:
+        return k + (1 if self.dirichlet_low and not self.periodic else 0)
+
+    def coordinate(self, node: int) -> float:
+        return self.upper if node == self.nodes - 1 and not self.periodic else self.lower + node * self.spacing
+
+    def cell_width(self, k: int) -> float:
+        h = self.spacing
+        if self.periodic:
+            return h
+        if (k == 0 and not self.dirichlet_low) or (k == self.unknowns - 1 and not self.dirichlet_high):
+            return h if self.unknowns == 1 and not self.dirichlet_low and not self.dirichlet_high else h / 2
+        return h

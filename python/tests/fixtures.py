@@ -16,6 +16,7 @@ import shutil
 import sys
 import tempfile
 import unittest
+from typing import Mapping
 
 import numpy as np
 
@@ -258,3 +259,78 @@ def rb_matrices_online(member) -> str:
                      f'model = "{rb_matrices()}"\nparameters = {{ mu = {mu!r} }}\nmatrix = "{matrix}"\nrhs = "{rhs}"\n')
     pdekit.run(path, output=os.path.join(folder, "out"), xarray=False)
     return os.path.join(folder, "out")
+
+
+#: A pde family that reaches every branch of the finite-volume rows: a domain other than the
+#: unit square, a Dirichlet side with a nonzero value, a Neumann side with a nonzero flux, a
+#: periodic axis, a reaction, and the parameters in every field.
+MIXED_FAMILY = """[problem]
+kind = "reduced_basis"
+name = "mixed"
+[reduced_basis]
+family = "pde"
+tolerance = 1e-3
+max_size = 6
+eim = { tolerance = 1e-10 }
+test = { samples = 2, seed = 0 }
+[reduced_basis.pde]
+grid = [13, 10]
+domain = [[0, 2], [-1, 1]]
+coefficient = "exp(s*x*y) + 0.5"
+rhs = "1 + k*x"
+reaction = "k^2 + 0.1"
+parameters = { s = 0.2, k = 1 }
+[reduced_basis.pde.boundary]
+x_min = { type = "dirichlet", value = "1 + y/2" }
+x_max = { type = "neumann", value = "s*y" }
+y_min = { type = "periodic" }
+y_max = { type = "periodic" }
+[reduced_basis.training]
+mode = "random"
+samples = 12
+seed = 1
+parameters = { s = { uniform = [0, 0.5] }, k = { uniform = [0.5, 2] } }
+"""
+
+#: Parameters of the online checks, none a training parameter (the bound is then not rounding).
+PDE_ONLINE = {"bvp1d": [[0.37, 4.1], [-0.62, 13.3]], "mixed": [[0.11, 1.7], [0.43, 0.66]]}
+
+
+@functools.lru_cache(maxsize=None)
+def mixed_family() -> str:
+    folder = scratch("mixed")
+    path = os.path.join(folder, "mixed.toml")
+    with open(path, "w") as handle:
+        handle.write(MIXED_FAMILY)
+    pdekit.run(path, output=_output("mixed"), xarray=False)
+    return _output("mixed")
+
+
+@functools.lru_cache(maxsize=None)
+def pde_online(name: str) -> str:
+    """pdekit's online stage of a pde-family model (bvp1d or mixed) over PDE_ONLINE[name]."""
+    model = bvp1d() if name == "bvp1d" else mixed_family()
+    names = ["s", "k"]
+    folder = scratch(name + "_online")
+    path = os.path.join(folder, "online.toml")
+    with open(path, "w") as handle:
+        handle.write('[problem]\nkind = "reduced_model"\nname = "online"\n[reduced_model]\n'
+                     f'model = "{model}"\nparameters = {{ s = 0.1, k = 1 }}\n')
+    columns = list(zip(*PDE_ONLINE[name]))
+    pdekit.run(path, sweep=True, output=os.path.join(folder, "out"), xarray=False,
+               set={"sweep.mode": "zip", "sweep.parameters": {f"reduced_model.parameters.{n}": list(columns[i]) for i, n in enumerate(names)}})
+    return os.path.join(folder, "out")
+
+
+def pde_truth(parameters: Mapping[str, float]) -> np.ndarray:
+    """pdekit's own solution (kind = "pde", CHOLMOD) of MIXED_FAMILY's [reduced_basis.pde] table
+    with ``parameters``: its system is the one FiniteVolumeRows rebuilds."""
+    body = MIXED_FAMILY.split("[reduced_basis.pde]\n", 1)[1].split("[reduced_basis.training]", 1)[0]
+    body = body.replace("[reduced_basis.pde.boundary]", "[pde.boundary]")
+    values = ", ".join(f"{k} = {v!r}" for k, v in parameters.items())
+    body = "\n".join(f"parameters = {{ {values} }}" if line.startswith("parameters") else line for line in body.splitlines())
+    folder = scratch("pde_truth")
+    path = os.path.join(folder, "truth.toml")
+    with open(path, "w") as handle:
+        handle.write('[problem]\nkind = "pde"\nname = "truth"\n[pde]\n' + body + '\n[solver]\nmethod = "direct"\n')
+    return pdekit.run(path, output=os.path.join(folder, "out"), xarray=False)["solution"]
