@@ -15,8 +15,8 @@ older run then fails here.
 Not checked here: code (fenced or `inline`), numbers with a `<!-- fact: … -->` marker
 (DocFactsTests reruns those), numbers marked `<!-- given -->` (not a measurement: a setting, a
 constant of the code or the platform, arithmetic on sizes, a published figure), targets (after ≤, ≥, <, >, ~ or "target", or followed by
-"target"), and sizes written N × M. The README's generated blocks (`<!-- bench…:begin -->`) are
-checked whole: `bench/report.py --from-results` rebuilds them from bench/results in a scratch
+"target"), and sizes written N × M. The generated blocks (`<!-- bench…:begin -->`, in the README
+and docs/multigrid.md) are checked whole: `bench/report.py --from-results` rebuilds them from bench/results in a scratch
 copy, and they must come out as they stand.
 """
 import csv, glob, os, re, shutil, subprocess, sys, tempfile
@@ -114,24 +114,31 @@ def check(name, text, cache):
     return problems
 
 
-def generated_blocks(current):
-    """The README's generated blocks rebuilt from bench/results, against `current` (the README's
-    text): a line for each line that differs (the first ten)."""
+def generated_blocks(documents):
+    """The generated blocks (the README's, docs/multigrid.md's) rebuilt from bench/results in a
+    scratch copy of `documents` (name → text, as README.md and docs/*.md stand): a line for each
+    line that differs (the first ten per document)."""
     with tempfile.TemporaryDirectory() as scratch:
         os.makedirs(os.path.join(scratch, "bench"))
+        os.makedirs(os.path.join(scratch, "docs"))
         shutil.copytree(RESULTS, os.path.join(scratch, "bench", "results"))
-        shutil.copy(os.path.join(ROOT, "README.md"), scratch)
+        for name, text in documents.items():
+            with open(os.path.join(scratch, name), "w", encoding="utf-8") as handle:
+                handle.write(text)
         run = subprocess.run([sys.executable, os.path.join(ROOT, "bench", "report.py"), "--from-results"], cwd=scratch,
                              capture_output=True, text=True)
         if run.returncode != 0:
             return [f"bench/report.py --from-results failed: {run.stderr.strip().splitlines()[-1:]}"]
-        rebuilt = open(os.path.join(scratch, "README.md"), encoding="utf-8").read().split("\n")
-    current = current.split("\n")
-    if rebuilt == current:
-        return []
-    changed = [i for i, (a, b) in enumerate(zip(current, rebuilt), 1) if a != b] or [min(len(current), len(rebuilt))]
-    return [f"README.md:{i}: differs from what bench/report.py --from-results builds from bench/results: "
-            f"{(rebuilt[i - 1] if i <= len(rebuilt) else '(end)')[:160]}" for i in changed[:10]]
+        rebuilt = {name: open(os.path.join(scratch, name), encoding="utf-8").read().split("\n") for name in documents}
+    problems = []
+    for name, text in documents.items():
+        current = text.split("\n")
+        if rebuilt[name] == current:
+            continue
+        changed = [i for i, (a, b) in enumerate(zip(current, rebuilt[name]), 1) if a != b] or [min(len(current), len(rebuilt[name]))]
+        problems += [f"{name}:{i}: differs from what bench/report.py --from-results builds from bench/results: "
+                     f"{(rebuilt[name][i - 1] if i <= len(rebuilt[name]) else '(end)')[:160]}" for i in changed[:10]]
+    return problems
 
 
 def documents():
@@ -158,8 +165,14 @@ def self_test():
     row = readme.index("\n| CG + GMG", begin) + 1
     cell = re.search(r"\| (\d+\.\d+) s \|", readme[row:])
     edited = readme[:row + cell.start(1)] + f"{float(cell.group(1)) + 0.001:.3f}" + readme[row + cell.end(1):]
-    assert generated_blocks(readme) == [], generated_blocks(readme)
-    assert len(generated_blocks(edited)) == 1, generated_blocks(edited)
+    assert generated_blocks({"README.md": readme}) == [], generated_blocks({"README.md": readme})
+    assert len(generated_blocks({"README.md": edited})) == 1, generated_blocks({"README.md": edited})
+    # The same for docs/multigrid.md's block.
+    doc = open(os.path.join(ROOT, "docs", "multigrid.md"), encoding="utf-8").read()
+    row = doc.index("| 2D Poisson 1023² | ", doc.index("<!-- bench-multigrid-matrix:begin -->"))
+    edited = doc[:row] + doc[row:].replace(" (8) |", " (9) |", 1)
+    found = generated_blocks({"README.md": readme, "docs/multigrid.md": edited})
+    assert len(found) == 1 and found[0].startswith("docs/multigrid.md:"), found
     print("self-test passed")
 
 
@@ -167,7 +180,7 @@ if __name__ == "__main__":
     if sys.argv[1:] == ["--self-test"]:
         self_test()
         sys.exit(0)
-    problems, cache = generated_blocks(open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()), {}
+    problems, cache = generated_blocks(dict(documents())), {}
     for name, text in documents():
         problems += check(name, text, cache)
     print("\n".join(problems) if problems else "every quoted measurement is in bench/results")

@@ -311,6 +311,24 @@ for label, what, target in [(f"poisson2d_n{N}", f"2D Poisson {N}²", 0.8), ("poi
 if mg_records:
     write_csv("multigrid.csv", mg_records + [x for x in r if x])
 
+# docs/multigrid.md's comparison: setup + solve seconds (iterations) of every multigrid solver
+# per problem, written into its own block there whenever the multigrid family ran.
+mg_problems = [("2D Poisson 1023²", "poisson2d_n1023"), ("2D Poisson 1024²", "poisson2d_n1024"), ("3D Poisson 95³", "poisson3d_n95"),
+               ("3D Poisson 100³", "poisson3d_n100"), ("2D Darcy 1024²", "darcy2d_n1024"), ("scikit-fem P1 Poisson, 523k", "fem_poisson"),
+               ("scikit-fem elasticity, 131k", "fem_elasticity")]
+mg_tools = [("pdekit GMG", "pdekit", "gmg_cg"), ("pdekit AMG (RS)", "pdekit", "amg_cg"), ("pdekit SA", "pdekit", "sa_cg"),
+            ("PCMG (SOR)", "petsc", "pcmg_sor"), ("BoomerAMG", "petsc", "boomeramg"), ("GAMG", "petsc", "gamg"),
+            ("PyAMG RS", "pyamg", "pyamg_rs"), ("PyAMG SA", "pyamg", "pyamg_sa")]
+mg_matrix = []
+for label, prefix in mg_problems:
+    cells = []
+    for _, tool, suffix in mg_tools:
+        v = by.get((tool, f"{prefix}_{suffix}"))
+        cells.append(f"{v['total_s']:#.3g} ({int(v['iterations'])})" if v and v.get("total_s") is not None and v.get("iterations") is not None
+                     else "")
+    if any(cells):
+        mg_matrix.append([label] + cells)
+
 # Recycling (issue 10): SKR's Table 1 in shape and the strong baselines (bench/recycling_bench.py), in a README
 # block of its own (written whenever the recycling benchmark ran).
 rec_table = []
@@ -704,6 +722,20 @@ if memory_table:
         with open("README.md.tmp", "w") as f:
             f.write(readme)
         os.replace("README.md.tmp", "README.md")
+if mg_matrix and os.path.exists(os.path.join("docs", "multigrid.md")):
+    path = os.path.join("docs", "multigrid.md")
+    doc = open(path).read()
+    start_d, end_d = "<!-- bench-multigrid-matrix:begin -->", "<!-- bench-multigrid-matrix:end -->"
+    if start_d in doc and end_d in doc:
+        head, rest = doc.split(start_d, 1)
+        _, tail = rest.split(end_d, 1)
+        header = ["problem"] + [t[0] for t in mg_tools]
+        block = "\n".join(["| " + " | ".join(header) + " |", "|" + "---|" * len(header)] + ["| " + " | ".join(r) + " |" for r in mg_matrix])
+        stamp = (f"Measured {family_date.get('multigrid', today)} by `make bench` (bench/results/multigrid.csv): setup + solve seconds, "
+                 "the median of three runs by total; iterations in parentheses.")
+        with open(path + ".tmp", "w") as f:
+            f.write(head + start_d + "\n" + stamp + "\n\n" + block + "\n" + end_d + tail)
+        os.replace(path + ".tmp", path)
 start, end = "<!-- bench:begin -->", "<!-- bench:end -->"
 # The JSON-lines families whose rows the main table shows (the others have blocks of their own).
 MAIN_FAMILIES = {"core", "darcy", "spectral", "multigrid", "tensor", "gp", "rb", "sweep"}
