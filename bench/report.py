@@ -630,6 +630,11 @@ e2e_table = []
 e2e_cases = {"cg_gmg_1023": "CG + GMG 1023² (stencil)", "cg_gmg_1023_assembled": "CG + GMG 1023², operator = \"assembled\"",
              "fft_1023": "FFT 1023²", "cg_amg_1024": "CG + AMG 1024²", "cg_gmg_127cubed": "CG + GMG 127³ (stencil)",
              "cg_gmg_1023_vtk": "CG + GMG 1023² with --vtk"}
+# setup + solve, the denominator of the targets, recorded as a value of its own.
+for case in e2e_cases:
+    e = by.get(("pdekit", case))
+    if e and e.get("setup_seconds") is not None and e.get("solve_seconds") is not None:
+        e["setup_solve_seconds"] = e["setup_seconds"] + e["solve_seconds"]
 e2e_records = [m for m in metrics("end_to_end") if m[4] in e2e_cases]
 for case, title in e2e_cases.items():
     e = by.get(("pdekit", case))
