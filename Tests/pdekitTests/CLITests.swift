@@ -159,7 +159,8 @@ final class CLITests: CLITestCase {
         let unknown = try pdekit(["help", "gmgg"])
         XCTAssertEqual(unknown.status, 2)
         XCTAssertEqual(unknown.stderr.split(separator: "\n").count, 1, unknown.stderr)
-        XCTAssertTrue(unknown.stderr.contains("'gmgg' is not a command, problem kind, method, preconditioner or table") && unknown.stderr.contains("gmg"))
+        XCTAssertTrue(unknown.stderr.contains("'gmgg' is not a command, problem kind, method, preconditioner or table"), unknown.stderr)
+        XCTAssertTrue(unknown.stderr.contains("gmg"))
     }
 
     func testListAndCheck() throws {
