@@ -145,11 +145,15 @@ extension Catalog {
     static func kindSchema(_ kind: String, _ minimal: MinimalTable) throws -> [SchemaLog.Entry] {
         let tableName = ProblemKinds.tableName(of: kind)
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("pdekit-help-\(getpid())-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        // Only the folder itself: a TMPDIR that does not exist is not created.
+        guard mkdir(folder.path, 0o700) == 0 else {
+            throw ProblemError(file: "TMPDIR", message: "cannot create a temporary folder in \(folder.deletingLastPathComponent().path) "
+                               + "for \(kind)'s minimal tables: \(String(cString: strerror(errno))) (set TMPDIR to a writable folder)")
+        }
         defer { try? FileManager.default.removeItem(at: folder) }
         for (name, contents) in minimal.files {
             let url = folder.appendingPathComponent(name)
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)  // inside it
             try Data(contents.utf8).write(to: url)
         }
         let document = try ProblemDocument(text: "[\(tableName)]\n" + minimal.toml, path: folder.appendingPathComponent("help.toml").path,

@@ -153,6 +153,12 @@ final class CLITests: CLITestCase {
         XCTAssertEqual(rb.status, 0, rb.stderr)
         XCTAssertTrue(rb.stdout.contains("keys, [reduced_basis]") && rb.stdout.contains("with family = \"matrices\":"), rb.stdout)
         XCTAssertEqual(try helpFolders(), before)
+        // A TMPDIR that does not exist is an error naming it, and is not created.
+        let missing = work.appendingPathComponent("no-such-tmp-\(UUID().uuidString)")
+        let refused = try pdekit(["help", "linear_system"], environment: ["TMPDIR": missing.path])
+        XCTAssertEqual(refused.status, 1, refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("TMPDIR") && refused.stderr.contains(missing.path), refused.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: missing.path))
         let run = try pdekit(["help", "run"])
         XCTAssertEqual(run.status, 0, run.stderr)
         XCTAssertTrue(run.stdout.contains("USAGE: pdekit run"), run.stdout)

@@ -363,14 +363,8 @@ class ReducedModel:
 
 # pdekit's expression syntax (Sources/Discretisation/Expression.swift): numbers, + − * / and ^ or
 # ** (right-associative; unary minus binds looser: -x^2 = −(x²), as in Python), parentheses, the
-# constants pi and e, and these functions. Translated to a Python expression over math's
+# constants pi and e, and these functions. Translated to a Python expression over NumPy's
 # functions after every token is checked, so nothing else can be evaluated.
-_FUNCTIONS = {
-    "sin": math.sin, "cos": math.cos, "tan": math.tan, "asin": math.asin, "acos": math.acos, "atan": math.atan,
-    "sinh": math.sinh, "cosh": math.cosh, "tanh": math.tanh, "exp": math.exp, "log": math.log, "log10": math.log10,
-    "sqrt": math.sqrt, "abs": abs, "floor": math.floor, "ceil": math.ceil,
-    "sign": lambda x: float(np.sign(x)), "atan2": math.atan2, "pow": math.pow, "min": min, "max": max,
-}
 _CONSTANTS = {"pi": math.pi, "e": math.e}
 _TOKEN = re.compile(r"\s*(?:(\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?)|([A-Za-z_]\w*)|(\*\*|[-+*/^(),]))")
 
@@ -385,8 +379,9 @@ _ARRAY_FUNCTIONS = {
 
 def expression(source: str, variables: Sequence[str], arrays: bool = False):
     """A pdekit expression of ``variables`` as a Python function of a dict of their values
-    (NumPy arrays with ``arrays=True``, else numbers, evaluated with C's libm as pdekit does).
-    ``ValueError`` names the first token that is not pdekit syntax or an unknown name."""
+    (NumPy arrays with ``arrays=True``, else numbers), in float64 with IEEE results where
+    pdekit has them (1/0 = inf, sqrt(−1) = NaN). ``ValueError`` names the first token that is
+    not pdekit syntax or an unknown name."""
     source = str(source)
     parts, position = [], 0
     while position < len(source.rstrip()):
@@ -394,15 +389,17 @@ def expression(source: str, variables: Sequence[str], arrays: bool = False):
         if match is None:
             raise ValueError(f"expression {source!r}: unexpected {source[position:].strip()[:10]!r} at column {position + 1}")
         number, name, operator = match.groups()
-        if name is not None and name not in _FUNCTIONS and name not in _CONSTANTS and name not in variables:
+        if name is not None and name not in _ARRAY_FUNCTIONS and name not in _CONSTANTS and name not in variables:
             raise ValueError(f"expression {source!r}: unknown name {name!r} (the variables are {', '.join(variables)})")
-        parts.append(number or name or ("**" if operator == "^" else operator))
+        parts.append(f"_n({number})" if number else name or ("**" if operator == "^" else operator))
         position = match.end()
     code = compile(" ".join(parts), "<pdekit expression>", "eval")
-    namespace = {"__builtins__": {}, **(_ARRAY_FUNCTIONS if arrays else _FUNCTIONS), **_CONSTANTS}
+    namespace = {"__builtins__": {}, "_n": np.float64, **_ARRAY_FUNCTIONS, **_CONSTANTS}
 
     def evaluate(values: Mapping[str, float]):
-        value = eval(code, namespace, dict(values))  # noqa: S307 (every token was checked above)
+        # IEEE arithmetic as pdekit's: 1/0 is inf and sqrt(−1) NaN, not a Python exception.
+        with np.errstate(all="ignore"):
+            value = eval(code, namespace, {k: np.float64(v) if np.isscalar(v) else v for k, v in values.items()})  # noqa: S307
         return np.broadcast_to(np.asarray(value, dtype=np.float64), np.broadcast(*values.values()).shape).copy() if arrays \
             else float(value)
     return evaluate

@@ -225,6 +225,13 @@ class ExpressionTests(unittest.TestCase):
         f = expression("-x^2 + 2^-1 + min(x, 3, 1)*max(1, y) + atan2(1, 1)*4/pi + e^0 + 2**3**0", ["x", "y"])
         self.assertEqual(f({"x": 3.0, "y": 5.0}), -9.0 + 0.5 + 5.0 + 1.0 + 1.0 + 2.0)
 
+    def test_ieee_results_instead_of_exceptions(self):
+        from pdekit.reduced import expression
+        self.assertEqual(expression("1/x", ["x"])({"x": 0.0}), float("inf"))
+        self.assertEqual(expression("1/0 + x", ["x"])({"x": 1.0}), float("inf"))
+        self.assertTrue(np.isnan(expression("sqrt(x)", ["x"])({"x": -1.0})))
+        self.assertEqual(expression("2^0.5", [])({}), 2 ** 0.5)
+
     def test_other_names_and_symbols_are_refused(self):
         from pdekit.reduced import expression
         for bad in ["__import__('os')", "x.real", "x; 1", "y", "[x]", "lambda: 1"]:
