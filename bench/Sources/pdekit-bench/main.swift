@@ -148,14 +148,18 @@ if mode == "darcy" {
 }
 
 if mode == "spectral" {
-    // Fast Poisson solve of the same operator, planned once (FFTW_MEASURE), then timed.
+    // Fast Poisson solve of the same operator, planned once, then timed: with pdekit's default
+    // FFTW_ESTIMATE plan (bitwise the same result on every run; case fft_solve_nN) and, unless
+    // --effort names one, with FFTW_MEASURE too (case fft_solve_nN_measure).
     let axis = FastPoissonSolver.Axis(unknowns: n, spacing: 1 / Double(n + 1), low: .dirichlet, high: .dirichlet)
-    let effort = option("--effort").flatMap(R2RPlan.Effort.init(rawValue:)) ?? .measure
-    let fft = try FastPoissonSolver(axes: [axis, axis], coefficient: 1, effort: effort)
+    let efforts = option("--effort").flatMap(R2RPlan.Effort.init(rawValue:)).map { [$0] } ?? [.estimate, .measure]
     var u = [Double](repeating: 0, count: a.rows)
-    let s = timeIt(max(repeats, 5)) { b.withUnsafeBufferPointer { x in u.withUnsafeMutableBufferPointer { fft.apply(x, into: $0) } } }
-    emit([("tool", "pdekit"), ("version", version), ("case", "fft_solve_n\(n)"), ("seconds", s),
-          ("planning_s", fft.planningSeconds), ("effort", effort.rawValue), ("rel_residual", trueRelativeResidual(u))])
+    for effort in efforts {
+        let fft = try FastPoissonSolver(axes: [axis, axis], coefficient: 1, effort: effort)
+        let s = timeIt(max(repeats, 5)) { b.withUnsafeBufferPointer { x in u.withUnsafeMutableBufferPointer { fft.apply(x, into: $0) } } }
+        emit([("tool", "pdekit"), ("version", version), ("case", "fft_solve_n\(n)" + (effort == .estimate ? "" : "_\(effort.rawValue)")),
+              ("seconds", s), ("planning_s", fft.planningSeconds), ("effort", effort.rawValue), ("rel_residual", trueRelativeResidual(u))])
+    }
     let c = try CholeskyFactorization(a)
     t0 = Date()
     let x = c.solve(b)
