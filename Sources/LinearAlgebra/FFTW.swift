@@ -40,9 +40,9 @@ public final class R2RPlan: @unchecked Sendable {
     public let effort: Effort
     public let threads: Int
     public let buffer: UnsafeMutableBufferPointer<Double>
-    /// One single-threaded plan per part of the batch, run side by side (`execute`); a single
-    /// array is one plan, on FFTW's threads.
-    private let plans: [fftw_plan]
+    /// Passes run one after the other; the plans of a pass, single-threaded and each over its
+    /// own part of the buffer, run side by side (`execute`).
+    private let passes: [[fftw_plan]]
     /// Seconds spent planning (FFTW_MEASURE times candidate algorithms).
     public let planningSeconds: Double
 
@@ -50,11 +50,12 @@ public final class R2RPlan: @unchecked Sendable {
     /// `howMany` > 1, of that many such arrays stored one after the other (a batch, as
     /// `fftw_plan_many_r2r` does it): the buffer is `howMany` × Π shape long.
     ///
-    /// A batch on several threads is cut into `threads` consecutive parts, each planned for one
-    /// thread on its own part of the buffer and run side by side. Planned for FFTW's threads
-    /// instead, FFTW_ESTIMATE split each transform between the threads: at 1000 DST-I of 1000
-    /// points (1001 = 7·11·13) that synchronised inside every transform and took 250 ms against
-    /// 16 ms on one thread (FFTW 3.3.10 here), 17× SciPy's dstn.
+    /// On several threads, a batch is cut into `threads` consecutive parts, and a single array
+    /// of two or three axes into one pass per axis (`axisPasses`); each part is planned for one
+    /// thread on its own part of the buffer, and the parts run side by side. Planned for FFTW's
+    /// threads instead, FFTW_ESTIMATE split each transform between the threads: at 1000 DST-I
+    /// of 1000 points (1001 = 7·11·13) that synchronised inside every transform and took 250 ms
+    /// against 16 ms on one thread (FFTW 3.3.10 here), 17× SciPy's dstn.
     public init(shape: [Int], kinds: [Kind], howMany: Int = 1, effort: Effort = .measure, threads: Int = 1) throws {
         guard shape.count == kinds.count, !shape.isEmpty, shape.allSatisfy({ $0 >= 1 }), howMany >= 1 else {
             throw LinearAlgebraError.invalidArgument("FFTW plan: shape \(shape) and \(kinds.count) kinds")
@@ -70,36 +71,67 @@ public final class R2RPlan: @unchecked Sendable {
         let n = shape.map { Int32($0) }
         let k = kinds.map(\.fftw)
         let t0 = Date()
-        let parts = max(1, min(threads, howMany))
-        let made: [fftw_plan?] = FFTWPlanner.locked {
-            fftw_plan_with_nthreads(Int32(parts == 1 ? max(1, threads) : 1))
+        let made: [[fftw_plan?]] = FFTWPlanner.locked {
+            fftw_plan_with_nthreads(1)
+            // FFTW_MEASURE overwrites the array while planning: plan before any data is in it.
+            if threads > 1 && howMany == 1 && shape.count > 1 {
+                return Self.axisPasses(shape: shape, kinds: k, buffer: p, parts: threads, flags: effort.flag)
+            }
+            let parts = max(1, min(threads, howMany))
             var start = 0
-            return (0..<parts).map { part in
+            return [(0..<parts).map { part in
                 let count = howMany / parts + (part < howMany % parts ? 1 : 0)
                 let q = p + start * one
                 start += count
-                // FFTW_MEASURE overwrites the array while planning: plan before any data is in it.
                 return fftw_plan_many_r2r(Int32(shape.count), n, Int32(count), q, nil, 1, Int32(one),
                                           q, nil, 1, Int32(one), k, effort.flag)
-            }
+            }]
         }
         planningSeconds = Date().timeIntervalSince(t0)
-        guard made.allSatisfy({ $0 != nil }) else {
-            FFTWPlanner.locked { for plan in made { if let plan { fftw_destroy_plan(plan) } } }
+        guard made.allSatisfy({ $0.allSatisfy { $0 != nil } }) else {
+            FFTWPlanner.locked { for plan in made.joined() { if let plan { fftw_destroy_plan(plan) } } }
             fftw_free(raw)
             throw LinearAlgebraError.library("FFTW could not plan a \(kinds) transform of shape \(shape)")
         }
-        plans = made.map { $0! }
+        passes = made.map { $0.map { $0! } }
+    }
+
+    /// A whole array on several threads: one pass per axis (the transform is separable), each
+    /// pass a batch of 1D transforms along that axis over every other index, its outermost
+    /// other axis cut into `parts` ranges planned for one thread each (FFTW's guru interface:
+    /// the transform's stride and up to two loops).
+    private static func axisPasses(shape: [Int], kinds: [fftw_r2r_kind], buffer p: UnsafeMutablePointer<Double>, parts: Int,
+                                   flags: UInt32) -> [[fftw_plan?]] {
+        let strides = shape.indices.map { d in shape[(d + 1)...].reduce(1, *) }
+        return shape.indices.map { d in
+            let others = shape.indices.filter { $0 != d }
+            let split = others[0]  // the outermost other axis, cut into ranges
+            let ranges = max(1, min(parts, shape[split]))
+            var start = 0
+            return (0..<ranges).map { part -> fftw_plan? in
+                let count = shape[split] / ranges + (part < shape[split] % ranges ? 1 : 0)
+                let q = p + start * strides[split]
+                start += count
+                var dims = [fftw_iodim(n: Int32(shape[d]), is: Int32(strides[d]), os: Int32(strides[d]))]
+                var loops = others.map { o in
+                    fftw_iodim(n: Int32(o == split ? count : shape[o]), is: Int32(strides[o]), os: Int32(strides[o]))
+                }
+                var kind = [kinds[d]]
+                return fftw_plan_guru_r2r(1, &dims, Int32(loops.count), &loops, q, q, &kind, flags)
+            }
+        }
     }
 
     public func execute() {
-        if plans.count == 1 { return fftw_execute(plans[0]) }
-        let box = PlanList(plans: plans)
-        DispatchQueue.concurrentPerform(iterations: box.plans.count) { fftw_execute(box.plans[$0]) }
+        for pass in passes {
+            if pass.count == 1 { fftw_execute(pass[0]); continue }
+            let box = PlanList(plans: pass)
+            DispatchQueue.concurrentPerform(iterations: box.plans.count) { fftw_execute(box.plans[$0]) }
+        }
     }
 
     deinit {
-        FFTWPlanner.locked { for plan in plans { fftw_destroy_plan(plan) } }
+        FFTWPlanner.locked { for plan in passes.joined() { fftw_destroy_plan(plan) } }
         fftw_free(buffer.baseAddress)
     }
 }
