@@ -50,12 +50,15 @@ public final class R2RPlan: @unchecked Sendable {
     /// `howMany` > 1, of that many such arrays stored one after the other (a batch, as
     /// `fftw_plan_many_r2r` does it): the buffer is `howMany` × Π shape long.
     ///
-    /// On several threads, a batch is cut into `threads` consecutive parts, and a single array
-    /// of two or three axes into one pass per axis (`axisPasses`); each part is planned for one
-    /// thread on its own part of the buffer, and the parts run side by side. Planned for FFTW's
-    /// threads instead, FFTW_ESTIMATE split each transform between the threads: at 1000 DST-I
-    /// of 1000 points (1001 = 7·11·13) that synchronised inside every transform and took 250 ms
-    /// against 16 ms on one thread (FFTW 3.3.10 here), 17× SciPy's dstn.
+    /// `threads` > 1 cuts the work into that many parts: a batch into consecutive runs of
+    /// arrays, a single array of two or three axes into one pass per axis (`axisPasses`), each
+    /// pass over ranges of another axis. Each part is planned for one thread on its own part
+    /// of the buffer, and the parts run side by side when `Parallel.threadCount` allows, one
+    /// after the other when it does not: the cut, and so every bit of the result, does not
+    /// depend on how many threads run it (a sweep's `--jobs`, PDEKIT_NUM_THREADS). Planned for
+    /// FFTW's threads instead, FFTW_ESTIMATE split each transform between the threads: at 1000
+    /// DST-I of 1000 points (1001 = 7·11·13) that synchronised inside every transform and took
+    /// 250 ms against 16 ms on one thread (FFTW 3.3.10 here), 17× SciPy's dstn.
     public init(shape: [Int], kinds: [Kind], howMany: Int = 1, effort: Effort = .measure, threads: Int = 1) throws {
         guard shape.count == kinds.count, !shape.isEmpty, shape.allSatisfy({ $0 >= 1 }), howMany >= 1 else {
             throw LinearAlgebraError.invalidArgument("FFTW plan: shape \(shape) and \(kinds.count) kinds")
@@ -124,7 +127,7 @@ public final class R2RPlan: @unchecked Sendable {
 
     public func execute() {
         for pass in passes {
-            if pass.count == 1 { fftw_execute(pass[0]); continue }
+            if pass.count == 1 || Parallel.threadCount == 1 { for plan in pass { fftw_execute(plan) }; continue }
             let box = PlanList(plans: pass)
             DispatchQueue.concurrentPerform(iterations: box.plans.count) { fftw_execute(box.plans[$0]) }
         }

@@ -402,6 +402,39 @@ extension CLITests {
 }
 
 final class ReproducibilityTests: CLITestCase {
+    /// The FFT solver above 65,536 unknowns cuts its transforms into two single-threaded FFTW
+    /// plans whatever the thread count, so one thread and two give the same bits: a Dirichlet
+    /// grid (a batch of transforms) and a periodic one (a whole array, axis by axis).
+    func testFFTSolutionDoesNotDependOnTheThreadCount() throws {
+        let problem = { (name: String, x: String) in """
+            [problem]
+            name = "\(name)"
+            kind = "pde"
+            [pde]
+            grid = [260, 257]
+            rhs = "1 + x*y"
+            [pde.boundary]
+            x_min = { type = "\(x)" }
+            x_max = { type = "\(x)" }
+            y_min = { type = "dirichlet", value = 0 }
+            y_max = { type = "dirichlet", value = 0 }
+            [solver]
+            method = "fft"
+
+            """ }
+        for x in ["dirichlet", "periodic"] {
+            let path = work.appendingPathComponent("\(x).toml")
+            try problem(x, x).write(to: path, atomically: true, encoding: .utf8)
+            var solutions: [Data] = []
+            for threads in ["1", "2"] {
+                let r = try pdekit(["run", path.path, "-o", "\(x)-\(threads)"], environment: ["PDEKIT_NUM_THREADS": threads])
+                XCTAssertEqual(r.status, 0, r.stderr)
+                solutions.append(try Data(contentsOf: work.appendingPathComponent("\(x)-\(threads)/solution.npy")))
+            }
+            XCTAssertEqual(solutions[0], solutions[1], "\(x): one thread and two differ")
+        }
+    }
+
     /// Two runs of darcy2d (CG + the FFT preconditioner) give bitwise-identical solutions and
     /// histories: the default FFTW planning is deterministic (`measure` gave 317 or 318
     /// iterations from run to run), and so are the threaded reductions for a fixed thread count.
