@@ -135,6 +135,7 @@ class ReducedModel:
         self.load_eim = load_eim
         self.record = record
         self.path = path
+        self._reference_fields = None  # a pde family's coefficient and reaction at μ̄ (pde_coefficients)
 
     @classmethod
     def from_folder(cls, path: str | os.PathLike) -> "ReducedModel":
@@ -242,6 +243,8 @@ class ReducedModel:
         vector = np.asarray(mu, dtype=np.float64)
         if vector.shape != (len(names),):
             raise ValueError(f"this model takes {len(names)} parameters ({', '.join(names)}); got shape {vector.shape}")
+        if not np.all(np.isfinite(vector)):
+            raise ValueError(f"the parameters must be finite; got {dict(zip(names, vector.tolist()))}")
         return vector
 
     def solve(self, mu, matrix: str | os.PathLike | None = None, rhs: str | os.PathLike | None = None) -> ReducedSolution:
@@ -283,16 +286,24 @@ class ReducedModel:
         source = ((self.record or {}).get("reduced_basis", {}).get("matrices", {}) or {}).get("coercivity")
         if not isinstance(source, str):
             raise PdekitFormatError(self.path or "model", "run.toml has no [reduced_basis.matrices] coercivity")
-        entries = [(int(r), int(c)) for r, c in self.matrix_eim[:, :2]]
+        entries, points = self._eim_entries()
         values = read_matrix_entries(matrix, entries)
         load = read_vector(rhs)
-        points = [int(p) for p in self.load_eim[:, 0]]
         if points and max(points) >= load.size:
             raise ValueError(f"{rhs} has {load.size} entries, fewer than the interpolation points need")
-        theta = np.linalg.solve(self.matrix_eim[:, 2:], values) if entries else np.zeros(0)
-        phi = np.linalg.solve(self.load_eim[:, 1:], load[points]) if points else np.zeros(0)
+        theta, phi = self._interpolate(values, load[points])
         alpha = expression(source, names)(dict(zip(names, mu_vector.tolist())))
         return theta, phi, alpha
+
+    def _eim_entries(self) -> tuple[list[tuple[int, int]], list[int]]:
+        """The EIM's matrix entries (row, column) and right-hand-side points, 0-based."""
+        return [(int(r), int(c)) for r, c in self.matrix_eim[:, :2]], [int(p) for p in self.load_eim[:, 0]]
+
+    def _interpolate(self, values, load) -> tuple[np.ndarray, np.ndarray]:
+        """θ and φ from A(μ) at the EIM entries and f(μ) at its points: Q_A θ = values, Q_f φ = load."""
+        theta = np.linalg.solve(self.matrix_eim[:, 2:], values) if len(values) else np.zeros(0)
+        phi = np.linalg.solve(self.load_eim[:, 1:], load) if len(load) else np.zeros(0)
+        return theta, phi
 
     def pde_coefficients(self, mu) -> tuple[np.ndarray, np.ndarray, float]:
         """A ``pde`` family at μ: θ and φ from the rows of A(μ) and f(μ) at the EIM entries and
@@ -306,16 +317,14 @@ class ReducedModel:
             raise PdekitFormatError(self.path or "model", "run.toml has no [reduced_basis.pde] table with the family's parameters")
         mu_vector = self._parameter_vector(mu)
         at = FiniteVolumeRows(pde, dict(zip(names, mu_vector.tolist())))
-        reference = FiniteVolumeRows(pde, dict(zip(names, self.reference.tolist())))
-        entries = [(int(r), int(c)) for r, c in self.matrix_eim[:, :2]]
-        points = [int(p) for p in self.load_eim[:, 0]]
+        entries, points = self._eim_entries()
         rows = at.rows(sorted({r for r, _ in entries} | set(points)))
-        values = np.array([rows[r][0].get(c, 0.0) for r, c in entries])
-        load = np.array([rows[p][1] for p in points])
-        theta = np.linalg.solve(self.matrix_eim[:, 2:], values) if entries else np.zeros(0)
-        phi = np.linalg.solve(self.load_eim[:, 1:], load) if points else np.zeros(0)
+        theta, phi = self._interpolate(np.array([rows[r][0].get(c, 0.0) for r, c in entries]), np.array([rows[p][1] for p in points]))
         a, c = at.nodal_fields()
-        a0, c0 = reference.nodal_fields()
+        # μ̄'s fields, once per model (pdekit computes them once when it loads the model).
+        if self._reference_fields is None:
+            self._reference_fields = FiniteVolumeRows(pde, dict(zip(names, self.reference.tolist()))).nodal_fields()
+        a0, c0 = self._reference_fields
         ratio = float(np.min(a / a0))
         if c is not None:
             if np.any(c < 0):
@@ -367,9 +376,7 @@ class ReducedModel:
 # functions after every token is checked, so nothing else can be evaluated.
 _CONSTANTS = {"pi": math.pi, "e": math.e}
 _TOKEN = re.compile(r"\s*(?:(\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?)|([A-Za-z_]\w*)|(\*\*|[-+*/^(),]))")
-
-
-_ARRAY_FUNCTIONS = {
+_FUNCTIONS = {
     "sin": np.sin, "cos": np.cos, "tan": np.tan, "asin": np.arcsin, "acos": np.arccos, "atan": np.arctan,
     "sinh": np.sinh, "cosh": np.cosh, "tanh": np.tanh, "exp": np.exp, "log": np.log, "log10": np.log10,
     "sqrt": np.sqrt, "abs": np.abs, "floor": np.floor, "ceil": np.ceil, "sign": np.sign, "atan2": np.arctan2,
@@ -377,11 +384,11 @@ _ARRAY_FUNCTIONS = {
 }
 
 
-def expression(source: str, variables: Sequence[str], arrays: bool = False):
-    """A pdekit expression of ``variables`` as a Python function of a dict of their values
-    (NumPy arrays with ``arrays=True``, else numbers), in float64 with IEEE results where
-    pdekit has them (1/0 = inf, sqrt(−1) = NaN). ``ValueError`` names the first token that is
-    not pdekit syntax or an unknown name."""
+def expression(source: str, variables: Sequence[str]):
+    """A pdekit expression of ``variables`` as a Python function of a dict of their values: a
+    float when every value is a number, else an array of their broadcast shape; in float64
+    with IEEE results where pdekit has them (1/0 = inf, sqrt(−1) = NaN). ``ValueError`` names
+    the first token that is not pdekit syntax or an unknown name."""
     source = str(source)
     parts, position = [], 0
     while position < len(source.rstrip()):
@@ -389,19 +396,19 @@ def expression(source: str, variables: Sequence[str], arrays: bool = False):
         if match is None:
             raise ValueError(f"expression {source!r}: unexpected {source[position:].strip()[:10]!r} at column {position + 1}")
         number, name, operator = match.groups()
-        if name is not None and name not in _ARRAY_FUNCTIONS and name not in _CONSTANTS and name not in variables:
+        if name is not None and name not in _FUNCTIONS and name not in _CONSTANTS and name not in variables:
             raise ValueError(f"expression {source!r}: unknown name {name!r} (the variables are {', '.join(variables)})")
         parts.append(f"_n({number})" if number else name or ("**" if operator == "^" else operator))
         position = match.end()
     code = compile(" ".join(parts), "<pdekit expression>", "eval")
-    namespace = {"__builtins__": {}, "_n": np.float64, **_ARRAY_FUNCTIONS, **_CONSTANTS}
+    namespace = {"__builtins__": {}, "_n": np.float64, **_FUNCTIONS, **_CONSTANTS}
 
     def evaluate(values: Mapping[str, float]):
         # IEEE arithmetic as pdekit's: 1/0 is inf and sqrt(−1) NaN, not a Python exception.
         with np.errstate(all="ignore"):
             value = eval(code, namespace, {k: np.float64(v) if np.isscalar(v) else v for k, v in values.items()})  # noqa: S307
-        return np.broadcast_to(np.asarray(value, dtype=np.float64), np.broadcast(*values.values()).shape).copy() if arrays \
-            else float(value)
+        shape = np.broadcast(*values.values()).shape if values else ()
+        return float(value) if shape == () else np.broadcast_to(np.asarray(value, dtype=np.float64), shape).copy()
     return evaluate
 
 
@@ -419,14 +426,22 @@ def read_matrix_entries(path: str, entries: Sequence[tuple[int, int]]) -> np.nda
     if field not in ("real", "integer", "double") or symmetry not in ("general", "symmetric", "skew-symmetric"):
         raise PdekitFormatError(path, f"holds a {field} {symmetry} matrix; a real general, symmetric or skew-symmetric one is needed")
     body = [line for line in lines[1:] if line.strip() and not line.lstrip().startswith("%")]
-    rows, columns, _ = (int(v) for v in body[0].split())
+    size = body[0].split() if body else []
+    if len(size) != 3 or not all(v.isdigit() for v in size):
+        raise PdekitFormatError(path, "has no 'rows columns entries' line after its header")
+    rows, columns = int(size[0]), int(size[1])
     if rows != columns:
         raise PdekitFormatError(path, f"is {rows}×{columns}; a square matrix is needed")
     wanted = {entry: 0.0 for entry in entries}
     stored = set()
-    for line in body[1:]:
-        i, j, value = line.split()[:3]
-        i, j, value = int(i) - 1, int(j) - 1, float(value)
+    for number, line in enumerate(body[1:], start=1):
+        try:
+            i, j, value = line.split()[:3]
+            i, j, value = int(i) - 1, int(j) - 1, float(value)
+        except ValueError:
+            raise PdekitFormatError(path, f"entry {number} is not 'row column value': {line.strip()[:40]!r}") from None
+        if not (0 <= i < rows and 0 <= j < columns):
+            raise PdekitFormatError(path, f"entry {number} ({i + 1}, {j + 1}) is outside the {rows}×{columns} matrix")
         if not math.isfinite(value):
             raise PdekitFormatError(path, "holds a value that is not finite")
         mirrored = [] if symmetry == "general" or i == j else [((j, i), value if symmetry == "symmetric" else -value)]
@@ -447,22 +462,26 @@ def read_vector(path: str) -> np.ndarray:
         with open(path, "rb") as handle:
             return np.asarray(npy_from_bytes(handle.read(), path), dtype=np.float64).ravel()
     lines = [line for line in read_text(path).splitlines() if line.strip()]
-    header = lines[0].split()
+    header = lines[0].split() if lines else []
     body = [line for line in lines[1:] if not line.lstrip().startswith("%")]
-    if len(header) < 3 or header[2].lower() not in ("array", "coordinate"):
-        raise PdekitFormatError(path, "is not a Matrix Market vector")
+    if len(header) < 3 or header[2].lower() not in ("array", "coordinate") or not body \
+            or not all(v.isdigit() for v in body[0].split()) or len(body[0].split()) < 2:
+        raise PdekitFormatError(path, "is not a Matrix Market vector (header, then its size line)")
     size = [int(v) for v in body[0].split()]
-    if header[2].lower() == "array":
-        if min(size[:2]) != 1:
-            raise PdekitFormatError(path, f"is {size[0]}×{size[1]}; a vector is needed")
-        return np.array([float(line.split()[0]) for line in body[1:]])
-    if size[1] != 1:
+    if (min(size[:2]) if header[2].lower() == "array" else size[1]) != 1:
         raise PdekitFormatError(path, f"is {size[0]}×{size[1]}; a vector is needed")
-    vector = np.zeros(size[0])
-    for line in body[1:]:
-        i, _, value = line.split()[:3]
-        vector[int(i) - 1] += float(value)
-    return vector
+    try:
+        if header[2].lower() == "array":
+            return np.array([float(line.split()[0]) for line in body[1:]])
+        vector = np.zeros(size[0])
+        for line in body[1:]:
+            i, _, value = line.split()[:3]
+            if not 1 <= int(i) <= size[0]:
+                raise ValueError(line)
+            vector[int(i) - 1] += float(value)
+        return vector
+    except ValueError:
+        raise PdekitFormatError(path, "holds an entry that is not a number in range") from None
 
 
 class FiniteVolumeRows:
@@ -492,7 +511,7 @@ class FiniteVolumeRows:
                 return None
             if isinstance(given, dict):
                 raise NotImplementedError(f"[reduced_basis.pde] {key} is a file or random field; only expressions are evaluated here")
-            return expression(str(given), names), expression(str(given), names, arrays=True)
+            return expression(str(given), names)
         self.coefficient = field("coefficient", "1")
         self.rhs = field("rhs")
         self.reaction = field("reaction")
@@ -526,8 +545,8 @@ class FiniteVolumeRows:
             widths = [axis.cell_width(int(k)) for axis, k in zip(self.axes, index)]
             volume = math.prod(widths)
             point = [axis.coordinate(n) for axis, n in zip(self.axes, node)]
-            here = self._at(self.coefficient[0], point)
-            b = volume * self._at(self.rhs[0], point)
+            here = self._at(self.coefficient, point)
+            b = volume * self._at(self.rhs, point)
             diagonal, entries = 0.0, {}
             for d, axis in enumerate(self.axes):
                 area = volume / widths[d]
@@ -540,7 +559,7 @@ class FiniteVolumeRows:
                     wrapped = (k + axis.unknowns) % axis.unknowns if axis.periodic else k
                     neighbour = list(node)
                     neighbour[d] = wrapped if axis.periodic else node[d] + step
-                    there = self._at(self.coefficient[0], [a.coordinate(n) for a, n in zip(self.axes, neighbour)])
+                    there = self._at(self.coefficient, [a.coordinate(n) for a, n in zip(self.axes, neighbour)])
                     t = 2 / (1 / here + 1 / there) * area / h[d]
                     diagonal += t
                     if 0 <= wrapped < axis.unknowns:
@@ -551,7 +570,7 @@ class FiniteVolumeRows:
                         boundary_point[d] = axis.coordinate(node[d] + step)
                         b += t * self._at(self.boundary[d][side], boundary_point)
             if self.reaction is not None:
-                diagonal += volume * self._at(self.reaction[0], point)
+                diagonal += volume * self._at(self.reaction, point)
             entries[row] = entries.get(row, 0.0) + diagonal / cell_volume
             out[row] = (entries, b / cell_volume)
         return out
@@ -565,8 +584,12 @@ class FiniteVolumeRows:
             return function({**{k: np.float64(v) for k, v in self.values.items()}, "x": mesh[0], "y": mesh[1], "z": mesh[2]}).ravel()
         nodes = [np.array([axis.coordinate(n) for n in range(axis.nodes)]) for axis in self.axes]
         unknowns = [np.array([axis.coordinate(axis.node(k)) for k in range(axis.unknowns)]) for axis in self.axes]
-        a = evaluate(self.coefficient[1], nodes)
-        c = evaluate(self.reaction[1], unknowns) if self.reaction is not None else None
+        a = evaluate(self.coefficient, nodes)
+        if not np.all(a > 0) or not np.all(np.isfinite(a)):
+            i = int(np.argmin(np.where(np.isfinite(a), a, -np.inf)))
+            raise ValueError(f"the coefficient must be positive and finite on the grid; it is {a[i]} at node {i} (C order) "
+                             f"with {self.values}")
+        c = evaluate(self.reaction, unknowns) if self.reaction is not None else None
         return a, c
 
 

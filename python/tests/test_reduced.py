@@ -152,6 +152,15 @@ class PDEFamilyTests(PdekitTestCase):
     def test_mixed_boundaries_against_pdekit_online(self):
         self.check("mixed", fixtures.mixed_family())
 
+    def test_nonfinite_parameters_and_a_nonpositive_coefficient_are_refused(self):
+        model = ReducedModel.from_folder(fixtures.bvp1d())
+        with self.assertRaisesRegex(ValueError, "finite"):
+            model.solve({"s": float("nan"), "k": 1.0})
+        # exp(s sin(πx)) stays positive; a coefficient that does not is refused, not solved.
+        pde = {"grid": [5], "coefficient": "s - x", "rhs": "1", "parameters": {"s": 0.0}}
+        with self.assertRaisesRegex(ValueError, "coefficient must be positive"):
+            FiniteVolumeRows(pde, {"s": 0.5}).nodal_fields()
+
     def test_a_file_field_is_refused(self):
         pde = {"grid": [5], "coefficient": {"npy": "a.npy"}, "rhs": "1", "parameters": {"s": 0.0}}
         with self.assertRaises(NotImplementedError):
@@ -212,6 +221,17 @@ class MatrixFamilyTests(PdekitTestCase):
         path = os.path.join(folder, "diagonal.mtx")
         with open(path, "w") as handle:
             handle.write("%%MatrixMarket matrix coordinate real general\n99 99 99\n" + "".join(f"{i} {i} 1.0\n" for i in range(1, 100)))
+        # Empty, truncated and garbled files are format errors, not Python tracebacks.
+        for name, text in [("empty.mtx", ""), ("header.mtx", "%%MatrixMarket matrix coordinate real general\n"),
+                           ("garbled.mtx", "%%MatrixMarket matrix coordinate real general\n99 99 1\n1 x 2.0\n"),
+                           ("outside.mtx", "%%MatrixMarket matrix coordinate real general\n99 99 1\n100 1 2.0\n")]:
+            bad = os.path.join(folder, name)
+            with open(bad, "w") as handle:
+                handle.write(text)
+            with self.subTest(file=name), self.assertRaises(PdekitFormatError):
+                self.model.solve([0.5], matrix=bad, rhs=os.path.join(data, "test_f0.npy"))
+            with self.subTest(rhs=name), self.assertRaises(PdekitFormatError):
+                pdekit.reduced.read_vector(bad)
         if any(int(r) != int(c) for r, c in self.model.matrix_eim[:, :2]):
             with self.assertRaises(PdekitFormatError):
                 self.model.solve([0.5], matrix=path, rhs=os.path.join(data, "test_f0.npy"))
