@@ -214,6 +214,9 @@ public final class SchemaLog {
         public var type: String
         /// The default and the allowed values or range, when the reader was given them.
         public var detail: String
+        /// Whether a table without the key is refused (`pdekit help KIND` finds out), and in
+        /// which of several variants: nil not required, empty in every one.
+        public var requiredIn: [String]? = nil
     }
     public private(set) var entries: [Entry] = []
     public init() {}

@@ -104,8 +104,10 @@ extension Catalog {
         guard !entries.isEmpty else { return "  no options\n" }
         let width = entries.map(\.key.count).max() ?? 0, typeWidth = entries.map(\.type.count).max() ?? 0
         return entries.map { e in
-            "  " + e.key.padding(toLength: width, withPad: " ", startingAt: 0) + "  "
-                + e.type.padding(toLength: typeWidth, withPad: " ", startingAt: 0) + (e.detail.isEmpty ? "" : "  " + e.detail) + "\n"
+            let required = e.requiredIn.map { $0.isEmpty ? "required" : "required with " + $0.joined(separator: " or ") }
+            let detail = [required, e.detail.isEmpty ? nil : e.detail].compactMap { $0 }.joined(separator: "; ")
+            return "  " + e.key.padding(toLength: width, withPad: " ", startingAt: 0) + "  "
+                + e.type.padding(toLength: typeWidth, withPad: " ", startingAt: 0) + (detail.isEmpty ? "" : "  " + detail) + "\n"
         }.joined()
     }
 
@@ -123,13 +125,8 @@ extension Catalog {
             // The most specific reading: a variant may read the key raw where another types it.
             let readings = variants.flatMap { $0.1.filter { $0.key == key } }
             var e = readings.first { $0.type != "value" } ?? readings[0]
-            let required = variants.filter { $0.1.contains { $0.key == key && $0.detail.hasPrefix("required") } }.map(\.0)
-            var detail = e.detail.hasPrefix("required") ? String(e.detail.dropFirst("required".count).drop { $0 == ";" || $0 == " " }) : e.detail
-            if !required.isEmpty {
-                detail = (required.count == variants.count ? "required" : "required with " + required.joined(separator: " or "))
-                    + (detail.isEmpty ? "" : "; " + detail)
-            }
-            e.detail = detail
+            let required = variants.filter { $0.1.contains { $0.key == key && $0.requiredIn != nil } }.map(\.0)
+            e.requiredIn = required.isEmpty ? nil : required.count == variants.count ? [] : required
             common.append(e)
         }
         text += "keys, [\(tableName)] (docs/problem-files.md):\n" + format(common)
@@ -169,9 +166,7 @@ extension Catalog {
             var without = base
             guard without.value(at: keyPath[...]) != nil else { continue }
             without.remove(at: keyPath[...])
-            if (try? read(TableReader(table: without, path: [tableName], document: document))) == nil {
-                entries[i].detail = "required" + (e.detail.isEmpty ? "" : "; " + e.detail)
-            }
+            if (try? read(TableReader(table: without, path: [tableName], document: document))) == nil { entries[i].requiredIn = [] }
         }
         return entries
     }
