@@ -80,13 +80,9 @@ public final class R2RPlan: @unchecked Sendable {
             if threads > 1 && howMany == 1 && shape.count > 1 {
                 return Self.axisPasses(shape: shape, kinds: k, buffer: p, parts: threads, flags: effort.flag)
             }
-            let parts = max(1, min(threads, howMany))
-            var start = 0
-            return [(0..<parts).map { part in
-                let count = howMany / parts + (part < howMany % parts ? 1 : 0)
-                let q = p + start * one
-                start += count
-                return fftw_plan_many_r2r(Int32(shape.count), n, Int32(count), q, nil, 1, Int32(one),
+            return [Self.split(howMany, threads).map { r in
+                let q = p + r.lowerBound * one
+                return fftw_plan_many_r2r(Int32(shape.count), n, Int32(r.count), q, nil, 1, Int32(one),
                                           q, nil, 1, Int32(one), k, effort.flag)
             }]
         }
@@ -109,20 +105,22 @@ public final class R2RPlan: @unchecked Sendable {
         return shape.indices.map { d in
             let others = shape.indices.filter { $0 != d }
             let split = others[0]  // the outermost other axis, cut into ranges
-            let ranges = max(1, min(parts, shape[split]))
-            var start = 0
-            return (0..<ranges).map { part -> fftw_plan? in
-                let count = shape[split] / ranges + (part < shape[split] % ranges ? 1 : 0)
-                let q = p + start * strides[split]
-                start += count
+            return Self.split(shape[split], parts).map { r -> fftw_plan? in
+                let q = p + r.lowerBound * strides[split]
                 var dims = [fftw_iodim(n: Int32(shape[d]), is: Int32(strides[d]), os: Int32(strides[d]))]
                 var loops = others.map { o in
-                    fftw_iodim(n: Int32(o == split ? count : shape[o]), is: Int32(strides[o]), os: Int32(strides[o]))
+                    fftw_iodim(n: Int32(o == split ? r.count : shape[o]), is: Int32(strides[o]), os: Int32(strides[o]))
                 }
                 var kind = [kinds[d]]
                 return fftw_plan_guru_r2r(1, &dims, Int32(loops.count), &loops, q, q, &kind, flags)
             }
         }
+    }
+
+    /// 0..<count cut into at most `parts` consecutive nonempty ranges (as `Parallel.chunks`).
+    private static func split(_ count: Int, _ parts: Int) -> [Range<Int>] {
+        let n = max(1, min(parts, count))
+        return (0..<n).map { count * $0 / n ..< count * ($0 + 1) / n }
     }
 
     public func execute() {
