@@ -406,9 +406,9 @@ final class ReproducibilityTests: CLITestCase {
     /// plans whatever the thread count, so one thread and two give the same bits: a Dirichlet
     /// grid (a batch of transforms) and a periodic one (a whole array, axis by axis).
     func testFFTSolutionDoesNotDependOnTheThreadCount() throws {
-        let problem = { (name: String, x: String) in """
+        let problem = { (x: String) in """
             [problem]
-            name = "\(name)"
+            name = "\(x)"
             kind = "pde"
             [pde]
             grid = [260, 257]
@@ -420,14 +420,12 @@ final class ReproducibilityTests: CLITestCase {
             y_max = { type = "dirichlet", value = 0 }
             [solver]
             method = "fft"
-
             """ }
         for x in ["dirichlet", "periodic"] {
-            let path = work.appendingPathComponent("\(x).toml")
-            try problem(x, x).write(to: path, atomically: true, encoding: .utf8)
+            let path = try write("\(x).toml", problem(x))
             var solutions: [Data] = []
             for threads in ["1", "2"] {
-                let r = try pdekit(["run", path.path, "-o", "\(x)-\(threads)"], environment: ["PDEKIT_NUM_THREADS": threads])
+                let r = try pdekit(["run", path, "-o", "\(x)-\(threads)"], environment: ["PDEKIT_NUM_THREADS": threads])
                 XCTAssertEqual(r.status, 0, r.stderr)
                 solutions.append(try Data(contentsOf: work.appendingPathComponent("\(x)-\(threads)/solution.npy")))
             }
