@@ -19,13 +19,11 @@ import LinearAlgebra
 /// because Qᵀ ∂K Q = s (⊗_{l≠k} Λ_l) ⊗ (Q_kᵀ ∂K_k Q_k). So the likelihood and its full gradient
 /// cost O(Σ n_k³ + N Σ n_k) whatever the number of kernel parameters (a spectral mixture has
 /// 3Q per axis), and each parameter adds only O(n_k) kernel evaluations on a uniform axis.
-public struct GridGaussianProcess: Sendable {
+public struct GridGaussianProcess: ProductKernelModel {
     /// Grid coordinates per axis (the data's C order: the last axis fastest).
     public var axes: [[Double]]
     public var kernels: [Kernel1D]
-    /// s, the variance of f (the kernels have unit variance, the mixtures their weights).
     public var signalVariance: Double
-    /// σ², the noise variance of the data.
     public var noiseVariance: Double
 
     public init(axes: [[Double]], kernels: [Kernel1D], signalVariance: Double = 1, noiseVariance: Double) {
@@ -35,38 +33,6 @@ public struct GridGaussianProcess: Sendable {
 
     public var shape: [Int] { axes.map(\.count) }
     public var count: Int { shape.reduce(1, *) }
-
-    // MARK: hyperparameters as one vector: s, σ², then each axis's kernel parameters
-
-    public var hyperparameterNames: [String] {
-        ["signal_variance", "noise_variance"] + kernels.enumerated().flatMap { k, kernel in
-            kernel.parameterNames.map { "kernel_\(k + 1).\($0)" }
-        }
-    }
-
-    public var hyperparameters: [Double] {
-        get { [signalVariance, noiseVariance] + kernels.flatMap(\.parameters) }
-        set {
-            precondition(newValue.count == 2 + kernels.reduce(0) { $0 + $1.parameters.count }, "hyperparameter count")
-            signalVariance = newValue[0]; noiseVariance = newValue[1]
-            var at = 2
-            for k in kernels.indices {
-                let c = kernels[k].parameters.count
-                kernels[k].parameters = Array(newValue[at..<(at + c)]); at += c
-            }
-        }
-    }
-
-    /// Whether hyperparameter i is positive (optimised on its logarithm).
-    public func isPositive(_ i: Int) -> Bool {
-        if i < 2 { return true }
-        var at = 2
-        for kernel in kernels {
-            if i < at + kernel.parameters.count { return kernel.isPositive(i - at) }
-            at += kernel.parameters.count
-        }
-        return true
-    }
 
     /// K_k = [k_k(x_i − x_j)] per axis.
     public func factorMatrices() -> [DenseMatrix] {

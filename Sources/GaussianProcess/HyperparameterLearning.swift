@@ -16,18 +16,18 @@ public struct HyperparameterBounds: Sendable {
     public init(lower: [Double], upper: [Double], fixed: [Bool]) { self.lower = lower; self.upper = upper; self.fixed = fixed }
 }
 
-extension GridGaussianProcess {
+extension ProductKernelModel {
     /// The model with learned hyperparameters and the optimiser's account (values in the
-    /// history are −log p; points are the raw hyperparameters). With `observed`, y holds the
-    /// values at those grid indices only and the likelihood is `observedFit`'s (dense, exact).
-    public func learn(_ y: [Double], observed: [Int]? = nil, bounds: HyperparameterBounds,
-                      optimizer: HyperparameterOptimizer) throws -> (GridGaussianProcess, OptimizationResult) {
+    /// history are −log p; points are the raw hyperparameters). `evaluate` gives a model's log
+    /// likelihood and its gradient in the raw hyperparameters (`hyperparameterNames` order).
+    public func learn(bounds: HyperparameterBounds, optimizer: HyperparameterOptimizer,
+                      evaluate: @escaping (Self) throws -> (logLikelihood: Double, gradient: [Double])) throws -> (Self, OptimizationResult) {
         let theta0 = hyperparameters
         let free = theta0.indices.filter { !bounds.fixed[$0] }
         let positive = theta0.indices.map(isPositive)
         func toZ(_ v: Double, _ i: Int) -> Double { positive[i] ? log(v) : v }
         func fromZ(_ z: Double, _ i: Int) -> Double { positive[i] ? exp(z) : z }
-        func model(_ z: [Double]) -> GridGaussianProcess {
+        func model(_ z: [Double]) -> Self {
             var m = self
             var theta = theta0
             for (k, i) in free.enumerated() { theta[i] = fromZ(z[k], i) }
@@ -36,9 +36,7 @@ extension GridGaussianProcess {
         }
         let objective: Objective = { z in
             let m = model(z)
-            let (value, g): (Double, [Double])
-            if let observed { (value, g) = try m.observedFit(observed: observed, values: y) }
-            else { let fit = try m.fit(y, gradient: true); (value, g) = (fit.logLikelihood, fit.gradient!) }
+            let (value, g) = try evaluate(m)
             return (-value, free.enumerated().map { k, i in -g[i] * (positive[i] ? m.hyperparameters[i] : 1) })
         }
         let zBounds = Bounds(lower: free.map { toZ(bounds.lower[$0], $0) }, upper: free.map { toZ(bounds.upper[$0], $0) })
@@ -53,5 +51,18 @@ extension GridGaussianProcess {
         result.history = result.history.map { r in var r = r; r.point = model(r.point).hyperparameters; return r }
         result.point = learned.hyperparameters
         return (learned, result)
+    }
+}
+
+extension GridGaussianProcess {
+    /// Learning from data on the whole grid (`fit`'s likelihood) or, with `observed`, from the
+    /// values at those grid indices only (`observedFit`'s, dense and exact).
+    public func learn(_ y: [Double], observed: [Int]? = nil, bounds: HyperparameterBounds,
+                      optimizer: HyperparameterOptimizer) throws -> (GridGaussianProcess, OptimizationResult) {
+        try learn(bounds: bounds, optimizer: optimizer) { m in
+            if let observed { return try m.observedFit(observed: observed, values: y) }
+            let fit = try m.fit(y, gradient: true)
+            return (fit.logLikelihood, fit.gradient!)
+        }
     }
 }

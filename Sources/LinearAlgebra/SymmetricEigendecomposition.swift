@@ -31,3 +31,23 @@ public struct SymmetricEigendecomposition: Sendable {
         eigenvectors = DenseMatrix(rows: n, columns: n, values: v)
     }
 }
+
+extension SymmetricEigendecomposition {
+    /// The eigenpairs of the symmetric tridiagonal matrix with `diagonal` (n) and `offDiagonal`
+    /// (n − 1), by LAPACK's `dstev` (implicit QL/QR): Lanczos quadrature needs the first entry
+    /// of every eigenvector.
+    public static func tridiagonal(diagonal: [Double], offDiagonal: [Double]) throws -> SymmetricEigendecomposition {
+        let n = diagonal.count
+        guard offDiagonal.count == max(n - 1, 0) else {
+            throw LinearAlgebraError.invalidArgument("tridiagonal: \(n) diagonal and \(offDiagonal.count) off-diagonal entries")
+        }
+        var d = diagonal, e = offDiagonal + [0]
+        var z = [Double](repeating: 0, count: n * n)
+        if n > 0 {
+            let info = LAPACKE_dstev(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "V")), Int32(n), &d, &e, &z, Int32(n))
+            if info > 0 { throw LinearAlgebraError.library("dstev: \(info) off-diagonal elements did not converge") }
+            if info < 0 { throw LinearAlgebraError.library("dstev: argument \(-info) invalid") }
+        }
+        return SymmetricEigendecomposition(eigenvalues: d, eigenvectors: DenseMatrix(rows: n, columns: n, values: z))
+    }
+}

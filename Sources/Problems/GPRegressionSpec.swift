@@ -4,7 +4,8 @@ import Foundation
 import Storage
 
 /// `kind = "gp_regression"`: exact Gaussian-process regression on a tensor grid with a product
-/// kernel (docs/gaussian-processes.md).
+/// kernel (docs/gaussian-processes.md), or on scattered points by structured kernel
+/// interpolation (`points = …`, ScatteredDataSpec.swift).
 ///
 /// ```toml
 /// [gp]
@@ -33,10 +34,15 @@ public struct GPRegressionSpec: PhysicsSection, Equatable {
         MinimalTable("data = \"d.csv\"\nbox = [[0, 1]]\ngrid = [2]\nkernel = [{ type = \"squared_exponential\", "
                      + "lengthscale = { value = 0.5, bounds = [0.1, 1], fixed = false } }]"
                      + "\nnoise = { value = 0.1, bounds = [1e-6, 1], fixed = false }",
-                     files: ["d.csv": "0,1\n1,2\n"])
+                     files: ["d.csv": "0,1\n1,2\n"]),
+        MinimalTable(variant: "points = …", "points = \"x.npy\"\ndata = \"y.npy\"\nbox = [[0, 1]]\ninducing_grid = [8]\nprobes = 2\nseed = 0"
+                     + "\ntest_points = \"t.npy\"\ntest_values = \"v.npy\"\ncg_tolerance = 1e-6"
+                     + "\nkernel = [{ type = \"squared_exponential\", lengthscale = 0.5 }]",
+                     arrays: ["x.npy": NPYArray(shape: [2, 1], values: [0.2, 0.8]), "y.npy": NPYArray(shape: [2], values: [1, 2]),
+                              "t.npy": NPYArray(shape: [1, 1], values: [0.5]), "v.npy": NPYArray(shape: [1], values: [1.5])])
     ]
-    public static let help = "exact Gaussian-process regression on a grid with a Kronecker (product) kernel: posterior mean and variance, "
-        + "learned hyperparameters"
+    public static let help = "Gaussian-process regression with a product kernel: exact on a grid (Kronecker algebra), or on scattered points "
+        + "by structured kernel interpolation (KISS-GP); posterior mean and variance, learned hyperparameters"
     public static let table = "gp"
     public static var usesSolver: Bool { false }
 
@@ -66,8 +72,9 @@ public struct GPRegressionSpec: PhysicsSection, Equatable {
 
     public var dataPath: String
     public var box: [(Double, Double)]
+    /// Nodes per axis: the data's grid, or for scattered points the inducing grid.
     public var grid: [Int]
-    /// The data on the grid in C order; NaN where missing.
+    /// The data on the grid in C order, NaN where missing; for scattered points, one per point.
     public var values: [Double]
     public var kernels: [KernelSpec]
     public var noise: Hyperparameter
@@ -79,7 +86,11 @@ public struct GPRegressionSpec: PhysicsSection, Equatable {
     public var tolerance: Double
     public var predict: [Int]?
     public var cgTolerance: Double
-    public var dataFiles: [String] { [dataPath] }
+    /// Scattered points (structured kernel interpolation); nil for gridded data.
+    public var scattered: Scattered?
+    public var dataFiles: [String] {
+        [dataPath] + [scattered?.pointsPath, scattered?.testPointsPath, scattered?.testValuesPath].compactMap { $0 }
+    }
 
     public var observedCount: Int { values.reduce(0) { $1.isNaN ? $0 : $0 + 1 } }
 
@@ -90,11 +101,16 @@ public struct GPRegressionSpec: PhysicsSection, Equatable {
     static let magnitudeLimit = 1e150
 
     public init(_ r: TableReader) throws {
-        guard let boxValues = try r.array("box") else {
+        let scatteredPoints = try Self.isScattered(r)
+        let boxValues = try r.array("box")
+        guard boxValues != nil || scatteredPoints else {
             throw r.error("box", "missing: one [lower, upper] interval per axis, e.g. box = [[0, 1], [0, 1]]")
         }
-        guard (1...4).contains(boxValues.count) else { throw r.error("box", "expected 1 to 4 intervals, got \(boxValues.count)") }
-        box = try boxValues.enumerated().map { d, v in
+        let maximumAxes = scatteredPoints ? 3 : 4
+        if let b = boxValues, !(1...maximumAxes).contains(b.count) {
+            throw r.error("box", "expected 1 to \(maximumAxes) intervals, got \(b.count)")
+        }
+        let givenBox: [(Double, Double)]? = try boxValues.map { try $0.enumerated().map { d, v in
             guard case .array(let pair) = v, pair.count == 2, let lo = pair[0].number, let hi = pair[1].number, lo.isFinite, hi.isFinite else {
                 throw r.error("box", "entry \(d + 1) must be [lower, upper] with finite numbers")
             }
@@ -106,41 +122,17 @@ public struct GPRegressionSpec: PhysicsSection, Equatable {
                     + "distances); rescale the coordinates")
             }
             return (lo, hi)
+        }}
+        if scatteredPoints {
+            let read = try Self.readScattered(r, givenBox: givenBox)
+            box = read.box; values = read.values; dataPath = read.dataPath; scattered = read.scattered
+            grid = read.scattered.inducingGrid
+        } else {
+            box = givenBox!
+            scattered = nil
+            (grid, values, dataPath) = try Self.readGridData(r, box: box)
         }
         let d = box.count
-        let givenGrid = try Self.counts(r, "grid", d)
-        guard let path = try r.string("data") else {
-            throw r.error("data", "missing: an NPY file with the grid's values, or a CSV of coordinates and a value")
-        }
-        dataPath = path
-        let url = r.document.resolve(path)
-        if path.lowercased().hasSuffix(".csv") {
-            guard let g = givenGrid else { throw r.error("grid", "missing: CSV data needs the grid's nodes per axis, e.g. grid = [64, 64]") }
-            grid = g
-            values = try Self.readCSV(r, url: url, path: path, box: box, grid: g)
-        } else {
-            let array: NPYArray
-            do { array = try NPY.read(url) } catch { throw r.error("data", "\(path): \(oneLine(String(describing: error)))") }
-            guard array.shape.count == d else {
-                throw r.error("data", "\(path) has shape \(array.shape); the box has \(d) axes, so the data needs \(d) dimensions")
-            }
-            if let g = givenGrid, g != array.shape { throw r.error("grid", "\(g) does not match the shape \(array.shape) of \(path)") }
-            guard array.shape.allSatisfy({ $0 >= 2 }) else { throw r.error("data", "\(path): at least 2 nodes per axis, got shape \(array.shape)") }
-            if let i = array.values.firstIndex(where: { $0.isInfinite }) {
-                throw r.error("data", "\(path): value \(i) (C order) is infinite; mark missing points with NaN")
-            }
-            grid = array.shape
-            values = array.values
-        }
-        guard grid.allSatisfy({ $0 <= 8192 }) else { throw r.error("grid", "at most 8192 nodes per axis (dense n × n factors), got \(grid)") }
-        guard grid.reduce(1.0, { $0 * Double($1) }) <= 2e7 else { throw r.error("grid", "\(grid) has more than 2·10⁷ points") }
-        guard values.contains(where: { !$0.isNaN }) else { throw r.error("data", "\(path): every value is missing (NaN)") }
-        // The likelihood sums squares of the values: beyond 1e150 they overflow to inf and the
-        // posterior is NaN everywhere.
-        if let i = values.firstIndex(where: { abs($0) > Self.magnitudeLimit }) {
-            throw r.error("data", "\(path): value \(i) (C order) is \(values[i]); values beyond ±1e150 overflow the likelihood's squares; rescale "
-                + "the data")
-        }
 
         if let kernelValues = try r.array("kernel") {
             guard kernelValues.count == d else {
@@ -168,15 +160,55 @@ public struct GPRegressionSpec: PhysicsSection, Equatable {
                 throw r.error("predict", "at most 8192 nodes per axis and 2·10⁷ points, got \(p)")
             }
         }
-        cgTolerance = try r.double("cg_tolerance", default: 1e-8, minimum: 0, exclusiveMinimum: true)
+        cgTolerance = try r.double("cg_tolerance", default: scattered == nil ? 1e-8 : 1e-6, minimum: 0, exclusiveMinimum: true)
         // With missing points the exact likelihood is a dense |O| × |O| Cholesky per evaluation
         // (GridGaussianProcess.observedFit, at most 6000 observed points).
-        if observedCount < values.count && optimizer != .none && observedCount > 6000 {
+        if scattered == nil && observedCount < values.count && optimizer != .none && observedCount > 6000 {
             throw r.error("optimizer", "\(values.count - observedCount) of \(values.count) points are missing (NaN) and \(observedCount) are "
                 + "observed: the exact likelihood of incomplete data takes a dense Cholesky of the observed points' covariance, at most 6000; "
                 + "learn the hyperparameters on a complete or smaller grid, or set optimizer = \"none\" with fixed values")
         }
         try r.finish()
+    }
+
+    /// Gridded data: an NPY array of the grid's values (NaN = missing), or a CSV of nodes and values.
+    static func readGridData(_ r: TableReader, box: [(Double, Double)]) throws -> (grid: [Int], values: [Double], path: String) {
+        let d = box.count
+        let givenGrid = try counts(r, "grid", d)
+        var grid: [Int], values: [Double]
+        guard let path = try r.string("data") else {
+            throw r.error("data", "missing: an NPY file with the grid's values, or a CSV of coordinates and a value")
+        }
+        let url = r.document.resolve(path)
+        if path.lowercased().hasSuffix(".csv") {
+            guard let g = givenGrid else { throw r.error("grid", "missing: CSV data needs the grid's nodes per axis, e.g. grid = [64, 64]") }
+            grid = g
+            values = try readCSV(r, url: url, path: path, box: box, grid: g)
+        } else {
+            let array: NPYArray
+            do { array = try NPY.read(url) } catch { throw r.error("data", "\(path): \(oneLine(String(describing: error)))") }
+            guard array.shape.count == d else {
+                throw r.error("data", "\(path) has shape \(array.shape); the box has \(d) axes, so the data needs \(d) dimensions")
+            }
+            if let g = givenGrid, g != array.shape { throw r.error("grid", "\(g) does not match the shape \(array.shape) of \(path)") }
+            guard array.shape.allSatisfy({ $0 >= 2 }) else { throw r.error("data", "\(path): at least 2 nodes per axis, got shape \(array.shape)") }
+            if let i = array.values.firstIndex(where: { $0.isInfinite }) {
+                throw r.error("data", "\(path): value \(i) (C order) is infinite; mark missing points with NaN")
+            }
+            grid = array.shape
+            values = array.values
+        }
+        guard grid.allSatisfy({ $0 <= 8192 }) else { throw r.error("grid", "at most 8192 nodes per axis (dense n × n factors), got \(grid)") }
+        guard grid.reduce(1.0, { $0 * Double($1) }) <= 2e7 else { throw r.error("grid", "\(grid) has more than 2·10⁷ points") }
+        guard values.contains(where: { !$0.isNaN }) else { throw r.error("data", "\(path): every value is missing (NaN)") }
+        // The likelihood sums squares of the values: beyond 1e150 they overflow to inf and the
+        // posterior is NaN everywhere.
+        if let i = values.firstIndex(where: { abs($0) > magnitudeLimit }) {
+            throw r.error("data", "\(path): value \(i) (C order) is \(values[i]); values beyond ±1e150 overflow the likelihood's squares; rescale "
+                + "the data")
+        }
+
+        return (grid, values, path)
     }
 
     static func counts(_ r: TableReader, _ key: String, _ d: Int) throws -> [Int]? {
@@ -313,7 +345,17 @@ public struct GPRegressionSpec: PhysicsSection, Equatable {
         var t = ConfigTable()
         t["data"] = .string(dataPath)
         t["box"] = .array(box.map { .array([.double($0.0), .double($0.1)]) })
-        t["grid"] = .array(grid.map { .integer($0) })
+        if let s = scattered {
+            if let p = s.pointsPath { t["points"] = .string(p) }
+            t["inducing_grid"] = .array(grid.map { .integer($0) })
+            t["probes"] = .integer(s.probes)
+            t["seed"] = .integer(s.seed)
+            if let p = s.testPointsPath { t["test_points"] = .string(p) }
+            if let p = s.testValuesPath { t["test_values"] = .string(p) }
+            t["cg_tolerance"] = .double(cgTolerance)
+        } else {
+            t["grid"] = .array(grid.map { .integer($0) })
+        }
         t["noise"] = hyper(noise)
         t["signal_variance"] = hyper(signalVariance)
         t["mean"] = .string(mean.rawValue)
@@ -339,6 +381,7 @@ extension GPRegressionSpec {
     /// on the prediction grid: mean, variance and the per-axis maps' intermediates (~4 P); when
     /// learning from an incomplete grid, C, its factor and C⁻¹ on the observed points.
     public func memoryEstimate(_ solver: SolverSpec) throws -> MemoryEstimate? {
+        if let s = scattered { return scatteredMemoryEstimate(s) }
         let n = grid.reduce(0.0) { $0 + Double($1) * Double($1) }, points = grid.reduce(1.0) { $0 * Double($1) }
         let predicted = 4 * 8 * (predict.map { $0.reduce(1.0) { $0 * Double($1) } } ?? 0)
         let matrices = 6 * 8 * n, fields = 12 * 8 * points

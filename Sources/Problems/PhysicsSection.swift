@@ -1,3 +1,4 @@
+import Storage
 import Solvers
 import Configuration
 import Foundation
@@ -39,8 +40,10 @@ public struct MinimalTable: Sendable {
     public var variant: String
     public var toml: String
     public var files: [String: String]
-    public init(variant: String = "", _ toml: String, files: [String: String] = [:]) {
-        self.variant = variant; self.toml = toml; self.files = files
+    /// NPY files the table names, by file name.
+    public var arrays: [String: NPYArray]
+    public init(variant: String = "", _ toml: String, files: [String: String] = [:], arrays: [String: NPYArray] = [:]) {
+        self.variant = variant; self.toml = toml; self.files = files; self.arrays = arrays
     }
 }
 

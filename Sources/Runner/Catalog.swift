@@ -2,6 +2,7 @@ import Configuration
 import Foundation
 import Solvers
 import Problems
+import Storage
 
 /// `pdekit list`: problem kinds, methods and preconditioners with one line of help each,
 /// generated from the same tables the problem-file reader validates against.
@@ -152,6 +153,9 @@ extension Catalog {
             let url = folder.appendingPathComponent(name)
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)  // inside it
             try Data(contents.utf8).write(to: url)
+        }
+        for (name, array) in minimal.arrays {
+            try NPY.write(array.values, shape: array.shape, to: folder.appendingPathComponent(name), durable: false)
         }
         let document = try ProblemDocument(text: "[\(tableName)]\n" + minimal.toml, path: folder.appendingPathComponent("help.toml").path,
                                            directory: folder, kindTable: { $0 })

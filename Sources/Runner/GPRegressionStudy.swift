@@ -12,7 +12,7 @@ import Storage
 /// predict_variance.npy), the axes (x.npy, y.npy, ...), the optimiser's history (history.csv)
 /// and the learned hyperparameters and log likelihood in the run record. With missing points
 /// (NaN) the mean comes from CG, and the hyperparameters are learned from the exact likelihood
-/// of the observed points (dense, up to 6000 of them).
+/// of the observed points (dense, up to 6000 of them). Scattered points: ScatteredRegression.swift.
 public struct GPRegressionStudy: SectionStudy {
     public init() {}
     public var sweepColumns: [String] { ["log_likelihood", "signal_variance", "noise_variance", "iterations", "seconds"] }
@@ -70,6 +70,7 @@ public struct GPRegressionStudy: SectionStudy {
     }
 
     public func solve(_ g: GPRegressionSpec, _ spec: ProblemSpec, _ context: StudyContext) throws -> StudyOutcome {
+        if let s = g.scattered { return try solveScattered(g, s, spec) }
         let start = Date()
         var (gp, bounds) = Self.model(g)
         let observed = g.values.indices.filter { !g.values[$0].isNaN }

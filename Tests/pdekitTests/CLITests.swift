@@ -30,6 +30,9 @@ final class CLITests: CLITestCase {
             // online example loads the model its offline example just wrote (X.toml sorts
             // before X_online.toml).
             if text.contains("family = \"thermal_block\"") { args += ["--set", "reduced_basis.grid=31"] }
+            // Scattered GP data: a 12 × 12 inducing grid and the posterior at the file's
+            // hyperparameters (learning's stochastic objective is tested in ScatteredRegressionTests).
+            if text.contains("inducing_grid") { args += ["--set", "gp.inducing_grid=[12, 12]", "--set", "gp.optimizer=\"none\""] }
             if text.contains("[reduced_model]"),
                let line = text.split(separator: "\n").first(where: { $0.hasPrefix("model") }),
                let model = line.split(separator: "\"").dropFirst().first?.split(separator: "/").last {
@@ -734,7 +737,9 @@ final class GPRegressionCLITests: CLITestCase {
             (["--set", "gp.noise=-1"], "gp.noise"),
             (["--set", "gp.noise={ value = 5, bounds = [0.1, 1] }"], "gp.noise"),
             (["--set", "gp.optimizer=\"bfgs\""], "gp.optimizer"),
-            (["--set", "gp.data=\"z.csv\""], "gp.grid"),
+            // A CSV without grid is scattered points, interpolated onto an inducing grid of ≥ 4 nodes per axis.
+            (["--set", "gp.data=\"z.csv\"", "--set", "gp.inducing_grid=[3, 9]"], "gp.inducing_grid"),
+            (["--set", "gp.points=\"z.npy\""], "gp.points"),
             (["--set", "gp.data=\"z.csv\"", "--set", "gp.grid=[10, 7]"], "not a node"),
             (["--set", "solver.method=\"cg\""], "solver"),
         ]

@@ -43,6 +43,11 @@ final class FuzzTests: CLITestCase {
                     let axes = line.filter { $0 == "," }.count + 1
                     return "points = [" + Array(repeating: "24", count: axes).joined(separator: ", ") + "]"
                 }
+                // A scattered GP's inducing grid: 12 nodes per axis.
+                if line.hasPrefix("inducing_grid = [") {
+                    let axes = line.filter { $0 == "," }.count + 1
+                    return "inducing_grid = [" + Array(repeating: "12", count: axes).joined(separator: ", ") + "]"
+                }
                 guard line.hasPrefix("grid"), let open = line.firstIndex(of: "["), let close = line.lastIndex(of: "]") else { return String(line) }
                 let axes = line[open...close].filter { $0 == "," }.count + 1
                 return "grid = [" + Array(repeating: "12", count: axes).joined(separator: ", ") + "]"
