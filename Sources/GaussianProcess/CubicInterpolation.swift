@@ -60,13 +60,38 @@ public enum CubicInterpolation {
         return (i - 1, (keys(f + 1), keys(f), keys(f - 1), keys(f - 2)))
     }
 
-    /// W (n × M) for the points (n rows of d coordinates, row-major) on the grid: 4^d nonzeros
-    /// per row, columns in the grid's C order (the last axis fastest), so sorted within a row.
-    /// Points must lie within the grid's inner box (checked by the caller's reader).
-    public static func weights(points: [Double], grid: InducingGrid) throws -> CSRMatrix {
+    /// One axis's stencils: for point p the nodes start[p] … start[p] + 3 with the weights
+    /// weights[4p …< 4p + 4]. W's row p is the tensor product of the d axes' stencils.
+    public struct AxisStencils: Sendable {
+        public let start: [Int32]
+        public let weights: [Double]
+    }
+
+    /// Every axis's stencils for the points (n rows of d coordinates, row-major), which must lie
+    /// within the grid's inner box (checked by the caller's reader).
+    public static func stencils(points: [Double], grid: InducingGrid) -> [AxisStencils] {
         let d = grid.dimension
         precondition(d >= 1 && points.count % d == 0, "points: \(points.count) coordinates for dimension \(d)")
-        let n = points.count / d, per = 1 << (2 * d)
+        let n = points.count / d
+        return (0..<d).map { k in
+            var start = [Int32](repeating: 0, count: n), weights = [Double](repeating: 0, count: 4 * n)
+            for p in 0..<n {
+                let s = stencil(points[p * d + k], first: grid.first[k], spacing: grid.spacing[k], count: grid.shape[k])
+                start[p] = Int32(s.start)
+                (weights[4 * p], weights[4 * p + 1], weights[4 * p + 2], weights[4 * p + 3]) = s.weights
+            }
+            return AxisStencils(start: start, weights: weights)
+        }
+    }
+
+    /// W (n × M) for the points on the grid: 4^d nonzeros per row, columns in the grid's C order
+    /// (the last axis fastest), so sorted within a row.
+    public static func weights(points: [Double], grid: InducingGrid) throws -> CSRMatrix {
+        try weights(stencils(points: points, grid: grid), grid: grid)
+    }
+
+    public static func weights(_ axes: [AxisStencils], grid: InducingGrid) throws -> CSRMatrix {
+        let d = grid.dimension, n = axes.first?.start.count ?? 0, per = 1 << (2 * d)
         guard n * per < Int(Int32.max), grid.count < Int(Int32.max) else {
             throw LinearAlgebraError.invalidArgument("\(n) points × \(per) weights or \(grid.count) grid nodes exceed the 32-bit index range")
         }
@@ -79,28 +104,19 @@ public enum CubicInterpolation {
         for k in stride(from: d - 2, through: 0, by: -1) { strides[k] = strides[k + 1] * grid.shape[k + 1] }
         columns.withUnsafeMutableBufferPointer { cp in
             values.withUnsafeMutableBufferPointer { vp in
-                points.withUnsafeBufferPointer { xp in
-                    Parallel.chunks(n, minimumChunk: 4096) { range, _ in
-                        var starts = [Int](repeating: 0, count: d)
-                        var axisWeights = [Double](repeating: 0, count: 4 * d)
-                        for p in range {
-                            for k in 0..<d {
-                                let s = stencil(xp[p * d + k], first: grid.first[k], spacing: grid.spacing[k], count: grid.shape[k])
-                                starts[k] = s.start
-                                (axisWeights[4 * k], axisWeights[4 * k + 1], axisWeights[4 * k + 2], axisWeights[4 * k + 3]) = s.weights
+                Parallel.chunks(n, minimumChunk: 4096) { range, _ in
+                    for p in range {
+                        // The 4^d tensor-product entries, the last axis's offset fastest.
+                        for e in 0..<per {
+                            var column = 0, w = 1.0, rest = e
+                            for k in stride(from: d - 1, through: 0, by: -1) {
+                                let o = rest & 3
+                                rest >>= 2
+                                column += (Int(axes[k].start[p]) + o) * strides[k]
+                                w *= axes[k].weights[4 * p + o]
                             }
-                            // The 4^d tensor-product entries, the last axis's offset fastest.
-                            for e in 0..<per {
-                                var column = 0, w = 1.0, rest = e
-                                for k in stride(from: d - 1, through: 0, by: -1) {
-                                    let o = rest & 3
-                                    rest >>= 2
-                                    column += (starts[k] + o) * strides[k]
-                                    w *= axisWeights[4 * k + o]
-                                }
-                                cp[p * per + e] = Int32(column)
-                                vp[p * per + e] = w
-                            }
+                            cp[p * per + e] = Int32(column)
+                            vp[p * per + e] = w
                         }
                     }
                 }

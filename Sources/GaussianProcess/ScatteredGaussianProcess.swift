@@ -23,7 +23,8 @@ public struct ScatteredGaussianProcess: ProductKernelModel {
     public var kernels: [Kernel1D]
     public var signalVariance: Double
     public var noiseVariance: Double
-    /// W (n × M) and Wᵀ.
+    /// The points' per-axis stencils, W (n × M) built from them, and Wᵀ.
+    let stencils: [CubicInterpolation.AxisStencils]
     public let interpolation: CSRMatrix
     let interpolationTransposed: CSRMatrix
 
@@ -31,7 +32,8 @@ public struct ScatteredGaussianProcess: ProductKernelModel {
     public init(points: [Double], grid: InducingGrid, kernels: [Kernel1D], signalVariance: Double = 1, noiseVariance: Double) throws {
         precondition(kernels.count == grid.dimension, "one kernel per axis")
         self.grid = grid; self.kernels = kernels; self.signalVariance = signalVariance; self.noiseVariance = noiseVariance
-        interpolation = try CubicInterpolation.weights(points: points, grid: grid)
+        stencils = CubicInterpolation.stencils(points: points, grid: grid)
+        interpolation = try CubicInterpolation.weights(stencils, grid: grid)
         interpolationTransposed = interpolation.transposed()
     }
 
@@ -98,57 +100,126 @@ public struct ScatteredGaussianProcess: ProductKernelModel {
         public let products: Int
         public let worstRelativeResidual: Double
         public let converged: Bool
+        /// The preconditioner's rank r.
+        public let rank: Int
     }
 
-    /// Log marginal likelihood estimate of y (n values) with t = probes.count / n Rademacher
-    /// probes (t ≥ 2, so that the estimate has a standard error), and its gradient.
-    public func fit(_ y: [Double], probes: [Double], rtol: Double, maxIterations: Int, gradient wantGradient: Bool = true) throws -> Fit {
+    /// Log marginal likelihood estimate of y (n values) and its gradient, with t probes
+    /// z ~ N(0, P) drawn from `normals`: t runs of `maximumRank + n` standard normals (the first
+    /// r of a run for P's low-rank part, its last n for the noise part), fixed by the caller so
+    /// that learning sees one deterministic function. `maximumRank` bounds P's rank (0: P = σ² I).
+    ///
+    /// - log det C = log det P + tr log(P⁻¹ C), the latter by Lanczos quadrature on the probes;
+    /// - tr(C⁻¹ ∂C) = tr(P⁻¹ ∂C) + tr((C⁻¹ − P⁻¹) ∂C): the first exactly, the second by
+    ///   (1/t) Σ (u_i − v_i)ᵀ ∂C v_i with u_i = C⁻¹ z_i, v_i = P⁻¹ z_i (E[z zᵀ] = P).
+    public func fit(_ y: [Double], normals: [Double], probes t: Int, maximumRank: Int, rtol: Double, maxIterations: Int,
+                    gradient wantGradient: Bool = true) throws -> Fit {
         let n = count
-        precondition(y.count == n && probes.count % max(n, 1) == 0, "data has \(y.count) values, points \(n)")
-        let t = probes.count / n
+        precondition(y.count == n, "data has \(y.count) values, points \(n)")
         guard t >= 2 else { throw LinearAlgebraError.invalidArgument("stochastic log-determinant: at least 2 probe vectors, got \(t)") }
         let factors = factorMatrices()
-        let solve = BatchedConjugateGradient.solve(y + probes, n: n, columns: 1 + t, rtol: rtol, maxIterations: maxIterations,
-                                                   operator: { x, out, c in covariance(factors, x, into: out, columns: c) })
+        let eigen = try factors.map { try SymmetricEigendecomposition($0) }
+        let pre = try InterpolatedEigenPreconditioner(stencils: stencils, eigen: eigen, gridCount: grid.count, signalVariance: signalVariance,
+                                                      noiseVariance: noiseVariance, maximumRank: min(maximumRank, n))
+        let z = try pre.sample(normals, probes: t, stride: maximumRank + n)
+        let solve = BatchedConjugateGradient.solve(y + z, n: n, columns: 1 + t, rtol: rtol, maxIterations: maxIterations,
+                                                   operator: { x, out, c in covariance(factors, x, into: out, columns: c) },
+                                                   preconditioner: { x, out, c in pre.apply(x, into: out, columns: c) })
         let alpha = Array(solve.solutions[0..<n])
         let quadratic = zip(y, alpha).reduce(0) { $0 + $1.0 * $1.1 }
-        let logDet = try StochasticLogDeterminant.estimate(Array(solve.columns[1...]))
-        let logLikelihood = -0.5 * quadratic - 0.5 * logDet.value - 0.5 * Double(n) * log(2 * Double.pi)
+        let remainder = try StochasticLogDeterminant.estimate(Array(solve.columns[1...]))
+        let logDet = pre.logDeterminant + remainder.value
+        let logLikelihood = -0.5 * quadratic - 0.5 * logDet - 0.5 * Double(n) * log(2 * Double.pi)
         let columns = solve.columns
-        let fitBase = (iterations: columns.map(\.iterations).max() ?? 0, products: solve.products,
-                       worst: columns.map(\.relativeResidual).max() ?? 0, converged: columns.allSatisfy(\.converged))
-        guard wantGradient else {
-            return Fit(logLikelihood: logLikelihood, standardError: 0.5 * logDet.standardError, gradient: nil, alpha: alpha,
-                       iterations: fitBase.iterations, products: fitBase.products, worstRelativeResidual: fitBase.worst,
-                       converged: fitBase.converged)
+        func result(_ gradient: [Double]?) -> Fit {
+            Fit(logLikelihood: logLikelihood, standardError: 0.5 * remainder.standardError, gradient: gradient, alpha: alpha,
+                iterations: columns.map(\.iterations).max() ?? 0, products: solve.products,
+                worstRelativeResidual: columns.map(\.relativeResidual).max() ?? 0, converged: columns.allSatisfy(\.converged), rank: pre.rank)
         }
-        // ½ [αᵀ ∂C α − (1/t) Σ u_iᵀ ∂C z_i] = ½ Σ_c ℓ_cᵀ ∂C r_c over the columns
-        // ℓ = [α, −u₁/t, …, −u_t/t] and r = [α, z₁, …, z_t].
-        var left = solve.solutions
-        for i in n..<left.count { left[i] *= -1 / Double(t) }
-        var right = y + probes
-        for i in 0..<n { right[i] = alpha[i] }
-        let c = 1 + t
-        let gl = left.withUnsafeBufferPointer { restrict($0, columns: c) }
-        let gr = right.withUnsafeBufferPointer { restrict($0, columns: c) }
-        let s = signalVariance
-        var gradient = [0.0, 0.0]
-        // σ²: ∂C = I.
-        gradient[1] = 0.5 * zip(left, right).reduce(0) { $0 + $1.0 * $1.1 }
-        for (k, kernel) in kernels.enumerated() {
-            let others = gridProduct(factors, gr, columns: c, skip: k)
-            if k == 0 {
-                // s: ∂C = W K_UU Wᵀ / s, i.e. ⟨ℓ̂, (⊗K) r̂⟩ with (⊗K) r̂ = K₀ (K_{−0} r̂).
-                let full = ModeProduct.apply(factors[0], to: others, shape: [c] + grid.shape, mode: 1)
-                gradient[0] = 0.5 * zip(gl, full).reduce(0) { $0 + $1.0 * $1.1 }
+        guard wantGradient else { return result(nil) }
+        var v = [Double](repeating: 0, count: n * t)
+        z.withUnsafeBufferPointer { zp in v.withUnsafeMutableBufferPointer { pre.apply(zp, into: $0, columns: t) } }
+        // ∂ log p = ½ Σ_c ℓ_cᵀ ∂C r_c − ½ tr(∂C)/σ² over the columns
+        //   ℓ = [α, −(u_i − v_i)/t, (L S⁻¹)_c/σ²],  r = [α, v_i, L_c]:
+        // ½ αᵀ∂Cα, −½ Hutchinson's remainder, and −½ tr(P⁻¹ ∂C) = −½ (tr ∂C − tr(S⁻¹ Lᵀ ∂C L))/σ².
+        var left = alpha, right = alpha
+        for i in 0..<t { for p in 0..<n { left.append(-(solve.solutions[(1 + i) * n + p] - v[i * n + p]) / Double(t)) } }
+        right += v
+        if pre.rank > 0 {
+            let ls = try pre.capacitance.solve(pre.factor.transposed)  // S⁻¹ Lᵀ (r × n): its rows are (L S⁻¹)_c
+            for c in 0..<pre.rank { for p in 0..<n { left.append(ls[c, p] / noiseVariance) } }
+            right += pre.factor.values
+        }
+        var gradient = try gradientTerms(factors, left: left, right: right, columns: left.count / n)
+        let exact = diagonalTerms(factors)
+        gradient[0] -= 0.5 * exact.signal / noiseVariance
+        gradient[1] -= 0.5 * Double(n) / noiseVariance
+        var at = 2
+        for k in kernels.indices {
+            var d = exact.sensitivities[k]
+            for i in d.values.indices { d.values[i] *= -0.5 * signalVariance / noiseVariance }
+            let g = kernels[k].parameterGradients(grid.axis(k), against: d)
+            for j in g.indices { gradient[at + j] += g[j] }
+            at += g.count
+        }
+        return result(gradient)
+    }
+
+    /// ½ Σ_c ℓ_cᵀ ∂C r_c for every hyperparameter, in column batches (the grid blocks are
+    /// batch × M): σ² from ℓᵀr; s from ⟨Wᵀℓ, K Wᵀr⟩; axis k's kernel parameters from
+    /// ⟨∂K_k, ½ s G_k⟩ with G_k the mode-k Gram matrix of Wᵀℓ and K_{−k} Wᵀr.
+    func gradientTerms(_ factors: [DenseMatrix], left: [Double], right: [Double], columns: Int) throws -> [Double] {
+        let n = count, batch = max(1, min(columns, (1 << 25) / max(grid.count, 1)))
+        var signal = 0.0, noise = 0.0
+        var sensitivities = grid.shape.map { DenseMatrix(rows: $0, columns: $0) }
+        for lo in stride(from: 0, to: columns, by: batch) {
+            let c = min(batch, columns - lo), range = (lo * n)..<((lo + c) * n)
+            noise += zip(left[range], right[range]).reduce(0) { $0 + $1.0 * $1.1 }
+            let gl = left[range].withUnsafeBufferPointer { restrict($0, columns: c) }
+            let gr = right[range].withUnsafeBufferPointer { restrict($0, columns: c) }
+            for k in kernels.indices {
+                let others = gridProduct(factors, gr, columns: c, skip: k)
+                if k == 0 {
+                    let full = ModeProduct.apply(factors[0], to: others, shape: [c] + grid.shape, mode: 1)
+                    signal += zip(gl, full).reduce(0) { $0 + $1.0 * $1.1 }
+                }
+                let g = ModeProduct.gram(gl, others, shape: [c] + grid.shape, mode: k + 1)
+                for i in g.values.indices { sensitivities[k].values[i] += g.values[i] }
             }
-            var sensitivity = ModeProduct.gram(gl, others, shape: [c] + grid.shape, mode: k + 1)
-            for i in sensitivity.values.indices { sensitivity.values[i] *= 0.5 * s }
-            gradient += kernel.parameterGradients(grid.axis(k), against: sensitivity)
         }
-        return Fit(logLikelihood: logLikelihood, standardError: 0.5 * logDet.standardError, gradient: gradient, alpha: alpha,
-                   iterations: fitBase.iterations, products: fitBase.products, worstRelativeResidual: fitBase.worst,
-                   converged: fitBase.converged)
+        var gradient = [0.5 * signal, 0.5 * noise]
+        for (k, kernel) in kernels.enumerated() {
+            var g = sensitivities[k]
+            for i in g.values.indices { g.values[i] *= 0.5 * signalVariance }
+            gradient += kernel.parameterGradients(grid.axis(k), against: g)
+        }
+        return gradient
+    }
+
+    /// tr(W K Wᵀ) (K = ⊗ K_k, unit variance) and, per axis, D_k with tr(W (∂K_k ⊗ K_{−k}) Wᵀ)
+    /// = ⟨∂K_k, D_k⟩: a row of W is a tensor product of per-axis stencils, so the diagonal of
+    /// W K Wᵀ at a point is Π_k q_k with q_k = w_kᵀ K_k[stencil] w_k (a 4 × 4 form per axis).
+    func diagonalTerms(_ factors: [DenseMatrix]) -> (signal: Double, sensitivities: [DenseMatrix]) {
+        let n = count, d = grid.dimension
+        var q = [Double](repeating: 0, count: d)
+        var signal = 0.0
+        var sensitivities = grid.shape.map { DenseMatrix(rows: $0, columns: $0) }
+        for p in 0..<n {
+            for k in 0..<d {
+                let a = Int(stencils[k].start[p]), w = stencils[k].weights
+                var form = 0.0
+                for o in 0..<4 { for o2 in 0..<4 { form += w[4 * p + o] * w[4 * p + o2] * factors[k][a + o, a + o2] } }
+                q[k] = form
+            }
+            signal += q.reduce(1, *)
+            for k in 0..<d {
+                var rest = 1.0
+                for l in 0..<d where l != k { rest *= q[l] }
+                let a = Int(stencils[k].start[p]), w = stencils[k].weights
+                for o in 0..<4 { for o2 in 0..<4 { sensitivities[k][a + o, a + o2] += w[4 * p + o] * w[4 * p + o2] * rest } }
+            }
+        }
+        return (signal, sensitivities)
     }
 
     /// Posterior mean of f at points (rows of d coordinates inside the grid's inner box):
@@ -161,10 +232,10 @@ public struct ScatteredGaussianProcess: ProductKernelModel {
     }
 
     /// Learns the hyperparameters by maximising `fit`'s likelihood estimate with fixed probes.
-    public func learn(_ y: [Double], probes: [Double], rtol: Double, maxIterations: Int, bounds: HyperparameterBounds,
-                      optimizer: HyperparameterOptimizer) throws -> (ScatteredGaussianProcess, OptimizationResult) {
+    public func learn(_ y: [Double], normals: [Double], probes: Int, maximumRank: Int, rtol: Double, maxIterations: Int,
+                      bounds: HyperparameterBounds, optimizer: HyperparameterOptimizer) throws -> (ScatteredGaussianProcess, OptimizationResult) {
         try learn(bounds: bounds, optimizer: optimizer) { m in
-            let fit = try m.fit(y, probes: probes, rtol: rtol, maxIterations: maxIterations, gradient: true)
+            let fit = try m.fit(y, normals: normals, probes: probes, maximumRank: maximumRank, rtol: rtol, maxIterations: maxIterations)
             return (fit.logLikelihood, fit.gradient!)
         }
     }

@@ -35,7 +35,7 @@ public struct GPRegressionSpec: PhysicsSection, Equatable {
                      + "lengthscale = { value = 0.5, bounds = [0.1, 1], fixed = false } }]"
                      + "\nnoise = { value = 0.1, bounds = [1e-6, 1], fixed = false }",
                      files: ["d.csv": "0,1\n1,2\n"]),
-        MinimalTable(variant: "points = …", "points = \"x.npy\"\ndata = \"y.npy\"\nbox = [[0, 1]]\ninducing_grid = [8]\nprobes = 2\nseed = 0"
+        MinimalTable(variant: "points = …", "points = \"x.npy\"\ndata = \"y.npy\"\nbox = [[0, 1]]\ninducing_grid = [8]\nprobes = 2\npreconditioner_rank = 4\nseed = 0"
                      + "\ntest_points = \"t.npy\"\ntest_values = \"v.npy\"\ncg_tolerance = 1e-6"
                      + "\nkernel = [{ type = \"squared_exponential\", lengthscale = 0.5 }]",
                      arrays: ["x.npy": NPYArray(shape: [2, 1], values: [0.2, 0.8]), "y.npy": NPYArray(shape: [2], values: [1, 2]),
@@ -349,6 +349,7 @@ public struct GPRegressionSpec: PhysicsSection, Equatable {
             if let p = s.pointsPath { t["points"] = .string(p) }
             t["inducing_grid"] = .array(grid.map { .integer($0) })
             t["probes"] = .integer(s.probes)
+            t["preconditioner_rank"] = .integer(s.rankGiven)
             t["seed"] = .integer(s.seed)
             if let p = s.testPointsPath { t["test_points"] = .string(p) }
             if let p = s.testValuesPath { t["test_values"] = .string(p) }

@@ -12,7 +12,8 @@ import Storage
 /// data = "y.npy"              # n values
 /// box = [[0, 1], [0, 1]]      # optional: default the bounding box of the points (and test points)
 /// inducing_grid = [96, 96]    # optional: nodes per axis of the interpolation grid
-/// probes = 16                 # Rademacher probes of the log-determinant estimate
+/// probes = 16                 # probe vectors of the log-determinant and gradient estimates
+/// preconditioner_rank = 256   # at most this many of K_UU's eigenpairs in the preconditioner
 /// seed = 0                    # the probes' seed
 /// test_points = "xt.npy"      # optional: the posterior mean there (test_mean.npy)
 /// test_values = "yt.npy"      # optional: the held-out values, for the RMSE in run.toml
@@ -26,6 +27,10 @@ extension GPRegressionSpec {
         public var inducingGrid: [Int]
         public var inducingGridGiven: Bool
         public var probes: Int
+        /// The preconditioner's largest rank (the key's value, capped so that L, n × r, stays
+        /// within 1 GB).
+        public var maximumRank: Int
+        public var rankGiven: Int
         public var seed: Int
         public var testPointsPath: String?
         public var testPoints: [Double]?
@@ -104,8 +109,10 @@ extension GPRegressionSpec {
             inducing = automaticInducingGrid(points: n, dimension: d); given = false
         }
         let probes = try r.int("probes", default: 16, minimum: 2, maximum: 1024)
+        let rank = try r.int("preconditioner_rank", default: 256, minimum: 0, maximum: 4096)
         let seed = try r.int("seed", default: 0, minimum: 0)
-        let s = Scattered(pointsPath: pointsPath, points: points, inducingGrid: inducing, inducingGridGiven: given, probes: probes, seed: seed,
+        let s = Scattered(pointsPath: pointsPath, points: points, inducingGrid: inducing, inducingGridGiven: given, probes: probes,
+                          maximumRank: min(rank, max(16, (1 << 27) / max(n, 1)), n), rankGiven: rank, seed: seed,
                           testPointsPath: testPointsPath, testPoints: testPoints, testValuesPath: testValuesPath, testValues: testValues)
         return (box, values, dataPath, s)
     }
@@ -181,11 +188,13 @@ extension GPRegressionSpec {
     }
 
     /// W and Wᵀ (12 bytes per entry, 4^d per point, twice), the batched CG's vectors
-    /// (about 6 (t + 1) n), the grid blocks ((t + 1) M, about 4 of them), and the test points.
+    /// (about 6 (t + 1) n), the grid blocks ((t + 1) M, about 4 of them), the preconditioner's
+    /// L and S⁻¹Lᵀ (2 n r) and the probes' normals (t (n + r)), and the test points.
     func scatteredMemoryEstimate(_ s: Scattered) -> MemoryEstimate {
         let d = Double(box.count), n = Double(s.count), t = Double(s.probes + 1)
         let m = s.inducingGrid.reduce(1.0) { $0 * Double($1) }
-        let weights = 2 * 12 * n * pow(4, d), vectors = 6 * 8 * t * n, grids = 4 * 8 * t * m
+        let r = Double(s.maximumRank)
+        let weights = 2 * 12 * n * pow(4, d), vectors = 6 * 8 * t * n + 8 * (2 * n * r + t * (n + r)), grids = 4 * 8 * t * m
         let test = Double(s.testPoints?.count ?? 0) / d * (12 * pow(4, d) + 16)
         let predicted = 4 * 8 * (predict.map { $0.reduce(1.0) { $0 * Double($1) } } ?? 0)
         let f = MemoryEstimate.format

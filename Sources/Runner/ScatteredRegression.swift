@@ -15,10 +15,11 @@ extension GPRegressionStudy {
     /// CG's cap per likelihood evaluation (GPyTorch's `max_cg_iterations` default).
     static let scatteredCGIterations = 1000
 
-    /// t Rademacher vectors of length n (±1), from xoshiro256** seeded by `seed`.
-    static func rademacherProbes(count t: Int, length n: Int, seed: Int) -> [Double] {
-        var rng = Xoshiro256StarStar(seed: UInt64(seed))
-        return (0..<(t * n)).map { _ in rng.next() >> 63 == 0 ? -1.0 : 1.0 }
+    /// The probes' standard normals: t runs of `maximumRank + n` (ScatteredGaussianProcess.fit),
+    /// from xoshiro256** seeded by `seed` (Marsaglia's polar method).
+    static func probeNormals(count t: Int, length: Int, seed: Int) -> [Double] {
+        var rng = NormalGenerator(seed: UInt64(seed))
+        return (0..<(t * length)).map { _ in rng.next() }
     }
 
     func solveScattered(_ g: GPRegressionSpec, _ s: GPRegressionSpec.Scattered, _ spec: ProblemSpec) throws -> StudyOutcome {
@@ -33,7 +34,8 @@ extension GPRegressionStudy {
         let n = s.count
         let offset = g.mean == .sample ? g.values.reduce(0, +) / Double(n) : 0
         let y = g.values.map { $0 - offset }
-        let probes = Self.rademacherProbes(count: s.probes, length: n, seed: s.seed)
+        let rank = s.maximumRank
+        let normals = Self.probeNormals(count: s.probes, length: rank + n, seed: s.seed)
         var result = ConfigTable()
         var history: CSVTable?
         var reason: ConvergenceReason = .converged_rtol
@@ -46,13 +48,14 @@ extension GPRegressionStudy {
                 let optimizer: HyperparameterOptimizer = g.optimizer == .adam
                     ? .adam(Adam(iterations: g.iterations, learningRate: g.learningRate))
                     : .lbfgs(LBFGS(maxIterations: g.iterations, gradientTolerance: g.tolerance))
-                let (learned, run) = try gp.learn(y, probes: probes, rtol: g.cgTolerance, maxIterations: Self.scatteredCGIterations,
-                                                  bounds: bounds, optimizer: optimizer)
+                let (learned, run) = try gp.learn(y, normals: normals, probes: s.probes, maximumRank: rank, rtol: g.cgTolerance,
+                                                  maxIterations: Self.scatteredCGIterations, bounds: bounds, optimizer: optimizer)
                 gp = learned
                 iterations = run.iterations
                 (history, reason, notConverged) = Self.account(run, names: gp.hyperparameterNames, g, &result)
             }
-            fit = try gp.fit(y, probes: probes, rtol: g.cgTolerance, maxIterations: Self.scatteredCGIterations, gradient: false)
+            fit = try gp.fit(y, normals: normals, probes: s.probes, maximumRank: rank, rtol: g.cgTolerance,
+                             maxIterations: Self.scatteredCGIterations, gradient: false)
             if !fit.converged && reason.converged {
                 reason = .diverged_max_iterations
                 notConverged = "batched CG stopped after \(fit.iterations) iterations at relative residual \(fit.worstRelativeResidual) "
@@ -84,6 +87,7 @@ extension GPRegressionStudy {
         result["points"] = .integer(n)
         result["inducing_grid"] = .array(s.inducingGrid.map { .integer($0) })
         result["probes"] = .integer(s.probes)
+        result["preconditioner_rank"] = .integer(fit.rank)
         result["cg_iterations"] = .integer(fit.iterations)
         result["cg_relative_residual"] = .double(fit.worstRelativeResidual)
         if g.mean == .sample { result["mean_offset"] = .double(offset) }

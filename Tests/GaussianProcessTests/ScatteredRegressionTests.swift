@@ -130,61 +130,89 @@ final class ScatteredRegressionTests: XCTestCase {
         return -0.5 * zip(y, alpha).reduce(0) { $0 + $1.0 * $1.1 } - 0.5 * chol.logDeterminant - 0.5 * Double(n) * log(2 * Double.pi)
     }
 
-    /// With the n probes √n e_i, Hutchinson's trace and the Lanczos log-determinant are exact
-    /// sums over the unit vectors, so `fit` must give the dense likelihood (to CG's and the
-    /// quadrature's 1e-12-level errors, checked at 1e-8) and its gradient must match central
-    /// differences of the dense likelihood (step 1e-5 relative: truncation ~1e-10, rounding
-    /// ~1e-16 · |log p| / 1e-5 ≈ 1e-9; checked at 1e-6 of the largest entry).
+    /// Probe normals that make every estimate exact: with P's rank r and t = r + n probes,
+    /// probe c < r has g₁ = √t e_c (z = √t L e_c) and probe r + p has g₂ = √t e_p
+    /// (z = √t σ e_p), so (1/t) Σ z zᵀ = L Lᵀ + σ² I = P exactly; then Lanczos quadrature (run
+    /// to convergence) and Hutchinson's sum are the traces themselves.
+    func exactNormals(n: Int, rank r: Int) -> (normals: [Double], probes: Int) {
+        let t = r + n, stride = r + n
+        var normals = [Double](repeating: 0, count: t * stride)
+        for i in 0..<t { normals[i * stride + i] = Double(t).squareRoot() }
+        return (normals, t)
+    }
+
+    /// With exact probes `fit` must give the dense likelihood (to CG's and the quadrature's
+    /// 1e-12-level errors, checked at 1e-8) and its gradient must match central differences of
+    /// the dense likelihood (step 1e-5 relative: truncation ~1e-10, rounding ~1e-16 · |log p| /
+    /// 1e-5 ≈ 1e-9; checked at 1e-6 of the largest entry) — without a preconditioner (every
+    /// term stochastic) and with a rank-5 one (log det P and tr(P⁻¹ ∂C) exact, the rest
+    /// estimated).
     func testLikelihoodAndGradientMatchTheDenseFormWithExactProbes() throws {
         let s = setup()
         let n = s.y.count
-        var probes = [Double](repeating: 0, count: n * n)
-        for i in 0..<n { probes[i * n + i] = Double(n).squareRoot() }
         let theta = [1.3, 0.05, 0.35, 0.25]
         let m = try model(s, theta)
-        let fit = try m.fit(s.y, probes: probes, rtol: 1e-13, maxIterations: 500)
-        XCTAssertTrue(fit.converged)
         let dense = try denseLogLikelihood(m, s.y)
-        XCTAssertEqual(fit.logLikelihood, dense, accuracy: 1e-8 * abs(dense))
-        let gradient = try XCTUnwrap(fit.gradient)
-        let scale = gradient.map(abs).max()!
+        var fd = [Double]()
         for j in theta.indices {
             let h = 1e-5 * theta[j]
             var plus = theta, minus = theta
             plus[j] += h; minus[j] -= h
-            let fd = (try denseLogLikelihood(model(s, plus), s.y) - denseLogLikelihood(model(s, minus), s.y)) / (2 * h)
-            XCTAssertEqual(gradient[j], fd, accuracy: 1e-6 * scale, "\(m.hyperparameterNames[j])")
+            fd.append((try denseLogLikelihood(model(s, plus), s.y) - denseLogLikelihood(model(s, minus), s.y)) / (2 * h))
+        }
+        for rank in [0, 5] {
+            let (normals, t) = exactNormals(n: n, rank: rank)
+            let fit = try m.fit(s.y, normals: normals, probes: t, maximumRank: rank, rtol: 1e-13, maxIterations: 500)
+            XCTAssertTrue(fit.converged)
+            XCTAssertEqual(fit.rank, rank)
+            XCTAssertEqual(fit.logLikelihood, dense, accuracy: 1e-8 * abs(dense), "rank \(rank)")
+            let gradient = try XCTUnwrap(fit.gradient)
+            let scale = gradient.map(abs).max()!
+            for j in theta.indices {
+                XCTAssertEqual(gradient[j], fd[j], accuracy: 1e-6 * scale, "rank \(rank): \(m.hyperparameterNames[j])")
+            }
         }
     }
 
-    /// With Rademacher probes the likelihood is an estimate: the dense value must lie within 4
-    /// of its reported standard errors (a 6e-5 two-sided chance for a normal estimate; the seed
-    /// is fixed, so the test is deterministic). The stated error must also be small enough to
-    /// tell hyperparameters apart: below a quarter of the change in log p when the first
-    /// lengthscale doubles.
-    func testRademacherEstimateContainsTheDenseValue() throws {
+    /// With random probes the likelihood is an estimate: the dense value must lie within 4 of
+    /// its reported standard errors (a 6e-5 two-sided chance for a normal estimate; the seed is
+    /// fixed, so the test is deterministic). The stated error must also be small enough to tell
+    /// hyperparameters apart: below a quarter of the change in log p when the first lengthscale
+    /// doubles. The preconditioner leaves less to estimate, so its standard error is smaller.
+    func testRandomProbeEstimateContainsTheDenseValue() throws {
         let s = setup(n: 200, seed: 8)
-        let n = s.y.count, t = 32
-        var rng = Xoshiro256StarStar(seed: 99)
-        let probes = (0..<(n * t)).map { _ in rng.next() & 1 == 0 ? -1.0 : 1.0 }
+        let n = s.y.count, t = 32, rank = 64
+        var rng = NormalGenerator(seed: 99)
+        let normals = (0..<(t * (rank + n))).map { _ in rng.next() }
         let theta = [1.0, 0.02, 0.3, 0.3]
         let m = try model(s, theta)
-        let fit = try m.fit(s.y, probes: probes, rtol: 1e-10, maxIterations: 1000)
         let dense = try denseLogLikelihood(m, s.y)
         let doubled = try denseLogLikelihood(model(s, [1.0, 0.02, 0.6, 0.3]), s.y)
-        XCTAssertGreaterThan(fit.standardError, 0)
-        XCTAssertLessThan(fit.standardError, 0.25 * abs(dense - doubled))
-        XCTAssertEqual(fit.logLikelihood, dense, accuracy: 4 * fit.standardError)
+        var errors: [Double] = []
+        for r in [0, rank] {
+            // Rank 0 takes each probe's last n normals: the same noise part as rank 64's.
+            var normalsForRank = normals
+            if r == 0 {
+                normalsForRank = []
+                for i in 0..<t { normalsForRank += normals[(i * (rank + n) + rank)..<((i + 1) * (rank + n))] }
+            }
+            let fit = try m.fit(s.y, normals: normalsForRank, probes: t, maximumRank: r, rtol: 1e-10, maxIterations: 1000)
+            XCTAssertGreaterThan(fit.standardError, 0)
+            XCTAssertLessThan(fit.standardError, 0.25 * abs(dense - doubled))
+            XCTAssertEqual(fit.logLikelihood, dense, accuracy: 4 * fit.standardError, "rank \(r)")
+            errors.append(fit.standardError)
+        }
+        XCTAssertLessThan(errors[1], errors[0])
     }
 
     /// The posterior mean at new points is s W* K_UU Wᵀ α, checked against the dense form.
     func testPosteriorMeanAtNewPoints() throws {
         let s = setup()
         let n = s.y.count
-        var probes = [Double](repeating: 0, count: 2 * n)
-        for i in 0..<n { probes[i] = 1; probes[n + i] = i % 2 == 0 ? 1 : -1 }
+        var rng = NormalGenerator(seed: 1)
+        let normals = (0..<(2 * (n + 8))).map { _ in rng.next() }
         let m = try model(s, [1.0, 0.05, 0.3, 0.3])
-        let fit = try m.fit(s.y, probes: probes, rtol: 1e-12, maxIterations: 500, gradient: false)
+        let fit = try m.fit(s.y, normals: normals, probes: 2, maximumRank: 8, rtol: 1e-12, maxIterations: 500, gradient: false)
         let at = uniformPoints(7, 2, seed: 4)
         let mean = try m.posteriorMean(fit, at: at)
         let wStar = try CubicInterpolation.weights(points: at, grid: s.grid).denseMatrix()

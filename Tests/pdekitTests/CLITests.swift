@@ -30,9 +30,6 @@ final class CLITests: CLITestCase {
             // online example loads the model its offline example just wrote (X.toml sorts
             // before X_online.toml).
             if text.contains("family = \"thermal_block\"") { args += ["--set", "reduced_basis.grid=31"] }
-            // Scattered GP data: a 12 × 12 inducing grid and the posterior at the file's
-            // hyperparameters (learning's stochastic objective is tested in ScatteredRegressionTests).
-            if text.contains("inducing_grid") { args += ["--set", "gp.inducing_grid=[12, 12]", "--set", "gp.optimizer=\"none\""] }
             if text.contains("[reduced_model]"),
                let line = text.split(separator: "\n").first(where: { $0.hasPrefix("model") }),
                let model = line.split(separator: "\"").dropFirst().first?.split(separator: "/").last {
