@@ -91,6 +91,9 @@ for N in 256 512; do
   python3 bench/peers/gp.py --tool gpytorch --data "bench/work/gp$N.npy" --repeats 3 --label "gp_loglik_n$N" >> bench/work/gp_gpytorch.jsonl
 done
 
+say "gp-ski: scattered-point GP (KISS-GP) vs GPyTorch, likelihood + gradient at 10^4..10^6 points, training at 10^4"
+python3 bench/gp_scattered_bench.py "$BIN/pdekit" "$BIN/pdekit-bench" > bench/work/gp_ski.jsonl
+
 say "gp-pde: GP-HM's Poisson 1D / Allen-Cahn 1D / Poisson 2D rows (sin(100x), 400 points per axis)"
 python3 bench/gp_pde_bench.py "$BIN/pdekit" > bench/work/gp_pde_pdekit.jsonl
 

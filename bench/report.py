@@ -472,6 +472,38 @@ for n in (256, 512):
                                 f"Kronecker GP log likelihood + gradient, {n}² grid, vs {gpt['version']} (its default CG + stochastic log-determinant: "
                                 f"log likelihood off by {abs(gpt['log_likelihood'] - npy['log_likelihood']) / abs(npy['log_likelihood']):.0e} relative)",
                                 f"{ours['seconds'] * 1e3:.1f} ms", f"{gpt['seconds']:.2f} s", lower_is_better=False))
+# Scattered points ([gp-scattered], bench/gp_scattered_bench.py): pdekit's structured kernel
+# interpolation against GPyTorch's KISS-GP, same data, grid size and kernel, same run.
+for d, n in ((2, 10**4), (2, 10**5), (2, 10**6), (3, 10**5)):
+    case = f"gp_ski_eval_d{d}_n{n}"
+    ours, gpt = by.get(("pdekit", case)), by.get(("gpytorch", case))
+    if ours and gpt and "failure" in gpt:
+        table.append((f"Scattered-point GP (KISS-GP), log likelihood + gradient, n = {n:,} in {d}D, {ours['grid']}^{d} inducing grid, vs GPyTorch's "
+                      f"KISS-GP (same grid and kernel, float32, 2 threads)", f"{ours['seconds']:.3f} s", f"GPyTorch {gpt['failure']}", "", "≤ 0.1", "—"))
+    elif ours and gpt:
+        gp_records.append(ratio(f"{case}_time_vs_gpytorch", ours["seconds"], gpt["seconds"], 0.1, "pdekit/GPyTorch",
+                                f"Scattered-point GP (KISS-GP), log likelihood + gradient, n = {n:,} in {d}D, {ours['grid']}^{d} inducing grid, "
+                                f"vs {gpt['version']} (pdekit: {ours['probes'] if 'probes' in ours else 16} probes, preconditioner rank {ours['preconditioner_rank']}, "
+                                f"{ours['cg_iterations']} CG iterations, log likelihood ± {ours['standard_error']:.2g})",
+                                f"{ours['seconds']:.3f} s", f"{gpt['seconds']:.3f} s"))
+    case = f"gp_ski_train_d{d}_n{n}"
+    ours, gpt = by.get(("pdekit", case)), by.get(("gpytorch", case))
+    if ours and gpt:
+        gp_records.append(ratio(f"{case}_rmse_vs_gpytorch", ours["test_rmse"], gpt["test_rmse"], 1.0, "pdekit/GPyTorch",
+                                f"Scattered-point GP (KISS-GP), n = {n:,} in {d}D: held-out RMSE after training (pdekit L-BFGS, "
+                                f"{ours['evaluations']} likelihood evaluations; GPyTorch {gpt['iterations']} Adam steps)",
+                                f"{ours['test_rmse']:.4f}", f"{gpt['test_rmse']:.4f}"))
+        gp_records.append(ratio(f"{case}_time_vs_gpytorch", ours["seconds"], gpt["seconds"], 0.1, "pdekit/GPyTorch",
+                                f"… training to convergence and predicting, wall time (pdekit: the whole `pdekit run`)",
+                                f"{ours['seconds']:.2f} s", f"{gpt['seconds']:.2f} s"))
+# The crossover between the missing-point path (exact, dense in the observed points) and the
+# scattered path (interpolated) on the same observed grid nodes (no target).
+for n in (500, 1000, 2000, 4000):
+    miss, sc = by.get(("pdekit", f"gp_crossover_missing_n{n}")), by.get(("pdekit", f"gp_crossover_scattered_n{n}"))
+    if miss and sc:
+        table.append((f"GP learning from {n:,} observed nodes of a 100 × 100 grid: the scattered path (KISS-GP) against the missing-point path "
+                      f"(exact dense likelihood; peer column), whole `pdekit run` (noise learned {sc['noise']:.4f} vs {miss['noise']:.4f}; no target)",
+                      f"{sc['seconds']:.2f} s", f"{miss['seconds']:.2f} s", f"{sc['seconds'] / miss['seconds']:.2f}", "", ""))
 # GP-HM's rows (PAPERS.md §1): the paper's GP-HM-StM errors, and issue 11's targets.
 for case, paper, target, what in [("gp_poisson1d", 6.53e-7, 1e-5, "1D Poisson u = sin(100x), 400 points"),
                                   ("gp_allen_cahn1d", 4.90e-6, 1e-5, "1D Allen–Cahn u = sin(100x), 400 points"),

@@ -28,7 +28,42 @@ struct InterpolatedEigenPreconditioner {
     let capacitance: DenseCholesky
     let noise: Double
     let logDeterminant: Double
+    /// The kept eigenpairs of K_UU: each a product eigenvalue and its 1-D indices per axis.
+    let kept: [(value: Double, index: [Int])]
+    let eigen: [SymmetricEigendecomposition]
+    let signal: Double
     var rank: Int { factor.columns }
+
+    /// The rows of √s W* Q_r Λ_r^{1/2} for points with these stencils: column c is
+    /// √(s λ_c) Π_k (1-D eigenvector i_k of axis k interpolated at the points' coordinates).
+    static func rows(_ stencils: [CubicInterpolation.AxisStencils], kept: [(value: Double, index: [Int])], eigen: [SymmetricEigendecomposition],
+                     signal s: Double) -> DenseMatrix {
+        let d = eigen.count, n = stencils[0].start.count
+        // B_k[p, i] = Σ_o w_{k,o}(p) Q_k[start + o, i] for each 1-D eigenvector used.
+        var interpolated: [[Int: [Double]]] = Array(repeating: [:], count: d)
+        for (_, idx) in kept {
+            for k in 0..<d where interpolated[k][idx[k]] == nil {
+                let q = eigen[k].eigenvectors, st = stencils[k]
+                interpolated[k][idx[k]] = (0..<n).map { p in
+                    let a = Int(st.start[p])
+                    return st.weights[4 * p] * q[a, idx[k]] + st.weights[4 * p + 1] * q[a + 1, idx[k]]
+                        + st.weights[4 * p + 2] * q[a + 2, idx[k]] + st.weights[4 * p + 3] * q[a + 3, idx[k]]
+                }
+            }
+        }
+        var l = DenseMatrix(rows: n, columns: kept.count)
+        l.values.withUnsafeMutableBufferPointer { lp in
+            for (c, (value, idx)) in kept.enumerated() {
+                let scale = (s * value).squareRoot()
+                for p in 0..<n { lp[c * n + p] = scale }
+                for k in 0..<d {
+                    let b = interpolated[k][idx[k]]!
+                    for p in 0..<n { lp[c * n + p] *= b[p] }
+                }
+            }
+        }
+        return l
+    }
 
     /// Eigenpairs kept: those with s λ (n / M) ≥ `threshold` σ² (the interpolated kernel's
     /// eigenvalues are about n/M times K_UU's for points spread over the box), at most
@@ -44,7 +79,9 @@ struct InterpolatedEigenPreconditioner {
         let order = eigen.map { e in Array(e.eigenvalues.indices.reversed()).filter { e.eigenvalues[$0] > 0 } }
         let cut = threshold * noise / (s * Double(n) / Double(gridCount))
         var largestRest = [Double](repeating: 1, count: d + 1)
-        for k in stride(from: d - 1, through: 0, by: -1) { largestRest[k] = largestRest[k + 1] * (order[k].first.map { eigen[k].eigenvalues[$0] } ?? 0) }
+        for k in stride(from: d - 1, through: 0, by: -1) {
+            largestRest[k] = largestRest[k + 1] * (order[k].first.map { eigen[k].eigenvalues[$0] } ?? 0)
+        }
         // Products above the cut, by depth-first search pruned with the largest product left;
         // whenever 8r are held, only the r largest are kept and the cut rises to the smallest
         // of them, so the search stays O(r) per level whatever the grid's size.
@@ -68,34 +105,29 @@ struct InterpolatedEigenPreconditioner {
         if maximumRank > 0 { visit(0, 1) }
         keepLargest()
         let r = kept.count
-        // B_k[p, i] = Σ_o w_{k,o}(p) Q_k[start + o, i] for each 1-D eigenvector used.
-        var interpolated: [[Int: [Double]]] = Array(repeating: [:], count: d)
-        for (_, idx) in kept {
-            for k in 0..<d where interpolated[k][idx[k]] == nil {
-                let q = eigen[k].eigenvectors, st = stencils[k]
-                interpolated[k][idx[k]] = (0..<n).map { p in
-                    let a = Int(st.start[p])
-                    return st.weights[4 * p] * q[a, idx[k]] + st.weights[4 * p + 1] * q[a + 1, idx[k]]
-                        + st.weights[4 * p + 2] * q[a + 2, idx[k]] + st.weights[4 * p + 3] * q[a + 3, idx[k]]
-                }
-            }
-        }
-        var l = DenseMatrix(rows: n, columns: r)
-        l.values.withUnsafeMutableBufferPointer { lp in
-            for (c, (value, idx)) in kept.enumerated() {
-                let scale = (s * value).squareRoot()
-                for p in 0..<n { lp[c * n + p] = scale }
-                for k in 0..<d {
-                    let b = interpolated[k][idx[k]]!
-                    for p in 0..<n { lp[c * n + p] *= b[p] }
-                }
-            }
-        }
+        self.kept = kept
+        self.eigen = eigen
+        signal = s
+        let l = Self.rows(stencils, kept: kept, eigen: eigen, signal: s)
         var capacitanceMatrix = try l.multiplied(by: l, transposeSelf: true)
         for i in 0..<r { capacitanceMatrix[i, i] += noise }
         capacitance = try DenseCholesky(capacitanceMatrix)
         factor = l
         logDeterminant = Double(n - r) * log(noise) + capacitance.logDeterminant
+    }
+
+    /// k*ᵀ P⁻¹ k* at points whose rows of √s W* Q_r Λ_r^{1/2} are u* (n* × r), for the
+    /// cross-covariance through the kept eigenpairs, k* = L u*: with G = LᵀL = S − σ² I,
+    /// Lᵀ P⁻¹ L = G S⁻¹ = I − σ² S⁻¹, so k*ᵀ P⁻¹ k* = |u*|² − σ² u*ᵀ S⁻¹ u* (r² per point).
+    func explainedVariance(_ u: DenseMatrix) throws -> [Double] {
+        let m = u.rows
+        guard rank > 0 else { return [Double](repeating: 0, count: m) }
+        let solved = try capacitance.solve(u.transposed)  // S⁻¹ u*ᵀ, r × n*
+        return (0..<m).map { p in
+            var norm = 0.0, form = 0.0
+            for c in 0..<rank { norm += u[p, c] * u[p, c]; form += u[p, c] * solved[c, p] }
+            return norm - noise * form
+        }
     }
 
     /// Y = P⁻¹ X for `columns` vectors (column after column).

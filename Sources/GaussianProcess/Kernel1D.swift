@@ -164,15 +164,23 @@ public struct Kernel1D: Sendable, Equatable {
         if let h = Kernel1D.uniformSpacing(x) {
             var diagonals = [Double](repeating: 0, count: max(2 * n - 1, 0))
             for j in 0..<n { for i in 0..<n { diagonals[i - j + n - 1] += w[i, j] } }
-            return (0..<parameters.count).map { p in
-                var s = 0.0
-                for l in 0..<diagonals.count where diagonals[l] != 0 { s += parameterDerivative(p, Double(l - (n - 1)) * h) * diagonals[l] }
-                return s
-            }
+            return parameterGradients(spacing: h, lagSums: diagonals)
         }
         return (0..<parameters.count).map { p in
             var s = 0.0
             for j in 0..<n { for i in 0..<n { s += parameterDerivative(p, x[i] - x[j]) * w[i, j] } }
+            return s
+        }
+    }
+
+    /// ⟨∂K/∂θ_j, W⟩ on a uniform axis of spacing h from W's diagonal sums alone:
+    /// `lagSums[ℓ + n − 1]` = Σ_{i − k = ℓ} W_ik, ℓ = −(n − 1) … n − 1 (`SymmetricToeplitz.lagSums`
+    /// gives them without W).
+    public func parameterGradients(spacing h: Double, lagSums: [Double]) -> [Double] {
+        let n = (lagSums.count + 1) / 2
+        return (0..<parameters.count).map { p in
+            var s = 0.0
+            for l in 0..<lagSums.count where lagSums[l] != 0 { s += parameterDerivative(p, Double(l - (n - 1)) * h) * lagSums[l] }
             return s
         }
     }

@@ -44,6 +44,23 @@ public struct ScatteredGaussianProcess: ProductKernelModel {
         kernels.indices.map { k in kernels[k].matrix(grid.axis(k), grid.axis(k)) }
     }
 
+    /// Axes with at least this many nodes multiply by FFT (circulant embedding) instead of the
+    /// dense m × m factor: 2 transforms of 2m points against m² flops per fibre.
+    public static let toeplitzThreshold = 192
+
+    /// One axis's factor K_k as the grid products use it: dense, or its first column's
+    /// circulant embedding on a long axis.
+    struct Factor {
+        let dense: DenseMatrix
+        let toeplitz: SymmetricToeplitz?
+    }
+
+    func factors(_ matrices: [DenseMatrix]) throws -> [Factor] {
+        try matrices.map { m in
+            Factor(dense: m, toeplitz: m.rows >= Self.toeplitzThreshold ? try SymmetricToeplitz(firstColumn: (0..<m.rows).map { m[$0, 0] }) : nil)
+        }
+    }
+
     // MARK: products on blocks of vectors (column after column)
 
     /// Wᵀ X for `columns` vectors of length n: a block of grid vectors.
@@ -61,19 +78,20 @@ public struct ScatteredGaussianProcess: ProductKernelModel {
 
     /// (⊗_{k ∉ skip} K_k) on a block of grid vectors: the factors applied on modes 1 … d of the
     /// block's shape [columns, m₁, …, m_d]; `skip` leaves one axis out (K_{−k} for gradients).
-    func gridProduct(_ factors: [DenseMatrix], _ g: [Double], columns: Int, skip: Int? = nil) -> [Double] {
+    func gridProduct(_ factors: [Factor], _ g: [Double], columns: Int, skip: Int? = nil) throws -> [Double] {
         let shape = [columns] + grid.shape
         var current = g
         for (k, f) in factors.enumerated() where k != skip {
-            current = ModeProduct.apply(f, to: current, shape: shape, mode: k + 1)
+            current = try f.toeplitz?.apply(to: current, shape: shape, mode: k + 1)
+                ?? ModeProduct.apply(f.dense, to: current, shape: shape, mode: k + 1)
         }
         return current
     }
 
     /// C X = s W K_UU Wᵀ X + σ² X for a block.
-    func covariance(_ factors: [DenseMatrix], _ x: UnsafeBufferPointer<Double>, into y: UnsafeMutableBufferPointer<Double>, columns: Int) {
+    func covariance(_ factors: [Factor], _ x: UnsafeBufferPointer<Double>, into y: UnsafeMutableBufferPointer<Double>, columns: Int) throws {
         let n = count, m = grid.count
-        let kg = gridProduct(factors, restrict(x, columns: columns), columns: columns)
+        let kg = try gridProduct(factors, restrict(x, columns: columns), columns: columns)
         kg.withUnsafeBufferPointer { kp in
             for c in 0..<columns {
                 interpolation.apply(UnsafeBufferPointer(rebasing: kp[(c * m)..<((c + 1) * m)]),
@@ -102,6 +120,8 @@ public struct ScatteredGaussianProcess: ProductKernelModel {
         public let converged: Bool
         /// The preconditioner's rank r.
         public let rank: Int
+        /// P, for the posterior variance.
+        let preconditioner: InterpolatedEigenPreconditioner
     }
 
     /// Log marginal likelihood estimate of y (n values) and its gradient, with t probes
@@ -117,14 +137,22 @@ public struct ScatteredGaussianProcess: ProductKernelModel {
         let n = count
         precondition(y.count == n, "data has \(y.count) values, points \(n)")
         guard t >= 2 else { throw LinearAlgebraError.invalidArgument("stochastic log-determinant: at least 2 probe vectors, got \(t)") }
-        let factors = factorMatrices()
-        let eigen = try factors.map { try SymmetricEigendecomposition($0) }
+        let matrices = factorMatrices(), factors = try self.factors(matrices)
+        let eigen = try KroneckerEigendecomposition(matrices).factors
         let pre = try InterpolatedEigenPreconditioner(stencils: stencils, eigen: eigen, gridCount: grid.count, signalVariance: signalVariance,
                                                       noiseVariance: noiseVariance, maximumRank: min(maximumRank, n))
         let z = try pre.sample(normals, probes: t, stride: maximumRank + n)
+        // The block operator cannot throw: an FFTW planning failure is kept and rethrown after.
+        var failure: Error?
         let solve = BatchedConjugateGradient.solve(y + z, n: n, columns: 1 + t, rtol: rtol, maxIterations: maxIterations,
-                                                   operator: { x, out, c in covariance(factors, x, into: out, columns: c) },
+                                                   operator: { x, out, c in
+                                                       do { try covariance(factors, x, into: out, columns: c) } catch {
+                                                           failure = failure ?? error
+                                                           for i in 0..<out.count { out[i] = .nan }
+                                                       }
+                                                   },
                                                    preconditioner: { x, out, c in pre.apply(x, into: out, columns: c) })
+        if let failure { throw failure }
         let alpha = Array(solve.solutions[0..<n])
         let quadratic = zip(y, alpha).reduce(0) { $0 + $1.0 * $1.1 }
         let remainder = try StochasticLogDeterminant.estimate(Array(solve.columns[1...]))
@@ -134,7 +162,8 @@ public struct ScatteredGaussianProcess: ProductKernelModel {
         func result(_ gradient: [Double]?) -> Fit {
             Fit(logLikelihood: logLikelihood, standardError: 0.5 * remainder.standardError, gradient: gradient, alpha: alpha,
                 iterations: columns.map(\.iterations).max() ?? 0, products: solve.products,
-                worstRelativeResidual: columns.map(\.relativeResidual).max() ?? 0, converged: columns.allSatisfy(\.converged), rank: pre.rank)
+                worstRelativeResidual: columns.map(\.relativeResidual).max() ?? 0, converged: columns.allSatisfy(\.converged), rank: pre.rank,
+                preconditioner: pre)
         }
         guard wantGradient else { return result(nil) }
         var v = [Double](repeating: 0, count: n * t)
@@ -150,60 +179,63 @@ public struct ScatteredGaussianProcess: ProductKernelModel {
             for c in 0..<pre.rank { for p in 0..<n { left.append(ls[c, p] / noiseVariance) } }
             right += pre.factor.values
         }
-        var gradient = try gradientTerms(factors, left: left, right: right, columns: left.count / n)
-        let exact = diagonalTerms(factors)
+        // ½ s ⟨∂K_k, G_k⟩ − ½ (s/σ²) ⟨∂K_k, D_k⟩ for axis k's parameters, through the lag sums
+        // of G_k and D_k (every factor is Toeplitz on the uniform grid).
+        var (gradient, lags) = try gradientTerms(factors, left: left, right: right, columns: left.count / n)
+        let exact = diagonalTerms(matrices)
         gradient[0] -= 0.5 * exact.signal / noiseVariance
         gradient[1] -= 0.5 * Double(n) / noiseVariance
-        var at = 2
-        for k in kernels.indices {
-            var d = exact.sensitivities[k]
-            for i in d.values.indices { d.values[i] *= -0.5 * signalVariance / noiseVariance }
-            let g = kernels[k].parameterGradients(grid.axis(k), against: d)
-            for j in g.indices { gradient[at + j] += g[j] }
-            at += g.count
+        for (k, kernel) in kernels.enumerated() {
+            let combined = zip(lags[k], exact.lags[k]).map { 0.5 * signalVariance * ($0 - $1 / noiseVariance) }
+            gradient += kernel.parameterGradients(spacing: grid.spacing[k], lagSums: combined)
         }
         return result(gradient)
     }
 
-    /// ½ Σ_c ℓ_cᵀ ∂C r_c for every hyperparameter, in column batches (the grid blocks are
-    /// batch × M): σ² from ℓᵀr; s from ⟨Wᵀℓ, K Wᵀr⟩; axis k's kernel parameters from
-    /// ⟨∂K_k, ½ s G_k⟩ with G_k the mode-k Gram matrix of Wᵀℓ and K_{−k} Wᵀr.
-    func gradientTerms(_ factors: [DenseMatrix], left: [Double], right: [Double], columns: Int) throws -> [Double] {
+    /// ½ Σ_c ℓ_cᵀ ∂C r_c for s and σ², in column batches (the grid blocks are batch × M): σ²
+    /// from ℓᵀr, s from ⟨Wᵀℓ, K Wᵀr⟩; and per axis the lag sums of G_k, the mode-k Gram matrix
+    /// of Wᵀℓ and K_{−k} Wᵀr, from which ⟨∂K_k, G_k⟩ follows for every parameter of axis k.
+    func gradientTerms(_ factors: [Factor], left: [Double], right: [Double], columns: Int) throws -> (gradient: [Double], lags: [[Double]]) {
         let n = count, batch = max(1, min(columns, (1 << 25) / max(grid.count, 1)))
         var signal = 0.0, noise = 0.0
-        var sensitivities = grid.shape.map { DenseMatrix(rows: $0, columns: $0) }
+        var lags = grid.shape.map { [Double](repeating: 0, count: 2 * $0 - 1) }
         for lo in stride(from: 0, to: columns, by: batch) {
             let c = min(batch, columns - lo), range = (lo * n)..<((lo + c) * n)
             noise += zip(left[range], right[range]).reduce(0) { $0 + $1.0 * $1.1 }
             let gl = left[range].withUnsafeBufferPointer { restrict($0, columns: c) }
             let gr = right[range].withUnsafeBufferPointer { restrict($0, columns: c) }
+            let shape = [c] + grid.shape
             for k in kernels.indices {
-                let others = gridProduct(factors, gr, columns: c, skip: k)
+                let others = try gridProduct(factors, gr, columns: c, skip: k)
                 if k == 0 {
-                    let full = ModeProduct.apply(factors[0], to: others, shape: [c] + grid.shape, mode: 1)
+                    let full = try factors[0].toeplitz?.apply(to: others, shape: shape, mode: 1)
+                        ?? ModeProduct.apply(factors[0].dense, to: others, shape: shape, mode: 1)
                     signal += zip(gl, full).reduce(0) { $0 + $1.0 * $1.1 }
                 }
-                let g = ModeProduct.gram(gl, others, shape: [c] + grid.shape, mode: k + 1)
-                for i in g.values.indices { sensitivities[k].values[i] += g.values[i] }
+                let sums: [Double]
+                if factors[k].toeplitz != nil {
+                    sums = try SymmetricToeplitz.lagSums(gl, others, shape: shape, mode: k + 1)
+                } else {
+                    let g = ModeProduct.gram(gl, others, shape: shape, mode: k + 1), m = grid.shape[k]
+                    var d = [Double](repeating: 0, count: 2 * m - 1)
+                    for j in 0..<m { for i in 0..<m { d[i - j + m - 1] += g[i, j] } }
+                    sums = d
+                }
+                for i in sums.indices { lags[k][i] += sums[i] }
             }
         }
-        var gradient = [0.5 * signal, 0.5 * noise]
-        for (k, kernel) in kernels.enumerated() {
-            var g = sensitivities[k]
-            for i in g.values.indices { g.values[i] *= 0.5 * signalVariance }
-            gradient += kernel.parameterGradients(grid.axis(k), against: g)
-        }
-        return gradient
+        return ([0.5 * signal, 0.5 * noise], lags)
     }
 
-    /// tr(W K Wᵀ) (K = ⊗ K_k, unit variance) and, per axis, D_k with tr(W (∂K_k ⊗ K_{−k}) Wᵀ)
-    /// = ⟨∂K_k, D_k⟩: a row of W is a tensor product of per-axis stencils, so the diagonal of
-    /// W K Wᵀ at a point is Π_k q_k with q_k = w_kᵀ K_k[stencil] w_k (a 4 × 4 form per axis).
-    func diagonalTerms(_ factors: [DenseMatrix]) -> (signal: Double, sensitivities: [DenseMatrix]) {
+    /// tr(W K Wᵀ) (K = ⊗ K_k, unit variance) and, per axis, the lag sums of D_k with
+    /// tr(W (∂K_k ⊗ K_{−k}) Wᵀ) = ⟨∂K_k, D_k⟩: a row of W is a tensor product of per-axis
+    /// stencils, so the diagonal of W K Wᵀ at a point is Π_k q_k with q_k = w_kᵀ K_k[stencil] w_k
+    /// (a 4 × 4 form per axis), and D_k's entries lie within 3 of its diagonal.
+    func diagonalTerms(_ factors: [DenseMatrix]) -> (signal: Double, lags: [[Double]]) {
         let n = count, d = grid.dimension
         var q = [Double](repeating: 0, count: d)
         var signal = 0.0
-        var sensitivities = grid.shape.map { DenseMatrix(rows: $0, columns: $0) }
+        var lags = grid.shape.map { [Double](repeating: 0, count: 2 * $0 - 1) }
         for p in 0..<n {
             for k in 0..<d {
                 let a = Int(stencils[k].start[p]), w = stencils[k].weights
@@ -215,11 +247,11 @@ public struct ScatteredGaussianProcess: ProductKernelModel {
             for k in 0..<d {
                 var rest = 1.0
                 for l in 0..<d where l != k { rest *= q[l] }
-                let a = Int(stencils[k].start[p]), w = stencils[k].weights
-                for o in 0..<4 { for o2 in 0..<4 { sensitivities[k][a + o, a + o2] += w[4 * p + o] * w[4 * p + o2] * rest } }
+                let w = stencils[k].weights, m = grid.shape[k]
+                for o in 0..<4 { for o2 in 0..<4 { lags[k][o - o2 + m - 1] += w[4 * p + o] * w[4 * p + o2] * rest } }
             }
         }
-        return (signal, sensitivities)
+        return (signal, lags)
     }
 
     /// Posterior mean of f at points (rows of d coordinates inside the grid's inner box):
@@ -227,8 +259,39 @@ public struct ScatteredGaussianProcess: ProductKernelModel {
     public func posteriorMean(_ fit: Fit, at points: [Double]) throws -> [Double] {
         let weights = try CubicInterpolation.weights(points: points, grid: grid)
         let g = fit.alpha.withUnsafeBufferPointer { restrict($0, columns: 1) }
-        let kg = gridProduct(factorMatrices(), g, columns: 1)
+        let kg = try gridProduct(factors(factorMatrices()), g, columns: 1)
         return weights.apply(kg).map { signalVariance * $0 }
+    }
+
+    /// Posterior variance of f at points (rows of d coordinates inside the grid's inner box):
+    ///
+    ///     Var f* ≈ k** − k̃*ᵀ P⁻¹ k̃*,
+    ///
+    /// k** = s w* K_UU w*ᵀ the interpolated prior variance (exact: a 4 × 4 form per axis), and
+    /// k̃* = s W Q_r Λ_r Q_rᵀ w*ᵀ the cross-covariance through the preconditioner's r kept
+    /// eigenpairs of K_UU, with P = L Lᵀ + σ² I in place of C. This is the projected-process
+    /// (DTC) variance of the interpolated kernel with K_UU's leading eigenvectors as the basis
+    /// (Seeger, Williams & Lawrence 2003; Quiñonero-Candela & Rasmussen 2005, §5). Split the
+    /// interpolated prior into the kept and the discarded eigenpairs' independent parts: the
+    /// exact variance is at least the kept part's posterior variance plus nothing, so this
+    /// value exceeds it by at most β = k** − |u*|², the prior variance the kept eigenpairs miss
+    /// (tested, with the bound in the other direction); exact when nothing is discarded.
+    public func posteriorVariance(_ fit: Fit, at points: [Double]) throws -> [Double] {
+        let at = CubicInterpolation.stencils(points: points, grid: grid)
+        let matrices = factorMatrices(), pre = fit.preconditioner
+        let u = InterpolatedEigenPreconditioner.rows(at, kept: pre.kept, eigen: pre.eigen, signal: pre.signal)
+        let explained = try pre.explainedVariance(u)
+        let d = grid.dimension
+        return explained.indices.map { p in
+            var prior = signalVariance
+            for k in 0..<d {
+                let a = Int(at[k].start[p]), w = at[k].weights
+                var form = 0.0
+                for o in 0..<4 { for o2 in 0..<4 { form += w[4 * p + o] * w[4 * p + o2] * matrices[k][a + o, a + o2] } }
+                prior *= form
+            }
+            return max(prior - explained[p], 0)
+        }
     }
 
     /// Learns the hyperparameters by maximising `fit`'s likelihood estimate with fixed probes.

@@ -35,8 +35,8 @@ public struct GPRegressionSpec: PhysicsSection, Equatable {
                      + "lengthscale = { value = 0.5, bounds = [0.1, 1], fixed = false } }]"
                      + "\nnoise = { value = 0.1, bounds = [1e-6, 1], fixed = false }",
                      files: ["d.csv": "0,1\n1,2\n"]),
-        MinimalTable(variant: "points = …", "points = \"x.npy\"\ndata = \"y.npy\"\nbox = [[0, 1]]\ninducing_grid = [8]\nprobes = 2\npreconditioner_rank = 4\nseed = 0"
-                     + "\ntest_points = \"t.npy\"\ntest_values = \"v.npy\"\ncg_tolerance = 1e-6"
+        MinimalTable(variant: "points = …", "points = \"x.npy\"\ndata = \"y.npy\"\nbox = [[0, 1]]\ninducing_grid = [8]\nprobes = 2"
+                     + "\npreconditioner_rank = 4\nseed = 0\ntest_points = \"t.npy\"\ntest_values = \"v.npy\"\ncg_tolerance = 1e-6"
                      + "\nkernel = [{ type = \"squared_exponential\", lengthscale = 0.5 }]",
                      arrays: ["x.npy": NPYArray(shape: [2, 1], values: [0.2, 0.8]), "y.npy": NPYArray(shape: [2], values: [1, 2]),
                               "t.npy": NPYArray(shape: [1, 1], values: [0.5]), "v.npy": NPYArray(shape: [1], values: [1.5])])

@@ -94,6 +94,10 @@ extension GPRegressionSpec {
                 guard hi > lo else {
                     throw r.error("box", "every point has \(variables[k]) = \(lo): give box = [...] with a nonzero width on that axis")
                 }
+                // As for a given box: the grid's spacing must stay a normal number.
+                guard hi - lo >= 1 / magnitudeLimit else {
+                    throw r.error("box", "the points span only \(hi - lo) in \(variables[k]); rescale the coordinates (at least 1e-150)")
+                }
                 return (lo, hi)
             }
         }

@@ -8,9 +8,10 @@ import Storage
 
 /// `kind = "gp_regression"` on scattered points: structured kernel interpolation onto the
 /// inducing grid (ScatteredGaussianProcess), hyperparameters learned from the stochastic
-/// likelihood estimate with fixed probes, then the posterior mean at the points (mean.npy), at
-/// the test points (test_mean.npy, and the held-out RMSE in run.toml) and on the `predict` grid
-/// (predict_mean.npy with its axes).
+/// likelihood estimate with fixed probes, then the posterior mean and variance of f at the
+/// points (mean.npy, variance.npy), at the test points (test_mean.npy, test_variance.npy, and the
+/// held-out RMSE in run.toml) and on the `predict` grid (predict_mean.npy, predict_variance.npy
+/// with its axes).
 extension GPRegressionStudy {
     /// CG's cap per likelihood evaluation (GPyTorch's `max_cg_iterations` default).
     static let scatteredCGIterations = 1000
@@ -62,18 +63,22 @@ extension GPRegressionStudy {
                     + "> cg_tolerance \(g.cgTolerance)"
             }
             arrays.append(NamedArray(name: "mean", shape: [n], values: try gp.posteriorMean(fit, at: s.points).map { $0 + offset }))
+            arrays.append(NamedArray(name: "variance", shape: [n], values: try gp.posteriorVariance(fit, at: s.points)))
             if let t = s.testPoints {
                 let d = g.box.count
                 let mean = try gp.posteriorMean(fit, at: t).map { $0 + offset }
                 arrays.append(NamedArray(name: "test_mean", shape: [t.count / d], values: mean))
+                arrays.append(NamedArray(name: "test_variance", shape: [t.count / d], values: try gp.posteriorVariance(fit, at: t)))
                 if let v = s.testValues {
                     result["test_rmse"] = .double((zip(mean, v).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } / Double(v.count)).squareRoot())
                 }
             }
             if let p = g.predict {
                 let axes = zip(g.box, p).map { b, m in (0..<m).map { b.0 + (b.1 - b.0) * Double($0) / Double(m - 1) } }
-                let mean = try gp.posteriorMean(fit, at: Self.tensorPoints(axes)).map { $0 + offset }
+                let points = Self.tensorPoints(axes)
+                let mean = try gp.posteriorMean(fit, at: points).map { $0 + offset }
                 arrays.append(NamedArray(name: "predict_mean", shape: p, values: mean))
+                arrays.append(NamedArray(name: "predict_variance", shape: p, values: try gp.posteriorVariance(fit, at: points)))
                 for (k, a) in axes.enumerated() {
                     arrays.append(NamedArray(name: "predict_\(GPRegressionSpec.variables[k])", shape: [a.count], values: a))
                 }

@@ -27,7 +27,10 @@ final class ScatteredRegressionTests: XCTestCase {
             var nodes = [Double](repeating: 0, count: grid.count)
             for flat in 0..<grid.count {
                 var rest = flat, x = [Double](repeating: 0, count: d)
-                for k in stride(from: d - 1, through: 0, by: -1) { x[k] = grid.first[k] + Double(rest % grid.shape[k]) * grid.spacing[k]; rest /= grid.shape[k] }
+                for k in stride(from: d - 1, through: 0, by: -1) {
+                    x[k] = grid.first[k] + Double(rest % grid.shape[k]) * grid.spacing[k]
+                    rest /= grid.shape[k]
+                }
                 nodes[flat] = f(x)
             }
             let interpolated = w.apply(nodes)
@@ -91,13 +94,13 @@ final class ScatteredRegressionTests: XCTestCase {
         let grid: InducingGrid
     }
 
-    func setup(n: Int = 60, seed: UInt64 = 21) -> Setup {
+    func setup(n: Int = 60, seed: UInt64 = 21, grid shape: [Int] = [12, 10]) -> Setup {
         let points = uniformPoints(n, 2, seed: seed)
         let y = (0..<n).map { (i: Int) -> Double in
             let signal: Double = sin(3 * points[2 * i]) * cos(2 * points[2 * i + 1])
             return signal + 0.05 * cos(97 * Double(i))
         }
-        return Setup(points: points, y: y, grid: InducingGrid(box: [(0, 1), (0, 1)], shape: [12, 10]))
+        return Setup(points: points, y: y, grid: InducingGrid(box: [(0, 1), (0, 1)], shape: shape))
     }
 
     func model(_ s: Setup, _ theta: [Double]) throws -> ScatteredGaussianProcess {
@@ -110,19 +113,21 @@ final class ScatteredRegressionTests: XCTestCase {
 
     /// log p(y) with C = s W K_UU Wᵀ + σ² I formed densely and factored by Cholesky.
     func denseLogLikelihood(_ m: ScatteredGaussianProcess, _ y: [Double]) throws -> Double {
-        let n = m.count, w = m.interpolation.denseMatrix()
+        let n = m.count, w = m.interpolation
         let f = m.factorMatrices()
         let mU = m.grid.count, n1 = m.grid.shape[1]
-        var kw = DenseMatrix(rows: mU, columns: n)  // K_UU Wᵀ
+        // W's nonzeros per row (the 16 stencil nodes), then K_UU Wᵀ column by column.
+        let rows = (0..<n).map { p in (Int(w.rowPointers[p])..<Int(w.rowPointers[p + 1])).map { (Int(w.columnIndices[$0]), w.values[$0]) } }
+        var kw = DenseMatrix(rows: mU, columns: n)
         for p in 0..<n { for a in 0..<mU {
             var s = 0.0
-            for b in 0..<mU where w[p, b] != 0 { s += f[0][a / n1, b / n1] * f[1][a % n1, b % n1] * w[p, b] }
+            for (b, wb) in rows[p] { s += f[0][a / n1, b / n1] * f[1][a % n1, b % n1] * wb }
             kw[a, p] = s
         }}
         var c = DenseMatrix(rows: n, columns: n)
         for q in 0..<n { for p in 0..<n {
             var s = 0.0
-            for a in 0..<mU where w[p, a] != 0 { s += w[p, a] * kw[a, q] }
+            for (a, wa) in rows[p] { s += wa * kw[a, q] }
             c[p, q] = m.signalVariance * s + (p == q ? m.noiseVariance : 0)
         }}
         let chol = try DenseCholesky(c)
@@ -148,7 +153,16 @@ final class ScatteredRegressionTests: XCTestCase {
     /// term stochastic) and with a rank-5 one (log det P and tr(P⁻¹ ∂C) exact, the rest
     /// estimated).
     func testLikelihoodAndGradientMatchTheDenseFormWithExactProbes() throws {
-        let s = setup()
+        try assertExactProbesMatchDenseForm(setup())
+    }
+
+    /// The same with an axis long enough for FFT products and lag sums (circulant embedding).
+    func testLongAxisUsesToeplitzProductsWithTheSameResult() throws {
+        let long = ScatteredGaussianProcess.toeplitzThreshold + 8
+        try assertExactProbesMatchDenseForm(setup(n: 40, seed: 5, grid: [long, 9]))
+    }
+
+    func assertExactProbesMatchDenseForm(_ s: Setup, file: StaticString = #filePath, line: UInt = #line) throws {
         let n = s.y.count
         let theta = [1.3, 0.05, 0.35, 0.25]
         let m = try model(s, theta)
@@ -163,13 +177,13 @@ final class ScatteredRegressionTests: XCTestCase {
         for rank in [0, 5] {
             let (normals, t) = exactNormals(n: n, rank: rank)
             let fit = try m.fit(s.y, normals: normals, probes: t, maximumRank: rank, rtol: 1e-13, maxIterations: 500)
-            XCTAssertTrue(fit.converged)
-            XCTAssertEqual(fit.rank, rank)
-            XCTAssertEqual(fit.logLikelihood, dense, accuracy: 1e-8 * abs(dense), "rank \(rank)")
+            XCTAssertTrue(fit.converged, file: file, line: line)
+            XCTAssertEqual(fit.rank, rank, file: file, line: line)
+            XCTAssertEqual(fit.logLikelihood, dense, accuracy: 1e-8 * abs(dense), "rank \(rank)", file: file, line: line)
             let gradient = try XCTUnwrap(fit.gradient)
             let scale = gradient.map(abs).max()!
             for j in theta.indices {
-                XCTAssertEqual(gradient[j], fd[j], accuracy: 1e-6 * scale, "rank \(rank): \(m.hyperparameterNames[j])")
+                XCTAssertEqual(gradient[j], fd[j], accuracy: 1e-6 * scale, "rank \(rank): \(m.hyperparameterNames[j])", file: file, line: line)
             }
         }
     }
@@ -203,6 +217,52 @@ final class ScatteredRegressionTests: XCTestCase {
             errors.append(fit.standardError)
         }
         XCTAssertLessThan(errors[1], errors[0])
+    }
+
+    /// The posterior variance O against the interpolated model's exact one V = k** − k*ᵀC⁻¹k*
+    /// formed densely. With the prior split into the kept (r) and discarded (e) eigenpairs'
+    /// independent parts, C = P + E, k* = a + b, k** = α + β (α = |u*|²):
+    /// - V ≥ Var(f*_r | f_e known) = α − aᵀP⁻¹a = O − β, so O − V ≤ β;
+    /// - V is at most the error of the estimate aᵀP⁻¹y, O − 2aᵀP⁻¹b + aᵀP⁻¹EP⁻¹a ≤
+    ///   O + β + 2‖E‖ aᵀP⁻¹a/σ² ≤ O + β + 2‖E‖_F α/σ² (Cauchy–Schwarz on the cross term).
+    func testPosteriorVarianceAgainstTheInterpolatedModel() throws {
+        let s = setup()
+        let n = s.y.count
+        let m = try model(s, [1.0, 0.05, 0.3, 0.3])
+        let at = uniformPoints(9, 2, seed: 17)
+        let w = m.interpolation.denseMatrix(), wStar = try CubicInterpolation.weights(points: at, grid: s.grid).denseMatrix()
+        let k = KroneckerProduct(m.factorMatrices()).denseMatrix()
+        // Exact: C = s W K Wᵀ + σ² I, k* = s W K w*ᵀ, k** = s w* K w*ᵀ.
+        let kw = try k.multiplied(by: w, transposeOther: true), kws = try k.multiplied(by: wStar, transposeOther: true)
+        var c = try w.multiplied(by: kw)
+        for i in c.values.indices { c.values[i] *= m.signalVariance }
+        for i in 0..<n { c[i, i] += m.noiseVariance }
+        let cross = try w.multiplied(by: kws)  // W K w*ᵀ, n × 9
+        let chol = try DenseCholesky(c)
+        for rank in [6, 120] {
+            var rng = NormalGenerator(seed: 3)
+            let normals = (0..<(2 * (n + rank))).map { _ in rng.next() }
+            let fit = try m.fit(s.y, normals: normals, probes: 2, maximumRank: rank, rtol: 1e-12, maxIterations: 500, gradient: false)
+            let variance = try m.posteriorVariance(fit, at: at)
+            let pre = fit.preconditioner
+            let u = InterpolatedEigenPreconditioner.rows(CubicInterpolation.stencils(points: at, grid: s.grid), kept: pre.kept, eigen: pre.eigen,
+                                                         signal: pre.signal)
+            // ‖E‖_F, E = C − L Lᵀ − σ² I.
+            let llt = try pre.factor.multiplied(by: pre.factor, transposeOther: true)
+            var e = 0.0
+            for q in 0..<n { for p in 0..<n { let v = c[p, q] - llt[p, q] - (p == q ? m.noiseVariance : 0); e += v * v } }
+            e = e.squareRoot()
+            for p in 0..<9 {
+                let kstar = (0..<n).map { m.signalVariance * cross[$0, p] }
+                let solved = try chol.solve(kstar)
+                let prior = m.signalVariance * (0..<m.grid.count).reduce(0.0) { s, a in s + wStar[p, a] * kws[a, p] }
+                let exact = prior - zip(kstar, solved).reduce(0) { $0 + $1.0 * $1.1 }
+                let alpha = (0..<pre.rank).reduce(0.0) { $0 + u[p, $1] * u[p, $1] }
+                let missed = max(prior - alpha, 0)
+                XCTAssertLessThanOrEqual(variance[p] - exact, missed + 1e-10, "rank \(fit.rank), point \(p)")
+                XCTAssertLessThanOrEqual(exact - variance[p], missed + 2 * e * alpha / m.noiseVariance + 1e-10, "rank \(fit.rank), point \(p)")
+            }
+        }
     }
 
     /// The posterior mean at new points is s W* K_UU Wᵀ α, checked against the dense form.

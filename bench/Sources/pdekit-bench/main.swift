@@ -7,6 +7,7 @@
 //   pdekit-bench krylov-iteration [--sizes 100,1000 --iterations 200 --repeats 5 --restart 40 --recycle 20]
 //   pdekit-bench rb [--m 227 --size 16 --test TEST.csv] [--path-from PYMOR.jsonl --suffix _pymorpath]
 //   pdekit-bench gp --data Y.npy [--l1 L --l2 L --noise S --repeats R --label L]
+//   pdekit-bench gp-ski --points X.npy --data Y.npy --grid M [--lengthscale L --noise S --probes T --rank R --repeats R --label L]
 //   pdekit-bench multigrid --rhs RHS.npy --n N [--dim 3] [--coefficient grf] [--label L] [--profile] [--cases amg_cg,sa_cg,gmg_cg,gmg]
 //
 // Problem (issue 2, PEERS.md): 2D Poisson, 5-point, N×N interior unknowns, homogeneous
@@ -54,7 +55,7 @@ if mode == "export-sweep" {
     try exportSweep(problem: problem, out: out, overrides: sets)
     exit(0)
 }
-guard ["core", "spectral", "darcy", "multigrid", "gp", "rb", "rb-eim", "krylov-iteration"].contains(mode) else {
+guard ["core", "spectral", "darcy", "multigrid", "gp", "gp-ski", "rb", "rb-eim", "krylov-iteration"].contains(mode) else {
     log("usage: pdekit-bench core|spectral|darcy|multigrid --rhs RHS.npy --n N [--repeats R]"); exit(2)
 }
 func option(_ name: String) -> String? {
@@ -85,6 +86,17 @@ if mode == "gp" {
     try runGaussianProcessBench(data: data, lengthscales: [Double(value("--l1") ?? "0.05")!, Double(value("--l2") ?? "0.08")!],
                                 noise: Double(value("--noise") ?? "0.1")!, repeats: Int(value("--repeats") ?? "5")!,
                                 label: value("--label") ?? "gp")
+    exit(0)
+}
+if mode == "gp-ski" {
+    guard let points = option("--points"), let data = option("--data"), let grid = option("--grid").flatMap(Int.init) else {
+        log("usage: pdekit-bench gp-ski --points X.npy --data Y.npy --grid M [--lengthscale L --noise S --probes T --rank R --repeats R]")
+        exit(2)
+    }
+    try runScatteredGaussianProcessBench(points: points, data: data, grid: grid, lengthscale: option("--lengthscale").flatMap(Double.init) ?? 0.2,
+                                         noise: option("--noise").flatMap(Double.init) ?? 0.01, probes: option("--probes").flatMap(Int.init) ?? 16,
+                                         rank: option("--rank").flatMap(Int.init) ?? 256, repeats: option("--repeats").flatMap(Int.init) ?? 3,
+                                         label: option("--label") ?? "gp_ski")
     exit(0)
 }
 if mode == "multigrid", let matrix = option("--matrix"), let rhs = option("--rhs") {
