@@ -3,8 +3,8 @@ import Foundation
 /// A symmetric Toeplitz matrix T (T_ij = c_|i−j|, a stationary kernel on a uniform axis) applied
 /// along one mode of a C-order tensor by circulant embedding (Strang 1986; GPyTorch's
 /// ToeplitzLinearOperator does the same): T is the leading m × m block of the circulant of
-/// length L = 2m whose first column is (c₀, …, c_{m−1}, 0, c_{m−1}, …, c₁), so T x is the first
-/// m entries of C (x, 0): one real FFT, a product with C's real spectrum, one inverse FFT —
+/// length L ≥ 2m − 1 whose first column is (c₀, …, c_{m−1}, 0, …, 0, c_{m−1}, …, c₁), so T x is
+/// the first m entries of C (x, 0): one real FFT, a product with C's real spectrum, one inverse FFT —
 /// O(L log L) per fibre instead of the dense product's m². FFTW's half-complex transforms
 /// (`R2RPlan`, `realToHalfComplex` / `halfComplexToReal`) keep everything real: a real spectrum
 /// scales a coefficient's real and imaginary parts alike.
@@ -16,7 +16,8 @@ import Foundation
 public struct SymmetricToeplitz: Sendable {
     /// c₀ … c_{m−1}.
     public let firstColumn: [Double]
-    /// L = 2m.
+    /// L: the smallest length ≥ 2m − 1 with no prime factor above 7 (FFTW's fast sizes; 2m
+    /// itself can carry a large prime, 632 = 8 · 79 for m = 316).
     let length: Int
     /// C's eigenvalues / L in half-complex order (the scale of each stored coefficient).
     let spectrum: [Double]
@@ -25,7 +26,7 @@ public struct SymmetricToeplitz: Sendable {
         let m = c.count
         guard m >= 1 else { throw LinearAlgebraError.invalidArgument("a Toeplitz matrix of order 0") }
         firstColumn = c
-        length = 2 * m
+        length = Self.fastLength(2 * m - 1)
         let plan = try R2RPlanPool.shared.checkout(shape: [length], kinds: [.realToHalfComplex], effort: .estimate, threads: 1)
         defer { R2RPlanPool.shared.checkin(plan) }
         let b = plan.buffer
@@ -43,6 +44,17 @@ public struct SymmetricToeplitz: Sendable {
     }
 
     public var size: Int { firstColumn.count }
+
+    /// The smallest n' ≥ n whose prime factors are 2, 3, 5 and 7.
+    static func fastLength(_ n: Int) -> Int {
+        var candidate = max(n, 1)
+        while true {
+            var rest = candidate
+            for p in [2, 3, 5, 7] { while rest % p == 0 { rest /= p } }
+            if rest == 1 { return candidate }
+            candidate += 1
+        }
+    }
 
     /// Fibres per batch of transforms: about 2²⁰ doubles of buffer.
     func batch(_ fibres: Int) -> Int { max(1, min(fibres, (1 << 20) / length)) }
@@ -95,11 +107,11 @@ public struct SymmetricToeplitz: Sendable {
 
     /// s[ℓ + m − 1] = Σ_fibres Σ_j x_f[j + ℓ] y_f[j] for ℓ = −(m − 1) … m − 1, over the mode-`mode`
     /// fibres of x and y (`shape`, C order): the diagonal sums of Σ_f x_f y_fᵀ. Exact lags need
-    /// L ≥ 2m − 1, which L = 2m is.
+    /// a transform length L ≥ 2m − 1 (no wrap-around), which `fastLength` gives.
     public static func lagSums(_ x: [Double], _ y: [Double], shape: [Int], mode: Int) throws -> [Double] {
         let (outer, m, inner) = ModeProduct.split(shape, mode)
         precondition(x.count == outer * m * inner && y.count == x.count, "lag sums: buffer sizes")
-        let l = 2 * m, fibres = outer * inner
+        let l = fastLength(2 * m - 1), fibres = outer * inner
         let b = max(1, min(fibres, (1 << 19) / l))
         let plan = try R2RPlanPool.shared.checkout(shape: [l], kinds: [.realToHalfComplex], howMany: 2 * b, effort: .estimate,
                                                    threads: Parallel.threadCount)
@@ -129,8 +141,8 @@ public struct SymmetricToeplitz: Sendable {
             for fibre in 0..<count {
                 let xr = buffer.baseAddress! + fibre * l, yr = buffer.baseAddress! + (b + fibre) * l
                 z[0] += xr[0] * yr[0]
-                z[m] += xr[m] * yr[m]  // the Nyquist coefficient (L even), real
-                for k in 1..<m {
+                if l % 2 == 0 { z[l / 2] += xr[l / 2] * yr[l / 2] }  // the Nyquist coefficient, real
+                for k in 1..<((l + 1) / 2) {
                     // (a + ib)(c − id) = (ac + bd) + i(bc − ad); imaginary parts sit at L − k.
                     let a = xr[k], bi = xr[l - k], c = yr[k], d = yr[l - k]
                     z[k] += a * c + bi * d
