@@ -61,6 +61,20 @@ def json_line(args, env=None, timeout=None):
     return json.loads([l for l in r.stdout.splitlines() if l.startswith("{")][-1])
 
 
+def run_pdekit(problem, out):
+    """`pdekit run problem -o out`: (wall seconds, run.toml's text, a reader of its numbers). The
+    reader takes a key's last occurrence: [result] and [hyperparameters] come after [gp], whose
+    `iterations` is the optimiser's cap."""
+    subprocess.run(["rm", "-rf", out])
+    t = time.perf_counter()
+    r = subprocess.run([pdekit, "run", problem, "-o", out, "--quiet"], capture_output=True, text=True)
+    wall = time.perf_counter() - t
+    if r.returncode not in (0, 4):
+        raise RuntimeError(r.stderr)
+    record = open(out + "/run.toml").read()
+    return wall, record, lambda k: float(re.findall(rf'^"?{re.escape(k)}"? = (.+)$', record, re.M)[-1])
+
+
 peer_env = dict(os.environ, OMP_NUM_THREADS="2")
 PEER_TIMEOUT = int(os.environ.get("BENCH_GP_SKI_PEER_TIMEOUT", "600"))
 for d, n in sizes:
@@ -94,16 +108,7 @@ for d, n in train_sizes:
                 f'test_values = "{os.path.basename(stem)}_ty.npy"\ninducing_grid = [{", ".join([str(grid)] * d)}]\n'
                 'mean = "sample"\nnoise = { value = 0.1, bounds = [1e-6, 10] }\n'
                 + "".join('[[gp.kernel]]\nlengthscale = { value = 0.2, bounds = [0.01, 10] }\n' for _ in names))
-    out = f"{stem}_out"
-    subprocess.run(["rm", "-rf", out])
-    t = time.perf_counter()
-    r = subprocess.run([pdekit, "run", problem, "-o", out, "--quiet"], capture_output=True, text=True)
-    wall = time.perf_counter() - t
-    if r.returncode not in (0, 4):
-        raise RuntimeError(r.stderr)
-    record = open(out + "/run.toml").read()
-    # The last match: [result] and [hyperparameters] come after [gp] (whose `iterations` is the cap).
-    value = lambda k: float(re.findall(rf'^"?{re.escape(k)}"? = (.+)$', record, re.M)[-1])
+    wall, record, value = run_pdekit(problem, f"{stem}_out")
     print(json.dumps(dict(tool="pdekit", version=version, case=label, n=n, dim=d, grid=grid, seconds=wall, test_rmse=value("test_rmse"),
                           iterations=int(value("iterations")), evaluations=int(value("evaluations")), noise=value("noise_variance"),
                           converged=int("converged = true" in record))), flush=True)
@@ -131,15 +136,7 @@ for n in crossover:
         problem = f"{work}/holes_{n}_{path}.toml"
         with open(problem, "w") as f:
             f.write(head + body + kernels)
-        out = f"{work}/holes_{n}_{path}_out"
-        subprocess.run(["rm", "-rf", out])
-        t = time.perf_counter()
-        r = subprocess.run([pdekit, "run", problem, "-o", out, "--quiet"], capture_output=True, text=True)
-        wall = time.perf_counter() - t
-        if r.returncode not in (0, 4):
-            raise RuntimeError(r.stderr)
-        record = open(out + "/run.toml").read()
-        value = lambda k: float(re.search(rf'^"?{re.escape(k)}"? = (.+)$', record, re.M).group(1))
+        wall, _, value = run_pdekit(problem, f"{work}/holes_{n}_{path}_out")
         print(json.dumps(dict(tool="pdekit", version=version, case=f"gp_crossover_{path}_n{n}", n=n, seconds=wall,
                               log_likelihood=value("log_likelihood"), noise=value("noise_variance"),
                               lengthscale_1=value("kernel_1.lengthscale"), lengthscale_2=value("kernel_2.lengthscale"))), flush=True)

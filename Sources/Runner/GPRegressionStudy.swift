@@ -44,6 +44,12 @@ public struct GPRegressionStudy: SectionStudy {
         return (table, reason, detail)
     }
 
+    /// The optimiser the spec names (not called for `optimizer = "none"`).
+    static func optimizer(_ g: GPRegressionSpec) -> HyperparameterOptimizer {
+        g.optimizer == .adam ? .adam(Adam(iterations: g.iterations, learningRate: g.learningRate))
+            : .lbfgs(LBFGS(maxIterations: g.iterations, gradientTolerance: g.tolerance))
+    }
+
     /// The model, its hyperparameters' bounds and which are fixed, from the spec.
     static func model(_ g: GPRegressionSpec) -> (GridGaussianProcess, HyperparameterBounds) {
         let axes = zip(g.box, g.grid).map { b, n in (0..<n).map { b.0 + (b.1 - b.0) * Double($0) / Double(n - 1) } }
@@ -87,9 +93,7 @@ public struct GPRegressionStudy: SectionStudy {
             if observed.count == g.values.count {
                 let y = g.values.map { $0 - offset }
                 if g.optimizer != .none {
-                    let optimizer: HyperparameterOptimizer = g.optimizer == .adam
-                        ? .adam(Adam(iterations: g.iterations, learningRate: g.learningRate))
-                        : .lbfgs(LBFGS(maxIterations: g.iterations, gradientTolerance: g.tolerance))
+                    let optimizer = Self.optimizer(g)
                     let (learned, run) = try gp.learn(y, bounds: bounds, optimizer: optimizer)
                     gp = learned
                     iterations = run.iterations
@@ -112,9 +116,7 @@ public struct GPRegressionStudy: SectionStudy {
             } else {
                 let y = observed.map { g.values[$0] - offset }
                 if g.optimizer != .none {
-                    let optimizer: HyperparameterOptimizer = g.optimizer == .adam
-                        ? .adam(Adam(iterations: g.iterations, learningRate: g.learningRate))
-                        : .lbfgs(LBFGS(maxIterations: g.iterations, gradientTolerance: g.tolerance))
+                    let optimizer = Self.optimizer(g)
                     let (learned, run) = try gp.learn(y, observed: observed, bounds: bounds, optimizer: optimizer)
                     gp = learned
                     iterations = run.iterations

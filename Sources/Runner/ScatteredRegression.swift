@@ -46,9 +46,7 @@ extension GPRegressionStudy {
         let fit: ScatteredGaussianProcess.Fit
         do {
             if g.optimizer != .none {
-                let optimizer: HyperparameterOptimizer = g.optimizer == .adam
-                    ? .adam(Adam(iterations: g.iterations, learningRate: g.learningRate))
-                    : .lbfgs(LBFGS(maxIterations: g.iterations, gradientTolerance: g.tolerance))
+                let optimizer = Self.optimizer(g)
                 let (learned, run) = try gp.learn(y, normals: normals, probes: s.probes, maximumRank: rank, rtol: g.cgTolerance,
                                                   maxIterations: Self.scatteredCGIterations, bounds: bounds, optimizer: optimizer)
                 gp = learned
