@@ -140,7 +140,7 @@ public struct ScatteredGaussianProcess: ProductKernelModel {
         let matrices = factorMatrices(), factors = try self.factors(matrices)
         let eigen = try KroneckerEigendecomposition(matrices).factors
         let pre = try InterpolatedEigenPreconditioner(stencils: stencils, eigen: eigen, gridCount: grid.count, signalVariance: signalVariance,
-                                                      noiseVariance: noiseVariance, maximumRank: min(maximumRank, n))
+                                                      noiseVariance: noiseVariance, maximumRank: maximumRank)
         let z = try pre.sample(normals, probes: t, stride: maximumRank + n)
         // The block operator cannot throw: an FFTW planning failure is kept and rethrown after.
         var failure: Error?
@@ -227,6 +227,15 @@ public struct ScatteredGaussianProcess: ProductKernelModel {
         return ([0.5 * signal, 0.5 * noise], lags)
     }
 
+    /// w_kᵀ K_k[stencil] w_k for point p on one axis: the 4 × 4 form whose product over the axes
+    /// is the interpolated prior variance at the point, (W K Wᵀ)_pp.
+    static func stencilForm(_ stencil: CubicInterpolation.AxisStencils, _ p: Int, _ factor: DenseMatrix) -> Double {
+        let a = Int(stencil.start[p]), w = stencil.weights
+        var form = 0.0
+        for o in 0..<4 { for o2 in 0..<4 { form += w[4 * p + o] * w[4 * p + o2] * factor[a + o, a + o2] } }
+        return form
+    }
+
     /// tr(W K Wᵀ) (K = ⊗ K_k, unit variance) and, per axis, the lag sums of D_k with
     /// tr(W (∂K_k ⊗ K_{−k}) Wᵀ) = ⟨∂K_k, D_k⟩: a row of W is a tensor product of per-axis
     /// stencils, so the diagonal of W K Wᵀ at a point is Π_k q_k with q_k = w_kᵀ K_k[stencil] w_k
@@ -237,12 +246,7 @@ public struct ScatteredGaussianProcess: ProductKernelModel {
         var signal = 0.0
         var lags = grid.shape.map { [Double](repeating: 0, count: 2 * $0 - 1) }
         for p in 0..<n {
-            for k in 0..<d {
-                let a = Int(stencils[k].start[p]), w = stencils[k].weights
-                var form = 0.0
-                for o in 0..<4 { for o2 in 0..<4 { form += w[4 * p + o] * w[4 * p + o2] * factors[k][a + o, a + o2] } }
-                q[k] = form
-            }
+            for k in 0..<d { q[k] = Self.stencilForm(stencils[k], p, factors[k]) }
             signal += q.reduce(1, *)
             for k in 0..<d {
                 var rest = 1.0
@@ -284,12 +288,7 @@ public struct ScatteredGaussianProcess: ProductKernelModel {
         let d = grid.dimension
         return explained.indices.map { p in
             var prior = signalVariance
-            for k in 0..<d {
-                let a = Int(at[k].start[p]), w = at[k].weights
-                var form = 0.0
-                for o in 0..<4 { for o2 in 0..<4 { form += w[4 * p + o] * w[4 * p + o2] * matrices[k][a + o, a + o2] } }
-                prior *= form
-            }
+            for k in 0..<d { prior *= Self.stencilForm(at[k], p, matrices[k]) }
             return max(prior - explained[p], 0)
         }
     }

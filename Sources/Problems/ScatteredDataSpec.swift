@@ -116,7 +116,7 @@ extension GPRegressionSpec {
         let rank = try r.int("preconditioner_rank", default: 256, minimum: 0, maximum: 4096)
         let seed = try r.int("seed", default: 0, minimum: 0)
         let s = Scattered(pointsPath: pointsPath, points: points, inducingGrid: inducing, inducingGridGiven: given, probes: probes,
-                          maximumRank: min(rank, max(16, (1 << 27) / max(n, 1)), n), rankGiven: rank, seed: seed,
+                          maximumRank: min(rank, max(16, (1 << 27) / max(n, 1))), rankGiven: rank, seed: seed,
                           testPointsPath: testPointsPath, testPoints: testPoints, testValuesPath: testValuesPath, testValues: testValues)
         return (box, values, dataPath, s)
     }

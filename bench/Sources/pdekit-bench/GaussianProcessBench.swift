@@ -40,7 +40,7 @@ func runScatteredGaussianProcessBench(points: String, data: String, grid: Int, l
                                           kernels: Array(repeating: Kernel1D(.squaredExponential, parameters: [lengthscale]), count: d),
                                           signalVariance: 1, noiseVariance: noise)
     var rng = NormalGenerator(seed: 0)
-    let r = min(rank, max(16, (1 << 27) / n), n)
+    let r = min(rank, max(16, (1 << 27) / n))
     let normals = (0..<(probes * (r + n))).map { _ in rng.next() }
     let mean = y.values.reduce(0, +) / Double(n)
     let centred = y.values.map { $0 - mean }
